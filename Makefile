@@ -1,0 +1,48 @@
+# evalkit: the two set-up commands of the README are `make reports` and `make test`.
+# Each creates its own virtual environment (.venv), installs the system packages it needs
+# (a CJK font for charts) and the package with its extras, then runs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+YEAR   ?= 2025
+JOBS   ?= 2
+DEMO   := data/demo
+
+.PHONY: reports test demo system-deps bench screenshot clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[lab,test]"
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
+	touch $@
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+$(DEMO)/meta.json: | $(VENV)/.installed
+	$(BIN)/evalkit demo-data --out $(DEMO)
+
+demo: $(DEMO)/meta.json
+
+## Main job: batch reports for every demo region (reports/$(YEAR)/index.html)
+reports: system-deps $(VENV)/.installed demo
+	$(BIN)/evalkit batch --year $(YEAR) --jobs $(JOBS) --data $(DEMO)
+
+## The whole test suite (unit tests, notebooks with nbval)
+test: system-deps $(VENV)/.installed
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests notebooks --nbval-lax \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+## Benchmarks at provincial scale (see benchmarks/README.md)
+bench: system-deps $(VENV)/.installed
+	$(BIN)/python benchmarks/run.py
+
+## Open index.html and one report in headless Chromium and save screenshots
+screenshot: reports
+	bash scripts/screenshot.sh $(YEAR)
+
+clean:
+	rm -rf $(VENV) reports/*/ $(DEMO)
