@@ -1,8 +1,9 @@
 """Locate the domain-fact files shipped in ``data/`` (column aliases, regions, measures,
 comparison series, policy targets).
 
-The files live in the repository's ``data/`` folder; an installed wheel carries a copy under
-``evalkit/_data``. ``EVALKIT_DATA_DIR`` overrides both (for a user's own reference files).
+The files live in the repository's ``data/`` folder (evalkit is installed editable from its
+clone, so the data travels with the code); ``EVALKIT_DATA_DIR`` points elsewhere, e.g. to a
+user's own copy with added regions or targets.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ def data_dir() -> Path:
     env = os.environ.get("EVALKIT_DATA_DIR")
     if env:
         return Path(env)
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[2] / "data", here.parent / "_data"):
-        if (candidate / "columns.csv").exists():
-            return candidate
-    raise FileNotFoundError("evalkit reference data (data/columns.csv) not found; set EVALKIT_DATA_DIR")
+    candidate = Path(__file__).resolve().parents[2] / "data"
+    if (candidate / "columns.csv").exists():
+        return candidate
+    raise FileNotFoundError("evalkit reference data (data/columns.csv) not found; install evalkit editable from "
+                            "its clone (pip install -e .) or set EVALKIT_DATA_DIR")
 
 
 def data_path(name: str) -> Path:
