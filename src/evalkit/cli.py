@@ -28,7 +28,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from .ingest import ingest_command
+    from .dataset import ingest_command
 
     return ingest_command(args.sources, out=args.out, measures=args.measures, strict=args.strict)
 

@@ -1,0 +1,360 @@
+"""The panel at provincial and national scale: a Parquet dataset partitioned by year and prefecture.
+
+A dataset is a folder::
+
+    DATASET/
+      households/year=2024/prefecture=信阳市/part-0-0.parquet   (hive partitioning, URI-encoded)
+      measures/year=2024/part-0-0.parquet
+      dataset.json   provenance (panel meta), row accounting, row counts, column dtypes, fingerprint
+
+It is written either from an in-memory :class:`~evalkit.panel.Panel` or straight from an
+iterator of panel chunks (:func:`evalkit.demo.iter_panel_chunks`, a national panel that never fits
+in memory). Readers load only the columns and partitions they need
+(:func:`load_panel_from_dataset` with ``columns=`` and ``filters=``), or query the files directly
+with DuckDB (:mod:`evalkit.duckdb_indicators`).
+
+Fingerprint. ``dataset.json`` records ``fingerprint``, an order- and chunking-independent content
+hash computed while streaming::
+
+    fingerprint = SHA-256( columns ‖ Σ_rows h(row) mod 2^64 ‖ n_rows )      (households, then measures)
+
+where ``h`` is pandas' stable row hash (:func:`pandas.util.hash_pandas_object`) over the columns in
+sorted order, so writing the same rows in any order or chunking gives the same fingerprint, and
+:func:`verify_dataset` can recompute it from the files. When the dataset is written from a whole
+panel, ``panel_fingerprint`` is also recorded: :meth:`evalkit.panel.Panel.fingerprint` of that
+panel, the same value :func:`evalkit.panel.save_panel` records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from .errors import EvalkitError
+from .panel import MEASURE_COLUMNS, Panel
+
+HOUSEHOLDS_DIR = "households"
+MEASURES_DIR = "measures"
+DATASET_META = "dataset.json"
+#: Partition keys of the household table (hive layout ``year=…/prefecture=…``).
+HOUSEHOLD_PARTITIONS: tuple[str, ...] = ("year", "prefecture")
+MEASURE_PARTITIONS: tuple[str, ...] = ("year",)
+FORMAT_VERSION = 1
+#: Rows per Parquet row group: large enough for fast scans, small enough for bounded memory.
+ROW_GROUP_ROWS = 256_000
+
+
+@dataclass
+class ContentHash:
+    """Streaming multiset hash of a table's rows (see the module docstring)."""
+
+    columns: tuple[str, ...] | None = None
+    total: int = 0
+    rows: int = 0
+
+    def update(self, frame: pd.DataFrame) -> None:
+        cols = tuple(sorted(frame.columns))
+        if self.columns is None:
+            self.columns = cols
+        elif cols != self.columns:
+            raise EvalkitError(
+                f"数据块的列不一致 / chunk columns differ: {sorted(set(cols) ^ set(self.columns))}"
+            )
+        if len(frame):
+            hashes = pd.util.hash_pandas_object(frame[list(cols)], index=False).to_numpy(np.uint64)
+            # Sum modulo 2^64: numpy's uint64 addition wraps, which is exactly the modulus we want.
+            self.total = (self.total + int(hashes.sum(dtype=np.uint64))) % 2**64
+        self.rows += len(frame)
+
+    def feed(self, digest) -> None:
+        digest.update(",".join(self.columns or ()).encode())
+        digest.update(self.total.to_bytes(8, "little"))
+        digest.update(self.rows.to_bytes(8, "little"))
+
+
+def _fingerprint(households: ContentHash, measures: ContentHash) -> str:
+    digest = hashlib.sha256()
+    households.feed(digest)
+    measures.feed(digest)
+    return digest.hexdigest()[:16]
+
+
+def _partitioning(keys: Sequence[str], schema: pa.Schema) -> ds.Partitioning:
+    return ds.partitioning(pa.schema([schema.field(k) for k in keys]), flavor="hive")
+
+
+def _check_partition_columns(frame: pd.DataFrame) -> None:
+    missing = [c for c in HOUSEHOLD_PARTITIONS if c not in frame.columns]
+    if missing:
+        raise EvalkitError(f"面板缺少分区列 / panel lacks partition columns: {missing}")
+    for col in HOUSEHOLD_PARTITIONS:
+        n = int(frame[col].isna().sum())
+        if n:
+            raise EvalkitError(f"分区列 {col} 有 {n} 个空值 / partition column {col} has {n} missing values")
+
+
+class _TableWriter:
+    """Writes successive chunks of one table into a hive-partitioned folder, one file per
+    chunk and partition, checking every chunk against the first one's columns and types."""
+
+    def __init__(self, folder: Path, keys: Sequence[str]):
+        self.folder, self.keys = folder, tuple(keys)
+        self.schema: pa.Schema | None = None
+        self.dtypes: dict[str, str] = {}
+        self.hash = ContentHash()
+        self.partitions: set[tuple] = set()
+        self.chunks = 0
+
+    def write(self, frame: pd.DataFrame) -> None:
+        self.hash.update(frame)
+        if not self.dtypes:
+            self.dtypes = {c: str(t) for c, t in frame.dtypes.items()}
+        if not len(frame):
+            return
+        # Sorting by the partition keys makes each row group belong to one partition (large groups).
+        frame = frame.sort_values(list(self.keys), kind="stable")
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self.schema is None:
+            self.schema = table.schema
+        else:
+            try:
+                table = table.select(self.schema.names).cast(self.schema)
+            except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise EvalkitError(f"数据块的列或类型与第一块不一致 / chunk columns or types differ from the first chunk: {exc}") from exc
+        self.partitions.update(map(tuple, frame[list(self.keys)].drop_duplicates().to_numpy().tolist()))
+        ds.write_dataset(
+            table,
+            self.folder,
+            format="parquet",
+            partitioning=_partitioning(self.keys, self.schema),
+            basename_template=f"part-{self.chunks}-{{i}}.parquet",
+            existing_data_behavior="overwrite_or_ignore",
+            max_rows_per_group=ROW_GROUP_ROWS,
+            max_partitions=100_000,
+        )
+        self.chunks += 1
+
+
+def write_dataset(
+    panels: Panel | Iterable[Panel],
+    path: str | Path,
+    accounting: pd.DataFrame | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write a panel, or an iterator of panel chunks, as a dataset folder at ``path``.
+
+    Chunks are written as they arrive (peak memory ≈ one chunk): household rows go to
+    ``households/year=Y/prefecture=P/``, measures to ``measures/year=Y/``. Every chunk must have
+    the columns and types of the first. ``accounting`` (the ingest row accounting: file,
+    rows_read, rows_accepted, rows_rejected) is recorded in ``dataset.json`` with the row counts,
+    the pandas dtypes (restored on load), the partitions and the fingerprint.
+    Returns the folder. Refuses to replace an existing non-empty folder unless ``overwrite``.
+    """
+    path = Path(path)
+    if path.exists() and any(path.iterdir()):
+        if not overwrite:
+            raise EvalkitError(f"{path}: 目录已存在且非空 / folder exists and is not empty (use overwrite)")
+        shutil.rmtree(path)
+    path.mkdir(parents=True, exist_ok=True)
+    whole = isinstance(panels, Panel)
+    households = _TableWriter(path / HOUSEHOLDS_DIR, HOUSEHOLD_PARTITIONS)
+    measures = _TableWriter(path / MEASURES_DIR, MEASURE_PARTITIONS)
+    meta: dict | None = None
+    for panel in [panels] if whole else panels:
+        _check_partition_columns(panel.households)
+        meta = dict(panel.meta) if meta is None else meta
+        households.write(panel.households)
+        frame = panel.measures if panel.measures is not None and len(panel.measures.columns) else pd.DataFrame(columns=MEASURE_COLUMNS)
+        measures.write(frame)
+    if meta is None or not households.hash.rows:
+        raise EvalkitError("没有数据可写 / no household rows to write")
+    record = {
+        "format": "evalkit-dataset",
+        "format_version": FORMAT_VERSION,
+        "meta": meta,
+        "rows": {"households": households.hash.rows, "measures": measures.hash.rows},
+        "partitions": sorted([int(y), str(p)] for y, p in households.partitions),
+        "dtypes": {"households": households.dtypes, "measures": measures.dtypes},
+        "accounting": accounting.to_dict(orient="records") if accounting is not None else None,
+        "fingerprint": _fingerprint(households.hash, measures.hash),
+    }
+    if whole:
+        record["panel_fingerprint"] = panels.fingerprint()
+    (path / DATASET_META).write_text(
+        json.dumps(record, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
+    )
+    return path
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    return str(value)
+
+
+def read_dataset_meta(path: str | Path) -> dict:
+    """The ``dataset.json`` record of a dataset folder (raises when ``path`` is not a dataset)."""
+    file = Path(path) / DATASET_META
+    if not file.exists():
+        raise EvalkitError(f"{path}: 没有 {DATASET_META}, 不是 evalkit 数据集 / not an evalkit dataset (no {DATASET_META})")
+    return json.loads(file.read_text(encoding="utf-8"))
+
+
+def is_dataset(path: str | Path) -> bool:
+    """True when ``path`` is a dataset folder written by :func:`write_dataset`."""
+    return (Path(path) / DATASET_META).exists()
+
+
+def open_dataset(path: str | Path, table: str = "households") -> ds.Dataset:
+    """The ``households`` (or ``measures``) table of a dataset as a lazy :class:`pyarrow.dataset.Dataset`.
+
+    Nothing is read until it is scanned; partition keys (``year``, ``prefecture``) are columns
+    with their original types, and filters on them skip whole folders.
+    """
+    read_dataset_meta(path)
+    keys = HOUSEHOLD_PARTITIONS if table == "households" else MEASURE_PARTITIONS
+    folder = Path(path) / (HOUSEHOLDS_DIR if table == "households" else MEASURES_DIR)
+    files = sorted(str(p) for p in folder.rglob("*.parquet")) if folder.exists() else []
+    if not files:
+        raise EvalkitError(f"{path}: 数据集的 {folder.name}/ 没有文件 / dataset has no files in {folder.name}/")
+    schema = pq.read_schema(files[0])
+    key_types = {"year": pa.int64(), "prefecture": pa.string()}
+    partitioning = ds.partitioning(pa.schema([(k, key_types[k]) for k in keys]), flavor="hive")
+    full_schema = pa.schema(list(schema) + [pa.field(k, key_types[k]) for k in keys], metadata=schema.metadata)
+    return ds.dataset(files, schema=full_schema, format="parquet", partitioning=partitioning, partition_base_dir=str(folder))
+
+
+def _filter_expression(filters) -> ds.Expression | None:
+    """``filters`` as a pyarrow expression: an expression, or pyarrow.parquet-style tuples
+    ``[("year", "in", [2023, 2024]), ("prefecture", "==", "信阳市")]`` (AND of the tuples)."""
+    if filters is None or isinstance(filters, ds.Expression):
+        return filters
+    return pq.filters_to_expression(list(filters))
+
+
+def _restore_dtypes(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Give columns back the pandas dtypes they had when written (partition keys come back as
+    arrow int64/string; categoricals are rebuilt)."""
+    changes = {c: dtypes[c] for c in frame.columns if c in dtypes and str(frame[c].dtype) != dtypes[c]}
+    frame = frame.astype(changes) if changes else frame
+    order = [c for c in dtypes if c in frame.columns] + [c for c in frame.columns if c not in dtypes]
+    return frame[order]
+
+
+def load_panel_from_dataset(
+    path: str | Path,
+    columns: Sequence[str] | None = None,
+    filters=None,
+    measures: bool = True,
+) -> Panel:
+    """Load a :class:`~evalkit.panel.Panel` from a dataset, reading only ``columns`` (household
+    table; ``household_id`` and ``year`` are always included) and the partitions ``filters``
+    selects (pyarrow expression or ``[(column, op, value), ...]`` tuples, AND-ed).
+
+    The measures are those of the loaded years (when ``filters`` constrains ``year`` only those
+    partitions are read) and of the loaded households; ``measures=False`` skips them.
+    Column dtypes are those the panel had when written. ``meta`` is the panel's provenance plus
+    ``dataset`` (the dataset.json record without the column dtypes).
+    """
+    record = read_dataset_meta(path)
+    wanted = None
+    if columns is not None:
+        wanted = list(dict.fromkeys(["household_id", "year", *columns]))
+    expression = _filter_expression(filters)
+    hh_ds = open_dataset(path, "households")
+    unknown = [c for c in wanted or () if c not in hh_ds.schema.names]
+    if unknown:
+        raise EvalkitError(f"{path}: 数据集没有这些列 / dataset has no columns {unknown}")
+    households = hh_ds.to_table(columns=wanted, filter=expression).to_pandas()
+    households = _restore_dtypes(households, record["dtypes"]["households"])
+    if measures and record["rows"]["measures"]:
+        me_ds = open_dataset(path, "measures")
+        years = pa.array(np.unique(households["year"].to_numpy()).astype("int64"))
+        table = me_ds.to_table(filter=ds.field("year").isin(years))
+        if len(households) < record["rows"]["households"]:
+            ids = pa.array(households["household_id"].unique().astype(str))
+            table = table.filter(ds.field("household_id").isin(ids))
+        measure_frame = _restore_dtypes(table.to_pandas(), record["dtypes"]["measures"])
+    else:
+        measure_frame = pd.DataFrame(columns=MEASURE_COLUMNS)
+    meta = dict(record.get("meta") or {})
+    meta["dataset"] = {k: v for k, v in record.items() if k not in ("meta", "dtypes")}
+    return Panel(households=households, measures=measure_frame, meta=meta)
+
+
+def verify_dataset(path: str | Path, batch_rows: int = 1_000_000) -> bool:
+    """Recompute the fingerprint from the files, streaming ``batch_rows`` at a time, and compare
+    it with ``dataset.json``; raises :class:`EvalkitError` on a mismatch, returns True otherwise."""
+    record = read_dataset_meta(path)
+    hashes = []
+    for table in ("households", "measures"):
+        content = ContentHash()
+        dtypes = record["dtypes"][table]
+        if record["rows"][table]:
+            for batch in open_dataset(path, table).to_batches(batch_size=batch_rows):
+                content.update(_restore_dtypes(batch.to_pandas(), dtypes))
+        else:
+            content.update(pd.DataFrame(columns=list(dtypes)).astype(dtypes))
+        hashes.append(content)
+    found = _fingerprint(*hashes)
+    if found != record["fingerprint"]:
+        raise EvalkitError(
+            f"{path}: 数据指纹不符 (记录 {record['fingerprint']}, 实际 {found}) / "
+            f"fingerprint mismatch (recorded {record['fingerprint']}, found {found}): files changed after writing"
+        )
+    return True
+
+
+def in_memory_bytes(path: str | Path, columns: Sequence[str] | None = None) -> int:
+    """Estimated size in memory of the household table (``columns`` only): the uncompressed
+    size of those column chunks from the Parquet footers (no data is read)."""
+    folder = Path(path) / HOUSEHOLDS_DIR
+    wanted = set(columns) if columns is not None else None
+    total = 0
+    for file in folder.rglob("*.parquet"):
+        md = pq.ParquetFile(file).metadata
+        for g in range(md.num_row_groups):
+            group = md.row_group(g)
+            for c in range(group.num_columns):
+                col = group.column(c)
+                if wanted is None or col.path_in_schema in wanted:
+                    total += col.total_uncompressed_size
+    return total
+
+
+def ingest_command(sources: Sequence[str], out: str, measures: Sequence[str] = (), strict: bool = False) -> int:
+    """``evalkit ingest SRC... --out DATASET``: validate and pseudonymise the exports
+    (:func:`evalkit.ingest.ingest`), write the accepted rows as a dataset, print the row accounting.
+
+    Every rejected row is counted in the accounting recorded beside the data; the exit code is 0
+    when all rows were accepted and 1 when some were rejected (the dataset is still written).
+    """
+    from .ingest import ingest
+
+    result = ingest(list(sources), measures=tuple(measures), strict=strict)
+    accounting = pd.DataFrame(result.accounting)
+    write_dataset(result.panel, out, accounting=accounting, overwrite=True)
+    record = read_dataset_meta(out)
+    print(accounting.to_string(index=False))
+    print(
+        f"已写出数据集 / dataset written: {out} — {record['rows']['households']} 户年 / household-years, "
+        f"{len(record['partitions'])} 个分区 / partitions, 指纹 / fingerprint {record['fingerprint']}"
+    )
+    rejected = int(accounting["rows_rejected"].sum()) if "rows_rejected" in accounting else 0
+    return 1 if rejected else 0
