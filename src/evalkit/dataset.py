@@ -127,10 +127,13 @@ class _TableWriter:
         if self.schema is None:
             self.schema = table.schema
         else:
-            try:
-                table = table.select(self.schema.names).cast(self.schema)
-            except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise EvalkitError(f"数据块的列或类型与第一块不一致 / chunk columns or types differ from the first chunk: {exc}") from exc
+            differ = sorted(set(table.schema.names) ^ set(self.schema.names)) or [
+                f.name for f in self.schema
+                if table.schema.field(f.name).type != f.type and not pa.types.is_null(table.schema.field(f.name).type)
+            ]
+            if differ:
+                raise EvalkitError(f"数据块的列或类型与第一块不一致 / chunk columns or types differ from the first chunk: {differ}")
+            table = table.select(self.schema.names).cast(self.schema)
         self.partitions.update(map(tuple, frame[list(self.keys)].drop_duplicates().to_numpy().tolist()))
         ds.write_dataset(
             table,

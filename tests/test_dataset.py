@@ -1,0 +1,149 @@
+"""The partitioned Parquet dataset: round trip, chunked writing, column/partition selection,
+fingerprint verification, and the ``evalkit ingest`` command."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from evalkit.dataset import (
+    in_memory_bytes,
+    load_panel_from_dataset,
+    open_dataset,
+    read_dataset_meta,
+    verify_dataset,
+    write_dataset,
+)
+from evalkit.errors import EvalkitError
+from evalkit.panel import Panel
+from evalkit.schema import derive_income
+
+YEARS = (2021, 2022, 2023)
+
+
+def _panel(n: int = 240, seed: int = 7) -> Panel:
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"P{i:05d}" for i in range(n)])
+    hh = pd.DataFrame({"household_id": np.repeat(ids, len(YEARS)), "year": np.tile(YEARS, n)})
+    pref = np.repeat(rng.choice(["信阳市", "南阳市", "红河州"], n), len(YEARS))
+    hh["province"] = np.where(pref == "红河州", "云南省", "河南省")
+    hh["prefecture"] = pref
+    hh["county"] = np.where(pref == "信阳市", "光山县", np.where(pref == "南阳市", "淅川县", "弥勒市"))
+    hh["household_size"] = rng.integers(1, 7, len(hh))
+    hh["household_type"] = rng.choice(["一般脱贫户", "脱贫不稳定户", "边缘易致贫户"], len(hh))
+    for col in ("wage", "operating_income", "operating_expenses", "property", "transfer"):
+        hh[col] = rng.gamma(2.0, 2500.0, len(hh)).round(2)
+    hh = derive_income(hh)
+    chosen = rng.choice(len(hh), 90, replace=False)
+    measures = pd.DataFrame({
+        "household_id": hh["household_id"].to_numpy()[chosen],
+        "year": hh["year"].to_numpy()[chosen],
+        "measure": rng.choice(["dibao", "microcredit", "public_welfare_post"], 90),
+        "amount": rng.gamma(2.0, 500.0, 90).round(2),
+    })
+    return Panel(hh, measures, {"synthetic": True, "seed": seed})
+
+
+def _sorted(frame: pd.DataFrame, keys=("household_id", "year")) -> pd.DataFrame:
+    return frame.sort_values(list(keys), kind="mergesort").reset_index(drop=True)
+
+
+def test_round_trip_keeps_values_dtypes_and_fingerprint(tmp_path):
+    panel = _panel()
+    write_dataset(panel, tmp_path / "ds")
+    loaded = load_panel_from_dataset(tmp_path / "ds")
+    pd.testing.assert_frame_equal(_sorted(loaded.households), _sorted(panel.households))
+    pd.testing.assert_frame_equal(
+        _sorted(loaded.measures, ["household_id", "year", "measure"]),
+        _sorted(panel.measures, ["household_id", "year", "measure"]),
+    )
+    record = read_dataset_meta(tmp_path / "ds")
+    assert record["panel_fingerprint"] == panel.fingerprint() == loaded.fingerprint()
+    assert record["rows"] == {"households": len(panel.households), "measures": len(panel.measures)}
+    assert loaded.meta["synthetic"] is True and loaded.meta["dataset"]["fingerprint"] == record["fingerprint"]
+    # hive layout: one folder per year, one per prefecture inside
+    folders = {p.parent.relative_to(tmp_path / "ds" / "households").as_posix() for p in (tmp_path / "ds" / "households").rglob("*.parquet")}
+    assert len(folders) == len(YEARS) * 3
+    assert len(record["partitions"]) == 9 and [2021, "信阳市"] in record["partitions"]
+
+
+def test_chunked_write_gives_the_same_dataset_and_fingerprint(tmp_path):
+    panel = _panel()
+    write_dataset(panel, tmp_path / "whole")
+    shuffled = panel.households.sample(frac=1.0, random_state=3)
+    chunks = []
+    for part in np.array_split(np.arange(len(shuffled)), 4):
+        hh = shuffled.iloc[part]
+        keys = hh[["household_id", "year"]]
+        me = panel.measures.merge(keys, on=["household_id", "year"])
+        chunks.append(Panel(hh, me, panel.meta))
+    write_dataset(iter(chunks), tmp_path / "chunked")
+    whole, chunked = read_dataset_meta(tmp_path / "whole"), read_dataset_meta(tmp_path / "chunked")
+    assert whole["fingerprint"] == chunked["fingerprint"]
+    assert "panel_fingerprint" not in chunked  # not computable without the whole panel in memory
+    assert load_panel_from_dataset(tmp_path / "chunked").fingerprint() == panel.fingerprint()
+    # a changed value changes the fingerprint
+    altered = panel.households.copy()
+    altered.loc[altered.index[5], "wage"] += 1.0
+    write_dataset(Panel(altered, panel.measures, panel.meta), tmp_path / "altered")
+    assert read_dataset_meta(tmp_path / "altered")["fingerprint"] != whole["fingerprint"]
+
+
+def test_loads_only_requested_columns_and_partitions(tmp_path):
+    panel = _panel()
+    write_dataset(panel, tmp_path / "ds")
+    part = load_panel_from_dataset(
+        tmp_path / "ds", columns=["county", "net_income_pc"],
+        filters=[("year", "in", [2022, 2023]), ("prefecture", "==", "信阳市")],
+    )
+    assert list(part.households.columns) == ["household_id", "year", "county", "net_income_pc"]
+    expected = panel.households.loc[
+        panel.households["year"].isin([2022, 2023]) & panel.households["prefecture"].eq("信阳市"),
+        ["household_id", "year", "county", "net_income_pc"],
+    ]
+    pd.testing.assert_frame_equal(_sorted(part.households), _sorted(expected))
+    # measures: only those of the loaded household-years' households and years
+    ids = set(expected["household_id"])
+    want = panel.measures[panel.measures["year"].isin([2022, 2023]) & panel.measures["household_id"].isin(ids)]
+    assert len(part.measures) == len(want) > 0
+    # the lazy dataset prunes partitions: a prefecture filter touches only its files
+    fragments = list(open_dataset(tmp_path / "ds").get_fragments(filter=pq.filters_to_expression([("prefecture", "==", "南阳市")])))
+    assert len(fragments) == len(YEARS) and all("%E5%8D%97%E9%98%B3" in f.path for f in fragments)
+    assert in_memory_bytes(tmp_path / "ds", ["net_income_pc"]) < in_memory_bytes(tmp_path / "ds")
+    with pytest.raises(EvalkitError, match="no columns"):
+        load_panel_from_dataset(tmp_path / "ds", columns=["nonexistent"])
+
+
+def test_verify_detects_changed_files(tmp_path):
+    panel = _panel()
+    write_dataset(panel, tmp_path / "ds")
+    assert verify_dataset(tmp_path / "ds", batch_rows=100) is True
+    file = sorted((tmp_path / "ds" / "households").rglob("*.parquet"))[0]
+    table = pq.read_table(file)
+    frame = table.to_pandas()
+    frame.loc[0, "wage"] = frame.loc[0, "wage"] + 10
+    pq.write_table(table.from_pandas(frame, schema=table.schema, preserve_index=False), file)
+    with pytest.raises(EvalkitError, match="fingerprint mismatch"):
+        verify_dataset(tmp_path / "ds")
+
+
+def test_bad_input_is_refused_with_a_clear_error(tmp_path):
+    panel = _panel()
+    write_dataset(panel, tmp_path / "ds")
+    with pytest.raises(EvalkitError, match="not empty"):
+        write_dataset(panel, tmp_path / "ds")
+    write_dataset(panel, tmp_path / "ds", overwrite=True)
+    missing = panel.households.copy()
+    missing.loc[missing.index[0], "prefecture"] = None
+    with pytest.raises(EvalkitError, match="prefecture has 1 missing"):
+        write_dataset(Panel(missing, panel.measures), tmp_path / "bad")
+    other = panel.households.astype({"wage": "str"})
+    with pytest.raises(EvalkitError, match="types differ"):
+        write_dataset(iter([panel, Panel(other, panel.measures)]), tmp_path / "mixed")
+    with pytest.raises(EvalkitError, match="not an evalkit dataset"):
+        load_panel_from_dataset(tmp_path / "nowhere")
+    json.loads((tmp_path / "ds" / "dataset.json").read_text(encoding="utf-8"))
