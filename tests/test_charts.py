@@ -1,0 +1,70 @@
+"""Charts: Chinese glyphs render (missing glyphs fail), colours per component, deterministic SVG."""
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from evalkit import charts, present
+
+
+@pytest.fixture
+def indicators():
+    return pd.DataFrame({
+        "year": [2022, 2023, 2024, 2025],
+        "net_income_pc": [12000.0, 13000.0, 14100.0, 15200.0],
+        "wage_pc": [7000.0, 7600.0, 8200.0, 8900.0],
+        "net_operating_pc": [2500.0, 2600.0, 2800.0, -100.0],
+        "property_pc": [300.0, 350.0, 400.0, 450.0],
+        "transfer_pc": [2200.0, 2450.0, 2700.0, 2950.0],
+    })
+
+
+def _render_all(indicators, lang):
+    growth = pd.DataFrame({"year": [2024, 2025], "contrib_wage_pp": [4.0, 5.0],
+                           "contrib_operating_income_pp": [1.0, -2.0], "contrib_operating_expenses_pp": [0.5, 0.2],
+                           "contrib_property_pp": [0.3, 0.3], "contrib_transfer_pp": [1.8, 1.7]})
+    below = pd.DataFrame({"year": [2024, 2025], "share_persons_below": [0.2, 0.15]})
+    es = pd.DataFrame({"event_time": [-2, -1, 0, 1], "estimate": [10.0, 0.0, 500.0, 650.0],
+                       "ci_low": [-90.0, 0.0, 380.0, 480.0], "ci_high": [110.0, 0.0, 620.0, 820.0]})
+    groups = pd.DataFrame({"county": ["光山县", "新县", "羊山新区"], "net_income_pc": [14000.0, 15000.0, 16000.0]})
+    rural = indicators[["year"]].assign(rural_income=[17000.0, 18000.0, 19000.0, 20000.0])
+    figs = [charts.income_trend(indicators, lang, rural), charts.structure(indicators, lang),
+            charts.contributions(growth, lang), charts.below_lines({"line_10000": below, "line_monitoring": below}, lang),
+            charts.group_bars(groups, "county", lang=lang), charts.event_study(es, lang, title="公益性岗位")]
+    return [charts.to_svg(f) for f in figs]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_chinese_labels_render_without_missing_glyphs(indicators, lang):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph ... missing from font(s)" becomes a failure
+        svgs = _render_all(indicators, lang)
+    assert all(s.startswith("<?xml") for s in svgs)
+
+
+def test_missing_glyph_warning_is_caught_by_the_check():
+    """The check above can fail: drawing Chinese with a Latin-only font warns."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]}):
+        fig = Figure()
+        fig.subplots().set_title("工资性收入")
+        with pytest.warns(UserWarning, match="missing from font"):
+            charts.to_svg(fig)
+
+
+def test_svg_is_deterministic_and_undated(indicators):
+    first, second = _render_all(indicators, "zh"), _render_all(indicators, "zh")
+    assert first == second
+    assert all("<dc:date>" not in s for s in first)
+
+
+def test_component_colours_are_consistent(indicators):
+    palette = charts.component_palette()
+    assert len(set(palette.values())) == 4
+    svg = charts.to_svg(charts.structure(indicators))
+    for colour in palette.values():
+        assert colour.lower() in svg.lower()
+    assert palette["wage"] == present.color("wage")

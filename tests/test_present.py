@@ -1,0 +1,71 @@
+"""Report formatting: Chinese numbers, labels, small-cell suppression, deterministic HTML."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from evalkit import present
+from evalkit.errors import EvalkitError
+
+
+def test_chinese_number_formats():
+    assert present.fmt_yuan(12345.4) == "12,345 元"
+    assert present.fmt_yuan(12345.6, "en") == "12,346 yuan"
+    assert present.fmt_persons(8512) == "8,512 人"
+    assert present.fmt_persons(123456) == "12.35 万人"
+    assert present.fmt_persons(123456, "en") == "123,456 persons"
+    assert present.fmt_households(10000) == "1.00 万户"
+    assert present.fmt_pct(0.1234) == "12.3%"
+    assert present.fmt_pp(1.25) == "+1.2 个百分点" or present.fmt_pp(1.25) == "+1.3 个百分点"
+    assert present.fmt_pp(-0.5, "en") == "-0.5 pp"
+    assert present.fmt_yuan(math.nan) == present.MISSING
+    assert present.fmt_pct(None) == present.MISSING
+
+
+def test_labels_are_bilingual_and_unknown_keys_raise():
+    assert present.t("wage") == "工资性收入"
+    assert present.t("wage", "en") == "wage income"
+    assert present.t("sec_summary", "en").endswith("Summary")
+    with pytest.raises(EvalkitError, match="no_such_key"):
+        present.t("no_such_key")
+    with pytest.raises(EvalkitError, match="language"):
+        present.t("wage", "fr")
+    # every label has both languages, every component has a colour
+    table = present.labels()
+    assert (table["label_zh"] != "").all() and (table["label_en"] != "").all()
+    for comp in ("wage", "net_operating", "property", "transfer"):
+        assert present.color(comp).startswith("#")
+
+
+def test_small_cells_are_suppressed_row_and_cell_wise():
+    df = pd.DataFrame({
+        "county": ["甲县", "乙县", "丙县"],
+        "n_households": [250, 9, 40],
+        "net_income_pc": [15000.0, 9000.0, 12000.0],
+        "n_households_below": [30, 2, 7],
+        "n_persons_below": [95, 6, 20],
+        "share_households_below": [0.12, 0.22, 0.175],
+    })
+    table = present.format_table(
+        df,
+        {"county": "text", "n_households": "households", "net_income_pc": "yuan",
+         "n_households_below": "households", "n_persons_below": "persons", "share_households_below": "pct"},
+        gates={"n_persons_below": "n_households_below", "share_households_below": "n_households_below"},
+    )
+    assert list(table.columns[:3]) == ["county", "户数", "人均纯收入"]
+    big, small, partly = table.to_dict("records")
+    assert big["人均纯收入"] == "15,000 元" and big["户数"] == "250 户"
+    # a group of 9 households: its count and its mean are both hidden
+    assert small["户数"] == "<10" and small["人均纯收入"] == "<10"
+    # 7 households below the line out of 40: the count, the persons and the share are hidden
+    assert partly["人均纯收入"] == "12,000 元"
+    assert partly["低于该线户数"] == "<10" and partly["低于该线人数"] == "<10" and partly["低于该线户比例"] == "<10"
+    assert present.publishable(5.0, 9) is None and present.publishable(5.0, 10) == 5.0
+
+
+def test_table_html_is_escaped_and_has_no_random_ids():
+    table = pd.DataFrame({"地区": ["<b>甲</b>"], "值": ["1 元"]})
+    markup = present.table_html(table)
+    assert "&lt;b&gt;" in markup and "id=" not in markup
+    assert markup == present.table_html(table)
