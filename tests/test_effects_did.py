@@ -1,0 +1,180 @@
+"""Staggered DiD (evalkit.effects.staggered_did) against R `did` on mpdta, hand formulas, bad designs."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.errors import DesignError, EvalkitError
+from evalkit.effects import staggered_did
+
+DATA = Path(__file__).parent / "data" / "effects"
+
+
+@pytest.fixture(scope="module")
+def mpdta():
+    return pd.read_csv(DATA / "mpdta.csv")
+
+
+@pytest.fixture(scope="module")
+def fit(mpdta):
+    return staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat")
+
+
+def test_att_gt_matches_r_did(fit):
+    expected = pd.read_csv(DATA / "mpdta_att_gt_expected.csv")
+    got = fit.att_gt.merge(expected, on=["group", "time"], suffixes=("", "_r"))
+    assert len(got) == len(expected) == len(fit.att_gt) == 12
+    np.testing.assert_allclose(got["att"], got["att_r"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(got["se"], got["se_r"], rtol=0, atol=1e-6)
+    z = 1.959963984540054
+    np.testing.assert_allclose(got["ci_low"], got["att"] - z * got["se"], atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["simple", "group", "dynamic", "calendar"])
+def test_aggregations_match_r_did(fit, kind):
+    expected = pd.read_csv(DATA / "mpdta_aggte_expected.csv")
+    expected = expected[expected["aggregation"] == kind]
+    agg = fit.aggregate(kind)
+    overall = expected[expected["e"] == "overall"].iloc[0]
+    assert agg.att == pytest.approx(overall["att"], abs=1e-6)
+    assert agg.se == pytest.approx(overall["se"], abs=1e-6)
+    rows = expected[expected["e"] != "overall"]
+    if kind == "simple":
+        assert rows.empty and agg.table.empty
+        return
+    key = {"group": "group", "dynamic": "event_time", "calendar": "time"}[kind]
+    table = agg.table.set_index(key)
+    assert sorted(table.index) == sorted(rows["e"].astype(int))
+    for row in rows.itertuples():
+        assert table.loc[int(row.e), "att"] == pytest.approx(row.att, abs=1e-6)
+        assert table.loc[int(row.e), "se"] == pytest.approx(row.se, abs=1e-6)
+
+
+def test_pretest_matches_r_did(fit):
+    assert fit.pretest["W"] == pytest.approx(7.79124, abs=1e-5)
+    assert fit.pretest["pvalue"] == pytest.approx(0.16812, abs=1e-5)
+    assert fit.pretest["df"] == 5  # five pre-treatment cells
+
+
+def test_clustered_se_follows_the_influence_function_formula(mpdta):
+    data = mpdta.assign(state=mpdta["countyreal"] // 1000)
+    res = staggered_did(data, "lemp", "countyreal", "year", "first.treat", cluster="state")
+    plain = staggered_did(data, "lemp", "countyreal", "year", "first.treat")
+    psi = res._model.MP["inffunc"]["inffunc"]  # n_units × cells, rows in unit order
+    units = res._model.dp["data"].drop_duplicates("id").sort_values("id")
+    state = data.drop_duplicates("countyreal")["state"].to_numpy()  # same unit order as factorize
+    assert len(units) == len(state) == psi.shape[0]
+    sums = pd.DataFrame(psi).groupby(state).sum().to_numpy()
+    expected = np.sqrt((sums ** 2).sum(axis=0)) / psi.shape[0]
+    np.testing.assert_allclose(res.att_gt["se"], expected, rtol=1e-10)
+    np.testing.assert_allclose(res.att_gt["att"], plain.att_gt["att"], atol=1e-14)
+    assert not np.allclose(res.att_gt["se"], plain.att_gt["se"])
+    # clustering at the unit itself is the unclustered estimator
+    same = staggered_did(data, "lemp", "countyreal", "year", "first.treat", cluster="countyreal")
+    np.testing.assert_allclose(same.att_gt["se"], plain.att_gt["se"], rtol=1e-12)
+
+
+def test_not_yet_treated_cell_equals_hand_did(mpdta):
+    res = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", control="not_yet_treated", method="reg")
+    wide = mpdta.pivot(index="countyreal", columns="year", values="lemp")
+    g = mpdta.drop_duplicates("countyreal").set_index("countyreal")["first.treat"]
+    change = wide[2006] - wide[2003]
+    treated, controls = g == 2004, (g == 0) | (g > 2006)
+    hand = change[treated].mean() - change[controls].mean()
+    cell = res.att_gt.set_index(["group", "time"]).loc[(2004, 2006)]
+    assert cell["att"] == pytest.approx(hand, abs=1e-12)
+    # the 2007 cohort has no not-yet-treated control in 2007 except the never treated
+    assert (res.att_gt["group"] == 2007).sum() == 4
+
+
+def test_methods_and_covariates_agree_roughly(mpdta):
+    out = {m: staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", covariates=["lpop"], method=m)
+           .aggregate("simple") for m in ("dr", "ipw", "reg")}
+    # Published R did with xformla=~lpop, dr: overall simple ATT about -0.04 (did vignette)
+    for agg in out.values():
+        assert -0.06 < agg.att < -0.02 and 0.005 < agg.se < 0.03
+    assert out["dr"].att != out["reg"].att
+
+
+def test_unbalanced_panel_is_estimated_and_counted(mpdta):
+    rng = np.random.default_rng(1)
+    drop = rng.random(len(mpdta)) < 0.05
+    data = mpdta.loc[~drop]
+    full = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat").aggregate("simple")
+    unbalanced = staggered_did(data, "lemp", "countyreal", "year", "first.treat")
+    assert unbalanced.exclusions.empty and unbalanced.n_units == 500
+    # R did's unbalanced estimator treats the rows as repeated cross sections: consistent, less precise
+    simple = unbalanced.aggregate("simple")
+    assert simple.se > full.se
+    assert abs(simple.att - full.att) < 2 * simple.se
+    balanced = staggered_did(data, "lemp", "countyreal", "year", "first.treat", allow_unbalanced=False)
+    incomplete = data.groupby("countyreal").size().lt(5).sum()
+    assert balanced.exclusions["units"].sum() == incomplete
+    assert balanced.n_units == 500 - incomplete
+
+
+def test_missing_outcomes_are_dropped_and_counted(mpdta):
+    data = mpdta.copy()
+    data.loc[[0, 7, 8], "lemp"] = np.nan
+    res = staggered_did(data, "lemp", "countyreal", "year", "first.treat")
+    assert res.exclusions.loc[0, "rows"] == 3
+    assert res.exclusions.loc[0, "units"] == data.loc[[0, 7, 8], "countyreal"].nunique()
+
+
+def test_event_study_uniform_band_is_reproducible_and_wider(fit):
+    es = fit.event_study(biters=499, seed=7)
+    again = fit.aggregate("dynamic", bootstrap=True, biters=499, seed=7)
+    np.testing.assert_array_equal(es.table["band_low"], again.table["band_low"])
+    assert es.crit_value > 1.96
+    assert (es.table["band_high"] - es.table["band_low"] > es.table["ci_high"] - es.table["ci_low"] - 1e-3).all()
+
+
+def test_summary_lists_all_aggregations(fit):
+    summary = fit.summary()
+    assert summary["kind"].tolist() == ["simple", "group", "dynamic", "calendar"]
+    assert summary["pretest_W"].iloc[0] == pytest.approx(7.79124, abs=1e-5)
+
+
+# ---- bad designs -------------------------------------------------------------------------
+
+def test_no_never_treated_with_never_treated_control(mpdta):
+    data = mpdta[mpdta["first.treat"] > 0]
+    with pytest.raises(DesignError, match="never-treated"):
+        staggered_did(data, "lemp", "countyreal", "year", "first.treat")
+    # with not-yet-treated controls the earlier cohorts are identified
+    res = staggered_did(data, "lemp", "countyreal", "year", "first.treat", control="not_yet_treated")
+    assert set(res.att_gt["group"]) == {2004, 2006}
+
+
+def test_cohort_with_one_unit(mpdta):
+    data = mpdta.copy()
+    data.loc[data["countyreal"] == 8001, "first.treat"] = 2005
+    with pytest.raises(DesignError, match="single unit.*2005"):
+        staggered_did(data, "lemp", "countyreal", "year", "first.treat")
+
+
+def test_nobody_treated(mpdta):
+    with pytest.raises(DesignError, match="no unit starts treatment"):
+        staggered_did(mpdta.assign(g=0), "lemp", "countyreal", "year", "g")
+
+
+def test_collinear_covariates(mpdta):
+    data = mpdta.assign(lpop2=2 * mpdta["lpop"], const=1.0)
+    with pytest.raises(DesignError, match="lpop2"):
+        staggered_did(data, "lemp", "countyreal", "year", "first.treat", covariates=["lpop", "lpop2"])
+    with pytest.raises(DesignError, match="const"):
+        staggered_did(data, "lemp", "countyreal", "year", "first.treat", covariates=["const"])
+
+
+def test_bad_arguments(mpdta):
+    with pytest.raises(EvalkitError, match="nope"):
+        staggered_did(mpdta, "nope", "countyreal", "year", "first.treat")
+    with pytest.raises(EvalkitError, match="control"):
+        staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", control="all")
+    varying = mpdta.assign(v=np.arange(len(mpdta)) % 3)
+    with pytest.raises(EvalkitError, match="cluster"):
+        staggered_did(varying, "lemp", "countyreal", "year", "first.treat", cluster="v")
+    with pytest.raises(EvalkitError, match="first-treatment"):
+        staggered_did(varying, "lemp", "countyreal", "year", "v")
