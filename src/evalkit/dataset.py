@@ -361,3 +361,59 @@ def ingest_command(sources: Sequence[str], out: str, measures: Sequence[str] = (
     )
     rejected = int(accounting["rows_rejected"].sum()) if "rows_rejected" in accounting else 0
     return 1 if rejected else 0
+
+
+def duckdb_connection(path: str | Path, memory_limit: str | None = None, threads: int | None = None):
+    """An in-process DuckDB connection with the dataset's tables as views ``households`` and
+    ``measures`` (hive partitions ``year``/``prefecture`` typed BIGINT/VARCHAR). DuckDB is
+    embedded: nothing to start or configure; ``memory_limit`` (e.g. ``"4GB"``) caps its memory,
+    spilling to a temporary folder beside the data when a query needs more."""
+    import duckdb
+
+    record = read_dataset_meta(path)
+    con = duckdb.connect(config={"preserve_insertion_order": False})
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    base = Path(path).resolve()
+    hh = (base / HOUSEHOLDS_DIR / "**" / "*.parquet").as_posix().replace("'", "''")
+    con.execute(
+        f"CREATE VIEW households AS SELECT * FROM read_parquet('{hh}', hive_partitioning = true, "
+        "hive_types = {'year': 'BIGINT', 'prefecture': 'VARCHAR'})"
+    )
+    if record["rows"]["measures"]:
+        me = (base / MEASURES_DIR / "**" / "*.parquet").as_posix().replace("'", "''")
+        con.execute(f"CREATE VIEW measures AS SELECT * FROM read_parquet('{me}', hive_partitioning = true, "
+                    "hive_types = {'year': 'BIGINT'})")
+    else:
+        con.execute("CREATE VIEW measures AS SELECT NULL::VARCHAR AS household_id, NULL::BIGINT AS year, "
+                    "NULL::VARCHAR AS measure, NULL::DOUBLE AS amount WHERE false")
+    return con
+
+
+def estimation_sample(path: str | Path, outcome: str, measure: str, covariates: Sequence[str] = (),
+                      filters: str | None = None) -> pd.DataFrame:
+    """The household-year sample an effect estimator needs, built out-of-core by DuckDB.
+
+    One row per household-year with ``unit`` (integer household code, ``dense_rank`` of
+    ``household_id``), ``year``, ``outcome``, ``covariates``, ``cohort`` = the first year the
+    household received ``measure`` (0 = never) and ``treated`` = 1 from that year on
+    (absorbing treatment, the staggered-adoption design). Only these columns are read; string
+    identifiers never reach memory. ``filters`` is an optional SQL condition on the household
+    table (e.g. ``"prefecture = '信阳市'"``).
+    """
+    con = duckdb_connection(path)
+    cols = ", ".join(f'h."{c}"' for c in covariates)
+    where = f"WHERE {filters}" if filters else ""
+    sql = f"""
+        WITH first AS (
+            SELECT household_id, MIN(year) AS cohort FROM measures WHERE measure = ? GROUP BY household_id
+        )
+        SELECT dense_rank() OVER (ORDER BY h.household_id) AS unit, h.year,
+               h."{outcome}" AS "{outcome}"{', ' + cols if cols else ''},
+               COALESCE(f.cohort, 0) AS cohort,
+               CASE WHEN f.cohort IS NOT NULL AND h.year >= f.cohort THEN 1 ELSE 0 END AS treated
+        FROM households h LEFT JOIN first f USING (household_id) {where}
+    """
+    return con.execute(sql, [measure]).df()

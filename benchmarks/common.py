@@ -1,0 +1,83 @@
+"""Shared helpers of the benchmark scripts: sizes, data locations, and the measurement of one
+command's wall time and peak memory (whole process, GNU ``/usr/bin/time -v``).
+
+Every benchmark script does one thing on one panel size and prints, as its last stdout line,
+a JSON object of its own phase timings (``{"load_s": ..., "compute_s": ...}``); :func:`measure`
+runs it in a fresh process under ``/usr/bin/time -v`` and returns wall seconds, peak resident
+set size (maximum RSS of the process, in MB) and those phases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = Path(os.environ.get("EVALKIT_BENCH_OUT", HERE / "out"))  # git-ignored
+RESULTS = HERE / "results"
+PYTHON = sys.executable
+SEED = 20240101
+#: Panel sizes (households; six years each) by label.
+SIZES = {"200k": 200_000, "2M": 2_000_000, "20M": 20_000_000}
+
+
+def dataset_path(size: str) -> Path:
+    return OUT / f"panel_{size}"
+
+
+def export_path(size: str) -> Path:
+    return OUT / f"export_{size}.csv"
+
+
+def time_binary() -> str:
+    found = shutil.which("time", path="/usr/bin:/bin")
+    if not found:
+        raise SystemExit("GNU time missing: apt-get install -y time")
+    return found
+
+
+def measure(args: list[str], timeout: float | None = None, env: dict | None = None) -> dict:
+    """Run ``python args...`` under ``/usr/bin/time -v``; wall time, peak RSS and phases."""
+    cmd = [time_binary(), "-v", PYTHON, *args]
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                          env={**os.environ, **(env or {})})
+    wall = time.perf_counter() - started
+    rss_kb = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    result = {
+        "command": " ".join(["python", *args]),
+        "status": "ok" if proc.returncode == 0 else f"failed ({proc.returncode})",
+        "wall_s": round(wall, 2),
+        "peak_rss_mb": round(int(rss_kb.group(1)) / 1024, 1) if rss_kb else None,
+    }
+    lines = [line for line in proc.stdout.strip().splitlines() if line.startswith("{")]
+    if lines:
+        result.update(json.loads(lines[-1]))
+    if proc.returncode != 0:
+        tail = [line for line in proc.stderr.splitlines() if not line.startswith("\t")][-5:]
+        result["error"] = " | ".join(tail)[-400:]
+    return result
+
+
+class Phases:
+    """Phase timer for a benchmark script: ``with phases("load"): ...``; ``phases.emit(**extra)``."""
+
+    def __init__(self):
+        self.values: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):
+        start = time.perf_counter()
+        yield
+        self.values[f"{name}_s"] = round(self.values.get(f"{name}_s", 0.0) + time.perf_counter() - start, 3)
+
+    def emit(self, **extra) -> None:
+        print(json.dumps({**self.values, **extra}, ensure_ascii=False), flush=True)

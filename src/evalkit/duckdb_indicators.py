@@ -1,0 +1,291 @@
+"""The income indicator tables of :mod:`evalkit.income` as DuckDB SQL over the Parquet dataset.
+
+For a province or the whole country the household-year table does not fit in pandas; DuckDB
+(embedded, in-process: nothing to start or configure) scans only the needed columns of the
+dataset's Parquet files, streaming, and returns the small aggregated tables. Every function
+returns the same DataFrame (columns, order, dtypes, numbers) as its pandas counterpart;
+``tests/test_duckdb_indicators.py`` compares the two paths to 1e-9 on the demo panel, which is the
+guard against the two definitions drifting apart. The formulas, repeated from :mod:`evalkit.income`
+(the source of truth; change both together):
+
+* person weighting: X_pc = Σ_i X_i / Σ_i size_i; household weighting: X_pc = (1/n) Σ_i X_i / size_i;
+* net_operating = operating_income − operating_expenses; net_income = wage + net_operating +
+  property + transfer; share_k = k_pc / net_income_pc (``nan`` when net_income_pc = 0);
+* transfer detail columns: ``nan`` for a group where any household lacks the detail;
+* growth (base b = year − 1, or a fixed ``base_year``): growth_rate = (N_t − N_b) / N_b;
+  contrib_k_yuan = ΔX_k,pc (−Δ for operating_expenses); contrib_k_pp = 100 · contrib_k_yuan / N_b.
+
+``source`` of every function is a dataset folder (:mod:`evalkit.dataset`), a pandas
+DataFrame (queried in place by DuckDB) or an open DuckDB connection with a ``households`` view.
+:func:`indicators` is the dispatcher: pandas when the needed columns fit the memory budget,
+DuckDB otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import EvalkitError
+from .schema import COMPONENTS, INCOME_COLUMNS, TRANSFER_DETAIL
+
+GROWTH_COMPONENTS: tuple[str, ...] = ("wage", "operating_income", "operating_expenses", "property", "transfer")
+#: Default memory budget for the pandas path (bytes of the needed columns in memory).
+DEFAULT_MEMORY_BUDGET = "4GB"
+_UNITS = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+
+
+def _q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _keys(by) -> list[str]:
+    by = [by] if isinstance(by, str) else list(by)
+    return by if "year" in by else [*by, "year"]
+
+
+class _Source:
+    """A DuckDB connection with a ``households`` view (and ``measures`` for a dataset), the
+    columns available, and the pandas dtypes to give group keys back."""
+
+    def __init__(self, source, filters=None):
+        import duckdb
+
+        self.dtypes: dict[str, str] = {}
+        if isinstance(source, pd.DataFrame):
+            self.con = duckdb.connect()
+            self.con.register("_frame", source)
+            self.con.execute("CREATE VIEW households AS SELECT * FROM _frame")
+            self.dtypes = {c: str(t) for c, t in source.dtypes.items()}
+        elif isinstance(source, (str, Path)):
+            from .dataset import duckdb_connection, read_dataset_meta
+
+            self.con = duckdb_connection(source)
+            self.dtypes = read_dataset_meta(source)["dtypes"]["households"]
+        elif hasattr(source, "execute"):
+            self.con = source
+        else:
+            raise EvalkitError(f"不支持的数据源 / unsupported source type: {type(source).__name__}")
+        self.columns = [r[0] for r in self.con.execute("DESCRIBE households").fetchall()]
+        self.where, self.params = _where(filters)
+
+    def check(self, columns: Sequence[str]) -> None:
+        absent = [c for c in columns if c not in self.columns]
+        if absent:
+            raise EvalkitError(f"households: 缺少列 / missing columns: {', '.join(absent)}")
+
+    def df(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
+        return self.con.execute(sql, [*self.params, *params]).df()
+
+    def restore(self, frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+        """Group keys back to the households' pandas dtypes (DuckDB returns e.g. nullable booleans)."""
+        changes = {k: self.dtypes[k] for k in keys if k in self.dtypes and str(frame[k].dtype) != self.dtypes[k]}
+        if changes:
+            try:
+                frame = frame.astype(changes)
+            except (TypeError, ValueError):  # a key with missing values keeps DuckDB's nullable dtype
+                pass
+        return frame
+
+
+_OPS = {"==": "=", "=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "in": "IN", "not in": "NOT IN"}
+
+
+def _where(filters) -> tuple[str, list]:
+    """``[(column, op, value), ...]`` (AND-ed, as :func:`evalkit.dataset.load_panel_from_dataset`)
+    as a parameterised SQL WHERE clause."""
+    if not filters:
+        return "", []
+    parts, params = [], []
+    for column, op, value in filters:
+        if op not in _OPS:
+            raise EvalkitError(f"不支持的筛选运算 / unsupported filter operator {op!r}")
+        if op in ("in", "not in"):
+            values = list(value)
+            parts.append(f"{_q(column)} {_OPS[op]} ({', '.join('?' for _ in values)})")
+            params.extend(values)
+        else:
+            parts.append(f"{_q(column)} {_OPS[op]} ?")
+            params.append(value)
+    return "WHERE " + " AND ".join(parts), params
+
+
+def _aggregate_sql(src: _Source, keys: list[str], weight: str) -> tuple[str, list[str]]:
+    """SQL of the per-group sums behind :func:`income_indicators` (one scan of the households)."""
+    detail = [c for c in TRANSFER_DETAIL if c in src.columns]
+    per = "" if weight == "person" else " / household_size::DOUBLE"
+    comp = {c: f"{_q(c)}::DOUBLE" for c in (*INCOME_COLUMNS, *detail)}
+    comp["net_operating"] = f"({comp['operating_income']} - {comp['operating_expenses']})"
+    comp["net_income"] = "(" + " + ".join(comp[c] for c in COMPONENTS) + ")"
+    denom = "SUM(household_size::DOUBLE)" if weight == "person" else "COUNT(*)::DOUBLE"
+    key_sql = ", ".join(_q(k) for k in keys)
+    cols = ["net_income", *INCOME_COLUMNS[:3], "net_operating", *INCOME_COLUMNS[3:], *detail]
+    select = [
+        "COUNT(*)::BIGINT AS n_households",
+        "SUM(household_size::DOUBLE) AS n_persons",
+    ]
+    for c in cols:
+        value = f"SUM({comp[c]}{per}) / {denom}"
+        if c in detail:  # nan for a group where any household lacks the detail
+            value = f"CASE WHEN COUNT({_q(c)}) < COUNT(*) THEN NULL ELSE {value} END"
+        select.append(f"{value} AS {_q(c + '_pc')}")
+    sql = (f"SELECT {key_sql}, {', '.join(select)} FROM households {src.where} "
+           f"GROUP BY {key_sql} ORDER BY {key_sql}")
+    return sql, [f"{c}_pc" for c in cols]
+
+
+def income_indicators(source, by=(), weight: str = "person", filters=None) -> pd.DataFrame:
+    """:func:`evalkit.income.income_indicators` computed by DuckDB (same columns and numbers).
+
+    One aggregate query grouped by ``by`` × year; the shares are computed from the group sums.
+    Formulas: module docstring.
+    """
+    if weight not in ("person", "household"):
+        raise EvalkitError(f"weight 必须是 person 或 household / weight must be 'person' or 'household', got {weight!r}")
+    src = source if isinstance(source, _Source) else _Source(source, filters)
+    keys = _keys(by)
+    src.check([*keys, "household_size", *INCOME_COLUMNS])
+    _check_values(src, ["household_size", *INCOME_COLUMNS, *keys])
+    sql, pc_cols = _aggregate_sql(src, keys, weight)
+    out = src.restore(src.df(sql), keys)
+    out["n_persons"] = out["n_persons"].astype(float)
+    for c in pc_cols:
+        out[c] = out[c].astype(float)
+    net = out["net_income_pc"].where(out["net_income_pc"] != 0)
+    for c in COMPONENTS:
+        out[f"share_{c}"] = out[f"{c}_pc"] / net
+    out["weighting"] = weight
+    return out
+
+
+def _check_values(src: _Source, columns: Sequence[str]) -> None:
+    """The checks of :func:`evalkit.income.check_households`: no missing value, size ≥ 1."""
+    counts = src.con.execute(
+        "SELECT COUNT(*), " + ", ".join(
+            f"COUNT(*) - COUNT({_q(c)})" + (" + COUNT_IF(household_size < 1)" if c == "household_size" else "")
+            for c in columns) + f" FROM households {src.where}", src.params).fetchone()
+    if counts[0] == 0:
+        raise EvalkitError("households: 没有农户数据(空组) / no households (empty group)")
+    for c, bad in zip(columns, counts[1:]):
+        if bad:
+            raise EvalkitError(f"households: 列 {c} 有 {bad} 个缺失或无效值 / column {c} has {bad} missing or invalid values")
+
+
+def growth_contributions(source, by=(), weight: str = "person", base_year=None, filters=None) -> pd.DataFrame:
+    """:func:`evalkit.income.growth_contributions` by DuckDB: the group aggregation runs in SQL
+    (:func:`income_indicators`), then base-year rows are joined in SQL on the small table.
+    Formulas: module docstring."""
+    src = source if isinstance(source, _Source) else _Source(source, filters)
+    ind = income_indicators(src, by, weight)
+    keys = _keys(by)
+    others = [k for k in keys if k != "year"]
+    years = sorted(ind["year"].unique())
+    if base_year is not None and base_year not in years:
+        raise EvalkitError(f"基期 {base_year} 不在数据中(有 {years}) / base year {base_year} not in the data ({years})")
+    src.con.register("_ind", ind)
+    base_expr = "c.year - 1" if base_year is None else str(int(base_year))
+    first = years[0] if base_year is None else int(base_year)
+    on = " AND ".join([*(f"b.{_q(k)} IS NOT DISTINCT FROM c.{_q(k)}" for k in others), f"b.year = {base_expr}"])
+    n0 = "b.net_income_pc"
+    nz = f"CASE WHEN {n0} <> 0 THEN {n0} END"
+    select = [*(f"c.{_q(k)}" for k in others), "c.year", f"({base_expr})::BIGINT AS base_year",
+              "c.n_households", "c.n_persons", "c.net_income_pc", f"{n0} AS net_income_pc_base",
+              f"(c.net_income_pc - {n0}) / {nz} AS growth_rate",
+              f"100 * ((c.net_income_pc - {n0}) / {nz}) AS growth_pct"]
+    for c in GROWTH_COMPONENTS:
+        delta = f"(c.{c}_pc - b.{c}_pc)"
+        yuan = f"-{delta}" if c == "operating_expenses" else delta
+        select += [f"{yuan} AS contrib_{c}_yuan", f"100 * ({yuan}) / {nz} AS contrib_{c}_pp"]
+    select += [f"CASE WHEN {n0} IS NULL THEN 'missing base year' WHEN {n0} = 0 THEN 'zero base income' "
+               "ELSE 'ok' END AS status", "c.weighting"]
+    order = ", ".join([*(f"c.{_q(k)}" for k in others), "c.year"])
+    sql = (f"SELECT {', '.join(select)} FROM _ind c LEFT JOIN _ind b ON {on} "
+           f"WHERE c.year > {first} ORDER BY {order}")
+    out = src.restore(src.con.execute(sql).df(), keys)
+    src.con.unregister("_ind")
+    float_cols = [c for c in out.columns if c.startswith(("contrib_", "growth_")) or c.endswith("_base")]
+    return out.astype({c: float for c in float_cols})
+
+
+# --------------------------------------------------------------------------- dispatcher
+def parse_bytes(value) -> int:
+    """``"4GB"``, ``"512MiB"``, ``2e9`` → bytes."""
+    if isinstance(value, (int, float)):
+        return int(value)
+    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", str(value))
+    if not match or match.group(2).upper() not in _UNITS:
+        raise EvalkitError(f"无法识别的内存预算 / unrecognised memory budget {value!r} (e.g. 4GB, 512MiB)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def memory_budget(value=None) -> int:
+    """The memory budget in bytes: ``value``, else ``EVALKIT_MEMORY_BUDGET``, else 4 GB."""
+    return parse_bytes(value if value is not None else os.environ.get("EVALKIT_MEMORY_BUDGET", DEFAULT_MEMORY_BUDGET))
+
+
+def choose_backend(path, columns: Sequence[str], budget=None) -> str:
+    """``"pandas"`` when the needed columns of the dataset fit the memory budget, else ``"duckdb"``.
+
+    The size is the uncompressed size of those columns in the Parquet footers (nothing is read);
+    pandas needs roughly 2–3 times that while grouping, so the comparison is against budget / 3.
+    """
+    from .dataset import in_memory_bytes
+
+    return "pandas" if 3 * in_memory_bytes(path, columns) <= memory_budget(budget) else "duckdb"
+
+
+def indicators(path, by=(), weight: str = "person", table: str = "income_indicators", backend: str = "auto",
+               budget=None, filters=None, **kwargs) -> pd.DataFrame:
+    """One indicator table of a dataset (``table`` in :data:`TABLES`), by pandas or DuckDB.
+
+    ``backend="auto"`` picks DuckDB when the needed columns exceed the memory budget
+    (:func:`choose_backend`; ``budget`` or ``EVALKIT_MEMORY_BUDGET``), pandas (loading only those
+    columns and the ``filters`` partitions) otherwise. Both return the same table.
+    """
+    if table not in TABLES:
+        raise EvalkitError(f"未知指标表 / unknown indicator table {table!r}; one of {sorted(TABLES)}")
+    by_list = [by] if isinstance(by, str) else list(by)
+    needed = [*dict.fromkeys([*by_list, "year", "household_size", *INCOME_COLUMNS, *_needed_extra(table, path)])]
+    if backend == "auto":
+        backend = choose_backend(path, needed, budget)
+    if backend == "duckdb":
+        return TABLES[table][1](path, by, weight=weight, filters=filters, **kwargs)
+    if backend != "pandas":
+        raise EvalkitError(f"backend 必须是 auto、pandas 或 duckdb / backend must be auto, pandas or duckdb: {backend!r}")
+    from .dataset import load_panel_from_dataset
+
+    households = load_panel_from_dataset(path, columns=needed, filters=filters, measures=False).households
+    return TABLES[table][0](households, by, weight=weight, **kwargs)
+
+
+def _needed_extra(table: str, path) -> list[str]:
+    if table != "income_indicators":
+        return []
+    from .dataset import open_dataset
+
+    names = open_dataset(path).schema.names
+    return [c for c in TRANSFER_DETAIL if c in names]
+
+
+def _pandas(name: str):
+    def call(households, by, **kwargs):
+        from . import income
+
+        return getattr(income, name)(households, by, **kwargs)
+
+    return call
+
+
+#: Indicator tables: name → (pandas function, DuckDB function).
+TABLES = {
+    "income_indicators": (_pandas("income_indicators"), income_indicators),
+    "growth_contributions": (_pandas("growth_contributions"), growth_contributions),
+}
+
+__all__ = ["income_indicators", "growth_contributions", "indicators", "choose_backend", "memory_budget",
+           "parse_bytes", "TABLES"]
