@@ -1,0 +1,187 @@
+"""Two-way fixed-effects (TWFE) regressions and the negative-weights diagnostic, via ``pyfixest``.
+
+Static TWFE::
+
+    Y_it = α_i + λ_t [+ μ_{county(i),t}] + β·D_it + ε_it                       (D_it = 1 from first treatment)
+
+Event study: ``Y_it = α_i + λ_t + Σ_{e≠−1} β_e·1[t − G_i = e] + ε_it`` (never-treated units in
+the reference category). Estimated by ``pyfixest.feols`` (pinned 0.60.0), which reproduces R
+``fixest``; standard errors are cluster-robust (CRV1) at the household unless ``cluster`` names
+a coarser level. Small-sample convention = fixest's default ``ssc(adj=TRUE, fixef.K="nested",
+cluster.adj=TRUE)``: ``V = G/(G−1) · (n−1)/(n−K) · (X'X)⁻¹ Σ_g s_g s_g' (X'X)⁻¹`` where K
+excludes fixed effects nested in the cluster, and t(G−1) critical values. On mpdta this gives
+−0.036549 (SE 0.013265) exactly as fixest; statsmodels/linearmodels give SE ≈ 0.01483 only
+because they count the absorbed household effects in K.
+
+With staggered adoption and heterogeneous effects β is a weighted sum of the cell effects,
+``β = Σ_{(g,t): D=1} w_gt · ATT(g,t)`` with ``w_gt = Σ_{i∈g} ε̃_it / Σ_{D_it=1} ε̃_it`` where ε̃ is
+the residual of D on the two sets of fixed effects (de Chaisemartin & D'Haultfœuille 2020,
+Theorem 1). Some ``w_gt`` can be negative (late periods of early cohorts): :func:`twfe_weights`
+reports them and :func:`compare_twfe_cs` sets them beside the Callaway–Sant'Anna estimate.
+
+pyfixest 0.60 aborts the Python process when every observation is a singleton of a fixed
+effect; :func:`singleton_mask` checks the sample first and :class:`DesignError` is raised.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pyfixest as pf
+from pyfixest.estimation import demean
+
+from ..errors import DesignError, EvalkitError
+from .results import TWFEResult
+
+SMALL_SAMPLE = ("fixest default ssc(adj=TRUE, fixef.K='nested', cluster.adj=TRUE): "
+                "G/(G-1)·(n-1)/(n-K), K without fixed effects nested in the cluster; t(G-1) inference")
+
+
+def singleton_mask(frame: pd.DataFrame, fixed_effects: list[str]) -> np.ndarray:
+    """True for observations that are (iteratively) the only one of a fixed-effect level.
+
+    Removes singletons of every fixed effect in turn until none is left (as fixest/pyfixest do)
+    and returns the mask of removed rows; vectorised, the loop is over passes, not rows.
+    """
+    keep = np.ones(len(frame), dtype=bool)
+    while True:
+        changed = False
+        for column in fixed_effects:
+            sizes = frame.loc[keep, column].map(frame.loc[keep, column].value_counts())
+            single = sizes.to_numpy() == 1
+            if single.any():
+                idx = np.flatnonzero(keep)[single]
+                keep[idx] = False
+                changed = True
+        if not changed:
+            return ~keep
+
+
+def _prepare(data, outcome, unit, time, extra, cluster, county):
+    columns = [c for c in dict.fromkeys([outcome, unit, time, *extra, cluster, county]) if c]
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise EvalkitError(f"数据缺少列 / data lacks columns: {missing}")
+    frame = data[columns].copy()
+    frame[outcome] = pd.to_numeric(frame[outcome], errors="coerce")
+    frame = frame.loc[np.isfinite(frame[outcome].to_numpy(dtype=float))]
+    work = pd.DataFrame({"y": frame[outcome].to_numpy(dtype=float),
+                         "u": pd.factorize(frame[unit])[0], "t": pd.factorize(frame[time])[0]})
+    work["cl"] = pd.factorize(frame[cluster])[0] if cluster else work["u"]
+    fes = ["u", "t"]
+    if county:
+        work["ct"] = pd.factorize(frame[county].astype(str) + "|" + frame[time].astype(str))[0]
+        fes.append("ct")
+    singles = singleton_mask(work, fes)
+    if singles.all():
+        raise DesignError("每个观测都是固定效应的单例(例如每户只有一年数据),无法估计双向固定效应 / "
+                          "every observation is a fixed-effect singleton (e.g. one year per household): TWFE is not identified")
+    return frame, work, fes, int(singles.sum()), int(len(data) - len(frame))
+
+
+def _feols(formula: str, work: pd.DataFrame):
+    """pyfixest.feols with CRV1 at ``cl``; its pandas-deprecation noise is silenced, a fully
+    collinear design becomes a :class:`DesignError`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", category=Warning, message=".*inplace keyword.*")
+        try:
+            return pf.feols(formula, data=work, vcov={"CRV1": "cl"})
+        except ValueError as error:
+            if "collinear" in str(error):
+                raise DesignError("处理变量与固定效应共线(例如处理在县×年层面无县内差异)/ treatment is collinear "
+                                  "with the fixed effects (e.g. it does not vary within county × year)") from error
+            raise
+
+
+def twfe(data: pd.DataFrame, outcome: str, unit: str, time: str, treatment: str,
+         cluster: str | None = None, county: str | None = None, alpha: float = 0.05) -> TWFEResult:
+    """Static TWFE coefficient of the 0/1 column ``treatment`` (household and year effects,
+    ``county`` × year effects when ``county`` is given), cluster-robust at ``cluster`` (default
+    the unit). Rows with a missing outcome are dropped; singletons are dropped by pyfixest."""
+    frame, work, fes, n_single, _ = _prepare(data, outcome, unit, time, [treatment], cluster, county)
+    work["d"] = pd.to_numeric(frame[treatment]).to_numpy(dtype=float)
+    fit = _feols(f"y ~ d | {' + '.join(fes)}", work)
+    tidy = fit.tidy()
+    if "d" not in tidy.index:
+        raise DesignError(f"{treatment}: 处理变量在固定效应内无变化 / treatment has no variation within the fixed effects")
+    row = tidy.loc["d"]
+    ci = fit.confint(alpha=alpha).loc["d"]
+    return TWFEResult(
+        coef=float(row["Estimate"]), se=float(row["Std. Error"]), tstat=float(row["t value"]),
+        pvalue=float(row["Pr(>|t|)"]), ci_low=float(ci.iloc[0]), ci_high=float(ci.iloc[1]),
+        n_obs=int(fit._N), n_clusters=int(work["cl"].nunique()),
+        fixed_effects=" + ".join([unit, time] + ([f"{county}×{time}"] if county else [])),
+        vcov=f"CRV1({cluster or unit})", small_sample=SMALL_SAMPLE, model=fit,
+    )
+
+
+def twfe_event_study(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
+                     cluster: str | None = None, county: str | None = None, reference: int = -1,
+                     alpha: float = 0.05) -> pd.DataFrame:
+    """TWFE event-study coefficients β_e (e = t − cohort; never treated = cohort 0/NaN in the
+    reference category ``reference``). Returns event_time, att, se, ci_low, ci_high."""
+    frame, work, fes, _, _ = _prepare(data, outcome, unit, time, [cohort], cluster, county)
+    g = pd.to_numeric(frame[cohort], errors="coerce").fillna(0).to_numpy()
+    t = pd.to_numeric(frame[time]).to_numpy()
+    work["rel"] = np.where(g > 0, t - g, reference).astype(int)
+    fit = _feols(f"y ~ i(rel, ref={reference}) | {' + '.join(fes)}", work)
+    tidy = fit.tidy()
+    ci = fit.confint(alpha=alpha)
+    event = [int(name.split("::")[1].rstrip("]")) for name in tidy.index]
+    out = pd.DataFrame({"event_time": event, "att": tidy["Estimate"].to_numpy(), "se": tidy["Std. Error"].to_numpy(),
+                        "ci_low": ci.iloc[:, 0].to_numpy(), "ci_high": ci.iloc[:, 1].to_numpy()})
+    reference_row = pd.DataFrame({"event_time": [reference], "att": [0.0], "se": [0.0], "ci_low": [0.0], "ci_high": [0.0]})
+    return pd.concat([out, reference_row]).sort_values("event_time", ignore_index=True)
+
+
+def twfe_weights(data: pd.DataFrame, unit: str, time: str, cohort: str) -> pd.DataFrame:
+    """de Chaisemartin–D'Haultfœuille weights of the static TWFE coefficient on each treated cell.
+
+    Returns group, time, n_obs, weight (sums to 1 over treated cells; negative weights flag
+    cells whose effect enters β with the wrong sign). ε̃ = D − unit and time effects, computed
+    by pyfixest's alternating-projections demeaner (tolerance 1e-10).
+    """
+    frame = data[[unit, time, cohort]].copy()
+    g = pd.to_numeric(frame[cohort], errors="coerce").fillna(0).to_numpy()
+    t = pd.to_numeric(frame[time]).to_numpy()
+    d = ((g > 0) & (t >= g)).astype(float)
+    if d.sum() == 0:
+        raise DesignError("没有受处理的观测 / no treated observations")
+    flist = np.column_stack([pd.factorize(frame[unit])[0], pd.factorize(frame[time])[0]]).astype(np.uint64)
+    resid, converged = demean(d.reshape(-1, 1), flist, np.ones(len(d)), tol=1e-10)
+    eps = resid[:, 0]
+    denominator = eps[d == 1].sum()
+    cells = pd.DataFrame({"group": g.astype(int), "time": t.astype(int), "eps": eps})[d == 1]
+    out = cells.groupby(["group", "time"], as_index=False).agg(n_obs=("eps", "size"), weight=("eps", "sum"))
+    out["weight"] = out["weight"] / denominator
+    return out
+
+
+def compare_twfe_cs(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str, cs_result,
+                    cluster: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """TWFE beside Callaway–Sant'Anna, with the weights that explain the difference.
+
+    Returns (summary, weights). ``summary`` rows: ``twfe`` (coefficient, CRV1 SE), ``cs_simple``
+    (CS simple aggregation), ``twfe_implied_by_cs`` = Σ w_gt·ATT_CS(g,t) (what TWFE would give
+    if the CS cell effects were the truth, no SE), with n_negative_weights and
+    sum_negative_weights; ``weights`` is :func:`twfe_weights` joined with the CS cell effects.
+    """
+    g = pd.to_numeric(data[cohort], errors="coerce").fillna(0)
+    treated = ((g > 0) & (pd.to_numeric(data[time]) >= g)).astype(int)
+    fit = twfe(data.assign(_d=treated.to_numpy()), outcome, unit, time, "_d", cluster=cluster)
+    weights = twfe_weights(data, unit, time, cohort).merge(
+        cs_result.att_gt[["group", "time", "att"]], on=["group", "time"], how="left")
+    simple = cs_result.aggregate("simple")
+    negative = weights["weight"] < 0
+    summary = pd.DataFrame({
+        "estimator": ["twfe", "cs_simple", "twfe_implied_by_cs"],
+        "att": [fit.coef, simple.att, float((weights["weight"] * weights["att"]).sum())],
+        "se": [fit.se, simple.se, np.nan],
+    })
+    summary["n_negative_weights"] = int(negative.sum())
+    summary["sum_negative_weights"] = float(weights.loc[negative, "weight"].sum())
+    return summary, weights
