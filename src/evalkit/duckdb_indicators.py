@@ -28,6 +28,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import EvalkitError
@@ -168,7 +169,7 @@ def _check_values(src: _Source, columns: Sequence[str]) -> None:
     counts = src.con.execute(
         "SELECT COUNT(*), " + ", ".join(
             f"COUNT(*) - COUNT({_q(c)})" + (" + COUNT_IF(household_size < 1)" if c == "household_size" else "")
-            for c in columns) + f" FROM households {src.where}", src.params).fetchone()
+            for c in columns) + f" FROM households {src.where}", src.params).fetchall()[0]
     if counts[0] == 0:
         raise EvalkitError("households: 没有农户数据(空组) / no households (empty group)")
     for c, bad in zip(columns, counts[1:]):
@@ -181,7 +182,10 @@ def growth_contributions(source, by=(), weight: str = "person", base_year=None, 
     (:func:`income_indicators`), then base-year rows are joined in SQL on the small table.
     Formulas: module docstring."""
     src = source if isinstance(source, _Source) else _Source(source, filters)
-    ind = income_indicators(src, by, weight)
+    return _growth_from(src, income_indicators(src, by, weight), by, base_year)
+
+
+def _growth_from(src: _Source, ind: pd.DataFrame, by, base_year) -> pd.DataFrame:
     keys = _keys(by)
     others = [k for k in keys if k != "year"]
     years = sorted(ind["year"].unique())
@@ -212,6 +216,139 @@ def growth_contributions(source, by=(), weight: str = "person", base_year=None, 
     return out.astype({c: float for c in float_cols})
 
 
+def indicator_tables(source, by=(), line=10_000, weight: str = "person", quintile_year: int | None = None,
+                     filters=None) -> dict[str, pd.DataFrame | pd.Series]:
+    """The income indicator set by DuckDB in one connection: ``income_indicators`` (levels,
+    components per capita, shares), ``growth_contributions`` (year on year, from the same
+    aggregate: one scan), ``below_threshold`` (``line``) and ``quintile_groups`` (of
+    ``quintile_year``, default the last year; by the first ``by`` column when given)."""
+    src = source if isinstance(source, _Source) else _Source(source, filters)
+    ind = income_indicators(src, by, weight)
+    year = int(quintile_year if quintile_year is not None else ind["year"].max())
+    by_list = [by] if isinstance(by, str) else list(by)
+    return {
+        "income_indicators": ind,
+        "growth_contributions": _growth_from(src, ind, by, None),
+        "below_threshold": below_threshold(src, line, by),
+        "quintile_groups": quintile_groups(src, year, by_list[:1]),
+    }
+
+
+def _pc_sql(src: _Source) -> str:
+    """net_income_pc of a row: the stored derived column, else derived from the components
+    (:func:`evalkit.thresholds.per_capita_income`)."""
+    if "net_income_pc" in src.columns:
+        return "net_income_pc::DOUBLE"
+    src.check(["household_size", *INCOME_COLUMNS])
+    return ("((wage + operating_income - operating_expenses + property + transfer)::DOUBLE "
+            "/ household_size::DOUBLE)")
+
+
+def _line_table(line, lines: pd.DataFrame | None, include_synthetic: bool) -> pd.DataFrame | float:
+    """The threshold: a positive number, or the [province, year, value] table of monitoring lines
+    (as :func:`evalkit.thresholds.line_per_row` resolves it)."""
+    from .thresholds import MONITORING_LINE
+
+    if not isinstance(line, str):
+        z = float(line)
+        if not np.isfinite(z) or z <= 0:
+            raise EvalkitError(f"收入线必须为正数 / the income line must be positive, got {line!r}")
+        return z
+    if line != MONITORING_LINE:
+        raise EvalkitError(f"line 必须是数字或 'monitoring_line' / line must be a number or 'monitoring_line', got {line!r}")
+    if lines is None:
+        from .comparison import series
+
+        lines = series(MONITORING_LINE, include_synthetic=include_synthetic)
+    table = pd.DataFrame({"province": pd.Series(dtype=object), "year": pd.Series(dtype="int64"),
+                          "value": pd.Series(dtype=float)})
+    if lines is not None and len(lines):
+        table = lines.rename(columns={"region": "province"})[["province", "year", "value"]]
+        table = table.astype({"province": object, "year": "int64", "value": float}).drop_duplicates(["province", "year"])
+    return table
+
+
+def below_threshold(source, line, by=(), *, lines: pd.DataFrame | None = None, include_synthetic: bool = False,
+                    filters=None) -> pd.DataFrame:
+    """:func:`evalkit.income.below_threshold` by DuckDB: households and persons with
+    net_income_pc < line (strictly), by group × year; a group with any household whose
+    province-year has no monitoring line gets ``nan`` figures and status "missing monitoring line".
+    Shares: n_below / n (households), Σ size·[below] / Σ size (persons)."""
+    from .thresholds import MISSING_LINE
+
+    src = source if isinstance(source, _Source) else _Source(source, filters)
+    keys = _keys(by)
+    src.check([*keys, "household_size"])
+    pc = _pc_sql(src)
+    _check_values(src, ["household_size"])
+    nulls = src.con.execute(f"SELECT COUNT_IF(({pc}) IS NULL) FROM households {src.where}", src.params).fetchall()[0][0]
+    if nulls:
+        raise EvalkitError(f"人均纯收入有 {nulls} 个缺失值 / net_income_pc has {nulls} missing values")
+    z = _line_table(line, lines, include_synthetic)
+    if isinstance(z, float):
+        join, zcol = "", f"{z!r}::DOUBLE"
+    else:
+        src.check(["province"])
+        src.con.register("_lines", z)
+        join, zcol = "LEFT JOIN _lines l ON l.province = h.province AND l.year = h.year", "l.value"
+    key_sql = ", ".join(f"h.{_q(k)}" for k in keys)
+    below = f"(({pc}) < {zcol})"
+    sql = f"""
+        SELECT {key_sql}, COUNT(*)::BIGINT AS n_households, SUM(h.household_size::DOUBLE) AS n_persons,
+               SUM(CASE WHEN {below} THEN 1 ELSE 0 END)::DOUBLE AS n_households_below,
+               SUM(CASE WHEN {below} THEN h.household_size::DOUBLE ELSE 0 END) AS n_persons_below,
+               COUNT_IF({zcol} IS NULL)::BIGINT AS n_households_no_line
+        FROM (SELECT * FROM households {src.where}) h {join}
+        GROUP BY {key_sql} ORDER BY {key_sql}"""
+    out = src.restore(src.df(sql), keys)
+    if join:
+        src.con.unregister("_lines")
+    out.insert(len(keys), "line", line if isinstance(line, str) else f"{float(line):g}")
+    out["n_persons"] = out["n_persons"].astype(float)
+    out["share_households_below"] = out["n_households_below"] / out["n_households"]
+    out["share_persons_below"] = out["n_persons_below"] / out["n_persons"]
+    out = out[[*keys, "line", "n_households", "n_persons", "n_households_below", "n_persons_below",
+               "share_households_below", "share_persons_below", "n_households_no_line"]]
+    incomplete = out["n_households_no_line"] > 0
+    cols = ["n_households_below", "n_persons_below", "share_households_below", "share_persons_below"]
+    out.loc[incomplete, cols] = np.nan
+    out["status"] = np.where(incomplete, MISSING_LINE, "ok")
+    return out
+
+
+def quintile_groups(source, year: int, by=(), filters=None) -> pd.Series:
+    """:func:`evalkit.income.quintile_groups` by DuckDB: q_i = min(5, ⌊5 F_i⌋ + 1) with F_i the
+    household-size-weighted mid-rank of year − 1 net_income_pc within each ``by`` group,
+    F = (W_{<v} + W_v / 2) / W for the tie block of value v (window sums in SQL; with integer
+    sizes every sum is exact, so the groups equal the pandas ones). Series indexed by
+    household_id (sorted), name ``quintile``."""
+    src = source if isinstance(source, _Source) else _Source(source, filters)
+    by = [by] if isinstance(by, str) else list(by)
+    src.check(["household_id", "household_size", *by])
+    pc = _pc_sql(src)
+    part = f"PARTITION BY {', '.join(_q(k) for k in by)}" if by else ""
+    part_v = f"PARTITION BY {', '.join([*(_q(k) for k in by), 'pc'])}"
+    cond = f"year = {int(year) - 1}"
+    where = f"{src.where} AND {cond}" if src.where else f"WHERE {cond}"
+    sql = f"""
+        WITH prev AS (SELECT household_id, {', '.join([*(_q(k) for k in by), ''])}household_size::DOUBLE AS w,
+                             {pc} AS pc FROM households {where}),
+        ranked AS (
+            SELECT household_id,
+                   SUM(w) OVER ({part_v}) AS block_w,
+                   SUM(w) OVER ({part} ORDER BY pc RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+                   SUM(w) OVER ({part}) AS total
+            FROM prev)
+        SELECT household_id,
+               LEAST(FLOOR(5 * ((upto - block_w + block_w / 2) / total))::BIGINT + 1, 5) AS quintile
+        FROM ranked ORDER BY household_id"""
+    out = src.df(sql)
+    if not len(out):
+        raise EvalkitError(f"五等份需要上一年({year - 1})数据 / quintiles need the previous year ({year - 1}) in the data")
+    return pd.Series(out["quintile"].to_numpy(), index=pd.Index(out["household_id"].to_numpy(), name="household_id"),
+                     name="quintile")
+
+
 # --------------------------------------------------------------------------- dispatcher
 def parse_bytes(value) -> int:
     """``"4GB"``, ``"512MiB"``, ``2e9`` → bytes."""
@@ -239,53 +376,66 @@ def choose_backend(path, columns: Sequence[str], budget=None) -> str:
     return "pandas" if 3 * in_memory_bytes(path, columns) <= memory_budget(budget) else "duckdb"
 
 
-def indicators(path, by=(), weight: str = "person", table: str = "income_indicators", backend: str = "auto",
-               budget=None, filters=None, **kwargs) -> pd.DataFrame:
-    """One indicator table of a dataset (``table`` in :data:`TABLES`), by pandas or DuckDB.
+def indicators(path, table: str = "income_indicators", by=(), backend: str = "auto", budget=None, filters=None,
+               **kwargs):
+    """One indicator table of a dataset (``table`` in :data:`TABLES`, e.g. ``"income_indicators"``,
+    ``"below_threshold"`` with ``line=``, or ``"indicator_tables"`` for the whole set), by pandas
+    or DuckDB; ``kwargs`` go to the table's function.
 
     ``backend="auto"`` picks DuckDB when the needed columns exceed the memory budget
-    (:func:`choose_backend`; ``budget`` or ``EVALKIT_MEMORY_BUDGET``), pandas (loading only those
-    columns and the ``filters`` partitions) otherwise. Both return the same table.
+    (:func:`choose_backend`; ``budget`` or ``EVALKIT_MEMORY_BUDGET``), else pandas, loading only
+    those columns and the ``filters`` partitions. Both return the same numbers.
     """
     if table not in TABLES:
         raise EvalkitError(f"未知指标表 / unknown indicator table {table!r}; one of {sorted(TABLES)}")
+    from .dataset import load_panel_from_dataset, open_dataset
+
+    names = open_dataset(path).schema.names
     by_list = [by] if isinstance(by, str) else list(by)
-    needed = [*dict.fromkeys([*by_list, "year", "household_size", *INCOME_COLUMNS, *_needed_extra(table, path)])]
+    optional = [c for c in (*TRANSFER_DETAIL, "net_income_pc", "province") if c in names]
+    needed = list(dict.fromkeys([*by_list, "household_id", "year", "household_size", *INCOME_COLUMNS, *optional]))
     if backend == "auto":
         backend = choose_backend(path, needed, budget)
     if backend == "duckdb":
-        return TABLES[table][1](path, by, weight=weight, filters=filters, **kwargs)
+        return TABLES[table][1](path, by=by, filters=filters, **kwargs)
     if backend != "pandas":
         raise EvalkitError(f"backend 必须是 auto、pandas 或 duckdb / backend must be auto, pandas or duckdb: {backend!r}")
-    from .dataset import load_panel_from_dataset
-
     households = load_panel_from_dataset(path, columns=needed, filters=filters, measures=False).households
-    return TABLES[table][0](households, by, weight=weight, **kwargs)
+    return TABLES[table][0](households, by=by, **kwargs)
 
 
-def _needed_extra(table: str, path) -> list[str]:
-    if table != "income_indicators":
-        return []
-    from .dataset import open_dataset
+def _pandas_indicator_tables(households, by=(), line=10_000, weight: str = "person", quintile_year=None):
+    """The pandas path of :func:`indicator_tables` (the functions of :mod:`evalkit.income`)."""
+    from . import income
 
-    names = open_dataset(path).schema.names
-    return [c for c in TRANSFER_DETAIL if c in names]
+    ind = income.income_indicators(households, by, weight)
+    year = int(quintile_year if quintile_year is not None else ind["year"].max())
+    by_list = [by] if isinstance(by, str) else list(by)
+    return {
+        "income_indicators": ind,
+        "growth_contributions": income.growth_contributions(households, by, weight),
+        "below_threshold": income.below_threshold(households, line, by),
+        "quintile_groups": income.quintile_groups(households, year, by_list[:1]).sort_index(),
+    }
 
 
 def _pandas(name: str):
-    def call(households, by, **kwargs):
+    def call(households, **kwargs):
         from . import income
 
-        return getattr(income, name)(households, by, **kwargs)
+        return getattr(income, name)(households, **kwargs)
 
     return call
 
 
-#: Indicator tables: name → (pandas function, DuckDB function).
+#: Indicator tables: name → (pandas function, DuckDB function), called with ``by=`` and the kwargs.
 TABLES = {
     "income_indicators": (_pandas("income_indicators"), income_indicators),
     "growth_contributions": (_pandas("growth_contributions"), growth_contributions),
+    "below_threshold": (_pandas("below_threshold"), below_threshold),
+    "quintile_groups": (_pandas("quintile_groups"), quintile_groups),
+    "indicator_tables": (_pandas_indicator_tables, indicator_tables),
 }
 
-__all__ = ["income_indicators", "growth_contributions", "indicators", "choose_backend", "memory_budget",
+__all__ = ["income_indicators", "growth_contributions", "below_threshold", "quintile_groups", "indicator_tables", "indicators", "choose_backend", "memory_budget",
            "parse_bytes", "TABLES"]

@@ -1,0 +1,119 @@
+"""The DuckDB path of the income indicator tables returns the pandas path's tables: same columns,
+dtypes, row order and numbers to 1e-9 (the guard that keeps the two definitions together)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit import duckdb_indicators as ddb
+from evalkit import income
+from evalkit.dataset import write_dataset
+from evalkit.errors import EvalkitError
+from evalkit.panel import Panel
+
+RTOL = 1e-9
+BYS = [(), ["county"], ["prefecture", "household_type"]]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo panel (3,000 households) with one transfer detail partly missing, and its dataset."""
+    from evalkit.demo import generate_panel
+
+    panel = generate_panel(households=3_000, seed=11)
+    hh = panel.households.copy()
+    if "transfer_dibao" in hh.columns:
+        hh["transfer_dibao"] = hh["transfer_dibao"].astype(float)
+        hh.loc[hh.index[::97], "transfer_dibao"] = np.nan  # some households lack the detail
+    panel = Panel(hh, panel.measures, panel.meta)
+    path = write_dataset(panel, tmp_path_factory.mktemp("ddb") / "ds")
+    return panel, path
+
+
+def _equal(a, b):
+    if isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b, rtol=RTOL, atol=0)
+    else:
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), rtol=RTOL, atol=0)
+
+
+@pytest.mark.parametrize("by", BYS)
+@pytest.mark.parametrize("weight", ["person", "household"])
+def test_income_indicators_and_growth_agree(demo, by, weight):
+    panel, path = demo
+    hh = panel.households
+    expected = income.income_indicators(hh, by, weight)
+    assert len(expected) > 1 and expected["net_income_pc"].gt(0).all()
+    _equal(expected, ddb.income_indicators(path, by, weight))  # over the Parquet files
+    _equal(expected, ddb.income_indicators(hh, by, weight))  # over the DataFrame in place
+    _equal(income.growth_contributions(hh, by, weight), ddb.growth_contributions(path, by, weight))
+    base = int(hh["year"].min())
+    _equal(income.growth_contributions(hh, by, weight, base_year=base),
+           ddb.growth_contributions(path, by, weight, base_year=base))
+
+
+@pytest.mark.parametrize("by", BYS[:2])
+def test_thresholds_and_quintiles_agree(demo, by):
+    panel, path = demo
+    hh = panel.households
+    for line in (6_000, 10_000):
+        expected = income.below_threshold(hh, line, by)
+        assert expected["n_households_below"].sum() > 0
+        _equal(expected, ddb.below_threshold(path, line, by))
+    # monitoring line per province-year, with one province-year missing: nan figures and status
+    provinces = sorted(hh["province"].unique())
+    years = sorted(hh["year"].unique())
+    lines = pd.DataFrame([(p, y, 7_000.0 + 300 * (y - years[0])) for p in provinces for y in years[1:]],
+                         columns=["province", "year", "value"])
+    expected = income.below_threshold(hh, "monitoring_line", by, lines=lines)
+    assert set(expected["status"]) == {"ok", "missing monitoring line"}
+    _equal(expected, ddb.below_threshold(path, "monitoring_line", by, lines=lines))
+    year = years[-1]
+    q = income.quintile_groups(hh, year, by).sort_index()
+    assert set(q.unique()) == {1, 2, 3, 4, 5}
+    _equal(q, ddb.quintile_groups(path, year, by))
+
+
+def test_filters_select_the_same_rows(demo):
+    panel, path = demo
+    hh = panel.households
+    pref = sorted(hh["prefecture"].unique())[0]
+    years = sorted(hh["year"].unique())[-2:]
+    part = hh[hh["prefecture"].eq(pref) & hh["year"].isin(years)]
+    filters = [("prefecture", "==", pref), ("year", "in", years)]
+    _equal(income.income_indicators(part, ["county"]), ddb.income_indicators(path, ["county"], filters=filters))
+    _equal(income.below_threshold(part, 8_000, ["county"]), ddb.below_threshold(path, 8_000, ["county"], filters=filters))
+
+
+def test_dispatcher_picks_backend_by_budget_and_both_agree(demo, monkeypatch):
+    panel, path = demo
+    assert ddb.choose_backend(path, ["wage", "year"], budget="1KB") == "duckdb"
+    assert ddb.choose_backend(path, ["wage", "year"], budget="8GB") == "pandas"
+    monkeypatch.setenv("EVALKIT_MEMORY_BUDGET", "2KiB")
+    assert ddb.memory_budget() == 2048 and ddb.choose_backend(path, ["wage"]) == "duckdb"
+    tables = {b: ddb.indicators(path, "indicator_tables", by=["county"], line=9_000, backend=b) for b in ("pandas", "duckdb")}
+    assert set(tables["pandas"]) == {"income_indicators", "growth_contributions", "below_threshold", "quintile_groups"}
+    for name in tables["pandas"]:
+        _equal(tables["pandas"][name], tables["duckdb"][name])
+    auto = ddb.indicators(path, "growth_contributions", by=["county"])  # 2 KiB budget: DuckDB
+    _equal(income.growth_contributions(panel.households, ["county"]), auto)
+    with pytest.raises(EvalkitError, match="unrecognised memory budget"):
+        ddb.memory_budget("lots")
+    with pytest.raises(EvalkitError, match="unknown indicator table"):
+        ddb.indicators(path, "nonsense")
+
+
+def test_bad_input_errors_match_the_pandas_path(demo):
+    panel, _ = demo
+    hh = panel.households.copy()
+    hh.loc[hh.index[3], "wage"] = np.nan
+    with pytest.raises(EvalkitError, match="wage"):
+        income.income_indicators(hh)
+    with pytest.raises(EvalkitError, match="column wage has 1 missing"):
+        ddb.income_indicators(hh)
+    with pytest.raises(EvalkitError, match="weight"):
+        ddb.income_indicators(panel.households, weight="persons")
+    with pytest.raises(EvalkitError, match="must be positive"):
+        ddb.below_threshold(panel.households, -5)
