@@ -1,0 +1,825 @@
+"""From monitoring-system exports (防止返贫监测 CSV / XLSX / Parquet) to a validated, pseudonymised panel.
+
+Steps, each reported so that nothing is dropped silently:
+
+1. :func:`read_export` reads one file as text cells with the row number the user sees (CSV: the
+   line number, the header line or title lines included; XLSX: the Excel row number; Parquet: the
+   1-based position of the row). CSV encoding: UTF-8 (with or without BOM) tried strictly first,
+   then GB18030 (a superset of GBK). The header row is the first row with at least two cells that
+   are known column names, so title rows above it are skipped. Blank rows, total rows
+   (合计/总计/小计) and at most :data:`MAX_FOOTER_ROWS` note rows below the last total row are
+   excluded and counted.
+2. Headers are mapped to canonical columns through the alias tables ``data/columns.csv`` and
+   ``data/measure_columns.csv`` after normalising width (NFKC: （）→ ()), brackets and whitespace;
+   a trailing unit such as ``(元)`` is ignored. Columns whose header is a measure name of
+   ``data/measures.csv`` (wide measure columns: amounts or 是/否) are melted into the measures
+   table. Unknown columns are reported as warnings and not carried into the panel.
+3. Identifiers are pseudonymised (:mod:`evalkit.pseudonymise`) before any check: 户编号 and ID-card
+   numbers become keyed hashes, names and phone numbers are dropped. Problem messages show
+   identifier values masked.
+4. Vectorised checks (:mod:`evalkit.validation`) collect every problem (``strict``: stop at the
+   first error). A row with an error is rejected; rows read = accepted + rejected + excluded.
+
+Rows of household files must be unique by household and year (duplicates: every copy rejected,
+each naming the others). Rows of a long measures file with the same household, year and measure
+are combined (amounts summed) and reported as a warning.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import re
+import sys
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataValidationError, EvalkitError
+from .panel import MEASURE_COLUMNS, Panel
+from .pseudonymise import (
+    HOUSEHOLD_PREFIX, PERSON_PREFIX, DemoKeyWarning, keyed_hash, normalise_household_id,
+    normalise_id_card, resolve_key, valid_id_card,
+)
+from .schema import Column, derive_income, household_columns, household_types, measure_columns, measures_catalogue
+from .validation import (
+    KINDS, PROBLEM_COLUMNS, as_text, blank, default_max_year, empty_problems, parse_bool, parse_number, problems,
+)
+
+#: Name of the column holding the row number as seen in the file.
+ROW = "_row"
+DEFAULT_MIN_YEAR = 2013
+HEADER_SCAN_ROWS = 50
+MAX_FOOTER_ROWS = 10
+TOTAL_LABELS = ("合计", "总计", "小计", "合计:", "总计:")
+DERIVED_COLUMNS = ("net_operating", "net_income", "net_income_pc", "is_tuopin", "is_monitored")
+DROPPED_IDENTIFIERS = ("head_name", "phone")
+EXCLUSIONS = {
+    "blank_row": ("空行", "blank row"),
+    "total_row": ("合计/总计行", "total row (合计/总计)"),
+    "below_total_row": ("合计行以下的说明行", "note row below the total row"),
+}
+_UNIT_SUFFIX = re.compile(r"\((?:元|元/人|元/年|人|个|户|月|年)\)$")
+_BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Header aliases
+
+def normalise_header(text: object) -> str:
+    """Header text for alias matching: NFKC width folding (（ → (), brackets unified, no whitespace, lower case."""
+    folded = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").translate(_BRACKETS)
+    return re.sub(r"\s+", "", folded).lower()
+
+
+@lru_cache(maxsize=None)
+def _alias_index(table: str) -> dict[str, str]:
+    columns = household_columns() if table == "households" else measure_columns()
+    index = {}
+    for col in columns.values():
+        for alias in (*col.aliases, col.name, col.label_zh):
+            index.setdefault(normalise_header(alias), col.name)
+    return index
+
+
+@lru_cache(maxsize=1)
+def measure_aliases() -> dict[str, str]:
+    """Normalised measure name → measure code (aliases, Chinese label and code of ``data/measures.csv``)."""
+    index = {}
+    for row in measures_catalogue().itertuples(index=False):
+        for alias in (*row.aliases.split("|"), row.label_zh, row.code):
+            if alias.strip():
+                index.setdefault(normalise_header(alias), row.code)
+    return index
+
+
+def _lookup(header: object, index: dict[str, str]) -> str | None:
+    key = normalise_header(header)
+    if key in index:
+        return index[key]
+    return index.get(_UNIT_SUFFIX.sub("", key))
+
+
+def map_header(header: object, table: str = "households") -> str | None:
+    """Canonical column for a user's header (``table``: households | measures), None if unknown."""
+    return _lookup(header, _alias_index(table))
+
+
+def _is_header(cells: list[str]) -> bool:
+    known = {**_alias_index("households"), **_alias_index("measures")}
+    return sum(_lookup(c, known) is not None for c in cells if c) >= 2
+
+
+def _find_header(rows: list[list[str]], file: str) -> int:
+    for i, cells in enumerate(rows):
+        if _is_header(cells):
+            return i
+    raise EvalkitError(
+        f"{file}: 前 {HEADER_SCAN_ROWS} 行中找不到表头行(至少两个已知列名, 如 户编号、年度) / "
+        f"no header row in the first {HEADER_SCAN_ROWS} rows (needs two known column names, e.g. 户编号, 年度)"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _unique_headers(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, h in enumerate(headers):
+        h = h or f"(第{i + 1}列 / column {i + 1})"
+        seen[h] = seen.get(h, 0) + 1
+        out.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
+    return out
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, dict]:
+    failures = []
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            with open(path, encoding=encoding, newline="") as fh:
+                head = list(itertools.islice(csv.reader(fh), HEADER_SCAN_ROWS))
+            header_idx = _find_header(head, path.name)
+            frame = pd.read_csv(path, encoding=encoding, skiprows=header_idx, header=0, dtype=str,
+                                keep_default_na=False, skip_blank_lines=False)
+        except UnicodeDecodeError as exc:
+            failures.append(f"{encoding}: {exc.reason}")
+            continue
+        except pd.errors.ParserError as exc:
+            raise EvalkitError(f"{path.name}: CSV 格式错误 / malformed CSV: {exc}") from None
+        frame.columns = _unique_headers([h.strip() for h in head[header_idx]])
+        frame = frame.fillna("")
+        frame.insert(0, ROW, np.arange(len(frame)) + header_idx + 2)
+        with open(path, "rb") as fh:
+            bom = fh.read(3) == b"\xef\xbb\xbf"
+        name = ("UTF-8 (BOM)" if bom else "UTF-8") if encoding == "utf-8-sig" else "GB18030/GBK"
+        return frame, {"format": "csv", "encoding": name, "header_row": header_idx + 1, "sheet": ""}
+    raise EvalkitError(f"{path.name}: 无法识别编码(UTF-8、GB18030 均失败) / cannot decode as UTF-8 or GB18030: {'; '.join(failures)}")
+
+
+def _read_xlsx(path: Path) -> tuple[pd.DataFrame, dict]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise EvalkitError(f"{path.name}: 无法读取 XLSX / cannot read XLSX: {exc}") from None
+    try:
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(min_row=1, min_col=1, values_only=True)
+            head = [[_cell_text(v) for v in r] for r in itertools.islice(rows, HEADER_SCAN_ROWS)]
+            try:
+                idx = _find_header(head, path.name)
+            except EvalkitError:
+                continue
+            body = head[idx + 1:] + [[_cell_text(v) for v in r] for r in rows]
+            width = max([len(head[idx]), *map(len, body)])
+            headers = _unique_headers(head[idx] + [""] * (width - len(head[idx])))
+            frame = pd.DataFrame([r + [""] * (width - len(r)) for r in body], columns=headers, dtype="str")
+            frame.insert(0, ROW, np.arange(len(frame)) + idx + 2)
+            return frame, {"format": "xlsx", "encoding": "", "header_row": idx + 1, "sheet": sheet.title}
+    finally:
+        book.close()
+    _find_header([], path.name)  # no sheet has a header row: raises
+    raise AssertionError("unreachable")
+
+
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise EvalkitError(f"{path.name}: 无法读取 Parquet / cannot read Parquet: {exc}") from None
+    frame = frame.reset_index(drop=True)
+    frame.columns = _unique_headers([str(c) for c in frame.columns])
+    frame.insert(0, ROW, np.arange(len(frame)) + 1)
+    return frame, {"format": "parquet", "encoding": "", "header_row": 0, "sheet": ""}
+
+
+def _exclusions(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Drop trailing blank rows (end of file); exclude and count blank, total and footer rows."""
+    cells = [c for c in frame.columns if c != ROW]
+    if not cells or frame.empty:
+        return frame, {k: 0 for k in EXCLUSIONS}
+    is_blank = np.logical_and.reduce([blank(frame[c]).to_numpy() for c in cells])
+    last = np.flatnonzero(~is_blank)
+    frame, is_blank = frame.iloc[: (last[-1] + 1 if len(last) else 0)], is_blank[: (last[-1] + 1 if len(last) else 0)]
+    is_total = np.logical_or.reduce([
+        as_text(frame[c]).str.replace(r"\s+", "", regex=True).isin(TOTAL_LABELS).to_numpy()
+        for c in cells if not pd.api.types.is_numeric_dtype(frame[c])
+    ] or [np.zeros(len(frame), bool)])
+    below = np.zeros(len(frame), bool)
+    totals = np.flatnonzero(is_total)
+    if len(totals):
+        after = np.arange(len(frame)) > totals[-1]
+        if (after & ~is_blank).sum() <= MAX_FOOTER_ROWS:
+            below = after & ~is_blank
+    counts = {"blank_row": int(is_blank.sum()), "total_row": int(is_total.sum()), "below_total_row": int(below.sum())}
+    return frame[~(is_blank | is_total | below)].reset_index(drop=True), counts
+
+
+def read_export(path: str | Path) -> pd.DataFrame:
+    """One export file as a raw table of cells, with the user's headers and :data:`ROW` (row as seen in the file).
+
+    Excluded rows (blank, total, note rows below the total) are not in the table; their counts,
+    the rows read, the encoding, format, sheet and header row are in ``frame.attrs["export"]``.
+    Raises :class:`EvalkitError` when the file cannot be read or has no header row.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise EvalkitError(f"文件不存在 / file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        frame, info = _read_csv(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        frame, info = _read_xlsx(path)
+    elif suffix in (".parquet", ".pq"):
+        frame, info = _read_parquet(path)
+    elif suffix == ".xls":
+        raise EvalkitError(f"{path.name}: 旧版 .xls 格式不支持, 请另存为 .xlsx / legacy .xls is not supported, save as .xlsx")
+    else:
+        raise EvalkitError(f"{path.name}: 不支持的文件类型 / unsupported file type '{suffix}' (CSV, XLSX, Parquet)")
+    n_rows = len(frame)
+    frame, excluded = _exclusions(frame)
+    trailing = n_rows - len(frame) - sum(excluded.values())
+    frame.attrs["export"] = dict(info, file=str(path), rows_read=n_rows - trailing, excluded=excluded)
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking one file
+
+class _Checks:
+    """Collects the problems of one file and which rows they reject."""
+
+    def __init__(self, file: str, frame: pd.DataFrame, headers: dict[str, str], strict: bool):
+        self.file, self.frame, self.headers, self.strict = file, frame, headers, strict
+        self.rejected = np.zeros(len(frame), bool)
+        self.file_errors = 0
+        self.reasons: dict[str, np.ndarray] = {}
+        self.found: list[pd.DataFrame] = []
+
+    def add(self, mask, canonical: str, kind: str, values: pd.Series | str = "", *, severity: str = "error",
+            column: str | None = None, detail=None, **kwargs) -> None:
+        """Record ``kind`` for the rows in ``mask`` (``None``: one file-level problem)."""
+        rows = None
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+            if not mask.any():
+                return
+            rows = self.frame[ROW].to_numpy()[mask]
+            if not isinstance(values, str):
+                values = values[mask]
+            if detail is not None:
+                detail = tuple(d[mask] if isinstance(d, pd.Series) else d for d in detail)
+        elif severity == "error":
+            self.file_errors += 1
+        column = self.headers.get(canonical, "") if column is None else column
+        found = problems(self.file, pd.Series(rows) if rows is not None else None, column, canonical, values, kind,
+                         severity=severity, detail=detail, **kwargs)
+        self.found.append(found)
+        if severity == "error":
+            affected = mask if mask is not None else np.ones(len(self.frame), bool)
+            self.rejected |= affected
+            self.reasons[kind] = self.reasons.get(kind, np.zeros(len(self.frame), bool)) | affected
+            if self.strict:
+                raise DataValidationError(
+                    "严格模式: 发现第一个问题即停止 / strict mode: stopped at the first problem\n"
+                    f"{found['message_zh'].iloc[0]}\n{found['message_en'].iloc[0]}",
+                    problems=found.to_dict("records"),
+                )
+
+    def table(self) -> pd.DataFrame:
+        return pd.concat(self.found, ignore_index=True) if self.found else empty_problems()
+
+
+@dataclass
+class _FileState:
+    file: str
+    table: str
+    info: dict
+    checks: _Checks
+    data: pd.DataFrame  # canonical parsed columns, ROW, household_id pseudonym
+    wide: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["_pos", *MEASURE_COLUMNS]))
+    rejection_text: pd.DataFrame | None = None
+
+
+def _map_columns(raw: pd.DataFrame, table: str, checks_args: tuple) -> tuple[dict[str, str], dict[str, str], _Checks]:
+    """user header → canonical, user header → measure code (wide), and the checks with column problems."""
+    file, strict = checks_args
+    index = _alias_index(table)
+    columns = household_columns() if table == "households" else measure_columns()
+    mapping: dict[str, str] = {}
+    wide: dict[str, str] = {}
+    unknown, derived = [], []
+    for header in raw.columns:
+        if header == ROW:
+            continue
+        canonical = _lookup(header, index)
+        if canonical is not None:
+            mapping[header] = canonical
+        elif table == "households" and _lookup(header, measure_aliases()) is not None:
+            wide[header] = _lookup(header, measure_aliases())
+        elif header.startswith("(第") and blank(raw[header]).all():
+            continue  # an empty column without a header carries nothing
+        elif normalise_header(header) in DERIVED_COLUMNS:
+            derived.append(header)
+        else:
+            unknown.append(header)
+    headers = {}
+    for header, canonical in mapping.items():
+        headers.setdefault(canonical, header)
+    checks = _Checks(file, raw, headers, strict)
+    for header in unknown:
+        checks.add(None, "", "unknown_column", "", severity="warning", column=header)
+    for header in derived:
+        checks.add(None, normalise_header(header), "derived_column", "", severity="warning", column=header)
+    for canonical in sorted(set(mapping.values())):
+        users = [h for h, c in mapping.items() if c == canonical]
+        if len(users) > 1 and canonical not in DROPPED_IDENTIFIERS:
+            checks.add(None, canonical, "ambiguous_column", " | ".join(users), column=" | ".join(users))
+    has_id_card = "id_card" in headers
+    for col in columns.values():
+        if col.required and col.name not in headers and not (col.name == "household_id" and has_id_card):
+            checks.add(None, col.name, "missing_column", "", column=col.label_zh,
+                       expected=("列名之一: " + "、".join(col.aliases), "a column named one of: " + ", ".join(col.aliases)))
+    return headers, wide, checks
+
+
+def _identifiers(data: pd.DataFrame, raw: pd.DataFrame, checks: _Checks, headers: dict[str, str], key: bytes) -> None:
+    """Pseudonymise household id and ID-card number in ``data``; drop names and phones (never copied)."""
+    derive = "household_id" not in headers
+    if "id_card" in headers:
+        cells = raw[headers["id_card"]]
+        card = normalise_id_card(as_text(cells))
+        present = card.notna().to_numpy()
+        invalid = present & ~valid_id_card(card).to_numpy()
+        checks.add(invalid, "id_card", "invalid_id_card", as_text(cells), identifier=True,
+                   severity="error" if derive else "warning")
+        data["id_card"] = keyed_hash(card, key, PERSON_PREFIX)
+        if derive:
+            checks.add(~present, "id_card", "missing_value", as_text(cells), identifier=True)
+            data["household_id"] = keyed_hash(card, key, HOUSEHOLD_PREFIX)
+    if not derive:
+        cells = raw[headers["household_id"]]
+        hid = normalise_household_id(as_text(cells))
+        checks.add(hid.isna().to_numpy(), "household_id", "missing_value", as_text(cells), identifier=True)
+        data["household_id"] = keyed_hash(hid, key, HOUSEHOLD_PREFIX)
+
+
+def _typed_column(col: Column, cells: pd.Series, checks: _Checks) -> pd.Series:
+    """Parse one non-identifier column by its canonical type, recording problems."""
+    text = as_text(cells)
+    empty = text.eq("").to_numpy()
+    if col.required:
+        checks.add(empty, col.name, "missing_value", text)
+    if col.dtype in ("int", "float"):
+        number, bad = parse_number(cells)
+        checks.add(bad.to_numpy(), col.name, "not_numeric", text)
+        ok = number.notna().to_numpy()
+        if col.name == "household_size":
+            checks.add(ok & ((number % 1 != 0) | (number <= 0)).to_numpy(), col.name, "household_size", text)
+            return number
+        if col.dtype == "int":
+            checks.add(ok & (number % 1 != 0).to_numpy(), col.name, "not_integer", text)
+        if col.min_value is not None and col.name != "year":
+            below = ok & (number < col.min_value).to_numpy()
+            if col.min_value == 0:
+                checks.add(below, col.name, "negative", text)
+            else:
+                checks.add(below, col.name, "below_minimum", text,
+                           expected=(f"≥ {col.min_value:g}", f"≥ {col.min_value:g}"))
+        return number
+    if col.dtype == "bool":
+        flag, bad = parse_bool(cells)
+        checks.add(bad.to_numpy(), col.name, "not_boolean", text)
+        return flag
+    return text.mask(text.eq(""), pd.NA)
+
+
+def _map_unique(values: pd.Series, fn) -> pd.Series:
+    """``fn`` applied once per distinct value and mapped back (vectorised lookup)."""
+    uniques = values.dropna().unique()
+    return values.map(dict(zip(uniques, map(fn, uniques))))
+
+
+def _household_type(text: pd.Series, checks: _Checks) -> pd.Series:
+    types = household_types()
+    lookup = {normalise_header(v): label for label, code, en in types[["label_zh", "code", "label_en"]].itertuples(index=False)
+              for v in (label, code, en)}
+    labels = _map_unique(text, lambda v: lookup.get(normalise_header(v)) if isinstance(v, str) else None)
+    unknown = (text.notna() & labels.isna()).to_numpy()
+    checks.add(unknown, "household_type", "unknown_household_type", text,
+               expected=("、".join(types["label_zh"]), ", ".join(types["label_zh"])))
+    return labels.astype("string")
+
+
+def _region_registry() -> pd.DataFrame | None:
+    try:
+        from .registry import regions
+    except ImportError:
+        return None
+    return regions()
+
+
+def _regions(data: pd.DataFrame, checks: _Checks) -> None:
+    """Each region name must be a registry unit under the row's higher-level names.
+
+    A level is checked only where the registry lists units at that level under the row's parent
+    (the registry covers the seed regions in full down to county, townships only where listed);
+    only the highest unknown level of a row is reported.
+    """
+    registry = _region_registry()
+    levels = [lvl for lvl in ("province", "prefecture", "county", "township") if lvl in data.columns]
+    if registry is None or not levels:
+        return
+    flagged = np.zeros(len(data), bool)
+    path = pd.Series("", index=data.index, dtype="string")
+    for depth, level in enumerate(levels):
+        known = registry[registry["level"] == level]
+        parents = levels[:depth]
+        unit_path = known[level].astype("string")
+        parent_path = pd.Series("", index=known.index, dtype="string")
+        for p in parents:
+            parent_path = parent_path + "|" + known[p].astype("string").fillna("")
+        value = data[level].astype("string")
+        row_path = path + "|" + value.fillna("")
+        checkable = path.isin(set(parent_path)).to_numpy() if parents else np.ones(len(data), bool)
+        unknown = checkable & value.notna().to_numpy() & ~row_path.isin(set(parent_path + "|" + unit_path)).to_numpy()
+        close = ", ".join(sorted(set(known[level]))[:12])
+        checks.add(unknown & ~flagged, level, "unknown_region", value.fillna(""),
+                   expected=(f"data/regions.csv 中的名称, 如 {close}", f"a name in data/regions.csv, e.g. {close}"))
+        flagged |= unknown
+        path = row_path
+
+
+def _totals(data: pd.DataFrame, checks: _Checks) -> None:
+    """Reported totals must equal the components: |Σ − reported| ≤ 1 yuan (per capita ≤ 0.5 yuan)."""
+    needed = {"wage", "operating_income", "operating_expenses", "property", "transfer"}
+    if not needed <= set(data.columns):
+        return
+    total = data["wage"] + data["operating_income"] - data["operating_expenses"] + data["property"] + data["transfer"]
+    for name, computed, tol in (
+        ("reported_net_income", total, 1.0),
+        ("reported_net_income_pc", total / data.get("household_size", np.nan), 0.5),
+    ):
+        if name not in data.columns:
+            continue
+        gap = (computed - data[name]).abs()
+        bad = (gap > tol + 1e-9).fillna(False).to_numpy()
+        shown = computed.round(2).astype("string")
+        checks.add(bad, name, "total_mismatch", as_text(data[name]),
+                   expected=(f"分项计算值(差额 ≤ {tol:g} 元)", f"the sum of the components (within {tol:g} yuan)"),
+                   detail=("分项计算值 " + shown, "components give " + shown))
+
+
+def _wide_measures(raw: pd.DataFrame, wide: dict[str, str], checks: _Checks, data: pd.DataFrame) -> pd.DataFrame:
+    """Melt wide measure columns (amount or 是/否 per household-year) into long rows."""
+    has_amount = measures_catalogue().set_index("code")["has_amount"].eq("yes")
+    parts = []
+    for header, code in wide.items():
+        cells = raw[header]
+        text = as_text(cells)
+        number, not_number = parse_number(cells)
+        flag, not_flag = parse_bool(cells)
+        bad = (not_number & not_flag).to_numpy()
+        checks.add(bad, code, "not_measure_value", text, column=header)
+        checks.add((number < 0).fillna(False).to_numpy(), code, "negative", text, column=header)
+        got = ((number > 0) | (not_number & flag.fillna(False))).fillna(False).to_numpy() & ~bad
+        flags_only = number.dropna().isin([0, 1]).all()  # a 1/0 column is a flag, not 1 yuan
+        amount = number.where(number > 0) if bool(has_amount.get(code, False)) and not flags_only else number * np.nan
+        parts.append(pd.DataFrame({
+            "_pos": np.flatnonzero(got), "household_id": data["household_id"].to_numpy()[got],
+            "year": data["year"].to_numpy()[got], "measure": code, "amount": amount.to_numpy()[got],
+        }))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_pos", *MEASURE_COLUMNS])
+
+
+def _check_file(raw: pd.DataFrame, table: str, key: bytes, strict: bool, years: tuple[int, int]) -> _FileState:
+    info = raw.attrs["export"]
+    file = Path(info["file"]).name
+    headers, wide, checks = _map_columns(raw, table, (file, strict))
+    data = pd.DataFrame({ROW: raw[ROW].to_numpy()})
+    state = _FileState(file, table, info, checks, data)
+    if checks.file_errors:
+        return state  # a file-level error: every row is rejected, row checks would only repeat it
+    columns = household_columns() if table == "households" else measure_columns()
+    _identifiers(data, raw, checks, headers, key)
+    for name, col in columns.items():
+        if name not in headers or col.kind == "identifier" or name == "household_id":
+            continue
+        if name == "measure":
+            text = as_text(raw[headers[name]])
+            codes = _map_unique(text, lambda v: _lookup(v, measure_aliases()) if v else None)
+            checks.add(text.ne("").to_numpy() & codes.isna().to_numpy(), name, "unknown_measure", text)
+            checks.add(text.eq("").to_numpy(), name, "missing_value", text)
+            data[name] = codes.astype("string")
+            continue
+        data[name] = _typed_column(col, raw[headers[name]], checks)
+    if "year" in data.columns:
+        lo, hi = years
+        out = (data["year"].notna() & (data["year"] % 1 == 0) & ~data["year"].between(lo, hi)).to_numpy()
+        checks.add(out, "year", "year_out_of_range", as_text(raw[headers["year"]]), expected=(f"{lo}–{hi}", f"{lo}–{hi}"))
+    if table == "households":
+        if "household_type" in data.columns:
+            data["household_type"] = _household_type(data["household_type"], checks)
+        _regions(data, checks)
+        _totals(data, checks)
+        state.wide = _wide_measures(raw, wide, checks, data)
+    state.rejection_text = pd.DataFrame({
+        name: as_text(raw[header]) for name, header in headers.items()
+        if columns[name].kind != "identifier" and name != "household_id"
+    })
+    return state
+
+
+def _duplicates(states: list[_FileState]) -> None:
+    """Reject every copy of a household-year key found more than once (across all household files)."""
+    keyed = [s for s in states if {"household_id", "year"} <= set(s.data.columns)]
+    if not keyed:
+        return
+    frame = pd.concat([
+        pd.DataFrame({"state": i, "pos": np.arange(len(s.data)), "household_id": s.data["household_id"],
+                      "year": s.data["year"], "where": s.file + " 第/row " + s.data[ROW].astype("string")})
+        for i, s in enumerate(keyed)
+    ], ignore_index=True).dropna(subset=["household_id", "year"])
+    dup = frame[frame.duplicated(["household_id", "year"], keep=False)]
+    if dup.empty:
+        return
+    listing = dup.groupby(["household_id", "year"])["where"].transform(lambda s: ", ".join(s))
+    for i, s in enumerate(keyed):
+        mine = dup["state"].eq(i)
+        mask = np.zeros(len(s.data), bool)
+        mask[dup.loc[mine, "pos"].to_numpy()] = True
+        detail = pd.Series("", index=s.data.index, dtype="string")
+        detail.iloc[dup.loc[mine, "pos"].to_numpy()] = listing[mine].to_numpy()
+        id_header = "household_id" if "household_id" in s.checks.headers else "id_card"
+        year = "年度/year " + as_text(s.data["year"])
+        s.checks.add(mask, "household_id", "duplicate_key", year,
+                     column=s.checks.headers.get(id_header, ""),
+                     detail=("同户同年的行: " + detail, "rows with this household and year: " + detail))
+
+
+# ---------------------------------------------------------------------------------------------
+# Assembling the result
+
+@dataclass
+class IngestResult:
+    """Outcome of :func:`ingest`: the panel of accepted rows and the full accounting.
+
+    * ``accounting``: one row per file: file, table, format, encoding, sheet, header_row,
+      rows_read, rows_accepted, rows_rejected, rows_excluded (rows_read = accepted + rejected + excluded);
+    * ``reasons``: file, table, status (rejected | excluded), reason, reason_zh, reason_en, rows
+      (a row rejected for several reasons is counted under each);
+    * ``problems``: :data:`evalkit.validation.PROBLEM_COLUMNS`, errors and warnings;
+    * ``rejections``: rejected rows without raw identifiers (file, table, row, reasons,
+      household_id pseudonym, the other cells as text).
+    """
+
+    panel: Panel
+    accounting: pd.DataFrame
+    problems: pd.DataFrame
+    rejections: pd.DataFrame
+    reasons: pd.DataFrame
+    demo_key: bool
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.problems[self.problems["severity"] == "error"]
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem is an error (the files are usable as they are)."""
+        return self.errors.empty
+
+
+def _canonical_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    columns = household_columns()
+    order = [c for c in columns if c in frame.columns] + [c for c in frame.columns if c not in columns]
+    out = frame[order].copy()
+    for name in out.columns:
+        col = columns.get(name)
+        if col is None or col.kind == "identifier" and name != "id_card":
+            continue
+        if col.dtype == "int":
+            out[name] = out[name].astype("int64" if col.required else "Int64")
+        elif col.dtype == "float":
+            out[name] = out[name].astype("float64")
+        elif col.dtype == "bool":
+            out[name] = out[name].astype("boolean")
+        else:
+            out[name] = out[name].astype("str")
+    return out
+
+
+def _synthetic(paths: list[Path]) -> bool:
+    """True when a source file sits in an evalkit panel folder whose meta.json says synthetic."""
+    for path in paths:
+        meta = path.parent / "meta.json"
+        if meta.exists():
+            try:
+                if json.loads(meta.read_text(encoding="utf-8")).get("synthetic"):
+                    return True
+            except (ValueError, OSError):
+                continue
+    return False
+
+
+def _unreadable(path: Path, table: str, exc: EvalkitError) -> tuple[dict, pd.DataFrame]:
+    kind = "no_header" if "header" in str(exc) else "unreadable_file"
+    found = problems(path.name, None, "", "", "", kind, detail=(str(exc), str(exc)))
+    row = {"file": path.name, "table": table, "format": path.suffix.lstrip(".").lower(), "encoding": "",
+           "sheet": "", "header_row": 0, "rows_read": 0, "rows_accepted": 0, "rows_rejected": 0, "rows_excluded": 0}
+    return row, found
+
+
+def ingest(paths, measures=(), strict: bool = False, key: str | bytes | None = None,
+           key_file: str | Path | None = None, min_year: int = DEFAULT_MIN_YEAR, max_year: int | None = None) -> IngestResult:
+    """Read, validate and pseudonymise household exports ``paths`` and long measure files ``measures``.
+
+    ``strict`` raises :class:`DataValidationError` at the first error; otherwise every problem is
+    collected. Years outside ``min_year``..``max_year`` (default: the current year) are errors.
+    The key is resolved by :func:`evalkit.pseudonymise.resolve_key` (``key``, then the environment,
+    then ``key_file``; else the demo key with a :class:`DemoKeyWarning`).
+    """
+    secret, demo_key = resolve_key(key, key_file)
+    years = (min_year, max_year if max_year is not None else default_max_year())
+    jobs = [(Path(p), "households") for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+    jobs += [(Path(p), "measures") for p in ([measures] if isinstance(measures, (str, Path)) else measures)]
+    states: list[_FileState] = []
+    accounting, found = [], []
+    for path, table in jobs:
+        try:
+            raw = read_export(path)
+        except EvalkitError as exc:
+            if strict:
+                raise
+            row, problem = _unreadable(path, table, exc)
+            accounting.append(row)
+            found.append(problem)
+            continue
+        states.append(_check_file(raw, table, secret, strict, years))
+    _duplicates([s for s in states if s.table == "households"])
+
+    households, measure_parts, rejections, reasons = [], [], [], []
+    for s in states:
+        keep = ~s.checks.rejected
+        info = s.info
+        excluded = info["excluded"]
+        accounting.append({
+            "file": s.file, "table": s.table, "format": info["format"], "encoding": info["encoding"],
+            "sheet": info["sheet"], "header_row": info["header_row"], "rows_read": info["rows_read"],
+            "rows_accepted": int(keep.sum()), "rows_rejected": int((~keep).sum()), "rows_excluded": sum(excluded.values()),
+        })
+        found.append(s.checks.table())
+        for kind, mask in s.checks.reasons.items():
+            reasons.append({"file": s.file, "table": s.table, "status": "rejected", "reason": kind,
+                            "reason_zh": KINDS[kind][0], "reason_en": KINDS[kind][1], "rows": int(mask.sum())})
+        for kind, n in excluded.items():
+            if n:
+                reasons.append({"file": s.file, "table": s.table, "status": "excluded", "reason": kind,
+                                "reason_zh": EXCLUSIONS[kind][0], "reason_en": EXCLUSIONS[kind][1], "rows": n})
+        if (~keep).any():
+            rej = pd.DataFrame({"file": s.file, "table": s.table, "row": s.data[ROW].to_numpy()[~keep]})
+            why = pd.Series("", index=range(len(s.data)), dtype="string")
+            for kind, mask in s.checks.reasons.items():
+                why = why.mask(mask, why + np.where(why.eq(""), "", ";") + kind)
+            rej["reasons"] = why.to_numpy()[~keep]
+            if "household_id" in s.data.columns:
+                rej["household_id"] = s.data["household_id"].to_numpy()[~keep]
+            if s.rejection_text is not None:
+                rej = pd.concat([rej, s.rejection_text[~keep].reset_index(drop=True)], axis=1)
+            rejections.append(rej)
+        accepted = s.data[keep].drop(columns=ROW)
+        if s.table == "households":
+            households.append(accepted)
+            if len(s.wide):
+                measure_parts.append(s.wide[keep[s.wide["_pos"].to_numpy().astype(int)]].drop(columns="_pos"))
+        else:
+            measure_parts.append(accepted.reindex(columns=MEASURE_COLUMNS))
+
+    measures_table = _combine_measures(measure_parts, states, found)
+    problem_table = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else empty_problems()
+    hh = _canonical_dtypes(pd.concat(households, ignore_index=True)) if households else pd.DataFrame()
+    if {"wage", "operating_income", "operating_expenses", "property", "transfer", "household_size"} <= set(hh.columns) \
+            and "household_type" in hh.columns:
+        hh = derive_income(hh)
+    accounting_table = pd.DataFrame(accounting)
+    meta = {
+        "synthetic": _synthetic([p for p, _ in jobs]),
+        "source_files": [p.name for p, t in jobs if t == "households"],
+        "measure_files": [p.name for p, t in jobs if t == "measures"],
+        "pseudonym_key": "demo" if demo_key else "user",
+        "accounting": accounting_table.to_dict("records"),
+    }
+    return IngestResult(
+        panel=Panel(households=hh, measures=measures_table, meta=meta),
+        accounting=accounting_table,
+        problems=problem_table[PROBLEM_COLUMNS],
+        rejections=pd.concat(rejections, ignore_index=True) if rejections else pd.DataFrame(columns=["file", "table", "row", "reasons"]),
+        reasons=pd.DataFrame(reasons, columns=["file", "table", "status", "reason", "reason_zh", "reason_en", "rows"]),
+        demo_key=demo_key,
+    )
+
+
+def _combine_measures(parts: list[pd.DataFrame], states: list[_FileState], found: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per household, year and measure; rows of a long file repeated for one key are summed (warned)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame({"household_id": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
+                             "measure": pd.Series(dtype="str"), "amount": pd.Series(dtype="float64")})
+    frame = pd.concat(parts, ignore_index=True)
+    frame["year"] = frame["year"].astype("int64")
+    frame["amount"] = frame["amount"].astype("float64")
+    repeated = frame.duplicated(["household_id", "year", "measure"], keep="first")
+    if repeated.any():
+        n = int(repeated.sum())
+        files = ", ".join(s.file for s in states if s.table == "measures") or ", ".join(s.file for s in states)
+        found.append(problems(files, None, "", "measure", str(n), "measure_rows_combined", severity="warning",
+                              detail=(f"{n} 行合并", f"{n} rows combined")))
+    out = frame.groupby(["household_id", "year", "measure"], as_index=False, sort=True)["amount"].sum(min_count=1)
+    out["household_id"] = out["household_id"].astype("str")
+    out["measure"] = out["measure"].astype("str")
+    return out[MEASURE_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+MAX_PRINTED_PROBLEMS = 1000
+
+
+def write_rejections(result: IngestResult, folder: str | Path) -> list[Path]:
+    """Write ``rejections.csv`` and ``problems.csv`` (UTF-8 with BOM, opens in Excel) to ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = [folder / "rejections.csv", folder / "problems.csv"]
+    result.rejections.to_csv(out[0], index=False, encoding="utf-8-sig")
+    result.problems.to_csv(out[1], index=False, encoding="utf-8-sig")
+    return out
+
+
+def format_accounting(result: IngestResult) -> str:
+    """The row accounting as bilingual text (one line per file, then the counts by reason)."""
+    labels = {
+        "file": "文件/file", "table": "表/table", "format": "格式/format", "encoding": "编码/encoding",
+        "header_row": "表头行/header row", "rows_read": "读取/read", "rows_accepted": "接受/accepted",
+        "rows_rejected": "拒绝/rejected", "rows_excluded": "排除/excluded",
+    }
+    table = result.accounting[list(labels)].rename(columns=labels)
+    lines = ["行数核算 / row accounting (读取 = 接受 + 拒绝 + 排除 / read = accepted + rejected + excluded)",
+             table.to_string(index=False)]
+    if len(result.reasons):
+        lines.append("按原因 / by reason:")
+        status = {"rejected": "拒绝/rejected", "excluded": "排除/excluded"}
+        for r in result.reasons.itertuples(index=False):
+            lines.append(f"  {r.file} [{status[r.status]}] {r.reason_zh} / {r.reason_en}: {r.rows}")
+    return "\n".join(lines)
+
+
+def validate_command(paths, strict: bool = False, measures=(), rejections_dir: str | Path | None = None) -> int:
+    """``evalkit validate``: print the accounting and the problems; 0 when usable, 1 when not."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DemoKeyWarning)
+        result = ingest(paths, measures=measures or (), strict=strict)
+    for w in caught:
+        if issubclass(w.category, DemoKeyWarning):
+            print(str(w.message), file=sys.stderr)
+    print(format_accounting(result))
+    errors, warns = result.errors, result.problems[result.problems["severity"] == "warning"]
+    if len(result.problems):
+        print(f"问题 / problems: {len(errors)} 个错误 / errors, {len(warns)} 个警告 / warnings")
+        shown = pd.concat([errors, warns]).head(MAX_PRINTED_PROBLEMS)
+        for p in shown.itertuples(index=False):
+            tag = "错误/error" if p.severity == "error" else "警告/warning"
+            print(f"  [{tag}] {p.message_zh}\n      {p.message_en}")
+        if len(result.problems) > MAX_PRINTED_PROBLEMS:
+            print(f"  ... 另有 {len(result.problems) - MAX_PRINTED_PROBLEMS} 个问题, 完整列表见 --rejections 目录下的 problems.csv / "
+                  f"{len(result.problems) - MAX_PRINTED_PROBLEMS} more; the full list is problems.csv in the --rejections folder")
+    if rejections_dir is not None:
+        for path in write_rejections(result, rejections_dir):
+            print(f"已写出 / written: {path}")
+    if result.ok:
+        print("结果: 文件可用 / result: the files are usable")
+        return 0
+    print("结果: 文件不可用, 请修正上述错误 / result: NOT usable, fix the errors above")
+    return 1
