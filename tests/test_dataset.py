@@ -147,3 +147,34 @@ def test_bad_input_is_refused_with_a_clear_error(tmp_path):
     with pytest.raises(EvalkitError, match="not an evalkit dataset"):
         load_panel_from_dataset(tmp_path / "nowhere")
     json.loads((tmp_path / "ds" / "dataset.json").read_text(encoding="utf-8"))
+
+
+def test_ingest_command_writes_the_dataset_with_accounting_and_no_raw_ids(tmp_path, capsys):
+    from evalkit.cli import main
+
+    panel = _panel(40)
+    cols = ["household_id", "year", "province", "prefecture", "county", "household_size", "household_type",
+            "wage", "operating_income", "operating_expenses", "property", "transfer"]
+    export = panel.households[cols].assign(province="河南省", prefecture="信阳市", county="光山县")
+    export.loc[export.index[4], "wage"] = -5.0  # one bad row: rejected, counted, named
+    export.to_csv(tmp_path / "导出.csv", index=False, encoding="gbk")
+    rc = main(["ingest", str(tmp_path / "导出.csv"), "--out", str(tmp_path / "ds")])
+    assert rc == 1  # a row was rejected; the accepted rows are still written
+    record = read_dataset_meta(tmp_path / "ds")
+    acc = record["accounting"][0]
+    assert (acc["rows_read"], acc["rows_accepted"], acc["rows_rejected"]) == (120, 119, 1)
+    assert record["rows"]["households"] == 119
+    assert any(r["status"] == "rejected" and r["rows"] == 1 for r in record["reasons"])
+    loaded = load_panel_from_dataset(tmp_path / "ds")
+    assert len(loaded.households) == 119 and loaded.households["net_income_pc"].notna().all()
+    assert verify_dataset(tmp_path / "ds")
+    # the raw household numbers never reach the dataset or its validation files (pseudonymised)
+    raw = set(panel.households["household_id"])
+    assert not raw & set(loaded.households["household_id"])
+    for file in (tmp_path / "ds").rglob("*"):
+        if file.is_file():
+            content = file.read_bytes()
+            assert b"P00004" not in content and b"P00017" not in content, file
+    assert (tmp_path / "ds" / "validation" / "problems.csv").exists()
+    out = capsys.readouterr().out
+    assert "rejected" in out and "fingerprint" in out

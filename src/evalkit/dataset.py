@@ -6,6 +6,7 @@ A dataset is a folder::
       households/year=2024/prefecture=信阳市/part-0-0.parquet   (hive partitioning, URI-encoded)
       measures/year=2024/part-0-0.parquet
       dataset.json   provenance (panel meta), row accounting, row counts, column dtypes, fingerprint
+      validation/    rejections.csv, problems.csv of ``evalkit ingest`` (no raw identifiers)
 
 It is written either from an in-memory :class:`~evalkit.panel.Panel` or straight from an
 iterator of panel chunks (:func:`evalkit.demo.iter_panel_chunks`, a national panel that never fits
@@ -30,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,7 @@ from .panel import MEASURE_COLUMNS, Panel
 HOUSEHOLDS_DIR = "households"
 MEASURES_DIR = "measures"
 DATASET_META = "dataset.json"
+VALIDATION_DIR = "validation"
 #: Partition keys of the household table (hive layout ``year=…/prefecture=…``).
 HOUSEHOLD_PARTITIONS: tuple[str, ...] = ("year", "prefecture")
 MEASURE_PARTITIONS: tuple[str, ...] = ("year",)
@@ -345,22 +348,39 @@ def ingest_command(sources: Sequence[str], out: str, measures: Sequence[str] = (
     """``evalkit ingest SRC... --out DATASET``: validate and pseudonymise the exports
     (:func:`evalkit.ingest.ingest`), write the accepted rows as a dataset, print the row accounting.
 
-    Every rejected row is counted in the accounting recorded beside the data; the exit code is 0
-    when all rows were accepted and 1 when some were rejected (the dataset is still written).
+    The accounting (rows read = accepted + rejected + excluded, per file) and the counts by reason
+    are recorded in ``dataset.json``; the rejected rows (without raw identifiers) and the problem
+    list go to ``DATASET/validation/``. Exit code 0 when the files had no error, 1 when rows
+    were rejected (the dataset of accepted rows is still written), as ``evalkit validate``.
     """
-    from .ingest import ingest
+    import warnings
 
-    result = ingest(list(sources), measures=tuple(measures), strict=strict)
-    accounting = pd.DataFrame(result.accounting)
-    write_dataset(result.panel, out, accounting=accounting, overwrite=True)
+    from .ingest import format_accounting, ingest, write_rejections
+    from .pseudonymise import DemoKeyWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DemoKeyWarning)
+        result = ingest(list(sources), measures=tuple(measures), strict=strict)
+    for w in caught:
+        if issubclass(w.category, DemoKeyWarning):
+            print(str(w.message), file=sys.stderr)
+    if not len(result.panel.households):
+        print(format_accounting(result))
+        raise EvalkitError("没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written")
+    write_dataset(result.panel, out, accounting=result.accounting, overwrite=True)
     record = read_dataset_meta(out)
-    print(accounting.to_string(index=False))
+    record["reasons"] = result.reasons.to_dict(orient="records")
+    (Path(out) / DATASET_META).write_text(
+        json.dumps(record, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8")
+    written = write_rejections(result, Path(out) / VALIDATION_DIR) if len(result.problems) else []
+    print(format_accounting(result))
+    for path in written:
+        print(f"已写出 / written: {path}")
     print(
         f"已写出数据集 / dataset written: {out} — {record['rows']['households']} 户年 / household-years, "
         f"{len(record['partitions'])} 个分区 / partitions, 指纹 / fingerprint {record['fingerprint']}"
     )
-    rejected = int(accounting["rows_rejected"].sum()) if "rows_rejected" in accounting else 0
-    return 1 if rejected else 0
+    return 0 if result.ok else 1
 
 
 def duckdb_connection(path: str | Path, memory_limit: str | None = None, threads: int | None = None):
