@@ -312,7 +312,7 @@ def population_mask(households: pd.DataFrame, population: dict, year: int) -> pd
     ``full_labourers`` (labour_full), ``willing_to_work`` (migrant_workers + labour_seeking_work > 0),
     ``below_line_in_base_year`` ({year, line}: net_income_pc < line in that year),
     ``bottom_quintile_previous_year`` (quintile 1 of :func:`evalkit.income.quintile_groups` for
-    ``year``, i.e. of last year's income, among the households passed in),
+    ``year``, i.e. of last year's person-weighted income among the listed groups' households passed in),
     ``unresolved_monitoring_years`` (n: 监测对象 whose risk is not eliminated and who entered
     monitoring at least n years before ``year``).
 
@@ -347,9 +347,11 @@ def population_mask(households: pd.DataFrame, population: dict, year: int) -> pd
     if population.get("bottom_quintile_previous_year"):
         from .income import quintile_groups
 
-        quintile = quintile_groups(households, int(year))
-        ids = set(quintile_ids(households, quintile, int(year)))
-        mask &= rows["household_id"].isin(ids)
+        in_groups = pd.Series(False, index=households.index)
+        for g in groups:
+            in_groups |= households["is_tuopin" if g == "tuopin" else "is_monitored"].astype(bool)
+        quintile = quintile_groups(households.loc[in_groups], int(year))
+        mask &= rows["household_id"].isin(quintile.index[quintile.eq(1)])
     if "unresolved_monitoring_years" in population:
         _need(rows, ["monitoring_start_year", "risk_eliminated"], "unresolved_monitoring_years")
         unresolved = ~rows["risk_eliminated"].fillna(False).astype(bool)
@@ -359,14 +361,3 @@ def population_mask(households: pd.DataFrame, population: dict, year: int) -> pd
     out.loc[rows.index] = mask.to_numpy()
     return out
 
-
-def quintile_ids(households: pd.DataFrame, quintile: pd.Series, year: int, group: int = 1) -> pd.Index:
-    """Household ids in quintile ``group`` of :func:`evalkit.income.quintile_groups` output ``quintile``
-    (a Series aligned on ``households`` rows or indexed by household_id)."""
-    quintile = quintile.dropna()
-    if quintile.index.isin(households.index).all() and len(quintile) and not quintile.index.equals(
-            pd.Index(households["household_id"])):
-        ids = households.loc[quintile.index[quintile.eq(group)], "household_id"]
-    else:
-        ids = quintile.index[quintile.eq(group)].to_series()
-    return pd.Index(ids.unique())
