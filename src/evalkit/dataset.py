@@ -159,7 +159,8 @@ def write_dataset(
 ) -> Path:
     """Write a panel, or an iterator of panel chunks, as a dataset folder at ``path``.
 
-    Chunks are written as they arrive (peak memory ≈ one chunk): household rows go to
+    Chunks are written as they arrive (peak memory ≈ one chunk); the recorded provenance is the
+    part of the chunks' ``meta`` that all chunks share (chunk-specific entries are left out). household rows go to
     ``households/year=Y/prefecture=P/``, measures to ``measures/year=Y/``. Every chunk must have
     the columns and types of the first. ``accounting`` (the ingest row accounting: file,
     rows_read, rows_accepted, rows_rejected) is recorded in ``dataset.json`` with the row counts,
@@ -178,7 +179,7 @@ def write_dataset(
     meta: dict | None = None
     for panel in [panels] if whole else panels:
         _check_partition_columns(panel.households)
-        meta = dict(panel.meta) if meta is None else meta
+        meta = dict(panel.meta) if meta is None else _common_meta(meta, panel.meta)
         households.write(panel.households)
         frame = panel.measures if panel.measures is not None and len(panel.measures.columns) else pd.DataFrame(columns=MEASURE_COLUMNS)
         measures.write(frame)
@@ -200,6 +201,13 @@ def write_dataset(
         json.dumps(record, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
     )
     return path
+
+
+def _common_meta(meta: dict, other: dict) -> dict:
+    """Entries of ``meta`` that ``other`` has with the same value."""
+    same = json.dumps
+    return {k: v for k, v in meta.items()
+            if k in other and same(v, default=_json_default, sort_keys=True) == same(other[k], default=_json_default, sort_keys=True)}
 
 
 def _json_default(value):
