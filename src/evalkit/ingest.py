@@ -477,11 +477,13 @@ def _totals(data: pd.DataFrame, checks: _Checks) -> None:
     needed = {"wage", "operating_income", "operating_expenses", "property", "transfer"}
     if not needed <= set(data.columns):
         return
-    total = data["wage"] + data["operating_income"] - data["operating_expenses"] + data["property"] + data["transfer"]
-    for name, computed, tol in (
-        ("reported_net_income", total, 1.0),
-        ("reported_net_income_pc", total / data.get("household_size", np.nan), 0.5),
-    ):
+    # rows whose components (or size) are themselves invalid are already rejected for that reason
+    valid = np.logical_and.reduce([(data[c] >= 0).to_numpy() for c in sorted(needed)])
+    total = (data["wage"] + data["operating_income"] - data["operating_expenses"] + data["property"]
+             + data["transfer"]).where(valid)
+    size = data["household_size"] if "household_size" in data.columns else pd.Series(np.nan, index=data.index)
+    size = size.where((size >= 1) & (size % 1 == 0))
+    for name, computed, tol in (("reported_net_income", total, 1.0), ("reported_net_income_pc", total / size, 0.5)):
         if name not in data.columns:
             continue
         gap = (computed - data[name]).abs()
@@ -559,24 +561,28 @@ def _duplicates(states: list[_FileState]) -> None:
         return
     frame = pd.concat([
         pd.DataFrame({"state": i, "pos": np.arange(len(s.data)), "household_id": s.data["household_id"],
-                      "year": s.data["year"], "where": s.file + " 第/row " + s.data[ROW].astype("string")})
+                      "year": s.data["year"], "where_zh": s.file + " 第 " + s.data[ROW].astype("string") + " 行",
+                      "where_en": s.file + " row " + s.data[ROW].astype("string")})
         for i, s in enumerate(keyed)
     ], ignore_index=True).dropna(subset=["household_id", "year"])
     dup = frame[frame.duplicated(["household_id", "year"], keep=False)]
     if dup.empty:
         return
-    listing = dup.groupby(["household_id", "year"])["where"].transform(lambda s: ", ".join(s))
+    groups = dup.groupby(["household_id", "year"])
+    listing = {lang: groups[f"where_{lang}"].transform(", ".join) for lang in ("zh", "en")}
     for i, s in enumerate(keyed):
         mine = dup["state"].eq(i)
         mask = np.zeros(len(s.data), bool)
         mask[dup.loc[mine, "pos"].to_numpy()] = True
-        detail = pd.Series("", index=s.data.index, dtype="string")
-        detail.iloc[dup.loc[mine, "pos"].to_numpy()] = listing[mine].to_numpy()
+        detail = {}
+        for lang in ("zh", "en"):
+            detail[lang] = pd.Series("", index=s.data.index, dtype="string")
+            detail[lang].iloc[dup.loc[mine, "pos"].to_numpy()] = listing[lang][mine].to_numpy()
         id_header = "household_id" if "household_id" in s.checks.headers else "id_card"
         year = "年度/year " + as_text(s.data["year"])
         s.checks.add(mask, "household_id", "duplicate_key", year,
                      column=s.checks.headers.get(id_header, ""),
-                     detail=("同户同年的行: " + detail, "rows with this household and year: " + detail))
+                     detail=("同户同年的行: " + detail["zh"], "rows with this household and year: " + detail["en"]))
 
 
 # ---------------------------------------------------------------------------------------------
