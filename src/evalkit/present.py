@@ -184,13 +184,13 @@ def format_table(
     ``persons``, ``households``, ``number``, ``ratio``, ``int``, ``text``). Suppression: a
     ``households`` column gates itself; every other non-``text`` column is gated by
     ``gates.get(column, count_column)``; a cell whose gating household count is below 10 shows
-    ``"<10"``. ``count_column=None`` with no gate means the column is not a count or mean over
+    ``"<10"``; a gate of ``None`` publishes the column as is. ``count_column=None`` with no gate means the column is not a count or mean over
     households (e.g. a year or a target value). Headers come from ``data/labels.csv`` unless
     given in ``headers``.
     """
     gates = dict(gates or {})
     headers = dict(headers or {})
-    missing = [c for c in columns if c not in df.columns] + [g for g in gates.values() if g not in df.columns]
+    missing = [c for c in columns if c not in df.columns] + [g for g in gates.values() if g is not None and g not in df.columns]
     if missing:
         raise EvalkitError(f"format_table: missing columns / 缺少列 {sorted(set(missing))}")
     out = {}
@@ -270,3 +270,39 @@ def show_notice(text: str, kind: str = "notice") -> None:
 def show_not_available(module: str, lang: str = "zh") -> None:
     """The visible placeholder for a section whose analysis module is missing (never fake numbers)."""
     show_notice(f"{t('not_available', 'zh')} / {t('not_available', 'en')}: evalkit.{module}", "missing")
+
+
+def show_title(region_name: str, year: int, lang: str = "zh") -> None:
+    """The report's title line: ``信阳市 2025 年脱贫人口收入年度评估报告``."""
+    from IPython.display import Markdown, display
+
+    sep = " " if lang == "zh" else ""
+    display(Markdown(f"# {region_name}{sep}{year}{sep}{t('title_suffix', lang)}"))
+
+
+def guess_kind(column: str, series: pd.Series) -> str:
+    """Display kind of a column of an analysis table whose layout this module does not know:
+    household counts (``n_households*``, ``count``), persons, shares, yuan amounts, other numbers, text."""
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return "text"
+    if column == "year" or column.endswith("_year") or column in ("year0", "year1"):
+        return "int"
+    if column.startswith("n_households") or column in ("count", "n", "n_treated", "n_cohort", "n_observed", "n_above"):
+        return "households"
+    if column.startswith("n_persons"):
+        return "persons"
+    if column.startswith("share") or column.endswith("_share") or column.endswith("_rate"):
+        return "pct"
+    if column.endswith("_pc") or column.endswith("_yuan") or "income" in column:
+        return "yuan"
+    return "number"
+
+
+def show_frame(df: pd.DataFrame, lang: str = "zh", count_column: str | None = None, drop=()) -> None:
+    """Display an analysis table with guessed formats (:func:`guess_kind`), translated headers and
+    small-cell suppression (household-count columns gate themselves; means are gated by
+    ``count_column`` when given)."""
+    columns = {c: guess_kind(c, df[c]) for c in df.columns if c not in drop}
+    table = format_table(df, columns, lang, count_column=count_column if count_column in df.columns else None)
+    text_columns = sum(1 for kind in columns.values() if kind == "text")
+    show_table(table, text_columns=max(1, text_columns))
