@@ -279,7 +279,11 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
     t_dibao = (doudi & ~tekun_base)[:, None] * size[:, None] * DIBAO_PC[None, :]
     t_tekun = tekun_base[:, None] * 5200.0 * (1.05 ** np.arange(T))[None, :]
     t_relief = (shock > 0) * (rng.random((n, T)) < 0.4) * 800.0
-    t_other = np.round(other_level[:, None] * size[:, None] * OTHER_TRANSFER_PC * (1.07 ** np.arange(T))[None, :], 0)
+    t_other = other_level[:, None] * size[:, None] * OTHER_TRANSFER_PC * (1.07 ** np.arange(T))[None, :]
+    # untreated components in whole yuan; effects are whole yuan too, so each applied effect is exact
+    wage0, op_income0, op_expenses0, property0, t_pension, t_farm, t_disab, t_dibao, t_tekun, t_relief, t_other = (
+        np.round(x) for x in (wage0, op_income0, op_expenses0, property0, t_pension, t_farm, t_disab, t_dibao,
+                              t_tekun, t_relief, t_other))
 
     # --- covariates X and assignment -----------------------------------------------------------
     base_net = wage0[:, 0] + op_income0[:, 0] - op_expenses0[:, 0] + property0[:, 0] + \
@@ -308,18 +312,18 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
         else:
             dyn = 1.0 + p.growth * since
         scale = p.effect * np.asarray(p.k)[group] * heterogeneity[:, j] * np.where(p.per_person, size, 1)
-        potential = np.where(treated, scale[:, None] * dyn, 0.0)
+        potential = np.where(treated, np.round(scale[:, None] * dyn), 0.0)
         applied = potential if effects else np.zeros_like(potential)
         effect = {}
         if p.component == "operating_income":
             effect["operating_income"] = applied
-            effect["operating_expenses"] = applied * p.expense_share
-            effect["net_operating"] = applied * (1 - p.expense_share)
+            effect["operating_expenses"] = np.round(applied * p.expense_share)
+            effect["net_operating"] = applied - effect["operating_expenses"]
         elif p.component == "transfer":
             effect[p.detail] = applied
             effect["transfer"] = applied
             if p.crowd_out:
-                effect["wage"] = -np.minimum(0.25 * applied, 0.30 * wage0)
+                effect["wage"] = -np.minimum(np.round(0.25 * applied), np.floor(0.30 * wage0))
         else:
             effect[p.component] = applied
         effect["net_income"] = sum(v for k, v in effect.items()
@@ -345,7 +349,7 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
         ri, rt = np.nonzero(received)
         amount = np.full(len(ri), np.nan)
         if p.amount == "effect":
-            amount = np.round(potential[ri, rt], 0)
+            amount = potential[ri, rt]
         elif p.amount == "transport":
             amount = 500.0 * np.maximum(workers[ri, rt], 1)
         elif p.amount == "yulu":
@@ -366,7 +370,6 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
         "transfer_tekun": t_tekun + comp["transfer_tekun"], "transfer_disability": t_disab + comp["transfer_disability"],
         "transfer_farm_eco": t_farm + comp["transfer_farm_eco"], "transfer_relief": t_relief + comp["transfer_relief"],
     }
-    detail_cols = {k: np.round(v, 0) for k, v in detail_cols.items()}
     transfer = sum(detail_cols.values()) + t_other
 
     global_index = block * BLOCK_SIZE + hh_index
@@ -402,10 +405,10 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
         "migrant_work_months": flat(months),
         "labour_seeking_work": flat(np.minimum(rng.binomial(labour_full[:, None] + labour_weak[:, None] - workers, 0.5),
                                                labour_full[:, None] + labour_weak[:, None] - workers)).astype("int64"),
-        "wage": flat(np.round(wage, 0)),
-        "operating_income": flat(np.round(op_income, 0)),
-        "operating_expenses": flat(np.round(op_expenses, 0)),
-        "property": flat(np.round(prop, 0)),
+        "wage": flat(wage),
+        "operating_income": flat(op_income),
+        "operating_expenses": flat(op_expenses),
+        "property": flat(prop),
         "transfer": flat(transfer),
         **{k: flat(v) for k, v in detail_cols.items()},
     })
