@@ -19,7 +19,8 @@ the Wald statistic ``W = n · θ̂_pre' V̂_pre⁻¹ θ̂_pre`` over the pre-tre
 
 Library: ``csdid`` 0.4.3 (pinned in pyproject.toml). It reproduces R ``did`` 2.5 on ``mpdta``
 — every ATT(g,t), all four aggregations with analytic SEs, and W — to 1e-12
-(tests/test_effects_did.py). ``differences`` 0.3.0 was not needed. Memory: csdid holds the
+(tests/test_effects_did.py), including the pre-test and analytic clustered SEs, so the
+``differences`` package is not used. Memory: csdid holds the
 influence functions as a dense ``n_units × n_cells`` float64 matrix (2,000,000 households ×
 40 cells ≈ 640 MB) plus a copy of the data; estimate per region or subgroup on larger panels.
 """
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 from csdid.att_gt import ATTgt
 from scipy.stats import chi2
+from threadpoolctl import threadpool_limits
 
 from ..errors import DesignError, EvalkitError
 from .results import Aggregation, add_ci
@@ -119,7 +121,7 @@ class StaggeredDiDResult:
 
 def _run_aggte(model: ATTgt, kind: str, bootstrap: bool, biters: int = 999, seed: int = 0) -> dict:
     # csdid prints a summary table on every aggte call: keep it off the user's output.
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), threadpool_limits(1, user_api="blas"):
         warnings.simplefilter("ignore", FutureWarning)
         if not bootstrap:
             model.aggte(typec=kind, bstrap=False)
@@ -262,7 +264,9 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
     if cluster_codes is not None:
         work["cl"] = cluster_codes
     xformla = "y ~ " + (" + ".join(names) if names else "1")
-    with warnings.catch_warnings(record=True) as caught:
+    # csdid solves many small (n × k) least-squares problems: multi-threaded BLAS only adds
+    # overhead there (10× slower on a busy 2-core machine), so BLAS runs single-threaded.
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(1, user_api="blas"):
         warnings.simplefilter("always")
         try:
             model = ATTgt(yname="y", tname="t", idname="id", gname="g", data=work,
