@@ -44,7 +44,7 @@ import pandas as pd
 from .errors import DataValidationError, EvalkitError
 from .panel import MEASURE_COLUMNS, Panel
 from .pseudonymise import (
-    HOUSEHOLD_PREFIX, PERSON_PREFIX, DemoKeyWarning, keyed_hash, normalise_household_id,
+    HOUSEHOLD_PREFIX, PERSON_PREFIX, WHITESPACE, DemoKeyWarning, keyed_hash, normalise_household_id,
     normalise_id_card, resolve_key, valid_id_card,
 )
 from .schema import Column, derive_income, household_columns, household_types, measure_columns, measures_catalogue
@@ -215,6 +215,14 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:
     return frame, {"format": "parquet", "encoding": "", "header_row": 0, "sheet": ""}
 
 
+def _is_total_label(cells: pd.Series) -> np.ndarray:
+    text = as_text(cells)
+    candidate = text.str.contains("计", regex=False).fillna(False).to_numpy()
+    out = np.zeros(len(text), bool)
+    out[candidate] = text[candidate].str.replace(WHITESPACE, "", regex=True).isin(TOTAL_LABELS).to_numpy()
+    return out
+
+
 def _exclusions(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """Drop trailing blank rows (end of file); exclude and count blank, total and footer rows."""
     cells = [c for c in frame.columns if c != ROW]
@@ -223,10 +231,8 @@ def _exclusions(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     is_blank = np.logical_and.reduce([blank(frame[c]).to_numpy() for c in cells])
     last = np.flatnonzero(~is_blank)
     frame, is_blank = frame.iloc[: (last[-1] + 1 if len(last) else 0)], is_blank[: (last[-1] + 1 if len(last) else 0)]
-    is_total = np.logical_or.reduce([
-        as_text(frame[c]).str.replace(r"\s+", "", regex=True).isin(TOTAL_LABELS).to_numpy()
-        for c in cells if not pd.api.types.is_numeric_dtype(frame[c])
-    ] or [np.zeros(len(frame), bool)])
+    is_total = np.logical_or.reduce([_is_total_label(frame[c]) for c in cells if not pd.api.types.is_numeric_dtype(frame[c])]
+                                    or [np.zeros(len(frame), bool)])
     below = np.zeros(len(frame), bool)
     totals = np.flatnonzero(is_total)
     if len(totals):

@@ -143,7 +143,7 @@ def parse_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype("float64"), pd.Series(False, index=values.index)
-    text = as_text(values).str.replace(r"[,\s，]", "", regex=True)
+    text = as_text(values).str.replace("[,， \t\u3000\xa0]", "", regex=True)
     number = pd.to_numeric(text.mask(text.eq(""), None), errors="coerce").astype("float64")
     bad = (text.ne("") & number.isna()).astype(bool)
     return number, bad
