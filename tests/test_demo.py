@@ -324,6 +324,23 @@ def test_write_export_gbk_with_chinese_headers_and_fake_identifiers(tmp_path):
 def test_generation_is_fast_enough_for_simulations():
     import time
     generate_panel(5_000, seed=1)
-    start = time.perf_counter()
+    start = time.process_time()          # CPU time: robust to other processes on the machine
     generate_panel(5_000, seed=2)
-    assert time.perf_counter() - start < 1.5
+    assert time.process_time() - start < 1.0
+
+
+def test_export_round_trips_through_ingest_without_leaking_identifiers(tmp_path):
+    from evalkit.ingest import ingest
+
+    panel = generate_panel(1_000, seed=4)
+    files = write_export(panel, tmp_path / "export.csv")
+    raw = pd.read_csv(files[0], encoding="gbk", dtype=str)
+    result = ingest([files[0]], measures=[files[1]], key="test-key")
+    accepted = result.panel.households
+    assert len(accepted) == len(panel.households) and result.accounting["rows_rejected"].sum() == 0
+    for column in ("net_income", "wage", "transfer", "household_size"):
+        np.testing.assert_allclose(accepted.groupby("year")[column].sum(), panel.households.groupby("year")[column].sum())
+    assert len(result.panel.measures) == len(panel.measures)
+    text = accepted.astype(str).to_csv()
+    assert not any(value in text for value in raw["身份证号码"].head(50))
+    assert not any(value in text for value in raw["户主姓名"].unique() if len(value) > 2)
