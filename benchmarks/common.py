@@ -47,6 +47,7 @@ def time_binary() -> str:
 def measure(args: list[str], timeout: float | None = None, env: dict | None = None) -> dict:
     """Run ``python args...`` under ``/usr/bin/time -v``; wall time, peak RSS and phases."""
     cmd = [time_binary(), "-v", PYTHON, *args]
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
                           env={**os.environ, **(env or {})})
@@ -57,6 +58,10 @@ def measure(args: list[str], timeout: float | None = None, env: dict | None = No
         "status": "ok" if proc.returncode == 0 else f"failed ({proc.returncode})",
         "wall_s": round(wall, 2),
         "peak_rss_mb": round(int(rss_kb.group(1)) / 1024, 1) if rss_kb else None,
+        # the machine's 1-minute load average before and after: above ~2 (two cores) other
+        # processes were competing and the wall time is inflated
+        "load_before": round(load_before, 1),
+        "load_after": round(os.getloadavg()[0], 1),
     }
     lines = [line for line in proc.stdout.strip().splitlines() if line.startswith("{")]
     if lines:

@@ -388,12 +388,9 @@ def indicators(path, table: str = "income_indicators", by=(), backend: str = "au
     """
     if table not in TABLES:
         raise EvalkitError(f"未知指标表 / unknown indicator table {table!r}; one of {sorted(TABLES)}")
-    from .dataset import load_panel_from_dataset, open_dataset
+    from .dataset import load_panel_from_dataset
 
-    names = open_dataset(path).schema.names
-    by_list = [by] if isinstance(by, str) else list(by)
-    optional = [c for c in (*TRANSFER_DETAIL, "net_income_pc", "province") if c in names]
-    needed = list(dict.fromkeys([*by_list, "household_id", "year", "household_size", *INCOME_COLUMNS, *optional]))
+    needed = needed_columns(path, by)
     if backend == "auto":
         backend = choose_backend(path, needed, budget)
     if backend == "duckdb":
@@ -402,6 +399,16 @@ def indicators(path, table: str = "income_indicators", by=(), backend: str = "au
         raise EvalkitError(f"backend 必须是 auto、pandas 或 duckdb / backend must be auto, pandas or duckdb: {backend!r}")
     households = load_panel_from_dataset(path, columns=needed, filters=filters, measures=False).households
     return TABLES[table][0](households, by=by, **kwargs)
+
+
+def needed_columns(path, by=()) -> list[str]:
+    """The household columns the indicator tables read from a dataset (the rest is never loaded)."""
+    from .dataset import open_dataset
+
+    names = open_dataset(path).schema.names
+    by_list = [by] if isinstance(by, str) else list(by)
+    optional = [c for c in (*TRANSFER_DETAIL, "net_income_pc", "province") if c in names]
+    return list(dict.fromkeys([*by_list, "household_id", "year", "household_size", *INCOME_COLUMNS, *optional]))
 
 
 def _pandas_indicator_tables(households, by=(), line=10_000, weight: str = "person", quintile_year=None):

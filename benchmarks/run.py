@@ -1,0 +1,187 @@
+"""Entry point of ``make bench``: generate the benchmark panels, measure every item in a fresh
+process (wall time and peak RSS by ``/usr/bin/time -v``), write ``benchmarks/results/*.csv`` and
+the results table of ``benchmarks/README.md``.
+
+    python benchmarks/run.py                       # items 1–6 at 200k and 2M households
+    python benchmarks/run.py --sizes 20M --items 2 # the national panel (generates ~10 GB first)
+    python benchmarks/run.py --table               # only re-render the README table from the CSVs
+
+Each measurement is a row of ``results/<item>.csv``: item, size, impl, variant, status, wall_s,
+peak_rss_mb, the script's own phases (load_s, compute_s, ...) and its outputs; a re-run replaces
+the rows it measures and keeps the others. Generated data goes to ``benchmarks/out/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import HERE, OUT, RESULTS, SIZES, dataset_path, export_path, measure  # noqa: E402
+
+#: Targets of issue 7: (item, size) → (max wall seconds, max peak RSS MB).
+TARGETS = {
+    ("indicators", "2M"): (30, 6_000), ("indicators", "20M"): (300, 24_000),
+    ("inequality", "2M"): (30, None), ("twfe", "2M"): (60, 12_000), ("did", "2M"): (300, 16_000),
+}
+ITEMS = {1: "ingest", 2: "indicators", 3: "inequality", 4: "twfe", 5: "did", 6: "batch"}
+KEY = ("item", "size", "impl", "variant")
+README = HERE / "README.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def record(item: str, size: str, impl: str, variant: str, result: dict) -> dict:
+    """Store one measurement in ``results/<item>.csv`` (replacing the same item/size/impl/variant)."""
+    row = {"item": item, "size": size, "impl": impl, "variant": variant, **result}
+    target = TARGETS.get((item, size)) if impl in ("duckdb", "evalkit") else None
+    if target and result.get("status") == "ok":
+        ok_time = result["wall_s"] <= target[0]
+        ok_mem = target[1] is None or (result.get("peak_rss_mb") or 0) <= target[1]
+        row["target"] = f"≤ {target[0]} s" + (f", ≤ {target[1] / 1000:g} GB" if target[1] else "")
+        row["meets_target"] = "yes" if ok_time and ok_mem else "no"
+    file = RESULTS / f"{item}.csv"
+    rows = []
+    if file.exists():
+        with open(file, newline="", encoding="utf-8") as fh:
+            rows = [r for r in csv.DictReader(fh) if tuple(r.get(k, "") for k in KEY) != (item, size, impl, variant)]
+    rows.append({k: ("" if v is None else v) for k, v in row.items()})
+    fields = list(dict.fromkeys(k for r in rows for k in r))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with open(file, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"[{item} {size} {impl} {variant}] {row.get('status')} {row.get('wall_s')} s, "
+          f"{row.get('peak_rss_mb')} MB {row.get('error', '')}", flush=True)
+    return row
+
+
+def ensure_data(size: str, export: bool) -> None:
+    """Generate the panel (and the GBK export) unless present; the cost is recorded too."""
+    has_data = (dataset_path(size) / "dataset.json").exists()
+    has_export = export_path(size).exists() or not export
+    if has_data and has_export:
+        return
+    chunk = {"200k": 100_000, "2M": 500_000, "20M": 1_000_000}[size]
+    args = ["benchmarks/make_data.py", "--size", size, "--chunk", str(chunk)] + (["--export"] if export else [])
+    record("generate", size, "demo", "export" if export else "dataset", measure(args))
+
+
+def bench_ingest(size: str) -> None:
+    out = OUT / f"ingested_{size}"
+    shutil.rmtree(out, ignore_errors=True)
+    record("ingest", size, "evalkit", "csv-gbk",
+           measure(["-m", "evalkit.cli", "ingest", str(export_path(size)), "--out", str(out)], timeout=3600))
+    shutil.rmtree(out, ignore_errors=True)
+
+
+def bench_indicators(size: str) -> None:
+    impls = ["duckdb", "pandas", "baseline"] if size != "20M" else ["duckdb"]
+    for impl in impls:
+        record("indicators", size, impl, "county×year",
+               measure(["benchmarks/bench_indicators.py", "--size", size, "--impl", impl], timeout=3600))
+
+
+def bench_inequality(size: str) -> None:
+    for impl in ("evalkit", "baseline"):
+        record("inequality", size, impl, "county×year",
+               measure(["benchmarks/bench_inequality.py", "--size", size, "--impl", impl], timeout=3600))
+
+
+def bench_twfe(size: str) -> None:
+    record("twfe", size, "evalkit", "all households",
+           measure(["benchmarks/bench_twfe.py", "--size", size, "--impl", "evalkit"], timeout=3600))
+    if size != "200k":
+        return
+    for n in (1_000, 2_000, 4_000, 8_000):  # statsmodels with dummies: until it fails or takes > 10 min
+        row = record("twfe", size, "statsmodels", f"{n} households",
+                     measure(["benchmarks/bench_twfe.py", "--size", size, "--impl", "statsmodels", "--households", str(n)],
+                             timeout=600))
+        if row.get("status") != "ok":
+            break
+
+
+def bench_did(size: str) -> None:
+    for impl in ("evalkit", "direct"):
+        record("did", size, impl, "industry_award",
+               measure(["benchmarks/bench_did.py", "--size", size, "--impl", impl], timeout=3600))
+
+
+def bench_batch(size: str) -> None:
+    script = HERE / "report_cost.py"
+    if size != "200k":
+        return
+    if not script.exists():
+        print("benchmarks/report_cost.py missing: batch benchmark skipped", flush=True)
+        return
+    for jobs in ("1", "2"):
+        record("batch", "demo", "evalkit", f"--jobs {jobs}",
+               measure(["-m", "evalkit.cli", "batch", "--year", "2025", "--jobs", jobs,
+                        "--out", str(OUT / f"reports_jobs{jobs}")], timeout=3600))
+    record("batch", "demo", "papermill-loop", "serial", measure([str(script)], timeout=3600))
+
+
+RUNNERS = {"ingest": bench_ingest, "indicators": bench_indicators, "inequality": bench_inequality,
+           "twfe": bench_twfe, "did": bench_did, "batch": bench_batch}
+
+
+def render_table() -> str:
+    """Markdown table of every result CSV (the README's results section)."""
+    lines = ["| item | households | implementation | variant | wall (s) | peak RSS (MB) | phases (s) | load avg | target | meets |",
+             "| --- | --- | --- | --- | ---: | ---: | --- | --- | --- | --- |"]
+    order = ["generate", *ITEMS.values()]
+    for item in order:
+        file = RESULTS / f"{item}.csv"
+        if not file.exists():
+            continue
+        with open(file, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        size_rank = {"200k": 0, "2M": 1, "20M": 2}
+        rows.sort(key=lambda r: (size_rank.get(r["size"], 9), r["impl"], r["variant"]))
+        for r in rows:
+            phases = ", ".join(f"{k[:-2]} {float(v):.1f}" for k, v in r.items() if k.endswith("_s") and k != "wall_s" and v)
+            status = r["wall_s"] if r.get("status") == "ok" else f"{r.get('status')}"
+            lines.append(f"| {item} | {r['size']} | {r['impl']} | {r['variant']} | {status} | "
+                         f"{r.get('peak_rss_mb', '')} | {phases} | {r.get('load_before', '')}→{r.get('load_after', '')} | "
+                         f"{r.get('target', '')} | {r.get('meets_target', '')} |")
+    return "\n".join(lines)
+
+
+def write_readme_table() -> None:
+    text = README.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise SystemExit(f"{README}: markers {START} … {END} missing")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    README.write_text(f"{head}{START}\n{render_table()}\n{END}{tail}", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="200k,2M", help="comma-separated: 200k, 2M, 20M")
+    parser.add_argument("--items", default="1,2,3,4,5,6", help="comma-separated item numbers (1–6)")
+    parser.add_argument("--table", action="store_true", help="only re-render the README table")
+    parser.add_argument("--keep-data", action="store_true", help="keep the generated panels in benchmarks/out")
+    args = parser.parse_args()
+    if not args.table:
+        sizes = [s for s in args.sizes.split(",") if s]
+        unknown = [s for s in sizes if s not in SIZES]
+        if unknown:
+            raise SystemExit(f"unknown sizes {unknown}; use {list(SIZES)}")
+        items = [ITEMS[int(i)] for i in args.items.split(",") if i]
+        for size in sizes:
+            ensure_data(size, export="ingest" in items and size != "20M")
+            for item in items:
+                if item == "ingest" and size == "20M":
+                    continue
+                RUNNERS[item](size)
+            if size == "20M" and not args.keep_data:  # ~10 GB: never left behind
+                shutil.rmtree(dataset_path(size), ignore_errors=True)
+    write_readme_table()
+
+
+if __name__ == "__main__":
+    main()
