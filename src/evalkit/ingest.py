@@ -44,7 +44,7 @@ import pandas as pd
 from .errors import DataValidationError, EvalkitError
 from .panel import MEASURE_COLUMNS, Panel
 from .pseudonymise import (
-    HOUSEHOLD_PREFIX, PERSON_PREFIX, WHITESPACE, DemoKeyWarning, keyed_hash, normalise_household_id,
+    HOUSEHOLD_PREFIX, PERSON_PREFIX, DemoKeyWarning, keyed_hash, normalise_household_id,
     normalise_id_card, resolve_key, valid_id_card,
 )
 from .schema import Column, derive_income, household_columns, household_types, measure_columns, measures_catalogue
@@ -57,7 +57,8 @@ ROW = "_row"
 DEFAULT_MIN_YEAR = 2013
 HEADER_SCAN_ROWS = 50
 MAX_FOOTER_ROWS = 10
-TOTAL_LABELS = ("合计", "总计", "小计", "合计:", "总计:")
+TOTAL_LABELS = tuple(f"{a}{gap}{b}{colon}" for a, b in (("合", "计"), ("总", "计"), ("小", "计"))
+                     for gap in ("", " ", "  ", "\u3000") for colon in ("", ":", "："))
 DERIVED_COLUMNS = ("net_operating", "net_income", "net_income_pc", "is_tuopin", "is_monitored")
 DROPPED_IDENTIFIERS = ("head_name", "phone")
 EXCLUSIONS = {
@@ -215,24 +216,17 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:
     return frame, {"format": "parquet", "encoding": "", "header_row": 0, "sheet": ""}
 
 
-def _is_total_label(cells: pd.Series) -> np.ndarray:
-    text = as_text(cells)
-    candidate = text.str.contains("计", regex=False).fillna(False).to_numpy()
-    out = np.zeros(len(text), bool)
-    out[candidate] = text[candidate].str.replace(WHITESPACE, "", regex=True).isin(TOTAL_LABELS).to_numpy()
-    return out
-
-
 def _exclusions(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """Drop trailing blank rows (end of file); exclude and count blank, total and footer rows."""
     cells = [c for c in frame.columns if c != ROW]
     if not cells or frame.empty:
         return frame, {k: 0 for k in EXCLUSIONS}
-    is_blank = np.logical_and.reduce([blank(frame[c]).to_numpy() for c in cells])
+    texts = [as_text(frame[c]) for c in cells]
+    is_blank = np.logical_and.reduce([t.eq("").to_numpy(dtype=bool) for t in texts])
     last = np.flatnonzero(~is_blank)
     frame, is_blank = frame.iloc[: (last[-1] + 1 if len(last) else 0)], is_blank[: (last[-1] + 1 if len(last) else 0)]
-    is_total = np.logical_or.reduce([_is_total_label(frame[c]) for c in cells if not pd.api.types.is_numeric_dtype(frame[c])]
-                                    or [np.zeros(len(frame), bool)])
+    n = len(frame)
+    is_total = np.logical_or.reduce([t.iloc[:n].isin(TOTAL_LABELS).to_numpy(dtype=bool) for t in texts])
     below = np.zeros(len(frame), bool)
     totals = np.flatnonzero(is_total)
     if len(totals):
@@ -357,8 +351,8 @@ def _map_columns(raw: pd.DataFrame, table: str, checks_args: tuple) -> tuple[dic
     checks = _Checks(file, raw, headers, strict)
     for header in unknown:
         checks.add(None, "", "unknown_column", "", severity="warning", column=header)
-    for header in derived:
-        checks.add(None, normalise_header(header), "derived_column", "", severity="warning", column=header)
+    if derived:
+        checks.add(None, "", "derived_column", "", severity="warning", column=", ".join(derived))
     for canonical in sorted(set(mapping.values())):
         users = [h for h, c in mapping.items() if c == canonical]
         if len(users) > 1 and canonical not in DROPPED_IDENTIFIERS:
@@ -371,35 +365,34 @@ def _map_columns(raw: pd.DataFrame, table: str, checks_args: tuple) -> tuple[dic
     return headers, wide, checks
 
 
-def _identifiers(data: pd.DataFrame, raw: pd.DataFrame, checks: _Checks, headers: dict[str, str], key: bytes) -> None:
+def _identifiers(data: pd.DataFrame, text: dict[str, pd.Series], checks: _Checks, key: bytes) -> None:
     """Pseudonymise household id and ID-card number in ``data``; drop names and phones (never copied)."""
-    derive = "household_id" not in headers
-    if "id_card" in headers:
-        cells = raw[headers["id_card"]]
-        card = normalise_id_card(as_text(cells))
+    derive = "household_id" not in text
+    if "id_card" in text:
+        cells = text["id_card"]
+        card = normalise_id_card(cells)
         present = card.notna().to_numpy()
         invalid = present & ~valid_id_card(card).to_numpy()
-        checks.add(invalid, "id_card", "invalid_id_card", as_text(cells), identifier=True,
+        checks.add(invalid, "id_card", "invalid_id_card", cells, identifier=True,
                    severity="error" if derive else "warning")
         data["id_card"] = keyed_hash(card, key, PERSON_PREFIX)
         if derive:
-            checks.add(~present, "id_card", "missing_value", as_text(cells), identifier=True)
+            checks.add(~present, "id_card", "missing_value", cells, identifier=True)
             data["household_id"] = keyed_hash(card, key, HOUSEHOLD_PREFIX)
     if not derive:
-        cells = raw[headers["household_id"]]
-        hid = normalise_household_id(as_text(cells))
-        checks.add(hid.isna().to_numpy(), "household_id", "missing_value", as_text(cells), identifier=True)
+        cells = text["household_id"]
+        hid = normalise_household_id(cells)
+        checks.add(hid.isna().to_numpy(), "household_id", "missing_value", cells, identifier=True)
         data["household_id"] = keyed_hash(hid, key, HOUSEHOLD_PREFIX)
 
 
-def _typed_column(col: Column, cells: pd.Series, checks: _Checks) -> pd.Series:
-    """Parse one non-identifier column by its canonical type, recording problems."""
-    text = as_text(cells)
+def _typed_column(col: Column, cells: pd.Series, text: pd.Series, checks: _Checks) -> pd.Series:
+    """Parse one non-identifier column by its canonical type (``text``: its cells as text), recording problems."""
     empty = text.eq("").to_numpy()
     if col.required:
         checks.add(empty, col.name, "missing_value", text)
     if col.dtype in ("int", "float"):
-        number, bad = parse_number(cells)
+        number, bad = parse_number(cells, text)
         checks.add(bad.to_numpy(), col.name, "not_numeric", text)
         ok = number.notna().to_numpy()
         if col.name == "household_size":
@@ -416,7 +409,7 @@ def _typed_column(col: Column, cells: pd.Series, checks: _Checks) -> pd.Series:
                            expected=(f"≥ {col.min_value:g}", f"≥ {col.min_value:g}"))
         return number
     if col.dtype == "bool":
-        flag, bad = parse_bool(cells)
+        flag, bad = parse_bool(cells, text)
         checks.add(bad.to_numpy(), col.name, "not_boolean", text)
         return flag
     return text.mask(text.eq(""), pd.NA)
@@ -507,8 +500,8 @@ def _wide_measures(raw: pd.DataFrame, wide: dict[str, str], checks: _Checks, dat
     for header, code in wide.items():
         cells = raw[header]
         text = as_text(cells)
-        number, not_number = parse_number(cells)
-        flag, not_flag = parse_bool(cells)
+        number, not_number = parse_number(cells, text)
+        flag, not_flag = parse_bool(cells, text)
         bad = (not_number & not_flag).to_numpy()
         checks.add(bad, code, "not_measure_value", text, column=header)
         checks.add((number < 0).fillna(False).to_numpy(), code, "negative", text, column=header)
@@ -531,22 +524,23 @@ def _check_file(raw: pd.DataFrame, table: str, key: bytes, strict: bool, years: 
     if checks.file_errors:
         return state  # a file-level error: every row is rejected, row checks would only repeat it
     columns = household_columns() if table == "households" else measure_columns()
-    _identifiers(data, raw, checks, headers, key)
+    text = {name: as_text(raw[header]) for name, header in headers.items() if name not in DROPPED_IDENTIFIERS}
+    _identifiers(data, text, checks, key)
     for name, col in columns.items():
         if name not in headers or col.kind == "identifier" or name == "household_id":
             continue
         if name == "measure":
-            text = as_text(raw[headers[name]])
-            codes = _map_unique(text, lambda v: _lookup(v, measure_aliases()) if v else None)
-            checks.add(text.ne("").to_numpy() & codes.isna().to_numpy(), name, "unknown_measure", text)
-            checks.add(text.eq("").to_numpy(), name, "missing_value", text)
+            names = text[name]
+            codes = _map_unique(names, lambda v: _lookup(v, measure_aliases()) if v else None)
+            checks.add(names.ne("").to_numpy() & codes.isna().to_numpy(), name, "unknown_measure", names)
+            checks.add(names.eq("").to_numpy(), name, "missing_value", names)
             data[name] = codes.astype("string")
             continue
-        data[name] = _typed_column(col, raw[headers[name]], checks)
+        data[name] = _typed_column(col, raw[headers[name]], text[name], checks)
     if "year" in data.columns:
         lo, hi = years
         out = (data["year"].notna() & (data["year"] % 1 == 0) & ~data["year"].between(lo, hi)).to_numpy()
-        checks.add(out, "year", "year_out_of_range", as_text(raw[headers["year"]]), expected=(f"{lo}–{hi}", f"{lo}–{hi}"))
+        checks.add(out, "year", "year_out_of_range", text["year"], expected=(f"{lo}–{hi}", f"{lo}–{hi}"))
     if table == "households":
         if "household_type" in data.columns:
             data["household_type"] = _household_type(data["household_type"], checks)
@@ -554,8 +548,7 @@ def _check_file(raw: pd.DataFrame, table: str, key: bytes, strict: bool, years: 
         _totals(data, checks)
         state.wide = _wide_measures(raw, wide, checks, data)
     state.rejection_text = pd.DataFrame({
-        name: as_text(raw[header]) for name, header in headers.items()
-        if columns[name].kind != "identifier" and name != "household_id"
+        name: cells for name, cells in text.items() if columns[name].kind != "identifier" and name != "household_id"
     })
     return state
 

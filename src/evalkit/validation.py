@@ -100,8 +100,8 @@ def problems(
     shown = values.mask(values.eq(""), "(空 / blank)")
     value_zh = ", 值为 " + shown if has_row.any() else ""
     value_en = ", value " + shown if has_row.any() else ""
-    msg_zh = where_zh + col_zh + ": " + reason_zh + value_zh + ", 应为 " + exp_zh
-    msg_en = where_en + col_en + ": " + reason_en + value_en + ", expected " + exp_en
+    msg_zh = where_zh + col_zh + ": " + reason_zh + value_zh + (", 应为 " + exp_zh if exp_zh != "-" else "")
+    msg_en = where_en + col_en + ": " + reason_en + value_en + (", expected " + exp_en if exp_en != "-" else "")
     if detail is not None:
         msg_zh = msg_zh + " (" + _per_row(detail[0], n) + ")"
         msg_en = msg_en + " (" + _per_row(detail[1], n) + ")"
@@ -127,23 +127,23 @@ def as_text(values: pd.Series) -> pd.Series:
         whole = values.notna() & np.isfinite(values) & (values % 1 == 0) & (values.abs() < 1e15)
         text = values.astype("string")
         text = text.mask(whole, values.where(whole, 0).astype("int64").astype("string"))
-        return text.fillna("")
-    return values.astype("string").fillna("").str.strip()
+        return text.fillna("").astype("str")
+    return values.astype("str").fillna("").str.strip()
 
 
 def blank(values: pd.Series) -> pd.Series:
     """True where a cell is empty."""
-    return as_text(values).eq("").astype(bool)
+    return as_text(values).eq("").to_numpy(dtype=bool)
 
 
-def parse_number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_number(values: pd.Series, text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Numbers (float, NaN for blank) and the mask of non-blank cells that are not numbers.
 
-    Thousands separators (``1,234``) and spaces are accepted.
+    Thousands separators (``1,234``) and spaces are accepted; ``text`` is ``as_text(values)`` if known.
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype("float64"), pd.Series(False, index=values.index)
-    text = as_text(values).str.replace("[,， \t\u3000\xa0]", "", regex=True)
+    text = (as_text(values) if text is None else text).str.replace("[,， \t\u3000\xa0]", "", regex=True)
     number = pd.to_numeric(text.mask(text.eq(""), None), errors="coerce").astype("float64")
     bad = (text.ne("") & number.isna()).astype(bool)
     return number, bad
@@ -153,11 +153,11 @@ TRUE_WORDS = ("是", "1", "y", "yes", "true", "√", "✓", "有")
 FALSE_WORDS = ("否", "0", "n", "no", "false", "×", "无", "")
 
 
-def parse_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_bool(values: pd.Series, text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Yes/no cells as nullable booleans (blank → NA) and the mask of unrecognised cells."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype("boolean"), pd.Series(False, index=values.index)
-    text = as_text(values).str.lower()
+    text = (as_text(values) if text is None else text).str.lower()
     text = text.str.replace(r"\.0+$", "", regex=True)
     yes = text.isin(TRUE_WORDS)
     no = text.isin(FALSE_WORDS)
