@@ -4,8 +4,8 @@ memory is one chunk whatever the size, so the 20,000,000-household panel is neve
 
     python benchmarks/make_data.py --size 2M [--chunk 250000] [--export]
 
-``--export`` also writes the GBK CSV export of the same panel (``evalkit.demo.write_export``)
-for the ingest benchmark, chunk by chunk (header once).
+``--export`` also writes the GBK CSV export of the same panel (``evalkit.demo.write_export``:
+``export_<size>.csv`` and ``export_<size>_measures.csv``) for the ingest benchmark, chunk by chunk.
 """
 
 from __future__ import annotations
@@ -46,21 +46,25 @@ def main() -> None:
 
 
 def _append_export(panel, path: Path, first: bool) -> int:
-    """Append one chunk to the GBK export (the demo's writer on a temporary file, header kept once)."""
+    """Append one chunk to the GBK export and its measures file (``evalkit.demo.write_export`` on
+    a temporary file per chunk; the header line is kept once). Returns household rows written."""
     from evalkit.demo import write_export
 
-    part = path.with_suffix(".part.csv")
-    write_export(panel, part, encoding="gbk")
-    with open(part, "rb") as src, open(path, "wb" if first else "ab") as dst:
-        header = src.readline()
-        if first:
-            dst.write(header)
-        n = 0
-        for block in iter(lambda: src.read(1 << 24), b""):
-            dst.write(block)
-            n += block.count(b"\n")
-    part.unlink()
-    return n
+    part = path.with_name(f"part_{path.name}")
+    rows = 0
+    for src_file, dst_file in zip(write_export(panel, part, encoding="gbk"),
+                                  (path, path.with_name(f"{path.stem}_measures{path.suffix}"))):
+        with open(src_file, "rb") as src, open(dst_file, "wb" if first else "ab") as dst:
+            header = src.readline()
+            if first:
+                dst.write(header)
+            n = 0
+            for block in iter(lambda: src.read(1 << 24), b""):
+                dst.write(block)
+                n += block.count(b"\n")
+        rows = rows or n
+        src_file.unlink()
+    return rows
 
 
 if __name__ == "__main__":

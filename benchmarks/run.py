@@ -74,7 +74,8 @@ def bench_ingest(size: str) -> None:
     out = OUT / f"ingested_{size}"
     shutil.rmtree(out, ignore_errors=True)
     record("ingest", size, "evalkit", "csv-gbk",
-           measure(["-m", "evalkit.cli", "ingest", str(export_path(size)), "--out", str(out)], timeout=3600))
+           measure(["-m", "evalkit.cli", "ingest", str(export_path(size)), "--out", str(out), "--measures",
+                    str(export_path(size).with_name(f"{export_path(size).stem}_measures.csv"))], timeout=3600))
     shutil.rmtree(out, ignore_errors=True)
 
 

@@ -97,6 +97,11 @@ class _Source:
 _OPS = {"==": "=", "=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "in": "IN", "not in": "NOT IN"}
 
 
+def _plain(value):
+    """A numpy scalar as the Python value DuckDB binds."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _where(filters) -> tuple[str, list]:
     """``[(column, op, value), ...]`` (AND-ed, as :func:`evalkit.dataset.load_panel_from_dataset`)
     as a parameterised SQL WHERE clause."""
@@ -107,12 +112,12 @@ def _where(filters) -> tuple[str, list]:
         if op not in _OPS:
             raise EvalkitError(f"不支持的筛选运算 / unsupported filter operator {op!r}")
         if op in ("in", "not in"):
-            values = list(value)
+            values = [_plain(v) for v in value]
             parts.append(f"{_q(column)} {_OPS[op]} ({', '.join('?' for _ in values)})")
             params.extend(values)
         else:
             parts.append(f"{_q(column)} {_OPS[op]} ?")
-            params.append(value)
+            params.append(_plain(value))
     return "WHERE " + " AND ".join(parts), params
 
 
