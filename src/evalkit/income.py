@@ -132,8 +132,10 @@ def growth_contributions(households: pd.DataFrame, by=(), weight: str = "person"
     ``status = "missing base year"``; a zero base income gives ``nan`` rates with
     ``status = "zero base income"``.
     """
-    ind = income_indicators(households, by, weight)
-    keys = group_keys(by)
+    return _growth(income_indicators(households, by, weight), group_keys(by), base_year)
+
+
+def _growth(ind: pd.DataFrame, keys: list[str], base_year) -> pd.DataFrame:
     others = [k for k in keys if k != "year"]
     cols = ["net_income_pc", *(f"{c}_pc" for c in GROWTH_COMPONENTS)]
     years = sorted(ind["year"].unique())
@@ -226,7 +228,7 @@ def indicator_set(households: pd.DataFrame, by=(), weight: str = "person", line:
     if "net_income_pc" not in households.columns:
         households = households.assign(net_income_pc=per_capita_income(households))
     out = income_indicators(households, by, weight)
-    growth = growth_contributions(households, by, weight)
+    growth = _growth(out, keys, None)
     below = below_threshold(households, line, by)
     ineq = inequality_table(households, by, weight=weight, line=line)
     for block in (growth, below, ineq):

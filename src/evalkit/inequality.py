@@ -81,26 +81,30 @@ def weighted_midrank(values, weights=None, groups=None, ties: str = "mid") -> np
 
     F_i = (W_{<i} + w_i / 2) / W_g with W_g the group's total weight. ``ties="mid"``: tied values
     share their block's mid-rank (W_{<block} + W_block / 2) / W_g; ``ties="stable"``: tied values
-    are ranked in data order. Vectorised: one stable lexsort, cumulative sums and ``bincount``.
+    are ranked in data order. Vectorised: an argsort by value, a stable radix sort by group,
+    cumulative sums and ``bincount`` (no loop over observations).
     """
     y = np.asarray(values, dtype=float).ravel()
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float).ravel()
     g = np.zeros(y.size, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64).ravel()
     if ties not in ("mid", "stable"):
         raise InequalityInputError(f"ties must be 'mid' or 'stable', got {ties!r}")
-    order = np.lexsort((y, g))  # by group, then value; stable for equal keys
+    # sort by value (stable when ties are ranked in data order), then stably by group: the result
+    # is ordered by group, then value (as np.lexsort, but several times faster on millions of rows)
+    order = np.argsort(y, kind="stable" if ties == "stable" else "quicksort")
+    if groups is not None:
+        gmax = int(g.max(initial=0))
+        small = np.int16 if gmax < 2**15 else np.int32 if gmax < 2**31 else np.int64
+        order = order[np.argsort(g[order].astype(small), kind="stable")]
     ys, ws, gs = y[order], w[order], g[order]
     n = y.size
-    new_group = np.ones(n, dtype=bool)
-    new_group[1:] = gs[1:] != gs[:-1]
-    cum = np.cumsum(ws)
-    before_all = cum - ws
-    group_start = np.maximum.accumulate(np.where(new_group, np.arange(n), 0))
-    before = before_all - before_all[group_start]  # weight before i within its group
-    total = np.bincount(gs, weights=ws, minlength=int(g.max(initial=0)) + 1)[gs]
+    group_w = np.bincount(gs, weights=ws)
+    offset = np.concatenate(([0.0], np.cumsum(group_w)[:-1]))  # weight of the groups before
+    before = np.cumsum(ws) - ws - offset[gs]  # weight before i within its group
+    total = group_w[gs]
     if ties == "mid":
-        new_block = new_group.copy()
-        new_block[1:] |= ys[1:] != ys[:-1]
+        new_block = np.ones(n, dtype=bool)
+        new_block[1:] = (gs[1:] != gs[:-1]) | (ys[1:] != ys[:-1])
         block_id = np.cumsum(new_block) - 1
         block_w = np.bincount(block_id, weights=ws)[block_id]
         block_start = np.flatnonzero(new_block)[block_id]
@@ -424,10 +428,9 @@ def inequality_table(households: pd.DataFrame, by=(), income: str = "net_income_
         raise InequalityInputError(f"{income}: {int(np.isnan(y).sum())} 个缺失值 / missing values")
     size = households["household_size"].to_numpy(dtype=float)
     w = size if weight == "person" else np.ones_like(y)
-    grouped = households.groupby(keys, sort=True, observed=True, dropna=False)
-    codes = grouped.ngroup().to_numpy(dtype=np.int64)
-    out = grouped.size().rename("n_households").reset_index()
+    codes, out = group_index(households, keys)
     ng = len(out)
+    out["n_households"] = np.bincount(codes, minlength=ng)
     out["n_persons"] = np.bincount(codes, weights=size, minlength=ng)
     wsum = np.bincount(codes, weights=w, minlength=ng)
     mu = np.bincount(codes, weights=w * y, minlength=ng) / wsum
@@ -454,6 +457,27 @@ def inequality_table(households: pd.DataFrame, by=(), income: str = "net_income_
         out["watts"] = np.where(bad, np.nan, np.bincount(codes, weights=w * term, minlength=ng) / wsum)
     out["weighting"] = weight
     return out
+
+
+def group_index(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Dense group code (0..G−1) of each row of ``frame`` by ``keys`` and the table of group labels.
+
+    Groups are numbered in sorted key order (missing keys form their own group, last), as
+    ``frame.groupby(keys, sort=True, dropna=False, observed=True)`` would; built from one
+    ``pd.factorize`` per key, which is much faster than ``GroupBy.ngroup`` on millions of rows.
+    """
+    parts = [pd.factorize(frame[k], sort=True, use_na_sentinel=False) for k in keys]
+    sizes = [max(len(u), 1) for _, u in parts]
+    combined = np.ravel_multi_index([c.astype(np.int64) for c, _ in parts], sizes) if parts else np.zeros(len(frame), np.int64)
+    if int(np.prod(sizes, dtype=float)) <= 4 * len(frame) + 1_000_000:
+        present = np.bincount(combined, minlength=int(np.prod(sizes))) > 0
+        codes = (np.cumsum(present) - 1)[combined]
+        used = np.flatnonzero(present)
+    else:
+        used, codes = np.unique(combined, return_inverse=True)
+    decoded = np.unravel_index(used, sizes)
+    labels = pd.DataFrame({k: u.take(decoded[i]) for i, (k, (_, u)) in enumerate(zip(keys, parts))})
+    return codes.astype(np.int64), labels
 
 
 def _keys(by) -> list[str]:
