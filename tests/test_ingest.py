@@ -127,6 +127,7 @@ def test_ids_that_lost_leading_zeros_match_across_files():
     ("工资性收入", "wage"), ("工资性收入（元）", "wage"), ("工资性收入(元)", "wage"), (" 工资性收入 (元) ", "wage"),
     ("市（州）", "prefecture"), ("市(州)", "prefecture"), ("县（市、区）", "county"), ("务工时间（月）", "migrant_work_months"),
     ("家庭人口数", "household_size"), ("户编号", "household_id"), ("wage", "wage"), ("Household_ID", "household_id"),
+    ("户主身份证号码", "id_card"), ("联系方式", "phone"), ("姓名", "head_name"),
     ("net_income_pc", None), ("备注", None), ("公益性岗位", None),
 ])
 def test_header_aliases_normalise_width_brackets_and_units(header, canonical):

@@ -12,8 +12,10 @@ Steps, each reported so that nothing is dropped silently:
 2. Headers are mapped to canonical columns through the alias tables ``data/columns.csv`` and
    ``data/measure_columns.csv`` after normalising width (NFKC: （）→ ()), brackets and whitespace;
    a trailing unit such as ``(元)`` is ignored. Columns whose header is a measure name of
-   ``data/measures.csv`` (wide measure columns: amounts or 是/否) are melted into the measures
-   table. Unknown columns are reported as warnings and not carried into the panel.
+   ``data/measures.csv`` (wide measure columns: amounts or 是/否; a column of only 1/0 is a flag)
+   are melted into the measures table; a header that is both a column alias and a measure name
+   (临时救助) is the column. Unknown columns are reported as warnings and not carried into the
+   panel; the derived columns of a saved panel (net_income_pc, ...) are recomputed.
 3. Identifiers are pseudonymised (:mod:`evalkit.pseudonymise`) before any check: 户编号 and ID-card
    numbers become keyed hashes, names and phone numbers are dropped. Problem messages show
    identifier values masked.
