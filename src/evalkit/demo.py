@@ -88,8 +88,8 @@ TRUE_EFFECT_COLUMNS = ["measure", "component", "cohort", "year", "n_treated", "a
 WAGE_MONTHLY = np.array([1626.0, 1860.0, 2068.0, 2195.0, 2351.0, 2544.0])   # W_t, yuan per worker-month
 NETOP_PC = np.array([2020.0, 2290.0, 2520.0, 2680.0, 2850.0, 3080.0])      # O_t, yuan per person
 PENSION = np.array([1300.0, 1380.0, 1460.0, 1540.0, 1620.0, 1700.0])     # per elderly member per year
-DIBAO_PC = np.array([4000.0, 4200.0, 4400.0, 4600.0, 4800.0, 5000.0])
-OTHER_TRANSFER_PC = 1250.0    # 赡养/教育/医疗 and other transfers not itemised in the detail columns    # 兜底 support per person
+DIBAO_PC = np.array([4000.0, 4200.0, 4400.0, 4600.0, 4800.0, 5000.0])    # 兜底 support per person
+OTHER_TRANSFER_PC = 1250.0    # 赡养/教育/医疗 and other transfers not itemised in the detail columns
 FARM_ECO_PC = 330.0
 PROPERTY_PC = 330.0
 RHO, SIGMA = 0.5, 0.17
@@ -105,18 +105,25 @@ COHORT_WEIGHTS = np.array([0.30, 0.25, 0.20, 0.15, 0.10])
 #: labour groups: 0 = no labour (兜底), 1 = weak/half labour only, 2 = one full labourer, 3 = two or more
 LABOUR_GROUPS = ("none", "weak_only", "one_full", "two_plus")
 
-# Measure parameters. alpha: logit intercept of ever receiving; b_*: selection coefficients on X;
-# effect: yuan per household at adoption (per person if per_person); k_*: multiplier by labour
-# group (none, weak_only, one_full, two_plus); growth: +share of effect per year since adoption;
-# profile: "linear" | "lagged" (20 % in the first year, full later) | "once" (first year only);
-# expense_share: industry measures' extra operating expenses per yuan of operating income;
-# persist: probability of a row in a later year (1 = every year); amount: rule for the amount column.
-_P = "alpha b_inc b_lab b_doudi b_reloc b_size b_op component detail effect per_person k growth profile " \
-     "expense_share crowd_out persist amount".split()
 
 
 @dataclass(frozen=True)
 class MeasureParams:
+    """Demo parameters of one measure (a code of ``data/measures.csv``).
+
+    ``alpha``: logit intercept of ever receiving; ``b_inc, b_lab, b_doudi, b_reloc, b_size,
+    b_op``: selection coefficients on z_income, labour, doudi, relocated, household_size,
+    has_operating (plus a fixed province shift); ``component`` / ``detail``: the income column
+    (and transfer-detail column) raised; ``effect``: yuan per household at adoption (per person
+    when ``per_person``); ``k``: multiplier by labour group (:data:`LABOUR_GROUPS`); ``growth``:
+    extra share of the effect per year since adoption; ``profile``: ``linear`` | ``lagged``
+    (20 % in the first year, full from the next) | ``once`` (first year only); ``expense_share``:
+    extra operating expenses per yuan of operating income (industry); ``crowd_out``: transfer
+    lowers wage; ``persist``: probability of a measures row in each later year (1 = every year);
+    ``amount``: rule for the amount column. A catalogue measure without parameters here is not
+    generated.
+    """
+
     alpha: float
     b_inc: float
     b_lab: float
@@ -181,6 +188,20 @@ def _leaves() -> pd.DataFrame:
     return leaves
 
 
+def labour_group(households: pd.DataFrame) -> pd.Series:
+    """Labour group of each row (:data:`LABOUR_GROUPS`), the grouping the true effects differ by.
+
+    none: no labourer (兜底); weak_only: only weak/half-capacity labourers; one_full: one
+    full-capacity labourer; two_plus: two or more.
+    """
+    code = _labour_code(households["labour_full"].to_numpy(), households["labour_weak"].to_numpy())
+    return pd.Series(np.asarray(LABOUR_GROUPS)[code], index=households.index, name="labour_group", dtype="str")
+
+
+def _labour_code(full: np.ndarray, weak: np.ndarray) -> np.ndarray:
+    return np.select([(full + weak) == 0, full == 0, full == 1], [0, 1, 2], 3)
+
+
 def _household_ids(index: np.ndarray, seed: int) -> np.ndarray:
     """Pseudonymous-looking unique ids ``h_`` + 12 hex digits: a seeded bijection of 48-bit integers."""
     mask = np.uint64((1 << 48) - 1)
@@ -221,7 +242,7 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
     labour_weak = rng.binomial(size - labour_full, 0.20)
     doudi = (labour_full + labour_weak) == 0
     elderly = rng.binomial(size - labour_full - labour_weak, 0.55)
-    group = np.select([doudi, labour_full == 0, labour_full == 1], [0, 1, 2], 3)
+    group = _labour_code(labour_full, labour_weak)
     province = leaves["province"].to_numpy()[leaf]
     poor_province = (province == "广西壮族自治区") | (province == "云南省")
     relocated = rng.random(n) < np.where(poor_province, 0.13, 0.08)
@@ -541,21 +562,59 @@ def true_effects(panel: Panel, by: list[str] | tuple[str, ...] = ()) -> pd.DataF
     return out.reset_index()
 
 
-def save_demo(panel: Panel, folder: str | Path) -> Path:
-    """Save a demo panel (:func:`evalkit.panel.save_panel`) plus ``true_effects.csv`` and ``README.txt``."""
-    folder = save_panel(panel, folder)
-    true_effects(panel).to_csv(folder / TRUE_EFFECTS_FILE, index=False)
+def _write_readme_and_effects(folder: Path, meta: dict) -> None:
+    pd.DataFrame(meta["true_effects"])[TRUE_EFFECT_COLUMNS].to_csv(folder / TRUE_EFFECTS_FILE, index=False)
     (folder / "README.txt").write_text(
         f"{LABEL}\n\n"
         "本目录数据全部为合成数据, 由 evalkit demo-data 生成, 仅用于演示和测试, 不是真实统计。\n"
         "All data in this folder is SYNTHETIC, generated by `evalkit demo-data` for demonstration and tests; "
         "it is not real statistics.\n\n"
-        f"seed = {panel.meta['seed']}, households = {panel.meta['households']}, generator version = {GENERATOR_VERSION}\n"
+        f"seed = {meta['seed']}, households = {meta['households']}, generator version = {GENERATOR_VERSION}\n"
         "households.parquet: household-year panel; measures.parquet: measures received (long table);\n"
         "true_effects.csv: the effects the generator applied (ATT by measure, component, cohort, year);\n"
         "meta.json: provenance.\n",
         encoding="utf-8")
+
+
+def save_demo(panel: Panel, folder: str | Path) -> Path:
+    """Save a demo panel (:func:`evalkit.panel.save_panel`) plus ``true_effects.csv`` and ``README.txt``."""
+    folder = save_panel(panel, folder)
+    _write_readme_and_effects(folder, panel.meta)
     return folder
+
+
+def stream_demo(folder: str | Path, households: int, seed: int = DEFAULT_SEED, chunk_size: int = 100_000) -> tuple[Path, dict]:
+    """Generate a large demo panel chunk by chunk straight into ``folder`` (same files as :func:`save_demo`).
+
+    Memory stays at one chunk (``households=2_000_000`` needs about 1.5 GB). The files hold the
+    same rows as ``save_demo(generate_panel(households, seed))``; ``meta.json`` has the true
+    effects of the whole panel but no ``fingerprint`` (it needs the whole panel sorted in
+    memory; see :mod:`evalkit.dataset` for an order-independent content hash). Returns the
+    folder and a summary (rows written).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    writers: dict[str, pq.ParquetWriter] = {}
+    sums, rows = [], {"households": 0, "measures": 0}
+    try:
+        for hh, measures, s in _iter_blocks(households, seed, chunk_size, True):
+            sums.append(s)
+            for name, frame in (("households", hh), ("measures", measures)):
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if name not in writers:
+                    writers[name] = pq.ParquetWriter(folder / f"{name}.parquet", table.schema)
+                writers[name].write_table(table)
+                rows[name] += len(frame)
+    finally:
+        for writer in writers.values():
+            writer.close()
+    meta = _meta(households, seed, True, pd.concat(sums, ignore_index=True))
+    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+    _write_readme_and_effects(folder, meta)
+    return folder, rows
 
 
 def load_demo(folder: str | Path = "data/demo", households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED) -> Panel:
@@ -660,14 +719,21 @@ def _county_adcodes(households: pd.DataFrame) -> np.ndarray:
     return np.where(pd.isna(code) | (code == ""), fallback, code).astype(str)
 
 
+#: Above this many households ``evalkit demo-data`` writes chunk by chunk (:func:`stream_demo`).
+STREAM_THRESHOLD = 250_000
+
+
 def demo_data_command(out: str | Path = "data/demo", households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED) -> int:
     """``evalkit demo-data``: generate, save, and print what was written with the SYNTHETIC label."""
-    panel = generate_panel(households=households, seed=seed)
-    folder = save_demo(panel, out)
-    hh = panel.households
+    if households > STREAM_THRESHOLD:
+        folder, rows = stream_demo(out, households, seed)
+    else:
+        panel = generate_panel(households=households, seed=seed)
+        folder = save_demo(panel, out)
+        rows = {"households": len(panel.households), "measures": len(panel.measures)}
     print(LABEL)
-    print(f"写出 / wrote {folder}: {hh['household_id'].nunique():,} 户 households × {len(panel.years)} 年 years "
-          f"= {len(hh):,} 行 rows; {len(panel.measures):,} 条帮扶措施 measure rows; seed {seed}")
+    print(f"写出 / wrote {folder}: {households:,} 户 households × {len(YEARS)} 年 years "
+          f"= {rows['households']:,} 行 rows; {rows['measures']:,} 条帮扶措施 measure rows; seed {seed}")
     for name in sorted(p.name for p in folder.iterdir()):
         print(f"  {folder / name}")
     return 0
