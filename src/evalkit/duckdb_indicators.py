@@ -121,7 +121,7 @@ def _where(filters) -> tuple[str, list]:
     return "WHERE " + " AND ".join(parts), params
 
 
-def _aggregate_sql(src: _Source, keys: list[str], weight: str) -> tuple[str, list[str]]:
+def _aggregate_sql(src: _Source, keys: list[str], weight: str, extra: Sequence[str] = ()) -> tuple[str, list[str]]:
     """SQL of the per-group sums behind :func:`income_indicators` (one scan of the households)."""
     detail = [c for c in TRANSFER_DETAIL if c in src.columns]
     per = "" if weight == "person" else " / household_size::DOUBLE"
@@ -140,6 +140,7 @@ def _aggregate_sql(src: _Source, keys: list[str], weight: str) -> tuple[str, lis
         if c in detail:  # nan for a group where any household lacks the detail
             value = f"CASE WHEN COUNT({_q(c)}) < COUNT(*) THEN NULL ELSE {value} END"
         select.append(f"{value} AS {_q(c + '_pc')}")
+    select.extend(extra)
     sql = (f"SELECT {key_sql}, {', '.join(select)} FROM households {src.where} "
            f"GROUP BY {key_sql} ORDER BY {key_sql}")
     return sql, [f"{c}_pc" for c in cols]
@@ -156,9 +157,10 @@ def income_indicators(source, by=(), weight: str = "person", filters=None) -> pd
     src = source if isinstance(source, _Source) else _Source(source, filters)
     keys = _keys(by)
     src.check([*keys, "household_size", *INCOME_COLUMNS])
-    _check_values(src, ["household_size", *INCOME_COLUMNS, *keys])
-    sql, pc_cols = _aggregate_sql(src, keys, weight)
-    out = src.restore(src.df(sql), keys)
+    checked = ["household_size", *INCOME_COLUMNS, *keys]
+    sql, pc_cols = _aggregate_sql(src, keys, weight, _bad_counts(checked))
+    out = _raise_bad(src.df(sql), checked)
+    out = src.restore(out, keys)
     out["n_persons"] = out["n_persons"].astype(float)
     for c in pc_cols:
         out[c] = out[c].astype(float)
@@ -169,17 +171,25 @@ def income_indicators(source, by=(), weight: str = "person", filters=None) -> pd
     return out
 
 
-def _check_values(src: _Source, columns: Sequence[str]) -> None:
-    """The checks of :func:`evalkit.income.check_households`: no missing value, size ≥ 1."""
-    counts = src.con.execute(
-        "SELECT COUNT(*), " + ", ".join(
-            f"COUNT(*) - COUNT({_q(c)})" + (" + COUNT_IF(household_size < 1)" if c == "household_size" else "")
-            for c in columns) + f" FROM households {src.where}", src.params).fetchall()[0]
-    if counts[0] == 0:
+def _bad_counts(columns: Sequence[str]) -> list[str]:
+    """Per-group counts of the values :func:`evalkit.income.check_households` rejects (missing,
+    household size below 1), computed in the same scan as the indicators."""
+    out = []
+    for i, c in enumerate(columns):
+        extra = " + COUNT_IF(household_size < 1)" if c == "household_size" else ""
+        out.append(f"COUNT(*) - COUNT({_q(c)}){extra} AS _bad_{i}")
+    return out
+
+
+def _raise_bad(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Raise the bilingual error of the pandas path for an empty result or bad values; drop the counts."""
+    if not len(frame):
         raise EvalkitError("households: 没有农户数据(空组) / no households (empty group)")
-    for c, bad in zip(columns, counts[1:]):
+    for i, c in enumerate(columns):
+        bad = int(frame[f"_bad_{i}"].sum())
         if bad:
             raise EvalkitError(f"households: 列 {c} 有 {bad} 个缺失或无效值 / column {c} has {bad} missing or invalid values")
+    return frame.drop(columns=[f"_bad_{i}" for i in range(len(columns))])
 
 
 def growth_contributions(source, by=(), weight: str = "person", base_year=None, filters=None) -> pd.DataFrame:
@@ -285,10 +295,6 @@ def below_threshold(source, line, by=(), *, lines: pd.DataFrame | None = None, i
     keys = _keys(by)
     src.check([*keys, "household_size"])
     pc = _pc_sql(src)
-    _check_values(src, ["household_size"])
-    nulls = src.con.execute(f"SELECT COUNT_IF(({pc}) IS NULL) FROM households {src.where}", src.params).fetchall()[0][0]
-    if nulls:
-        raise EvalkitError(f"人均纯收入有 {nulls} 个缺失值 / net_income_pc has {nulls} missing values")
     z = _line_table(line, lines, include_synthetic)
     if isinstance(z, float):
         join, zcol = "", f"{z!r}::DOUBLE"
@@ -302,10 +308,15 @@ def below_threshold(source, line, by=(), *, lines: pd.DataFrame | None = None, i
         SELECT {key_sql}, COUNT(*)::BIGINT AS n_households, SUM(h.household_size::DOUBLE) AS n_persons,
                SUM(CASE WHEN {below} THEN 1 ELSE 0 END)::DOUBLE AS n_households_below,
                SUM(CASE WHEN {below} THEN h.household_size::DOUBLE ELSE 0 END) AS n_persons_below,
-               COUNT_IF({zcol} IS NULL)::BIGINT AS n_households_no_line
+               COUNT_IF({zcol} IS NULL)::BIGINT AS n_households_no_line, COUNT_IF(({pc}) IS NULL) AS _pc_missing
         FROM (SELECT * FROM households {src.where}) h {join}
         GROUP BY {key_sql} ORDER BY {key_sql}"""
-    out = src.restore(src.df(sql), keys)
+    out = src.df(sql)
+    nulls = int(out["_pc_missing"].sum())
+    if not len(out) or nulls:
+        raise EvalkitError(f"人均纯收入有 {nulls} 个缺失值 / net_income_pc has {nulls} missing values" if nulls
+                           else "没有农户数据(空组) / no households (empty group)")
+    out = src.restore(out.drop(columns="_pc_missing"), keys)
     if join:
         src.con.unregister("_lines")
     out.insert(len(keys), "line", line if isinstance(line, str) else f"{float(line):g}")
