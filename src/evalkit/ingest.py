@@ -325,9 +325,8 @@ class _FileState:
     rejection_text: pd.DataFrame | None = None
 
 
-def _map_columns(raw: pd.DataFrame, table: str, checks_args: tuple) -> tuple[dict[str, str], dict[str, str], _Checks]:
-    """user header → canonical, user header → measure code (wide), and the checks with column problems."""
-    file, strict = checks_args
+def _map_columns(raw: pd.DataFrame, table: str, file: str, strict: bool) -> tuple[dict[str, str], dict[str, str], _Checks]:
+    """canonical → user header, user header → measure code (wide columns), and the checks with column problems."""
     index = _alias_index(table)
     columns = household_columns() if table == "households" else measure_columns()
     mapping: dict[str, str] = {}
@@ -520,7 +519,7 @@ def _wide_measures(raw: pd.DataFrame, wide: dict[str, str], checks: _Checks, dat
 def _check_file(raw: pd.DataFrame, table: str, key: bytes, strict: bool, years: tuple[int, int]) -> _FileState:
     info = raw.attrs["export"]
     file = Path(info["file"]).name
-    headers, wide, checks = _map_columns(raw, table, (file, strict))
+    headers, wide, checks = _map_columns(raw, table, file, strict)
     data = pd.DataFrame({ROW: raw[ROW].to_numpy()})
     state = _FileState(file, table, info, checks, data)
     if checks.file_errors:
@@ -562,13 +561,13 @@ def _duplicates(states: list[_FileState]) -> None:
         return
     frame = pd.concat([
         pd.DataFrame({"state": i, "pos": np.arange(len(s.data)), "household_id": s.data["household_id"],
-                      "year": s.data["year"], "where_zh": s.file + " 第 " + s.data[ROW].astype("string") + " 行",
-                      "where_en": s.file + " row " + s.data[ROW].astype("string")})
+                      "year": s.data["year"], "file": s.file, "row": s.data[ROW].astype("string")})
         for i, s in enumerate(keyed)
     ], ignore_index=True).dropna(subset=["household_id", "year"])
     dup = frame[frame.duplicated(["household_id", "year"], keep=False)]
     if dup.empty:
         return
+    dup = dup.assign(where_zh=dup["file"] + " 第 " + dup["row"] + " 行", where_en=dup["file"] + " row " + dup["row"])
     groups = dup.groupby(["household_id", "year"])
     listing = {lang: groups[f"where_{lang}"].transform(", ".join) for lang in ("zh", "en")}
     for i, s in enumerate(keyed):
