@@ -91,6 +91,16 @@ def test_csv_total_and_footer_rows_are_counted(tmp_path):
     assert_accounting_identity(result)
 
 
+def test_csv_lines_with_surplus_fields_do_not_shift_columns(tmp_path):
+    lines = ["x", HEADER, ROW_OK.format(hid=1, year=2023, size=2, wage=7) + ",,",
+             ROW_OK.format(hid=2, year=2023, size=2, wage=8) + ",,extra"]
+    result = run([write(tmp_path, lines)])
+    assert result.ok
+    assert sorted(result.panel.households["wage"]) == [7, 8]
+    warn = result.problems
+    assert warn["kind"].tolist() == ["unknown_column"] and warn["column"].tolist() == ["(第16列 / column 16)"]
+
+
 def test_good_files_of_every_format_give_the_same_households():
     panels = []
     for name in GOOD:

@@ -156,6 +156,24 @@ def _unique_headers(headers: list[str]) -> list[str]:
     return out
 
 
+def _csv_body(path: Path, encoding: str, skip: int, width: int) -> pd.DataFrame:
+    """The lines below the header as ``width`` text columns; lines with more fields widen the table.
+
+    Fields are never shifted: pandas would otherwise turn surplus leading fields into an index.
+    """
+    def read(width: int) -> pd.DataFrame:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(path, encoding=encoding, skiprows=skip, header=None, names=range(width), index_col=False,
+                               dtype=str, keep_default_na=False, skip_blank_lines=False)
+
+    try:
+        return read(width)
+    except pd.errors.ParserWarning:  # a line has more fields than the header: find the widest (rare, one pass)
+        with open(path, encoding=encoding, newline="") as fh:
+            return read(max(len(r) for r in csv.reader(fh)))
+
+
 def _read_csv(path: Path) -> tuple[pd.DataFrame, dict]:
     failures = []
     for encoding in ("utf-8-sig", "gb18030"):
@@ -163,14 +181,14 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, dict]:
             with open(path, encoding=encoding, newline="") as fh:
                 head = list(itertools.islice(csv.reader(fh), HEADER_SCAN_ROWS))
             header_idx = _find_header(head, path.name)
-            frame = pd.read_csv(path, encoding=encoding, skiprows=header_idx, header=0, dtype=str,
-                                keep_default_na=False, skip_blank_lines=False)
+            header = [h.strip() for h in head[header_idx]]
+            frame = _csv_body(path, encoding, header_idx + 1, len(header))
         except UnicodeDecodeError as exc:
             failures.append(f"{encoding}: {exc.reason}")
             continue
         except pd.errors.ParserError as exc:
             raise EvalkitError(f"{path.name}: CSV 格式错误 / malformed CSV: {exc}") from None
-        frame.columns = _unique_headers([h.strip() for h in head[header_idx]])
+        frame.columns = _unique_headers(header + [""] * (frame.shape[1] - len(header)))
         frame = frame.fillna("")
         frame.insert(0, ROW, np.arange(len(frame)) + header_idx + 2)
         with open(path, "rb") as fh:
