@@ -110,7 +110,6 @@ def below_threshold(households: pd.DataFrame, line, by=(), *, lines: pd.DataFram
     incomplete = out["n_households_no_line"] > 0
     cols = ["n_households_below", "n_persons_below", "share_households_below", "share_persons_below"]
     out.loc[incomplete, cols] = np.nan
-    out["n_households_below"] = out["n_households_below"].astype("Int64")  # <NA> where the line is missing
     out["status"] = np.where(incomplete, MISSING_LINE, "ok")
     return out.reset_index()
 
@@ -155,7 +154,6 @@ def share_above_since(households: pd.DataFrame, line, base_year: int, years, by=
     out["share_above_persons"] = sums["_above_p"] / sums["_size"].where(sums["_size"] > 0)
     noline = sums["_noline"] > 0
     out.loc[noline, ["n_above", "share_above", "share_above_persons"]] = np.nan
-    out["n_above"] = out["n_above"].astype("Int64")
     out["status"] = np.where(noline, MISSING_LINE, np.where(out["n_observed"] == 0, "none observed", "ok"))
     return out.reset_index()
 
