@@ -182,3 +182,14 @@ def test_group_of_one_and_all_zero_incomes(hh):
     assert z["share_wage"].isna().all()  # shares of a zero income are undefined: nan
     g = income.growth_contributions(zero)
     assert g["status"].tolist() == ["zero base income"] and g["growth_rate"].isna().all()
+
+
+def test_labour_group_schemes(hh):
+    hh = hh.assign(labour_full=[2, 0, 0, 1, 0] * 2, labour_weak=[0, 1, 0, 1, 2] * 2)
+    assert income.labour_group(hh).iloc[:5].tolist() == ["有劳动能力", "弱劳动力或半劳动力", "无劳动能力", "有劳动能力", "弱劳动力或半劳动力"]
+    assert income.labour_group(hh, "count").iloc[:5].tolist() == ["2个及以上劳动力", "1个劳动力", "无劳动力", "2个及以上劳动力", "2个及以上劳动力"]
+    out = income.income_indicators(hh.assign(labour_group=income.labour_group(hh)), by=["labour_group"])
+    none = row(out, labour_group="无劳动能力", year=2022)
+    assert (none["n_households"], none["net_income_pc"]) == (1, 8000)  # h3 alone
+    with pytest.raises(EvalkitError, match="missing columns: labour_full"):
+        income.labour_group(hh.drop(columns="labour_full"))
