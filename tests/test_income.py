@@ -193,3 +193,16 @@ def test_labour_group_schemes(hh):
     assert (none["n_households"], none["net_income_pc"]) == (1, 8000)  # h3 alone
     with pytest.raises(EvalkitError, match="missing columns: labour_full"):
         income.labour_group(hh.drop(columns="labour_full"))
+
+
+def test_missing_group_key_is_its_own_group_not_dropped(hh):
+    hh = hh.assign(county=hh["county"].where(hh["household_id"] != "h1"))
+    out = income.indicator_set(hh, by=["county"])
+    assert out["n_households"].sum() == 10
+    unknown = out[out["county"].isna() & (out["year"] == 2023)].iloc[0]
+    # h1 alone: 8200 in 2023, 6000 in 2022 → +36.67 %, Gini of one household 0, below 10,000
+    assert (unknown["n_households"], unknown["net_income_pc"], unknown["gini"]) == (1, 8200, 0)
+    assert unknown["growth_pct"] == pytest.approx(100 * (8200 / 6000 - 1))
+    assert unknown["n_households_below"] == 1
+    with pytest.raises(EvalkitError, match="missing grouping columns: township"):
+        income.income_indicators(hh, by=["township"])

@@ -108,7 +108,10 @@ def income_indicators(households: pd.DataFrame, by=(), weight: str = "person") -
     """
     _check_weight(weight)
     keys = group_keys(by)
-    check_households(households, [*keys, "household_size", *INCOME_COLUMNS])
+    absent = [k for k in keys if k not in households.columns]
+    if absent:
+        raise EvalkitError(f"缺少分组列 / missing grouping columns: {', '.join(absent)}")
+    check_households(households, ["year", "household_size", *INCOME_COLUMNS])  # missing group keys: own group
     detail = [c for c in TRANSFER_DETAIL if c in households.columns]
     size = households["household_size"].astype(float)
     values = pd.DataFrame({c: households[c].astype(float) for c in (*INCOME_COLUMNS, *detail)}, index=households.index)
