@@ -101,7 +101,7 @@ def test_heterogeneity_by_relocated_matches_group_truth(panel):
     truth = demo.true_effects(panel, by=["relocated"])
     truth = truth[(truth["measure"] == "public_welfare_post") & (truth["component"] == "net_income")]
     for row in res.effects.itertuples():
-        part = truth[truth["relocated"].astype(str) == str(row.relocated)]
+        part = truth[truth["relocated"] == row.relocated]
         true = float((part["att_per_capita"] * part["n_treated"]).sum() / part["n_treated"].sum())
         assert abs(row.att - true) < 3.5 * row.se
     assert len(res.effects) == 2 and res.skipped.empty
@@ -148,3 +148,23 @@ def test_plots(fits):
     assert "一致置信带" in ax.get_legend().get_texts()[0].get_text()
     fig2 = components_plot(fits["dibao"].effects, lang="en")
     assert [t.get_text() for t in fig2.axes[0].get_yticklabels()][-1] == "per-capita net income"
+
+
+def test_heterogeneity_by_labour_group_matches_truth_and_accounts_for_small_cohorts(panel):
+    res = measure_effects(panel, "dibao", outcomes=("transfer_pc",), by="labour_group")
+    # a subgroup whose cohorts are all below the 10-household threshold is listed, with its reason
+    assert set(res.effects["labour_group"]) | set(res.skipped["labour_group"]) == {"none", "weak_only", "one_full", "two_plus"}
+    assert res.skipped["reason"].str.contains("no unit starts treatment").all()
+    assert len(res.effects) >= 3
+    design = res.design.set_index("item")["value"]
+    excluded = sum(v for k, v in design.items() if k.startswith("small_cohorts_excluded"))
+    assert res.effects["n_treated"].sum() + excluded == len(cohorts(panel, "dibao"))
+    labelled = Panel(households=panel.households.assign(labour_group=labour_group(panel.households)),
+                     measures=panel.measures, meta=panel.meta)
+    truth = demo.true_effects(labelled, by=["labour_group"])
+    truth = truth[(truth["measure"] == "dibao") & (truth["component"] == "transfer")]
+    for row in res.effects.itertuples():
+        used = res.result("transfer_pc", row.labour_group).cohorts.query("group > 0")["group"]
+        part = truth[(truth["labour_group"] == row.labour_group) & truth["cohort"].isin(used)]
+        true = float((part["att_per_capita"] * part["n_treated"]).sum() / part["n_treated"].sum())
+        assert abs(row.att - true) < 3.5 * row.se, (row.labour_group, row.att, true, row.se)

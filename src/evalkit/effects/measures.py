@@ -196,12 +196,22 @@ def measure_effects(panel: Panel, measure: str, outcomes: tuple[str, ...] | list
         if column not in hh.columns:
             raise EvalkitError(f"面板缺少结果变量 / panel lacks outcome column: {column}")
         data[column] = hh[column].to_numpy()
-    keep_columns = ["household_id", "cohort", *covariate_list] + ([by] if by else [])
-    data = data.merge(base[list(dict.fromkeys(keep_columns))], on="household_id", how="inner", validate="many_to_one")
+    data = data.merge(base[["household_id", "cohort", *covariate_list]], on="household_id", how="inner",
+                      validate="many_to_one")
+    if by is not None:
+        data["_subgroup"] = data["household_id"].map(_subgroups(hh, base, by)).to_numpy()
 
-    groups = [(None, data)] if by is None else [(value, part) for value, part in data.groupby(by, sort=True)]
+    groups = [(None, data)] if by is None else [(value, part) for value, part in data.groupby("_subgroup", sort=True)]
     effects, events, results, skipped = [], [], {}, []
     for value, part in groups:
+        if by is not None:  # the publication threshold applies to each subgroup's cohorts too
+            sizes = part.drop_duplicates("household_id")["cohort"].value_counts()
+            tiny = sizes[(sizes.index > 0) & (sizes < min_cohort_size)]
+            if len(tiny):
+                design.append(_design_row(f"small_cohorts_excluded[{by}={value}]", int(tiny.sum()),
+                                          f"{by}={value}: 队列户数少于 {min_cohort_size} 的户已排除: {sorted(tiny.index.tolist())}",
+                                          f"{by}={value}: households in cohorts smaller than {min_cohort_size} excluded: {sorted(tiny.index.tolist())}"))
+                part = part[~part["cohort"].isin(tiny.index)]
         usable = [c for c in covariate_list if part[c].nunique() > 1]
         for outcome in outcomes:
             try:
@@ -232,6 +242,16 @@ def measure_effects(panel: Panel, measure: str, outcomes: tuple[str, ...] | list
         decomposition=_decomposition(effects, by), design=pd.DataFrame(design),
         skipped=pd.DataFrame(skipped, columns=[by or "subgroup", "outcome", "reason"]), results=results,
     )
+
+
+def _subgroups(households: pd.DataFrame, base: pd.DataFrame, by: str) -> pd.Series:
+    """Subgroup of each household (index household_id): its ``by`` value in its first panel year."""
+    if by == "labour_group":
+        return base.set_index("household_id")["labour_group"]
+    if by not in households.columns:
+        raise EvalkitError(f"by={by!r}: 面板没有该列 / the panel has no such column; use labour_group or a household column")
+    first = households.sort_values("year", kind="stable").drop_duplicates("household_id")
+    return first.set_index("household_id")[by]
 
 
 def _covariates(base: pd.DataFrame, covariates) -> list[str]:
