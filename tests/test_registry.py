@@ -87,7 +87,7 @@ def test_get_region_by_code_name_and_english_name():
 
 def test_get_region_unknown_suggests_close_matches():
     with pytest.raises(EvalkitError, match="光山县") as info:
-        get_region("光山")
+        get_region("光州县")
     assert "unknown region" in str(info.value) and "未知地区" in str(info.value)
 
 
