@@ -150,3 +150,10 @@ def test_bad_lines(hh):
         income.below_threshold(hh, 0)
     with pytest.raises(EvalkitError, match="empty group"):
         income.below_threshold(hh.iloc[0:0], 10000)
+
+
+def test_transitions_without_monitoring_line_are_flagged(hh):
+    lines = pd.DataFrame({"province": ["河南省"], "year": [2022], "value": [7000.0]})
+    out = income.transitions(hh, "monitoring_line", 2022, 2023, lines=lines).set_index("transition")
+    assert out.loc["no_line", "n_households"] == 5  # no 2023 line: not classified as rose/fell/stayed
+    assert out.drop(index="no_line")["n_households"].sum() == 0

@@ -190,8 +190,9 @@ def transitions(households: pd.DataFrame, line, year0: int, year1: int, by=(), *
     data["_one"] = 1
     sums = data.groupby([*by, "transition"], sort=True, observed=False, dropna=False)[["_one", "_persons"]].sum()
     out = sums.rename(columns={"_one": "n_households", "_persons": "n_persons"}).reset_index()
-    if not (out["transition"] == "no_line").pipe(lambda s: out.loc[s, "n_households"].sum() > 0):
-        out = out[out["transition"] != "no_line"]
+    no_line = out["transition"] == "no_line"
+    if out.loc[no_line, "n_households"].sum() == 0:  # list "no_line" only when it happens
+        out = out[~no_line]
     total = out.groupby(by, sort=False, dropna=False)["n_households"].transform("sum") if by else out["n_households"].sum()
     out["share_households"] = out["n_households"] / total
     out["transition"] = out["transition"].astype(str)
