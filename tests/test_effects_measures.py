@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from evalkit import demo
 from evalkit.errors import DesignError, EvalkitError
 from evalkit.effects import OUTCOMES, components_plot, event_study_plot, measure_effects
-from evalkit.effects.measures import baseline, cohorts, labour_group
+from evalkit.effects.measures import baseline, cohorts, labour_group, naive_difference
 from evalkit.panel import Panel
 
 COMPONENT_OF = {"net_income_pc": "net_income", "wage_pc": "wage", "net_operating_pc": "net_operating",
@@ -35,14 +35,6 @@ def simple_truth(truth, measure, outcome, extra=None):
     if extra is not None:
         rows = rows[extra(rows)]
     return 0.0 if rows.empty else float((rows["att_per_capita"] * rows["n_treated"]).sum() / rows["n_treated"].sum())
-
-
-def naive_difference(panel, measure, outcome):
-    hh = panel.households
-    y = hh[outcome] if outcome in hh else hh[COMPONENT_OF[outcome]] / hh["household_size"]
-    g = hh["household_id"].map(cohorts(panel, measure)).fillna(0)
-    treated = (g > 0) & (hh["year"] >= g)
-    return float(y[treated].mean() - y[g == 0].mean())
 
 
 @pytest.mark.parametrize("measure", ["public_welfare_post", "industry_award", "dibao"])

@@ -244,6 +244,23 @@ def measure_effects(panel: Panel, measure: str, outcomes: tuple[str, ...] | list
     )
 
 
+def naive_difference(panel: Panel, measure: str, outcome: str = "net_income_pc") -> float:
+    """The naive comparison: mean outcome of treated household-years minus never-treated
+    households of the same year, averaged over years with the treated counts as weights.
+
+    Shown beside the CS estimate to make selection visible; it is not an effect estimate.
+    """
+    code = resolve_measure(measure)["code"]
+    hh = panel.households
+    y = hh[outcome] if outcome in hh else per_capita_outcomes(hh)[outcome]
+    g = hh["household_id"].map(cohorts(panel, code)).fillna(0).to_numpy()
+    treated = (g > 0) & (hh["year"].to_numpy() >= g)
+    years = hh["year"].to_numpy()
+    t_mean = y[treated].groupby(years[treated]).agg(["mean", "size"])
+    c_mean = y[g == 0].groupby(years[g == 0]).mean().reindex(t_mean.index)
+    return float(((t_mean["mean"] - c_mean) * t_mean["size"]).sum() / t_mean["size"].sum())
+
+
 def _subgroups(households: pd.DataFrame, base: pd.DataFrame, by: str) -> pd.Series:
     """Subgroup of each household (index household_id): its ``by`` value in its first panel year."""
     if by == "labour_group":
@@ -295,4 +312,4 @@ def _decomposition(effects: pd.DataFrame, by: str | None) -> pd.DataFrame:
 
 
 __all__ = ["LABOUR_GROUPS", "OUTCOMES", "OUTCOME_LABELS", "MeasureEffects", "baseline", "cohorts",
-           "labour_group", "measure_effects", "per_capita_outcomes", "resolve_measure"]
+           "labour_group", "measure_effects", "naive_difference", "per_capita_outcomes", "resolve_measure"]
