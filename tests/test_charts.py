@@ -25,7 +25,7 @@ def _render_all(indicators, lang):
                            "contrib_operating_income_pp": [1.0, -2.0], "contrib_operating_expenses_pp": [0.5, 0.2],
                            "contrib_property_pp": [0.3, 0.3], "contrib_transfer_pp": [1.8, 1.7]})
     below = pd.DataFrame({"year": [2024, 2025], "share_persons_below": [0.2, 0.15]})
-    es = pd.DataFrame({"event_time": [-2, -1, 0, 1], "estimate": [10.0, 0.0, 500.0, 650.0],
+    es = pd.DataFrame({"event_time": [-2, -1, 0, 1], "att": [10.0, 0.0, 500.0, 650.0],
                        "ci_low": [-90.0, 0.0, 380.0, 480.0], "ci_high": [110.0, 0.0, 620.0, 820.0]})
     groups = pd.DataFrame({"county": ["光山县", "新县", "羊山新区"], "net_income_pc": [14000.0, 15000.0, 16000.0]})
     rural = indicators[["year"]].assign(rural_income=[17000.0, 18000.0, 19000.0, 20000.0])

@@ -191,14 +191,15 @@ def group_bars(table: pd.DataFrame, group: str, value: str = "net_income_pc", la
 def event_study(table: pd.DataFrame, lang: str = "zh", title: str = "", outcome_key: str = "net_income_pc") -> Figure:
     """Event-study chart: estimate with its 95% confidence interval by event time.
 
-    ``table`` columns: event_time, estimate, ci_low, ci_high. The reference period and zero
+    ``table`` columns: event_time, att, ci_low, ci_high (the dynamic aggregation of
+    :func:`evalkit.effects.staggered_did`). The reference period and zero
     line are marked; pre-periods (event_time < 0) are the placebo check."""
     fig = _figure((7.5, 3.4))
     ax = fig.subplots()
     ordered = table.sort_values("event_time")
     key = outcome_key.removesuffix("_pc") if outcome_key.removesuffix("_pc") in COMPONENTS else "net_income_pc"
-    ax.errorbar(ordered["event_time"], ordered["estimate"],
-                yerr=[ordered["estimate"] - ordered["ci_low"], ordered["ci_high"] - ordered["estimate"]],
+    ax.errorbar(ordered["event_time"], ordered["att"],
+                yerr=[ordered["att"] - ordered["ci_low"], ordered["ci_high"] - ordered["att"]],
                 fmt="o", color=color(key), ecolor=color(key), capsize=3, label=t("estimate", lang))
     ax.axhline(0, color="#333", linewidth=0.8)
     ax.axvline(-0.5, color="#999", linewidth=0.8, linestyle="--")

@@ -306,3 +306,15 @@ def show_frame(df: pd.DataFrame, lang: str = "zh", count_column: str | None = No
     table = format_table(df, columns, lang, count_column=count_column if count_column in df.columns else None)
     text_columns = sum(1 for kind in columns.values() if kind == "text")
     show_table(table, text_columns=max(1, text_columns))
+
+
+def watch_table(counts: pd.DataFrame, by: str, lang: str = "zh") -> pd.DataFrame:
+    """Watch-list counts (:func:`evalkit.watchlist.watchlist_counts`, long, already suppressed)
+    as a display table: one row per ``by`` unit (the total last), one column per flag; suppressed
+    cells show ``"<10"``."""
+    shown = counts.assign(shown=[SUPPRESSED if s else format_value(n, "int", lang)
+                                 for n, s in zip(counts["n_households"], counts["suppressed"])])
+    order = list(dict.fromkeys(counts[by]))
+    table = shown.pivot(index=by, columns="label", values="shown").reindex(order)
+    table = table[list(dict.fromkeys(counts["label"]))]
+    return table.reset_index().rename(columns={by: label_or(by, lang)})

@@ -271,20 +271,24 @@ def area_column(region) -> str | None:
     return kids[0].level if kids else None
 
 
-#: Labour-capacity groups (弥勒 2022–2023 strategies by labour count; 江西 2024 by capacity):
-#: full-capacity labourers ≥ 2, exactly 1, none but weak/half-capacity, none at all.
-LABOUR_GROUPS = ("labour_two_plus", "labour_one", "labour_weak_only", "labour_none")
+def region_panel(panel, households: pd.DataFrame):
+    """A :class:`~evalkit.panel.Panel` of the region's ``households`` (from :func:`region_households`)
+    with the measures those households received in the same years, for the effect estimates."""
+    from .panel import Panel
+
+    keys = households[["household_id", "year"]].drop_duplicates()
+    measures = panel.measures.merge(keys, on=["household_id", "year"], how="inner")
+    # province as a categorical: per-row look-ups of province-year series (monitoring lines) then run once
+    # per province instead of once per household (Series.map maps a categorical's categories)
+    return Panel(households=households.astype({"province": "category"}), measures=measures, meta=panel.meta)
 
 
-def labour_group(households: pd.DataFrame) -> pd.Series:
-    """Labour-capacity group of each household-year (keys of :data:`LABOUR_GROUPS`), from
-    ``labour_full`` and ``labour_weak``; missing counts count as 0."""
-    import numpy as np
+def report_measures() -> pd.DataFrame:
+    """Measures whose effect every report estimates (``data/report_measures.csv``: kind, measure,
+    outcome — the income component the measure works through; net_income_pc is always estimated)."""
+    from .resources import read_reference_csv
 
-    full = households["labour_full"].fillna(0).to_numpy()
-    weak = households["labour_weak"].fillna(0).to_numpy()
-    return pd.Series(np.select([full >= 2, full == 1, weak >= 1], LABOUR_GROUPS[:3], LABOUR_GROUPS[3]),
-                     index=households.index, name="labour_group")
+    return read_reference_csv("report_measures.csv")
 
 
 def per_capita_components(households: pd.DataFrame) -> pd.DataFrame:
@@ -508,22 +512,25 @@ def results_payload(region, year: int, lang: str, panel, parameters: dict, numbe
     """The machine-readable results of a report (``<region>.json``): key numbers (``None`` where
     suppressed or missing), the scorecard rows and status counts, watch-list counts, provenance
     (data fingerprint, evalkit version, synthetic flag, parameters). No time, no random id."""
-    from .present import publishable, t
+    from .present import _missing as _is_missing
+    from .present import is_small, publishable, t
 
     values = {row.key: publishable(row.value, row.n_households) for row in numbers.itertuples(index=False)}
+    suppressed = sorted(row.key for row in numbers.itertuples(index=False) if is_small(row.n_households)
+                        and not _is_missing(row.value))
     payload = {
         "region": region.code, "region_name_zh": region.name_zh, "region_name_en": region.name_en,
         "level": region.level, "year": int(year), "lang": lang,
         "title": f"{region.name_zh if lang == 'zh' else region.name_en} {year} {t('report_title', lang)}",
         "synthetic": panel.synthetic, "data_fingerprint": panel.fingerprint(), "evalkit_version": __version__,
         "parameters": {k: v for k, v in parameters.items() if k not in ("output_dir", "data")},
-        "key_numbers": values, "results_version": RESULTS_VERSION,
+        "key_numbers": values, "suppressed_keys": suppressed, "results_version": RESULTS_VERSION,
         "missing_sections": sorted(missing_sections),
     }
     if scorecard is not None:
         payload["scorecard"] = scorecard.to_dict("records")
-        if "status" in scorecard.columns:
-            payload["scorecard_counts"] = {str(k): int(v) for k, v in scorecard["status"].value_counts().items()}
+        if "status_code" in scorecard.columns:
+            payload["scorecard_counts"] = {str(k): int(v) for k, v in scorecard["status_code"].value_counts().items()}
     if watch_counts is not None:
         payload["watchlist_counts"] = watch_counts.to_dict("records")
     return payload
