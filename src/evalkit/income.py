@@ -116,7 +116,7 @@ def income_indicators(households: pd.DataFrame, by=(), weight: str = "person") -
     size = households["household_size"].astype(float)
     values = pd.DataFrame({c: households[c].astype(float) for c in (*INCOME_COLUMNS, *detail)}, index=households.index)
     values["net_operating"] = values["operating_income"] - values["operating_expenses"]
-    values["net_income"] = values[list(COMPONENTS)].sum(axis=1)
+    values["net_income"] = values["wage"] + values["net_operating"] + values["property"] + values["transfer"]
     if weight == "household":
         values = values.div(size, axis=0)
     frame = pd.concat([households[keys], values], axis=1).assign(_size=size, _one=1)
