@@ -85,6 +85,7 @@ import pandas as pd
 from .errors import EvalkitError
 from .panel import MEASURE_COLUMNS, Panel, load_panel, save_panel
 from .registry import regions
+from .resources import data_dir
 from .schema import TRANSFER_DETAIL, derive_income, household_columns, measure_columns, measures_catalogue
 
 GENERATOR_VERSION = "1.0"
@@ -633,13 +634,15 @@ def stream_demo(folder: str | Path, households: int, seed: int = DEFAULT_SEED, c
     return folder, rows
 
 
-def load_demo(folder: str | Path = "data/demo", households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED) -> Panel:
+def load_demo(folder: str | Path | None = None, households: int = DEFAULT_HOUSEHOLDS,
+              seed: int = DEFAULT_SEED) -> Panel:
     """Load the saved demo panel from ``folder``; generate and save it first when missing or different.
 
-    A saved panel is reused only when its meta has the same seed, household count and generator
-    version.
+    ``folder`` defaults to ``demo/`` inside the project's data folder (``data/demo``), whatever
+    the working directory (notebooks run with their own folder as working directory). A saved
+    panel is reused only when its meta has the same seed, household count and generator version.
     """
-    folder = Path(folder)
+    folder = Path(folder) if folder is not None else data_dir() / "demo"
     meta_path = folder / "meta.json"
     if meta_path.exists():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
