@@ -53,11 +53,16 @@ def measure(args: list[str], timeout: float | None = None, env: dict | None = No
                           env={**os.environ, **(env or {})})
     wall = time.perf_counter() - started
     rss_kb = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    user = re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr)
     result = {
         "command": " ".join(["python", *args]),
         "status": "ok" if proc.returncode == 0 else f"failed ({proc.returncode})",
         "wall_s": round(wall, 2),
         "peak_rss_mb": round(int(rss_kb.group(1)) / 1024, 1) if rss_kb else None,
+        # CPU seconds (user + system) of the process and its children: unlike wall time, hardly
+        # inflated when other processes compete for the cores
+        "cpu_s": round(float(user.group(1)) + float(system.group(1)), 1) if user and system else None,
         # the machine's 1-minute load average before and after: above ~2 (two cores) other
         # processes were competing and the wall time is inflated
         "load_before": round(load_before, 1),

@@ -269,7 +269,7 @@ def _restore_dtypes(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame
     changes = {c: dtypes[c] for c in frame.columns if c in dtypes and str(frame[c].dtype) != dtypes[c]}
     frame = frame.astype(changes) if changes else frame
     order = [c for c in dtypes if c in frame.columns] + [c for c in frame.columns if c not in dtypes]
-    return frame[order]
+    return frame if order == list(frame.columns) else frame[order]
 
 
 def load_panel_from_dataset(
