@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from evalkit.errors import DataValidationError
+from evalkit.errors import DataValidationError, EvalkitError
 from evalkit.ingest import ROW, ingest, map_header, normalise_header, read_export
 from evalkit.pseudonymise import DemoKeyWarning
 
@@ -269,10 +269,62 @@ def test_year_range_is_configurable(tmp_path):
 
 def test_unknown_region_reports_only_the_highest_unknown_level(tmp_path):
     lines = ["x", HEADER, ROW_OK.format(hid=1, year=2023, size=2, wage=1).replace("河南省", "湖南省"),
-             ROW_OK.format(hid=2, year=2023, size=2, wage=1).replace("信阳市", "信阳"),
+             ROW_OK.format(hid=2, year=2023, size=2, wage=1).replace("信阳市", "新阳市"),
              ROW_OK.format(hid=3, year=2023, size=2, wage=1)]
     errors = run([write(tmp_path, lines)]).errors
-    assert list(zip(errors["row"], errors["canonical"], errors["value"])) == [(3, "province", "湖南省"), (4, "prefecture", "信阳")]
+    assert list(zip(errors["row"], errors["canonical"], errors["value"])) == [(3, "province", "湖南省"), (4, "prefecture", "新阳市")]
+    assert "did you mean: 信阳市" in errors["message_en"].iloc[1] and "是否指: 信阳市" in errors["message_zh"].iloc[1]
+
+
+def test_region_aliases_are_normalised_with_a_warning_and_counted():
+    result = run(["aliases_gbk.csv"])
+    good = run(["good_gbk.csv"]).panel.households
+    regions = ["household_id", "province", "prefecture", "county", "township"]
+    pd.testing.assert_frame_equal(result.panel.households[regions], good[regions])
+    assert_accounting_identity(result)
+    assert result.accounting[["rows_read", "rows_accepted", "rows_rejected"]].values.tolist() == [[6, 5, 1]]
+    warned = result.problems[result.problems["kind"] == "region_alias"]
+    assert (warned["severity"] == "warning").all()
+    found = set(zip(warned["column"], warned["value"], warned["row"]))
+    assert found == {("省", "广西区", 7), ("市（州）", "信阳", 4), ("市（州）", "南宁", 7), ("市（州）", "红河州", 5),
+                     ("县(市、区)", "光山", 3)}
+    assert "已改为「红河哈尼族彝族自治州」" in warned.loc[warned["value"] == "红河州", "message_zh"].item()
+    assert "in 2 rows" in warned.loc[warned["value"] == "光山", "message_en"].item()
+    normalised = result.reasons[result.reasons["status"] == "normalised"]
+    assert normalised[["reason", "rows"]].values.tolist() == [["region_alias", 4]]  # file rows 3, 4, 5 and 7
+    error = result.errors
+    assert list(zip(error["kind"], error["row"], error["column"], error["value"])) == [("unknown_region", 8, "市（州）", "红河洲")]
+    assert "did you mean: 红河哈尼族彝族自治州" in error["message_en"].item()
+
+
+def test_measure_rows_without_a_household_row_are_rejected_and_counted():
+    result = run(["good_utf8.csv"], measures=["measures_orphan.csv"])
+    assert_accounting_identity(result)
+    acc = result.accounting.set_index("file").loc["measures_orphan.csv"]
+    assert (acc["rows_read"], acc["rows_accepted"], acc["rows_rejected"]) == (4, 2, 2)
+    errors = result.errors
+    assert errors["kind"].tolist() == ["measure_without_household"] * 2
+    assert errors["row"].tolist() == [3, 5] and (errors["column"] == "户编号/年度").all()
+    assert "measures_orphan.csv 第 3 行" in errors["message_zh"].iloc[0] and "年度/year 2022" in errors["message_en"].iloc[1]
+    assert result.rejections["row"].tolist() == [3, 5]
+    assert result.reasons.query("status == 'rejected'")[["reason", "rows"]].values.tolist() == [["measure_without_household", 2]]
+    keys = result.panel.households[["household_id", "year"]].drop_duplicates()
+    assert len(result.panel.measures.merge(keys)) == len(result.panel.measures) == 3  # the wide columns' 3; the 2 accepted long rows repeat 2 of them
+
+
+def test_measure_rows_of_rejected_household_rows_are_rejected():
+    result = run(["bad_negative.csv"], measures=["measures_long.csv"])
+    errors = result.errors.set_index("kind")
+    assert errors.loc["measure_household_rejected", "file"] == "measures_long.csv"
+    assert errors.loc["measure_household_rejected", "row"] == 6  # 0010004, whose household row (line 6) is rejected
+    assert set(result.panel.measures["household_id"]) <= set(result.panel.households["household_id"])
+    alone = run([], measures=["measures_long.csv"])  # a measure file checked on its own is kept as it is
+    assert alone.ok and len(alone.panel.measures) == 5
+
+
+def test_inverted_year_range_is_a_clear_error():
+    with pytest.raises(EvalkitError, match="invalid year range"):
+        run(["good_utf8.csv"], min_year=2024, max_year=2020)
 
 
 def test_blank_required_values_and_household_id_from_id_card(tmp_path):

@@ -91,14 +91,17 @@ def test_rejections_file_accounts_for_every_rejected_row(capsys, tmp_path):
                               "--rejections", tmp_path)
     assert code == 1
     rejections = pd.read_csv(tmp_path / "rejections.csv", encoding="utf-8-sig")
+    # the duplicated household (0010002) loses both rows, so its two measure rows (lines 4, 5) go too
     assert sorted(zip(rejections["file"], rejections["row"])) == [
-        ("bad_duplicate_key.xlsx", 7), ("bad_duplicate_key.xlsx", 11), ("bad_unknown_measure.csv", 8)]
-    assert sorted(rejections["reasons"]) == ["duplicate_key", "duplicate_key", "unknown_measure"]
+        ("bad_duplicate_key.xlsx", 7), ("bad_duplicate_key.xlsx", 11), ("bad_unknown_measure.csv", 4),
+        ("bad_unknown_measure.csv", 5), ("bad_unknown_measure.csv", 8)]
+    assert sorted(rejections["reasons"]) == ["duplicate_key", "duplicate_key", "measure_household_rejected",
+                                             "measure_household_rejected", "unknown_measure"]
     assert rejections["household_id"].str.fullmatch(r"h_[0-9a-f]{16}").all()
     assert rejections.loc[rejections["reasons"] == "unknown_measure", "measure"].item() == "发放鸡苗"
     assert not {"head_name", "phone", "id_card"} & set(rejections.columns)
     problems = pd.read_csv(tmp_path / "problems.csv", encoding="utf-8-sig")
-    assert len(problems[problems["severity"] == "error"]) == 3
+    assert len(problems[problems["severity"] == "error"]) == 5
 
 
 def _every_output_text(tmp_path: Path, texts: list[str]) -> str:
@@ -161,3 +164,31 @@ def test_installed_command_runs_without_traceback(tmp_path):
     assert proc.returncode == 1
     assert "bad_unknown_region.xlsx 第 10 行" in proc.stdout and "「县(市、区)」" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_year_range_flags_reach_ingest(capsys):
+    code, out, _ = validate(capsys, EXPORTS / "good_utf8.csv", "--min-year", "2024")
+    assert code == 1 and "年度超出范围" in out and "2024–" in out and "good_utf8.csv 第 3 行" in out
+    code, out, _ = validate(capsys, EXPORTS / "good_utf8.csv", "--max-year", "2022")
+    assert code == 1 and "year out of range" in out and "2013–2022" in out
+    code, out, _ = validate(capsys, EXPORTS / "good_utf8.csv", "--min-year", "2023", "--max-year", "2023")
+    assert code == 0, out
+    code, _, err = validate(capsys, EXPORTS / "good_utf8.csv", "--min-year", "2024", "--max-year", "2020")
+    assert code == 2 and "invalid year range" in err and "Traceback" not in err
+
+
+def test_year_range_flags_have_bilingual_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["validate", "--help"])
+    out = capsys.readouterr().out
+    assert "--min-year" in out and "最早接受的年度" in out and "earliest accepted year" in out
+    assert "--max-year" in out and "最晚接受的年度" in out and "latest accepted year" in out
+
+
+def test_aliases_and_orphan_measures_in_the_printed_accounting(capsys):
+    code, out, _ = validate(capsys, EXPORTS / "good_utf8.csv", "--measures", EXPORTS / "measures_orphan.csv")
+    assert code == 1 and "measures_orphan.csv 第 5 行 列「户编号/年度」" in out
+    assert "户表中没有该户该年度的行 / no row for this household and year in the household files: 2" in out
+    code, out, _ = validate(capsys, EXPORTS / "aliases_gbk.csv")
+    assert code == 1 and "[已规范/normalised] 地区名称已规范为登记名称 / region name normalised to the registry name: 4" in out
+    assert "[警告/warning]" in out and "aliases_gbk.csv 第 8 行 列「市（州）」" in out

@@ -18,7 +18,8 @@ DESCRIPTION = "evalkit: 脱贫人口收入政策评估工具 / evaluation toolki
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .ingest import validate_command
 
-    return validate_command(args.paths, strict=args.strict, measures=args.measures, rejections_dir=args.rejections)
+    return validate_command(args.paths, strict=args.strict, measures=args.measures, rejections_dir=args.rejections,
+                            min_year=args.min_year, max_year=args.max_year)
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
@@ -69,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--measures", nargs="*", default=[], help="帮扶措施明细文件 / measure files (long table)")
     p.add_argument("--strict", action="store_true", help="遇到第一个问题即停止 / stop at the first problem")
     p.add_argument("--rejections", default=None, help="写出被拒绝行的目录 / folder for the rejected-rows file")
+    p.add_argument("--min-year", type=int, default=None,
+                   help="最早接受的年度(默认 2013) / earliest accepted year (default 2013)")
+    p.add_argument("--max-year", type=int, default=None,
+                   help="最晚接受的年度(默认当前年份) / latest accepted year (default: the current year)")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("demo-data", help="生成合成演示面板(合成数据) / generate the synthetic demo panel (SYNTHETIC)",

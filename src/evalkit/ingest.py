@@ -30,6 +30,7 @@ are combined (amounts summed) and reported as a warning.
 from __future__ import annotations
 
 import csv
+import difflib
 import itertools
 import json
 import re
@@ -296,6 +297,7 @@ class _Checks:
         self.rejected = np.zeros(len(frame), bool)
         self.file_errors = 0
         self.reasons: dict[str, np.ndarray] = {}
+        self.normalised: dict[str, np.ndarray] = {}  # kind -> rows changed but accepted (warnings)
         self.found: list[pd.DataFrame] = []
 
     def add(self, mask, canonical: str, kind: str, values: pd.Series | str = "", *, severity: str = "error",
@@ -451,43 +453,83 @@ def _household_type(text: pd.Series, checks: _Checks) -> pd.Series:
     return labels.astype("string")
 
 
-def _region_registry() -> pd.DataFrame | None:
+def _region_registry() -> tuple[pd.DataFrame, pd.DataFrame] | None:
     try:
-        from .registry import regions
+        from .registry import region_aliases, regions
     except ImportError:
         return None
-    return regions()
+    return regions(), region_aliases()
 
 
 def _regions(data: pd.DataFrame, checks: _Checks) -> None:
-    """Each region name must be a registry unit under the row's higher-level names.
+    """Each region name must be a registry unit (or an alias of one) under the row's higher-level names.
 
+    Aliases (``data/region_aliases.csv``: 红河州, 广西区, 信阳, ...) are replaced by the registry
+    name and reported as one warning per column and alias (rows counted as ``region_alias``).
     A level is checked only where the registry lists units at that level under the row's parent
     (the registry covers the seed regions in full down to county, townships only where listed);
-    only the highest unknown level of a row is reported.
+    only the highest unknown level of a row is reported, with the closest registry names.
     """
     registry = _region_registry()
     levels = [lvl for lvl in ("province", "prefecture", "county", "township") if lvl in data.columns]
     if registry is None or not levels:
         return
+    units, aliases = registry
     flagged = np.zeros(len(data), bool)
+    normalised = np.zeros(len(data), bool)
     path = pd.Series("", index=data.index, dtype="string")
     for depth, level in enumerate(levels):
-        known = registry[registry["level"] == level]
         parents = levels[:depth]
-        unit_path = known[level].astype("string")
-        parent_path = pd.Series("", index=known.index, dtype="string")
-        for p in parents:
-            parent_path = parent_path + "|" + known[p].astype("string").fillna("")
+
+        def keys(table: pd.DataFrame, name: pd.Series) -> pd.Series:
+            key = pd.Series("", index=table.index, dtype="string")
+            for p in parents:
+                key = key + "|" + table[p].astype("string").fillna("")
+            return key + "|" + name.astype("string")
+
+        known = units[units["level"] == level]
+        alias_rows = aliases[aliases["level"] == level]
+        unit_keys = set(keys(known, known[level]))
+        parent_keys = {k.rsplit("|", 1)[0] for k in unit_keys}
+        alias_map = dict(zip(keys(alias_rows, alias_rows["alias"]), alias_rows["name_zh"]))
+        original = data[level].astype("string")
+        row_key = path + "|" + original.fillna("")
+        canonical = row_key.map(alias_map).astype("string")
+        renamed = canonical.notna().to_numpy()
+        if renamed.any():
+            data[level] = original.mask(canonical.notna(), canonical)
+            _alias_warnings(checks, level, original, canonical, renamed)
+            normalised |= renamed
         value = data[level].astype("string")
-        row_path = path + "|" + value.fillna("")
-        checkable = path.isin(set(parent_path)).to_numpy() if parents else np.ones(len(data), bool)
-        unknown = checkable & value.notna().to_numpy() & ~row_path.isin(set(parent_path + "|" + unit_path)).to_numpy()
-        close = ", ".join(sorted(set(known[level]))[:12])
+        row_key = path + "|" + value.fillna("")
+        checkable = path.isin(parent_keys).to_numpy() if parents else np.ones(len(data), bool)
+        unknown = checkable & value.notna().to_numpy() & ~row_key.isin(unit_keys).to_numpy()
+        to_name = {**dict(zip(alias_rows["alias"], alias_rows["name_zh"])), **dict(zip(known[level], known[level]))}
+        names = sorted(to_name)
+        close = _map_unique(value.where(unknown), lambda v: ", ".join(dict.fromkeys(
+            to_name[c] for c in difflib.get_close_matches(v, names, n=4, cutoff=0.5))))
+        close = close.astype("string").fillna("")
+        listed = ", ".join(names[:12])
         checks.add(unknown & ~flagged, level, "unknown_region", value.fillna(""),
-                   expected=(f"data/regions.csv 中的名称, 如 {close}", f"a name in data/regions.csv, e.g. {close}"))
+                   detail=(("是否指: " + close).mask(close.eq(""), "已登记的名称如: " + listed),
+                           ("did you mean: " + close).mask(close.eq(""), "registered names include: " + listed)))
         flagged |= unknown
-        path = row_path
+        path = row_key
+    if normalised.any():
+        checks.normalised["region_alias"] = normalised
+
+
+def _alias_warnings(checks: _Checks, level: str, original: pd.Series, canonical: pd.Series, renamed: np.ndarray) -> None:
+    """One warning per (alias, registry name) of a column: its first row and the number of rows."""
+    hits = pd.DataFrame({"row": checks.frame[ROW].to_numpy()[renamed], "alias": original.to_numpy()[renamed],
+                         "name": canonical.to_numpy()[renamed]})
+    groups = hits.groupby(["alias", "name"], sort=True)["row"].agg(["first", "size"]).reset_index()
+    n = groups["size"].astype("string")
+    checks.found.append(problems(
+        checks.file, groups["first"], checks.headers.get(level, level), level, groups["alias"], "region_alias",
+        severity="warning", detail=("已改为「" + groups["name"] + "」, 共 " + n + " 行",
+                                    "replaced by '" + groups["name"] + "' in " + n + " rows"),
+    ))
 
 
 def _totals(data: pd.DataFrame, checks: _Checks) -> None:
@@ -603,6 +645,35 @@ def _duplicates(states: list[_FileState]) -> None:
                      detail=("同户同年的行: " + detail["zh"], "rows with this household and year: " + detail["en"]))
 
 
+def _measures_without_households(states: list[_FileState]) -> None:
+    """Reject measure rows whose household-year has no row, or only rejected rows, in the household files.
+
+    Checked when at least one household file was read; measure files given alone are kept as they are.
+    """
+    households = [s for s in states if s.table == "households" and {"household_id", "year"} <= set(s.data.columns)]
+    if not any(s.table == "households" for s in states):
+        return
+    def keys(frame: pd.DataFrame) -> pd.MultiIndex:
+        return pd.MultiIndex.from_arrays([frame["household_id"].astype("string"), frame["year"].astype("float64")])
+
+    listed = [keys(s.data) for s in households]
+    accepted = [keys(s.data[~s.checks.rejected]) for s in households]
+    listed = listed[0].append(listed[1:]) if listed else pd.MultiIndex.from_arrays([[], []])
+    accepted = accepted[0].append(accepted[1:]) if accepted else listed[:0]
+    for s in states:
+        if s.table != "measures" or not {"household_id", "year"} <= set(s.data.columns):
+            continue
+        key = keys(s.data)
+        present = (s.data["household_id"].notna() & s.data["year"].notna()).to_numpy()
+        in_listed = key.isin(listed)
+        column = "/".join(s.checks.headers.get(c, c) for c in ("household_id" if "household_id" in s.checks.headers
+                                                               else "id_card", "year"))
+        year = "年度/year " + as_text(s.data["year"])
+        s.checks.add(present & ~in_listed, "household_id", "measure_without_household", year, column=column)
+        s.checks.add(present & in_listed & ~key.isin(accepted), "household_id", "measure_household_rejected", year,
+                     column=column)
+
+
 # ---------------------------------------------------------------------------------------------
 # Assembling the result
 
@@ -612,8 +683,9 @@ class IngestResult:
 
     * ``accounting``: one row per file: file, table, format, encoding, sheet, header_row,
       rows_read, rows_accepted, rows_rejected, rows_excluded (rows_read = accepted + rejected + excluded);
-    * ``reasons``: file, table, status (rejected | excluded), reason, reason_zh, reason_en, rows
-      (a row rejected for several reasons is counted under each);
+    * ``reasons``: file, table, status (rejected | excluded | normalised: accepted after a
+      reported correction such as a region alias), reason, reason_zh, reason_en, rows (a row
+      rejected for several reasons is counted under each);
     * ``problems``: :data:`evalkit.validation.PROBLEM_COLUMNS`, errors and warnings;
     * ``rejections``: rejected rows without raw identifiers (file, table, row, reasons,
       household_id pseudonym, the other cells as text).
@@ -687,6 +759,9 @@ def ingest(paths, measures=(), strict: bool = False, key: str | bytes | None = N
     """
     secret, demo_key = resolve_key(key, key_file)
     years = (min_year, max_year if max_year is not None else default_max_year())
+    if years[0] > years[1]:
+        raise EvalkitError(f"年度范围无效: 最早 {years[0]} 晚于最晚 {years[1]} / invalid year range: min year {years[0]} "
+                           f"is after max year {years[1]}")
     jobs = [(Path(p), "households") for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
     jobs += [(Path(p), "measures") for p in ([measures] if isinstance(measures, (str, Path)) else measures)]
     states: list[_FileState] = []
@@ -703,6 +778,7 @@ def ingest(paths, measures=(), strict: bool = False, key: str | bytes | None = N
             continue
         states.append(_check_file(raw, table, secret, strict, years))
     _duplicates([s for s in states if s.table == "households"])
+    _measures_without_households(states)
 
     households, measure_parts, rejections, reasons = [], [], [], []
     for s in states:
@@ -717,6 +793,9 @@ def ingest(paths, measures=(), strict: bool = False, key: str | bytes | None = N
         found.append(s.checks.table())
         for kind, mask in s.checks.reasons.items():
             reasons.append({"file": s.file, "table": s.table, "status": "rejected", "reason": kind,
+                            "reason_zh": KINDS[kind][0], "reason_en": KINDS[kind][1], "rows": int(mask.sum())})
+        for kind, mask in s.checks.normalised.items():
+            reasons.append({"file": s.file, "table": s.table, "status": "normalised", "reason": kind,
                             "reason_zh": KINDS[kind][0], "reason_en": KINDS[kind][1], "rows": int(mask.sum())})
         for kind, n in excluded.items():
             if n:
@@ -814,17 +893,22 @@ def format_accounting(result: IngestResult) -> str:
              table.to_string(index=False)]
     if len(result.reasons):
         lines.append("按原因 / by reason:")
-        status = {"rejected": "拒绝/rejected", "excluded": "排除/excluded"}
+        status = {"rejected": "拒绝/rejected", "excluded": "排除/excluded", "normalised": "已规范/normalised"}
         for r in result.reasons.itertuples(index=False):
             lines.append(f"  {r.file} [{status[r.status]}] {r.reason_zh} / {r.reason_en}: {r.rows}")
     return "\n".join(lines)
 
 
-def validate_command(paths, strict: bool = False, measures=(), rejections_dir: str | Path | None = None) -> int:
-    """``evalkit validate``: print the accounting and the problems; 0 when usable, 1 when not."""
+def validate_command(paths, strict: bool = False, measures=(), rejections_dir: str | Path | None = None,
+                     min_year: int | None = None, max_year: int | None = None) -> int:
+    """``evalkit validate``: print the accounting and the problems; 0 when usable, 1 when not.
+
+    ``min_year`` / ``max_year`` bound the accepted years (defaults as in :func:`ingest`).
+    """
+    years = {"min_year": min_year} if min_year is not None else {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DemoKeyWarning)
-        result = ingest(paths, measures=measures or (), strict=strict)
+        result = ingest(paths, measures=measures or (), strict=strict, max_year=max_year, **years)
     for w in caught:
         if issubclass(w.category, DemoKeyWarning):
             print(str(w.message), file=sys.stderr)

@@ -60,6 +60,17 @@ def regions() -> pd.DataFrame:
     return _table().copy()
 
 
+def region_aliases() -> pd.DataFrame:
+    """Other names of registry units (``data/region_aliases.csv``: alias, code, source) with each unit's registry row.
+
+    Columns: alias, code, source, then name_zh, level, province, prefecture, county, township of
+    the unit the alias stands for (红河州 → 红河哈尼族彝族自治州, 广西区 → 广西壮族自治区).
+    """
+    aliases = read_reference_csv("region_aliases.csv")
+    units = _table()[["code", "name_zh", "level", *NAME_COLUMNS]]
+    return aliases.merge(units, on="code", how="left", validate="many_to_one")
+
+
 def _region(row: pd.Series) -> Region:
     names = {col: row[col] for col in NAME_COLUMNS if row[col] != ""}
     return Region(code=row["code"], name_zh=row["name_zh"], name_en=row["name_en"], level=row["level"],
@@ -68,7 +79,7 @@ def _region(row: pd.Series) -> Region:
 
 
 def get_region(name_or_code: str) -> Region:
-    """The region whose code, Chinese name or English name is ``name_or_code``.
+    """The region whose code, Chinese name, English name or alias (``data/region_aliases.csv``) is ``name_or_code``.
 
     Raises :class:`EvalkitError` (bilingual) with the closest matches when the name is unknown,
     and with the candidate codes when a Chinese name is ambiguous (e.g. 东山镇 exists in 弥勒市
@@ -86,7 +97,11 @@ def get_region(name_or_code: str) -> Region:
     hits = table[table["name_en"].str.lower() == key.lower()]
     if len(hits) == 1:
         return _region(hits.iloc[0])
-    candidates = list(table["code"]) + list(table["name_zh"])
+    aliases = region_aliases()
+    codes = aliases.loc[aliases["alias"] == key, "code"]
+    if len(codes) == 1:
+        return _region(table[table["code"] == codes.iloc[0]].iloc[0])
+    candidates = list(table["code"]) + list(table["name_zh"]) + list(aliases["alias"])
     close = difflib.get_close_matches(key, candidates, n=5, cutoff=0.5)
     hint = ", ".join(close) if close else "evalkit.registry.regions()"
     raise EvalkitError(f"未知地区: '{key}'; 是否指: {hint} / unknown region '{key}'; did you mean: {hint}")

@@ -41,6 +41,7 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
     "not_boolean": ("不是是/否值", "not a yes/no value", "是/否、1/0、Y/N", "是/否, 1/0, Y/N"),
     "year_out_of_range": ("年度超出范围", "year out of range", "", ""),
     "unknown_region": ("地区名称不在地区登记表中", "region not in the region registry", "data/regions.csv 中的名称", "a name in data/regions.csv"),
+    "region_alias": ("地区名称已规范为登记名称", "region name normalised to the registry name", "-", "-"),
     "unknown_household_type": ("户类型无效", "unknown household type", "", ""),
     "invalid_id_card": ("身份证号码格式无效", "invalid ID-card number", "18 位(末位可为 X)或 15 位, 以文本保存(Excel 数字只保留 15 位)",
                         "18 characters (last may be X) or 15 digits, stored as text (Excel numbers keep only 15 digits)"),
@@ -48,6 +49,10 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
     "total_mismatch": ("收入分项之和与填报合计不一致", "income components do not add up to the reported total", "", ""),
     "unknown_measure": ("未知的帮扶措施", "unknown measure", "data/measures.csv 中的措施名称", "a measure name in data/measures.csv"),
     "not_measure_value": ("措施列的值无效", "invalid value in a measure column", "金额或 是/否", "an amount or 是/否"),
+    "measure_without_household": ("户表中没有该户该年度的行", "no row for this household and year in the household files",
+                                  "户表中已有的户编号与年度", "a household id and year present in the household files"),
+    "measure_household_rejected": ("该户该年度的户表行已被拒绝", "the household-file row of this household and year was rejected",
+                                   "户表中有效的该户该年度行", "a valid household-file row for this household and year"),
     "measure_rows_combined": ("同户同年同措施多行, 金额已合计", "several rows for one household, year and measure: amounts summed", "-", "-"),
 }
 

@@ -12,6 +12,10 @@ Files written next to this script:
   household files (the XLSX has the title rows, blank row and total row);
 * ``measures_long.csv`` (GBK), ``measures_long.xlsx``: valid long measure files;
 * ``bad_<kind>.csv`` and ``bad_<kind>.xlsx`` for every validation error kind;
+* ``aliases_gbk.csv``: the good rows with region aliases (广西区, 红河州, 信阳, 光山, 南宁) and one
+  misspelt prefecture (红河洲, line 8) that must be rejected with suggestions;
+* ``measures_orphan.csv``: a long measure file whose lines 3 and 5 name household-years absent
+  from the household files (0010009 in 2023; 0010001 in 2022);
 * ``manifest.csv``: for each bad file the kind, the row as seen in the file, the user's header
   and the canonical column of the planted problem.
 """
@@ -108,6 +112,26 @@ def write_xlsx(path: Path, header, rows, blank_after: int | None = None, total: 
     return excel_rows
 
 
+def alias_rows() -> list[list[str]]:
+    """The good rows as exports often spell regions (aliases of data/region_aliases.csv), plus a misspelt one."""
+    spelled = {"信阳市": "信阳", "光山县": "光山", "红河哈尼族彝族自治州": "红河州", "广西壮族自治区": "广西区", "南宁市": "南宁"}
+    rows = [[spelled.get(v, v) if 5 <= j <= 7 else v for j, v in enumerate(r)] for r in ROWS]
+    rows[0][HEADER.index("市（州）")] = "信阳市"  # canonical and alias names mix in one file
+    misspelt = list(ROWS[2])
+    misspelt[0], misspelt[HEADER.index("市（州）")] = "0010006", "红河洲"
+    return rows + [misspelt]
+
+
+ORPHAN_MEASURE_ROWS = [MEASURE_ROWS[0], ["0010009", "无此户", "2023", "低保", "3000"], MEASURE_ROWS[1],
+                       ["0010001", "王小明", "2022", "技能培训", ""]]
+
+
+def write_alias_fixtures() -> None:
+    """aliases_gbk.csv and measures_orphan.csv (written without regenerating the other fixtures)."""
+    write_csv(HERE / "aliases_gbk.csv", HEADER, alias_rows(), "gbk")
+    write_csv(HERE / "measures_orphan.csv", MEASURE_HEADER, ORPHAN_MEASURE_ROWS, "utf-8", title=None)
+
+
 def _bad_variants(fmt: str) -> dict[str, tuple[list[str], list[list[str]], int, str]]:
     """kind -> (header, rows, index of the bad data row, user header of the bad cell)."""
     def edited(index: int, column: str, value: str):
@@ -168,6 +192,7 @@ def main() -> None:
     excel_rows = write_xlsx(HERE / "bad_unknown_measure.xlsx", MEASURE_HEADER, bad_measures, total=True)
     manifest.append({"file": "bad_unknown_measure.xlsx", "kind": "unknown_measure", "row": excel_rows[5], "column": "帮扶措施"})
     pd.DataFrame(manifest).to_csv(HERE / "manifest.csv", index=False, encoding="utf-8")
+    write_alias_fixtures()
 
 
 if __name__ == "__main__":
