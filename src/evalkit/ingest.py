@@ -23,8 +23,11 @@ Steps, each reported so that nothing is dropped silently:
    first error). A row with an error is rejected; rows read = accepted + rejected + excluded.
 
 Rows of household files must be unique by household and year (duplicates: every copy rejected,
-each naming the others). Rows of a long measures file with the same household, year and measure
-are combined (amounts summed) and reported as a warning.
+each naming the others). Region names may be aliases of ``data/region_aliases.csv`` (红河州, 广西区,
+信阳): they are replaced by the registry name, warned and counted (status ``normalised``). Rows of
+a long measures file must name a household-year with an accepted household row (else rejected:
+``measure_without_household`` / ``measure_household_rejected``); rows with the same household,
+year and measure are combined (amounts summed) and reported as a warning.
 """
 
 from __future__ import annotations
