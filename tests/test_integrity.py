@@ -1,0 +1,191 @@
+"""Integrity checks: each flags a planted manipulation and stays quiet on clean simulated data.
+
+The simulated region has one county of ``n_villages`` villages (log-normal per-capita incomes
+around 11,000 yuan, components with random shares, amounts to the yuan); measures are given to
+a random 40% of households. The false-alarm rates asserted here are those stated in the
+docstring of :mod:`evalkit.integrity`.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.demo import load_demo
+from evalkit.errors import EvalkitError
+from evalkit.integrity import bunching_test, implausible_jumps, integrity_checks, polynomial_excess
+from evalkit.panel import Panel
+from evalkit.schema import derive_income
+
+REGION = "信阳市"  # the simulated households carry 信阳's province / prefecture / county names
+COUNTY = "光山县"
+
+
+def simulate(n_villages=100, per_village=400, seed=1, years=(2023, 2024)):
+    """Clean two-year panel of ``n_villages`` villages in 光山县 (synthetic, no manipulation)."""
+    rng = np.random.default_rng(seed)
+    n = n_villages * per_village
+    village = np.repeat([f"村{i:03d}" for i in range(n_villages)], per_village)
+    size = rng.integers(1, 6, n)
+    frames = []
+    pc0 = rng.lognormal(np.log(11_000), 0.45, n)
+    for k, year in enumerate(years):
+        pc = pc0 * rng.lognormal(0.06 * k, 0.15, n)
+        total = np.round(pc * size)
+        shares = rng.dirichlet([6, 2, 1, 2], n)
+        wage = np.round(total * shares[:, 0])
+        property_ = np.round(total * shares[:, 2])
+        transfer = np.round(total * shares[:, 3])
+        expenses = np.round(rng.uniform(0, 0.3, n) * total * shares[:, 1])
+        operating = total - wage - property_ - transfer + expenses
+        frames.append(pd.DataFrame({
+            "household_id": [f"h{i:06d}" for i in range(n)], "year": year, "province": "河南省",
+            "prefecture": "信阳市", "county": COUNTY, "township": "", "village": village,
+            "household_size": size, "household_type": "一般脱贫户", "wage": wage, "operating_income": operating,
+            "operating_expenses": expenses, "property": property_, "transfer": transfer,
+        }))
+    households = derive_income(pd.concat(frames, ignore_index=True))
+    ids = households.loc[rng.random(len(households)) < 0.4, ["household_id", "year"]]
+    measures = ids.assign(measure="public_welfare_post", amount=5000.0)
+    return Panel(households=households, measures=measures, meta={"synthetic": True})
+
+
+def _redo(panel: Panel, households: pd.DataFrame) -> Panel:
+    return Panel(households=derive_income(households.drop(columns=["net_operating", "net_income", "net_income_pc",
+                                                                   "is_tuopin", "is_monitored"])),
+                 measures=panel.measures, meta=panel.meta)
+
+
+def test_unknown_check_is_refused(clean):
+    with pytest.raises(EvalkitError, match="unknown checks"):
+        integrity_checks(clean, REGION, 2024, checks=("benford",))
+
+
+def _village_flags(table: pd.DataFrame, check: str) -> set:
+    rows = table[(table["check"] == check) & (table["level"] == "village")]
+    return set(rows.loc[rows["flagged"], "village"])
+
+
+@pytest.fixture(scope="module")
+def clean():
+    return simulate()
+
+
+@pytest.fixture(scope="module")
+def clean_checks(clean):
+    return integrity_checks(clean, REGION, 2024, n_boot=0)
+
+
+def test_polynomial_excess_counts_planted_mass():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(5_000, 15_000, 20_000)
+    assert abs(polynomial_excess(x, 10_000, 200)) < 60  # flat density: no excess (sd ≈ 25)
+    moved = (x >= 9_000) & (x < 10_000) & (rng.random(len(x)) < 0.5)
+    y = np.where(moved, rng.uniform(10_000, 10_600, len(x)), x)
+    assert polynomial_excess(y, 10_000, 200) == pytest.approx(moved.sum(), rel=0.15)
+
+
+def test_bunching_test_detects_and_stays_quiet():
+    rng = np.random.default_rng(4)
+    x = rng.lognormal(np.log(11_000), 0.45, 3_000)
+    quiet = bunching_test(x, 10_000, n_boot=50)
+    assert quiet["status"] == "ok" and quiet["p_value"] > 0.01
+    assert quiet["ci_low"] < 0 < quiet["ci_high"] or abs(quiet["excess_count"]) < 40
+    near = (x >= 8_500) & (x < 10_000)
+    y = np.where(near & (rng.random(len(x)) < 0.6), rng.uniform(10_000, 10_300, len(x)), x)
+    loud = bunching_test(y, 10_000, n_boot=50)
+    assert loud["p_value"] < 1e-4 and loud["excess_count"] > 100 and loud["ci_low"] > 0
+    assert bunching_test(x[:15], 10_000)["status"] == "too few households near the line"
+
+
+def test_clean_data_false_alarm_rates(clean_checks):
+    """Stated rates: bunching ≤ 2 of 100 clean villages; the other checks 0 of 100."""
+    assert len(_village_flags(clean_checks, "bunching_10000")) <= 2
+    assert len(_village_flags(clean_checks, "bunching_monitoring_line")) <= 2
+    for check in ("heaping", "implausible_jumps", "repeated_figures"):
+        assert _village_flags(clean_checks, check) == set(), check
+    tested = clean_checks[(clean_checks["check"] == "bunching_10000") & (clean_checks["level"] == "village")]
+    assert len(tested) == 100 and (tested["status"] == "ok").all()
+    not_measured = clean_checks[clean_checks["check"] == "inconsistent_totals"]
+    assert list(not_measured["status"]) == ["no reported totals in the panel"] and not not_measured["flagged"].any()
+
+
+@pytest.mark.parametrize("seed", [13, 14])
+def test_bunching_false_alarm_rate_over_seeds(seed):
+    checks = integrity_checks(simulate(seed=seed), REGION, 2024, n_boot=0, checks=("bunching_10000",))
+    assert len(_village_flags(checks, "bunching_10000")) <= 2
+    assert set(checks["check"]) == {"bunching_10000"}
+
+
+def test_planted_bunching_flags_that_village_only(clean):
+    h = clean.households.copy()
+    rng = np.random.default_rng(5)
+    target = (h["village"] == "村007") & (h["year"] == 2024) & h["net_income_pc"].between(8_500, 9_999.99)
+    lift = target & (rng.random(len(h)) < 0.8)
+    new_pc = rng.uniform(10_000, 10_300, len(h))
+    h.loc[lift, "transfer"] += np.ceil((new_pc[lift] - h.loc[lift, "net_income_pc"]) * h.loc[lift, "household_size"])
+    checks = integrity_checks(_redo(clean, h), REGION, 2024, n_boot=0, checks=("bunching_10000",))
+    flags = _village_flags(checks, "bunching_10000")
+    assert "村007" in flags and len(flags - {"村007"}) <= 2
+    row = checks[(checks["check"] == "bunching_10000") & (checks["village"] == "村007")].iloc[0]
+    assert row["excess_count"] >= 10 and row["p_value"] < 0.01
+
+
+def test_planted_heaping(clean):
+    h = clean.households.copy()
+    mask = (h["village"] == "村042") & (h["year"] == 2024)
+    for c in ("wage", "property", "transfer"):
+        h.loc[mask, c] = (h.loc[mask, c] / 1000).round() * 1000
+    checks = integrity_checks(_redo(clean, h), REGION, 2024, checks=("heaping",))
+    assert _village_flags(checks, "heaping") == {"村042"}
+
+
+def test_planted_jumps(clean):
+    h = clean.households.copy()
+    ids = h.loc[(h["village"] == "村013") & (h["year"] == 2024), "household_id"].iloc[:12]
+    mask = h["household_id"].isin(ids) & (h["year"] == 2024)
+    h.loc[mask, "wage"] = h.loc[mask, "wage"] * 8 + 20_000 * h.loc[mask, "household_size"]
+    measures = clean.measures[~(clean.measures["household_id"].isin(ids) & (clean.measures["year"] == 2024))]
+    panel = Panel(households=_redo(clean, h).households, measures=measures, meta=clean.meta)
+    checks = integrity_checks(panel, REGION, 2024, checks=("implausible_jumps",))
+    assert _village_flags(checks, "implausible_jumps") == {"村013"}
+    listed = implausible_jumps(panel, REGION, 2024)
+    assert set(ids) <= set(listed["household_id"]) and (listed["ratio"] > 3).all()
+
+
+def test_planted_inconsistent_totals(clean):
+    h = clean.households.assign(reported_net_income=clean.households["net_income"])
+    bad = h.index[(h["village"] == "村055") & (h["year"] == 2024)][:2]
+    h.loc[bad, "reported_net_income"] += 5_000
+    checks = integrity_checks(_redo(clean, h), REGION, 2024, checks=("inconsistent_totals",))
+    assert _village_flags(checks, "inconsistent_totals") == {"村055"}
+    row = checks[(checks["check"] == "inconsistent_totals") & (checks["village"] == "村055")].iloc[0]
+    assert row["statistic"] == 2
+
+
+def test_planted_repeated_figures(clean):
+    h = clean.households.copy()
+    rows = h.index[(h["village"] == "村088") & (h["year"] == 2024)][:5]
+    for c in ("wage", "operating_income", "operating_expenses", "property", "transfer"):
+        h.loc[rows, c] = h.loc[rows[0], c]
+    checks = integrity_checks(_redo(clean, h), REGION, 2024, checks=("repeated_figures",))
+    assert _village_flags(checks, "repeated_figures") == {"村088"}
+    row = checks[(checks["check"] == "repeated_figures") & (checks["village"] == "村088")].iloc[0]
+    assert row["statistic"] == 5
+
+
+def test_demo_county_counted_up_to_the_line_stands_out():
+    """On the demo panel, a county whose incomes were 'counted up' to 10,000 is the flagged county."""
+    demo = load_demo()
+    h = demo.households.copy()
+    rng = np.random.default_rng(6)
+    target = (h["county"] == "平桥区") & (h["year"] == 2024) & h["net_income_pc"].between(8_000, 9_999.99)
+    lift = target & (rng.random(len(h)) < 0.7)
+    new_pc = rng.uniform(10_000, 10_400, len(h))
+    h.loc[lift, "transfer"] += np.ceil((new_pc[lift] - h.loc[lift, "net_income_pc"]) * h.loc[lift, "household_size"])
+    planted = _redo(demo, h)
+    county_rows = lambda t: t[(t["check"] == "bunching_10000") & (t["level"] == "county")]  # noqa: E731
+    only = {"n_boot": 0, "min_bunching_households": 100, "checks": ("bunching_10000",)}
+    before = county_rows(integrity_checks(demo, "信阳市", 2024, **only))
+    after = county_rows(integrity_checks(planted, "信阳市", 2024, **only))
+    assert set(after.loc[after["flagged"], "county"]) == {"平桥区"}
+    assert not before["flagged"].any()
