@@ -178,3 +178,12 @@ def test_bad_arguments(mpdta):
         staggered_did(varying, "lemp", "countyreal", "year", "first.treat", cluster="v")
     with pytest.raises(EvalkitError, match="first-treatment"):
         staggered_did(varying, "lemp", "countyreal", "year", "v")
+
+
+def test_cohorts_after_the_window_are_never_treated_with_a_note(mpdta):
+    data = mpdta.copy()
+    data.loc[data["first.treat"] == 2007, "first.treat"] = 2009
+    res = staggered_did(data, "lemp", "countyreal", "year", "first.treat")
+    assert set(res.att_gt["group"]) == {2004, 2006}
+    assert int(res.cohorts.set_index("group").loc[0, "n_units"]) == 309 + 131
+    assert any("after the last period" in note for note in res.notes)

@@ -226,8 +226,11 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
                                      early.sum(), frame.loc[early, unit].nunique()))
         frame, cluster_codes = frame.loc[~early], (cluster_codes[~early.to_numpy()] if cluster_codes is not None else None)
     late = frame[cohort] > last
+    notes = []
     if late.any():
         frame.loc[late, cohort] = 0
+        notes.append(f"{frame.loc[late, unit].nunique()} 个单位首次处理晚于最后观测期,视为从未处理 / "
+                     "units first treated after the last period are never treated within the window")
 
     n_periods = frame[time].nunique()
     counts = frame.groupby(unit, sort=False)[time].transform("size")
@@ -276,7 +279,7 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
             model.fit(est_method=method, base_period=base_period, bstrap=False)
         except (ValueError, np.linalg.LinAlgError) as error:
             raise DesignError(f"{outcome}: 估计失败 / estimation failed: {error}") from error
-    notes = sorted({str(w.message) for w in caught if not issubclass(w.category, (FutureWarning, DeprecationWarning))})
+    notes += sorted({str(w.message) for w in caught if not issubclass(w.category, (FutureWarning, DeprecationWarning))})
 
     res = model.results
     att_gt = pd.DataFrame({"group": np.asarray(res["group"], dtype=int), "time": np.asarray(res["year"], dtype=int),

@@ -91,8 +91,8 @@ class WeightingResult:
     def overlap_histogram(self, bins: int = 20) -> pd.DataFrame:
         """Propensity-score histogram by group: bin_low, bin_high, n_treated, n_control.
 
-        Counts of fewer than 10 households are published as is here (it is an analysis table);
-        :func:`suppress_small` masks them before a report shows them.
+        Counts are exact (an analysis table): suppress cells of fewer than 10 households
+        (``evalkit.present``) before publishing it.
         """
         edges = np.linspace(0.0, 1.0, bins + 1)
         ps = self.propensity
@@ -131,15 +131,3 @@ class TWFEResult:
             "coef", "se", "tstat", "pvalue", "ci_low", "ci_high", "n_obs", "n_clusters",
             "fixed_effects", "vcov", "small_sample")}])
 
-
-def suppress_small(table: pd.DataFrame, count_columns: list[str], minimum: int = 10) -> pd.DataFrame:
-    """Mask counts below ``minimum`` households (publication rule: cells of < 10 are suppressed).
-
-    Returns a copy where each listed count below ``minimum`` (and above zero) is replaced by
-    ``pd.NA``; rows are kept so the suppression itself is visible.
-    """
-    out = table.copy()
-    for column in count_columns:
-        values = out[column].astype("Int64")
-        out[column] = values.mask((values > 0) & (values < minimum))
-    return out
