@@ -8,9 +8,9 @@ import pytest
 
 from evalkit import comparison
 from evalkit.demo import (BLOCK_SIZE, LABEL, MEASURE_PARAMS, YEARS, applied_effects, demo_data_command,
-                          generate_panel, iter_panel_chunks, labour_group, load_demo, true_effects, write_export)
+                          generate_panel, iter_panel_chunks, load_demo, true_effects, write_export)
 from evalkit.errors import EvalkitError
-from evalkit.schema import household_columns, measures_catalogue
+from evalkit.schema import household_columns, labour_group, measures_catalogue
 
 CALIBRATION_HOUSEHOLDS = 30_000
 
@@ -265,7 +265,7 @@ def test_true_effects_have_the_designed_signs_and_dynamics(small):
 
 
 def test_true_effects_by_group_differ_by_labour(small):
-    hh = small.households.assign(labour_group=labour_group(small.households))
+    hh = small.households.assign(labour_group=labour_group(small.households, "detail", "code"))
     panel = type(small)(households=hh, measures=small.measures, meta=small.meta)
     by = true_effects(panel, by=["labour_group"])
     wage = by[(by["measure"] == "transport_subsidy") & (by["component"] == "wage")]

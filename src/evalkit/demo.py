@@ -86,7 +86,8 @@ from .errors import EvalkitError
 from .panel import MEASURE_COLUMNS, Panel, load_panel, save_panel
 from .registry import regions
 from .resources import data_dir
-from .schema import TRANSFER_DETAIL, derive_income, household_columns, measure_columns, measures_catalogue
+from .schema import (TRANSFER_DETAIL, derive_income, household_columns, labour_group, measure_columns,
+                     measures_catalogue)
 
 GENERATOR_VERSION = "1.0"
 LABEL = "SYNTHETIC DEMO DATA — 合成演示数据, 非真实统计"
@@ -120,6 +121,7 @@ XINYANG_WEIGHTS = {"xinyang-shihe": 0.06, "xinyang-pingqiao": 0.09, "xinyang-luo
 #: cohort weights w_g for 2021..2025
 COHORT_WEIGHTS = np.array([0.30, 0.25, 0.20, 0.15, 0.10])
 #: labour groups: 0 = no labour (兜底), 1 = weak/half labour only, 2 = one full labourer, 3 = two or more
+#: codes of the ``detail`` scheme of ``data/labour_groups.csv`` (:func:`evalkit.schema.labour_group`)
 LABOUR_GROUPS = ("none", "weak_only", "one_full", "two_plus")
 
 
@@ -205,20 +207,6 @@ def _leaves() -> pd.DataFrame:
     return leaves
 
 
-def labour_group(households: pd.DataFrame) -> pd.Series:
-    """Labour group of each row (:data:`LABOUR_GROUPS`), the grouping the true effects differ by.
-
-    none: no labourer (兜底); weak_only: only weak/half-capacity labourers; one_full: one
-    full-capacity labourer; two_plus: two or more.
-    """
-    code = _labour_code(households["labour_full"].to_numpy(), households["labour_weak"].to_numpy())
-    return pd.Series(np.asarray(LABOUR_GROUPS)[code], index=households.index, name="labour_group", dtype="str")
-
-
-def _labour_code(full: np.ndarray, weak: np.ndarray) -> np.ndarray:
-    return np.select([(full + weak) == 0, full == 0, full == 1], [0, 1, 2], 3)
-
-
 def _household_ids(index: np.ndarray, seed: int) -> np.ndarray:
     """Pseudonymous-looking unique ids ``h_`` + 12 hex digits: a seeded bijection of 48-bit integers."""
     mask = np.uint64((1 << 48) - 1)
@@ -259,7 +247,8 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
     labour_weak = rng.binomial(size - labour_full, 0.20)
     doudi = (labour_full + labour_weak) == 0
     elderly = rng.binomial(size - labour_full - labour_weak, 0.55)
-    group = _labour_code(labour_full, labour_weak)
+    group = pd.Index(LABOUR_GROUPS).get_indexer(
+        labour_group(pd.DataFrame({"labour_full": labour_full, "labour_weak": labour_weak}), "detail", "code"))
     province = leaves["province"].to_numpy()[leaf]
     poor_province = (province == "广西壮族自治区") | (province == "云南省")
     relocated = rng.random(n) < np.where(poor_province, 0.13, 0.08)

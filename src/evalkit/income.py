@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import EvalkitError
-from .schema import COMPONENTS, INCOME_COLUMNS, TRANSFER_DETAIL
+from .schema import COMPONENTS, INCOME_COLUMNS, TRANSFER_DETAIL, labour_group  # noqa: F401 (labour_group re-exported)
 from .thresholds import (  # noqa: F401  (re-exported: agreed public API of evalkit.income)
     below_threshold,
     per_capita_income,
@@ -71,26 +71,6 @@ def check_households(households: pd.DataFrame, columns, what: str = "households"
 def _check_weight(weight: str) -> None:
     if weight not in WEIGHTINGS:
         raise EvalkitError(f"weight 必须是 person 或 household / weight must be 'person' or 'household', got {weight!r}")
-
-
-def labour_group(households: pd.DataFrame, scheme: str = "capacity") -> pd.Series:
-    """Labour-capacity group of each row, for ``by`` (assign it as a column first).
-
-    ``scheme="capacity"`` (江西 and 广西 documents, POLICY.md): 有劳动能力 (labour_full ≥ 1),
-    弱劳动力或半劳动力 (no full labourer, labour_weak ≥ 1), 无劳动能力 (neither).
-    ``scheme="count"`` (弥勒 document): 2个及以上劳动力, 1个劳动力, 无劳动力 by
-    labour_full + labour_weak. Missing labour counts raise :class:`EvalkitError` (not guessed).
-    """
-    check_households(households, ["labour_full", "labour_weak"])
-    full, weak = households["labour_full"].astype(int), households["labour_weak"].astype(int)
-    if scheme == "capacity":
-        labels = np.where(full >= 1, "有劳动能力", np.where(weak >= 1, "弱劳动力或半劳动力", "无劳动能力"))
-    elif scheme == "count":
-        total = full + weak
-        labels = np.where(total >= 2, "2个及以上劳动力", np.where(total == 1, "1个劳动力", "无劳动力"))
-    else:
-        raise EvalkitError(f"scheme 必须是 capacity 或 count / scheme must be 'capacity' or 'count', got {scheme!r}")
-    return pd.Series(labels, index=households.index, name="labour_group")
 
 
 def income_indicators(households: pd.DataFrame, by=(), weight: str = "person") -> pd.DataFrame:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from .resources import read_reference_csv
@@ -85,6 +86,48 @@ def measures_catalogue() -> pd.DataFrame:
 def household_types() -> pd.DataFrame:
     """Household types (``data/household_types.csv``) with their 脱贫 and 监测 flags."""
     return read_reference_csv("household_types.csv")
+
+
+def labour_groups(scheme: str | None = None) -> pd.DataFrame:
+    """Labour-capacity groupings (``data/labour_groups.csv``): scheme, code, rule, labels, source."""
+    table = read_reference_csv("labour_groups.csv")
+    return table if scheme is None else table[table["scheme"] == scheme].reset_index(drop=True)
+
+
+def labour_group(households: pd.DataFrame, scheme: str = "capacity", labels: str = "zh") -> pd.Series:
+    """Labour-capacity group of each household row under ``scheme`` (``data/labour_groups.csv``).
+
+    * ``capacity`` (江西 seed 003, 广西 seed 004): full (labour_full ≥ 1), weak (no full labourer,
+      labour_weak ≥ 1), none;
+    * ``count`` (弥勒 seed 001): two_plus / one / none by labour_full + labour_weak;
+    * ``detail`` (effect heterogeneity, demo generator): none, weak_only, one_full (labour_full = 1),
+      two_plus (labour_full ≥ 2).
+
+    ``labels`` is ``"zh"``, ``"en"`` or ``"code"``. Missing labour counts raise
+    :class:`~evalkit.errors.EvalkitError`: a group is never guessed.
+    """
+    from .errors import EvalkitError
+
+    table = labour_groups(scheme)
+    if table.empty:
+        raise EvalkitError(f"未知的劳动力分组方案 / unknown labour-group scheme {scheme!r}; "
+                           f"known: {sorted(labour_groups()['scheme'].unique())}")
+    missing = [c for c in ("labour_full", "labour_weak") if c not in households.columns
+               or households[c].isna().any()]
+    if missing:
+        raise EvalkitError(f"劳动力人数缺失, 无法分组 / labour counts missing, cannot group: {missing}")
+    full = households["labour_full"].to_numpy(dtype=int)
+    weak = households["labour_weak"].to_numpy(dtype=int)
+    conditions = {
+        "capacity": ([full >= 1, weak >= 1], ["full", "weak"], "none"),
+        "count": ([full + weak >= 2, full + weak == 1], ["two_plus", "one"], "none"),
+        "detail": ([full + weak == 0, full == 0, full == 1], ["none", "weak_only", "one_full"], "two_plus"),
+    }[scheme]
+    codes = pd.Series(np.select(conditions[0], conditions[1], conditions[2]), index=households.index,
+                      name="labour_group", dtype="str")
+    if labels == "code":
+        return codes
+    return codes.map(dict(zip(table["code"], table["label_zh" if labels == "zh" else "label_en"]))).astype("str")
 
 
 def label(name: str, lang: str = "zh") -> str:
