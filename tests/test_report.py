@@ -1,0 +1,121 @@
+"""One report end to end: parameter validation before papermill, deterministic bytes, no
+household id in any output, every section filled, code hidden, atomic writes."""
+
+import json
+import os
+import re
+
+import pytest
+
+from evalkit import report
+from evalkit.demo import generate_panel
+from evalkit.errors import EvalkitError
+from evalkit.panel import save_panel
+
+SECTIONS = ("一、摘要", "二、收入水平与增长", "三、收入结构与增长贡献", "四、与农村居民收入的差距", "五、低收入户",
+            "六、分组情况", "七、收入差距与来源分解", "八、帮扶措施效果", "九、监测预警名单", "十、数据质量核查",
+            "十一、方法与数据说明")
+
+
+@pytest.fixture(scope="module")
+def small_panel(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("panel")
+    panel = generate_panel(households=3000)
+    save_panel(panel, folder)
+    return folder, panel
+
+
+@pytest.fixture
+def no_papermill(monkeypatch):
+    """Fail the test if a kernel would start: validation must come first."""
+    import papermill
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("papermill ran before the parameters were validated")
+
+    monkeypatch.setattr(papermill, "execute_notebook", refuse)
+
+
+def test_notebook_declares_the_agreed_parameters():
+    assert set(report.declared_parameters()) == {"region", "year", "data", "base_year", "lang", "output_dir", "seed"}
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(region="not-a-region"), "unknown region"),
+    (dict(year=1999), "not in the data"),
+    (dict(base_year=2025), "base_year"),
+    (dict(lang="fr"), "lang"),
+    (dict(extra_parameters={"year; import os": 1}), "declares no parameter"),
+    (dict(extra_parameters={"colour": "red"}), "declares no parameter"),
+])
+def test_bad_parameters_are_refused_before_papermill(small_panel, tmp_path, no_papermill, kwargs, message):
+    folder, _ = small_panel
+    args = dict(region="shangyou", year=2025, data=folder, out=tmp_path) | kwargs
+    with pytest.raises(EvalkitError, match=message):
+        report.run_report(**args)
+    assert not (tmp_path / "2025").exists() or not any((tmp_path / "2025").glob("*.html"))
+
+
+def test_region_names_are_normalised_to_codes(small_panel):
+    folder, _ = small_panel
+    params = report.validate_parameters({"region": "上犹县", "year": 2025, "data": str(folder)})
+    assert params["region"] == "shangyou"
+
+
+def test_report_is_deterministic_complete_and_free_of_household_ids(small_panel, tmp_path):
+    folder, panel = small_panel
+    first = report.run_report("shangyou", 2025, data=folder, out=tmp_path / "a")
+    assert first.ok, first.error
+    second = report.run_report("shangyou", 2025, data=folder, out=tmp_path / "b")
+    assert second.ok, second.error
+    for attr in ("html", "results_file"):
+        assert getattr(first, attr).read_bytes() == getattr(second, attr).read_bytes(), attr
+    # the executed notebook differs only by the output folder papermill was given
+    assert first.notebook.read_text(encoding="utf-8").replace(str(tmp_path / "a"), "OUT") == \
+        second.notebook.read_text(encoding="utf-8").replace(str(tmp_path / "b"), "OUT")
+    html = first.html.read_text(encoding="utf-8")
+    results = json.loads(first.results_file.read_text(encoding="utf-8"))
+    # every section is there, none is a placeholder, the demo data is flagged as synthetic
+    for heading in SECTIONS:
+        assert heading in html, heading
+    assert "not yet available" not in html
+    assert "合成数据" in html and results["synthetic"] is True
+    assert results["data_fingerprint"] == panel.fingerprint()
+    assert results["key_numbers"]["n_households"] >= 10
+    assert set(results["scorecard_counts"]) <= {"met", "not_met", "not_measurable"}
+    # code is hidden: no input cells, no prompts
+    assert "import evalkit" not in html and "In&nbsp;[" not in html
+    assert not re.search(r'<div class="[^"]*jp-(InputArea|InputPrompt|OutputPrompt)\b', html)
+    # no timestamps anywhere in the outputs
+    notebook_text = first.notebook.read_text(encoding="utf-8")
+    for text in (html, notebook_text, first.results_file.read_text(encoding="utf-8")):
+        assert not re.search(r"20\d\d-\d\d-\d\dT\d\d:\d\d", text)
+    # no household id (pattern of the panel's ids) in any output
+    ids = set(panel.households["household_id"])
+    pattern = re.compile(r"h_[0-9a-f]{12}")
+    assert all(re.fullmatch(pattern, i) for i in list(ids)[:50])
+    for path in (first.html, first.results_file, first.notebook, first.log):
+        assert not pattern.search(path.read_text(encoding="utf-8")), path
+    assert not first.replaced
+    third = report.run_report("shangyou", 2025, data=folder, out=tmp_path / "a")
+    assert third.ok and third.replaced
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
+    target = tmp_path / "r.json"
+    report.atomic_write_text(target, "old")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        report.atomic_write_text(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_results_json_is_sorted_and_has_no_nan():
+    text = report.results_json({"b": float("nan"), "a": {"d": 1, "c": 2.5}})
+    assert text.index('"a"') < text.index('"b"') and text.index('"c"') < text.index('"d"')
+    assert json.loads(text)["b"] is None
