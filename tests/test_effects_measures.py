@@ -160,3 +160,17 @@ def test_heterogeneity_by_labour_group_matches_truth_and_accounts_for_small_coho
         part = truth[(truth["labour_group"] == row.labour_group) & truth["cohort"].isin(used)]
         true = float((part["att_per_capita"] * part["n_treated"]).sum() / part["n_treated"].sum())
         assert abs(row.att - true) < 3.5 * row.se, (row.labour_group, row.att, true, row.se)
+
+
+def test_village_clustering_changes_only_the_standard_errors(panel):
+    plain = measure_effects(panel, "industry_award", outcomes=("net_operating_pc",), covariates=None)
+    clustered = measure_effects(panel, "industry_award", outcomes=("net_operating_pc",), covariates=None,
+                                cluster="village")
+    a, b = plain.effects.iloc[0], clustered.effects.iloc[0]
+    assert a["att"] == pytest.approx(b["att"], abs=1e-9)
+    assert a["se"] != pytest.approx(b["se"], rel=1e-6)
+    assert clustered.result("net_operating_pc").cluster == "village"
+    # villages are identified within their township (names such as 合成村01 repeat)
+    model = clustered.result("net_operating_pc")._model
+    n_clusters = model.dp["data"].drop_duplicates("id")["cl"].nunique()
+    assert n_clusters == panel.households[["province", "prefecture", "county", "township", "village"]].drop_duplicates().shape[0]

@@ -13,7 +13,8 @@ component, for which households" in one call:
   observed years (``control="never_treated"``), or also those not yet treated
   (``"not_yet_treated"``). ``eligible`` (a boolean column name or a household-level mask)
   restricts the whole analysis — treated and controls — to a population, e.g. households with
-  labour capacity for an employment measure. Households in a cohort of fewer than
+  labour capacity for an employment measure. ``cluster`` names a column (e.g. ``"village"``,
+  ``"township"``); a region level is identified together with its ancestors. Households in a cohort of fewer than
   ``min_cohort_size`` (default 10, the publication threshold) are left out, counted.
 * **Covariates** (``covariates="baseline"``): characteristics in the first panel year, before
   any cohort, that officials see when they select households — ``log_income0`` = log(max(net
@@ -44,7 +45,7 @@ import pandas as pd
 
 from ..errors import DesignError, EvalkitError
 from ..panel import Panel
-from ..schema import COMPONENTS, measures_catalogue
+from ..schema import COMPONENTS, REGION_LEVELS, measures_catalogue
 from .did import StaggeredDiDResult, staggered_did
 from .results import OUTCOME_LABELS, outcome_label
 
@@ -190,7 +191,7 @@ def measure_effects(panel: Panel, measure: str, outcomes: tuple[str, ...] | list
     data = hh[["household_id", "year"]].join(per_capita_outcomes(hh))
     data["net_income_pc"] = hh["net_income_pc"].to_numpy(dtype=float)
     if cluster:
-        data[cluster] = hh[cluster].to_numpy()
+        data[cluster] = _cluster_key(hh, cluster)
     extra = [c for c in outcomes if c not in data.columns]
     for column in extra:
         if column not in hh.columns:
@@ -269,6 +270,17 @@ def _subgroups(households: pd.DataFrame, base: pd.DataFrame, by: str) -> pd.Seri
         raise EvalkitError(f"by={by!r}: 面板没有该列 / the panel has no such column; use labour_group or a household column")
     first = households.sort_values("year", kind="stable").drop_duplicates("household_id")
     return first.set_index("household_id")[by]
+
+
+def _cluster_key(households: pd.DataFrame, cluster: str) -> np.ndarray:
+    """Cluster labels; a region level is made unique by its ancestors (village names repeat
+    across townships: 合成村01 of two townships are two clusters)."""
+    if cluster not in households.columns:
+        raise EvalkitError(f"cluster={cluster!r}: 面板没有该列 / the panel has no such column")
+    if cluster not in REGION_LEVELS:
+        return households[cluster].to_numpy()
+    levels = [c for c in REGION_LEVELS[: REGION_LEVELS.index(cluster) + 1] if c in households.columns]
+    return households[levels].astype(str).agg("|".join, axis=1).to_numpy()
 
 
 def _covariates(base: pd.DataFrame, covariates) -> list[str]:
