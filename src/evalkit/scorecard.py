@@ -31,6 +31,7 @@ margin = value − threshold for "at least / above / rises" comparisons and thre
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +95,16 @@ class _Context:
     synthetic: bool
     programme: pd.DataFrame | None
     _units: dict = field(default_factory=dict)
+    _programme: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        # integer household codes: membership tests on them are fast (string isin is not)
+        codes, uniques = pd.factorize(self.households["household_id"])
+        self.households = self.households.assign(_hid=codes)
+        self.measures = self.measures.assign(_hid=pd.Index(uniques).get_indexer(self.measures["household_id"]))
+        if self.programme is not None:
+            t = self.programme
+            self._programme = dict(zip(zip(t["indicator"], t["year"].astype(int), t["region"]), t["value"]))
 
     def unit_households(self, unit: Region) -> pd.DataFrame:
         if unit.code not in self._units:
@@ -157,12 +168,11 @@ def demo_programme() -> pd.DataFrame:
 def _programme_value(ctx: _Context, indicator: str, unit: Region, year: int) -> _Measured:
     if ctx.programme is None:
         return _missing("未提供项目指标表", "no programme-indicator table supplied")
-    t = ctx.programme
-    hit = t.loc[(t["indicator"] == indicator) & (t["year"] == year) & t["region"].isin([unit.code, unit.name_zh]), "value"]
-    if len(hit) == 0:
-        return _missing(f"项目指标表中没有 {unit.name_zh} {year} 年的 {indicator}",
-                        f"no programme value of {indicator} for {unit.name_en} in {year}")
-    return _Measured(value=float(hit.iloc[0]))
+    for key in (unit.code, unit.name_zh):
+        if (indicator, year, key) in ctx._programme:
+            return _Measured(value=float(ctx._programme[(indicator, year, key)]))
+    return _missing(f"项目指标表中没有 {unit.name_zh} {year} 年的 {indicator}",
+                    f"no programme value of {indicator} for {unit.name_en} in {year}")
 
 
 # --- panel indicators ---------------------------------------------------------------------------
@@ -179,18 +189,18 @@ def _share_with_developmental(rows: pd.DataFrame, ctx: _Context, year: int) -> _
         return _missing(f"没有 {year} 年帮扶措施数据", f"no measures data for {year}")
     catalogue = measures_catalogue()
     codes = catalogue.loc[catalogue["kind"].isin(DEVELOPMENTAL_KINDS), "code"]
-    ids = m.loc[(m["year"] == year) & m["measure"].isin(codes), "household_id"]
-    return _Measured(value=float(rows["household_id"].isin(ids).mean()))
+    ids = m.loc[(m["year"] == year) & m["measure"].isin(codes), "_hid"]
+    return _Measured(value=float(rows["_hid"].isin(ids).mean()))
 
 
 def _growth(unit_hh: pd.DataFrame, rows: pd.DataFrame, year: int) -> _Measured:
     from .income import growth_contributions
 
-    prev = unit_hh[(unit_hh["year"] == year - 1) & unit_hh["household_id"].isin(rows["household_id"])]
+    prev = unit_hh[(unit_hh["year"] == year - 1) & unit_hh["_hid"].isin(rows["_hid"])]
     if len(prev) == 0:
         return _missing(f"面板没有 {year - 1} 年数据, 无法计算增速", f"no panel data for {year - 1}: growth cannot be computed")
-    both = pd.concat([prev, rows[rows["household_id"].isin(prev["household_id"])]])
-    n = int(prev["household_id"].nunique())
+    both = pd.concat([prev, rows[rows["_hid"].isin(prev["_hid"])]])
+    n = len(prev)
     if n < MIN_HOUSEHOLDS:
         return _Measured(reason="too_few_households", n_households=n, detail=REASON_LABELS["too_few_households"])
     g = growth_contributions(both)
@@ -217,7 +227,7 @@ def _since_base(unit_hh: pd.DataFrame, ids: pd.Series, population: dict, year: i
         return _missing("人群未定义基年", "the population has no base year (below_line_in_base_year)")
     if year <= int(base["year"]):
         return _missing(f"{year} 年不晚于基年 {base['year']}", f"{year} is not after the base year {base['year']}")
-    s = share_above_since(unit_hh[unit_hh["household_id"].isin(ids)], float(base["line"]), int(base["year"]), [year]).iloc[0]
+    s = share_above_since(unit_hh[unit_hh["_hid"].isin(ids)], float(base["line"]), int(base["year"]), [year]).iloc[0]
     n = int(s["n_observed"])
     if n < MIN_HOUSEHOLDS:
         return _Measured(reason="too_few_households", n_households=n, detail=REASON_LABELS["too_few_households"])
@@ -249,10 +259,10 @@ def _panel_value(ctx: _Context, unit: Region, indicator: str, population: dict, 
         members = population_mask(unit_hh, population, year)
     except EvalkitError as exc:
         return _missing(str(exc), str(exc))
-    ids = unit_hh.loc[members, "household_id"]
+    ids = unit_hh.loc[members, "_hid"]
     if indicator == "share_persons_above_10000_since_base":
         return _since_base(unit_hh, ids, population, year)
-    rows = unit_hh[(unit_hh["year"] == year) & unit_hh["household_id"].isin(ids)]
+    rows = unit_hh[members] if ref_year == year else unit_hh[(unit_hh["year"] == year) & unit_hh["_hid"].isin(ids)]
     n = len(rows)
     if n < MIN_HOUSEHOLDS:
         return _Measured(reason="too_few_households", n_households=n, detail=REASON_LABELS["too_few_households"])
@@ -365,25 +375,36 @@ def evaluate_target(ctx: _Context, target: Target, unit: Region, year: int, lang
     return _row(target, unit, county, year, lang, value, threshold, previous, reason)
 
 
-def _county_units(region: Region) -> list[Region]:
+@lru_cache(maxsize=None)
+def _region(code: str) -> Region:
+    return get_region(code)
+
+
+@lru_cache(maxsize=None)
+def _county_units(region: Region) -> tuple[Region, ...]:
     if region.level == "county":
-        return [region]
+        return (region,)
     table = regions()
     inside = table["level"].eq("county")
     for column, name in region.filter.items():
         inside &= table[column].eq(name)
-    return [get_region(code) for code in table.loc[inside, "code"]]
+    return tuple(_region(code) for code in table.loc[inside, "code"])
 
 
 def applicable_units(target: Target, region: Region) -> list[Region]:
     """The units ``target`` is evaluated on for a scorecard of ``region`` (empty: does not apply)."""
-    home = get_region(target.region)
+    home = _region(target.region)
     if any(region.filter.get(k) != v for k, v in home.filter.items()) or not home.filter:
         return []
     if target.scope == "each_county":
         units = _county_units(region)
         return [u for u in units if u.name_zh in target.counties] if target.counties else units
     return [region] if (region.code == home.code or target.subregions) else []
+
+
+@lru_cache(maxsize=1)
+def _default_targets() -> tuple[Target, ...]:
+    return tuple(load_targets())
 
 
 def scorecard(panel, region: str | Region, year: int, programme=None, lang: str = "zh",
@@ -398,7 +419,7 @@ def scorecard(panel, region: str | Region, year: int, programme=None, lang: str 
     """
     if lang not in ("zh", "en"):
         raise EvalkitError(f"lang 必须是 zh 或 en / lang must be zh or en, got {lang!r}")
-    region = get_region(region) if isinstance(region, str) else region
+    region = _region(region) if isinstance(region, str) else region
     year = int(year)
     if programme is None:
         programme = demo_programme() if panel.synthetic else None
@@ -407,7 +428,7 @@ def scorecard(panel, region: str | Region, year: int, programme=None, lang: str 
         programme = load_programme(programme)
     ctx = _Context(households=panel.households, measures=panel.measures, synthetic=panel.synthetic, programme=programme)
     rows = []
-    for target in load_targets() if targets is None else targets:
+    for target in _default_targets() if targets is None else targets:
         units = applicable_units(target, region)
         if not units:
             continue

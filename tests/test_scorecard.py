@@ -1,0 +1,237 @@
+"""Scorecard: hand-made panels where the right answer is known, the not-measurable rules, and
+every seed region × every year of its plan on the demo data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from evalkit.cli import main
+from evalkit.comparison import rural_income
+from evalkit.demo import load_demo
+from evalkit.errors import EvalkitError
+from evalkit.panel import Panel
+from evalkit.schema import derive_income
+from evalkit.scorecard import COLUMNS, load_programme, scorecard
+from evalkit.targets import load_target_file, load_targets
+
+STATUSES = {"met", "not_met", "not_measurable"}
+
+
+def _households(county, n, year, pc, size=2, **extra):
+    return pd.DataFrame({
+        "household_id": [f"{county}-{i}" for i in range(n)], "year": year, "province": "河南省", "prefecture": "信阳市",
+        "county": county, "township": "", "village": "村1", "household_size": size, "household_type": "一般脱贫户",
+        "doudi": False, "relocated": False, "labour_full": 1, "labour_weak": 0, "migrant_workers": 0,
+        "labour_seeking_work": 0, "wage": np.asarray(pc, dtype=float) * size, "operating_income": 0.0,
+        "operating_expenses": 0.0, "property": 0.0, "transfer": 0.0, **extra,
+    })
+
+
+def hand_panel(synthetic=True):
+    """光山县: 12 households, per-capita income 8,000 + 500 i (2022), +10% (2023), +20% on 2022 (2024);
+    新县: 5 households only (too few)."""
+    pc = 8_000 + 500 * np.arange(12)
+    frames = [_households("光山县", 12, 2022, pc), _households("光山县", 12, 2023, pc * 1.1),
+              _households("光山县", 12, 2024, pc * 1.2)]
+    frames += [_households("新县", 5, y, np.full(5, 9_000.0)) for y in (2022, 2023, 2024)]
+    households = derive_income(pd.concat(frames, ignore_index=True))
+    measures = pd.DataFrame({"household_id": ["光山县-0", "光山县-1", "光山县-2"], "year": 2024,
+                             "measure": ["public_welfare_post", "industry_award", "dibao"], "amount": 1000.0})
+    return Panel(households=households, measures=measures, meta={"synthetic": synthetic})
+
+
+def _targets(tmp_path, *targets, region="信阳市", years=(2022, 2025)):
+    doc = {"document": {"id": "hand", "title_zh": "手算方案", "region": region, "years": list(years)},
+           "targets": [dict({"clause": "手算", "clause_ref": "一", "description_zh": "手算", "description_en": "by hand",
+                             "scope": "whole_region", "years": [2024], "unit": "x"}, **t) for t in targets]}
+    path = tmp_path / "hand.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return load_target_file(path)
+
+
+def _card(panel, region, year, targets, **kw):
+    card = scorecard(panel, region, year, targets=targets, **kw)
+    assert list(card.columns) == COLUMNS
+    return card.set_index(["target_id", "county"])
+
+
+def test_level_threshold_margin_previous(tmp_path):
+    pc = 8_000 + 500 * np.arange(12)
+    targets = _targets(tmp_path, {"id": "wage", "indicator": "wage_pc", "comparison": ">=", "threshold": 12_000,
+                                  "subregions": True},
+                       {"id": "wage-high", "indicator": "wage_pc", "comparison": ">", "threshold": 13_000, "subregions": True})
+    card = _card(hand_panel(), "光山县", 2024, targets)
+    row = card.loc[("wage", "")]
+    assert row["value"] == pytest.approx(pc.mean() * 1.2)  # equal sizes: Σ wage / Σ persons = mean pc
+    assert row["previous_value"] == pytest.approx(pc.mean() * 1.1)
+    assert (row["status"], row["status_code"]) == ("达标", "met")
+    assert row["margin"] == pytest.approx(pc.mean() * 1.2 - 12_000)
+    assert row["n_households"] == 12
+    high = card.loc[("wage-high", "")]
+    assert high["status_code"] == "not_met" and high["margin"] == pytest.approx(pc.mean() * 1.2 - 13_000)
+
+
+def test_growth_against_local_rural_series_per_county(tmp_path):
+    targets = _targets(tmp_path, {"id": "g", "scope": "each_county", "indicator": "net_income_pc_growth",
+                                  "comparison": "exceeds_reference",
+                                  "reference": {"series": "rural_disposable_income", "region": "local", "transform": "growth"}})
+    card = _card(hand_panel(), "信阳市", 2024, targets)
+    counties = sorted(card.loc["g"].index)
+    assert len(counties) == 11 and "光山县" in counties and "羊山新区" in counties  # every county of 信阳
+    row = card.loc[("g", "光山县")]
+    assert row["value"] == pytest.approx(100 * (1.2 / 1.1 - 1))
+    expected = 100 * (rural_income("光山县", 2024, True) / rural_income("光山县", 2023, True) - 1)
+    assert row["threshold"] == pytest.approx(expected)
+    assert row["status_code"] == ("met" if row["value"] > expected else "not_met")
+    assert row["margin"] == pytest.approx(row["value"] - expected)
+    small = card.loc[("g", "新县")]
+    assert (small["status_code"], small["reason_code"]) == ("not_measurable", "too_few_households")
+    empty = card.loc[("g", "罗山县")]
+    assert empty["reason_code"] == "missing_series" and "罗山县" in empty["reason"]
+
+
+def test_synthetic_comparison_series_only_for_synthetic_panels(tmp_path):
+    targets = _targets(tmp_path, {"id": "g", "indicator": "net_income_pc_growth", "comparison": "exceeds_reference",
+                                  "subregions": True,
+                                  "reference": {"series": "rural_disposable_income", "region": "local", "transform": "growth"}})
+    real = _card(hand_panel(synthetic=False), "光山县", 2024, targets).loc[("g", "")]
+    if np.isnan(rural_income("光山县", 2024)):  # no published 光山县 series: never the synthetic one
+        assert real["status_code"] == "not_measurable" and real["reason_code"] == "missing_series"
+        assert "comparison" in scorecard(hand_panel(False), "光山县", 2024, targets=targets, lang="en")["reason"].iloc[0]
+
+
+def test_falls_every_year_uses_previous_value(tmp_path):
+    targets = _targets(tmp_path, {"id": "below", "indicator": "n_persons_below_10000", "comparison": "decreases",
+                                  "subregions": True})
+    card = _card(hand_panel(), "光山县", 2024, targets)
+    row = card.loc[("below", "")]
+    pc = 8_000 + 500 * np.arange(12)
+    assert row["value"] == 2 * (pc * 1.2 < 10_000).sum()          # persons = 2 per household
+    assert row["previous_value"] == row["threshold"] == 2 * (pc * 1.1 < 10_000).sum()
+    assert row["status_code"] == "met" and row["margin"] == row["threshold"] - row["value"]
+
+
+def test_base_year_cohort_and_measures_and_workers(tmp_path):
+    cohort = {"below_line_in_base_year": {"year": 2022, "line": 10000}}
+    targets = _targets(
+        tmp_path,
+        {"id": "since", "indicator": "share_persons_above_10000_since_base", "comparison": ">=", "threshold": 0.85,
+         "population": cohort, "subregions": True},
+        {"id": "dev", "indicator": "share_households_with_developmental_measure", "comparison": ">=", "threshold": 1.0,
+         "subregions": True},
+        {"id": "worker", "indicator": "share_households_with_worker", "comparison": ">=", "threshold": 1.0,
+         "subregions": True},
+    )
+    card = _card(hand_panel(), "光山县", 2024, targets)
+    assert card.loc[("since", ""), "reason_code"] == "too_few_households"  # 4 households below 10,000 in 2022
+    pc = 7_000 + 300 * np.arange(20)
+    bigger = Panel(households=derive_income(pd.concat(
+        [_households("光山县", 20, 2022, pc), _households("光山县", 20, 2024, pc * 1.2)], ignore_index=True)))
+    since = _card(bigger, "光山县", 2024, targets).loc[("since", "")]
+    base = pc < 10_000                      # 10 households below in 2022; 5 of them above in 2024
+    assert base.sum() == 10 and since["n_households"] == 10
+    assert since["value"] == pytest.approx(((pc * 1.2 >= 10_000) & base).sum() / 10) == 0.5
+    assert since["status_code"] == "not_met" and since["margin"] == pytest.approx(0.5 - 0.85)
+    assert card.loc[("dev", ""), "value"] == pytest.approx(2 / 12)    # welfare post + industry award; 低保 is not developmental
+    assert card.loc[("dev", ""), "status_code"] == "not_met"
+    assert card.loc[("worker", ""), "value"] == 0.0
+    assert np.isnan(card.loc[("dev", ""), "previous_value"])          # no measures recorded in 2023
+
+
+def test_never_met_when_not_measurable(tmp_path):
+    targets = _targets(tmp_path, {"id": "wage", "indicator": "wage_pc", "comparison": ">=", "threshold": 0,
+                                  "subregions": True, "years": [2024, 2025]},
+                       {"id": "prog", "indicator": "rural_tap_water_coverage", "comparison": ">=", "threshold": 0.0})
+    # 2025 has no panel data: threshold 0 would be "met" by any value, but nothing was measured
+    card = _card(hand_panel(), "信阳市", 2025, targets)
+    assert card.loc[("wage", ""), "status_code"] == "not_measurable"
+    assert card.loc[("wage", ""), "reason_code"] == "missing_series"
+    assert card.loc[("prog", ""), "status"] == "无法评估"  # year outside the target's plan (2024 only)
+    assert card.loc[("prog", ""), "reason_code"] == "year_outside_plan"
+    small = _card(hand_panel(), "新县", 2024, targets)
+    assert small.loc[("wage", ""), "reason_code"] == "too_few_households"
+    assert np.isnan(small.loc[("wage", ""), "margin"])
+
+
+def test_programme_values(tmp_path):
+    targets = _targets(tmp_path, {"id": "prog", "indicator": "rural_tap_water_coverage", "comparison": ">=",
+                                  "threshold": 0.9})
+    table = pd.DataFrame({"region": ["信阳市", "xinyang"], "year": [2024, 2023], "indicator": "rural_tap_water_coverage",
+                          "value": [0.93, 0.88], "source": "水利局"})
+    card = _card(hand_panel(synthetic=False), "信阳市", 2024, targets, programme=table)
+    row = card.loc[("prog", "")]
+    assert (row["value"], row["previous_value"], row["status_code"]) == (0.93, 0.88, "met")
+    assert row["margin"] == pytest.approx(0.03)
+    none = _card(hand_panel(synthetic=False), "信阳市", 2024, targets).loc[("prog", "")]
+    assert none["status_code"] == "not_measurable" and "未提供项目指标表" in none["reason"]
+
+
+def test_subregion_rules(tmp_path):
+    targets = _targets(tmp_path, {"id": "total", "indicator": "tuopin_migrant_workers", "comparison": ">=", "threshold": 1},
+                       {"id": "rate", "indicator": "wage_pc", "comparison": ">=", "threshold": 1, "subregions": True})
+    assert set(scorecard(hand_panel(), "光山县", 2024, targets=targets)["target_id"]) == {"rate"}
+    assert set(scorecard(hand_panel(), "信阳市", 2024, targets=targets)["target_id"]) == {"total", "rate"}
+    assert scorecard(hand_panel(), "弥勒市", 2024, targets=targets).empty
+
+
+def test_load_programme_errors(tmp_path):
+    path = tmp_path / "programme.csv"
+    path.write_text("region,year,indicator,value,source\n信阳市,2024,rural_tap_water_coverage,0.9,x\n"
+                    "信阳市,2024,happiness,1,x\n信阳县,2024,rural_tap_water_coverage,1,x\n"
+                    "信阳市,二〇二四,rural_tap_water_coverage,abc,x\n", encoding="utf-8")
+    with pytest.raises(EvalkitError) as info:
+        load_programme(path)
+    message = str(info.value)
+    assert "programme.csv 第3行 列 indicator 值 'happiness'" in message
+    assert "row 4 column region value '信阳县'" in message
+    assert "row 5 column value value 'abc'" in message and "row 5 column year" in message
+    path.write_text("region,year,indicator,value,source\n信阳市,2024,rural_tap_water_coverage,0.9,x\n"
+                    "信阳市,2024,rural_tap_water_coverage,0.8,y\n", encoding="utf-8")
+    with pytest.raises(EvalkitError, match="rows 2, 3: duplicate"):
+        load_programme(path)
+
+
+# --- the demo data: every seed region, every year of its plan ------------------------------------
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_demo()
+
+
+PLANS = {"xinyang": range(2016, 2026), "mile": range(2022, 2024), "shangyou": range(2024, 2026),
+         "guangxi": range(2022, 2025)}
+
+
+@pytest.mark.parametrize("region", sorted(PLANS))
+def test_every_seed_region_and_plan_year_on_demo(demo, region):
+    documents = {t.document for t in load_targets()}
+    seen = set()
+    for year in PLANS[region]:
+        card = scorecard(demo, region, year)
+        assert len(card) > 0 and set(card["status_code"]) <= STATUSES
+        met = card[card["status_code"] != "not_measurable"]
+        assert np.isfinite(met[["value", "threshold", "margin"]].to_numpy(float)).all()
+        assert (card.loc[card["status_code"] == "not_measurable", "reason"] != "").all()
+        assert card.loc[card["status_code"] == "met", "margin"].ge(0).all()
+        assert card.loc[card["status_code"] == "not_met", "margin"].le(0).all()
+        if (card["reason_code"] != "year_outside_plan").any():  # a plan year: something is measured
+            assert len(met) > 0
+        seen |= set(card["document"])
+    assert seen <= documents and seen
+
+
+def test_english_labels(demo):
+    card = scorecard(demo, "mile", 2023, lang="en")
+    assert set(card["status"]) <= {"met", "not met", "not measurable"}
+    assert card["region"].iloc[0] == "Mile" or card["region"].iloc[0].startswith("Mile")
+
+
+def test_cli_scorecard(tmp_path, capsys, demo):
+    out = tmp_path / "card.csv"
+    assert main(["scorecard", "--region", "mile", "--year", "2023", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "SYNTHETIC" in printed and "ml-2023-all-above-10000" in printed
+    written = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(written.columns) == COLUMNS and len(written) == len(scorecard(demo, "mile", 2023))
+    assert main(["scorecard", "--region", "火星县", "--year", "2023"]) == 2
