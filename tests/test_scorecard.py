@@ -235,3 +235,13 @@ def test_cli_scorecard(tmp_path, capsys, demo):
     written = pd.read_csv(out, encoding="utf-8-sig")
     assert list(written.columns) == COLUMNS and len(written) == len(scorecard(demo, "mile", 2023))
     assert main(["scorecard", "--region", "火星县", "--year", "2023"]) == 2
+
+
+def test_cli_scorecard_with_programme_table(tmp_path, capsys):
+    table = tmp_path / "programme.csv"
+    table.write_text("region,year,indicator,value,source\n弥勒市,2023,linkage_fund_industry_share,0.40,财政局\n",
+                     encoding="utf-8")
+    out = tmp_path / "card.csv"
+    assert main(["scorecard", "--region", "mile", "--year", "2023", "--programme", str(table), "--out", str(out)]) == 0
+    row = pd.read_csv(out, encoding="utf-8-sig").set_index("target_id").loc["ml-industry-fund-share"]
+    assert (row["value"], row["status"]) == (0.40, "未达标")

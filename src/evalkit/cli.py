@@ -37,7 +37,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 def _cmd_scorecard(args: argparse.Namespace) -> int:
     from .scorecard import scorecard_command
 
-    return scorecard_command(region=args.region, year=args.year, data=args.data, lang=args.lang, out=args.out)
+    return scorecard_command(region=args.region, year=args.year, data=args.data, lang=args.lang, out=args.out,
+                             programme=args.programme)
 
 
 def _cmd_watchlist(args: argparse.Namespace) -> int:
@@ -98,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default="data/demo", help="面板目录 / panel folder (default data/demo)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
     p.add_argument("--out", default=None, help="输出 CSV 文件 / output CSV file")
+    p.add_argument("--programme", default=None,
+                   help="项目指标表 (CSV/XLSX: region, year, indicator, value, source) / programme-indicator table")
     p.set_defaults(func=_cmd_scorecard)
 
     p = sub.add_parser("watchlist", help="监测预警名单(假名化) / monitoring watch-list (pseudonymised)",
