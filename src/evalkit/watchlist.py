@@ -188,7 +188,8 @@ def watchlist(panel, region: str | Region, year: int, slow_growth_pct: float | N
     names = {f"change_{c}_pc": label(c) for c in COMPONENT_CHANGES}
     frame["largest_fall"] = changes.fillna(np.inf).idxmin(axis=1).map(names).where(fell, "") if len(frame) else ""
     frame["largest_fall_pc"] = worst.where(fell)
-    frame["measures"] = frame["household_id"].map(_measures_received(panel.measures, year, frame["household_id"])).fillna("")
+    received = _measures_received(panel.measures, year, frame["household_id"])
+    frame["measures"] = frame["household_id"].map(received).astype(object).fillna("")
     frame["rule_source"] = source
     frame.insert(1, "year", year)
     return frame.sort_values(["county", "household_id"] if "county" in frame else ["household_id"]).reset_index(drop=True)
