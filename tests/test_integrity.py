@@ -116,6 +116,14 @@ def test_bunching_false_alarm_rate_over_seeds(seed):
     assert set(checks["check"]) == {"bunching_10000"}
 
 
+def test_bunching_quiet_on_small_clean_villages():
+    """Villages of 100 households (the default minimum size for the density test)."""
+    checks = integrity_checks(simulate(per_village=100, seed=21), REGION, 2024, n_boot=0, checks=("bunching_10000",))
+    villages = checks[checks["level"] == "village"]
+    assert (villages["status"] == "ok").sum() >= 95
+    assert len(_village_flags(checks, "bunching_10000")) <= 2
+
+
 def test_planted_bunching_flags_that_village_only(clean):
     h = clean.households.copy()
     rng = np.random.default_rng(5)
