@@ -124,13 +124,19 @@ def test_bunching_quiet_on_small_clean_villages():
     assert len(_village_flags(checks, "bunching_10000")) <= 2
 
 
-def test_planted_bunching_flags_that_village_only(clean):
-    h = clean.households.copy()
-    rng = np.random.default_rng(5)
-    target = (h["village"] == "村007") & (h["year"] == 2024) & h["net_income_pc"].between(8_500, 9_999.99)
-    lift = target & (rng.random(len(h)) < 0.8)
-    new_pc = rng.uniform(10_000, 10_300, len(h))
+def count_up(households, unit, low, share, top, seed):
+    """Plant "算账式增收": a ``share`` of ``unit``'s 2024 households between ``low`` and 10,000 yuan
+    get transfer income added up to a random per-capita income in [10,000, ``top``)."""
+    h = households.copy()
+    rng = np.random.default_rng(seed)
+    lift = unit & (h["year"] == 2024) & h["net_income_pc"].between(low, 9_999.99) & (rng.random(len(h)) < share)
+    new_pc = rng.uniform(10_000, top, len(h))
     h.loc[lift, "transfer"] += np.ceil((new_pc[lift] - h.loc[lift, "net_income_pc"]) * h.loc[lift, "household_size"])
+    return h
+
+
+def test_planted_bunching_flags_that_village_only(clean):
+    h = count_up(clean.households, clean.households["village"] == "村007", 8_500, 0.8, 10_300, seed=5)
     checks = integrity_checks(_redo(clean, h), REGION, 2024, n_boot=0, checks=("bunching_10000",))
     flags = _village_flags(checks, "bunching_10000")
     assert "村007" in flags and len(flags - {"村007"}) <= 2
@@ -184,13 +190,7 @@ def test_planted_repeated_figures(clean):
 def test_demo_county_counted_up_to_the_line_stands_out():
     """On the demo panel, a county whose incomes were 'counted up' to 10,000 is the flagged county."""
     demo = load_demo()
-    h = demo.households.copy()
-    rng = np.random.default_rng(6)
-    target = (h["county"] == "平桥区") & (h["year"] == 2024) & h["net_income_pc"].between(8_000, 9_999.99)
-    lift = target & (rng.random(len(h)) < 0.7)
-    new_pc = rng.uniform(10_000, 10_400, len(h))
-    h.loc[lift, "transfer"] += np.ceil((new_pc[lift] - h.loc[lift, "net_income_pc"]) * h.loc[lift, "household_size"])
-    planted = _redo(demo, h)
+    planted = _redo(demo, count_up(demo.households, demo.households["county"] == "平桥区", 8_000, 0.7, 10_400, seed=6))
     county_rows = lambda t: t[(t["check"] == "bunching_10000") & (t["level"] == "county")]  # noqa: E731
     only = {"n_boot": 0, "min_bunching_households": 100, "checks": ("bunching_10000",)}
     before = county_rows(integrity_checks(demo, "信阳市", 2024, **only))
