@@ -1,4 +1,4 @@
-"""Build a larger benchmark dataset by replicating a generated one (DuckDB ``COPY``, out-of-core).
+"""Build a larger benchmark dataset by replicating a generated one, partition by partition.
 
     python benchmarks/replicate_panel.py --source 2M --size 20M --factor 10
 
@@ -23,7 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SIZES, Phases, dataset_path  # noqa: E402
 
-from evalkit.dataset import DATASET_META, HOUSEHOLDS_DIR, duckdb_connection, read_dataset_meta  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+from evalkit.dataset import DATASET_META, HOUSEHOLDS_DIR, read_dataset_meta  # noqa: E402
 
 
 def main() -> None:
@@ -35,24 +39,27 @@ def main() -> None:
     phases = Phases()
     source, target = dataset_path(args.source), dataset_path(args.size)
     shutil.rmtree(target, ignore_errors=True)
-    (target / HOUSEHOLDS_DIR).mkdir(parents=True)
     record = read_dataset_meta(source)
-    con = duckdb_connection(source, memory_limit="6GB")
-    con.execute(f"SET temp_directory = '{(target / '.tmp').as_posix()}'")
+    rows = 0
     with phases("copy"):
-        con.execute(f"""
-            COPY (SELECT * REPLACE (household_id || '~' || r::VARCHAR AS household_id)
-                  FROM households, range({args.factor}) t(r))
-            TO '{(target / HOUSEHOLDS_DIR).as_posix()}'
-            (FORMAT parquet, PARTITION_BY (year, prefecture), ROW_GROUP_SIZE 256000)""")
-    shutil.rmtree(target / ".tmp", ignore_errors=True)
+        # partition by partition (bounded memory, no spill): one file per replica and partition
+        for folder in sorted({f.parent for f in (source / HOUSEHOLDS_DIR).rglob("*.parquet")}):
+            table = pq.read_table(sorted(folder.glob("*.parquet")), partitioning=None)
+            out = target / folder.relative_to(source)
+            out.mkdir(parents=True, exist_ok=True)
+            ids = table.column("household_id")
+            position = table.schema.get_field_index("household_id")
+            for r in range(args.factor):
+                copy = table.set_column(position, "household_id", pc.binary_join_element_wise(ids, pa.scalar(f"~{r}", ids.type), pa.scalar("", ids.type)))
+                pq.write_table(copy, out / f"part-{r}.parquet", row_group_size=256_000)
+                rows += copy.num_rows
     record.update(
-        rows={"households": record["rows"]["households"] * args.factor, "measures": 0},
+        rows={"households": rows, "measures": 0},
         fingerprint=None, replicated_from={"dataset": args.source, "factor": args.factor},
     )
     record.pop("panel_fingerprint", None)
     (target / DATASET_META).write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
-    phases.emit(rows=record["rows"]["households"])
+    phases.emit(rows=rows)
 
 
 if __name__ == "__main__":

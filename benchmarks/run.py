@@ -158,13 +158,40 @@ def render_table() -> str:
     return "\n".join(lines)
 
 
+def render_growth() -> str:
+    """How cost grows from 200k to 2M households (10× the rows): ratio of CPU seconds and wall."""
+    lines = ["| item | implementation | variant | CPU 200k (s) | CPU 2M (s) | CPU ratio | wall ratio | memory ratio |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for item in ITEMS.values():
+        file = RESULTS / f"{item}.csv"
+        if not file.exists():
+            continue
+        with open(file, newline="", encoding="utf-8") as fh:
+            rows = {(r["size"], r["impl"], r["variant"]): r for r in csv.DictReader(fh) if r.get("status") == "ok"}
+        for (size, impl, variant), small in sorted(rows.items()):
+            big = rows.get(("2M", impl, variant))
+            if size != "200k" or big is None:
+                continue
+
+            def ratio(key, a=small, b=big):
+                try:
+                    return f"{float(b[key]) / float(a[key]):.1f}"
+                except (KeyError, ValueError, ZeroDivisionError):
+                    return ""
+
+            lines.append(f"| {item} | {impl} | {variant} | {small.get('cpu_s', '')} | {big.get('cpu_s', '')} | "
+                         f"{ratio('cpu_s')} | {ratio('wall_s')} | {ratio('peak_rss_mb')} |")
+    return "\n".join(lines)
+
+
 def write_readme_table() -> None:
     text = README.read_text(encoding="utf-8")
     if START not in text or END not in text:
         raise SystemExit(f"{README}: markers {START} … {END} missing")
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    README.write_text(f"{head}{START}\n{render_table()}\n{END}{tail}", encoding="utf-8")
+    body = f"{render_table()}\n\nGrowth from 200,000 to 2,000,000 households (10× the rows):\n\n{render_growth()}"
+    README.write_text(f"{head}{START}\n{body}\n{END}{tail}", encoding="utf-8")
 
 
 def main() -> None:
