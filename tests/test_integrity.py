@@ -12,7 +12,7 @@ import pytest
 
 from evalkit.demo import load_demo
 from evalkit.errors import EvalkitError
-from evalkit.integrity import bunching_test, implausible_jumps, integrity_checks, polynomial_excess
+from evalkit.integrity import CHECKS, bunching_test, implausible_jumps, integrity_checks, polynomial_excess
 from evalkit.panel import Panel
 from evalkit.schema import derive_income
 
@@ -197,3 +197,13 @@ def test_demo_county_counted_up_to_the_line_stands_out():
     after = county_rows(integrity_checks(planted, "信阳市", 2024, **only))
     assert set(after.loc[after["flagged"], "county"]) == {"平桥区"}
     assert not before["flagged"].any()
+
+
+@pytest.mark.parametrize("region,year", [("mile", 2023), ("shangyou", 2024)])
+def test_demo_seed_regions_run(region, year):
+    checks = integrity_checks(load_demo(), region, year, n_boot=20)
+    assert set(checks["check"]) == set(CHECKS)
+    assert not checks.loc[checks["status"] != "ok", "flagged"].any()  # not measurable is never flagged
+    measured = checks[(checks["status"] == "ok") & checks["check"].str.startswith("bunching")]
+    assert len(measured) >= 2 and measured["p_value"].between(0, 1).all()
+    assert (measured["ci_low"] <= measured["ci_high"]).all()

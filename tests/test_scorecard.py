@@ -80,6 +80,7 @@ def test_growth_against_local_rural_series_per_county(tmp_path):
     counties = sorted(card.loc["g"].index)
     assert len(counties) == 11 and "光山县" in counties and "羊山新区" in counties  # every county of 信阳
     row = card.loc[("g", "光山县")]
+    assert row["region"] == "信阳市"
     assert row["value"] == pytest.approx(100 * (1.2 / 1.1 - 1))
     expected = 100 * (rural_income("光山县", 2024, True) / rural_income("光山县", 2023, True) - 1)
     assert row["threshold"] == pytest.approx(expected)

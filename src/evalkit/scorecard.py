@@ -327,7 +327,7 @@ def _compare(comparison: str, value: float, threshold: float) -> bool:
             "exceeds_reference": value > threshold, "at_least_reference": value >= threshold}[comparison]
 
 
-def _row(target: Target, unit: Region, county: str, year: int, lang: str, value: _Measured | None,
+def _row(target: Target, region: Region, county: str, year: int, lang: str, value: _Measured | None,
          threshold: _Measured | None, previous: _Measured | None, reason: tuple[str, str, str] | None) -> dict:
     i = 0 if lang == "zh" else 1
     v = value.value if value is not None else np.nan
@@ -339,7 +339,7 @@ def _row(target: Target, unit: Region, county: str, year: int, lang: str, value:
     else:
         code, margin = "not_measurable", np.nan
     return {
-        "target_id": target.id, "document": target.document, "region": unit.name_zh if i == 0 else unit.name_en,
+        "target_id": target.id, "document": target.document, "region": region.name_zh if i == 0 else region.name_en,
         "county": county, "description": target.description(lang), "indicator": target.indicator,
         "source": target.source, "comparison": COMPARISONS[target.comparison][i], "value": v, "threshold": th,
         "margin": margin, "previous_value": previous.value if previous is not None else np.nan, "unit": target.unit,
@@ -350,9 +350,9 @@ def _row(target: Target, unit: Region, county: str, year: int, lang: str, value:
     }
 
 
-def evaluate_target(ctx: _Context, target: Target, unit: Region, year: int, lang: str = "zh",
-                    county: str = "") -> dict:
-    """One scorecard row for ``target`` on ``unit`` in ``year``."""
+def _evaluate_target(ctx: _Context, target: Target, region: Region, unit: Region, year: int, lang: str,
+                     county: str) -> dict:
+    """One scorecard row (of ``region``'s scorecard) for ``target`` on ``unit`` in ``year``."""
     value = _value(ctx, target, unit, year)
     previous = _value(ctx, target, unit, year - 1)
     if target.comparison in PREVIOUS_YEAR_COMPARISONS:
@@ -372,7 +372,7 @@ def evaluate_target(ctx: _Context, target: Target, unit: Region, year: int, lang
             reason = (code, f"{labels[0]}: {m.detail[0]}" if m.detail[0] else labels[0],
                       f"{labels[1]}: {m.detail[1]}" if m.detail[1] else labels[1])
             break
-    return _row(target, unit, county, year, lang, value, threshold, previous, reason)
+    return _row(target, region, county, year, lang, value, threshold, previous, reason)
 
 
 @lru_cache(maxsize=None)
@@ -439,7 +439,7 @@ def scorecard(panel, region: str | Region, year: int, programme=None, lang: str 
             continue
         for unit in units:
             county = (unit.name_zh if lang == "zh" else unit.name_en) if target.scope == "each_county" else ""
-            rows.append(evaluate_target(ctx, target, unit, year, lang, county))
+            rows.append(_evaluate_target(ctx, target, region, unit, year, lang, county))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
