@@ -43,6 +43,8 @@ LANGS = ("zh", "en")
 #: Default seed for anything random in a report (none by default: analytic standard errors).
 DEFAULT_SEED = 20240101
 KERNEL_NAME = "python3"
+#: The kernel logs errors only (ipykernel warns on every start that local TCP is unencrypted).
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 STAGING = ".staging"
 LOGS = "logs"
 
@@ -454,7 +456,7 @@ def run_report(region: str, year: int, data: str | Path = "data/demo", lang: str
         executed = papermill.execute_notebook(
             str(notebook), str(staged_nb), parameters=params, kernel_name=KERNEL_NAME,
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            cwd=str(notebook.parent))
+            cwd=str(notebook.parent), extra_arguments=KERNEL_ARGUMENTS)
         log.info("notebook executed in %.1f s", time.perf_counter() - started)
         nb = clean_notebook(executed)
         results_staged = results_path(staging, code)
@@ -508,7 +510,7 @@ def report_command(region: str, year: int, data: str = "data/demo", lang: str = 
 
 def results_payload(region, year: int, lang: str, panel, parameters: dict, numbers: pd.DataFrame,
                     scorecard: pd.DataFrame | None = None, watch_counts: pd.DataFrame | None = None,
-                    missing_sections=()) -> dict:
+                    missing_sections=(), fingerprint: str | None = None) -> dict:
     """The machine-readable results of a report (``<region>.json``): key numbers (``None`` where
     suppressed or missing), the scorecard rows and status counts, watch-list counts, provenance
     (data fingerprint, evalkit version, synthetic flag, parameters). No time, no random id."""
@@ -522,7 +524,7 @@ def results_payload(region, year: int, lang: str, panel, parameters: dict, numbe
         "region": region.code, "region_name_zh": region.name_zh, "region_name_en": region.name_en,
         "level": region.level, "year": int(year), "lang": lang,
         "title": f"{region.name_zh if lang == 'zh' else region.name_en} {year} {t('report_title', lang)}",
-        "synthetic": panel.synthetic, "data_fingerprint": panel.fingerprint(), "evalkit_version": __version__,
+        "synthetic": panel.synthetic, "data_fingerprint": fingerprint or panel.fingerprint(), "evalkit_version": __version__,
         "parameters": {k: v for k, v in parameters.items() if k not in ("output_dir", "data")},
         "key_numbers": values, "suppressed_keys": suppressed, "results_version": RESULTS_VERSION,
         "missing_sections": sorted(missing_sections),
