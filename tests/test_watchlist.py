@@ -165,14 +165,19 @@ def demo():
     return load_demo()
 
 
-@pytest.mark.parametrize("region,year,rules", [("guangxi-nanning", 2023, "own"), ("mile", 2022, "own"),
-                                               ("shangyou", 2024, "own"), ("xinyang", 2024, "reference: guangxi")])
-def test_demo_regions(demo, region, year, rules):
-    w = watchlist(demo, region, year)
-    assert len(w) > 0 and (w["rule_source"] == rules).all()
-    assert w["household_id"].is_unique and (w["flags"] != "").all()
-    fell = w["largest_fall"] != ""
-    assert (w.loc[fell, "largest_fall_pc"] < 0).all()
+@pytest.mark.parametrize("region,years,rules", [("guangxi-nanning", (2022, 2023, 2024), "own"),
+                                                ("mile", (2022, 2023), "own"), ("shangyou", (2024, 2025), "own"),
+                                                ("xinyang", (2023, 2024, 2025), "reference: guangxi")])
+def test_demo_regions_every_plan_year(demo, region, years, rules):
+    for year in years:
+        w = watchlist(demo, region, year)
+        assert len(w) > 0 and (w["rule_source"] == rules).all()
+        assert w["household_id"].is_unique and (w["flags"] != "").all()
+        fell = w["largest_fall"] != ""
+        assert (w.loc[fell, "largest_fall_pc"] < 0).all()
+        counts = watchlist_counts(w)
+        published = counts.dropna(subset=["n_households"])
+        assert ((published["n_households"] == 0) | (published["n_households"] >= 10)).all()
 
 
 def test_cli_watchlist(tmp_path, capsys):
