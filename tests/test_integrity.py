@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.comparison import monitoring_line
 from evalkit.demo import load_demo
 from evalkit.errors import EvalkitError
 from evalkit.integrity import CHECKS, bunching_test, implausible_jumps, integrity_checks, polynomial_excess
@@ -124,13 +125,13 @@ def test_bunching_quiet_on_small_clean_villages():
     assert len(_village_flags(checks, "bunching_10000")) <= 2
 
 
-def count_up(households, unit, low, share, top, seed):
-    """Plant "算账式增收": a ``share`` of ``unit``'s 2024 households between ``low`` and 10,000 yuan
-    get transfer income added up to a random per-capita income in [10,000, ``top``)."""
+def count_up(households, unit, low, share, top, seed, line=10_000):
+    """Plant "算账式增收": a ``share`` of ``unit``'s 2024 households between ``low`` and ``line``
+    get transfer income added up to a random per-capita income in [``line``, ``top``)."""
     h = households.copy()
     rng = np.random.default_rng(seed)
-    lift = unit & (h["year"] == 2024) & h["net_income_pc"].between(low, 9_999.99) & (rng.random(len(h)) < share)
-    new_pc = rng.uniform(10_000, top, len(h))
+    lift = unit & (h["year"] == 2024) & (h["net_income_pc"] >= low) & (h["net_income_pc"] < line) & (rng.random(len(h)) < share)
+    new_pc = rng.uniform(line, top, len(h))
     h.loc[lift, "transfer"] += np.ceil((new_pc[lift] - h.loc[lift, "net_income_pc"]) * h.loc[lift, "household_size"])
     return h
 
@@ -142,6 +143,15 @@ def test_planted_bunching_flags_that_village_only(clean):
     assert "村007" in flags and len(flags - {"村007"}) <= 2
     row = checks[(checks["check"] == "bunching_10000") & (checks["village"] == "村007")].iloc[0]
     assert row["excess_count"] >= 10 and row["p_value"] < 0.01
+
+
+def test_planted_bunching_at_the_monitoring_line(clean):
+    line = monitoring_line("河南省", 2024, include_synthetic=True)
+    h = count_up(clean.households, clean.households["village"] == "村030", line - 1_500, 0.8, line + 300, seed=7, line=line)
+    checks = integrity_checks(_redo(clean, h), REGION, 2024, n_boot=0, checks=("bunching_monitoring_line",))
+    flags = _village_flags(checks, "bunching_monitoring_line")
+    assert "村030" in flags and len(flags - {"村030"}) <= 2
+    assert checks.loc[checks["village"] == "村030", "detail"].iloc[0] == f"line {line:.0f}"
 
 
 def test_planted_heaping(clean):
