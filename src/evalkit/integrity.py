@@ -17,6 +17,11 @@ manipulation leaves in a region-year of the panel, for the region, each county a
     fitted count in [line, line + 3 bins); a percentile bootstrap interval over households
     (``n_boot`` draws). Flag: p < ``alpha`` and excess ≥ ``min_excess`` households. Units with fewer
     than ``min_bunching_households`` households are not tested (``status`` says so).
+Output (one row per check × unit): statistic (T for bunching; the unit's rate for heaping and
+jumps; counts for totals and repeated figures), p_value, excess_count (bunching: excess households;
+heaping and jumps: events above the region's rate, k − n·p₀), ci_low / ci_high (bunching
+bootstrap), flagged, status ("ok" or why the unit was not measurable), detail.
+
 ``heaping``
     Share of reported positive amounts (wage, operating income, property, transfer) that are
     multiples of ``round_unit`` yuan, against the region's share: one-sided binomial test
