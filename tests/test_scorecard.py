@@ -201,7 +201,7 @@ def demo():
 
 
 PLANS = {"xinyang": range(2016, 2026), "mile": range(2022, 2024), "shangyou": range(2024, 2026),
-         "guangxi": range(2022, 2025)}
+         "jiangxi": range(2024, 2026), "guangxi": range(2022, 2025)}
 
 
 @pytest.mark.parametrize("region", sorted(PLANS))
