@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -49,8 +50,18 @@ def measure(args: list[str], timeout: float | None = None, env: dict | None = No
     cmd = [time_binary(), "-v", PYTHON, *args]
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                          env={**os.environ, **(env or {})})
+    # own process group, so that a timeout ends the measured process too, not only GNU time
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, **(env or {})}, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.communicate()
+        return {"command": " ".join(["python", *args]), "status": f"stopped at the {timeout:.0f} s limit",
+                "wall_s": round(time.perf_counter() - started, 2), "load_before": round(load_before, 1),
+                "load_after": round(os.getloadavg()[0], 1)}
+    proc = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
     wall = time.perf_counter() - started
     rss_kb = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     user = re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr)
