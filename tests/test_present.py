@@ -53,7 +53,7 @@ def test_small_cells_are_suppressed_row_and_cell_wise():
          "n_households_below": "households", "n_persons_below": "persons", "share_households_below": "pct"},
         gates={"n_persons_below": "n_households_below", "share_households_below": "n_households_below"},
     )
-    assert list(table.columns[:3]) == ["county", "户数", "人均纯收入"]
+    assert list(table.columns[:3]) == ["县(市、区)", "户数", "人均纯收入"]
     big, small, partly = table.to_dict("records")
     assert big["人均纯收入"] == "15,000 元" and big["户数"] == "250 户"
     # a group of 9 households: its count and its mean are both hidden
