@@ -116,3 +116,12 @@ def test_bad_input_errors_match_the_pandas_path(demo):
         ddb.income_indicators(panel.households, weight="persons")
     with pytest.raises(EvalkitError, match="must be positive"):
         ddb.below_threshold(panel.households, -5)
+
+
+def test_dispatcher_single_tables_agree(demo):
+    _, path = demo
+    for table, kwargs in (("below_threshold", {"line": 7_500}), ("quintile_groups", {"year": 2024}),
+                          ("income_indicators", {"weight": "household"})):
+        a = ddb.indicators(path, table, by=["county"], backend="pandas", **kwargs)
+        b = ddb.indicators(path, table, by=["county"], backend="duckdb", **kwargs)
+        _equal(a, b)

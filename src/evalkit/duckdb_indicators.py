@@ -446,7 +446,9 @@ def _pandas(name: str):
     def call(households, **kwargs):
         from . import income
 
-        return getattr(income, name)(households, **kwargs)
+        out = getattr(income, name)(households, **kwargs)
+        # a per-household Series (quintile groups) in household_id order, as the DuckDB path
+        return out.sort_index() if isinstance(out, pd.Series) else out
 
     return call
 
