@@ -86,8 +86,10 @@ def test_report_is_deterministic_complete_and_free_of_household_ids(small_panel,
     # code is hidden: no input cells, no prompts
     assert "import evalkit" not in html and "In&nbsp;[" not in html
     assert not re.search(r'<div class="[^"]*jp-(InputArea|InputPrompt|OutputPrompt)\b', html)
-    # no timestamps anywhere in the outputs
+    # no stray warnings or log lines in the report (they would show as red boxes)
     notebook_text = first.notebook.read_text(encoding="utf-8")
+    assert '"name": "stderr"' not in notebook_text
+    # no timestamps anywhere in the outputs
     for text in (html, notebook_text, first.results_file.read_text(encoding="utf-8")):
         assert not re.search(r"20\d\d-\d\d-\d\dT\d\d:\d\d", text)
     # no household id (pattern of the panel's ids) in any output

@@ -541,3 +541,10 @@ def results_payload(region, year: int, lang: str, panel, parameters: dict, numbe
 def parameter_table(**values) -> pd.DataFrame:
     """Parameters and provenance for the methods section: columns parameter, value (strings)."""
     return pd.DataFrame({"parameter": list(values), "value": [str(v) for v in values.values()]})
+
+
+def quiet_logging() -> None:
+    """Keep library INFO messages out of the report: pyfixest (imported by evalkit.effects) calls
+    ``logging.basicConfig(level=logging.INFO)`` at import, after which matplotlib's INFO notes
+    would print into report cells. Warnings and errors still show."""
+    logging.getLogger().setLevel(logging.WARNING)
