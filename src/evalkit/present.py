@@ -276,8 +276,8 @@ def show_title(region_name: str, year: int, lang: str = "zh") -> None:
     """The report's title line: ``信阳市 2025 年脱贫人口收入年度评估报告``."""
     from IPython.display import Markdown, display
 
-    sep = " " if lang == "zh" else ""
-    display(Markdown(f"# {region_name}{sep}{year}{sep}{t('title_suffix', lang)}"))
+    sep = " " if lang == "zh" else ""  # en: "Beihai City 2025: yearly income assessment ..."
+    display(Markdown(f"# {region_name} {year}{sep}{t('title_suffix', lang)}"))
 
 
 def guess_kind(column: str, series: pd.Series) -> str:
