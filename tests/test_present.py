@@ -69,3 +69,31 @@ def test_table_html_is_escaped_and_has_no_random_ids():
     markup = present.table_html(table)
     assert "&lt;b&gt;" in markup and "id=" not in markup
     assert markup == present.table_html(table)
+
+
+def test_complementary_suppression_protects_a_lone_small_cell():
+    """With the total published, one hidden row could be recovered as total − others: the
+    smallest other row is hidden too."""
+    df = pd.DataFrame({"county": ["甲县", "乙县", "丙县", "丁县"], "n_households": [250, 7, 40, 31],
+                       "net_income_pc": [15000.0, 9000.0, 12000.0, 13000.0]})
+    columns = {"county": "text", "n_households": "households", "net_income_pc": "yuan"}
+    plain = present.format_table(df, columns)
+    assert list(plain["户数"]) == ["250 户", "<10", "40 户", "31 户"]
+    table = present.format_table(df, columns, adds_up=True)
+    assert list(table["户数"]) == ["250 户", "<10", "40 户", "<10"]
+    assert list(table["人均纯收入"]) == ["15,000 元", "<10", "12,000 元", "<10"]
+    # two small rows already protect each other; nothing more is hidden
+    two = present.format_table(df.assign(n_households=[250, 7, 40, 3]), columns, adds_up=True)
+    assert list(two["户数"]) == ["250 户", "<10", "40 户", "<10"]
+
+
+def test_watch_table_hides_a_second_cell_when_one_is_suppressed():
+    counts = pd.DataFrame({
+        "county": ["甲县", "乙县", "丙县", "合计"] * 2,
+        "flag": ["a"] * 4 + ["b"] * 4, "label": ["收入下降"] * 4 + ["低于1万元"] * 4,
+        "n_households": [28.0, None, 10.0, 46.0, 12.0, 15.0, 30.0, 57.0],
+        "suppressed": [False, True, False, False, False, False, False, False],
+    })
+    table = present.watch_table(counts, "county")
+    assert list(table["收入下降"]) == ["28", "<10", "<10", "46"]
+    assert list(table["低于1万元"]) == ["12", "15", "30", "57"]

@@ -170,6 +170,18 @@ def publishable(value, n):
     return value
 
 
+def complementary(counts: pd.Series, small: pd.Series) -> pd.Series:
+    """Secondary suppression for rows that add up to a published total: when exactly one row is
+    suppressed, the suppressed count could be recovered as total − the others, so the smallest
+    other non-zero row is suppressed too. Returns the extended mask (``small`` for other cases)."""
+    if int(small.sum()) != 1 or len(counts) < 2:
+        return small
+    others = counts.where(~small & counts.gt(0))
+    if others.notna().sum() == 0:
+        return small
+    return small | (counts.index == others.idxmin())
+
+
 def format_table(
     df: pd.DataFrame,
     columns: Mapping[str, str],
@@ -177,6 +189,7 @@ def format_table(
     gates: Mapping[str, str] | None = None,
     count_column: str | None = "n_households",
     headers: Mapping[str, str] | None = None,
+    adds_up: bool = False,
 ) -> pd.DataFrame:
     """A display table of strings: formatted, suppressed, with translated headers.
 
@@ -186,7 +199,8 @@ def format_table(
     ``gates.get(column, count_column)``; a cell whose gating household count is below 10 shows
     ``"<10"``; a gate of ``None`` publishes the column as is. ``count_column=None`` with no gate means the column is not a count or mean over
     households (e.g. a year or a target value). Headers come from ``data/labels.csv`` unless
-    given in ``headers``.
+    given in ``headers``. ``adds_up=True`` marks rows that add up to a total published elsewhere
+    (groups of a region): :func:`complementary` suppression is then applied to each gate.
     """
     gates = dict(gates or {})
     headers = dict(headers or {})
@@ -198,7 +212,10 @@ def format_table(
         text = df[column].map(lambda v, k=kind: format_value(v, k, lang))
         gate = column if kind == "households" else (None if kind == "text" else gates.get(column, count_column))
         if gate is not None and gate in df.columns:
-            text = text.where(~df[gate].map(is_small), SUPPRESSED)
+            small = df[gate].map(is_small).astype(bool)
+            if adds_up:
+                small = complementary(df[gate].astype(float), small)
+            text = text.where(~small.to_numpy(), SUPPRESSED)
         out[headers.get(column) or label_or(column, lang)] = text.to_numpy()
     return pd.DataFrame(out)
 
@@ -311,9 +328,14 @@ def show_frame(df: pd.DataFrame, lang: str = "zh", count_column: str | None = No
 def watch_table(counts: pd.DataFrame, by: str, lang: str = "zh") -> pd.DataFrame:
     """Watch-list counts (:func:`evalkit.watchlist.watchlist_counts`, long, already suppressed)
     as a display table: one row per ``by`` unit (the total last), one column per flag; suppressed
-    cells show ``"<10"``."""
+    cells show ``"<10"``, with :func:`complementary` suppression among the units of each flag."""
+    hidden = counts["suppressed"].astype(bool)
+    units = counts[by] != counts[by].iloc[-1]  # the total row comes last for every flag
+    for flag in counts["flag"].unique():  # a handful of flags: secondary suppression per column
+        rows = (counts["flag"] == flag) & units
+        hidden[rows] = complementary(counts.loc[rows, "n_households"].astype(float), hidden[rows])
     shown = counts.assign(shown=[SUPPRESSED if s else format_value(n, "int", lang)
-                                 for n, s in zip(counts["n_households"], counts["suppressed"])])
+                                 for n, s in zip(counts["n_households"], hidden)])
     order = list(dict.fromkeys(counts[by]))
     table = shown.pivot(index=by, columns="label", values="shown").reindex(order)
     table = table[list(dict.fromkeys(counts["label"]))]
