@@ -68,3 +68,10 @@ def test_component_colours_are_consistent(indicators):
     for colour in palette.values():
         assert colour.lower() in svg.lower()
     assert palette["wage"] == present.color("wage")
+
+
+def test_charts_carry_alternative_text(indicators):
+    fig = charts.event_study(pd.DataFrame({"event_time": [0], "att": [1.0], "ci_low": [0.5], "ci_high": [1.5]}),
+                             title="公益性岗位: 人均纯收入")
+    assert charts.describe(fig) == "公益性岗位: 人均纯收入"
+    assert charts.describe(charts.structure(indicators)) == "工资性收入, 经营净收入, 财产性收入, 转移性收入 (元 / 年度)"

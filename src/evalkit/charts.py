@@ -81,11 +81,29 @@ def to_svg(fig: Figure) -> str:
     return buffer.getvalue()
 
 
-def show(fig: Figure) -> None:
-    """Display ``fig`` inline as SVG."""
-    from IPython.display import SVG, display
+def describe(fig: Figure) -> str:
+    """Alternative text of a chart for the HTML report: its title, else its series (legend) and
+    axis labels, e.g. ``工资性收入, 经营净收入, 财产性收入, 转移性收入 (元 / 年度)``."""
+    ax = fig.axes[0]
+    if ax.get_title():
+        return ax.get_title()
+    legend = ax.get_legend()
+    series = ", ".join(text.get_text() for text in legend.get_texts()) if legend else ""
+    axes = " / ".join(x for x in (ax.get_ylabel(), ax.get_xlabel()) if x)
+    return f"{series} ({axes})" if series else axes
 
-    display(SVG(to_svg(fig)))
+
+def show(fig: Figure, alt: str | None = None) -> None:
+    """Display ``fig`` inline as an SVG image with alternative text (``alt`` or :func:`describe`)
+    — an ``<img>`` element, since nbconvert's templates drop the alt text of SVG outputs."""
+    import base64
+    import html
+
+    from IPython.display import HTML, display
+
+    data = base64.b64encode(to_svg(fig).encode("utf-8")).decode("ascii")
+    text = html.escape(alt or describe(fig), quote=True)
+    display(HTML(f'<img alt="{text}" src="data:image/svg+xml;base64,{data}">'))
 
 
 def _years_axis(ax, years) -> None:

@@ -534,7 +534,11 @@ def results_payload(region, year: int, lang: str, panel, parameters: dict, numbe
         if "status_code" in scorecard.columns:
             payload["scorecard_counts"] = {str(k): int(v) for k, v in scorecard["status_code"].value_counts().items()}
     if watch_counts is not None:
-        payload["watchlist_counts"] = watch_counts.to_dict("records")
+        # region totals only: unit rows carry only primary suppression (the report's table adds
+        # complementary suppression, which a machine-readable file would bypass)
+        by = watch_counts.columns[0]
+        totals = watch_counts[watch_counts[by] == watch_counts[by].iloc[-1]]
+        payload["watchlist_counts"] = totals.drop(columns=by).to_dict("records")
     return payload
 
 
