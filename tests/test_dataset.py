@@ -178,3 +178,25 @@ def test_ingest_command_writes_the_dataset_with_accounting_and_no_raw_ids(tmp_pa
     assert (tmp_path / "ds" / "validation" / "problems.csv").exists()
     out = capsys.readouterr().out
     assert "rejected" in out and "fingerprint" in out
+
+
+def test_estimation_sample_matches_a_pandas_construction(tmp_path):
+    from evalkit.dataset import estimation_sample
+
+    panel = _panel()
+    write_dataset(panel, tmp_path / "ds")
+    sample = estimation_sample(tmp_path / "ds", "net_income_pc", "dibao", covariates=["household_size"])
+    hh = panel.households
+    first = panel.measures[panel.measures["measure"] == "dibao"].groupby("household_id")["year"].min()
+    expected = hh[["household_id", "year", "net_income_pc", "household_size"]].assign(
+        cohort=hh["household_id"].map(first).fillna(0).astype("int64"))
+    expected["treated"] = ((expected["cohort"] > 0) & (expected["year"] >= expected["cohort"])).astype("int64")
+    expected["unit"] = expected["household_id"].rank(method="dense").astype("int64")
+    got = sample.sort_values(["unit", "year"]).reset_index(drop=True)
+    want = expected.sort_values(["unit", "year"]).reset_index(drop=True)
+    assert len(got) == len(hh) and got["treated"].sum() > 0
+    for col in ("unit", "year", "cohort", "treated"):
+        assert got[col].astype("int64").tolist() == want[col].tolist(), col
+    np.testing.assert_allclose(got["net_income_pc"], want["net_income_pc"], rtol=1e-12)
+    part = estimation_sample(tmp_path / "ds", "net_income_pc", "dibao", filters="prefecture = '信阳市'")
+    assert len(part) == int(hh["prefecture"].eq("信阳市").sum())
