@@ -118,9 +118,9 @@ def bench_did(size: str) -> None:
                measure(["benchmarks/bench_did.py", "--size", size, "--impl", impl], timeout=3600))
 
 
-#: Report regions in the batch benchmark: the first N of ``evalkit.registry.report_regions()``
-#: ("all" = the 29 demo regions; ~3 × 29 notebook runs, too long for a busy session).
-BATCH_REGIONS = "6"
+#: Report regions in the batch benchmark: "all" (the 29 demo regions) or the first N of
+#: ``evalkit.registry.report_regions()`` (``--batch-regions``).
+BATCH_REGIONS = "all"
 
 
 def bench_batch(size: str) -> None:
@@ -141,7 +141,7 @@ def bench_batch(size: str) -> None:
                measure(["-m", "evalkit.cli", "batch", "--year", "2025", "--jobs", jobs, "--regions", ",".join(chosen),
                         "--out", str(out)], timeout=3600))
     record("batch", "demo", "papermill loop", variant,
-           measure(["benchmarks/bench_batch_loop.py", "--regions", str(len(chosen))], timeout=3600))
+           measure(["benchmarks/bench_batch_loop.py", "--regions", BATCH_REGIONS], timeout=3600))
     record("batch", "demo", "report_cost.py", "mile: per-report split",
            measure(["benchmarks/report_cost.py", "--regions", "0"], timeout=1800))
     split = OUT / "report_cost.csv"
@@ -216,12 +216,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="200k,2M", help="comma-separated: 200k, 2M, 20M")
     parser.add_argument("--items", default="1,2,3,4,5,6", help="comma-separated item numbers (1–6)")
     parser.add_argument("--table", action="store_true", help="only re-render the README table")
+    parser.add_argument("--batch-regions", default="all", help="item 6: all, or the first N report regions")
     parser.add_argument("--keep-data", action="store_true", help="keep the 20M panel in benchmarks/out")
     parser.add_argument("--generate-20M", action="store_true",
                         help="generate the 20M panel with the demo generator instead of replicating the 2M one")
     args = parser.parse_args()
+    global REPLICATE_20M, BATCH_REGIONS
+    BATCH_REGIONS = args.batch_regions
     if args.generate_20M:
-        global REPLICATE_20M
         REPLICATE_20M = False
     if not args.table:
         sizes = [s for s in args.sizes.split(",") if s]

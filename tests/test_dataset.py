@@ -137,6 +137,11 @@ def test_bad_input_is_refused_with_a_clear_error(tmp_path):
     with pytest.raises(EvalkitError, match="not empty"):
         write_dataset(panel, tmp_path / "ds")
     write_dataset(panel, tmp_path / "ds", overwrite=True)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "keep.txt").write_text("x")
+    with pytest.raises(EvalkitError, match="not an evalkit dataset: not replaced"):
+        write_dataset(panel, tmp_path / "notes", overwrite=True)
+    assert (tmp_path / "notes" / "keep.txt").exists()
     missing = panel.households.copy()
     missing.loc[missing.index[0], "prefecture"] = None
     with pytest.raises(EvalkitError, match="prefecture has 1 missing"):

@@ -166,12 +166,16 @@ def write_dataset(
     the columns and types of the first. ``accounting`` (the ingest row accounting: file,
     rows_read, rows_accepted, rows_rejected) is recorded in ``dataset.json`` with the row counts,
     the pandas dtypes (restored on load), the partitions and the fingerprint.
-    Returns the folder. Refuses to replace an existing non-empty folder unless ``overwrite``.
+    Returns the folder. Refuses to replace an existing non-empty folder unless ``overwrite``, and
+    even then only a folder that is an evalkit dataset.
     """
     path = Path(path)
     if path.exists() and any(path.iterdir()):
         if not overwrite:
             raise EvalkitError(f"{path}: 目录已存在且非空 / folder exists and is not empty (use overwrite)")
+        if not is_dataset(path):  # never delete a folder that is not a dataset written here
+            raise EvalkitError(f"{path}: 目录非空且不是 evalkit 数据集, 不会覆盖 / "
+                               "folder is not empty and not an evalkit dataset: not replaced")
         shutil.rmtree(path)
     path.mkdir(parents=True, exist_ok=True)
     whole = isinstance(panels, Panel)
