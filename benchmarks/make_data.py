@@ -11,6 +11,7 @@ memory is one chunk whatever the size, so the 20,000,000-household panel is neve
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -40,8 +41,9 @@ def main() -> None:
                     exported.append(_append_export(panel, export_path(args.size), first=not exported))
             yield panel
 
+    shutil.rmtree(dataset_path(args.size), ignore_errors=True)  # benchmark data: also a partial earlier run
     with phases("generate_and_write"):
-        write_dataset(chunks(), dataset_path(args.size), overwrite=True)
+        write_dataset(chunks(), dataset_path(args.size))
     phases.emit(size=args.size, households=households, export_rows=sum(exported))
 
 
