@@ -104,6 +104,19 @@ def test_dispatcher_picks_backend_by_budget_and_both_agree(demo, monkeypatch):
         ddb.indicators(path, "nonsense")
 
 
+def test_missing_group_keys_form_their_own_group(demo):
+    panel, _ = demo
+    hh = panel.households.copy()
+    hh.loc[hh.index[:40], "county"] = None
+    expected = income.income_indicators(hh, ["county"])
+    assert expected["county"].isna().sum() == hh.loc[hh["county"].isna(), "year"].nunique()
+    _equal(expected, ddb.income_indicators(hh, ["county"]))
+    _equal(income.growth_contributions(hh, ["county"]), ddb.growth_contributions(hh, ["county"]))
+    _equal(income.below_threshold(hh, 9_000, ["county"]), ddb.below_threshold(hh, 9_000, ["county"]))
+    with pytest.raises(EvalkitError, match="missing grouping columns"):
+        ddb.income_indicators(hh, ["nowhere"])
+
+
 def test_bad_input_errors_match_the_pandas_path(demo):
     panel, _ = demo
     hh = panel.households.copy()

@@ -12,6 +12,8 @@ guard against the two definitions drifting apart. The formulas, repeated from :m
 * net_operating = operating_income − operating_expenses; net_income = wage + net_operating +
   property + transfer; share_k = k_pc / net_income_pc (``nan`` when net_income_pc = 0);
 * transfer detail columns: ``nan`` for a group where any household lacks the detail;
+* a missing group key forms its own group (SQL ``GROUP BY`` keeps NULL as a group, sorted last,
+  as pandas ``groupby(dropna=False)``);
 * growth (base b = year − 1, or a fixed ``base_year``): growth_rate = (N_t − N_b) / N_b;
   contrib_k_yuan = ΔX_k,pc (−Δ for operating_expenses); contrib_k_pp = 100 · contrib_k_yuan / N_b.
 
@@ -156,8 +158,11 @@ def income_indicators(source, by=(), weight: str = "person", filters=None) -> pd
         raise EvalkitError(f"weight 必须是 person 或 household / weight must be 'person' or 'household', got {weight!r}")
     src = source if isinstance(source, _Source) else _Source(source, filters)
     keys = _keys(by)
-    src.check([*keys, "household_size", *INCOME_COLUMNS])
-    checked = ["household_size", *INCOME_COLUMNS, *keys]
+    absent = [k for k in keys if k not in src.columns]
+    if absent:
+        raise EvalkitError(f"缺少分组列 / missing grouping columns: {', '.join(absent)}")
+    src.check(["household_size", *INCOME_COLUMNS])
+    checked = ["year", "household_size", *INCOME_COLUMNS]  # missing group keys form their own group
     sql, pc_cols = _aggregate_sql(src, keys, weight, _bad_counts(checked))
     out = _raise_bad(src.df(sql), checked)
     out = src.restore(out, keys)
