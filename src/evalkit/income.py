@@ -18,6 +18,10 @@ for wage, net_operating, property and transfer, so they sum to 1.
 
 Threshold, transition and quintile functions live in :mod:`evalkit.thresholds` and are
 re-exported here (``evalkit.income.below_threshold`` etc.).
+
+The same formulas run as DuckDB SQL over a Parquet dataset in :mod:`evalkit.duckdb_indicators`
+(provincial and national panels); change both together — ``tests/test_duckdb_indicators.py``
+checks that the two paths agree to 1e-9.
 """
 
 from __future__ import annotations
