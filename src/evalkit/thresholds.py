@@ -9,7 +9,8 @@ monitoring line are counted (``n_households_no_line``) and their group's figures
 ``status = "missing monitoring line"``: never counted as above or below.
 
 All functions are vectorised (merges and groupby); public names are re-exported by
-:mod:`evalkit.income`.
+:mod:`evalkit.income`. :func:`below_threshold` and :func:`quintile_groups` also run as DuckDB
+SQL in :mod:`evalkit.duckdb_indicators`; change both together (``tests/test_duckdb_indicators.py``).
 """
 
 from __future__ import annotations
