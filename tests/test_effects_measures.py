@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 from evalkit import demo
 from evalkit.errors import DesignError, EvalkitError
 from evalkit.effects import OUTCOMES, components_plot, event_study_plot, measure_effects
-from evalkit.effects.measures import baseline, cohorts, labour_group, naive_difference
+from evalkit.effects.measures import baseline, cohorts, naive_difference
+from evalkit.schema import labour_group
 from evalkit.panel import Panel
 
 COMPONENT_OF = {"net_income_pc": "net_income", "wage_pc": "wage", "net_operating_pc": "net_operating",
@@ -101,7 +102,7 @@ def test_heterogeneity_by_relocated_matches_group_truth(panel):
 
 def test_labour_group_and_baseline(panel):
     hh = panel.households
-    groups = labour_group(hh)
+    groups = labour_group(hh, "detail", "code")
     assert set(groups) <= {"none", "weak_only", "one_full", "two_plus"}
     none = (hh["labour_full"] + hh["labour_weak"] == 0).to_numpy()
     assert (groups[none] == "none").all()
@@ -151,7 +152,7 @@ def test_heterogeneity_by_labour_group_matches_truth_and_accounts_for_small_coho
     design = res.design.set_index("item")["value"]
     excluded = sum(v for k, v in design.items() if k.startswith("small_cohorts_excluded"))
     assert res.effects["n_treated"].sum() + excluded == len(cohorts(panel, "dibao"))
-    labelled = Panel(households=panel.households.assign(labour_group=labour_group(panel.households)),
+    labelled = Panel(households=panel.households.assign(labour_group=labour_group(panel.households, "detail", "code")),
                      measures=panel.measures, meta=panel.meta)
     truth = demo.true_effects(labelled, by=["labour_group"])
     truth = truth[(truth["measure"] == "dibao") & (truth["component"] == "transfer")]

@@ -26,7 +26,7 @@ component, for which households" in one call:
   Because net_income_pc is their sum in every row and every CS estimator is linear in the
   outcome given the covariates and the sample, the component ATTs add up exactly to the
   net-income ATT (``decomposition``; checked in tests to 1e-8).
-* **Heterogeneity** (``by``): ``labour_group`` (无劳动能力 / 仅弱劳动力 / 1 个劳动力 / 2 个及以上),
+* **Heterogeneity** (``by``): ``labour_group`` (the ``detail`` scheme of ``data/labour_groups.csv``: none, weak_only, one_full, two_plus),
   ``relocated``, ``household_type``, ``county`` or any household column, taken in the first
   panel year; subgroups whose design fails are listed in ``skipped`` with the reason.
 
@@ -45,18 +45,12 @@ import pandas as pd
 
 from ..errors import DesignError, EvalkitError
 from ..panel import Panel
-from ..schema import COMPONENTS, REGION_LEVELS, measures_catalogue
+from ..schema import COMPONENTS, REGION_LEVELS, labour_group, measures_catalogue
 from .did import StaggeredDiDResult, staggered_did
 from .results import OUTCOME_LABELS, outcome_label
 
 OUTCOMES: tuple[str, ...] = ("net_income_pc", "wage_pc", "net_operating_pc", "property_pc", "transfer_pc")
 BASELINE_COVARIATES: tuple[str, ...] = ("log_income0", "labour", "doudi", "relocated", "household_size", "has_operating")
-LABOUR_GROUPS: dict[str, tuple[str, str]] = {
-    "none": ("无劳动能力", "no labour capacity"),
-    "weak_only": ("仅弱(半)劳动力", "weak/half labour only"),
-    "one_full": ("1个劳动力", "one full labourer"),
-    "two_plus": ("2个及以上劳动力", "two or more full labourers"),
-}
 
 
 @dataclass
@@ -103,14 +97,6 @@ def resolve_measure(measure: str) -> pd.Series:
     raise EvalkitError(f"未知的帮扶措施 {measure!r} / unknown measure {measure!r}; 可能是 / did you mean: {close}")
 
 
-def labour_group(households: pd.DataFrame) -> pd.Series:
-    """Labour-capacity group code (none, weak_only, one_full, two_plus) from labour_full/labour_weak."""
-    full = households["labour_full"].fillna(0).to_numpy()
-    weak = households["labour_weak"].fillna(0).to_numpy()
-    codes = np.select([full + weak == 0, full == 0, full == 1], ["none", "weak_only", "one_full"], "two_plus")
-    return pd.Series(codes, index=households.index, name="labour_group")
-
-
 def cohorts(panel: Panel, code: str) -> pd.Series:
     """First year each household received measure ``code`` (index household_id)."""
     rows = panel.measures[panel.measures["measure"] == code]
@@ -137,7 +123,7 @@ def baseline(households: pd.DataFrame) -> pd.DataFrame:
     provinces = pd.get_dummies(first["province"].astype(str), prefix="province", drop_first=True, dtype=float)
     for column in provinces.columns:
         out[column] = provinces[column].to_numpy()
-    out["labour_group"] = labour_group(first).to_numpy()
+    out["labour_group"] = labour_group(first, "detail", "code").to_numpy()
     for column in ("household_type", "county", "province", "prefecture", "township", "village"):
         if column in first:
             out[column] = first[column].astype(str).to_numpy()
@@ -323,5 +309,5 @@ def _decomposition(effects: pd.DataFrame, by: str | None) -> pd.DataFrame:
     return out.reset_index(drop=not keys)
 
 
-__all__ = ["LABOUR_GROUPS", "OUTCOMES", "OUTCOME_LABELS", "MeasureEffects", "baseline", "cohorts",
-           "labour_group", "measure_effects", "naive_difference", "per_capita_outcomes", "resolve_measure"]
+__all__ = ["OUTCOMES", "OUTCOME_LABELS", "MeasureEffects", "baseline", "cohorts",
+           "measure_effects", "naive_difference", "per_capita_outcomes", "resolve_measure"]
