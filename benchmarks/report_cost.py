@@ -78,6 +78,9 @@ def batch_timing(regions: list[str], year: int, data: str) -> pd.DataFrame:
             started = time.perf_counter()
             outcomes = run_batch(year, regions=",".join(regions), jobs=jobs, data=data, out=tmp, progress=False)
             wall = time.perf_counter() - started
+        for o in outcomes:
+            if not o.ok:
+                print(f"jobs {jobs}: {o.region} failed: {o.error}", file=sys.stderr)
         rows.append({"jobs": jobs, "reports": len(outcomes), "failed": sum(not o.ok for o in outcomes),
                      "wall_seconds": wall, "seconds_per_report": wall / len(outcomes),
                      "slowest_report_seconds": max(o.seconds for o in outcomes)})

@@ -1,6 +1,7 @@
 """The batch: a failing region does not stop the others, the index marks it, exit code non-zero."""
 
 import csv
+import re
 
 import pytest
 
@@ -42,6 +43,9 @@ def test_batch_finishes_others_marks_failure_and_exits_non_zero(panel_without_ya
     assert [r["region"] for r in rows] == ["guangxi-beihai", "xinyang-yangshan", "shangyou"]
     assert [r["status"] for r in rows] == ["ok", "failed", "ok"]
     assert not list(year.glob(".staging*")) and not list(year.glob("*.tmp"))
+    # no household id in anything the batch publishes
+    for path in [year / "index.html", year / "comparison.csv", *year.glob("*.html"), *year.glob("*.json")]:
+        assert not re.search(r"h_[0-9a-f]{12}", path.read_text(encoding="utf-8")), path
     # 北海 has few households in this panel: small groups are suppressed in the published tables
     assert "&lt;10" in (year / "guangxi-beihai.html").read_text(encoding="utf-8")
 
