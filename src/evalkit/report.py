@@ -43,8 +43,9 @@ LANGS = ("zh", "en")
 #: Default seed for anything random in a report (none by default: analytic standard errors).
 DEFAULT_SEED = 20240101
 KERNEL_NAME = "python3"
-#: The kernel logs errors only (ipykernel warns on every start that local TCP is unencrypted).
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+#: The kernel app keeps its own log quiet (it warns on every start that local TCP is unencrypted and
+#: logs a KeyboardInterrupt at shutdown); errors in cells are recorded in the notebook itself.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 STAGING = ".staging"
 LOGS = "logs"
 
