@@ -38,23 +38,50 @@ def export_path(size: str) -> Path:
     return OUT / f"export_{size}.csv"
 
 
-def time_binary() -> str:
-    found = shutil.which("time", path="/usr/bin:/bin")
-    if not found:
-        raise SystemExit("GNU time missing: apt-get install -y time")
-    return found
+def _communicate_wait4(proc: subprocess.Popen, timeout: float | None) -> tuple[str, str]:
+    """Without GNU time: collect the output, reap the child with ``os.wait4`` (the kernel
+    accounting GNU time reads) and append its figures to stderr in GNU time's words."""
+    import threading
+
+    out: dict[str, str] = {}
+    readers = [threading.Thread(target=lambda k=k, f=f: out.__setitem__(k, f.read()))
+               for k, f in (("stdout", proc.stdout), ("stderr", proc.stderr))]
+    for reader in readers:
+        reader.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        time.sleep(0.05)
+    for reader in readers:
+        reader.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    figures = (f"\n\tUser time (seconds): {usage.ru_utime:.2f}\n\tSystem time (seconds): {usage.ru_stime:.2f}"
+               f"\n\tMaximum resident set size (kbytes): {usage.ru_maxrss}\n")
+    return out.get("stdout", ""), out.get("stderr", "") + figures
 
 
 def measure(args: list[str], timeout: float | None = None, env: dict | None = None) -> dict:
-    """Run ``python args...`` under ``/usr/bin/time -v``; wall time, peak RSS and phases."""
-    cmd = [time_binary(), "-v", PYTHON, *args]
+    """Run ``python args...`` under ``/usr/bin/time -v``; wall time, peak RSS and phases.
+
+    Where GNU time is not installed (Debian package ``time``) the same figures come from
+    ``os.wait4`` on the child (maximum RSS and CPU time of the process and its waited-for
+    children)."""
+    gnu_time = shutil.which("time", path="/usr/bin:/bin")
+    cmd = [gnu_time, "-v", PYTHON, *args] if gnu_time else [PYTHON, *args]
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     # own process group, so that a timeout ends the measured process too, not only GNU time
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                             env={**os.environ, **(env or {})}, start_new_session=True)
     try:
-        stdout, stderr = proc.communicate(timeout=timeout)
+        if gnu_time:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        else:
+            stdout, stderr = _communicate_wait4(proc, timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.communicate()
