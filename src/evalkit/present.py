@@ -284,11 +284,6 @@ def show_notice(text: str, kind: str = "notice") -> None:
     _display_html(notice_html(text, kind))
 
 
-def show_not_available(module: str, lang: str = "zh") -> None:
-    """The visible placeholder for a section whose analysis module is missing (never fake numbers)."""
-    show_notice(f"{t('not_available', 'zh')} / {t('not_available', 'en')}: evalkit.{module}", "missing")
-
-
 def show_title(region_name: str, year: int, lang: str = "zh") -> None:
     """The report's title line: ``信阳市 2025 年脱贫人口收入年度评估报告``."""
     from IPython.display import Markdown, display

@@ -240,17 +240,6 @@ def validate_parameters(parameters: dict, notebook: str | Path | None = None,
 # analysis modules)
 # ---------------------------------------------------------------------------------------------
 
-def optional_module(name: str):
-    """``evalkit.<name>`` when that analysis module exists, else ``None`` — the notebook then shows
-    "本节待实现 / not yet available" for its section instead of numbers."""
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec(f"evalkit.{name}") is None:
-        return None
-    return importlib.import_module(f"evalkit.{name}")
-
-
 def region_households(panel, region, year: int) -> pd.DataFrame:
     """The region's households for the report: rows of ``region`` up to ``year`` (a report never
     looks at later years). Raises :class:`EvalkitError` when the region has no household in ``year``."""
@@ -305,9 +294,12 @@ def per_capita_components(households: pd.DataFrame) -> pd.DataFrame:
 def key_numbers(indicators: pd.DataFrame, growth_prev: pd.DataFrame, growth_base: pd.DataFrame,
                 gap: pd.DataFrame, below_10k: pd.DataFrame, below_line: pd.DataFrame, year: int) -> pd.DataFrame:
     """The summary's key numbers for ``year``: one row per number with ``key`` (a label key of
-    ``data/labels.csv``), ``value``, ``kind`` (format) and ``n_households`` (the count it rests
-    on, for suppression). Each input is the region-level table of the analysis function named
-    like it; a number whose table has no row for ``year`` is NaN."""
+    ``data/labels.csv``), ``value``, ``kind`` (format), ``n_households`` (the count it rests
+    on, for suppression) and ``population`` (label key of the people it describes: ``pop_all``
+    all households of the region, ``pop_tuopin`` 脱贫人口 only — the gap to rural residents is
+    computed for 脱贫人口 —, ``pop_rural`` the official rural series). Each input is the
+    region-level table of the analysis function named like it; a number whose table has no row
+    for ``year`` is NaN."""
     def pick(table: pd.DataFrame, column: str, gate: str = "n_households"):
         row = table[table["year"] == year]
         if len(row) == 0 or column not in row.columns:
@@ -316,21 +308,22 @@ def key_numbers(indicators: pd.DataFrame, growth_prev: pd.DataFrame, growth_base
 
     n = pick(indicators, "n_households")[0]
     spec = [
-        ("n_households", indicators, "n_households", "households", "n_households"),
-        ("n_persons", indicators, "n_persons", "persons", "n_households"),
-        ("net_income_pc", indicators, "net_income_pc", "yuan", "n_households"),
-        ("growth_prev", growth_prev, "growth_rate", "pct", "n_households"),
-        ("growth_base", growth_base, "growth_rate", "pct", "n_households"),
-        ("rural_income", gap, "rural_income", "yuan", None),
-        ("ratio_rural_to_tuopin", gap, "ratio_rural_to_tuopin", "ratio", "n_households"),
-        ("growth_differential_pp", gap, "growth_differential_pp", "pp", "n_households"),
-        ("share_persons_below_10000", below_10k, "share_persons_below", "pct", "n_households_below"),
-        ("n_persons_below_monitoring", below_line, "n_persons_below", "persons", "n_households_below"),
+        ("n_households", indicators, "n_households", "households", "n_households", "pop_all"),
+        ("n_persons", indicators, "n_persons", "persons", "n_households", "pop_all"),
+        ("net_income_pc", indicators, "net_income_pc", "yuan", "n_households", "pop_all"),
+        ("growth_prev", growth_prev, "growth_rate", "pct", "n_households", "pop_all"),
+        ("growth_base", growth_base, "growth_rate", "pct", "n_households", "pop_all"),
+        ("rural_income", gap, "rural_income", "yuan", None, "pop_rural"),
+        ("ratio_rural_to_tuopin", gap, "ratio_rural_to_tuopin", "ratio", "n_households", "pop_tuopin"),
+        ("growth_differential_pp", gap, "growth_differential_pp", "pp", "n_households", "pop_tuopin"),
+        ("share_persons_below_10000", below_10k, "share_persons_below", "pct", "n_households_below", "pop_all"),
+        ("n_persons_below_monitoring", below_line, "n_persons_below", "persons", "n_households_below", "pop_all"),
     ]
     rows = []
-    for key, table, column, kind, gate in spec:
+    for key, table, column, kind, gate, population in spec:
         value, count = pick(table, column, gate or "n_households")
-        rows.append({"key": key, "value": value, "kind": kind, "n_households": n if gate is None else count})
+        rows.append({"key": key, "value": value, "kind": kind, "n_households": n if gate is None else count,
+                     "population": population})
     return pd.DataFrame(rows)
 
 
@@ -511,7 +504,7 @@ def report_command(region: str, year: int, data: str = "data/demo", lang: str = 
 
 def results_payload(region, year: int, lang: str, panel, parameters: dict, numbers: pd.DataFrame,
                     scorecard: pd.DataFrame | None = None, watch_counts: pd.DataFrame | None = None,
-                    missing_sections=(), fingerprint: str | None = None) -> dict:
+                    fingerprint: str | None = None) -> dict:
     """The machine-readable results of a report (``<region>.json``): key numbers (``None`` where
     suppressed or missing), the scorecard rows and status counts, watch-list counts, provenance
     (data fingerprint, evalkit version, synthetic flag, parameters). No time, no random id."""
@@ -528,7 +521,6 @@ def results_payload(region, year: int, lang: str, panel, parameters: dict, numbe
         "synthetic": panel.synthetic, "data_fingerprint": fingerprint or panel.fingerprint(), "evalkit_version": __version__,
         "parameters": {k: v for k, v in parameters.items() if k not in ("output_dir", "data")},
         "key_numbers": values, "suppressed_keys": suppressed, "results_version": RESULTS_VERSION,
-        "missing_sections": sorted(missing_sections),
     }
     if scorecard is not None:
         payload["scorecard"] = scorecard.to_dict("records")
