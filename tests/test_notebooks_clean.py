@@ -1,6 +1,7 @@
 """Committed notebooks carry no volatile output (nbstripout's rule): only cells carrying a
 ``# NBVAL_CHECK_OUTPUT`` comment keep their expected text output (with ``keep_output`` metadata, so
-nbstripout keeps it), which nbval compares; no cell keeps an execution count. The expected outputs
+nbstripout keeps it) and an execution count (nbval skips the comparison, failing with "Unrun
+reference cell has outputs", for a cell whose count is None); every other cell has neither. The expected outputs
 survive tests/nbval_sanitize.cfg unchanged (the sanitiser must not mangle the checked numbers), and
 the report notebook declares its parameters in a ``parameters``-tagged cell."""
 
@@ -37,9 +38,10 @@ def test_notebook_is_committed_without_outputs(path):
             assert cell.metadata.get("keep_output") is True, f"{path.name} cell {i}: add keep_output metadata"
             assert cell.outputs, f"{path.name} cell {i}: NBVAL_CHECK_OUTPUT without an expected output"
             assert all(o.output_type == "stream" for o in cell.outputs), f"{path.name} cell {i}"
+            assert isinstance(cell.execution_count, int), f"{path.name} cell {i}: nbval needs an execution count"
         else:
             assert cell.outputs == [], f"{path.name} cell {i} has outputs: run nbstripout"
-        assert cell.execution_count is None, f"{path.name} cell {i} has an execution count: run nbstripout"
+            assert cell.execution_count is None, f"{path.name} cell {i} has an execution count: run nbstripout"
         assert "execution" not in cell.metadata and "papermill" not in cell.metadata, f"{path.name} cell {i}"
     assert "papermill" not in nb.metadata and "widgets" not in nb.metadata
 
