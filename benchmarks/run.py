@@ -72,7 +72,7 @@ def ensure_data(size: str, export: bool) -> None:
         # by default the 2M panel replicated ten times (replicate_panel.py; see the README)
         record("generate", size, "replicate-2M×10", "dataset", measure(["benchmarks/replicate_panel.py"]))
         return
-    chunk = {"200k": 100_000, "2M": 500_000, "20M": 500_000}[size]
+    chunk = {"200k": 100_000, "500k": 250_000, "2M": 500_000, "20M": 500_000}[size]
     args = ["benchmarks/make_data.py", "--size", size, "--chunk", str(chunk)] + (["--export"] if export else [])
     record("generate", size, "demo", "export" if export else "dataset", measure(args))
 
@@ -164,7 +164,7 @@ def render_table() -> str:
             continue
         with open(file, newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
-        size_rank = {"200k": 0, "2M": 1, "20M": 2}
+        size_rank = {"200k": 0, "500k": 1, "2M": 2, "20M": 3}
         rows.sort(key=lambda r: (size_rank.get(r["size"], 9), r["impl"], r["variant"]))
         for r in rows:
             phases = ", ".join(f"{k[:-2]} {float(v):.1f}" for k, v in r.items() if k.endswith("_s") and k not in ("wall_s", "cpu_s") and v)

@@ -240,20 +240,31 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:
     return frame, {"format": "parquet", "encoding": "", "header_row": 0, "sheet": ""}
 
 
-def _exclusions(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Drop trailing blank rows (end of file); exclude and count blank, total and footer rows."""
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    cells = [c for c in frame.columns if c != ROW]
+    return np.logical_and.reduce([as_text(frame[c]).eq("").to_numpy(dtype=bool) for c in cells])
+
+
+def _exclusions(frame: pd.DataFrame, final: bool = True) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Drop trailing blank rows (end of file); exclude and count blank, total and footer rows.
+
+    ``final=False`` for a block of a file read in chunks that is not its end (see
+    :func:`iter_csv_blocks`): no trailing rows are dropped and no row is a footer row.
+    """
     cells = [c for c in frame.columns if c != ROW]
     if not cells or frame.empty:
         return frame, {k: 0 for k in EXCLUSIONS}
     texts = [as_text(frame[c]) for c in cells]
     is_blank = np.logical_and.reduce([t.eq("").to_numpy(dtype=bool) for t in texts])
     last = np.flatnonzero(~is_blank)
-    frame, is_blank = frame.iloc[: (last[-1] + 1 if len(last) else 0)], is_blank[: (last[-1] + 1 if len(last) else 0)]
+    if final:
+        end = last[-1] + 1 if len(last) else 0
+        frame, is_blank = frame.iloc[:end], is_blank[:end]
     n = len(frame)
     is_total = np.logical_or.reduce([t.iloc[:n].isin(TOTAL_LABELS).to_numpy(dtype=bool) for t in texts])
     below = np.zeros(len(frame), bool)
     totals = np.flatnonzero(is_total)
-    if len(totals):
+    if len(totals) and final:
         after = np.arange(len(frame)) > totals[-1]
         if (after & ~is_blank).sum() <= MAX_FOOTER_ROWS:
             below = after & ~is_blank
@@ -289,6 +300,81 @@ def read_export(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def _csv_layout(path: Path) -> tuple[str, int, list[str], int, dict]:
+    """Encoding, header index, headers and table width of a CSV, as :func:`_read_csv` finds them,
+    from one streaming pass (``csv.reader``) instead of reading the whole file into memory."""
+    failures = []
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            with open(path, encoding=encoding, newline="") as fh:
+                rows = csv.reader(fh)
+                head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+                header_idx = _find_header(head, path.name)
+                widest_body = max((len(r) for r in itertools.chain(head[header_idx + 1:], rows)), default=0)
+                widest_all = max(widest_body, *(len(r) for r in head))
+        except UnicodeDecodeError as exc:
+            failures.append(f"{encoding}: {exc.reason}")
+            continue
+        except csv.Error as exc:
+            raise EvalkitError(f"{path.name}: CSV 格式错误 / malformed CSV: {exc}") from None
+        header = [h.strip() for h in head[header_idx]]
+        width = len(header) if widest_body <= len(header) else widest_all  # as _csv_body's fallback
+        with open(path, "rb") as fh:
+            bom = fh.read(3) == b"\xef\xbb\xbf"
+        name = ("UTF-8 (BOM)" if bom else "UTF-8") if encoding == "utf-8-sig" else "GB18030/GBK"
+        return encoding, header_idx, header, width, {"format": "csv", "encoding": name, "header_row": header_idx + 1, "sheet": ""}
+    raise EvalkitError(f"{path.name}: 无法识别编码(UTF-8、GB18030 均失败) / cannot decode as UTF-8 or GB18030: {'; '.join(failures)}")
+
+
+def iter_csv_blocks(path: str | Path, chunk_rows: int):
+    """A CSV export as successive raw tables of about ``chunk_rows`` lines, each as :func:`read_export` returns.
+
+    Memory is bounded by the block size. Row numbers (:data:`ROW`) are the line numbers of the
+    whole file; each block's ``attrs["export"]`` holds its own ``rows_read`` and ``excluded``
+    counts (their sums over the blocks are those of :func:`read_export`). So that blank, total
+    and note rows are classified as on the whole file, each block holds back its last
+    ``MAX_FOOTER_ROWS + 1`` non-blank rows for the next one: a row followed by more non-blank
+    rows than that can be neither trailing nor a note below the last total row.
+    """
+    path = Path(path)
+    encoding, header_idx, header, width, info = _csv_layout(path)
+    headers = _unique_headers(header + [""] * (width - len(header)))
+    info = dict(info, file=str(path))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            reader = pd.read_csv(path, encoding=encoding, skiprows=header_idx + 1, header=None, names=range(width),
+                                 index_col=False, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                                 chunksize=chunk_rows)
+            carry, start = None, header_idx + 2
+            for block in reader:
+                block.columns = headers
+                block = block.fillna("")
+                block.insert(0, ROW, np.arange(len(block)) + start)
+                start += len(block)
+                frame = block if carry is None else pd.concat([carry, block], ignore_index=True)
+                nonblank = np.flatnonzero(~_blank_rows(frame))
+                if len(nonblank) < MAX_FOOTER_ROWS + 2:
+                    carry = frame
+                    continue
+                split = nonblank[-(MAX_FOOTER_ROWS + 2)] + 1
+                carry = frame.iloc[split:].reset_index(drop=True)
+                yield _block(frame.iloc[:split], info, final=False)
+    except pd.errors.ParserError as exc:
+        raise EvalkitError(f"{path.name}: CSV 格式错误 / malformed CSV: {exc}") from None
+    if carry is None:
+        carry = pd.DataFrame({ROW: pd.Series(dtype="int64"), **{h: pd.Series(dtype="str") for h in headers}})
+    yield _block(carry, info, final=True)
+
+
+def _block(frame: pd.DataFrame, info: dict, final: bool) -> pd.DataFrame:
+    n_rows = len(frame)
+    frame, excluded = _exclusions(frame, final=final)
+    trailing = n_rows - len(frame) - sum(excluded.values())
+    frame.attrs["export"] = dict(info, rows_read=n_rows - trailing, excluded=excluded)
+    return frame
+
+
 # ---------------------------------------------------------------------------------------------
 # Checking one file
 
@@ -302,6 +388,7 @@ class _Checks:
         self.reasons: dict[str, np.ndarray] = {}
         self.normalised: dict[str, np.ndarray] = {}  # kind -> rows changed but accepted (warnings)
         self.found: list[pd.DataFrame] = []
+        self.alias_groups: list[pd.DataFrame] = []  # region aliases: level, alias, name, first row, rows
 
     def add(self, mask, canonical: str, kind: str, values: pd.Series | str = "", *, severity: str = "error",
             column: str | None = None, detail=None, **kwargs) -> None:
@@ -527,12 +614,19 @@ def _alias_warnings(checks: _Checks, level: str, original: pd.Series, canonical:
     hits = pd.DataFrame({"row": checks.frame[ROW].to_numpy()[renamed], "alias": original.to_numpy()[renamed],
                          "name": canonical.to_numpy()[renamed]})
     groups = hits.groupby(["alias", "name"], sort=True)["row"].agg(["first", "size"]).reset_index()
+    checks.alias_groups.append(groups.assign(level=level, column=checks.headers.get(level, level)))
+    checks.found.append(_alias_problems(checks.file, groups.assign(level=level, column=checks.headers.get(level, level))))
+
+
+def _alias_problems(file: str, groups: pd.DataFrame) -> pd.DataFrame:
+    """The ``region_alias`` warnings of ``groups`` (level, column, alias, name, first, size)."""
     n = groups["size"].astype("string")
-    checks.found.append(problems(
-        checks.file, groups["first"], checks.headers.get(level, level), level, groups["alias"], "region_alias",
+    return problems(
+        file, groups["first"], groups["column"].iloc[0] if len(groups) else "", groups["level"].iloc[0] if len(groups) else "",
+        groups["alias"], "region_alias",
         severity="warning", detail=("已改为「" + groups["name"] + "」, 共 " + n + " 行",
                                     "replaced by '" + groups["name"] + "' in " + n + " rows"),
-    ))
+    )
 
 
 def _totals(data: pd.DataFrame, checks: _Checks) -> None:
@@ -557,8 +651,13 @@ def _totals(data: pd.DataFrame, checks: _Checks) -> None:
                    detail=("分项计算值 " + shown, "components give " + shown))
 
 
-def _wide_measures(raw: pd.DataFrame, wide: dict[str, str], checks: _Checks, data: pd.DataFrame) -> pd.DataFrame:
-    """Melt wide measure columns (amount or 是/否 per household-year) into long rows."""
+def _wide_measures(raw: pd.DataFrame, wide: dict[str, str], checks: _Checks, data: pd.DataFrame,
+                   flags_only: dict[str, bool] | None = None) -> pd.DataFrame:
+    """Melt wide measure columns (amount or 是/否 per household-year) into long rows.
+
+    ``flags_only`` (header → bool) says which columns are 1/0 flags when the file is read in
+    blocks (decided on the whole column); by default it is decided on ``raw``.
+    """
     has_amount = measures_catalogue().set_index("code")["has_amount"].eq("yes")
     parts = []
     for header, code in wide.items():
@@ -570,8 +669,8 @@ def _wide_measures(raw: pd.DataFrame, wide: dict[str, str], checks: _Checks, dat
         checks.add(bad, code, "not_measure_value", text, column=header)
         checks.add((number < 0).fillna(False).to_numpy(), code, "negative", text, column=header)
         got = ((number > 0) | (not_number & flag.fillna(False))).fillna(False).to_numpy() & ~bad
-        flags_only = number.dropna().isin([0, 1]).all()  # a 1/0 column is a flag, not 1 yuan
-        amount = number.where(number > 0) if bool(has_amount.get(code, False)) and not flags_only else number * np.nan
+        flags = _is_flag_column(number) if flags_only is None else flags_only[header]
+        amount = number.where(number > 0) if bool(has_amount.get(code, False)) and not flags else number * np.nan
         parts.append(pd.DataFrame({
             "_pos": np.flatnonzero(got), "household_id": data["household_id"].to_numpy()[got],
             "year": data["year"].to_numpy()[got], "measure": code, "amount": amount.to_numpy()[got],
@@ -579,7 +678,13 @@ def _wide_measures(raw: pd.DataFrame, wide: dict[str, str], checks: _Checks, dat
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_pos", *MEASURE_COLUMNS])
 
 
-def _check_file(raw: pd.DataFrame, table: str, key: bytes, strict: bool, years: tuple[int, int]) -> _FileState:
+def _is_flag_column(number: pd.Series) -> bool:
+    """A wide measure column of only 1/0 is a flag, not 1 yuan."""
+    return bool(number.dropna().isin([0, 1]).all())
+
+
+def _check_file(raw: pd.DataFrame, table: str, key: bytes, strict: bool, years: tuple[int, int],
+                flags_only: dict[str, bool] | None = None) -> _FileState:
     info = raw.attrs["export"]
     file = Path(info["file"]).name
     headers, wide, checks = _map_columns(raw, table, file, strict)
@@ -610,7 +715,7 @@ def _check_file(raw: pd.DataFrame, table: str, key: bytes, strict: bool, years: 
             data["household_type"] = _household_type(data["household_type"], checks)
         _regions(data, checks)
         _totals(data, checks)
-        state.wide = _wide_measures(raw, wide, checks, data)
+        state.wide = _wide_measures(raw, wide, checks, data, flags_only)
     state.rejection_text = pd.DataFrame({
         name: cells for name, cells in text.items() if columns[name].kind != "identifier" and name != "household_id"
     })
@@ -622,30 +727,44 @@ def _duplicates(states: list[_FileState]) -> None:
     keyed = [s for s in states if {"household_id", "year"} <= set(s.data.columns)]
     if not keyed:
         return
-    frame = pd.concat([
-        pd.DataFrame({"state": i, "pos": np.arange(len(s.data)), "household_id": s.data["household_id"],
-                      "year": s.data["year"], "file": s.file, "row": s.data[ROW].astype("string")})
-        for i, s in enumerate(keyed)
-    ], ignore_index=True).dropna(subset=["household_id", "year"])
-    dup = frame[frame.duplicated(["household_id", "year"], keep=False)]
-    if dup.empty:
-        return
-    dup = dup.assign(where_zh=dup["file"] + " 第 " + dup["row"] + " 行", where_en=dup["file"] + " row " + dup["row"])
-    groups = dup.groupby(["household_id", "year"])
-    listing = {lang: groups[f"where_{lang}"].transform(", ".join) for lang in ("zh", "en")}
+    dup = _duplicate_rows(pd.concat([_key_rows(i, s.file, s.data) for i, s in enumerate(keyed)], ignore_index=True))
     for i, s in enumerate(keyed):
-        mine = dup["state"].eq(i)
-        mask = np.zeros(len(s.data), bool)
-        mask[dup.loc[mine, "pos"].to_numpy()] = True
-        detail = {}
-        for lang in ("zh", "en"):
-            detail[lang] = pd.Series("", index=s.data.index, dtype="string")
-            detail[lang].iloc[dup.loc[mine, "pos"].to_numpy()] = listing[lang][mine].to_numpy()
-        id_header = "household_id" if "household_id" in s.checks.headers else "id_card"
-        year = "年度/year " + as_text(s.data["year"])
-        s.checks.add(mask, "household_id", "duplicate_key", year,
-                     column=s.checks.headers.get(id_header, ""),
-                     detail=("同户同年的行: " + detail["zh"], "rows with this household and year: " + detail["en"]))
+        _reject_duplicates(s, dup[dup["state"].eq(i)])
+
+
+def _key_rows(state: int, file: str, data: pd.DataFrame) -> pd.DataFrame:
+    """The household-year keys of ``data`` with their file (``state``: its index) and row number."""
+    return pd.DataFrame({"state": state, "row": data[ROW].to_numpy(), "household_id": data["household_id"].to_numpy(),
+                         "year": data["year"].to_numpy(dtype="float64"), "file": file}).dropna(subset=["household_id", "year"])
+
+
+def _duplicate_rows(keys: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`_key_rows` whose key occurs more than once, with the list of every copy (listing_zh/en)."""
+    dup = keys[keys.duplicated(["household_id", "year"], keep=False)]
+    row = dup["row"].astype("string")
+    dup = dup.assign(where_zh=dup["file"] + " 第 " + row + " 行", where_en=dup["file"] + " row " + row)
+    groups = dup.groupby(["household_id", "year"])
+    return dup.assign(**{f"listing_{lang}": groups[f"where_{lang}"].transform(", ".join) for lang in ("zh", "en")})
+
+
+def _reject_duplicates(s: _FileState, dup: pd.DataFrame) -> None:
+    """Reject the rows of ``s`` listed in ``dup`` (its rows of :func:`_duplicate_rows`) as ``duplicate_key``."""
+    pos = pd.Index(s.data[ROW].to_numpy()).get_indexer(dup["row"].to_numpy())
+    found = pos >= 0
+    if not found.any():
+        return
+    pos = pos[found]
+    mask = np.zeros(len(s.data), bool)
+    mask[pos] = True
+    detail = {}
+    for lang in ("zh", "en"):
+        detail[lang] = pd.Series("", index=s.data.index, dtype="string")
+        detail[lang].iloc[pos] = dup[f"listing_{lang}"].to_numpy()[found]
+    id_header = "household_id" if "household_id" in s.checks.headers else "id_card"
+    year = "年度/year " + as_text(s.data["year"])
+    s.checks.add(mask, "household_id", "duplicate_key", year,
+                 column=s.checks.headers.get(id_header, ""),
+                 detail=("同户同年的行: " + detail["zh"], "rows with this household and year: " + detail["en"]))
 
 
 def _measures_without_households(states: list[_FileState]) -> None:
@@ -667,14 +786,17 @@ def _measures_without_households(states: list[_FileState]) -> None:
         if s.table != "measures" or not {"household_id", "year"} <= set(s.data.columns):
             continue
         key = keys(s.data)
-        present = (s.data["household_id"].notna() & s.data["year"].notna()).to_numpy()
-        in_listed = key.isin(listed)
-        column = "/".join(s.checks.headers.get(c, c) for c in ("household_id" if "household_id" in s.checks.headers
-                                                               else "id_card", "year"))
-        year = "年度/year " + as_text(s.data["year"])
-        s.checks.add(present & ~in_listed, "household_id", "measure_without_household", year, column=column)
-        s.checks.add(present & in_listed & ~key.isin(accepted), "household_id", "measure_household_rejected", year,
-                     column=column)
+        _check_measure_keys(s, key.isin(listed), key.isin(accepted))
+
+
+def _check_measure_keys(s: _FileState, in_listed: np.ndarray, in_accepted: np.ndarray) -> None:
+    """Reject measure rows of ``s`` whose key is not among the household rows (``in_listed``) or only among rejected ones."""
+    present = (s.data["household_id"].notna() & s.data["year"].notna()).to_numpy()
+    column = "/".join(s.checks.headers.get(c, c) for c in ("household_id" if "household_id" in s.checks.headers
+                                                           else "id_card", "year"))
+    year = "年度/year " + as_text(s.data["year"])
+    s.checks.add(present & ~in_listed, "household_id", "measure_without_household", year, column=column)
+    s.checks.add(present & in_listed & ~in_accepted, "household_id", "measure_household_rejected", year, column=column)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -785,43 +907,17 @@ def ingest(paths, measures=(), strict: bool = False, key: str | bytes | None = N
 
     households, measure_parts, rejections, reasons = [], [], [], []
     for s in states:
-        keep = ~s.checks.rejected
-        info = s.info
-        excluded = info["excluded"]
-        accounting.append({
-            "file": s.file, "table": s.table, "format": info["format"], "encoding": info["encoding"],
-            "sheet": info["sheet"], "header_row": info["header_row"], "rows_read": info["rows_read"],
-            "rows_accepted": int(keep.sum()), "rows_rejected": int((~keep).sum()), "rows_excluded": sum(excluded.values()),
-        })
+        row, why, rej = _file_summary(s)
+        accounting.append(row)
         found.append(s.checks.table())
-        for kind, mask in s.checks.reasons.items():
-            reasons.append({"file": s.file, "table": s.table, "status": "rejected", "reason": kind,
-                            "reason_zh": KINDS[kind][0], "reason_en": KINDS[kind][1], "rows": int(mask.sum())})
-        for kind, mask in s.checks.normalised.items():
-            reasons.append({"file": s.file, "table": s.table, "status": "normalised", "reason": kind,
-                            "reason_zh": KINDS[kind][0], "reason_en": KINDS[kind][1], "rows": int(mask.sum())})
-        for kind, n in excluded.items():
-            if n:
-                reasons.append({"file": s.file, "table": s.table, "status": "excluded", "reason": kind,
-                                "reason_zh": EXCLUSIONS[kind][0], "reason_en": EXCLUSIONS[kind][1], "rows": n})
-        if (~keep).any():
-            rej = pd.DataFrame({"file": s.file, "table": s.table, "row": s.data[ROW].to_numpy()[~keep]})
-            why = pd.Series("", index=range(len(s.data)), dtype="string")
-            for kind, mask in s.checks.reasons.items():
-                why = why.mask(mask, why + np.where(why.eq(""), "", ";") + kind)
-            rej["reasons"] = why.to_numpy()[~keep]
-            if "household_id" in s.data.columns:
-                rej["household_id"] = s.data["household_id"].to_numpy()[~keep]
-            if s.rejection_text is not None:
-                rej = pd.concat([rej, s.rejection_text[~keep].reset_index(drop=True)], axis=1)
+        reasons.extend(why)
+        if rej is not None:
             rejections.append(rej)
-        accepted = s.data[keep].drop(columns=ROW)
+        accepted, measure_part = _accepted(s)
         if s.table == "households":
             households.append(accepted)
-            if len(s.wide):
-                measure_parts.append(s.wide[keep[s.wide["_pos"].to_numpy().astype(int)]].drop(columns="_pos"))
-        else:
-            measure_parts.append(accepted.reindex(columns=MEASURE_COLUMNS))
+        if measure_part is not None:
+            measure_parts.append(measure_part)
 
     measures_table = _combine_measures(measure_parts, states, found)
     problem_table = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else empty_problems()
@@ -845,6 +941,50 @@ def ingest(paths, measures=(), strict: bool = False, key: str | bytes | None = N
         reasons=pd.DataFrame(reasons, columns=["file", "table", "status", "reason", "reason_zh", "reason_en", "rows"]),
         demo_key=demo_key,
     )
+
+
+def _file_summary(s: _FileState) -> tuple[dict, list[dict], pd.DataFrame | None]:
+    """The accounting row, the counts by reason and the rejected rows (None if none) of one checked file (or block)."""
+    keep = ~s.checks.rejected
+    info = s.info
+    excluded = info["excluded"]
+    row = {
+        "file": s.file, "table": s.table, "format": info["format"], "encoding": info["encoding"],
+        "sheet": info["sheet"], "header_row": info["header_row"], "rows_read": info["rows_read"],
+        "rows_accepted": int(keep.sum()), "rows_rejected": int((~keep).sum()), "rows_excluded": sum(excluded.values()),
+    }
+    reasons = []
+    for status, found in (("rejected", s.checks.reasons), ("normalised", s.checks.normalised)):
+        for kind, mask in found.items():
+            reasons.append({"file": s.file, "table": s.table, "status": status, "reason": kind,
+                            "reason_zh": KINDS[kind][0], "reason_en": KINDS[kind][1], "rows": int(mask.sum())})
+    for kind, n in excluded.items():
+        if n:
+            reasons.append({"file": s.file, "table": s.table, "status": "excluded", "reason": kind,
+                            "reason_zh": EXCLUSIONS[kind][0], "reason_en": EXCLUSIONS[kind][1], "rows": n})
+    if not (~keep).any():
+        return row, reasons, None
+    rej = pd.DataFrame({"file": s.file, "table": s.table, "row": s.data[ROW].to_numpy()[~keep]})
+    why = pd.Series("", index=range(len(s.data)), dtype="string")
+    for kind, mask in s.checks.reasons.items():
+        why = why.mask(mask, why + np.where(why.eq(""), "", ";") + kind)
+    rej["reasons"] = why.to_numpy()[~keep]
+    if "household_id" in s.data.columns:
+        rej["household_id"] = s.data["household_id"].to_numpy()[~keep]
+    if s.rejection_text is not None:
+        rej = pd.concat([rej, s.rejection_text[~keep].reset_index(drop=True)], axis=1)
+    return row, reasons, rej
+
+
+def _accepted(s: _FileState) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The accepted rows of a checked file (or block) and its accepted measure rows (None if none)."""
+    keep = ~s.checks.rejected
+    accepted = s.data[keep].drop(columns=ROW)
+    if s.table == "measures":
+        return accepted, accepted.reindex(columns=MEASURE_COLUMNS)
+    if len(s.wide):
+        return accepted, s.wide[keep[s.wide["_pos"].to_numpy().astype(int)]].drop(columns="_pos")
+    return accepted, None
 
 
 def _combine_measures(parts: list[pd.DataFrame], states: list[_FileState], found: list[pd.DataFrame]) -> pd.DataFrame:
