@@ -86,34 +86,64 @@ def weighted_midrank(values, weights=None, groups=None, ties: str = "mid") -> np
     """
     y = np.asarray(values, dtype=float).ravel()
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float).ravel()
-    g = np.zeros(y.size, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64).ravel()
-    if ties not in ("mid", "stable"):
-        raise InequalityInputError(f"ties must be 'mid' or 'stable', got {ties!r}")
-    # sort by value (stable when ties are ranked in data order), then stably by group: the result
-    # is ordered by group, then value (as np.lexsort, but several times faster on millions of rows)
-    order = np.argsort(y, kind="stable" if ties == "stable" else "quicksort")
-    if groups is not None:
-        gmax = int(g.max(initial=0))
-        small = np.int16 if gmax < 2**15 else np.int32 if gmax < 2**31 else np.int64
-        order = order[np.argsort(g[order].astype(small), kind="stable")]
-    ys, ws, gs = y[order], w[order], g[order]
-    n = y.size
-    group_w = np.bincount(gs, weights=ws)
-    offset = np.concatenate(([0.0], np.cumsum(group_w)[:-1]))  # weight of the groups before
-    before = np.cumsum(ws) - ws - offset[gs]  # weight before i within its group
-    total = group_w[gs]
-    if ties == "mid":
-        new_block = np.ones(n, dtype=bool)
-        new_block[1:] = (gs[1:] != gs[:-1]) | (ys[1:] != ys[:-1])
-        block_id = np.cumsum(new_block) - 1
-        block_w = np.bincount(block_id, weights=ws)[block_id]
-        block_start = np.flatnonzero(new_block)[block_id]
-        rank = (before[block_start] + block_w / 2) / total
-    else:
-        rank = (before + ws / 2) / total
-    out = np.empty(n)
+    g = None if groups is None else np.asarray(groups, dtype=np.int64).ravel()
+    s = _GroupSort(g, y.size)
+    order, _, _, rank = s.rank(y, w, ties)
+    out = np.empty(y.size)
     out[order] = rank
     return out
+
+
+class _GroupSort:
+    """Sorting of several variables within the same groups (dense codes 0..G−1), sharing the work
+    that does not depend on the variable: the group sizes and boundaries and a compact copy of the
+    codes for the radix sort. :meth:`rank` returns the within-group order of one variable, the
+    sorted values and weights and their mid-ranks in that order; :meth:`sums` adds arrays in that
+    order per group with ``np.add.reduceat`` over the contiguous group slices."""
+
+    def __init__(self, codes: np.ndarray | None, n: int):
+        self.n = n
+        if codes is None:
+            self.codes16, self.counts = None, np.array([n])
+        else:
+            gmax = int(codes.max(initial=0))
+            small = np.int16 if gmax < 2**15 else np.int32 if gmax < 2**31 else np.int64
+            self.codes16 = codes.astype(small)
+            self.counts = np.bincount(codes, minlength=gmax + 1)
+        self.starts = np.concatenate(([0], np.cumsum(self.counts)[:-1]))
+        self.nonempty = self.counts > 0
+        self.sorted_codes = np.repeat(np.arange(self.counts.size), self.counts)
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Per-group sums of ``values`` given in within-group sorted order (0 for empty groups)."""
+        out = np.zeros(self.counts.size)
+        if self.n:
+            out[self.nonempty] = np.add.reduceat(values, self.starts[self.nonempty])
+        return out
+
+    def rank(self, y: np.ndarray, w: np.ndarray, ties: str):
+        if ties not in ("mid", "stable"):
+            raise InequalityInputError(f"ties must be 'mid' or 'stable', got {ties!r}")
+        # sort by value (stable when ties are ranked in data order), then stably by group (a radix
+        # sort on the compact codes): ordered by group, then value, as np.lexsort but much faster
+        order = np.argsort(y, kind="stable" if ties == "stable" else "quicksort")
+        if self.codes16 is not None:
+            order = order[np.argsort(self.codes16[order], kind="stable")]
+        ys, ws, gs = y[order], w[order], self.sorted_codes
+        group_w = self.sums(ws)
+        cw = np.cumsum(ws)
+        before = cw - ws - (cw[self.starts] - ws[self.starts])[gs] if self.n else cw  # weight before i in its group
+        total = group_w[gs]
+        if ties == "mid":
+            new_block = np.ones(self.n, dtype=bool)
+            new_block[1:] = (gs[1:] != gs[:-1]) | (ys[1:] != ys[:-1])
+            block_start = np.flatnonzero(new_block)
+            block_w = np.add.reduceat(ws, block_start) if self.n else ws
+            length = np.diff(np.append(block_start, self.n))
+            rank = np.repeat((before[block_start] + block_w / 2), length) / total
+        else:
+            rank = (before + ws / 2) / total
+        return order, ys, ws, rank
 
 
 # --------------------------------------------------------------------------- Gini
@@ -192,18 +222,29 @@ def gini_by_source(sources: pd.DataFrame, weights=None, groups=None, ties: str =
     def wmean(v):
         return np.bincount(codes, weights=w * v, minlength=ng) / wsum
 
-    def wcov(v, r):
-        return wmean(v * r) - wmean(v) * wmean(r)
+    # one group index shared by all variables; a variable's covariance with its own ranks is summed
+    # in sorted order (np.add.reduceat over contiguous group slices, no scatter back); the total's
+    # ranks are put back in row order once and serve every source's concentration coefficient
+    sorter = _GroupSort(codes, len(total))
 
-    f_total = weighted_midrank(total, w, codes, ties=ties)
+    def cov_own_rank(v, mean):
+        _, vs, ws, rank = sorter.rank(v, w, ties)
+        wr = ws * rank
+        return sorter.sums(wr * vs) / wsum - mean * (sorter.sums(wr) / wsum)
+
+    order, ys, ws, rank = sorter.rank(total, w, ties)
+    f_total = np.empty(len(total))
+    f_total[order] = rank
+    mean_f_total = sorter.sums(ws * rank) / wsum
     mu = wmean(total)
-    g_total = np.where(mu > 0, 2 * wcov(total, f_total) / np.where(mu > 0, mu, 1), np.nan)
+    cov_total_own = sorter.sums(ws * rank * ys) / wsum - mu * mean_f_total
+    g_total = np.where(mu > 0, 2 * cov_total_own / np.where(mu > 0, mu, 1), np.nan)
     rows = []
     for k, name in enumerate(sources.columns):  # loop over a handful of sources, not households
-        xk = x[:, k]
+        xk = np.ascontiguousarray(x[:, k])
         mu_k = wmean(xk)
-        cov_total = wcov(xk, f_total)
-        cov_own = wcov(xk, weighted_midrank(xk, w, codes, ties=ties))
+        cov_total = wmean(xk * f_total) - mu_k * mean_f_total
+        cov_own = cov_own_rank(xk, mu_k)
         with np.errstate(divide="ignore", invalid="ignore"):
             g_k = np.where(mu_k != 0, 2 * cov_own / mu_k, np.nan)
             r_k = np.where(cov_own != 0, cov_total / cov_own, np.nan)
@@ -434,9 +475,10 @@ def inequality_table(households: pd.DataFrame, by=(), income: str = "net_income_
     out["n_persons"] = np.bincount(codes, weights=size, minlength=ng)
     wsum = np.bincount(codes, weights=w, minlength=ng)
     mu = np.bincount(codes, weights=w * y, minlength=ng) / wsum
-    rank = weighted_midrank(y, w, codes)
-    cov = np.bincount(codes, weights=w * y * rank, minlength=ng) / wsum - mu * (
-        np.bincount(codes, weights=w * rank, minlength=ng) / wsum)
+    sorter = _GroupSort(codes, y.size)  # covariance of y with its ranks, summed in sorted order
+    _, ys, ws, rank = sorter.rank(y, w, "mid")
+    wr = ws * rank
+    cov = sorter.sums(wr * ys) / wsum - mu * (sorter.sums(wr) / wsum)
     out["mean"] = mu
     with np.errstate(divide="ignore", invalid="ignore"):
         out["gini"] = np.where(mu > 0, 2 * cov / mu, np.nan)
