@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--size", choices=SIZES, required=True)
     parser.add_argument("--chunk", type=int, default=250_000, help="households per chunk")
     parser.add_argument("--export", action="store_true", help="also write the GBK CSV export")
+    parser.add_argument("--export-only", action="store_true", help="write only the GBK CSV export (the dataset is left as it is)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     phases = Phases()
@@ -36,11 +37,17 @@ def main() -> None:
 
     def chunks():
         for panel in iter_panel_chunks(households, SEED, args.chunk):
-            if args.export:
+            if args.export or args.export_only:
                 with phases("export"):
                     exported.append(_append_export(panel, export_path(args.size), first=not exported))
             yield panel
 
+    if args.export_only:
+        with phases("generate_and_export"):
+            for _ in chunks():
+                pass
+        phases.emit(size=args.size, households=households, export_rows=sum(exported))
+        return
     shutil.rmtree(dataset_path(args.size), ignore_errors=True)  # benchmark data: also a partial earlier run
     with phases("generate_and_write"):
         write_dataset(chunks(), dataset_path(args.size))

@@ -31,7 +31,8 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from .dataset import ingest_command
 
-    return ingest_command(args.sources, out=args.out, measures=args.measures, strict=args.strict)
+    return ingest_command(args.sources, out=args.out, measures=args.measures, strict=args.strict,
+                          chunk_rows=args.chunk_rows, chunk_threshold_mb=args.chunk_threshold_mb)
 
 
 def _cmd_scorecard(args: argparse.Namespace) -> int:
@@ -90,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="数据集目录 / dataset folder")
     p.add_argument("--measures", nargs="*", default=[], help="帮扶措施明细文件 / measure files")
     p.add_argument("--strict", action="store_true", help="遇到第一个问题即停止 / stop at the first problem")
+    p.add_argument("--chunk-rows", type=int, default=None, metavar="N",
+                   help="按每块 N 行分块读取 CSV(内存只需一块; 0 = 整个文件读入内存); 默认: CSV 总大小超过 --chunk-threshold-mb "
+                        "时分块 / read CSV files in blocks of N lines (memory bounded by one block; 0 = whole files in "
+                        "memory); default: blocks when the CSV files exceed --chunk-threshold-mb")
+    p.add_argument("--chunk-threshold-mb", type=float, default=None, metavar="MB",
+                   help="自动分块读取的 CSV 总大小阈值(MB, 默认 200) / total CSV size above which blocks are used "
+                        "automatically (MB, default 200)")
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("scorecard", help="政策目标达标情况 / policy-target scorecard",

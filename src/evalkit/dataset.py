@@ -357,7 +357,13 @@ def in_memory_bytes(path: str | Path, columns: Sequence[str] | None = None) -> i
     return total
 
 
-def ingest_command(sources: Sequence[str], out: str, measures: Sequence[str] = (), strict: bool = False) -> int:
+#: Above this total size of the CSV sources (MB), ``evalkit ingest`` reads them in blocks
+#: (:class:`evalkit.ingest.ChunkedIngest`); ``--chunk-rows`` decides explicitly.
+CHUNKED_INGEST_MB = 200.0
+
+
+def ingest_command(sources: Sequence[str], out: str, measures: Sequence[str] = (), strict: bool = False,
+                   chunk_rows: int | None = None, chunk_threshold_mb: float | None = None) -> int:
     """``evalkit ingest SRC... --out DATASET``: validate and pseudonymise the exports
     (:func:`evalkit.ingest.ingest`), write the accepted rows as a dataset, print the row accounting.
 
@@ -365,24 +371,41 @@ def ingest_command(sources: Sequence[str], out: str, measures: Sequence[str] = (
     are recorded in ``dataset.json``; the rejected rows (without raw identifiers) and the problem
     list go to ``DATASET/validation/``. Exit code 0 when the files had no error, 1 when rows
     were rejected (the dataset of accepted rows is still written), as ``evalkit validate``.
+
+    Large exports are ingested in blocks (:class:`evalkit.ingest.ChunkedIngest`: same checks,
+    accounting, rejections and pseudonyms; memory bounded by the block): with ``chunk_rows`` lines
+    per block, or automatically (:data:`evalkit.ingest.DEFAULT_CHUNK_ROWS`) when the CSV sources
+    together exceed ``chunk_threshold_mb`` (default :data:`CHUNKED_INGEST_MB`); ``chunk_rows=0``
+    always reads whole files.
     """
     import warnings
 
-    from .ingest import format_accounting, ingest, write_rejections
+    from .ingest import DEFAULT_CHUNK_ROWS, format_accounting, ingest, write_rejections
     from .pseudonymise import DemoKeyWarning
 
+    if chunk_rows is None:
+        csv_bytes = sum(Path(p).stat().st_size for p in [*sources, *measures]
+                        if Path(p).suffix.lower() in (".csv", ".txt") and Path(p).exists())
+        threshold = CHUNKED_INGEST_MB if chunk_threshold_mb is None else chunk_threshold_mb
+        chunk_rows = DEFAULT_CHUNK_ROWS if csv_bytes > threshold * 2**20 else 0
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DemoKeyWarning)
-        result = ingest(list(sources), measures=tuple(measures), strict=strict)
+        if chunk_rows:
+            result = _ingest_chunked(sources, Path(out), measures, strict, chunk_rows)
+        else:
+            result = ingest(list(sources), measures=tuple(measures), strict=strict)
     for w in caught:
         if issubclass(w.category, DemoKeyWarning):
             print(str(w.message), file=sys.stderr)
-    if not len(result.panel.households):
+    if not chunk_rows and not len(result.panel.households):
         print(format_accounting(result))
         raise EvalkitError("没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written")
-    write_dataset(result.panel, out, accounting=result.accounting, overwrite=True)
+    if not chunk_rows:
+        write_dataset(result.panel, out, accounting=result.accounting, overwrite=True)
     record = read_dataset_meta(out)
     record["reasons"] = result.reasons.to_dict(orient="records")
+    record["accounting"] = result.accounting.to_dict(orient="records")
+    record["meta"]["accounting"] = record["accounting"]
     (Path(out) / DATASET_META).write_text(
         json.dumps(record, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8")
     written = write_rejections(result, Path(out) / VALIDATION_DIR) if len(result.problems) else []
@@ -394,6 +417,34 @@ def ingest_command(sources: Sequence[str], out: str, measures: Sequence[str] = (
         f"{len(record['partitions'])} 个分区 / partitions, 指纹 / fingerprint {record['fingerprint']}"
     )
     return 0 if result.ok else 1
+
+
+def _ingest_chunked(sources: Sequence[str], out: Path, measures: Sequence[str], strict: bool, chunk_rows: int):
+    """Ingest in blocks into a new folder beside ``out`` that replaces ``out`` only when complete."""
+    import tempfile
+
+    from .ingest import ChunkedIngest, format_accounting
+
+    if out.exists() and any(out.iterdir()) and not is_dataset(out):
+        raise EvalkitError(f"{out}: 目录非空且不是 evalkit 数据集, 不会覆盖 / "
+                           "folder is not empty and not an evalkit dataset: not replaced")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        run = ChunkedIngest(list(sources), measures=tuple(measures), chunk_rows=chunk_rows, workdir=work, strict=strict)
+        try:
+            write_dataset(run.panels(), work / "dataset")
+        except EvalkitError:
+            if not run.finished or run.result().accounting.query("table == 'households'")["rows_accepted"].sum():
+                raise
+            print(format_accounting(run.result()))
+            raise EvalkitError("没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written") from None
+        if out.exists():
+            shutil.rmtree(out)
+        (work / "dataset").rename(out)
+        return run.result()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def duckdb_connection(path: str | Path, memory_limit: str | None = None, threads: int | None = None):

@@ -37,6 +37,7 @@ import difflib
 import itertools
 import json
 import re
+import shutil
 import sys
 import unicodedata
 import warnings
@@ -1006,6 +1007,273 @@ def _combine_measures(parts: list[pd.DataFrame], states: list[_FileState], found
     out["household_id"] = out["household_id"].astype("str")
     out["measure"] = out["measure"].astype("str")
     return out[MEASURE_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------
+# Chunked ingest: the same checks and results, memory bounded by the block size
+
+#: Lines per block of :class:`ChunkedIngest` (``evalkit ingest --chunk-rows``).
+DEFAULT_CHUNK_ROWS = 500_000
+
+
+def _blocks(path: Path, chunk_rows: int):
+    """CSV in blocks of ``chunk_rows`` lines; XLSX and Parquet as one block (XLSX holds at most 1,048,576 rows)."""
+    if path.suffix.lower() in (".csv", ".txt"):
+        yield from iter_csv_blocks(path, chunk_rows)
+    else:
+        yield read_export(path)
+
+
+def _empty_measures() -> pd.DataFrame:
+    return pd.DataFrame({"household_id": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
+                         "measure": pd.Series(dtype="str"), "amount": pd.Series(dtype="float64")})
+
+
+def _key_index(frames: list[pd.DataFrame]) -> pd.MultiIndex:
+    """Unique (household_id, year) keys of ``frames`` as an index whose hash table is built once."""
+    keys = pd.concat(frames, ignore_index=True).drop_duplicates() if frames else pd.DataFrame(
+        {"household_id": pd.Series(dtype="str"), "year": pd.Series(dtype="float64")})
+    return pd.MultiIndex.from_arrays([keys["household_id"].astype("string"), keys["year"].astype("float64")])
+
+
+class _FileTotals:
+    """Accounting, reasons, problems and rejections of one file, summed over its blocks."""
+
+    def __init__(self):
+        self.row: dict | None = None
+        self.reasons: dict[tuple[str, str], dict] = {}
+        self.problems: list[pd.DataFrame] = []
+        self.file_level: list[pd.DataFrame] = []
+        self.alias_groups: list[pd.DataFrame] = []
+        self.rejections: list[pd.DataFrame] = []
+
+    def add(self, s: _FileState) -> None:
+        row, reasons, rejected = _file_summary(s)
+        if self.row is None:
+            self.row = row
+        else:
+            for k in ("rows_read", "rows_accepted", "rows_rejected", "rows_excluded"):
+                self.row[k] += row[k]
+        for r in reasons:
+            key = (r["status"], r["reason"])
+            if key in self.reasons:
+                self.reasons[key]["rows"] += r["rows"]
+            else:
+                self.reasons[key] = r
+        found = s.checks.table()
+        found = found[found["kind"] != "region_alias"]
+        self.file_level.append(found[found["row"].isna()])
+        self.problems.append(found[found["row"].notna()])
+        self.alias_groups.extend(s.checks.alias_groups)
+        if rejected is not None:
+            self.rejections.append(rejected)
+
+    def problem_table(self, file: str) -> pd.DataFrame:
+        """File-level problems once (every block repeats them), then the row problems and the region-alias warnings."""
+        parts = [pd.concat(self.file_level, ignore_index=True).drop_duplicates()] if self.file_level else []
+        parts += self.problems
+        if self.alias_groups:
+            groups = pd.concat(self.alias_groups, ignore_index=True)
+            merged = groups.groupby(["level", "column", "alias", "name"], sort=False, as_index=False).agg(
+                first=("first", "min"), size=("size", "sum"))
+            parts += [_alias_problems(file, g.sort_values(["alias", "name"])) for _, g in merged.groupby("level", sort=False)]
+        parts = [p for p in parts if len(p)]
+        return pd.concat(parts, ignore_index=True) if parts else empty_problems()
+
+    def reason_rows(self) -> list[dict]:
+        order = {"rejected": 0, "normalised": 1, "excluded": 2}
+        return sorted(self.reasons.values(), key=lambda r: order[r["status"]])
+
+
+class ChunkedIngest:
+    """:func:`ingest` for exports larger than memory: CSV files are read, checked, pseudonymised
+    and handed on in blocks of ``chunk_rows`` lines; the results are those of :func:`ingest`.
+
+    Usage: ``run = ChunkedIngest(...)``; consume :meth:`panels` (e.g. with
+    :func:`evalkit.dataset.write_dataset`), then :meth:`result` gives the :class:`IngestResult`
+    (its panel is empty: the rows went to the consumer).
+
+    Checks that span blocks, and how they hold:
+
+    * duplicate household-year keys: a first pass over the household files keeps only the keys
+      (pseudonym, year, file, row): every copy is rejected with the list of the others, as in
+      :func:`ingest` (memory: the keys, about 60 bytes per row, not the cells);
+    * wide 1/0 measure columns are flags when the whole column is 1/0 (decided in the first pass);
+    * measure rows without an (accepted) household row: checked against the keys of both passes;
+    * measure rows repeated for one household, year and measure are summed by DuckDB over the
+      accepted measure rows staged as Parquet in ``workdir`` (an empty folder it may use);
+    * blank, total and note rows: see :func:`iter_csv_blocks`; region-alias warnings are merged.
+
+    Memory is one block plus the keys, the problems and the rejected rows. XLSX and Parquet files
+    are read whole (an XLSX sheet has at most 1,048,576 rows). In strict mode the first problem
+    found stops the run; for a duplicate key that can be in an earlier block than in :func:`ingest`.
+    """
+
+    def __init__(self, paths, measures=(), chunk_rows: int = DEFAULT_CHUNK_ROWS, workdir: str | Path = ".",
+                 strict: bool = False, key: str | bytes | None = None, key_file: str | Path | None = None,
+                 min_year: int = DEFAULT_MIN_YEAR, max_year: int | None = None):
+        if chunk_rows < 1:
+            raise EvalkitError(f"块行数必须为正 / chunk_rows must be positive, got {chunk_rows}")
+        self.secret, self.demo_key = resolve_key(key, key_file)
+        self.years = (min_year, max_year if max_year is not None else default_max_year())
+        if self.years[0] > self.years[1]:
+            raise EvalkitError(f"年度范围无效: 最早 {self.years[0]} 晚于最晚 {self.years[1]} / invalid year range: "
+                               f"min year {self.years[0]} is after max year {self.years[1]}")
+        self.jobs = [(Path(p), "households") for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+        self.jobs += [(Path(p), "measures") for p in ([measures] if isinstance(measures, (str, Path)) else measures)]
+        self.chunk_rows, self.strict, self.workdir = chunk_rows, strict, Path(workdir)
+        self._result: IngestResult | None = None
+
+    def _meta(self) -> dict:
+        return {
+            "synthetic": _synthetic([p for p, _ in self.jobs]),
+            "source_files": [p.name for p, t in self.jobs if t == "households"],
+            "measure_files": [p.name for p, t in self.jobs if t == "measures"],
+            "pseudonym_key": "demo" if self.demo_key else "user",
+        }
+
+    def _scan(self, i: int, path: Path) -> tuple[pd.DataFrame, dict[str, bool], set[str] | None]:
+        """First pass over a household file: its keys, which wide measure columns are flags, its panel columns."""
+        keys, flags, columns = [], {}, None
+        catalogue = household_columns()
+        for raw in _blocks(path, self.chunk_rows):
+            headers, wide, checks = _map_columns(raw, "households", path.name, False)
+            for header in wide:
+                flags[header] = flags.get(header, True) and _is_flag_column(parse_number(raw[header])[0])
+            if checks.file_errors:
+                continue
+            data = pd.DataFrame({ROW: raw[ROW].to_numpy()})
+            _identifiers(data, {n: as_text(raw[headers[n]]) for n in ("household_id", "id_card") if n in headers},
+                         checks, self.secret)
+            data["year"] = _typed_column(catalogue["year"], raw[headers["year"]], as_text(raw[headers["year"]]), checks)
+            keys.append(_key_rows(i, path.name, data))
+            columns = {"household_id", *(["id_card"] if "id_card" in headers else []),
+                       *(n for n in headers if catalogue[n].kind != "identifier")}
+        return (pd.concat(keys, ignore_index=True) if keys else None), flags, columns
+
+    def panels(self):
+        """Panel blocks of accepted rows: the household blocks (measures empty), then the measures (households empty)."""
+        meta = self._meta()
+        totals: dict[int, _FileTotals] = {}
+        unreadable_rows, unreadable_found = [], []
+        scans, key_frames, columns = {}, [], set()
+        for i, (path, table) in enumerate(self.jobs):
+            if table != "households":
+                continue
+            try:
+                keys, flags, cols = self._scan(i, path)
+            except EvalkitError as exc:
+                if self.strict:
+                    raise
+                row, problem = _unreadable(path, table, exc)
+                unreadable_rows.append(row)
+                unreadable_found.append(problem)
+                continue
+            scans[i] = flags
+            if keys is not None:
+                key_frames.append(keys)
+            columns |= cols or set()
+        keys = pd.concat(key_frames, ignore_index=True) if key_frames else None
+        dup = _duplicate_rows(keys) if keys is not None else None
+        listed = _key_index([keys[["household_id", "year"]]] if keys is not None else [])
+        del keys, key_frames
+        order = [c for c in household_columns() if c in columns]
+        staging = self.workdir / "measures-staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        staged, accepted_keys, accepted_index, empty_hh = 0, [], None, None
+
+        def stage(part: pd.DataFrame | None) -> None:
+            nonlocal staged
+            if part is not None and len(part):
+                part = part.astype({"household_id": "str", "year": "int64", "measure": "str", "amount": "float64"})
+                part.to_parquet(staging / f"part-{staged}.parquet", index=False)
+                staged += 1
+
+        for i, (path, table) in enumerate(self.jobs):
+            if table == "households" and i not in scans:
+                continue
+            files = totals[i] = _FileTotals()
+            try:
+                for raw in _blocks(path, self.chunk_rows):
+                    s = _check_file(raw, table, self.secret, self.strict, self.years, scans.get(i))
+                    keyed = {"household_id", "year"} <= set(s.data.columns)
+                    if table == "households" and keyed and dup is not None:
+                        _reject_duplicates(s, dup[dup["state"].eq(i)])
+                    if table == "measures" and keyed and scans:
+                        key = pd.MultiIndex.from_arrays([s.data["household_id"].astype("string"),
+                                                         s.data["year"].astype("float64")])
+                        if accepted_index is None:  # household files come first: their accepted keys are complete
+                            accepted_index = _key_index(accepted_keys)
+                        _check_measure_keys(s, listed.get_indexer(key) >= 0, accepted_index.get_indexer(key) >= 0)
+                    files.add(s)
+                    rows, measure_part = _accepted(s)
+                    stage(measure_part)
+                    if table != "households" or not keyed:  # not keyed: a file-level error rejected every row
+                        continue
+                    accepted_keys.append(_key_rows(i, s.file, s.data[~s.checks.rejected])[["household_id", "year"]])
+                    hh = _canonical_dtypes(rows.reindex(columns=order))
+                    if {"wage", "operating_income", "operating_expenses", "property", "transfer", "household_size",
+                            "household_type"} <= set(hh.columns):
+                        hh = derive_income(hh)
+                    if empty_hh is None:
+                        empty_hh = hh.iloc[:0]
+                    if len(hh):
+                        yield Panel(households=hh, measures=_empty_measures(), meta=meta)
+            except EvalkitError as exc:  # a measure file that fails part-way (household files were read in the first pass)
+                if self.strict or isinstance(exc, DataValidationError):
+                    raise
+                del totals[i]
+                row, problem = _unreadable(path, table, exc)
+                unreadable_rows.append(row)
+                unreadable_found.append(problem)
+        found = unreadable_found + [totals[i].problem_table(self.jobs[i][0].name) for i in totals]
+        repeated = 0
+        if staged:
+            import duckdb
+
+            con = duckdb.connect()
+            files = (staging / "*.parquet").as_posix().replace("'", "''")
+            source = f"read_parquet('{files}')"
+            n_rows, n_keys = con.sql(f"SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT household_id, year, "
+                                     f"measure FROM {source})) FROM {source}").fetchall()[0]
+            repeated = n_rows - n_keys
+            if empty_hh is not None:
+                reader = con.sql(f"SELECT household_id, year, measure, SUM(amount) AS amount FROM {source} "
+                                 "GROUP BY household_id, year, measure").to_arrow_reader(self.chunk_rows)
+                for batch in reader:
+                    frame = batch.to_pandas().astype({"household_id": "str", "year": "int64", "measure": "str",
+                                                      "amount": "float64"})
+                    yield Panel(households=empty_hh, measures=frame[MEASURE_COLUMNS], meta=meta)
+            con.close()
+        if repeated:
+            names = ", ".join(p.name for p, t in self.jobs if t == "measures") or ", ".join(p.name for p, _ in self.jobs)
+            found.append(problems(names, None, "", "measure", str(repeated), "measure_rows_combined", severity="warning",
+                                  detail=(f"{repeated} 行合并", f"{repeated} rows combined")))
+        shutil.rmtree(staging, ignore_errors=True)
+        accounting = pd.DataFrame(unreadable_rows + [totals[i].row for i in totals if totals[i].row is not None])
+        rejections = [r for i in totals for r in totals[i].rejections]
+        found = [f for f in found if len(f)]
+        self._result = IngestResult(
+            panel=Panel(households=empty_hh if empty_hh is not None else pd.DataFrame(), measures=_empty_measures(),
+                        meta=dict(meta, accounting=accounting.to_dict("records"))),
+            accounting=accounting,
+            problems=(pd.concat(found, ignore_index=True) if found else empty_problems())[PROBLEM_COLUMNS],
+            rejections=pd.concat(rejections, ignore_index=True) if rejections else pd.DataFrame(columns=["file", "table", "row", "reasons"]),
+            reasons=pd.DataFrame([r for i in totals for r in totals[i].reason_rows()],
+                                 columns=["file", "table", "status", "reason", "reason_zh", "reason_en", "rows"]),
+            demo_key=self.demo_key,
+        )
+
+    @property
+    def finished(self) -> bool:
+        """True once :meth:`panels` has been consumed."""
+        return self._result is not None
+
+    def result(self) -> IngestResult:
+        """The accounting, problems and rejections, once :meth:`panels` has been consumed."""
+        if self._result is None:
+            raise EvalkitError("ChunkedIngest.panels() 尚未读完 / ChunkedIngest.panels() has not been consumed")
+        return self._result
 
 
 # ---------------------------------------------------------------------------------------------
