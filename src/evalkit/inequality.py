@@ -87,19 +87,18 @@ def weighted_midrank(values, weights=None, groups=None, ties: str = "mid") -> np
     y = np.asarray(values, dtype=float).ravel()
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float).ravel()
     g = None if groups is None else np.asarray(groups, dtype=np.int64).ravel()
-    s = _GroupSort(g, y.size)
-    order, _, _, rank = s.rank(y, w, ties)
+    order, blocks = _GroupSort(g, y.size).blocks(y, w, ties)
     out = np.empty(y.size)
-    out[order] = rank
+    out[order] = blocks.ranks()
     return out
 
 
 class _GroupSort:
-    """Sorting of several variables within the same groups (dense codes 0..G−1), sharing the work
-    that does not depend on the variable: the group sizes and boundaries and a compact copy of the
-    codes for the radix sort. :meth:`rank` returns the within-group order of one variable, the
-    sorted values and weights and their mid-ranks in that order; :meth:`sums` adds arrays in that
-    order per group with ``np.add.reduceat`` over the contiguous group slices."""
+    """Sorting of several variables within the same groups (dense codes 0..G−1), sharing what does
+    not depend on the variable: group sizes and boundaries and a compact copy of the codes for the
+    radix sort. :meth:`blocks` sorts one variable and returns its *tie blocks* (runs of equal
+    values within a group, single observations with ``ties="stable"``): every sum the Gini needs
+    is a sum over blocks, since value and mid-rank are constant within a block."""
 
     def __init__(self, codes: np.ndarray | None, n: int):
         self.n = n
@@ -110,18 +109,11 @@ class _GroupSort:
             small = np.int16 if gmax < 2**15 else np.int32 if gmax < 2**31 else np.int64
             self.codes16 = codes.astype(small)
             self.counts = np.bincount(codes, minlength=gmax + 1)
-        self.starts = np.concatenate(([0], np.cumsum(self.counts)[:-1]))
+        self.starts = np.cumsum(self.counts) - self.counts
         self.nonempty = self.counts > 0
-        self.sorted_codes = np.repeat(np.arange(self.counts.size), self.counts)
 
-    def sums(self, values: np.ndarray) -> np.ndarray:
-        """Per-group sums of ``values`` given in within-group sorted order (0 for empty groups)."""
-        out = np.zeros(self.counts.size)
-        if self.n:
-            out[self.nonempty] = np.add.reduceat(values, self.starts[self.nonempty])
-        return out
-
-    def rank(self, y: np.ndarray, w: np.ndarray, ties: str):
+    def blocks(self, y: np.ndarray, w: np.ndarray, ties: str) -> tuple[np.ndarray, _Blocks]:
+        """Within-group order of ``y`` (group, then value) and its tie blocks with mid-ranks."""
         if ties not in ("mid", "stable"):
             raise InequalityInputError(f"ties must be 'mid' or 'stable', got {ties!r}")
         # sort by value (stable when ties are ranked in data order), then stably by group (a radix
@@ -129,21 +121,43 @@ class _GroupSort:
         order = np.argsort(y, kind="stable" if ties == "stable" else "quicksort")
         if self.codes16 is not None:
             order = order[np.argsort(self.codes16[order], kind="stable")]
-        ys, ws, gs = y[order], w[order], self.sorted_codes
-        group_w = self.sums(ws)
-        cw = np.cumsum(ws)
-        before = cw - ws - (cw[self.starts] - ws[self.starts])[gs] if self.n else cw  # weight before i in its group
-        total = group_w[gs]
+        ys, ws = y[order], w[order]
+        new_block = np.ones(self.n, dtype=bool)
         if ties == "mid":
-            new_block = np.ones(self.n, dtype=bool)
-            new_block[1:] = (gs[1:] != gs[:-1]) | (ys[1:] != ys[:-1])
-            block_start = np.flatnonzero(new_block)
-            block_w = np.add.reduceat(ws, block_start) if self.n else ws
-            length = np.diff(np.append(block_start, self.n))
-            rank = np.repeat((before[block_start] + block_w / 2), length) / total
-        else:
-            rank = (before + ws / 2) / total
-        return order, ys, ws, rank
+            np.not_equal(ys[1:], ys[:-1], out=new_block[1:])
+            new_block[self.starts[self.nonempty]] = True
+        start = np.flatnonzero(new_block)
+        first_block = np.searchsorted(start, self.starts[self.nonempty])  # each group's first block
+        group = np.repeat(np.flatnonzero(self.nonempty), np.diff(np.append(first_block, start.size)))
+        weight = np.add.reduceat(ws, start) if self.n else ws
+        group_w = np.bincount(group, weights=weight, minlength=self.counts.size)
+        cum = np.cumsum(weight)
+        offset = np.concatenate(([0.0], np.cumsum(group_w)[:-1]))  # weight of the groups before
+        rank = (cum - weight / 2 - offset[group]) / group_w[group]  # (W_<block + W_block / 2) / W_g
+        return order, _Blocks(start, ys[start], weight, group, rank, self.counts.size, self.n)
+
+
+@dataclass(frozen=True)
+class _Blocks:
+    start: np.ndarray   # position of each block's first observation in sorted order
+    value: np.ndarray   # the (common) value of the block
+    weight: np.ndarray  # W_block
+    group: np.ndarray   # group code of the block
+    rank: np.ndarray    # mid-rank (W_<block + W_block / 2) / W_g of the block's observations
+    n_groups: int
+    n: int
+
+    def sum(self, per_obs: np.ndarray) -> np.ndarray:
+        """Per-group Σ w_i · a_i for a quantity a constant within blocks (given per block)."""
+        return np.bincount(self.group, weights=self.weight * per_obs, minlength=self.n_groups)
+
+    def cov_own_rank(self, wsum: np.ndarray, mean: np.ndarray) -> np.ndarray:
+        """Per-group weighted covariance of the value and its own mid-rank, cov_w(y, F(y))."""
+        return self.sum(self.value * self.rank) / wsum - mean * (self.sum(self.rank) / wsum)
+
+    def ranks(self) -> np.ndarray:
+        """The mid-rank of every observation, in sorted order."""
+        return np.repeat(self.rank, np.diff(np.append(self.start, self.n)))
 
 
 # --------------------------------------------------------------------------- Gini
@@ -223,28 +237,22 @@ def gini_by_source(sources: pd.DataFrame, weights=None, groups=None, ties: str =
         return np.bincount(codes, weights=w * v, minlength=ng) / wsum
 
     # one group index shared by all variables; a variable's covariance with its own ranks is summed
-    # in sorted order (np.add.reduceat over contiguous group slices, no scatter back); the total's
-    # ranks are put back in row order once and serve every source's concentration coefficient
+    # over its tie blocks (no scatter back); the total's ranks are put back in row order once and
+    # serve every source's concentration coefficient
     sorter = _GroupSort(codes, len(total))
-
-    def cov_own_rank(v, mean):
-        _, vs, ws, rank = sorter.rank(v, w, ties)
-        wr = ws * rank
-        return sorter.sums(wr * vs) / wsum - mean * (sorter.sums(wr) / wsum)
-
-    order, ys, ws, rank = sorter.rank(total, w, ties)
+    order, blocks = sorter.blocks(total, w, ties)
     f_total = np.empty(len(total))
-    f_total[order] = rank
-    mean_f_total = sorter.sums(ws * rank) / wsum
+    f_total[order] = blocks.ranks()
+    mean_f_total = blocks.sum(blocks.rank) / wsum
     mu = wmean(total)
-    cov_total_own = sorter.sums(ws * rank * ys) / wsum - mu * mean_f_total
+    cov_total_own = blocks.cov_own_rank(wsum, mu)
+    columns = [np.ascontiguousarray(x[:, k]) for k in range(x.shape[1])]
+    means = [wmean(c) for c in columns]
+    cov_totals = [wmean(c * f_total) - m * mean_f_total for c, m in zip(columns, means)]
+    cov_owns = [sorter.blocks(c, w, ties)[1].cov_own_rank(wsum, m) for c, m in zip(columns, means)]
     g_total = np.where(mu > 0, 2 * cov_total_own / np.where(mu > 0, mu, 1), np.nan)
     rows = []
-    for k, name in enumerate(sources.columns):  # loop over a handful of sources, not households
-        xk = np.ascontiguousarray(x[:, k])
-        mu_k = wmean(xk)
-        cov_total = wmean(xk * f_total) - mu_k * mean_f_total
-        cov_own = cov_own_rank(xk, mu_k)
+    for name, mu_k, cov_total, cov_own in zip(sources.columns, means, cov_totals, cov_owns):
         with np.errstate(divide="ignore", invalid="ignore"):
             g_k = np.where(mu_k != 0, 2 * cov_own / mu_k, np.nan)
             r_k = np.where(cov_own != 0, cov_total / cov_own, np.nan)
@@ -476,9 +484,7 @@ def inequality_table(households: pd.DataFrame, by=(), income: str = "net_income_
     wsum = np.bincount(codes, weights=w, minlength=ng)
     mu = np.bincount(codes, weights=w * y, minlength=ng) / wsum
     sorter = _GroupSort(codes, y.size)  # covariance of y with its ranks, summed in sorted order
-    _, ys, ws, rank = sorter.rank(y, w, "mid")
-    wr = ws * rank
-    cov = sorter.sums(wr * ys) / wsum - mu * (sorter.sums(wr) / wsum)
+    cov = sorter.blocks(y, w, "mid")[1].cov_own_rank(wsum, mu)
     out["mean"] = mu
     with np.errstate(divide="ignore", invalid="ignore"):
         out["gini"] = np.where(mu > 0, 2 * cov / mu, np.nan)
