@@ -224,10 +224,13 @@ def gini_by_source(sources: pd.DataFrame, weights=None, groups=None, ties: str =
         raise InequalityInputError("sources 必须是至少一列的 DataFrame / sources must be a DataFrame with ≥ 1 column")
     if len(sources) == 0:
         raise InequalityInputError("sources: 没有观测值(空组) / no observations (empty group)")
-    x = sources.to_numpy(dtype=float)
-    if np.isnan(x).any():
-        raise InequalityInputError(f"sources: {int(np.isnan(x).sum())} 个缺失值 / missing values")
-    total = x.sum(axis=1)
+    columns = [sources.iloc[:, k].to_numpy(dtype=float) for k in range(sources.shape[1])]
+    n_missing = sum(int(np.isnan(c).sum()) for c in columns)
+    if n_missing:
+        raise InequalityInputError(f"sources: {n_missing} 个缺失值 / missing values")
+    total = columns[0].copy()
+    for c in columns[1:]:  # the row sum, added left to right
+        total += c
     _, w = _as_arrays(total, weights)
     codes, labels = _codes(groups, len(total))
     ng = len(labels)
@@ -246,7 +249,6 @@ def gini_by_source(sources: pd.DataFrame, weights=None, groups=None, ties: str =
     mean_f_total = blocks.sum(blocks.rank) / wsum
     mu = wmean(total)
     cov_total_own = blocks.cov_own_rank(wsum, mu)
-    columns = [np.ascontiguousarray(x[:, k]) for k in range(x.shape[1])]
     means = [wmean(c) for c in columns]
     cov_totals = [wmean(c * f_total) - m * mean_f_total for c, m in zip(columns, means)]
     cov_owns = [sorter.blocks(c, w, ties)[1].cov_own_rank(wsum, m) for c, m in zip(columns, means)]
