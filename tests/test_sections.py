@@ -61,7 +61,7 @@ def test_every_target_unit_has_a_label_in_both_languages():
 def test_scorecard_tables_translate_units_and_count_statuses():
     card = pd.DataFrame({
         "description": ["增速高于农村", "村集体经济", "帮扶车间"],
-        "county": ["信阳市", "信阳市", "光山县"],
+        "region": ["信阳市", "信阳市", "信阳市"], "county": ["", "", "光山县"],
         "value": [1.2, 30.0, math.nan], "threshold": [1.0, 50.0, 1.0],
         "unit": ["percent", "villages", "flag"],
         "status": ["达标", "未达标", "无法评估"], "reason": ["", "", "no data"],
@@ -69,6 +69,7 @@ def test_scorecard_tables_translate_units_and_count_statuses():
     counts, detail = sections.scorecard_tables(card, "zh")
     assert counts.set_index(counts.columns[0]).iloc[:, 0].to_dict() == {"达标": "1", "未达标": "1", "无法评估": "1"}
     assert detail["单位"].tolist() == ["%", "个村", "是/否"]
+    assert detail["地区"].tolist() == ["信阳市", "信阳市", "光山县"]  # region-wide targets name the region
     _, detail_en = sections.scorecard_tables(card, "en")
     assert detail_en["unit"].tolist() == ["percent", "villages", "flag"]
 

@@ -61,8 +61,10 @@ def scorecard_tables(scorecard: pd.DataFrame, lang: str = "zh") -> tuple[pd.Data
     counts = scorecard["status"].value_counts().rename_axis("status").reset_index()
     counts_table = format_table(counts, {"status": "text", "count": "int"}, lang,
                                 headers={"count": t("n_targets", lang)})
+    # a region-wide target is evaluated for the region itself: show its name, not an empty cell
+    area = scorecard["county"].where(scorecard["county"].fillna("") != "", scorecard["region"])
     detail = format_table(
-        scorecard.assign(unit=[unit_label(u, lang) for u in scorecard["unit"]]),
+        scorecard.assign(unit=[unit_label(u, lang) for u in scorecard["unit"]], county=area),
         {"description": "text", "county": "text", "value": "ratio", "threshold": "ratio", "unit": "text",
          "status": "text", "reason": "text"}, lang, count_column=None,
         headers={"description": t("target", lang), "county": t("region", lang), "threshold": t("threshold", lang),
