@@ -182,3 +182,17 @@ def test_area_tables_chart_only_areas_of_ten_or_more(demo_households):
     chart, table = sections.area_tables(demo_households, 2023, "county", "zh")
     assert (chart["n_households"] >= present.MIN_HOUSEHOLDS).all()
     assert len(table) >= len(chart)
+
+
+def test_inequality_tables_show_mld_only_where_it_is_defined():
+    def households(incomes):
+        n = len(incomes)
+        wage = [float(v) for v in incomes]
+        return pd.DataFrame({"year": [2025] * n, "household_size": [2] * n, "wage": wage,
+                             "net_operating": [0.0] * n, "property": [0.0] * n, "transfer": [0.0] * n,
+                             "net_income_pc": [v / 2 for v in wage]})
+
+    positive, _ = sections.inequality_tables(households([8000, 12000, 20000, 30000]), 2025, "en")
+    with_zero, _ = sections.inequality_tables(households([0, 12000, 20000, 30000]), 2025, "en")
+    assert len(positive.columns) == len(with_zero.columns) + 1  # the MLD column is dropped, not shown empty
+    assert not any("—" == v for v in with_zero.iloc[0].tolist())

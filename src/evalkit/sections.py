@@ -206,10 +206,12 @@ def inequality_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> 
     from .inequality import gini_by_source, inequality_table
     from .report import per_capita_components
 
-    ineq = format_table(
-        inequality_table(households, line=10_000),
-        {"year": "int", "n_households": "households", "gini": "number", "theil_t": "number", "mld": "number",
-         "fgt0": "pct", "fgt1": "number", "fgt2": "number"}, lang)
+    table = inequality_table(households, line=10_000)
+    columns = {"year": "int", "n_households": "households", "gini": "number", "theil_t": "number", "mld": "number",
+               "fgt0": "pct", "fgt1": "number", "fgt2": "number"}
+    if table["mld"].isna().all():  # MLD needs every income > 0 (documented NaN); no empty column in a report
+        del columns["mld"]
+    ineq = format_table(table, columns, lang)
     current = households[households["year"] == year]
     by_source = gini_by_source(per_capita_components(current), weights=current["household_size"])
     sources = format_table(
