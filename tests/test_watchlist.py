@@ -25,7 +25,7 @@ def _frame(place, rows, year):
             "village": "村1", "household_type": "一般脱贫户", "labour_full": 1, "labour_weak": 0, "migrant_workers": 0,
             "migrant_work_months": 0.0, "labour_seeking_work": 0, "monitoring_start_year": np.nan,
             "risk_eliminated": False, "operating_income": 0.0, "operating_expenses": 0.0, "property": 0.0,
-            "transfer": 0.0, "head_name": "张三", "id_card": "410101199001011234"}
+            "transfer": 0.0, "head_name": "张三", "id_card": "410101199001019994"}
     return pd.DataFrame([{**base, **r} for r in rows])
 
 
@@ -148,7 +148,7 @@ def test_export_has_pseudonymised_ids_only(tmp_path):
         back = pd.read_csv(path, encoding="utf-8-sig") if name.endswith("csv") else pd.read_excel(path)
         assert sorted(back["household_id"]) == list("abcde")
         raw = path.read_bytes()
-        assert "张三".encode() not in raw and b"410101199001011234" not in raw
+        assert "张三".encode() not in raw and b"410101199001019994" not in raw
     with pytest.raises(EvalkitError, match=r"\.csv or \.xlsx"):
         export_watchlist(w, tmp_path / "list.json")
 

@@ -1,6 +1,7 @@
 """Regenerate the small export fixtures of tests/test_ingest.py (run: python tests/data/exports/make_fixtures.py).
 
-Every person here is fictitious: the names, ID-card numbers and phone numbers are made up (the
+Every person here is fictitious: the names, ID-card numbers and phone numbers are made up, and
+every ID number carries the sequence code 999, as the demo generator's fake ones do (the
 leak tests search evalkit's outputs for exactly these strings). The fixtures imitate what
 防止返贫监测 exports look like: Chinese headers with full-width brackets and units, a title row
 above the header, GBK or UTF-8 (with BOM) CSV, XLSX with title rows, a blank row, a trailing
@@ -39,20 +40,20 @@ HEADER = [
 # wage, operating income, operating expenses, property, transfer, per-capita net income (reported),
 # 公益性岗位 (amount), 小额信贷 (flag), remarks
 ROWS = [
-    ["0010001", "王小明", "41152219800101123x", "13800138001", "2023", "河南省", "信阳市", "光山县", "",
+    ["0010001", "王小明", "41152219800101999x", "13800138001", "2023", "河南省", "信阳市", "光山县", "",
      "4", "一般脱贫户", "32000", "8000", "3000", "400", "2600", "10000", "6000", "否", ""],
-    ["0010002", "李春花", "411522198502024321", "13800138002", "2023", "河南省", "信阳市", "光山县", "",
+    ["0010002", "李春花", "411522198502029991", "13800138002", "2023", "河南省", "信阳市", "光山县", "",
      "3", "脱贫不稳定户", "15000", "6000", "4500", "0", "7500", "8000", "", "是", ""],
-    ["0010003", "赵大勇", "532526197703033456", "13900139003", "2023", "云南省", "红河哈尼族彝族自治州", "弥勒市", "新哨镇",
+    ["0010003", "赵大勇", "532526197703039996", "13900139003", "2023", "云南省", "红河哈尼族彝族自治州", "弥勒市", "新哨镇",
      "5", "边缘易致贫户", "40000", "12000", "14000", "500", "1500", "8000", "0", "否", "危房改造"],
-    ["0010004", "陈美玲", "360724199004045678", "13700137004", "2023", "江西省", "赣州市", "上犹县", "营前镇",
+    ["0010004", "陈美玲", "360724199004049998", "13700137004", "2023", "江西省", "赣州市", "上犹县", "营前镇",
      "2", "突发严重困难户", "9000", "1000", "0", "0", "6000", "8000", "是", "否", ""],
-    ["0010005", "刘建国", "450102196505056789", "13600136005", "2023", "广西壮族自治区", "南宁市", "兴宁区", "",
+    ["0010005", "刘建国", "450102196505059999", "13600136005", "2023", "广西壮族自治区", "南宁市", "兴宁区", "",
      "3", "一般脱贫户", "30000", "2000", "5000", "300", "2700", "10000", "", "", ""],
 ]
 TITLE = "光山县等2023年度脱贫人口收入监测台账"
 #: Raw identifiers planted in the fixtures (searched for in every output by the leak tests).
-RAW_IDENTIFIERS = [v for r in ROWS for v in (r[0], r[1], r[2], r[3])] + ["41152219800101123X"]
+RAW_IDENTIFIERS = [v for r in ROWS for v in (r[0], r[1], r[2], r[3])] + ["41152219800101999X"]
 
 MEASURE_HEADER = ["户编号", "户主姓名", "年度", "帮扶措施", "金额（元）"]
 MEASURE_ROWS = [
