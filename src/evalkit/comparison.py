@@ -55,8 +55,13 @@ def series(indicator: str, include_synthetic: bool = False) -> pd.DataFrame:
 
     With ``include_synthetic=True`` the synthetic demo values fill region-years that have no
     published value (a published value is never replaced). Raises :class:`EvalkitError` for an
-    unknown indicator.
+    unknown indicator. Returns a copy, safe to modify.
     """
+    return _series(indicator, include_synthetic).copy()
+
+
+@lru_cache(maxsize=None)
+def _series(indicator: str, include_synthetic: bool) -> pd.DataFrame:
     known = indicators(include_synthetic=True)
     if indicator not in known:
         raise EvalkitError(f"未知比较指标 '{indicator}', 可用: {', '.join(known)} / unknown comparison indicator "
@@ -72,10 +77,20 @@ def series(indicator: str, include_synthetic: bool = False) -> pd.DataFrame:
     return out[COLUMNS].sort_values(["region", "year"], kind="stable").reset_index(drop=True)
 
 
+@lru_cache(maxsize=None)
+def _lookup(indicator: str, include_synthetic: bool) -> dict[tuple[str, int], float]:
+    """(region name or registry code, year) → value; the first row wins, as in :func:`series` order."""
+    table = _series(indicator, include_synthetic)
+    out: dict[tuple[str, int], float] = {}
+    for column in ("region", "region_code"):
+        for region, year, value in zip(table[column], table["year"], table["value"]):
+            if region:
+                out.setdefault((region, int(year)), float(value))
+    return out
+
+
 def _value(indicator: str, region: str, year: int, include_synthetic: bool) -> float:
-    table = series(indicator, include_synthetic=include_synthetic)
-    hit = table.loc[((table["region"] == region) | (table["region_code"] == region)) & (table["year"] == int(year)), "value"]
-    return float(hit.iloc[0]) if len(hit) else np.nan
+    return _lookup(indicator, include_synthetic).get((region, int(year)), np.nan)
 
 
 def rural_income(region_name_zh: str, year: int, include_synthetic: bool = False) -> float:
