@@ -13,6 +13,7 @@ import pytest
 from evalkit.dataset import (
     in_memory_bytes,
     load_panel_from_dataset,
+    read_households,
     open_dataset,
     read_dataset_meta,
     verify_dataset,
@@ -116,6 +117,12 @@ def test_loads_only_requested_columns_and_partitions(tmp_path):
     assert in_memory_bytes(tmp_path / "ds", ["net_income_pc"]) < in_memory_bytes(tmp_path / "ds")
     with pytest.raises(EvalkitError, match="no columns"):
         load_panel_from_dataset(tmp_path / "ds", columns=["nonexistent"])
+    # an aggregate reads just its columns: no household_id unless asked for
+    only = read_households(tmp_path / "ds", ["county", "household_size"], filters=[("year", "==", 2023)])
+    assert list(only.columns) == ["county", "household_size"]
+    assert only.dtypes.equals(panel.households[["county", "household_size"]].dtypes)
+    expected = panel.households.loc[panel.households["year"].eq(2023), ["county", "household_size"]]
+    pd.testing.assert_frame_equal(_sorted(only, ["county", "household_size"]), _sorted(expected, ["county", "household_size"]))
 
 
 def test_verify_detects_changed_files(tmp_path):

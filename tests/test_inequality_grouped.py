@@ -3,6 +3,8 @@
 Random data with many ties (incomes rounded to 50 yuan), zero and negative incomes, an all-zero
 source in one group, a group of one household and non-dense group codes; the grouped results
 must equal the scalar functions on each group's rows (and the pairwise Gini formula) to 1e-12.
+Every test runs on both sort paths of the grouped functions (group by group, and all rows at once
+as used beyond ``SEGMENTED_SORT_MAX_GROUPS`` groups).
 """
 
 import numpy as np
@@ -12,6 +14,13 @@ import pytest
 from evalkit import inequality as iq
 
 TOL = dict(rtol=1e-12, atol=1e-12)
+
+
+@pytest.fixture(autouse=True, params=["segmented", "global"])
+def sort_path(request, monkeypatch):
+    if request.param == "global":
+        monkeypatch.setattr(iq, "SEGMENTED_SORT_MAX_GROUPS", 0)
+    return request.param
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +43,20 @@ def pairwise_gini(y, w):
     """Σ_i Σ_j w_i w_j |y_i − y_j| / (2 W² μ): the mid-rank Gini without any sorting."""
     mu = np.sum(w * y) / w.sum()
     return np.sum(w[:, None] * w[None, :] * np.abs(y[:, None] - y[None, :])) / (2 * w.sum() ** 2 * mu)
+
+
+@pytest.mark.parametrize("ties", ["mid", "stable"])
+def test_group_order_is_lexsort_by_group_then_value(data, ties):
+    sources, _, group = data
+    y = sources["operating"].to_numpy()  # many ties: the stable order must keep data order
+    codes = np.unique(group, return_inverse=True)[1]
+    order = iq._GroupSort(codes, y.size).order(y, ties)
+    if ties == "stable":
+        np.testing.assert_array_equal(order, np.lexsort((y, codes)))
+    else:  # ties may come in any order, the sorted keys may not
+        np.testing.assert_array_equal(codes[order], codes[np.lexsort((y, codes))])
+        np.testing.assert_array_equal(y[order], y[np.lexsort((y, codes))])
+        assert np.array_equal(np.sort(order), np.arange(y.size))
 
 
 @pytest.mark.parametrize("ties", ["mid", "stable"])

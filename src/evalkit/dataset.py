@@ -276,6 +276,20 @@ def _restore_dtypes(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame
     return frame if order == list(frame.columns) else frame[order]
 
 
+def read_households(path: str | Path, columns: Sequence[str] | None = None, filters=None) -> pd.DataFrame:
+    """The household table of a dataset as a DataFrame: only ``columns`` (all when ``None``; no
+    identifier is added unless listed, so an aggregate that needs no ``household_id`` does not
+    read 12 M strings for a 2M-household panel) of the partitions ``filters`` selects (as in
+    :func:`load_panel_from_dataset`), with the dtypes the panel had when written."""
+    wanted = None if columns is None else list(dict.fromkeys(columns))
+    hh_ds = open_dataset(path, "households")
+    unknown = [c for c in wanted or () if c not in hh_ds.schema.names]
+    if unknown:
+        raise EvalkitError(f"{path}: 数据集没有这些列 / dataset has no columns {unknown}")
+    frame = hh_ds.to_table(columns=wanted, filter=_filter_expression(filters)).to_pandas()
+    return _restore_dtypes(frame, read_dataset_meta(path)["dtypes"]["households"])
+
+
 def load_panel_from_dataset(
     path: str | Path,
     columns: Sequence[str] | None = None,
@@ -292,16 +306,8 @@ def load_panel_from_dataset(
     ``dataset`` (the dataset.json record without the column dtypes).
     """
     record = read_dataset_meta(path)
-    wanted = None
-    if columns is not None:
-        wanted = list(dict.fromkeys(["household_id", "year", *columns]))
-    expression = _filter_expression(filters)
-    hh_ds = open_dataset(path, "households")
-    unknown = [c for c in wanted or () if c not in hh_ds.schema.names]
-    if unknown:
-        raise EvalkitError(f"{path}: 数据集没有这些列 / dataset has no columns {unknown}")
-    households = hh_ds.to_table(columns=wanted, filter=expression).to_pandas()
-    households = _restore_dtypes(households, record["dtypes"]["households"])
+    wanted = None if columns is None else ["household_id", "year", *columns]
+    households = read_households(path, wanted, filters)
     if measures and record["rows"]["measures"]:
         me_ds = open_dataset(path, "measures")
         years = pa.array(np.unique(households["year"].to_numpy()).astype("int64"))

@@ -93,34 +93,60 @@ def weighted_midrank(values, weights=None, groups=None, ties: str = "mid") -> np
     return out
 
 
+#: Above this many groups, :meth:`_GroupSort.order` sorts all rows at once instead of group by group
+#: (a Python loop over groups costs ~5 µs a group).
+SEGMENTED_SORT_MAX_GROUPS = 20_000
+
+
 class _GroupSort:
     """Sorting of several variables within the same groups (dense codes 0..G−1), sharing what does
-    not depend on the variable: group sizes and boundaries and a compact copy of the codes for the
-    radix sort. :meth:`blocks` sorts one variable and returns its *tie blocks* (runs of equal
+    not depend on the variable: group sizes and boundaries, compact codes and the rows in group
+    order. :meth:`blocks` sorts one variable and returns its *tie blocks* (runs of equal
     values within a group, single observations with ``ties="stable"``): every sum the Gini needs
     is a sum over blocks, since value and mid-rank are constant within a block."""
 
     def __init__(self, codes: np.ndarray | None, n: int):
         self.n = n
         if codes is None:
-            self.codes16, self.counts = None, np.array([n])
+            self.codes, self.counts = None, np.array([n])
         else:
             gmax = int(codes.max(initial=0))
             small = np.int16 if gmax < 2**15 else np.int32 if gmax < 2**31 else np.int64
-            self.codes16 = codes.astype(small)
+            self.codes = codes.astype(small)
             self.counts = np.bincount(codes, minlength=gmax + 1)
         self.starts = np.cumsum(self.counts) - self.counts
         self.nonempty = self.counts > 0
+        self._by_group = None
+
+    def order(self, y: np.ndarray, ties: str) -> np.ndarray:
+        """Row order by group, then value (ties in data order when ``ties="stable"``), as
+        ``np.lexsort((y, groups))`` but much faster. Up to :data:`SEGMENTED_SORT_MAX_GROUPS`
+        groups: the rows in group order (one stable radix sort of the compact codes, shared by
+        every variable), then each group's slice sorted on its own (small sorts stay in cache:
+        ~2× faster than one sort of all rows). More groups: one sort by value, then a stable
+        radix sort by group."""
+        kind = "stable" if ties == "stable" else "quicksort"
+        if self.codes is None:
+            return np.argsort(y, kind=kind)
+        if self.counts.size > SEGMENTED_SORT_MAX_GROUPS:
+            order = np.argsort(y, kind=kind)
+            return order[np.argsort(self.codes[order], kind="stable")]
+        if self._by_group is None:
+            self._by_group = np.argsort(self.codes, kind="stable")
+        by_group = self._by_group
+        grouped = y[by_group]
+        local = np.empty(self.n, dtype=np.intp)
+        for start, count in zip(self.starts[self.nonempty].tolist(), self.counts[self.nonempty].tolist()):
+            part = local[start:start + count]
+            part[:] = np.argsort(grouped[start:start + count], kind=kind)
+            part += start
+        return by_group[local]
 
     def blocks(self, y: np.ndarray, w: np.ndarray, ties: str) -> tuple[np.ndarray, _Blocks]:
         """Within-group order of ``y`` (group, then value) and its tie blocks with mid-ranks."""
         if ties not in ("mid", "stable"):
             raise InequalityInputError(f"ties must be 'mid' or 'stable', got {ties!r}")
-        # sort by value (stable when ties are ranked in data order), then stably by group (a radix
-        # sort on the compact codes): ordered by group, then value, as np.lexsort but much faster
-        order = np.argsort(y, kind="stable" if ties == "stable" else "quicksort")
-        if self.codes16 is not None:
-            order = order[np.argsort(self.codes16[order], kind="stable")]
+        order = self.order(y, ties)
         ys, ws = y[order], w[order]
         new_block = np.ones(self.n, dtype=bool)
         if ties == "mid":
