@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError, EvalkitError
+from .keys import KeyLog
 from .panel import MEASURE_COLUMNS, Panel
 from .pseudonymise import (
     HOUSEHOLD_PREFIX, PERSON_PREFIX, DemoKeyWarning, keyed_hash, normalise_household_id,
@@ -728,28 +729,16 @@ def _duplicates(states: list[_FileState]) -> None:
     keyed = [s for s in states if {"household_id", "year"} <= set(s.data.columns)]
     if not keyed:
         return
-    dup = _duplicate_rows(pd.concat([_key_rows(i, s.file, s.data) for i, s in enumerate(keyed)], ignore_index=True))
+    log = KeyLog()
+    for i, s in enumerate(keyed):
+        log.add(s.data["household_id"], s.data["year"], i, s.data[ROW])
+    dup = log.duplicates([s.file for s in keyed])
     for i, s in enumerate(keyed):
         _reject_duplicates(s, dup[dup["state"].eq(i)])
 
 
-def _key_rows(state: int, file: str, data: pd.DataFrame) -> pd.DataFrame:
-    """The household-year keys of ``data`` with their file (``state``: its index) and row number."""
-    return pd.DataFrame({"state": state, "row": data[ROW].to_numpy(), "household_id": data["household_id"].to_numpy(),
-                         "year": data["year"].to_numpy(dtype="float64"), "file": file}).dropna(subset=["household_id", "year"])
-
-
-def _duplicate_rows(keys: pd.DataFrame) -> pd.DataFrame:
-    """Rows of :func:`_key_rows` whose key occurs more than once, with the list of every copy (listing_zh/en)."""
-    dup = keys[keys.duplicated(["household_id", "year"], keep=False)]
-    row = dup["row"].astype("string")
-    dup = dup.assign(where_zh=dup["file"] + " 第 " + row + " 行", where_en=dup["file"] + " row " + row)
-    groups = dup.groupby(["household_id", "year"])
-    return dup.assign(**{f"listing_{lang}": groups[f"where_{lang}"].transform(", ".join) for lang in ("zh", "en")})
-
-
 def _reject_duplicates(s: _FileState, dup: pd.DataFrame) -> None:
-    """Reject the rows of ``s`` listed in ``dup`` (its rows of :func:`_duplicate_rows`) as ``duplicate_key``."""
+    """Reject the rows of ``s`` listed in ``dup`` (its rows of :meth:`KeyLog.duplicates`) as ``duplicate_key``."""
     pos = pd.Index(s.data[ROW].to_numpy()).get_indexer(dup["row"].to_numpy())
     found = pos >= 0
     if not found.any():
@@ -776,18 +765,17 @@ def _measures_without_households(states: list[_FileState]) -> None:
     households = [s for s in states if s.table == "households" and {"household_id", "year"} <= set(s.data.columns)]
     if not any(s.table == "households" for s in states):
         return
-    def keys(frame: pd.DataFrame) -> pd.MultiIndex:
-        return pd.MultiIndex.from_arrays([frame["household_id"].astype("string"), frame["year"].astype("float64")])
-
-    listed = [keys(s.data) for s in households]
-    accepted = [keys(s.data[~s.checks.rejected]) for s in households]
-    listed = listed[0].append(listed[1:]) if listed else pd.MultiIndex.from_arrays([[], []])
-    accepted = accepted[0].append(accepted[1:]) if accepted else listed[:0]
+    listed, accepted = KeyLog(where=False), KeyLog(where=False)
+    for s in households:
+        listed.add(s.data["household_id"], s.data["year"])
+        kept = s.data[~s.checks.rejected]
+        accepted.add(kept["household_id"], kept["year"])
+    listed, accepted = listed.key_set(), accepted.key_set()
     for s in states:
         if s.table != "measures" or not {"household_id", "year"} <= set(s.data.columns):
             continue
-        key = keys(s.data)
-        _check_measure_keys(s, key.isin(listed), key.isin(accepted))
+        _check_measure_keys(s, listed.contains(s.data["household_id"], s.data["year"]),
+                            accepted.contains(s.data["household_id"], s.data["year"]))
 
 
 def _check_measure_keys(s: _FileState, in_listed: np.ndarray, in_accepted: np.ndarray) -> None:
@@ -1029,13 +1017,6 @@ def _empty_measures() -> pd.DataFrame:
                          "measure": pd.Series(dtype="str"), "amount": pd.Series(dtype="float64")})
 
 
-def _key_index(frames: list[pd.DataFrame]) -> pd.MultiIndex:
-    """Unique (household_id, year) keys of ``frames`` as an index whose hash table is built once."""
-    keys = pd.concat(frames, ignore_index=True).drop_duplicates() if frames else pd.DataFrame(
-        {"household_id": pd.Series(dtype="str"), "year": pd.Series(dtype="float64")})
-    return pd.MultiIndex.from_arrays([keys["household_id"].astype("string"), keys["year"].astype("float64")])
-
-
 class _FileTotals:
     """Accounting, reasons, problems and rejections of one file, summed over its blocks."""
 
@@ -1085,6 +1066,10 @@ class _FileTotals:
         return sorted(self.reasons.values(), key=lambda r: order[r["status"]])
 
 
+#: Memory DuckDB may use to combine the staged measure rows of a chunked ingest (it spills beyond).
+STAGING_MEMORY_LIMIT = "2GB"
+
+
 class ChunkedIngest:
     """:func:`ingest` for exports larger than memory: CSV files are read, checked, pseudonymised
     and handed on in blocks of ``chunk_rows`` lines; the results are those of :func:`ingest`.
@@ -1096,15 +1081,17 @@ class ChunkedIngest:
     Checks that span blocks, and how they hold:
 
     * duplicate household-year keys: a first pass over the household files keeps only the keys
-      (pseudonym, year, file, row): every copy is rejected with the list of the others, as in
-      :func:`ingest` (memory: the keys, about 60 bytes per row, not the cells);
+      (:class:`evalkit.keys.KeyLog`: pseudonym as a 64-bit number by year, file, row): every copy is
+      rejected with the list of the others, as in :func:`ingest` (memory: 20 bytes a household-year
+      row, then 8 bytes a key for the sets of listed and accepted keys; not the cells);
     * wide 1/0 measure columns are flags when the whole column is 1/0 (decided in the first pass);
     * measure rows without an (accepted) household row: checked against the keys of both passes;
     * measure rows repeated for one household, year and measure are summed by DuckDB over the
-      accepted measure rows staged as Parquet in ``workdir`` (an empty folder it may use);
+      accepted measure rows staged as Parquet in ``workdir`` (an empty folder it may use), within
+      :data:`STAGING_MEMORY_LIMIT` (DuckDB spills the aggregation to ``workdir`` beyond it);
     * blank, total and note rows: see :func:`iter_csv_blocks`; region-alias warnings are merged.
 
-    Memory is one block plus the keys, the problems and the rejected rows. XLSX and Parquet files
+    Memory is one block plus the compact keys, the problems and the rejected rows. XLSX and Parquet files
     are read whole (an XLSX sheet has at most 1,048,576 rows). In strict mode the first problem
     found stops the run; for a duplicate key that can be in an earlier block than in :func:`ingest`.
     """
@@ -1132,9 +1119,9 @@ class ChunkedIngest:
             "pseudonym_key": "demo" if self.demo_key else "user",
         }
 
-    def _scan(self, i: int, path: Path) -> tuple[pd.DataFrame, dict[str, bool], set[str] | None]:
-        """First pass over a household file: its keys, which wide measure columns are flags, its panel columns."""
-        keys, flags, columns = [], {}, None
+    def _scan(self, i: int, path: Path, log: KeyLog) -> tuple[dict[str, bool], set[str] | None]:
+        """First pass over a household file: its keys (into ``log``), which wide measure columns are flags, its panel columns."""
+        flags, columns = {}, None
         catalogue = household_columns()
         for raw in _blocks(path, self.chunk_rows):
             headers, wide, checks = _map_columns(raw, "households", path.name, False)
@@ -1146,22 +1133,22 @@ class ChunkedIngest:
             _identifiers(data, {n: as_text(raw[headers[n]]) for n in ("household_id", "id_card") if n in headers},
                          checks, self.secret)
             data["year"] = _typed_column(catalogue["year"], raw[headers["year"]], as_text(raw[headers["year"]]), checks)
-            keys.append(_key_rows(i, path.name, data))
+            log.add(data["household_id"], data["year"], i, data[ROW])
             columns = {"household_id", *(["id_card"] if "id_card" in headers else []),
                        *(n for n in headers if catalogue[n].kind != "identifier")}
-        return (pd.concat(keys, ignore_index=True) if keys else None), flags, columns
+        return flags, columns
 
     def panels(self):
         """Panel blocks of accepted rows: the household blocks (measures empty), then the measures (households empty)."""
         meta = self._meta()
         totals: dict[int, _FileTotals] = {}
         unreadable_rows, unreadable_found = [], []
-        scans, key_frames, columns = {}, [], set()
+        scans, log, columns = {}, KeyLog(), set()
         for i, (path, table) in enumerate(self.jobs):
             if table != "households":
                 continue
             try:
-                keys, flags, cols = self._scan(i, path)
+                flags, cols = self._scan(i, path, log)
             except EvalkitError as exc:
                 if self.strict:
                     raise
@@ -1170,17 +1157,14 @@ class ChunkedIngest:
                 unreadable_found.append(problem)
                 continue
             scans[i] = flags
-            if keys is not None:
-                key_frames.append(keys)
             columns |= cols or set()
-        keys = pd.concat(key_frames, ignore_index=True) if key_frames else None
-        dup = _duplicate_rows(keys) if keys is not None else None
-        listed = _key_index([keys[["household_id", "year"]]] if keys is not None else [])
-        del keys, key_frames
+        dup = log.duplicates([p.name for p, _ in self.jobs])
+        listed = log.key_set()
+        del log
         order = [c for c in household_columns() if c in columns]
         staging = self.workdir / "measures-staging"
         staging.mkdir(parents=True, exist_ok=True)
-        staged, accepted_keys, accepted_index, empty_hh = 0, [], None, None
+        staged, accepted_log, accepted, empty_hh = 0, KeyLog(where=False), None, None
 
         def stage(part: pd.DataFrame | None) -> None:
             nonlocal staged
@@ -1197,20 +1181,20 @@ class ChunkedIngest:
                 for raw in _blocks(path, self.chunk_rows):
                     s = _check_file(raw, table, self.secret, self.strict, self.years, scans.get(i))
                     keyed = {"household_id", "year"} <= set(s.data.columns)
-                    if table == "households" and keyed and dup is not None:
+                    if table == "households" and keyed:
                         _reject_duplicates(s, dup[dup["state"].eq(i)])
                     if table == "measures" and keyed and scans:
-                        key = pd.MultiIndex.from_arrays([s.data["household_id"].astype("string"),
-                                                         s.data["year"].astype("float64")])
-                        if accepted_index is None:  # household files come first: their accepted keys are complete
-                            accepted_index = _key_index(accepted_keys)
-                        _check_measure_keys(s, listed.get_indexer(key) >= 0, accepted_index.get_indexer(key) >= 0)
+                        if accepted is None:  # household files come first: their accepted keys are complete
+                            accepted, accepted_log = accepted_log.key_set(), None
+                        _check_measure_keys(s, listed.contains(s.data["household_id"], s.data["year"]),
+                                            accepted.contains(s.data["household_id"], s.data["year"]))
                     files.add(s)
                     rows, measure_part = _accepted(s)
                     stage(measure_part)
                     if table != "households" or not keyed:  # not keyed: a file-level error rejected every row
                         continue
-                    accepted_keys.append(_key_rows(i, s.file, s.data[~s.checks.rejected])[["household_id", "year"]])
+                    kept = s.data[~s.checks.rejected]
+                    accepted_log.add(kept["household_id"], kept["year"])
                     hh = _canonical_dtypes(rows.reindex(columns=order))
                     if {"wage", "operating_income", "operating_expenses", "property", "transfer", "household_size",
                             "household_type"} <= set(hh.columns):
@@ -1231,7 +1215,8 @@ class ChunkedIngest:
         if staged:
             import duckdb
 
-            con = duckdb.connect()
+            con = duckdb.connect(config={"memory_limit": STAGING_MEMORY_LIMIT, "preserve_insertion_order": False,
+                                         "temp_directory": str(staging / "spill")})
             files = (staging / "*.parquet").as_posix().replace("'", "''")
             source = f"read_parquet('{files}')"
             n_rows, n_keys = con.sql(f"SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT household_id, year, "
