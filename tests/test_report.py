@@ -117,3 +117,28 @@ def test_results_json_is_sorted_and_has_no_nan():
     text = report.results_json({"b": float("nan"), "a": {"d": 1, "c": 2.5}})
     assert text.index('"a"') < text.index('"b"') and text.index('"c"') < text.index('"d"')
     assert json.loads(text)["b"] is None
+
+
+def test_report_from_a_dataset_reads_only_its_region_and_gives_the_same_numbers(small_panel, tmp_path):
+    from evalkit.dataset import read_dataset_meta, write_dataset
+    from evalkit.registry import get_region, region_mask
+
+    folder, panel = small_panel
+    dataset = tmp_path / "dataset"
+    write_dataset(panel, dataset)
+    # the library: only the region's rows and their measures are read
+    part = report.load_report_panel(dataset, "shangyou")
+    expected = panel.households[region_mask(panel.households, get_region("shangyou"))]
+    assert 0 < len(part.households) == len(expected) < len(panel.households)
+    assert set(part.households["household_id"]) == set(expected["household_id"])
+    assert set(part.measures["household_id"]) <= set(expected["household_id"])
+    assert len(part.measures) == panel.measures["household_id"].isin(expected["household_id"]).sum()
+    recorded = read_dataset_meta(dataset)["fingerprint"]
+    assert report.data_fingerprint(part) == recorded != part.fingerprint()
+    # the report: the same results as from the panel folder, stating the dataset's fingerprint
+    from_folder = report.run_report("shangyou", 2025, data=folder, out=tmp_path / "a")
+    from_dataset = report.run_report("shangyou", 2025, data=dataset, out=tmp_path / "b")
+    assert from_folder.ok and from_dataset.ok, (from_folder.error, from_dataset.error)
+    a, b = (json.loads(r.results_file.read_text(encoding="utf-8")) for r in (from_folder, from_dataset))
+    assert a.pop("data_fingerprint") == panel.fingerprint() and b.pop("data_fingerprint") == recorded
+    assert a == b

@@ -169,14 +169,34 @@ def ensure_data(data: str | Path) -> Path:
     return data
 
 
-def load_report_panel(data: str | Path):
+def load_report_panel(data: str | Path, region=None):
     """The panel a report reads: a panel folder, a partitioned dataset, or the demo (generated
-    when missing)."""
+    when missing).
+
+    From a dataset (:mod:`evalkit.dataset`) with ``region`` given (registry code, name or
+    :class:`~evalkit.registry.Region`), only that region's rows are read, by its registry filter:
+    a prefecture's or county's report opens only the files of its prefecture partitions, and the
+    measures of those households only, so a report on a provincial or national dataset costs what
+    its region costs. ``panel.years`` are then the region's years.
+    """
     from .dataset import is_dataset, load_panel_from_dataset
     from .panel import load_panel
+    from .registry import get_region
 
     data = ensure_data(data)
-    return load_panel_from_dataset(data) if is_dataset(data) else load_panel(data)
+    if not is_dataset(data):
+        return load_panel(data)
+    selection = get_region(region).filter if region is not None else {}
+    filters = [(column, "==", name) for column, name in selection.items()] or None
+    return load_panel_from_dataset(data, filters=filters)
+
+
+def data_fingerprint(panel) -> str:
+    """The fingerprint a report states: that of the whole dataset recorded in its ``dataset.json``
+    when the panel was read from one (whatever part of it was loaded), else the panel's own
+    (:meth:`evalkit.panel.Panel.fingerprint`)."""
+    recorded = (panel.meta.get("dataset") or {}).get("fingerprint")
+    return recorded or panel.fingerprint()
 
 
 def validate_parameters(parameters: dict, notebook: str | Path | None = None,
@@ -518,7 +538,7 @@ def results_payload(region, year: int, lang: str, panel, parameters: dict, numbe
         "region": region.code, "region_name_zh": region.name_zh, "region_name_en": region.name_en,
         "level": region.level, "year": int(year), "lang": lang,
         "title": f"{region.name_zh if lang == 'zh' else region.name_en} {year} {t('report_title', lang)}",
-        "synthetic": panel.synthetic, "data_fingerprint": fingerprint or panel.fingerprint(), "evalkit_version": __version__,
+        "synthetic": panel.synthetic, "data_fingerprint": fingerprint or data_fingerprint(panel), "evalkit_version": __version__,
         "parameters": {k: v for k, v in parameters.items() if k not in ("output_dir", "data")},
         "key_numbers": values, "suppressed_keys": suppressed, "results_version": RESULTS_VERSION,
     }
