@@ -238,6 +238,17 @@ def test_cli_scorecard(tmp_path, capsys, demo):
     assert main(["scorecard", "--region", "火星县", "--year", "2023"]) == 2
 
 
+def test_cli_scorecard_on_a_dataset_equals_the_panel_folder(tmp_path, demo):
+    from evalkit.dataset import write_dataset
+
+    write_dataset(demo, tmp_path / "dataset")
+    for data, out in (("data/demo", "folder.csv"), (str(tmp_path / "dataset"), "dataset.csv")):
+        assert main(["scorecard", "--region", "guangxi", "--year", "2023", "--data", data, "--out", str(tmp_path / out)]) == 0
+    folder, dataset = (pd.read_csv(tmp_path / f, encoding="utf-8-sig") for f in ("folder.csv", "dataset.csv"))
+    assert len(folder) > 20 and folder["status"].eq("达标").any()
+    pd.testing.assert_frame_equal(folder, dataset)
+
+
 def test_cli_scorecard_with_programme_table(tmp_path, capsys):
     table = tmp_path / "programme.csv"
     table.write_text("region,year,indicator,value,source\n弥勒市,2023,linkage_fund_industry_share,0.40,财政局\n",

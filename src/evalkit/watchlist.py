@@ -236,7 +236,7 @@ def watchlist_command(region: str, year: int, data: str = "data/demo", out: str 
     """``evalkit watchlist``: print the counts by county (small cells suppressed); export the list to ``out``."""
     from .scorecard import _load_panel_for_cli
 
-    panel = _load_panel_for_cli(data)
+    panel = _load_panel_for_cli(data, region)
     watch = watchlist(panel, region, year)
     if panel.synthetic:
         print("合成数据 / SYNTHETIC DATA")
