@@ -302,9 +302,19 @@ def read_export(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def _csv_layout(path: Path) -> tuple[str, int, list[str], int, dict]:
+def _csv_layout(path: Path) -> tuple[str, int, tuple[str, ...], int, dict]:
     """Encoding, header index, headers and table width of a CSV, as :func:`_read_csv` finds them,
-    from one streaming pass (``csv.reader``) instead of reading the whole file into memory."""
+    from one streaming pass (``csv.reader``) instead of reading the whole file into memory. The
+    pass is made once per file version (path, size, modification time): the two passes of a
+    chunked ingest over a household file share it."""
+    stat = path.stat()
+    encoding, header_idx, header, width, info = _csv_layout_of(str(path.absolute()), stat.st_size, stat.st_mtime_ns)
+    return encoding, header_idx, header, width, dict(info)
+
+
+@lru_cache(maxsize=64)
+def _csv_layout_of(path: str, size: int, mtime_ns: int) -> tuple[str, int, tuple[str, ...], int, dict]:
+    path = Path(path)
     failures = []
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -319,7 +329,7 @@ def _csv_layout(path: Path) -> tuple[str, int, list[str], int, dict]:
             continue
         except csv.Error as exc:
             raise EvalkitError(f"{path.name}: CSV 格式错误 / malformed CSV: {exc}") from None
-        header = [h.strip() for h in head[header_idx]]
+        header = tuple(h.strip() for h in head[header_idx])
         width = len(header) if widest_body <= len(header) else widest_all  # as _csv_body's fallback
         with open(path, "rb") as fh:
             bom = fh.read(3) == b"\xef\xbb\xbf"
@@ -340,7 +350,7 @@ def iter_csv_blocks(path: str | Path, chunk_rows: int):
     """
     path = Path(path)
     encoding, header_idx, header, width, info = _csv_layout(path)
-    headers = _unique_headers(header + [""] * (width - len(header)))
+    headers = _unique_headers([*header, *[""] * (width - len(header))])
     info = dict(info, file=str(path))
     try:
         with warnings.catch_warnings():
