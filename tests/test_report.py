@@ -142,3 +142,30 @@ def test_report_from_a_dataset_reads_only_its_region_and_gives_the_same_numbers(
     a, b = (json.loads(r.results_file.read_text(encoding="utf-8")) for r in (from_folder, from_dataset))
     assert a.pop("data_fingerprint") == panel.fingerprint() and b.pop("data_fingerprint") == recorded
     assert a == b
+
+
+def test_effects_are_estimated_on_a_reproducible_random_sample_above_the_cap(small_panel):
+    from evalkit.sections import effects_sample_note
+
+    _, panel = small_panel
+    n_all = panel.households["household_id"].nunique()
+    same, none = report.effects_sample(panel, max_households=n_all)
+    assert same is panel and none is None  # at or below the cap: every household
+    sample, record = report.effects_sample(panel, max_households=500, seed=7)
+    assert record == {"households": 500, "of": n_all, "seed": 7}
+    ids = set(sample.households["household_id"])
+    assert len(ids) == 500
+    # whole households: all their years and all their measures, nothing else
+    full = panel.households[panel.households["household_id"].isin(ids)]
+    assert len(sample.households) == len(full)
+    assert sample.measures.equals(panel.measures[panel.measures["household_id"].isin(ids)])
+    assert sample.meta == panel.meta
+    # reproducible from the seed, whatever the row order; another seed draws another sample
+    shuffled = type(panel)(panel.households.sample(frac=1, random_state=1), panel.measures, panel.meta)
+    again, _ = report.effects_sample(shuffled, max_households=500, seed=7)
+    assert set(again.households["household_id"]) == ids
+    other, _ = report.effects_sample(panel, max_households=500, seed=8)
+    assert set(other.households["household_id"]) != ids
+    note = effects_sample_note({"households": 200_000, "of": 1_000_065, "seed": 7}, "en")
+    assert "200,000" in note and "1,000,065" in note and "seed 7" in note
+    assert "随机抽取的 200,000 户" in effects_sample_note({"households": 200_000, "of": 1_000_065, "seed": 7}, "zh")

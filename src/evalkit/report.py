@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -295,6 +296,34 @@ def region_panel(panel, households: pd.DataFrame):
     return Panel(households=households.astype({"province": "category"}), measures=measures, meta=panel.meta)
 
 
+#: Households above which a report estimates the measure effects on a random sample of the
+#: region's households (memory and time of Callaway–Sant'Anna grow with the households: ~9 GB
+#: and ~90 s a measure for 1,000,000 households; benchmarks/README.md).
+EFFECTS_MAX_HOUSEHOLDS = 200_000
+
+
+def effects_sample(panel, max_households: int = EFFECTS_MAX_HOUSEHOLDS, seed: int = 20240101):
+    """The panel the effect estimates of a report use, and a record of the sampling (``None``
+    when the region has at most ``max_households`` households: all are used).
+
+    Above the cap, a simple random sample of ``max_households`` households (all their years and
+    measures), drawn with ``numpy.random.default_rng(seed)`` from the sorted pseudonyms, so the
+    same data and seed give the same sample. Every household has the same chance, so the
+    estimand (ATT of the region's households) is unchanged; standard errors grow by about
+    √(households / max_households), and the report says so.
+    """
+    from .panel import Panel
+
+    ids = np.sort(panel.households["household_id"].unique())
+    if len(ids) <= max_households:
+        return panel, None
+    chosen = ids[np.sort(np.random.default_rng(seed).choice(len(ids), max_households, replace=False))]
+    keep = panel.households["household_id"].isin(chosen)
+    measures = panel.measures[panel.measures["household_id"].isin(chosen)]
+    sample = Panel(households=panel.households[keep], measures=measures, meta=panel.meta)
+    return sample, {"households": int(max_households), "of": int(len(ids)), "seed": int(seed)}
+
+
 def report_measures() -> pd.DataFrame:
     """Measures whose effect every report estimates (``data/report_measures.csv``: kind, measure,
     outcome — the income component the measure works through; net_income_pc is always estimated)."""
@@ -524,10 +553,11 @@ def report_command(region: str, year: int, data: str = "data/demo", lang: str = 
 
 def results_payload(region, year: int, lang: str, panel, parameters: dict, numbers: pd.DataFrame,
                     scorecard: pd.DataFrame | None = None, watch_counts: pd.DataFrame | None = None,
-                    fingerprint: str | None = None) -> dict:
+                    fingerprint: str | None = None, effects_sampled: dict | None = None) -> dict:
     """The machine-readable results of a report (``<region>.json``): key numbers (``None`` where
     suppressed or missing), the scorecard rows and status counts, watch-list counts, provenance
-    (data fingerprint, evalkit version, synthetic flag, parameters). No time, no random id."""
+    (data fingerprint, evalkit version, synthetic flag, parameters, the effects sample of
+    :func:`effects_sample` when one was drawn). No time, no random id."""
     from .present import _missing as _is_missing
     from .present import is_small, publishable, t
 
@@ -542,6 +572,8 @@ def results_payload(region, year: int, lang: str, panel, parameters: dict, numbe
         "parameters": {k: v for k, v in parameters.items() if k not in ("output_dir", "data")},
         "key_numbers": values, "suppressed_keys": suppressed, "results_version": RESULTS_VERSION,
     }
+    if effects_sampled is not None:
+        payload["effects_sample"] = effects_sampled
     if scorecard is not None:
         payload["scorecard"] = scorecard.to_dict("records")
         if "status_code" in scorecard.columns:

@@ -242,6 +242,11 @@ class MeasureSection:
         return self.table is not None
 
 
+def effects_sample_note(sampled: dict, lang: str = "zh") -> str:
+    """The note of a report whose effects were estimated on a sample (:func:`evalkit.report.effects_sample`)."""
+    return t("effects_sampled", lang).format(n=f"{sampled['households']:,}", of=f"{sampled['of']:,}", seed=sampled["seed"])
+
+
 def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estimate=None) -> list[MeasureSection]:
     """Effects of each report measure (``measures``: :func:`evalkit.report.report_measures`) on
     per-capita net income and on the component it works through. A measure whose design cannot
