@@ -85,6 +85,30 @@ def test_polynomial_excess_counts_planted_mass():
     assert polynomial_excess(y, 10_000, 200) == pytest.approx(moved.sum(), rel=0.15)
 
 
+def test_excess_of_many_count_rows_equals_a_polyfit_per_row():
+    """The one-solve excess of every bootstrap row is the polyfit/polyval excess of that row."""
+    from evalkit.integrity import _excess_of_counts
+
+    rng = np.random.default_rng(5)
+    rows = rng.poisson(rng.uniform(20, 200, 40), size=(50, 40))
+    offset = np.arange(-20, 20)
+    x, outside, bunch = offset + 0.5, (offset < -5) | (offset >= 3), (offset >= 0) & (offset < 3)
+    expected = [r[bunch].sum() - np.polyval(np.polyfit(x[outside], r[outside], 2), x[bunch]).sum() for r in rows]
+    np.testing.assert_allclose(_excess_of_counts(rows), expected, rtol=1e-9, atol=1e-7)
+
+
+def test_bootstrap_on_counts_matches_resampling_households():
+    """Multinomial draws of the bin counts are the bootstrap over households: same interval."""
+    rng = np.random.default_rng(6)
+    x = rng.lognormal(np.log(11_000), 0.45, 4_000)
+    x = np.where((x >= 9_000) & (x < 10_000) & (rng.random(len(x)) < 0.5), rng.uniform(10_000, 10_600, len(x)), x)
+    fast = bunching_test(x, 10_000, n_boot=2_000, seed=1)
+    draws = [polynomial_excess(x[rng.integers(0, len(x), len(x))], 10_000, 200) for _ in range(2_000)]
+    slow_low, slow_high = np.percentile(draws, [2.5, 97.5])
+    width = slow_high - slow_low
+    assert abs(fast["ci_low"] - slow_low) < 0.1 * width and abs(fast["ci_high"] - slow_high) < 0.1 * width
+
+
 def test_bunching_test_detects_and_stays_quiet():
     rng = np.random.default_rng(4)
     x = rng.lognormal(np.log(11_000), 0.45, 3_000)

@@ -83,20 +83,31 @@ COLUMNS = ["check", "check_label", "level", "unit", "county", "township", "villa
 
 # --- bunching ----------------------------------------------------------------------------------
 
+#: Bins on each side of the line in the polynomial bunching estimator.
+BINS_EACH_SIDE = 20
+
+
 def polynomial_excess(income: np.ndarray, line: float, bin_width: float, degree: int = 2,
-                      bins_each_side: int = 20, below: int = 5, above: int = 3) -> float:
+                      bins_each_side: int = BINS_EACH_SIDE, below: int = 5, above: int = 3) -> float:
     """Excess households in [line, line + above·bin_width) over a polynomial fitted to the bin
     counts outside [line − below·bin_width, line + above·bin_width) (Chetty et al. 2011)."""
     edges = line + bin_width * np.arange(-bins_each_side, bins_each_side + 1)
     counts, _ = np.histogram(income, bins=edges)
-    centres = (edges[:-1] + edges[1:]) / 2
-    offset = np.arange(-bins_each_side, bins_each_side)
+    return float(_excess_of_counts(counts[None, :], degree, below, above)[0])
+
+
+def _excess_of_counts(counts: np.ndarray, degree: int = 2, below: int = 5, above: int = 3) -> np.ndarray:
+    """:func:`polynomial_excess` of each row of ``counts`` (draws × 2·bins_each_side bin counts,
+    centred on the line): one least-squares solve for all rows, as the fit's design (the bin
+    centres) is the same for every row."""
+    half = counts.shape[1] // 2
+    offset = np.arange(-half, half)
+    x = offset + 0.5  # bin centres in bin widths from the line
     excluded = (offset >= -below) & (offset < above)
-    x = (centres - line) / bin_width
-    coef = np.polyfit(x[~excluded], counts[~excluded], degree)
-    fitted = np.polyval(coef, x)
     bunch = (offset >= 0) & (offset < above)
-    return float((counts[bunch] - fitted[bunch]).sum())
+    coef, *_ = np.linalg.lstsq(np.vander(x[~excluded], degree + 1), counts[:, ~excluded].T.astype(float), rcond=None)
+    fitted = np.vander(x[bunch], degree + 1) @ coef
+    return counts[:, bunch].sum(axis=1) - fitted.sum(axis=0)
 
 
 def bunching_test(income, line: float, bin_width: float | None = None, n_boot: int = 200,
@@ -129,9 +140,14 @@ def bunching_test(income, line: float, bin_width: float | None = None, n_boot: i
     out["p_value"] = float(stats.norm.sf(t)) if np.isfinite(t) else np.nan
     out["excess_count"] = polynomial_excess(x, line, bin_width)
     if n_boot:
-        rng = np.random.default_rng(seed)
-        draws = [polynomial_excess(x[rng.integers(0, len(x), len(x))], line, bin_width) for _ in range(n_boot)]
-        out["ci_low"], out["ci_high"] = (float(v) for v in np.percentile(draws, [2.5, 97.5]))
+        # resampling households with replacement changes the excess only through the bin counts:
+        # a bootstrap sample's counts are one multinomial draw of n over the bins (and the mass
+        # outside the window), so the draws are made on the counts, all fitted at once
+        edges = line + bin_width * np.arange(-BINS_EACH_SIDE, BINS_EACH_SIDE + 1)
+        counts, _ = np.histogram(x, bins=edges)
+        shares = np.append(counts, len(x) - counts.sum()) / len(x)
+        draws = np.random.default_rng(seed).multinomial(len(x), shares, size=n_boot)[:, :-1]
+        out["ci_low"], out["ci_high"] = (float(v) for v in np.percentile(_excess_of_counts(draws), [2.5, 97.5]))
     return out
 
 
