@@ -320,6 +320,9 @@ def load_panel_from_dataset(
         measure_frame = pd.DataFrame(columns=MEASURE_COLUMNS)
     meta = dict(record.get("meta") or {})
     meta["dataset"] = {k: v for k, v in record.items() if k not in ("meta", "dtypes")}
+    # Arrow's allocator keeps the buffers freed by the conversion to pandas for reuse; hand them
+    # back (a prefecture of 3.8 M rows: 3.2 → 2.5 GB resident)
+    pa.default_memory_pool().release_unused()
     return Panel(households=households, measures=measure_frame, meta=meta)
 
 
