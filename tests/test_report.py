@@ -135,9 +135,12 @@ def test_report_from_a_dataset_reads_only_its_region_and_gives_the_same_numbers(
     assert len(part.measures) == panel.measures["household_id"].isin(expected["household_id"]).sum()
     recorded = read_dataset_meta(dataset)["fingerprint"]
     assert report.data_fingerprint(part) == recorded != part.fingerprint()
-    # the report: the same results as from the panel folder, stating the dataset's fingerprint
-    from_folder = report.run_report("shangyou", 2025, data=folder, out=tmp_path / "a")
-    from_dataset = report.run_report("shangyou", 2025, data=dataset, out=tmp_path / "b")
+    # only the years up to the report's year are read
+    assert report.load_report_panel(dataset, "shangyou", 2024).years == [y for y in panel.years if y <= 2024]
+    # the report (of a year before the last): the same results as from the panel folder, stating
+    # the dataset's fingerprint
+    from_folder = report.run_report("shangyou", 2024, data=folder, out=tmp_path / "a")
+    from_dataset = report.run_report("shangyou", 2024, data=dataset, out=tmp_path / "b")
     assert from_folder.ok and from_dataset.ok, (from_folder.error, from_dataset.error)
     a, b = (json.loads(r.results_file.read_text(encoding="utf-8")) for r in (from_folder, from_dataset))
     assert a.pop("data_fingerprint") == panel.fingerprint() and b.pop("data_fingerprint") == recorded

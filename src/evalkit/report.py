@@ -170,7 +170,7 @@ def ensure_data(data: str | Path) -> Path:
     return data
 
 
-def load_report_panel(data: str | Path, region=None):
+def load_report_panel(data: str | Path, region=None, year: int | None = None):
     """The panel a report reads: a panel folder, a partitioned dataset, or the demo (generated
     when missing).
 
@@ -178,7 +178,8 @@ def load_report_panel(data: str | Path, region=None):
     :class:`~evalkit.registry.Region`), only that region's rows are read, by its registry filter:
     a prefecture's or county's report opens only the files of its prefecture partitions, and the
     measures of those households only, so a report on a provincial or national dataset costs what
-    its region costs. ``panel.years`` are then the region's years.
+    its region costs; with ``year``, only the years up to it (a report never looks at later
+    years). ``panel.years`` are then the region's years.
     """
     from .dataset import is_dataset, load_panel_from_dataset
     from .panel import load_panel
@@ -188,8 +189,9 @@ def load_report_panel(data: str | Path, region=None):
     if not is_dataset(data):
         return load_panel(data)
     selection = get_region(region).filter if region is not None else {}
-    filters = [(column, "==", name) for column, name in selection.items()] or None
-    return load_panel_from_dataset(data, filters=filters)
+    filters = [(column, "==", name) for column, name in selection.items()]
+    filters += [("year", "<=", int(year))] if year is not None else []
+    return load_panel_from_dataset(data, filters=filters or None)
 
 
 def data_fingerprint(panel) -> str:
@@ -267,7 +269,8 @@ def region_households(panel, region, year: int) -> pd.DataFrame:
     from .registry import region_mask
 
     households = panel.households
-    selected = households[region_mask(households, region) & (households["year"] <= year)]
+    keep = region_mask(households, region) & (households["year"] <= year)
+    selected = households if keep.all() else households[keep]  # read for this region: no copy
     if not (selected["year"] == year).any():
         raise EvalkitError(
             f"{region.name_zh}: 数据中 {year} 年没有该地区的农户 / {region.name_en}: no household of this region "
