@@ -104,7 +104,7 @@ def bench_twfe(size: str) -> None:
            measure(["benchmarks/bench_twfe.py", "--size", size, "--impl", "evalkit"], timeout=3600))
     if size != "200k":
         return
-    for n in (1_000, 2_000, 4_000):  # statsmodels with dummies: until it fails or takes > 10 min (cost ∝ n²)
+    for n in (1_000, 2_000, 4_000):  # statsmodels with dummies: until it fails or takes > 10 min (time ∝ n³, memory ∝ n²)
         row = record("twfe", size, "statsmodels", f"{n} households",
                      measure(["benchmarks/bench_twfe.py", "--size", size, "--impl", "statsmodels", "--households", str(n)],
                              timeout=600))
