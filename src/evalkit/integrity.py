@@ -91,9 +91,13 @@ def polynomial_excess(income: np.ndarray, line: float, bin_width: float, degree:
                       bins_each_side: int = BINS_EACH_SIDE, below: int = 5, above: int = 3) -> float:
     """Excess households in [line, line + above·bin_width) over a polynomial fitted to the bin
     counts outside [line − below·bin_width, line + above·bin_width) (Chetty et al. 2011)."""
-    edges = line + bin_width * np.arange(-bins_each_side, bins_each_side + 1)
-    counts, _ = np.histogram(income, bins=edges)
+    counts = _bin_counts(income, line, bin_width, bins_each_side)
     return float(_excess_of_counts(counts[None, :], degree, below, above)[0])
+
+
+def _bin_counts(income: np.ndarray, line: float, bin_width: float, bins_each_side: int = BINS_EACH_SIDE) -> np.ndarray:
+    """Households in each of the ``2·bins_each_side`` bins of ``bin_width`` around ``line``."""
+    return np.histogram(income, bins=line + bin_width * np.arange(-bins_each_side, bins_each_side + 1))[0]
 
 
 def _excess_of_counts(counts: np.ndarray, degree: int = 2, below: int = 5, above: int = 3) -> np.ndarray:
@@ -138,13 +142,12 @@ def bunching_test(income, line: float, bin_width: float | None = None, n_boot: i
         return out
     out["statistic"] = t
     out["p_value"] = float(stats.norm.sf(t)) if np.isfinite(t) else np.nan
-    out["excess_count"] = polynomial_excess(x, line, bin_width)
+    counts = _bin_counts(x, line, bin_width)
+    out["excess_count"] = float(_excess_of_counts(counts[None, :])[0])  # polynomial_excess of x
     if n_boot:
         # resampling households with replacement changes the excess only through the bin counts:
         # a bootstrap sample's counts are one multinomial draw of n over the bins (and the mass
         # outside the window), so the draws are made on the counts, all fitted at once
-        edges = line + bin_width * np.arange(-BINS_EACH_SIDE, BINS_EACH_SIDE + 1)
-        counts, _ = np.histogram(x, bins=edges)
         shares = np.append(counts, len(x) - counts.sum()) / len(x)
         draws = np.random.default_rng(seed).multinomial(len(x), shares, size=n_boot)[:, :-1]
         out["ci_low"], out["ci_high"] = (float(v) for v in np.percentile(_excess_of_counts(draws), [2.5, 97.5]))

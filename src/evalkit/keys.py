@@ -33,12 +33,17 @@ def _present(household_id: pd.Series, year) -> tuple[np.ndarray, np.ndarray, np.
     return pseudonym_number(household_id[keep]), year[keep], keep
 
 
-def _distinct(number: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (``np.unique``, which is ~100× slower on uint64 in NumPy 2.4)."""
+def _sorted_repeats(number: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``number`` sorted, and for each sorted value after the first whether it repeats the one
+    before (sort-based: ``np.unique`` is ~100× slower on uint64 in NumPy 2.4)."""
     ordered = np.sort(number)
-    keep = np.ones(len(ordered), dtype=bool)
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
+    return ordered, ordered[1:] == ordered[:-1]
+
+
+def _distinct(number: np.ndarray) -> np.ndarray:
+    """Sorted distinct values."""
+    ordered, repeat = _sorted_repeats(number)
+    return ordered[np.concatenate(([True], ~repeat))] if len(ordered) else ordered
 
 
 class KeySet:
@@ -97,8 +102,8 @@ class KeyLog:
         found = []
         for year, parts in self._parts.items():
             number = np.concatenate([p[0] for p in parts])
-            ordered = np.sort(number)
-            repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+            ordered, repeat = _sorted_repeats(number)
+            repeated = ordered[1:][repeat]
             if not len(repeated):
                 continue
             copy = np.isin(number, repeated)

@@ -443,19 +443,13 @@ def scorecard(panel, region: str | Region, year: int, programme=None, lang: str 
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _load_panel_for_cli(data: str, region: str):
-    """The panel of ``evalkit scorecard`` and ``evalkit watchlist``: as a report reads it (a panel
-    folder, a dataset of which only ``region``'s partitions are read, or the demo, generated when
-    missing: :func:`evalkit.report.load_report_panel`)."""
-    from .report import load_report_panel
-
-    return load_report_panel(data, region)
-
-
 def scorecard_command(region: str, year: int, data: str = "data/demo", lang: str = "zh", out: str | None = None,
                       programme: str | None = None) -> int:
-    """``evalkit scorecard``: print the scorecard; write it as CSV (UTF-8 with BOM) to ``out`` if given."""
-    panel = _load_panel_for_cli(data, region)
+    """``evalkit scorecard``: print the scorecard; write it as CSV (UTF-8 with BOM) to ``out`` if given.
+    ``data``: a panel folder, a dataset (only ``region``'s partitions are read) or the demo."""
+    from .report import load_report_panel
+
+    panel = load_report_panel(data, region)
     table = scorecard(panel, region, year, programme=programme, lang=lang)
     if panel.synthetic:
         print("合成数据 / SYNTHETIC DATA")

@@ -234,9 +234,9 @@ def export_watchlist(watch: pd.DataFrame, path: str | Path) -> Path:
 
 def watchlist_command(region: str, year: int, data: str = "data/demo", out: str | None = None) -> int:
     """``evalkit watchlist``: print the counts by county (small cells suppressed); export the list to ``out``."""
-    from .scorecard import _load_panel_for_cli
+    from .report import load_report_panel
 
-    panel = _load_panel_for_cli(data, region)
+    panel = load_report_panel(data, region)
     watch = watchlist(panel, region, year)
     if panel.synthetic:
         print("合成数据 / SYNTHETIC DATA")
