@@ -21,7 +21,7 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--data", default=str(Path(__file__).resolve().parents[1] / "data" / "demo"))
     args = parser.parse_args()
-    from evalkit.registry import report_regions
+    from evalkit.core.registry import report_regions
 
     codes = [r.code for r in report_regions()]
     chosen = codes if args.regions == "all" else codes[: int(args.regions)]

@@ -34,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     phases = Phases()
     with phases("import"):
-        from evalkit.dataset import estimation_sample
+        from evalkit.io.dataset import estimation_sample
         from evalkit.effects import staggered_did
     with phases("load"):
         sample = estimation_sample(dataset_path(args.size), OUTCOME, MEASURE)

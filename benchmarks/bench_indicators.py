@@ -60,13 +60,13 @@ def main() -> None:
     path = dataset_path(args.size)
     phases = Phases()
     if args.impl == "duckdb":
-        from evalkit.duckdb_indicators import indicator_tables
+        from evalkit.indicators.duckdb_backend import indicator_tables
 
         with phases("compute"):
             tables = indicator_tables(path, by=BY, line=LINE)
     elif args.impl == "pandas":
-        from evalkit.dataset import load_panel_from_dataset
-        from evalkit.duckdb_indicators import _pandas_indicator_tables, needed_columns
+        from evalkit.io.dataset import load_panel_from_dataset
+        from evalkit.indicators.duckdb_backend import _pandas_indicator_tables, needed_columns
 
         with phases("load"):
             households = load_panel_from_dataset(path, columns=needed_columns(path, BY), measures=False).households

@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=None, help="subsample: the first N households")
     args = parser.parse_args()
     phases = Phases()
-    from evalkit.dataset import estimation_sample
+    from evalkit.io.dataset import estimation_sample
     from evalkit.effects.twfe import twfe
 
     with phases("load"):

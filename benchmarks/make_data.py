@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import OUT, SEED, SIZES, Phases, dataset_path, export_path  # noqa: E402
 
-from evalkit.dataset import write_dataset  # noqa: E402
+from evalkit.io.dataset import write_dataset  # noqa: E402
 from evalkit.demo import iter_panel_chunks  # noqa: E402
 
 

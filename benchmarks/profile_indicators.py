@@ -15,8 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SIZES, dataset_path  # noqa: E402
 
-from evalkit import duckdb_indicators as ddb  # noqa: E402
-from evalkit.dataset import duckdb_connection  # noqa: E402
+from evalkit.indicators import duckdb_backend as ddb
+from evalkit.io.dataset import duckdb_connection  # noqa: E402
 
 
 def main() -> None:

@@ -43,7 +43,7 @@ def stage_of(source: str) -> str:
 def one_report(region: str, year: int, data: str) -> pd.DataFrame:
     import papermill
 
-    from evalkit import report
+    from evalkit.reporting import report
 
     params = report.validate_parameters({"region": region, "year": year, "data": data})
     report._kernel_env()
@@ -70,7 +70,7 @@ def one_report(region: str, year: int, data: str) -> pd.DataFrame:
 
 
 def batch_timing(regions: list[str], year: int, data: str) -> pd.DataFrame:
-    from evalkit.batch import run_batch
+    from evalkit.reporting.batch import run_batch
 
     rows = []
     for jobs in (1, 2):
@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="number of report regions for the jobs 1 vs 2 run (0: skip it), or all")
     args = parser.parse_args(argv)
 
-    from evalkit.registry import report_regions
-    from evalkit.report import ensure_data
+    from evalkit.core.registry import report_regions
+    from evalkit.reporting.report import ensure_data
 
     ensure_data(args.data)
     cost = one_report(args.region, args.year, args.data)

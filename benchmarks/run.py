@@ -129,7 +129,7 @@ def bench_batch(size: str) -> None:
     per-report cost split of ``report_cost.py`` (its CSV copied to results/report_cost.csv)."""
     if size != "200k":
         return
-    from evalkit.registry import report_regions
+    from evalkit.core.registry import report_regions
 
     codes = [r.code for r in report_regions()]
     chosen = codes if BATCH_REGIONS == "all" else codes[: int(BATCH_REGIONS)]

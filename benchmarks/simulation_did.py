@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evalkit import demo
+from evalkit.demo import generator as demo
 from evalkit.effects.measures import measure_effects, naive_difference
 
 MEASURES = ("public_welfare_post", "industry_award", "dibao")

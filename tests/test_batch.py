@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from evalkit import batch
+from evalkit.reporting import batch
 from evalkit.demo import generate_panel
-from evalkit.errors import EvalkitError
-from evalkit.panel import Panel, save_panel
+from evalkit.core.errors import EvalkitError
+from evalkit.core.panel import Panel, save_panel
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,8 @@ import warnings
 import pandas as pd
 import pytest
 
-from evalkit import charts, present
+from evalkit.reporting import charts
+from evalkit.reporting import present
 
 
 @pytest.fixture

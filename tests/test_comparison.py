@@ -5,10 +5,10 @@ import math
 import pandas as pd
 import pytest
 
-from evalkit import comparison
-from evalkit.errors import EvalkitError
-from evalkit.registry import regions
-from evalkit.resources import read_reference_csv
+from evalkit.core import comparison
+from evalkit.core.errors import EvalkitError
+from evalkit.core.registry import regions
+from evalkit.core.resources import read_reference_csv
 
 
 def test_every_published_row_has_a_source_and_no_synthetic_value():

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from evalkit.dataset import (
+from evalkit.io.dataset import (
     in_memory_bytes,
     load_panel_from_dataset,
     read_households,
@@ -19,9 +19,9 @@ from evalkit.dataset import (
     verify_dataset,
     write_dataset,
 )
-from evalkit.errors import EvalkitError
-from evalkit.panel import Panel
-from evalkit.schema import derive_income
+from evalkit.core.errors import EvalkitError
+from evalkit.core.panel import Panel
+from evalkit.core.schema import derive_income
 
 YEARS = (2021, 2022, 2023)
 
@@ -162,7 +162,7 @@ def test_bad_input_is_refused_with_a_clear_error(tmp_path):
 
 
 def test_ingest_command_writes_the_dataset_with_accounting_and_no_raw_ids(tmp_path, capsys):
-    from evalkit.cli import main
+    from evalkit.cli.main import main
 
     panel = _panel(40)
     cols = ["household_id", "year", "province", "prefecture", "county", "household_size", "household_type",
@@ -193,7 +193,7 @@ def test_ingest_command_writes_the_dataset_with_accounting_and_no_raw_ids(tmp_pa
 
 
 def test_estimation_sample_matches_a_pandas_construction(tmp_path):
-    from evalkit.dataset import estimation_sample
+    from evalkit.io.dataset import estimation_sample
 
     panel = _panel()
     write_dataset(panel, tmp_path / "ds")

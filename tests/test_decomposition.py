@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import decomposition, income, inequality
-from evalkit.errors import EvalkitError
+from evalkit.indicators import decomposition
+from evalkit.indicators import income
+from evalkit.indicators import inequality
+from evalkit.core.errors import EvalkitError
 
 DATA = Path(__file__).parent / "data" / "inequality"
 GROSS = ("wage", "operating_income", "operating_expenses", "property", "transfer")

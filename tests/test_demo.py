@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import comparison
+from evalkit.core import comparison
 from evalkit.demo import (BLOCK_SIZE, LABEL, MEASURE_PARAMS, YEARS, applied_effects, demo_data_command,
                           generate_panel, iter_panel_chunks, load_demo, true_effects, write_export)
-from evalkit.errors import EvalkitError
-from evalkit.schema import household_columns, labour_group, measures_catalogue
+from evalkit.core.errors import EvalkitError
+from evalkit.core.schema import household_columns, labour_group, measures_catalogue
 
 CALIBRATION_HOUSEHOLDS = 30_000
 
@@ -335,7 +335,7 @@ def test_generation_is_fast_enough_for_simulations():
 
 
 def test_export_round_trips_through_ingest_without_leaking_identifiers(tmp_path):
-    from evalkit.ingest import ingest
+    from evalkit.io.ingest import ingest
 
     panel = generate_panel(1_000, seed=4)
     files = write_export(panel, tmp_path / "export.csv")
@@ -352,8 +352,8 @@ def test_export_round_trips_through_ingest_without_leaking_identifiers(tmp_path)
 
 
 def test_large_runs_stream_to_the_same_files(tmp_path, monkeypatch, capsys):
-    from evalkit import demo as demo_module
-    from evalkit.panel import load_panel
+    from evalkit.demo import generator as demo_module
+    from evalkit.core.panel import load_panel
 
     monkeypatch.setattr(demo_module, "STREAM_THRESHOLD", 1_000)
     assert demo_data_command(out=tmp_path / "big", households=7_000, seed=9) == 0

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import duckdb_indicators as ddb
-from evalkit import income
-from evalkit.dataset import write_dataset
-from evalkit.errors import EvalkitError
-from evalkit.panel import Panel
+from evalkit.indicators import duckdb_backend as ddb
+from evalkit.indicators import income
+from evalkit.io.dataset import write_dataset
+from evalkit.core.errors import EvalkitError
+from evalkit.core.panel import Panel
 
 RTOL = 1e-9
 BYS = [(), ["county"], ["prefecture", "household_type"]]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.errors import DesignError, EvalkitError
+from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.effects import staggered_did
 
 DATA = Path(__file__).parent / "data" / "effects"

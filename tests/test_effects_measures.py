@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from evalkit import demo
-from evalkit.errors import DesignError, EvalkitError
-from evalkit.effects import OUTCOMES, components_plot, event_study_plot, measure_effects
+from evalkit.demo import generator as demo
+from evalkit.core.errors import DesignError, EvalkitError
+from evalkit.effects import OUTCOMES, measure_effects
+from evalkit.reporting.effect_plots import components_plot, event_study_plot
 from evalkit.effects.measures import baseline, cohorts, naive_difference
-from evalkit.schema import labour_group
-from evalkit.panel import Panel
+from evalkit.core.schema import labour_group
+from evalkit.core.panel import Panel
 
 COMPONENT_OF = {"net_income_pc": "net_income", "wage_pc": "wage", "net_operating_pc": "net_operating",
                 "property_pc": "property", "transfer_pc": "transfer"}

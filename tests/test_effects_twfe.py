@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.errors import DesignError
+from evalkit.core.errors import DesignError
 from evalkit.effects import staggered_did
 from evalkit.effects.twfe import compare_twfe_cs, singleton_mask, twfe, twfe_event_study, twfe_weights
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.errors import DesignError, EvalkitError
+from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.effects.weighting import propensity_weighting
 
 

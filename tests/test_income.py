@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import income
-from evalkit.errors import EvalkitError
+from evalkit.indicators import income
+from evalkit.core.errors import EvalkitError
 
 DATA = Path(__file__).parent / "data" / "inequality"
 

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import inequality as iq
-from evalkit.errors import EvalkitError
+from evalkit.indicators import inequality as iq
+from evalkit.core.errors import EvalkitError
 
 DATA = Path(__file__).parent / "data" / "inequality"
 SOURCES = ["wage", "self_employment_rev", "farming_rev", "other_rev"]

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import inequality as iq
+from evalkit.indicators import inequality as iq
 
 TOL = dict(rtol=1e-12, atol=1e-12)
 

@@ -13,9 +13,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from evalkit.errors import DataValidationError, EvalkitError
-from evalkit.ingest import ROW, ingest, map_header, normalise_header, read_export
-from evalkit.pseudonymise import DemoKeyWarning
+from evalkit.core.errors import DataValidationError, EvalkitError
+from evalkit.io.ingest import ROW, ingest, map_header, normalise_header, read_export
+from evalkit.io.pseudonymise import DemoKeyWarning
 
 EXPORTS = Path(__file__).resolve().parent / "data" / "exports"
 MANIFEST = pd.read_csv(EXPORTS / "manifest.csv", dtype=str, keep_default_na=False)

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.dataset import ingest_command, read_dataset_meta, verify_dataset, write_dataset
-from evalkit.errors import DataValidationError, EvalkitError
-from evalkit.ingest import ChunkedIngest, ingest, iter_csv_blocks, read_export
-from evalkit.pseudonymise import DemoKeyWarning
+from evalkit.io.dataset import ingest_command, read_dataset_meta, verify_dataset, write_dataset
+from evalkit.core.errors import DataValidationError, EvalkitError
+from evalkit.io.ingest import ChunkedIngest, ingest, iter_csv_blocks, read_export
+from evalkit.io.pseudonymise import DemoKeyWarning
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
 KEY = "chunked-test-key"
@@ -212,7 +212,7 @@ def test_strict_stops(tmp_path):
 
 
 def test_cli_help_mentions_chunk_rows(capsys):
-    from evalkit.cli import main
+    from evalkit.cli.main import main
 
     with pytest.raises(SystemExit):
         main(["ingest", "--help"])

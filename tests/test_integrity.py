@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.comparison import monitoring_line
+from evalkit.core.comparison import monitoring_line
 from evalkit.demo import load_demo
-from evalkit.errors import EvalkitError
-from evalkit.integrity import CHECKS, bunching_test, implausible_jumps, integrity_checks, polynomial_excess
-from evalkit.panel import Panel
-from evalkit.schema import derive_income
+from evalkit.core.errors import EvalkitError
+from evalkit.evaluation.integrity import CHECKS, bunching_test, implausible_jumps, integrity_checks, polynomial_excess
+from evalkit.core.panel import Panel
+from evalkit.core.schema import derive_income
 
 REGION = "信阳市"  # the simulated households carry 信阳's province / prefecture / county names
 COUNTY = "光山县"
@@ -87,7 +87,7 @@ def test_polynomial_excess_counts_planted_mass():
 
 def test_excess_of_many_count_rows_equals_a_polyfit_per_row():
     """The one-solve excess of every bootstrap row is the polyfit/polyval excess of that row."""
-    from evalkit.integrity import _excess_of_counts
+    from evalkit.evaluation.integrity import _excess_of_counts
 
     rng = np.random.default_rng(5)
     rows = rng.poisson(rng.uniform(20, 200, 40), size=(50, 40))

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.errors import EvalkitError
-from evalkit.keys import KeyLog
-from evalkit.pseudonymise import keyed_hash, pseudonym_number
+from evalkit.core.errors import EvalkitError
+from evalkit.io.keys import KeyLog
+from evalkit.io.pseudonymise import keyed_hash, pseudonym_number
 
 
 def test_pseudonym_number_is_the_hex_digits_exactly():

@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from evalkit import present
-from evalkit.errors import EvalkitError
+from evalkit.reporting import present
+from evalkit.core.errors import EvalkitError
 
 
 def test_chinese_number_formats():

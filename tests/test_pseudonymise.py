@@ -7,8 +7,8 @@ import warnings
 import pandas as pd
 import pytest
 
-from evalkit.errors import EvalkitError
-from evalkit.pseudonymise import (
+from evalkit.core.errors import EvalkitError
+from evalkit.io.pseudonymise import (
     DEMO_KEY, KEY_ENV, KEY_FILE_ENV, DemoKeyWarning, keyed_hash, mask, normalise_household_id,
     normalise_id_card, resolve_key, valid_id_card,
 )

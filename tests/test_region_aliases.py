@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from evalkit.registry import NAME_COLUMNS, get_region, region_aliases, regions
+from evalkit.core.registry import NAME_COLUMNS, get_region, region_aliases, regions
 
 
 def test_every_alias_names_a_registry_unit_and_has_a_source():

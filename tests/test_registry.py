@@ -5,8 +5,8 @@ import re
 import pandas as pd
 import pytest
 
-from evalkit.errors import EvalkitError
-from evalkit.registry import children, get_region, region_mask, regions, report_regions
+from evalkit.core.errors import EvalkitError
+from evalkit.core.registry import children, get_region, region_mask, regions, report_regions
 
 XINYANG_UNITS = {"浉河区", "平桥区", "罗山县", "光山县", "新县", "商城县", "固始县", "潢川县", "淮滨县", "息县", "羊山新区"}
 GUANGXI_CITIES = {"南宁市", "柳州市", "桂林市", "梧州市", "北海市", "防城港市", "钦州市", "贵港市", "玉林市", "百色市",

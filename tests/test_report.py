@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from evalkit import report
+from evalkit.reporting import report
 from evalkit.demo import generate_panel
-from evalkit.errors import EvalkitError
-from evalkit.panel import save_panel
+from evalkit.core.errors import EvalkitError
+from evalkit.core.panel import save_panel
 
 SECTIONS = ("一、摘要", "二、收入水平与增长", "三、收入结构与增长贡献", "四、与农村居民收入的差距", "五、低收入户",
             "六、分组情况", "七、收入差距与来源分解", "八、帮扶措施效果", "九、监测预警名单", "十、数据质量核查",
@@ -120,8 +120,8 @@ def test_results_json_is_sorted_and_has_no_nan():
 
 
 def test_report_from_a_dataset_reads_only_its_region_and_gives_the_same_numbers(small_panel, tmp_path):
-    from evalkit.dataset import read_dataset_meta, write_dataset
-    from evalkit.registry import get_region, region_mask
+    from evalkit.io.dataset import read_dataset_meta, write_dataset
+    from evalkit.core.registry import get_region, region_mask
 
     folder, panel = small_panel
     dataset = tmp_path / "dataset"
@@ -148,7 +148,7 @@ def test_report_from_a_dataset_reads_only_its_region_and_gives_the_same_numbers(
 
 
 def test_effects_are_estimated_on_a_reproducible_random_sample_above_the_cap(small_panel):
-    from evalkit.sections import effects_sample_note
+    from evalkit.reporting.sections import effects_sample_note
 
     _, panel = small_panel
     n_all = panel.households["household_id"].nunique()

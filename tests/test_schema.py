@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.errors import EvalkitError
-from evalkit.schema import derive_income, labour_group, labour_groups
+from evalkit.core.errors import EvalkitError
+from evalkit.core.schema import derive_income, labour_group, labour_groups
 
 HH = pd.DataFrame({
     "labour_full": [0, 0, 1, 2, 0, 1],

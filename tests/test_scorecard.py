@@ -6,14 +6,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from evalkit.cli import main
-from evalkit.comparison import rural_income
+from evalkit.cli.main import main
+from evalkit.core.comparison import rural_income
 from evalkit.demo import load_demo
-from evalkit.errors import EvalkitError
-from evalkit.panel import Panel
-from evalkit.schema import derive_income
-from evalkit.scorecard import COLUMNS, load_programme, scorecard
-from evalkit.targets import load_target_file, load_targets
+from evalkit.core.errors import EvalkitError
+from evalkit.core.panel import Panel
+from evalkit.core.schema import derive_income
+from evalkit.evaluation.scorecard import COLUMNS, load_programme, scorecard
+from evalkit.evaluation.targets import load_target_file, load_targets
 
 STATUSES = {"met", "not_met", "not_measurable"}
 
@@ -239,7 +239,7 @@ def test_cli_scorecard(tmp_path, capsys, demo):
 
 
 def test_cli_scorecard_on_a_dataset_equals_the_panel_folder(tmp_path, demo):
-    from evalkit.dataset import write_dataset
+    from evalkit.io.dataset import write_dataset
 
     write_dataset(demo, tmp_path / "dataset")
     for data, out in (("data/demo", "folder.csv"), (str(tmp_path / "dataset"), "dataset.csv")):

@@ -6,9 +6,11 @@ import math
 import pandas as pd
 import pytest
 
-from evalkit import income, present, sections
-from evalkit.errors import DesignError, EvalkitError
-from evalkit.targets import targets_table
+from evalkit.indicators import income
+from evalkit.reporting import present
+from evalkit.reporting import sections
+from evalkit.core.errors import DesignError, EvalkitError
+from evalkit.evaluation.targets import targets_table
 
 
 def test_key_numbers_table_names_population_and_suppresses_small_counts():
@@ -31,7 +33,7 @@ def test_key_numbers_table_names_population_and_suppresses_small_counts():
 
 
 def test_key_numbers_label_the_gap_rows_as_tuopin_only():
-    from evalkit.report import key_numbers
+    from evalkit.reporting.report import key_numbers
 
     year = pd.DataFrame({"year": [2025], "n_households": [50], "n_persons": [150], "net_income_pc": [19807.0]})
     growth = pd.DataFrame({"year": [2025], "growth_rate": [0.05], "n_households": [50]})

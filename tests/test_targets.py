@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from evalkit.resources import data_path
-from evalkit.schema import derive_income
-from evalkit.targets import (
+from evalkit.core.resources import data_path
+from evalkit.core.schema import derive_income
+from evalkit.evaluation.targets import (
     COMPARISONS,
     TargetError,
     indicator_catalogue,

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import income, thresholds
-from evalkit.errors import EvalkitError
+from evalkit.indicators import income
+from evalkit.indicators import thresholds
+from evalkit.core.errors import EvalkitError
 
 DATA = Path(__file__).parent / "data" / "inequality"
 

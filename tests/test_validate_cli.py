@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evalkit.cli import main
-from evalkit.ingest import ingest
-from evalkit.panel import save_panel
+from evalkit.cli.main import main
+from evalkit.io.ingest import ingest
+from evalkit.core.panel import save_panel
 
 EXPORTS = Path(__file__).resolve().parent / "data" / "exports"
 MANIFEST = pd.read_csv(EXPORTS / "manifest.csv", dtype=str, keep_default_na=False)

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.cli import main
+from evalkit.cli.main import main
 from evalkit.demo import load_demo
-from evalkit.errors import EvalkitError
-from evalkit.panel import Panel
-from evalkit.schema import derive_income
-from evalkit.watchlist import export_watchlist, watchlist, watchlist_counts, watchlist_rules
+from evalkit.core.errors import EvalkitError
+from evalkit.core.panel import Panel
+from evalkit.core.schema import derive_income
+from evalkit.evaluation.watchlist import export_watchlist, watchlist, watchlist_counts, watchlist_rules
 
 SEEDS = Path(__file__).parent / "data" / "policy_seeds"
 PLACES = {"广西": ("广西壮族自治区", "南宁市", "兴宁区"), "江西": ("江西省", "赣州市", "上犹县"),
@@ -71,7 +71,7 @@ def test_guangxi_flags_by_hand():
 
 
 def test_slow_growth_default_is_local_rural_growth():
-    from evalkit.comparison import rural_income
+    from evalkit.core.comparison import rural_income
 
     expected = 100 * (rural_income("兴宁区", 2023, True) / rural_income("兴宁区", 2022, True) - 1)
     w = watchlist(guangxi_panel(), "兴宁区", 2023).set_index("household_id")

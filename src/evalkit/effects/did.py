@@ -38,8 +38,8 @@ from csdid.att_gt import ATTgt
 from scipy.stats import chi2
 from threadpoolctl import threadpool_limits
 
-from ..errors import DesignError, EvalkitError
-from .results import Aggregation, add_ci
+from evalkit.core.errors import DesignError, EvalkitError
+from evalkit.effects.results import Aggregation, add_ci
 
 CONTROLS = {"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}
 METHODS = ("dr", "ipw", "reg")

@@ -43,11 +43,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import DesignError, EvalkitError
-from ..panel import Panel
-from ..schema import COMPONENTS, REGION_LEVELS, labour_group, measures_catalogue
-from .did import StaggeredDiDResult, staggered_did
-from .results import OUTCOME_LABELS, outcome_label
+from evalkit.core.errors import DesignError, EvalkitError
+from evalkit.core.panel import Panel
+from evalkit.core.schema import COMPONENTS, REGION_LEVELS, labour_group, measures_catalogue
+from evalkit.effects.did import StaggeredDiDResult, staggered_did
+from evalkit.effects.results import OUTCOME_LABELS, outcome_label
 
 OUTCOMES: tuple[str, ...] = ("net_income_pc", "wage_pc", "net_operating_pc", "property_pc", "transfer_pc")
 BASELINE_COVARIATES: tuple[str, ...] = ("log_income0", "labour", "doudi", "relocated", "household_size", "has_operating")

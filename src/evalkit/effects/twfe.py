@@ -32,8 +32,8 @@ import pandas as pd
 import pyfixest as pf
 from pyfixest.estimation import demean
 
-from ..errors import DesignError, EvalkitError
-from .results import TWFEResult
+from evalkit.core.errors import DesignError, EvalkitError
+from evalkit.effects.results import TWFEResult
 
 SMALL_SAMPLE = ("fixest default ssc(adj=TRUE, fixef.K='nested', cluster.adj=TRUE): "
                 "G/(G-1)·(n-1)/(n-K), K without fixed effects nested in the cluster; t(G-1) inference")

@@ -30,9 +30,9 @@ import statsmodels.api as sm
 from drdid._estimators import drdid_panel, std_ipw_did_panel
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
-from ..errors import DesignError, EvalkitError
-from .did import check_full_rank
-from .results import WeightingResult
+from evalkit.core.errors import DesignError, EvalkitError
+from evalkit.effects.did import check_full_rank
+from evalkit.effects.results import WeightingResult
 
 KERNELS = {"aipw": drdid_panel, "ipw": std_ipw_did_panel}
 

@@ -82,12 +82,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import EvalkitError
-from .panel import MEASURE_COLUMNS, Panel, load_panel, save_panel
-from .registry import regions
-from .resources import data_dir
-from .schema import (TRANSFER_DETAIL, derive_income, household_columns, labour_group, measure_columns,
+from evalkit.core.errors import EvalkitError
+from evalkit.core.panel import MEASURE_COLUMNS, Panel, load_panel, save_panel
+from evalkit.core.registry import regions
+from evalkit.core.resources import data_dir
+from evalkit.core.schema import (TRANSFER_DETAIL, derive_income, household_columns, labour_group, measure_columns,
                      measures_catalogue)
+
+__all__ = ["BLOCK_SIZE", "MEASURE_PARAMS", "YEARS", "COHORT_WEIGHTS", "DEFAULT_HOUSEHOLDS", "DEFAULT_SEED", "DIBAO_PC", "FARM_ECO_PC", "GENERATOR_VERSION", "GIVEN", "GROUP_SHARES", "ID_WEIGHTS", "LABEL", "LABOUR_GROUPS", "NETOP_PC", "OTHER_TRANSFER_PC", "PENSION", "PROPERTY_PC", "PROVINCE_LEVEL", "SHOCK_PROB", "STREAM_THRESHOLD", "SURNAMES", "SYNTHETIC_ID_SEQUENCE", "TRUE_EFFECTS_FILE", "TRUE_EFFECT_COLUMNS", "WAGE_MONTHLY", "XINYANG_WEIGHTS", "applied_effects", "demo_data_command", "generate_panel", "iter_panel_chunks", "load_demo", "save_demo", "stream_demo", "true_effects", "write_export"]
 
 GENERATOR_VERSION = "1.0"
 LABEL = "SYNTHETIC DEMO DATA — 合成演示数据, 非真实统计"

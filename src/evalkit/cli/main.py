@@ -9,53 +9,53 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import __version__
-from .errors import EvalkitError
+from evalkit import __version__
+from evalkit.core.errors import EvalkitError
 
 DESCRIPTION = "evalkit: 脱贫人口收入政策评估工具 / evaluation toolkit for income policies for people lifted out of poverty"
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .ingest import validate_command
+    from evalkit.io.ingest import validate_command
 
     return validate_command(args.paths, strict=args.strict, measures=args.measures, rejections_dir=args.rejections,
                             min_year=args.min_year, max_year=args.max_year)
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from .demo import demo_data_command
+    from evalkit.demo import demo_data_command
 
     return demo_data_command(out=args.out, households=args.households, seed=args.seed)
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from .dataset import ingest_command
+    from evalkit.io.dataset import ingest_command
 
     return ingest_command(args.sources, out=args.out, measures=args.measures, strict=args.strict,
                           chunk_rows=args.chunk_rows, chunk_threshold_mb=args.chunk_threshold_mb)
 
 
 def _cmd_scorecard(args: argparse.Namespace) -> int:
-    from .scorecard import scorecard_command
+    from evalkit.evaluation.scorecard import scorecard_command
 
     return scorecard_command(region=args.region, year=args.year, data=args.data, lang=args.lang, out=args.out,
                              programme=args.programme)
 
 
 def _cmd_watchlist(args: argparse.Namespace) -> int:
-    from .watchlist import watchlist_command
+    from evalkit.evaluation.watchlist import watchlist_command
 
     return watchlist_command(region=args.region, year=args.year, data=args.data, out=args.out)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import report_command
+    from evalkit.reporting.report import report_command
 
     return report_command(region=args.region, year=args.year, data=args.data, lang=args.lang, out=args.out)
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import batch_command
+    from evalkit.reporting.batch import batch_command
 
     return batch_command(year=args.year, regions=args.regions, jobs=args.jobs, data=args.data, lang=args.lang, out=args.out)
 

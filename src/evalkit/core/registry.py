@@ -1,0 +1,138 @@
+"""Regions evalkit knows: the registry in ``data/regions.csv``.
+
+One row per region of the policy documents (全国, the provinces, 信阳市 with its 10 counties /
+districts and 羊山新区, 红河州弥勒市 with its 12 townships, 广西's 14 prefecture-level cities
+with their counties, 赣州市上犹县 with its townships). Columns:
+
+* ``code``: ASCII slug, unique, used as report file name (``xinyang-guangshan``);
+* ``name_zh`` / ``name_en``; ``level``: country | province | prefecture | county | township;
+* ``parent_code``; ``province``, ``prefecture``, ``county``, ``township``: the Chinese names of
+  the unit's ancestors and itself (empty below its level) — exactly the values of the panel's
+  region columns;
+* ``adcode``: official division code where known (empty for 羊山新区, a functional zone, and for
+  townships); ``report``: yes when the unit gets a yearly report; ``source``.
+
+A region selects households by its name columns: a county is ``province & prefecture & county``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+
+from evalkit.core.errors import EvalkitError
+from evalkit.core.resources import read_reference_csv
+
+LEVELS: tuple[str, ...] = ("country", "province", "prefecture", "county", "township")
+#: Region columns of the panel, from the top; a region at level L filters on the columns up to L.
+NAME_COLUMNS: tuple[str, ...] = ("province", "prefecture", "county", "township")
+
+
+@dataclass(frozen=True)
+class Region:
+    """One region of the registry; ``filter`` maps panel region columns to the names selecting it."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    parent_code: str
+    adcode: str
+    report: bool
+    filter: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        """Display label, Chinese first: ``光山县 (Guangshan County)``."""
+        return f"{self.name_zh} ({self.name_en})"
+
+
+@lru_cache(maxsize=1)
+def _table() -> pd.DataFrame:
+    return read_reference_csv("regions.csv")
+
+
+def regions() -> pd.DataFrame:
+    """The registry (``data/regions.csv``) as a DataFrame of strings (empty cells are ``""``)."""
+    return _table().copy()
+
+
+def region_aliases() -> pd.DataFrame:
+    """Other names of registry units (``data/region_aliases.csv``: alias, code, source) with each unit's registry row.
+
+    Columns: alias, code, source, then name_zh, level, province, prefecture, county, township of
+    the unit the alias stands for (红河州 → 红河哈尼族彝族自治州, 广西区 → 广西壮族自治区).
+    """
+    aliases = read_reference_csv("region_aliases.csv")
+    units = _table()[["code", "name_zh", "level", *NAME_COLUMNS]]
+    return aliases.merge(units, on="code", how="left", validate="many_to_one")
+
+
+def _region(row: pd.Series) -> Region:
+    names = {col: row[col] for col in NAME_COLUMNS if row[col] != ""}
+    return Region(code=row["code"], name_zh=row["name_zh"], name_en=row["name_en"], level=row["level"],
+                  parent_code=row["parent_code"], adcode=row["adcode"], report=row["report"] == "yes",
+                  filter=names)
+
+
+def get_region(name_or_code: str) -> Region:
+    """The region whose code, Chinese name, English name or alias (``data/region_aliases.csv``) is ``name_or_code``.
+
+    Raises :class:`EvalkitError` (bilingual) with the closest matches when the name is unknown,
+    and with the candidate codes when a Chinese name is ambiguous (e.g. 东山镇 exists in 弥勒市
+    and in 上犹县; 江南区 only in 南宁 but similar names recur).
+    """
+    table = _table()
+    key = str(name_or_code).strip()
+    for column in ("code", "name_zh"):
+        hits = table[table[column] == key]
+        if len(hits) == 1:
+            return _region(hits.iloc[0])
+        if len(hits) > 1:
+            options = ", ".join(f"{r.code} ({r.province}{r.prefecture}{r.county}{r.township})" for r in hits.itertuples())
+            raise EvalkitError(f"地区名称不唯一: '{key}', 请使用代码之一 / ambiguous region name '{key}'; use one of the codes: {options}")
+    hits = table[table["name_en"].str.lower() == key.lower()]
+    if len(hits) == 1:
+        return _region(hits.iloc[0])
+    aliases = region_aliases()
+    codes = aliases.loc[aliases["alias"] == key, "code"]
+    if len(codes) == 1:
+        return _region(table[table["code"] == codes.iloc[0]].iloc[0])
+    candidates = list(table["code"]) + list(table["name_zh"]) + list(aliases["alias"])
+    close = difflib.get_close_matches(key, candidates, n=5, cutoff=0.5)
+    hint = ", ".join(close) if close else "evalkit.registry.regions()"
+    raise EvalkitError(f"未知地区: '{key}'; 是否指: {hint} / unknown region '{key}'; did you mean: {hint}")
+
+
+def region_mask(households: pd.DataFrame, region: Region | str) -> pd.Series:
+    """Boolean Series selecting ``region``'s households (all rows for 全国).
+
+    Filters on the region columns of the panel named in ``region.filter`` (province, prefecture,
+    county, township), so that e.g. 东山镇 of 弥勒市 is not confused with 东山镇 of 上犹县.
+    """
+    if isinstance(region, str):
+        region = get_region(region)
+    mask = pd.Series(True, index=households.index)
+    for column, name in region.filter.items():
+        if column not in households.columns:
+            raise EvalkitError(f"面板缺少地区列 '{column}', 无法选择 {region.name_zh} / "
+                               f"panel has no region column '{column}' needed to select {region.name_en}")
+        mask &= households[column] == name
+    return mask.fillna(False).astype(bool)
+
+
+def report_regions() -> list[Region]:
+    """Regions that get a yearly report (``report == yes``), in registry order."""
+    table = _table()
+    return [_region(row) for _, row in table[table["report"] == "yes"].iterrows()]
+
+
+def children(region: Region | str) -> list[Region]:
+    """Direct children of ``region`` (counties of a prefecture, townships of a county-level unit)."""
+    if isinstance(region, str):
+        region = get_region(region)
+    table = _table()
+    return [_region(row) for _, row in table[table["parent_code"] == region.code].iterrows()]

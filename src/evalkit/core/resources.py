@@ -1,0 +1,43 @@
+"""Locate the domain-fact files shipped in ``data/`` (column aliases, regions, measures,
+comparison series, policy targets).
+
+The files live in the repository's ``data/`` folder (evalkit is installed editable from its
+clone, so the data travels with the code); ``EVALKIT_DATA_DIR`` points elsewhere, e.g. to a
+user's own copy with added regions or targets.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+
+@lru_cache(maxsize=1)
+def data_dir() -> Path:
+    """Folder holding the reference files."""
+    env = os.environ.get("EVALKIT_DATA_DIR")
+    if env:
+        return Path(env)
+    candidate = Path(__file__).resolve().parents[3] / "data"
+    if (candidate / "columns.csv").exists():
+        return candidate
+    raise FileNotFoundError("evalkit reference data (data/columns.csv) not found; install evalkit editable from "
+                            "its clone (pip install -e .) or set EVALKIT_DATA_DIR")
+
+
+def data_path(name: str) -> Path:
+    """Path of reference file ``name`` inside :func:`data_dir`."""
+    return data_dir() / name
+
+
+@lru_cache(maxsize=None)
+def _read_csv_cached(name: str) -> pd.DataFrame:
+    return pd.read_csv(data_path(name), dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def read_reference_csv(name: str) -> pd.DataFrame:
+    """Read a reference CSV as strings (empty cells are ``""``); a copy, safe to modify."""
+    return _read_csv_cached(name).copy()

@@ -1,0 +1,463 @@
+"""The yearly scorecard: every policy target that applies to a region, with its status.
+
+``scorecard(panel, region, year)`` returns one row per target (per county for "every county"
+targets): value, threshold, margin, previous-year value and status
+
+* 达标 / met — the value satisfies the comparison;
+* 未达标 / not met — it does not;
+* 无法评估 / not measurable — with the reason: ``year_outside_plan`` (the year is not one of
+  the target's years), ``missing_series`` (no panel rows for the year, a column the population
+  or indicator needs, a comparison series, a programme value), ``too_few_households`` (fewer
+  than 10 households in the population: :data:`MIN_HOUSEHOLDS`).
+
+A target is never "met" unless both its value and its threshold were measured.
+
+Which targets apply (``data/targets/README.md``): those of documents whose region contains
+``region``. ``whole_region`` targets apply to the document's region itself, and to a region
+inside it only when the target says ``subregions: true`` (rates and shares, not region totals);
+``each_county`` targets are evaluated for every county-level unit of ``region``.
+
+Indicators come from :mod:`evalkit.income` (levels, growth, gap to rural, thresholds,
+quintiles) on the target's population; household shares with a worker or a developmental
+measure are counted here from the panel and its measures. Growth compares the same households
+in both years. Programme indicators (衔接资金 shares, posts, ...) come from a programme-indicator
+table (region, year, indicator, value, source), see :func:`load_programme`; the synthetic demo
+panel uses ``data/demo_programme_indicators.csv`` (SYNTHETIC), a real panel has none unless given.
+
+margin = value − threshold for "at least / above / rises" comparisons and threshold − value for
+"at most / below / falls" ones: positive means on the target's side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evalkit.core.errors import EvalkitError
+from evalkit.core.registry import Region, get_region, region_mask, regions
+from evalkit.core.resources import data_path
+from evalkit.core.schema import measures_catalogue
+from evalkit.evaluation.targets import (
+    COMPARISONS,
+    LOWER_IS_BETTER,
+    PREVIOUS_YEAR_COMPARISONS,
+    REFERENCE_COMPARISONS,
+    Target,
+    indicator_catalogue,
+    load_targets,
+    population_mask,
+    population_year,
+)
+
+MIN_HOUSEHOLDS = 10
+DEMO_PROGRAMME_FILE = "demo_programme_indicators.csv"
+PROGRAMME_COLUMNS = ("region", "year", "indicator", "value", "source")
+DEVELOPMENTAL_KINDS = ("employment", "industry")
+STATUS_LABELS = {"met": ("达标", "met"), "not_met": ("未达标", "not met"), "not_measurable": ("无法评估", "not measurable")}
+REASON_LABELS = {
+    "year_outside_plan": ("年度不在目标年份内", "year outside the plan"),
+    "missing_series": ("缺少数据", "missing series"),
+    "too_few_households": (f"不足{MIN_HOUSEHOLDS}户", f"not enough households (< {MIN_HOUSEHOLDS})"),
+}
+INCOME_LEVELS = ("net_income_pc", "wage_pc", "net_operating_pc", "operating_expenses_pc", "property_pc",
+                 "transfer_pc", "share_net_operating")
+COLUMNS = ["target_id", "document", "region", "county", "description", "indicator", "source", "comparison",
+           "value", "threshold", "margin", "previous_value", "unit", "status", "status_code", "reason_code",
+           "reason", "n_households", "clause", "note"]
+
+
+@dataclass
+class _Measured:
+    """A measured value, or why there is none (reason code + bilingual detail)."""
+
+    value: float = np.nan
+    n_households: int | None = None
+    reason: str = ""
+    detail: tuple[str, str] = ("", "")
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason and np.isfinite(self.value)
+
+
+def _missing(zh: str, en: str, n: int | None = None) -> _Measured:
+    return _Measured(reason="missing_series", detail=(zh, en), n_households=n)
+
+
+@dataclass
+class _Context:
+    households: pd.DataFrame
+    measures: pd.DataFrame
+    synthetic: bool
+    programme: pd.DataFrame | None
+    _units: dict = field(default_factory=dict)
+    _programme: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        # integer household codes: membership tests on them are fast (string isin is not)
+        codes, uniques = pd.factorize(self.households["household_id"])
+        self.households = self.households.assign(_hid=codes)
+        self.measures = self.measures.assign(_hid=pd.Index(uniques).get_indexer(self.measures["household_id"]))
+        if self.programme is not None:
+            t = self.programme
+            self._programme = dict(zip(zip(t["indicator"], t["year"].astype(int), t["region"]), t["value"]))
+
+    def unit_households(self, unit: Region) -> pd.DataFrame:
+        if unit.code not in self._units:
+            self._units[unit.code] = self.households.loc[region_mask(self.households, unit)]
+        return self._units[unit.code]
+
+
+# --- programme-indicator table ----------------------------------------------------------------
+
+def load_programme(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """Read and validate a programme-indicator table (CSV, XLSX or a DataFrame).
+
+    Columns region (Chinese name or registry code), year, indicator (a ``programme`` indicator of
+    ``data/indicator_catalogue.csv``), value (number), source. Every problem is reported with the
+    file, the row as seen in the file (header = row 1) and the column.
+    """
+    if isinstance(source, pd.DataFrame):
+        table, name = source.copy(), "programme table"
+    else:
+        path = Path(source)
+        name = path.name
+        table = (pd.read_excel(path, dtype=str) if path.suffix.lower() in (".xlsx", ".xls")
+                 else pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+    missing = [c for c in PROGRAMME_COLUMNS if c not in table.columns]
+    if missing:
+        raise EvalkitError(f"{name}: 缺少列 {missing} / missing columns {missing}")
+    table = table.reset_index(drop=True)
+    rows = table.index + 2
+    known = set(indicator_catalogue().query("source == 'programme'")["name"])
+    problems = []
+    value = pd.to_numeric(table["value"], errors="coerce")
+    year = pd.to_numeric(table["year"], errors="coerce")
+    for col, bad, zh, en in (
+        ("indicator", ~table["indicator"].isin(known), "不是项目指标", "not a programme indicator of indicator_catalogue.csv"),
+        ("value", value.isna(), "不是数值", "not a number"),
+        ("year", year.isna() | (year % 1 != 0), "不是年份", "not a year"),
+    ):
+        for r, v in zip(rows[bad.to_numpy()], table.loc[bad, col]):
+            problems.append(f"{name} 第{r}行 列 {col} 值 '{v}' {zh} / row {r} column {col} value '{v}': {en}")
+    reg = regions()
+    names = set(reg["name_zh"]) | set(reg["code"])
+    bad = ~table["region"].isin(names)
+    for r, v in zip(rows[bad.to_numpy()], table.loc[bad, "region"]):
+        problems.append(f"{name} 第{r}行 列 region 值 '{v}' 不是已知地区 / row {r} column region value '{v}': unknown region")
+    if problems:
+        raise EvalkitError("\n".join(problems))
+    table = table.assign(year=year.astype(int), value=value.astype(float))
+    dup = table.duplicated(["region", "year", "indicator"], keep=False)
+    if dup.any():
+        first = table[dup].iloc[0]
+        raise EvalkitError(f"{name}: 第{', '.join(map(str, rows[dup.to_numpy()]))}行 重复 ({first['region']}, {first['year']}, "
+                           f"{first['indicator']}) / rows {', '.join(map(str, rows[dup.to_numpy()]))}: duplicate region-year-indicator")
+    return table
+
+
+def demo_programme() -> pd.DataFrame:
+    """The SYNTHETIC programme-indicator table shipped for the demo panel (never for real data)."""
+    return load_programme(data_path(DEMO_PROGRAMME_FILE))
+
+
+def _programme_value(ctx: _Context, indicator: str, unit: Region, year: int) -> _Measured:
+    if ctx.programme is None:
+        return _missing("未提供项目指标表", "no programme-indicator table supplied")
+    for key in (unit.code, unit.name_zh):
+        if (indicator, year, key) in ctx._programme:
+            return _Measured(value=float(ctx._programme[(indicator, year, key)]))
+    return _missing(f"项目指标表中没有 {unit.name_zh} {year} 年的 {indicator}",
+                    f"no programme value of {indicator} for {unit.name_en} in {year}")
+
+
+# --- panel indicators ---------------------------------------------------------------------------
+
+def _share_with_worker(rows: pd.DataFrame, ctx: _Context, year: int) -> _Measured:
+    if "migrant_workers" not in rows.columns:
+        return _missing("面板缺少务工人数列 migrant_workers", "panel lacks column migrant_workers")
+    return _Measured(value=float((rows["migrant_workers"].fillna(0) >= 1).mean()))
+
+
+def _share_with_developmental(rows: pd.DataFrame, ctx: _Context, year: int) -> _Measured:
+    m = ctx.measures
+    if len(m) == 0 or not (m["year"] == year).any():
+        return _missing(f"没有 {year} 年帮扶措施数据", f"no measures data for {year}")
+    catalogue = measures_catalogue()
+    codes = catalogue.loc[catalogue["kind"].isin(DEVELOPMENTAL_KINDS), "code"]
+    ids = m.loc[(m["year"] == year) & m["measure"].isin(codes), "_hid"]
+    return _Measured(value=float(rows["_hid"].isin(ids).mean()))
+
+
+def _growth(unit_hh: pd.DataFrame, rows: pd.DataFrame, year: int) -> _Measured:
+    from evalkit.indicators.income import growth_contributions
+
+    prev = unit_hh[(unit_hh["year"] == year - 1) & unit_hh["_hid"].isin(rows["_hid"])]
+    if len(prev) == 0:
+        return _missing(f"面板没有 {year - 1} 年数据, 无法计算增速", f"no panel data for {year - 1}: growth cannot be computed")
+    both = pd.concat([prev, rows[rows["_hid"].isin(prev["_hid"])]])
+    n = len(prev)
+    if n < MIN_HOUSEHOLDS:
+        return _Measured(reason="too_few_households", n_households=n, detail=REASON_LABELS["too_few_households"])
+    g = growth_contributions(both)
+    row = g[g["year"] == year].iloc[0]
+    return _Measured(value=float(row["growth_pct"]), n_households=n)
+
+
+def _threshold_indicator(rows: pd.DataFrame, indicator: str, synthetic: bool) -> _Measured:
+    from evalkit.indicators.income import below_threshold
+
+    line = "monitoring_line" if "monitoring_line" in indicator else 10_000
+    b = below_threshold(rows, line, include_synthetic=synthetic).iloc[0]
+    if b["status"] != "ok":
+        return _missing(f"缺少{rows['province'].iloc[0]}监测线", f"missing monitoring line for {rows['province'].iloc[0]}")
+    value = b["n_persons_below"] if indicator.startswith("n_persons") else 1 - b["share_persons_below"]
+    return _Measured(value=float(value))
+
+
+def _since_base(unit_hh: pd.DataFrame, ids: pd.Series, population: dict, year: int) -> _Measured:
+    from evalkit.indicators.income import share_above_since
+
+    base = population.get("below_line_in_base_year") or {"year": None, "line": 10_000}
+    if base["year"] is None:
+        return _missing("人群未定义基年", "the population has no base year (below_line_in_base_year)")
+    if year <= int(base["year"]):
+        return _missing(f"{year} 年不晚于基年 {base['year']}", f"{year} is not after the base year {base['year']}")
+    s = share_above_since(unit_hh[unit_hh["_hid"].isin(ids)], float(base["line"]), int(base["year"]), [year]).iloc[0]
+    n = int(s["n_observed"])
+    if n < MIN_HOUSEHOLDS:
+        return _Measured(reason="too_few_households", n_households=n, detail=REASON_LABELS["too_few_households"])
+    return _Measured(value=float(s["share_above_persons"]), n_households=n)
+
+
+def _ratio_to_rural(rows: pd.DataFrame, place: str, synthetic: bool) -> _Measured:
+    from evalkit.indicators.income import gap_to_rural, income_indicators
+
+    ind = income_indicators(rows.assign(_place=place), by=["_place"])
+    gap = gap_to_rural(ind, "_place", include_synthetic=synthetic).iloc[0]
+    if not np.isfinite(gap["ratio_rural_to_tuopin"]):
+        return _missing(f"缺少{place}农村居民人均可支配收入", f"missing comparison series: rural disposable income of {place}")
+    return _Measured(value=float(gap["ratio_rural_to_tuopin"]))
+
+
+def _panel_value(ctx: _Context, unit: Region, indicator: str, population: dict, year: int,
+                 reference_place: str | None = None) -> _Measured:
+    """Indicator ``indicator`` of ``population`` in ``unit`` and ``year`` (see module docstring)."""
+    from evalkit.indicators.income import income_indicators
+
+    unit_hh = ctx.unit_households(unit)
+    years = set(unit_hh["year"].unique())
+    ref_year = population_year(population, year)
+    for y in sorted({year, ref_year}):
+        if y not in years:
+            return _missing(f"面板没有{unit.name_zh} {y} 年数据", f"no panel data for {unit.name_en} in {y}")
+    try:
+        members = population_mask(unit_hh, population, year)
+    except EvalkitError as exc:
+        return _missing(str(exc), str(exc))
+    ids = unit_hh.loc[members, "_hid"]
+    if indicator == "share_persons_above_10000_since_base":
+        return _since_base(unit_hh, ids, population, year)
+    rows = unit_hh[members] if ref_year == year else unit_hh[(unit_hh["year"] == year) & unit_hh["_hid"].isin(ids)]
+    n = len(rows)
+    if n < MIN_HOUSEHOLDS:
+        return _Measured(reason="too_few_households", n_households=n, detail=REASON_LABELS["too_few_households"])
+    if indicator == "net_income_pc_growth":
+        measured = _growth(unit_hh, rows, year)
+    elif indicator in INCOME_LEVELS:
+        measured = _Measured(value=float(income_indicators(rows)[indicator].iloc[0]))
+    elif indicator == "ratio_rural_to_tuopin":
+        measured = _ratio_to_rural(rows, reference_place or unit.name_zh, ctx.synthetic)
+    elif indicator in ("n_persons_below_monitoring_line", "share_persons_at_or_above_monitoring_line",
+                       "n_persons_below_10000", "share_persons_at_or_above_10000"):
+        measured = _threshold_indicator(rows, indicator, ctx.synthetic)
+    elif indicator == "share_households_with_worker":
+        measured = _share_with_worker(rows, ctx, year)
+    elif indicator == "share_households_with_developmental_measure":
+        measured = _share_with_developmental(rows, ctx, year)
+    else:  # the catalogue lists a panel indicator this module does not compute: a defect, say so
+        raise EvalkitError(f"面板指标 {indicator} 尚未实现 / panel indicator {indicator} is not implemented")
+    if measured.n_households is None:
+        measured.n_households = n
+    return measured
+
+
+# --- reference series ---------------------------------------------------------------------------
+
+def _rural_income(place: str, year: int, synthetic: bool) -> float:
+    from evalkit.core.comparison import rural_income
+
+    return rural_income(place, year, include_synthetic=synthetic)
+
+
+def _reference_value(ctx: _Context, target: Target, unit: Region, year: int) -> _Measured:
+    ref = target.reference
+    if ref["series"] == "panel":
+        return _panel_value(ctx, unit, ref["indicator"], ref["population"], year)
+    place = unit.name_zh if ref["region"] == "local" else ref["region"]
+    now = _rural_income(place, year, ctx.synthetic)
+    if ref["transform"] == "level":
+        value = now
+    else:
+        value = 100 * (now / _rural_income(place, year - 1, ctx.synthetic) - 1)
+    if not np.isfinite(value):
+        return _missing(f"缺少{place} {year - 1}–{year} 年农村居民人均可支配收入",
+                        f"missing comparison series: rural disposable income of {place} for {year - 1}–{year}")
+    return _Measured(value=float(value))
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+def _value(ctx: _Context, target: Target, unit: Region, year: int) -> _Measured:
+    if target.source == "programme":
+        return _programme_value(ctx, target.indicator, unit, year)
+    place = None
+    if target.reference and target.reference.get("series") == "rural_disposable_income" and target.reference["region"] != "local":
+        place = target.reference["region"]
+    return _panel_value(ctx, unit, target.indicator, target.population, year, reference_place=place)
+
+
+def _compare(comparison: str, value: float, threshold: float) -> bool:
+    return {">=": value >= threshold, ">": value > threshold, "<=": value <= threshold, "<": value < threshold,
+            "increases": value > threshold, "decreases": value < threshold,
+            "exceeds_reference": value > threshold, "at_least_reference": value >= threshold}[comparison]
+
+
+def _row(target: Target, region: Region, county: str, year: int, lang: str, value: _Measured | None,
+         threshold: _Measured | None, previous: _Measured | None, reason: tuple[str, str, str] | None) -> dict:
+    i = 0 if lang == "zh" else 1
+    v = value.value if value is not None else np.nan
+    th = threshold.value if threshold is not None else np.nan
+    if reason is None:
+        met = _compare(target.comparison, v, th)
+        code = "met" if met else "not_met"
+        margin = th - v if target.comparison in LOWER_IS_BETTER else v - th
+    else:
+        code, margin = "not_measurable", np.nan
+    return {
+        "target_id": target.id, "document": target.document, "region": region.name_zh if i == 0 else region.name_en,
+        "county": county, "description": target.description(lang), "indicator": target.indicator,
+        "source": target.source, "comparison": COMPARISONS[target.comparison][i], "value": v, "threshold": th,
+        "margin": margin, "previous_value": previous.value if previous is not None else np.nan, "unit": target.unit,
+        "status": STATUS_LABELS[code][i], "status_code": code, "reason_code": reason[0] if reason else "",
+        "reason": reason[1 + i] if reason else "",
+        "n_households": value.n_households if value is not None else None,
+        "clause": target.clause, "note": target.note,
+    }
+
+
+def _evaluate_target(ctx: _Context, target: Target, region: Region, unit: Region, year: int, lang: str,
+                     county: str) -> dict:
+    """One scorecard row (of ``region``'s scorecard) for ``target`` on ``unit`` in ``year``."""
+    value = _value(ctx, target, unit, year)
+    previous = _value(ctx, target, unit, year - 1)
+    if target.comparison in PREVIOUS_YEAR_COMPARISONS:
+        threshold = previous if previous.ok else _missing(
+            f"缺少上一年({year - 1})的值: {previous.detail[0]}", f"no value for the previous year ({year - 1}): {previous.detail[1]}")
+        if previous.reason == "too_few_households":
+            threshold = previous
+    elif target.comparison in REFERENCE_COMPARISONS:
+        threshold = _reference_value(ctx, target, unit, year)
+    else:
+        threshold = _Measured(value=target.threshold_for(year))
+    reason = None
+    for m in (value, threshold):
+        if not m.ok:
+            code = m.reason or "missing_series"
+            labels = REASON_LABELS[code]
+            reason = (code, f"{labels[0]}: {m.detail[0]}" if m.detail[0] else labels[0],
+                      f"{labels[1]}: {m.detail[1]}" if m.detail[1] else labels[1])
+            break
+    return _row(target, region, county, year, lang, value, threshold, previous, reason)
+
+
+@lru_cache(maxsize=None)
+def _region(code: str) -> Region:
+    return get_region(code)
+
+
+@lru_cache(maxsize=None)
+def _county_units(region: Region) -> tuple[Region, ...]:
+    if region.level == "county":
+        return (region,)
+    table = regions()
+    inside = table["level"].eq("county")
+    for column, name in region.filter.items():
+        inside &= table[column].eq(name)
+    return tuple(_region(code) for code in table.loc[inside, "code"])
+
+
+def applicable_units(target: Target, region: Region) -> list[Region]:
+    """The units ``target`` is evaluated on for a scorecard of ``region`` (empty: does not apply)."""
+    home = _region(target.region)
+    if any(region.filter.get(k) != v for k, v in home.filter.items()) or not home.filter:
+        return []
+    if target.scope == "each_county":
+        units = _county_units(region)
+        return [u for u in units if u.name_zh in target.counties] if target.counties else units
+    return [region] if (region.code == home.code or target.subregions) else []
+
+
+@lru_cache(maxsize=1)
+def _default_targets() -> tuple[Target, ...]:
+    return tuple(load_targets())
+
+
+def scorecard(panel, region: str | Region, year: int, programme=None, lang: str = "zh",
+              targets: list[Target] | None = None) -> pd.DataFrame:
+    """Status of every target that applies to ``region`` in ``year`` (columns: :data:`COLUMNS`).
+
+    ``programme``: a programme-indicator table (DataFrame or path, see :func:`load_programme`);
+    default: the SYNTHETIC demo table when ``panel.synthetic``, else none (programme targets are
+    then 无法评估). ``lang``: zh | en for descriptions, statuses and reasons. ``targets``: default
+    all of ``data/targets``. Targets whose years do not include ``year`` are listed once, as
+    无法评估 (year outside the plan), without per-county rows.
+    """
+    if lang not in ("zh", "en"):
+        raise EvalkitError(f"lang 必须是 zh 或 en / lang must be zh or en, got {lang!r}")
+    region = _region(region) if isinstance(region, str) else region
+    year = int(year)
+    if programme is None:
+        programme = demo_programme() if panel.synthetic else None
+    elif not isinstance(programme, pd.DataFrame) or not set(PROGRAMME_COLUMNS) <= set(programme.columns) \
+            or programme["year"].dtype.kind not in "iu":
+        programme = load_programme(programme)
+    ctx = _Context(households=panel.households, measures=panel.measures, synthetic=panel.synthetic, programme=programme)
+    rows = []
+    for target in _default_targets() if targets is None else targets:
+        units = applicable_units(target, region)
+        if not units:
+            continue
+        if year not in target.years:
+            plan = ",".join(map(str, target.years))
+            reason = ("year_outside_plan", f"年度不在目标年份内 (目标年份 {plan})", f"year outside the plan (target years {plan})")
+            rows.append(_row(target, region, "", year, lang, None, None, None, reason))
+            continue
+        for unit in units:
+            county = (unit.name_zh if lang == "zh" else unit.name_en) if target.scope == "each_county" else ""
+            rows.append(_evaluate_target(ctx, target, region, unit, year, lang, county))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def scorecard_command(region: str, year: int, data: str = "data/demo", lang: str = "zh", out: str | None = None,
+                      programme: str | None = None) -> int:
+    """``evalkit scorecard``: print the scorecard; write it as CSV (UTF-8 with BOM) to ``out`` if given.
+    ``data``: a panel folder, a dataset (only ``region``'s partitions are read) or the demo."""
+    from evalkit.reporting.report import load_report_panel
+
+    panel = load_report_panel(data, region)
+    table = scorecard(panel, region, year, programme=programme, lang=lang)
+    if panel.synthetic:
+        print("合成数据 / SYNTHETIC DATA")
+    shown = table[["target_id", "county", "description", "value", "threshold", "margin", "status", "reason"]]
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", 40, "display.width", 200):
+        print(shown.to_string(index=False))
+    counts = table["status"].value_counts()
+    print(" / ".join(f"{k}: {v}" for k, v in counts.items()))
+    if out:
+        table.to_csv(out, index=False, encoding="utf-8-sig")
+    return 0

@@ -1,0 +1,363 @@
+"""Policy targets as data: load and validate ``data/targets/*.yaml`` (schema: ``data/targets/README.md``).
+
+Each YAML file holds one policy document and its measurable targets: id, the clause quoted in
+Chinese, region scope (``whole_region`` or ``each_county``), years, indicator (a name of
+``data/indicator_catalogue.csv``), comparison, threshold, reference series, population and unit.
+Adding a target, or a region's whole plan, is a data change; a file with an unknown indicator,
+comparison, region or population key is refused with an error naming the file and the target id.
+
+:func:`population_mask` applies a target's population specification (e.g. 信阳: 脱贫人口 except
+兜底 households; 弥勒: 脱贫人口 and 监测对象 below 10,000 yuan in the base year 2021) to the panel.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from evalkit.core.errors import EvalkitError
+from evalkit.core.resources import data_path, read_reference_csv
+
+TARGETS_FOLDER = "targets"
+CATALOGUE_FILE = "indicator_catalogue.csv"
+SCOPES = ("whole_region", "each_county")
+#: comparison → (Chinese, English) wording. Against ``threshold``: >=, >, <=, <; against the
+#: previous year's value: increases, decreases; against a reference series: exceeds_reference (>),
+#: at_least_reference (>=).
+COMPARISONS: dict[str, tuple[str, str]] = {
+    ">=": ("不低于", "at least"),
+    ">": ("高于", "above"),
+    "<=": ("不高于", "at most"),
+    "<": ("低于", "below"),
+    "increases": ("比上年增长", "rises from the previous year"),
+    "decreases": ("比上年减少", "falls from the previous year"),
+    "exceeds_reference": ("高于参照值", "above the reference"),
+    "at_least_reference": ("不低于参照值", "at least the reference"),
+}
+THRESHOLD_COMPARISONS = (">=", ">", "<=", "<")
+PREVIOUS_YEAR_COMPARISONS = ("increases", "decreases")
+REFERENCE_COMPARISONS = ("exceeds_reference", "at_least_reference")
+#: comparisons where a smaller value is better (the margin is threshold − value)
+LOWER_IS_BETTER = ("<=", "<", "decreases")
+REFERENCE_SERIES = ("rural_disposable_income", "panel")
+REFERENCE_TRANSFORMS = ("growth", "level")
+POPULATION_GROUPS = ("tuopin", "monitored")
+POPULATION_KEYS = ("groups", "exclude_doudi", "relocated", "labourers", "full_labourers", "willing_to_work",
+                   "below_line_in_base_year", "bottom_quintile_previous_year", "unresolved_monitoring_years")
+DOCUMENT_KEYS = {"id", "title_zh", "title_en", "issuer_zh", "reference", "source", "region", "years", "population"}
+TARGET_REQUIRED = {"id", "clause", "clause_ref", "description_zh", "description_en", "scope", "years",
+                   "indicator", "comparison", "unit"}
+TARGET_OPTIONAL = {"threshold", "reference", "population", "note", "subregions", "counties"}
+_COUNT_RULE = re.compile(r"^(>=|<=|>|<)?\s*(\d+)$")
+
+
+class TargetError(EvalkitError):
+    """A targets file is malformed: the message names the file and the target id."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One measurable target of a policy document (see ``data/targets/README.md``)."""
+
+    id: str
+    document: str
+    document_title_zh: str
+    file: str
+    region: str
+    scope: str
+    years: tuple[int, ...]
+    indicator: str
+    source: str
+    comparison: str
+    unit: str
+    clause: str
+    clause_ref: str
+    description_zh: str
+    description_en: str
+    threshold: float | dict | None = None
+    reference: dict | None = field(default=None, hash=False, compare=False)
+    population: dict = field(default_factory=dict, hash=False, compare=False)
+    subregions: bool = False
+    counties: tuple[str, ...] = ()
+    note: str = ""
+
+    def threshold_for(self, year: int) -> float:
+        """The threshold for ``year`` (per-year thresholds are a mapping); ``nan`` when none."""
+        if isinstance(self.threshold, dict):
+            return float(self.threshold.get(int(year), np.nan))
+        return float(self.threshold) if self.threshold is not None else np.nan
+
+    def description(self, lang: str = "zh") -> str:
+        return self.description_zh if lang == "zh" else self.description_en
+
+
+@lru_cache(maxsize=1)
+def indicator_catalogue() -> pd.DataFrame:
+    """``data/indicator_catalogue.csv``: name, source (panel | programme), unit, labels, computed_by."""
+    table = read_reference_csv(CATALOGUE_FILE)
+    bad = table[~table["source"].isin(["panel", "programme"])]
+    if len(bad):
+        raise TargetError(f"{CATALOGUE_FILE}: source 必须是 panel 或 programme / source must be panel or programme "
+                          f"(indicator {', '.join(bad['name'])})")
+    return table
+
+
+def _fail(file: str, target_id: str, zh: str, en: str) -> None:
+    raise TargetError(f"{file}: 目标 {target_id}: {zh} / target {target_id}: {en}")
+
+
+def _region_name(name: str, file: str, target_id: str) -> str:
+    from evalkit.core.registry import get_region
+
+    try:
+        return get_region(name).name_zh
+    except EvalkitError as exc:
+        _fail(file, target_id, f"未知地区 '{name}'", f"unknown region '{name}' ({exc})")
+    return ""  # unreachable
+
+
+def _check_count_rule(value, key: str, file: str, tid: str) -> None:
+    if not _COUNT_RULE.match(str(value).strip()):
+        _fail(file, tid, f"人口条件 {key} 应形如 '>=2', '1', '0', 实际为 '{value}'",
+              f"population {key} must look like '>=2', '1' or '0', got '{value}'")
+
+
+def validate_population(population, file: str, tid: str) -> dict:
+    """Check a population specification; returns it (a dict) or raises :class:`TargetError`."""
+    if not isinstance(population, dict):
+        _fail(file, tid, "population 应为映射", "population must be a mapping")
+    unknown = set(population) - set(POPULATION_KEYS)
+    if unknown:
+        _fail(file, tid, f"未知人口条件 {sorted(unknown)}", f"unknown population keys {sorted(unknown)} "
+              f"(known: {', '.join(POPULATION_KEYS)})")
+    groups = population.get("groups", list(POPULATION_GROUPS))
+    if not groups or set(groups) - set(POPULATION_GROUPS):
+        _fail(file, tid, f"人口组别应为 {POPULATION_GROUPS} 之一, 实际为 {groups}",
+              f"population groups must be among {POPULATION_GROUPS}, got {groups}")
+    for key in ("labourers", "full_labourers"):
+        if key in population:
+            _check_count_rule(population[key], key, file, tid)
+    base = population.get("below_line_in_base_year")
+    if base is not None and not (isinstance(base, dict) and set(base) == {"year", "line"}):
+        _fail(file, tid, "below_line_in_base_year 需要 year 和 line", "below_line_in_base_year needs year and line")
+    return dict(population)
+
+
+def _validate_reference(reference, file: str, tid: str) -> dict:
+    if not isinstance(reference, dict) or reference.get("series") not in REFERENCE_SERIES:
+        _fail(file, tid, f"参照序列应为 {REFERENCE_SERIES} 之一", f"reference series must be one of {REFERENCE_SERIES}")
+    out = dict(reference)
+    if out["series"] == "rural_disposable_income":
+        if out.get("transform") not in REFERENCE_TRANSFORMS:
+            _fail(file, tid, f"参照变换应为 {REFERENCE_TRANSFORMS} 之一", f"reference transform must be one of {REFERENCE_TRANSFORMS}")
+        region = out.get("region", "local")
+        out["region"] = region if region == "local" else _region_name(region, file, tid)
+    else:
+        if out.get("indicator") not in set(indicator_catalogue().query("source == 'panel'")["name"]):
+            _fail(file, tid, f"参照指标 '{out.get('indicator')}' 不是面板指标",
+                  f"reference indicator '{out.get('indicator')}' is not a panel indicator")
+        out["population"] = validate_population(out.get("population", {}), file, tid)
+    return out
+
+
+def _parse_target(raw: dict, doc: dict, file: str) -> Target:
+    tid = str(raw.get("id", "?"))
+    missing = TARGET_REQUIRED - set(raw)
+    if missing:
+        _fail(file, tid, f"缺少字段 {sorted(missing)}", f"missing fields {sorted(missing)}")
+    unknown = set(raw) - TARGET_REQUIRED - TARGET_OPTIONAL
+    if unknown:
+        _fail(file, tid, f"未知字段 {sorted(unknown)}", f"unknown fields {sorted(unknown)}")
+    catalogue = indicator_catalogue().set_index("name")
+    if raw["indicator"] not in catalogue.index:
+        _fail(file, tid, f"未知指标 '{raw['indicator']}' (见 {CATALOGUE_FILE})",
+              f"unknown indicator '{raw['indicator']}' (see {CATALOGUE_FILE})")
+    comparison = str(raw["comparison"])
+    if comparison not in COMPARISONS:
+        _fail(file, tid, f"未知比较方式 '{comparison}'", f"unknown comparison '{comparison}' (known: {', '.join(COMPARISONS)})")
+    if raw["scope"] not in SCOPES:
+        _fail(file, tid, f"未知范围 '{raw['scope']}'", f"unknown scope '{raw['scope']}' (known: {', '.join(SCOPES)})")
+    years = raw["years"]
+    if not isinstance(years, list) or not years or not all(isinstance(y, int) for y in years):
+        _fail(file, tid, "years 应为年份列表", "years must be a list of years")
+    first, last = doc["years"]
+    if any(y < first or y > last for y in years):
+        _fail(file, tid, f"年份 {years} 超出文件规划期 {first}–{last}", f"years {years} outside the plan {first}–{last}")
+    threshold = raw.get("threshold")
+    if comparison in THRESHOLD_COMPARISONS:
+        if threshold is None:
+            _fail(file, tid, f"比较方式 '{comparison}' 需要 threshold", f"comparison '{comparison}' needs a threshold")
+        if isinstance(threshold, dict):
+            if set(threshold) != set(years) or not all(isinstance(v, (int, float)) for v in threshold.values()):
+                _fail(file, tid, "分年度阈值必须覆盖目标年份且为数值", "per-year thresholds must cover exactly the target years with numbers")
+        elif not isinstance(threshold, (int, float)):
+            _fail(file, tid, f"阈值不是数值: {threshold!r}", f"threshold is not a number: {threshold!r}")
+    elif threshold is not None:
+        _fail(file, tid, f"比较方式 '{comparison}' 不使用 threshold", f"comparison '{comparison}' takes no threshold")
+    reference = raw.get("reference")
+    if comparison in REFERENCE_COMPARISONS and reference is None:
+        _fail(file, tid, f"比较方式 '{comparison}' 需要 reference", f"comparison '{comparison}' needs a reference series")
+    if reference is not None:
+        reference = _validate_reference(reference, file, tid)
+    source = catalogue.loc[raw["indicator"], "source"]
+    if raw["indicator"] == "ratio_rural_to_tuopin" and (reference or {}).get("series") != "rural_disposable_income":
+        _fail(file, tid, "ratio_rural_to_tuopin 需要农村居民收入参照", "ratio_rural_to_tuopin needs a rural_disposable_income reference")
+    population = validate_population(raw.get("population", doc.get("population", {})), file, tid)
+    region = _region_name(doc["region"], file, tid)
+    counties = tuple(_region_name(c, file, tid) for c in raw.get("counties", []))
+    if counties and raw["scope"] != "each_county":
+        _fail(file, tid, "只有 each_county 目标可列出 counties", "only each_county targets may list counties")
+    return Target(
+        id=tid, document=doc["id"], document_title_zh=doc["title_zh"], file=file, region=region,
+        scope=raw["scope"], years=tuple(years), indicator=raw["indicator"], source=source,
+        comparison=comparison, unit=str(raw["unit"]), clause=str(raw["clause"]), clause_ref=str(raw["clause_ref"]),
+        description_zh=str(raw["description_zh"]), description_en=str(raw["description_en"]),
+        threshold=threshold, reference=reference, population=population,
+        subregions=bool(raw.get("subregions", False)), counties=counties, note=str(raw.get("note", "")),
+    )
+
+
+def load_target_file(path: str | Path) -> list[Target]:
+    """Parse and validate one targets file; raises :class:`TargetError` naming the file and target."""
+    path = Path(path)
+    file = path.name
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise TargetError(f"{file}: YAML 格式错误 / invalid YAML: {exc}") from exc
+    if not isinstance(content, dict) or "document" not in content or "targets" not in content:
+        raise TargetError(f"{file}: 需要 document 和 targets 两节 / needs 'document' and 'targets' sections")
+    doc = content["document"]
+    missing = {"id", "title_zh", "region", "years"} - set(doc)
+    if missing:
+        raise TargetError(f"{file}: document 缺少字段 {sorted(missing)} / document lacks {sorted(missing)}")
+    unknown = set(doc) - DOCUMENT_KEYS
+    if unknown:
+        raise TargetError(f"{file}: document 有未知字段 {sorted(unknown)} / document has unknown fields {sorted(unknown)}")
+    years = doc["years"]
+    if not (isinstance(years, list) and len(years) == 2 and all(isinstance(y, int) for y in years) and years[0] <= years[1]):
+        raise TargetError(f"{file}: document.years 应为 [起始年, 结束年] / document.years must be [first, last]")
+    targets = [_parse_target(raw, doc, file) for raw in content["targets"] or []]
+    ids = [t.id for t in targets]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise TargetError(f"{file}: 目标编号重复 {dup} / duplicate target ids {dup}")
+    return targets
+
+
+def load_targets(folder: str | Path | None = None) -> list[Target]:
+    """All targets of every ``*.yaml`` file in ``folder`` (default ``data/targets``), validated.
+
+    Target ids must be unique across files.
+    """
+    folder = Path(folder) if folder is not None else data_path(TARGETS_FOLDER)
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise TargetError(f"{folder}: 没有目标文件 (*.yaml) / no targets files (*.yaml)")
+    targets = [t for f in files for t in load_target_file(f)]
+    seen: dict[str, str] = {}
+    for t in targets:
+        if t.id in seen:
+            raise TargetError(f"{t.file}: 目标编号 {t.id} 已在 {seen[t.id]} 中使用 / target id {t.id} already used in {seen[t.id]}")
+        seen[t.id] = t.file
+    return targets
+
+
+def targets_table(targets: list[Target] | None = None) -> pd.DataFrame:
+    """One row per target (id, document, region, scope, years, indicator, source, comparison,
+    threshold, unit, description_zh, description_en, clause)."""
+    targets = load_targets() if targets is None else targets
+    return pd.DataFrame([{
+        "id": t.id, "document": t.document, "region": t.region, "scope": t.scope,
+        "years": ",".join(map(str, t.years)), "indicator": t.indicator, "source": t.source,
+        "comparison": t.comparison, "threshold": t.threshold if not isinstance(t.threshold, dict) else
+        ";".join(f"{k}:{v}" for k, v in t.threshold.items()), "unit": t.unit,
+        "description_zh": t.description_zh, "description_en": t.description_en, "clause": t.clause,
+    } for t in targets])
+
+
+# --- populations ---------------------------------------------------------------------------
+
+def _count_rule(series: pd.Series, rule) -> pd.Series:
+    op, number = _COUNT_RULE.match(str(rule).strip()).groups()
+    number = int(number)
+    return {">=": series.ge, "<=": series.le, ">": series.gt, "<": series.lt, None: series.eq}[op](number)
+
+
+def _need(households: pd.DataFrame, columns, what: str) -> None:
+    missing = [c for c in columns if c not in households.columns]
+    if missing:
+        raise EvalkitError(f"面板缺少列 {missing}, 无法确定人群 '{what}' / panel lacks columns {missing} needed for population '{what}'")
+
+
+def population_year(population: dict, year: int) -> int:
+    """The year whose rows define membership: the base year for base-year cohorts, else ``year``."""
+    base = population.get("below_line_in_base_year")
+    return int(base["year"]) if base else int(year)
+
+
+def population_mask(households: pd.DataFrame, population: dict, year: int) -> pd.Series:
+    """Boolean mask over ``households`` rows of the membership year (see :func:`population_year`)
+    selecting the target population. Rows of other years are False.
+
+    Keys (all optional, combined with AND): ``groups`` (tuopin = ``is_tuopin``, monitored =
+    ``is_monitored``; a household in any listed group; default both), ``exclude_doudi``,
+    ``relocated`` (true/false), ``labourers`` (labour_full + labour_weak, e.g. ">=2", "1", "0"),
+    ``full_labourers`` (labour_full), ``willing_to_work`` (migrant_workers + labour_seeking_work > 0),
+    ``below_line_in_base_year`` ({year, line}: net_income_pc < line in that year),
+    ``bottom_quintile_previous_year`` (quintile 1 of :func:`evalkit.income.quintile_groups` for
+    ``year``, i.e. of last year's person-weighted income among the listed groups' households passed in),
+    ``unresolved_monitoring_years`` (n: 监测对象 whose risk is not eliminated and who entered
+    monitoring at least n years before ``year``).
+
+    Raises :class:`EvalkitError` naming the missing column when the panel cannot tell.
+    """
+    ref_year = population_year(population, year)
+    at = households["year"].eq(ref_year)
+    rows = households.loc[at]
+    groups = population.get("groups", list(POPULATION_GROUPS))
+    _need(rows, [{"tuopin": "is_tuopin", "monitored": "is_monitored"}[g] for g in groups], "groups")
+    mask = pd.Series(False, index=rows.index)
+    for g in groups:
+        mask |= rows["is_tuopin" if g == "tuopin" else "is_monitored"].astype(bool)
+    if population.get("exclude_doudi"):
+        _need(rows, ["doudi"], "exclude_doudi")
+        mask &= ~rows["doudi"].fillna(False).astype(bool)
+    if "relocated" in population:
+        _need(rows, ["relocated"], "relocated")
+        mask &= rows["relocated"].fillna(False).astype(bool).eq(bool(population["relocated"]))
+    if "labourers" in population:
+        _need(rows, ["labour_full", "labour_weak"], "labourers")
+        mask &= _count_rule(rows["labour_full"].fillna(0) + rows["labour_weak"].fillna(0), population["labourers"])
+    if "full_labourers" in population:
+        _need(rows, ["labour_full"], "full_labourers")
+        mask &= _count_rule(rows["labour_full"].fillna(0), population["full_labourers"])
+    if population.get("willing_to_work"):
+        _need(rows, ["migrant_workers", "labour_seeking_work"], "willing_to_work")
+        mask &= (rows["migrant_workers"].fillna(0) + rows["labour_seeking_work"].fillna(0)) > 0
+    base = population.get("below_line_in_base_year")
+    if base:
+        mask &= rows["net_income_pc"] < float(base["line"])
+    if population.get("bottom_quintile_previous_year"):
+        from evalkit.indicators.income import quintile_groups
+
+        in_groups = pd.Series(False, index=households.index)
+        for g in groups:
+            in_groups |= households["is_tuopin" if g == "tuopin" else "is_monitored"].astype(bool)
+        quintile = quintile_groups(households.loc[in_groups], int(year))
+        mask &= rows["household_id"].isin(quintile.index[quintile.eq(1)])
+    if "unresolved_monitoring_years" in population:
+        _need(rows, ["monitoring_start_year", "risk_eliminated"], "unresolved_monitoring_years")
+        unresolved = ~rows["risk_eliminated"].fillna(False).astype(bool)
+        long_enough = (int(year) - rows["monitoring_start_year"]) >= int(population["unresolved_monitoring_years"])
+        mask &= rows["is_monitored"].astype(bool) & unresolved & long_enough.fillna(False)
+    out = pd.Series(False, index=households.index)
+    out.loc[rows.index] = mask.to_numpy()
+    return out
+

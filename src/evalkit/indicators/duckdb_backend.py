@@ -1,0 +1,471 @@
+"""The income indicator tables of :mod:`evalkit.income` as DuckDB SQL over the Parquet dataset.
+
+For a province or the whole country the household-year table does not fit in pandas; DuckDB
+(embedded, in-process: nothing to start or configure) scans only the needed columns of the
+dataset's Parquet files, streaming, and returns the small aggregated tables. Every function
+returns the same DataFrame (columns, order, dtypes, numbers) as its pandas counterpart;
+``tests/test_duckdb_indicators.py`` compares the two paths to 1e-9 on the demo panel, which is the
+guard against the two definitions drifting apart. The formulas, repeated from :mod:`evalkit.income`
+(the source of truth; change both together):
+
+* person weighting: X_pc = Σ_i X_i / Σ_i size_i; household weighting: X_pc = (1/n) Σ_i X_i / size_i;
+* net_operating = operating_income − operating_expenses; net_income = wage + net_operating +
+  property + transfer; share_k = k_pc / net_income_pc (``nan`` when net_income_pc = 0);
+* transfer detail columns: ``nan`` for a group where any household lacks the detail;
+* a missing group key forms its own group (SQL ``GROUP BY`` keeps NULL as a group, sorted last,
+  as pandas ``groupby(dropna=False)``);
+* growth (base b = year − 1, or a fixed ``base_year``): growth_rate = (N_t − N_b) / N_b;
+  contrib_k_yuan = ΔX_k,pc (−Δ for operating_expenses); contrib_k_pp = 100 · contrib_k_yuan / N_b.
+
+``source`` of every function is a dataset folder (:mod:`evalkit.dataset`), a pandas
+DataFrame (queried in place by DuckDB) or an open DuckDB connection with a ``households`` view.
+:func:`indicators` is the dispatcher: pandas when the needed columns fit the memory budget,
+DuckDB otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evalkit.core.errors import EvalkitError
+from evalkit.core.schema import COMPONENTS, INCOME_COLUMNS, TRANSFER_DETAIL
+
+GROWTH_COMPONENTS: tuple[str, ...] = ("wage", "operating_income", "operating_expenses", "property", "transfer")
+#: Default memory budget for the pandas path (bytes of the needed columns in memory).
+DEFAULT_MEMORY_BUDGET = "4GB"
+_UNITS = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+
+
+def _q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _keys(by) -> list[str]:
+    by = [by] if isinstance(by, str) else list(by)
+    return by if "year" in by else [*by, "year"]
+
+
+class _Source:
+    """A DuckDB connection with a ``households`` view (and ``measures`` for a dataset), the
+    columns available, and the pandas dtypes to give group keys back."""
+
+    def __init__(self, source, filters=None):
+        import duckdb
+
+        self.dtypes: dict[str, str] = {}
+        if isinstance(source, pd.DataFrame):
+            self.con = duckdb.connect()
+            self.con.register("_frame", source)
+            self.con.execute("CREATE VIEW households AS SELECT * FROM _frame")
+            self.dtypes = {c: str(t) for c, t in source.dtypes.items()}
+        elif isinstance(source, (str, Path)):
+            from evalkit.io.dataset import duckdb_connection, read_dataset_meta
+
+            self.con = duckdb_connection(source)
+            self.dtypes = read_dataset_meta(source)["dtypes"]["households"]
+        elif hasattr(source, "execute"):
+            self.con = source
+        else:
+            raise EvalkitError(f"不支持的数据源 / unsupported source type: {type(source).__name__}")
+        self.columns = [r[0] for r in self.con.execute("DESCRIBE households").fetchall()]
+        self.where, self.params = _where(filters)
+
+    def check(self, columns: Sequence[str]) -> None:
+        absent = [c for c in columns if c not in self.columns]
+        if absent:
+            raise EvalkitError(f"households: 缺少列 / missing columns: {', '.join(absent)}")
+
+    def df(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
+        return self.con.execute(sql, [*self.params, *params]).df()
+
+    def restore(self, frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+        """Group keys back to the households' pandas dtypes (DuckDB returns e.g. nullable booleans)."""
+        changes = {k: self.dtypes[k] for k in keys if k in self.dtypes and str(frame[k].dtype) != self.dtypes[k]}
+        if changes:
+            try:
+                frame = frame.astype(changes)
+            except (TypeError, ValueError):  # a key with missing values keeps DuckDB's nullable dtype
+                pass
+        return frame
+
+
+_OPS = {"==": "=", "=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "in": "IN", "not in": "NOT IN"}
+
+
+def _plain(value):
+    """A numpy scalar as the Python value DuckDB binds."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _where(filters) -> tuple[str, list]:
+    """``[(column, op, value), ...]`` (AND-ed, as :func:`evalkit.dataset.load_panel_from_dataset`)
+    as a parameterised SQL WHERE clause."""
+    if not filters:
+        return "", []
+    parts, params = [], []
+    for column, op, value in filters:
+        if op not in _OPS:
+            raise EvalkitError(f"不支持的筛选运算 / unsupported filter operator {op!r}")
+        if op in ("in", "not in"):
+            values = [_plain(v) for v in value]
+            parts.append(f"{_q(column)} {_OPS[op]} ({', '.join('?' for _ in values)})")
+            params.extend(values)
+        else:
+            parts.append(f"{_q(column)} {_OPS[op]} ?")
+            params.append(_plain(value))
+    return "WHERE " + " AND ".join(parts), params
+
+
+def _aggregate_sql(src: _Source, keys: list[str], weight: str, extra: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """SQL of the per-group sums behind :func:`income_indicators` (one scan of the households)."""
+    detail = [c for c in TRANSFER_DETAIL if c in src.columns]
+    per = "" if weight == "person" else " / household_size::DOUBLE"
+    comp = {c: f"{_q(c)}::DOUBLE" for c in (*INCOME_COLUMNS, *detail)}
+    comp["net_operating"] = f"({comp['operating_income']} - {comp['operating_expenses']})"
+    comp["net_income"] = "(" + " + ".join(comp[c] for c in COMPONENTS) + ")"
+    denom = "SUM(household_size::DOUBLE)" if weight == "person" else "COUNT(*)::DOUBLE"
+    key_sql = ", ".join(_q(k) for k in keys)
+    cols = ["net_income", *INCOME_COLUMNS[:3], "net_operating", *INCOME_COLUMNS[3:], *detail]
+    select = [
+        "COUNT(*)::BIGINT AS n_households",
+        "SUM(household_size::DOUBLE) AS n_persons",
+    ]
+    for c in cols:
+        value = f"SUM({comp[c]}{per}) / {denom}"
+        if c in detail:  # nan for a group where any household lacks the detail
+            value = f"CASE WHEN COUNT({_q(c)}) < COUNT(*) THEN NULL ELSE {value} END"
+        select.append(f"{value} AS {_q(c + '_pc')}")
+    select.extend(extra)
+    sql = (f"SELECT {key_sql}, {', '.join(select)} FROM households {src.where} "
+           f"GROUP BY {key_sql} ORDER BY {key_sql}")
+    return sql, [f"{c}_pc" for c in cols]
+
+
+def income_indicators(source, by=(), weight: str = "person", filters=None) -> pd.DataFrame:
+    """:func:`evalkit.income.income_indicators` computed by DuckDB (same columns and numbers).
+
+    One aggregate query grouped by ``by`` × year; the shares are computed from the group sums.
+    Formulas: module docstring.
+    """
+    if weight not in ("person", "household"):
+        raise EvalkitError(f"weight 必须是 person 或 household / weight must be 'person' or 'household', got {weight!r}")
+    src = source if isinstance(source, _Source) else _Source(source, filters)
+    keys = _keys(by)
+    absent = [k for k in keys if k not in src.columns]
+    if absent:
+        raise EvalkitError(f"缺少分组列 / missing grouping columns: {', '.join(absent)}")
+    src.check(["household_size", *INCOME_COLUMNS])
+    checked = ["year", "household_size", *INCOME_COLUMNS]  # missing group keys form their own group
+    sql, pc_cols = _aggregate_sql(src, keys, weight, _bad_counts(checked))
+    out = _raise_bad(src.df(sql), checked)
+    out = src.restore(out, keys)
+    out["n_persons"] = out["n_persons"].astype(float)
+    for c in pc_cols:
+        out[c] = out[c].astype(float)
+    net = out["net_income_pc"].where(out["net_income_pc"] != 0)
+    for c in COMPONENTS:
+        out[f"share_{c}"] = out[f"{c}_pc"] / net
+    out["weighting"] = weight
+    return out
+
+
+def _bad_counts(columns: Sequence[str]) -> list[str]:
+    """Per-group counts of the values :func:`evalkit.income.check_households` rejects (missing,
+    household size below 1), computed in the same scan as the indicators."""
+    out = []
+    for i, c in enumerate(columns):
+        extra = " + COUNT_IF(household_size < 1)" if c == "household_size" else ""
+        out.append(f"COUNT(*) - COUNT({_q(c)}){extra} AS _bad_{i}")
+    return out
+
+
+def _raise_bad(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Raise the bilingual error of the pandas path for an empty result or bad values; drop the counts."""
+    if not len(frame):
+        raise EvalkitError("households: 没有农户数据(空组) / no households (empty group)")
+    for i, c in enumerate(columns):
+        bad = int(frame[f"_bad_{i}"].sum())
+        if bad:
+            raise EvalkitError(f"households: 列 {c} 有 {bad} 个缺失或无效值 / column {c} has {bad} missing or invalid values")
+    return frame.drop(columns=[f"_bad_{i}" for i in range(len(columns))])
+
+
+def growth_contributions(source, by=(), weight: str = "person", base_year=None, filters=None) -> pd.DataFrame:
+    """:func:`evalkit.income.growth_contributions` by DuckDB: the group aggregation runs in SQL
+    (:func:`income_indicators`), then base-year rows are joined in SQL on the small table.
+    Formulas: module docstring."""
+    src = source if isinstance(source, _Source) else _Source(source, filters)
+    return _growth_from(src, income_indicators(src, by, weight), by, base_year)
+
+
+def _growth_from(src: _Source, ind: pd.DataFrame, by, base_year) -> pd.DataFrame:
+    keys = _keys(by)
+    others = [k for k in keys if k != "year"]
+    years = sorted(ind["year"].unique())
+    if base_year is not None and base_year not in years:
+        raise EvalkitError(f"基期 {base_year} 不在数据中(有 {years}) / base year {base_year} not in the data ({years})")
+    src.con.register("_ind", ind)
+    base_expr = "c.year - 1" if base_year is None else str(int(base_year))
+    first = years[0] if base_year is None else int(base_year)
+    on = " AND ".join([*(f"b.{_q(k)} IS NOT DISTINCT FROM c.{_q(k)}" for k in others), f"b.year = {base_expr}"])
+    n0 = "b.net_income_pc"
+    nz = f"CASE WHEN {n0} <> 0 THEN {n0} END"
+    select = [*(f"c.{_q(k)}" for k in others), "c.year", f"({base_expr})::BIGINT AS base_year",
+              "c.n_households", "c.n_persons", "c.net_income_pc", f"{n0} AS net_income_pc_base",
+              f"(c.net_income_pc - {n0}) / {nz} AS growth_rate",
+              f"100 * ((c.net_income_pc - {n0}) / {nz}) AS growth_pct"]
+    for c in GROWTH_COMPONENTS:
+        delta = f"(c.{c}_pc - b.{c}_pc)"
+        yuan = f"-{delta}" if c == "operating_expenses" else delta
+        select += [f"{yuan} AS contrib_{c}_yuan", f"100 * ({yuan}) / {nz} AS contrib_{c}_pp"]
+    select += [f"CASE WHEN {n0} IS NULL THEN 'missing base year' WHEN {n0} = 0 THEN 'zero base income' "
+               "ELSE 'ok' END AS status", "c.weighting"]
+    order = ", ".join([*(f"c.{_q(k)}" for k in others), "c.year"])
+    sql = (f"SELECT {', '.join(select)} FROM _ind c LEFT JOIN _ind b ON {on} "
+           f"WHERE c.year > {first} ORDER BY {order}")
+    out = src.restore(src.con.execute(sql).df(), keys)
+    src.con.unregister("_ind")
+    float_cols = [c for c in out.columns if c.startswith(("contrib_", "growth_")) or c.endswith("_base")]
+    return out.astype({c: float for c in float_cols})
+
+
+def indicator_tables(source, by=(), line=10_000, weight: str = "person", quintile_year: int | None = None,
+                     filters=None) -> dict[str, pd.DataFrame | pd.Series]:
+    """The income indicator set by DuckDB in one connection: ``income_indicators`` (levels,
+    components per capita, shares), ``growth_contributions`` (year on year, from the same
+    aggregate: one scan), ``below_threshold`` (``line``) and ``quintile_groups`` (of
+    ``quintile_year``, default the last year; by the first ``by`` column when given)."""
+    src = source if isinstance(source, _Source) else _Source(source, filters)
+    ind = income_indicators(src, by, weight)
+    year = int(quintile_year if quintile_year is not None else ind["year"].max())
+    by_list = [by] if isinstance(by, str) else list(by)
+    return {
+        "income_indicators": ind,
+        "growth_contributions": _growth_from(src, ind, by, None),
+        "below_threshold": below_threshold(src, line, by),
+        "quintile_groups": quintile_groups(src, year, by_list[:1]),
+    }
+
+
+def _pc_sql(src: _Source) -> str:
+    """net_income_pc of a row: the stored derived column, else derived from the components
+    (:func:`evalkit.thresholds.per_capita_income`)."""
+    if "net_income_pc" in src.columns:
+        return "net_income_pc::DOUBLE"
+    src.check(["household_size", *INCOME_COLUMNS])
+    return ("((wage + operating_income - operating_expenses + property + transfer)::DOUBLE "
+            "/ household_size::DOUBLE)")
+
+
+def _line_table(line, lines: pd.DataFrame | None, include_synthetic: bool) -> pd.DataFrame | float:
+    """The threshold: a positive number, or the [province, year, value] table of monitoring lines
+    (as :func:`evalkit.thresholds.line_per_row` resolves it)."""
+    from evalkit.indicators.thresholds import MONITORING_LINE
+
+    if not isinstance(line, str):
+        z = float(line)
+        if not np.isfinite(z) or z <= 0:
+            raise EvalkitError(f"收入线必须为正数 / the income line must be positive, got {line!r}")
+        return z
+    if line != MONITORING_LINE:
+        raise EvalkitError(f"line 必须是数字或 'monitoring_line' / line must be a number or 'monitoring_line', got {line!r}")
+    if lines is None:
+        from evalkit.core.comparison import series
+
+        lines = series(MONITORING_LINE, include_synthetic=include_synthetic)
+    table = pd.DataFrame({"province": pd.Series(dtype=object), "year": pd.Series(dtype="int64"),
+                          "value": pd.Series(dtype=float)})
+    if lines is not None and len(lines):
+        table = lines.rename(columns={"region": "province"})[["province", "year", "value"]]
+        table = table.astype({"province": object, "year": "int64", "value": float}).drop_duplicates(["province", "year"])
+    return table
+
+
+def below_threshold(source, line, by=(), *, lines: pd.DataFrame | None = None, include_synthetic: bool = False,
+                    filters=None) -> pd.DataFrame:
+    """:func:`evalkit.income.below_threshold` by DuckDB: households and persons with
+    net_income_pc < line (strictly), by group × year; a group with any household whose
+    province-year has no monitoring line gets ``nan`` figures and status "missing monitoring line".
+    Shares: n_below / n (households), Σ size·[below] / Σ size (persons)."""
+    from evalkit.indicators.thresholds import MISSING_LINE
+
+    src = source if isinstance(source, _Source) else _Source(source, filters)
+    keys = _keys(by)
+    src.check([*keys, "household_size"])
+    pc = _pc_sql(src)
+    z = _line_table(line, lines, include_synthetic)
+    if isinstance(z, float):
+        join, zcol = "", f"{z!r}::DOUBLE"
+    else:
+        src.check(["province"])
+        src.con.register("_lines", z)
+        join, zcol = "LEFT JOIN _lines l ON l.province = h.province AND l.year = h.year", "l.value"
+    key_sql = ", ".join(f"h.{_q(k)}" for k in keys)
+    below = f"(({pc}) < {zcol})"
+    sql = f"""
+        SELECT {key_sql}, COUNT(*)::BIGINT AS n_households, SUM(h.household_size::DOUBLE) AS n_persons,
+               SUM(CASE WHEN {below} THEN 1 ELSE 0 END)::DOUBLE AS n_households_below,
+               SUM(CASE WHEN {below} THEN h.household_size::DOUBLE ELSE 0 END) AS n_persons_below,
+               COUNT_IF({zcol} IS NULL)::BIGINT AS n_households_no_line, COUNT_IF(({pc}) IS NULL) AS _pc_missing
+        FROM (SELECT * FROM households {src.where}) h {join}
+        GROUP BY {key_sql} ORDER BY {key_sql}"""
+    out = src.df(sql)
+    nulls = int(out["_pc_missing"].sum())
+    if not len(out) or nulls:
+        raise EvalkitError(f"人均纯收入有 {nulls} 个缺失值 / net_income_pc has {nulls} missing values" if nulls
+                           else "没有农户数据(空组) / no households (empty group)")
+    out = src.restore(out.drop(columns="_pc_missing"), keys)
+    if join:
+        src.con.unregister("_lines")
+    out.insert(len(keys), "line", line if isinstance(line, str) else f"{float(line):g}")
+    out["n_persons"] = out["n_persons"].astype(float)
+    out["share_households_below"] = out["n_households_below"] / out["n_households"]
+    out["share_persons_below"] = out["n_persons_below"] / out["n_persons"]
+    out = out[[*keys, "line", "n_households", "n_persons", "n_households_below", "n_persons_below",
+               "share_households_below", "share_persons_below", "n_households_no_line"]]
+    incomplete = out["n_households_no_line"] > 0
+    cols = ["n_households_below", "n_persons_below", "share_households_below", "share_persons_below"]
+    out.loc[incomplete, cols] = np.nan
+    out["status"] = np.where(incomplete, MISSING_LINE, "ok")
+    return out
+
+
+def quintile_groups(source, year: int, by=(), filters=None) -> pd.Series:
+    """:func:`evalkit.income.quintile_groups` by DuckDB: q_i = min(5, ⌊5 F_i⌋ + 1) with F_i the
+    household-size-weighted mid-rank of year − 1 net_income_pc within each ``by`` group,
+    F = (W_{<v} + W_v / 2) / W for the tie block of value v (window sums in SQL; with integer
+    sizes every sum is exact, so the groups equal the pandas ones). Series indexed by
+    household_id (sorted), name ``quintile``."""
+    src = source if isinstance(source, _Source) else _Source(source, filters)
+    by = [by] if isinstance(by, str) else list(by)
+    src.check(["household_id", "household_size", *by])
+    pc = _pc_sql(src)
+    part = f"PARTITION BY {', '.join(_q(k) for k in by)}" if by else ""
+    part_v = f"PARTITION BY {', '.join([*(_q(k) for k in by), 'pc'])}"
+    cond = f"year = {int(year) - 1}"
+    where = f"{src.where} AND {cond}" if src.where else f"WHERE {cond}"
+    sql = f"""
+        WITH prev AS (SELECT household_id, {', '.join([*(_q(k) for k in by), ''])}household_size::DOUBLE AS w,
+                             {pc} AS pc FROM households {where}),
+        ranked AS (
+            SELECT household_id,
+                   SUM(w) OVER ({part_v}) AS block_w,
+                   SUM(w) OVER ({part} ORDER BY pc RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+                   SUM(w) OVER ({part}) AS total
+            FROM prev)
+        SELECT household_id,
+               LEAST(FLOOR(5 * ((upto - block_w + block_w / 2) / total))::BIGINT + 1, 5) AS quintile
+        FROM ranked ORDER BY household_id"""
+    out = src.df(sql)
+    if not len(out):
+        raise EvalkitError(f"五等份需要上一年({year - 1})数据 / quintiles need the previous year ({year - 1}) in the data")
+    return pd.Series(out["quintile"].to_numpy(), index=pd.Index(out["household_id"].to_numpy(), name="household_id"),
+                     name="quintile")
+
+
+# --------------------------------------------------------------------------- dispatcher
+def parse_bytes(value) -> int:
+    """``"4GB"``, ``"512MiB"``, ``2e9`` → bytes."""
+    if isinstance(value, (int, float)):
+        return int(value)
+    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", str(value))
+    if not match or match.group(2).upper() not in _UNITS:
+        raise EvalkitError(f"无法识别的内存预算 / unrecognised memory budget {value!r} (e.g. 4GB, 512MiB)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def memory_budget(value=None) -> int:
+    """The memory budget in bytes: ``value``, else ``EVALKIT_MEMORY_BUDGET``, else 4 GB."""
+    return parse_bytes(value if value is not None else os.environ.get("EVALKIT_MEMORY_BUDGET", DEFAULT_MEMORY_BUDGET))
+
+
+def choose_backend(path, columns: Sequence[str], budget=None) -> str:
+    """``"pandas"`` when the needed columns of the dataset fit the memory budget, else ``"duckdb"``.
+
+    The size is the uncompressed size of those columns in the Parquet footers (nothing is read);
+    pandas needs roughly 2–3 times that while grouping, so the comparison is against budget / 3.
+    """
+    from evalkit.io.dataset import in_memory_bytes
+
+    return "pandas" if 3 * in_memory_bytes(path, columns) <= memory_budget(budget) else "duckdb"
+
+
+def indicators(path, table: str = "income_indicators", by=(), backend: str = "auto", budget=None, filters=None,
+               **kwargs):
+    """One indicator table of a dataset (``table`` in :data:`TABLES`, e.g. ``"income_indicators"``,
+    ``"below_threshold"`` with ``line=``, or ``"indicator_tables"`` for the whole set), by pandas
+    or DuckDB; ``kwargs`` go to the table's function.
+
+    ``backend="auto"`` picks DuckDB when the needed columns exceed the memory budget
+    (:func:`choose_backend`; ``budget`` or ``EVALKIT_MEMORY_BUDGET``), else pandas, loading only
+    those columns and the ``filters`` partitions. Both return the same numbers.
+    """
+    if table not in TABLES:
+        raise EvalkitError(f"未知指标表 / unknown indicator table {table!r}; one of {sorted(TABLES)}")
+    from evalkit.io.dataset import load_panel_from_dataset
+
+    needed = needed_columns(path, by)
+    if backend == "auto":
+        backend = choose_backend(path, needed, budget)
+    if backend == "duckdb":
+        return TABLES[table][1](path, by=by, filters=filters, **kwargs)
+    if backend != "pandas":
+        raise EvalkitError(f"backend 必须是 auto、pandas 或 duckdb / backend must be auto, pandas or duckdb: {backend!r}")
+    households = load_panel_from_dataset(path, columns=needed, filters=filters, measures=False).households
+    return TABLES[table][0](households, by=by, **kwargs)
+
+
+def needed_columns(path, by=()) -> list[str]:
+    """The household columns the indicator tables read from a dataset (the rest is never loaded)."""
+    from evalkit.io.dataset import open_dataset
+
+    names = open_dataset(path).schema.names
+    by_list = [by] if isinstance(by, str) else list(by)
+    optional = [c for c in (*TRANSFER_DETAIL, "net_income_pc", "province") if c in names]
+    return list(dict.fromkeys([*by_list, "household_id", "year", "household_size", *INCOME_COLUMNS, *optional]))
+
+
+def _pandas_indicator_tables(households, by=(), line=10_000, weight: str = "person", quintile_year=None):
+    """The pandas path of :func:`indicator_tables` (the functions of :mod:`evalkit.income`)."""
+    from evalkit.indicators import income
+
+    ind = income.income_indicators(households, by, weight)
+    year = int(quintile_year if quintile_year is not None else ind["year"].max())
+    by_list = [by] if isinstance(by, str) else list(by)
+    return {
+        "income_indicators": ind,
+        "growth_contributions": income.growth_contributions(households, by, weight),
+        "below_threshold": income.below_threshold(households, line, by),
+        "quintile_groups": income.quintile_groups(households, year, by_list[:1]).sort_index(),
+    }
+
+
+def _pandas(name: str):
+    def call(households, **kwargs):
+        from evalkit.indicators import income
+
+        out = getattr(income, name)(households, **kwargs)
+        # a per-household Series (quintile groups) in household_id order, as the DuckDB path
+        return out.sort_index() if isinstance(out, pd.Series) else out
+
+    return call
+
+
+#: Indicator tables: name → (pandas function, DuckDB function), called with ``by=`` and the kwargs.
+TABLES = {
+    "income_indicators": (_pandas("income_indicators"), income_indicators),
+    "growth_contributions": (_pandas("growth_contributions"), growth_contributions),
+    "below_threshold": (_pandas("below_threshold"), below_threshold),
+    "quintile_groups": (_pandas("quintile_groups"), quintile_groups),
+    "indicator_tables": (_pandas_indicator_tables, indicator_tables),
+}
+
+__all__ = ["income_indicators", "growth_contributions", "below_threshold", "quintile_groups", "indicator_tables", "indicators", "choose_backend", "memory_budget",
+           "parse_bytes", "TABLES"]

@@ -1,0 +1,177 @@
+"""Row- and file-level checks of an export mapped to canonical columns, as tidy problem tables.
+
+Every check is vectorised over a column and returns a problem table with one row per problem:
+``file, row, column, canonical, value, kind, severity, expected, message_zh, message_en``
+(``row`` is the row number the user sees in the file, ``column`` the user's header). Values
+of identifier columns are masked (:func:`evalkit.pseudonymise.mask`). ``severity`` is
+``error`` (the row, or for a file-level problem the whole file, is rejected) or ``warning``
+(reported, nothing rejected).
+
+The problem kinds, their bilingual reasons and what was expected are :data:`KINDS`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import numpy as np
+import pandas as pd
+
+from evalkit.io.pseudonymise import mask
+
+PROBLEM_COLUMNS = [
+    "file", "row", "column", "canonical", "value", "kind", "severity",
+    "expected", "message_zh", "message_en",
+]
+
+#: kind -> (reason zh, reason en, expected zh, expected en)
+KINDS: dict[str, tuple[str, str, str, str]] = {
+    "unreadable_file": ("文件无法读取", "file cannot be read", "CSV(UTF-8/GBK)、XLSX 或 Parquet 文件", "a CSV (UTF-8/GBK), XLSX or Parquet file"),
+    "no_header": ("找不到表头行", "no header row found", "一行包含已知列名(如 户编号、年度)", "a row with known column names (e.g. 户编号, 年度)"),
+    "missing_column": ("缺少必需列", "required column missing", "列名之一", "a column named one of"),
+    "ambiguous_column": ("多列对应同一字段", "several columns map to the same field", "每个字段只有一列", "one column per field"),
+    "unknown_column": ("未知列, 未纳入面板", "unknown column, not carried into the panel", "别名表 data/columns.csv 中的列名", "a header in the alias table data/columns.csv"),
+    "derived_column": ("派生列, 已按公式重新计算", "derived column, recomputed from the components", "-", "-"),
+    "missing_value": ("必填值为空", "required value is blank", "非空值", "a value"),
+    "not_numeric": ("不是数字", "not a number", "数字", "a number"),
+    "not_integer": ("不是整数", "not a whole number", "整数", "a whole number"),
+    "household_size": ("家庭人口数无效", "invalid household size", "正整数(≥1)", "a whole number ≥ 1"),
+    "negative": ("不能为负数", "must not be negative", "≥ 0 (经营净收入可为负)", "≥ 0 (net operating income may be negative)"),
+    "below_minimum": ("小于允许的最小值", "below the allowed minimum", "≥ ", "≥ "),
+    "not_boolean": ("不是是/否值", "not a yes/no value", "是/否、1/0、Y/N", "是/否, 1/0, Y/N"),
+    "year_out_of_range": ("年度超出范围", "year out of range", "", ""),
+    "unknown_region": ("地区名称不在地区登记表中", "region not in the region registry", "data/regions.csv 中的名称", "a name in data/regions.csv"),
+    "region_alias": ("地区名称已规范为登记名称", "region name normalised to the registry name", "-", "-"),
+    "unknown_household_type": ("户类型无效", "unknown household type", "", ""),
+    "invalid_id_card": ("身份证号码格式无效", "invalid ID-card number", "18 位(末位可为 X)或 15 位, 以文本保存(Excel 数字只保留 15 位)",
+                        "18 characters (last may be X) or 15 digits, stored as text (Excel numbers keep only 15 digits)"),
+    "duplicate_key": ("户编号与年度重复", "duplicate household id and year", "每户每年一行", "one row per household and year"),
+    "total_mismatch": ("收入分项之和与填报合计不一致", "income components do not add up to the reported total", "", ""),
+    "unknown_measure": ("未知的帮扶措施", "unknown measure", "data/measures.csv 中的措施名称", "a measure name in data/measures.csv"),
+    "not_measure_value": ("措施列的值无效", "invalid value in a measure column", "金额或 是/否", "an amount or 是/否"),
+    "measure_without_household": ("户表中没有该户该年度的行", "no row for this household and year in the household files",
+                                  "户表中已有的户编号与年度", "a household id and year present in the household files"),
+    "measure_household_rejected": ("该户该年度的户表行已被拒绝", "the household-file row of this household and year was rejected",
+                                   "户表中有效的该户该年度行", "a valid household-file row for this household and year"),
+    "measure_rows_combined": ("同户同年同措施多行, 金额已合计", "several rows for one household, year and measure: amounts summed", "-", "-"),
+}
+
+_EMPTY = pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
+
+
+def empty_problems() -> pd.DataFrame:
+    """A problem table with no rows."""
+    return _EMPTY.copy()
+
+
+def problems(
+    file: str,
+    rows: pd.Series | None,
+    column: str,
+    canonical: str,
+    values: pd.Series | str,
+    kind: str,
+    *,
+    severity: str = "error",
+    expected: tuple[str, str] | None = None,
+    identifier: bool = False,
+    detail: tuple[pd.Series | str, pd.Series | str] | None = None,
+) -> pd.DataFrame:
+    """Problem table for ``rows`` (NA/None: file-level) of one column (vectorised message building).
+
+    ``values`` are the cells as in the file (masked when ``identifier``); ``expected`` overrides
+    the kind's default (zh, en); ``detail`` adds a (zh, en) remark per row.
+    """
+    reason_zh, reason_en, exp_zh, exp_en = KINDS[kind]
+    if expected is not None:
+        exp_zh, exp_en = expected
+    if rows is None:
+        rows = pd.Series([pd.NA], dtype="Int64")
+    rows = pd.Series(rows).reset_index(drop=True).astype("Int64")
+    n = len(rows)
+    if isinstance(values, str):
+        values = pd.Series([values] * n, dtype="string")
+    values = pd.Series(values).reset_index(drop=True).astype("string").fillna("")
+    if identifier:
+        values = mask(values)
+    where_zh = pd.Series([f"{file}"] * n, dtype="string")
+    where_en = where_zh.copy()
+    has_row = rows.notna()
+    where_zh = where_zh.mask(has_row, where_zh + " 第 " + rows.astype("string") + " 行")
+    where_en = where_en.mask(has_row, where_en + " row " + rows.astype("string"))
+    named = f" ({canonical})" if canonical and canonical != column else ""
+    col_zh = f" 列「{column}」{named}" if column else named
+    col_en = f" column '{column}'{named}" if column else named
+    shown = values.mask(values.eq(""), "(空 / blank)")
+    value_zh = ", 值为 " + shown if has_row.any() else ""
+    value_en = ", value " + shown if has_row.any() else ""
+    msg_zh = where_zh + col_zh + ": " + reason_zh + value_zh + (", 应为 " + exp_zh if exp_zh != "-" else "")
+    msg_en = where_en + col_en + ": " + reason_en + value_en + (", expected " + exp_en if exp_en != "-" else "")
+    if detail is not None:
+        msg_zh = msg_zh + " (" + _per_row(detail[0], n) + ")"
+        msg_en = msg_en + " (" + _per_row(detail[1], n) + ")"
+    return pd.DataFrame({
+        "file": file, "row": rows, "column": column, "canonical": canonical, "value": values,
+        "kind": kind, "severity": severity, "expected": f"{exp_zh} / {exp_en}",
+        "message_zh": msg_zh, "message_en": msg_en,
+    })
+
+
+def _per_row(detail: pd.Series | str, n: int) -> pd.Series:
+    if isinstance(detail, str):
+        return pd.Series([detail] * n, dtype="string")
+    return pd.Series(detail).reset_index(drop=True).astype("string")
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing cells (vectorised): each returns parsed values and a mask of cells that failed.
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Cells as stripped text, blanks as ``""`` (numbers written without a trailing ``.0``)."""
+    if pd.api.types.is_float_dtype(values):
+        whole = values.notna() & np.isfinite(values) & (values % 1 == 0) & (values.abs() < 1e15)
+        text = values.astype("string")
+        text = text.mask(whole, values.where(whole, 0).astype("int64").astype("string"))
+        return text.fillna("").astype("str")
+    return values.astype("str").fillna("").str.strip()
+
+
+def blank(values: pd.Series) -> pd.Series:
+    """True where a cell is empty."""
+    return as_text(values).eq("").to_numpy(dtype=bool)
+
+
+def parse_number(values: pd.Series, text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """Numbers (float, NaN for blank) and the mask of non-blank cells that are not numbers.
+
+    Thousands separators (``1,234``) and spaces are accepted; ``text`` is ``as_text(values)`` if known.
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64"), pd.Series(False, index=values.index)
+    text = (as_text(values) if text is None else text).str.replace("[,， \t\u3000\xa0]", "", regex=True)
+    number = pd.to_numeric(text.mask(text.eq(""), None), errors="coerce").astype("float64")
+    bad = (text.ne("") & number.isna()).astype(bool)
+    return number, bad
+
+
+TRUE_WORDS = ("是", "1", "y", "yes", "true", "√", "✓", "有")
+FALSE_WORDS = ("否", "0", "n", "no", "false", "×", "无", "")
+
+
+def parse_bool(values: pd.Series, text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """Yes/no cells as nullable booleans (blank → NA) and the mask of unrecognised cells."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean"), pd.Series(False, index=values.index)
+    text = (as_text(values) if text is None else text).str.lower()
+    text = text.str.replace(r"\.0+$", "", regex=True)
+    yes = text.isin(TRUE_WORDS)
+    no = text.isin(FALSE_WORDS)
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[yes] = True
+    out[no & text.ne("")] = False
+    return out, (~yes & ~no).astype(bool)
+
+
+def default_max_year() -> int:
+    """Latest accepted year by default: the current calendar year."""
+    return _dt.date.today().year

@@ -1,0 +1,197 @@
+"""Every region's yearly report in one batch: ``evalkit batch --year Y``.
+
+One process per report (a :class:`concurrent.futures.ProcessPoolExecutor` with the *spawn*
+start method — papermill is not thread-safe, and each report starts its own kernel), a tqdm
+progress bar, a per-report log, and in ``OUT/Y/``:
+
+* ``<region>.html`` / ``.ipynb`` / ``.json`` for every region (:func:`evalkit.report.run_report`);
+* ``index.html``: every region with its key numbers, scorecard status counts and links; failed
+  regions marked with their error;
+* ``comparison.csv``: the cross-region table of key numbers and status counts.
+
+A failing region does not stop the others; the command exits 1 with a summary naming them.
+Batch-level parameters (year, data, region names, language) are validated before any report
+starts. Re-running states which reports it regenerated (replaced) and which are new.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from evalkit import __version__
+from evalkit.core.errors import EvalkitError
+from evalkit.reporting.report import (
+    LANGS,
+    LOGS,
+    ReportOutcome,
+    _panel_years,
+    atomic_write_text,
+    declared_parameters,
+    ensure_data,
+    run_report,
+)
+
+INDEX = "index.html"
+COMPARISON = "comparison.csv"
+#: Key numbers shown in the index and the comparison table (keys of the results' key_numbers).
+INDEX_NUMBERS = {
+    "n_households": "households", "n_persons": "persons", "net_income_pc": "yuan", "growth_prev": "pct",
+    "ratio_rural_to_tuopin": "ratio", "growth_differential_pp": "pp", "share_persons_below_10000": "pct",
+    "n_persons_below_monitoring": "persons",
+}
+STATUS_CODES = ("met", "not_met", "not_measurable")
+
+
+def resolve_regions(regions: str | list[str] = "all") -> list:
+    """``all`` (every region with ``report = yes`` in the registry) or a comma-separated list of
+    codes or names; unknown names raise before anything runs."""
+    from evalkit.core.registry import get_region, report_regions
+
+    if isinstance(regions, str):
+        if regions.strip().lower() == "all":
+            return report_regions()
+        regions = [r for r in regions.split(",") if r.strip()]
+    chosen = [get_region(r.strip()) for r in regions]
+    if not chosen:
+        raise EvalkitError("没有要生成报告的地区 / no region to report on")
+    return list(dict.fromkeys(chosen))
+
+
+def _run_one(kwargs: dict) -> dict:
+    """Worker: one report in its own process; bad parameters become a failed outcome."""
+    try:
+        outcome = run_report(**kwargs)
+    except Exception as exc:  # validation errors of one region must not stop the batch
+        outcome = ReportOutcome(region=kwargs["region"], year=kwargs["year"], status="failed",
+                                error=f"{type(exc).__name__}: {exc}")
+    return asdict(outcome)
+
+
+def run_batch(year: int, regions: str | list[str] = "all", jobs: int = 2, data: str = "data/demo",
+              lang: str = "zh", out: str = "reports", progress: bool = True,
+              notebook: str | None = None) -> list[ReportOutcome]:
+    """Run every report (in a process pool of ``jobs`` spawned workers), then write
+    ``index.html`` and ``comparison.csv``; returns the outcomes in registry order."""
+    if lang not in LANGS:
+        raise EvalkitError(f"参数 lang={lang!r} 无效, 应为 zh 或 en / lang must be zh or en")
+    if jobs < 1:
+        raise EvalkitError(f"--jobs 必须 ≥ 1 / --jobs must be at least 1, got {jobs}")
+    chosen = resolve_regions(regions)
+    data_path = ensure_data(data)  # generate the demo once, before any worker starts
+    years = _panel_years(data_path)
+    if int(year) not in years:
+        raise EvalkitError(f"数据中没有 {year} 年 / year {year} is not in the data; 数据年度 / years in the data: {years}")
+    declared_parameters(notebook)  # the notebook is readable and has a parameters cell
+    tasks = [dict(region=r.code, year=int(year), data=str(data_path.resolve()), lang=lang, out=str(out),
+                  notebook=notebook, years=years) for r in chosen]
+    results: dict[str, ReportOutcome] = {}
+    from tqdm import tqdm
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+        futures = {pool.submit(_run_one, task): task["region"] for task in tasks}
+        with tqdm(total=len(tasks), desc=f"reports {year}", unit="report", disable=not progress,
+                  file=sys.stderr) as bar:
+            for future in as_completed(futures):
+                outcome = ReportOutcome(**future.result())
+                results[futures[future]] = outcome
+                bar.set_postfix_str(f"{outcome.region}: {outcome.status}")
+                bar.update()
+    outcomes = [results[r.code] for r in chosen]
+    year_dir = Path(out).resolve() / str(year)
+    write_comparison(outcomes, chosen, year_dir / COMPARISON)
+    write_index(outcomes, chosen, year_dir / INDEX, int(year), lang)
+    return outcomes
+
+
+def _rows(outcomes: list[ReportOutcome], chosen: list) -> list[dict]:
+    rows = []
+    for outcome, region in zip(outcomes, chosen):
+        numbers = outcome.results.get("key_numbers", {})
+        suppressed = set(outcome.results.get("suppressed_keys", []))
+        counts = outcome.results.get("scorecard_counts", {})
+        rows.append({
+            "region": region.code, "name_zh": region.name_zh, "name_en": region.name_en, "level": region.level,
+            "status": outcome.status, "error": outcome.error,
+            **{k: ("<10" if k in suppressed else numbers.get(k)) for k in INDEX_NUMBERS},
+            **{k: counts.get(k, 0) if outcome.ok else None for k in STATUS_CODES},
+            "data_fingerprint": outcome.results.get("data_fingerprint", ""),
+            "synthetic": outcome.results.get("synthetic"),
+        })
+    return rows
+
+
+def write_comparison(outcomes: list[ReportOutcome], chosen: list, path: Path) -> Path:
+    """``comparison.csv``: one row per region (registry order), key numbers and status counts
+    (suppressed numbers as ``<10``, failed regions with their error)."""
+    table = pd.DataFrame(_rows(outcomes, chosen))
+    return atomic_write_text(path, table.to_csv(index=False, lineterminator="\n"))
+
+
+def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: int, lang: str = "zh") -> Path:
+    """``index.html``: the batch's table of contents (jinja2 template ``templates/index.html.j2``)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from evalkit.reporting.present import format_value, t
+
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                      autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
+    rows = []
+    for row, outcome in zip(_rows(outcomes, chosen), outcomes):
+        name = row["name_zh"] if lang == "zh" else row["name_en"]
+        code = row["region"]
+        rows.append({
+            "name": name, "failed": not outcome.ok, "error": outcome.error,
+            "html": f"{code}.html" if outcome.ok else None, "notebook": f"{code}.ipynb", "json": f"{code}.json",
+            "log": f"{LOGS}/{code}.log",
+            "failed_notebook": f"{LOGS}/{code}.failed.ipynb" if (path.parent / LOGS / f"{code}.failed.ipynb").exists() else None,
+            "numbers": [row[k] if row[k] == "<10" else format_value(row[k], kind, lang) for k, kind in INDEX_NUMBERS.items()],
+            **{k: row[k] for k in STATUS_CODES},
+        })
+    failed = [r["name"] for r in rows if r["failed"]]
+    ok = len(rows) - len(failed)
+    if lang == "zh":
+        summary = f"共 {len(rows)} 个地区: {ok} 个报告已生成" + (f", {len(failed)} 个失败: {'、'.join(failed)}" if failed else "")
+    else:
+        summary = f"{len(rows)} regions: {ok} reports written" + (f", {len(failed)} failed: {', '.join(failed)}" if failed else "")
+    label_keys = ["region", "status", *INDEX_NUMBERS, "status_met", "status_not_met", "status_not_measurable",
+                  "data_fingerprint", "evalkit_version", "files", "failed", "ok_status"]
+    labels = {k: t(k, lang) for k in label_keys}
+    labels["ok"] = labels.pop("ok_status")
+    fingerprints = sorted({o.results.get("data_fingerprint") for o in outcomes if o.results.get("data_fingerprint")})
+    html_text = env.get_template("index.html.j2").render(
+        lang=lang, title=f"{year} {t('report_title', lang)}", rows=rows, labels=labels,
+        number_keys=list(INDEX_NUMBERS), summary=summary, version=__version__, fingerprints=fingerprints,
+        synthetic=any(o.results.get("synthetic") for o in outcomes),
+        synthetic_notice=t("synthetic_notice", lang), suppressed_note=t("suppressed_note", lang))
+    return atomic_write_text(path, html_text)
+
+
+def batch_command(year: int, regions: str = "all", jobs: int = 2, data: str = "data/demo", lang: str = "zh",
+                  out: str = "reports") -> int:
+    """``evalkit batch``: exit 0 when every report was written, 1 when any failed (summary on stderr)."""
+    outcomes = run_batch(year, regions=regions, jobs=jobs, data=data, lang=lang, out=out)
+    year_dir = Path(out) / str(year)
+    regenerated = [o.region for o in outcomes if o.ok and o.replaced]
+    new = [o.region for o in outcomes if o.ok and not o.replaced]
+    failed = [o for o in outcomes if not o.ok]
+    if regenerated:
+        print(f"重新生成 / regenerated (previous files replaced) {len(regenerated)}: {', '.join(regenerated)}")
+    if new:
+        print(f"新生成 / written for the first time {len(new)}: {', '.join(new)}")
+    slowest = max(outcomes, key=lambda o: o.seconds)
+    print(f"索引 / index: {year_dir / INDEX}; 对比表 / comparison: {year_dir / COMPARISON}; "
+          f"slowest report {slowest.region} {slowest.seconds:.1f} s")
+    if failed:
+        print(f"失败 / FAILED {len(failed)} of {len(outcomes)}:", file=sys.stderr)
+        for o in failed:
+            print(f"  {o.region}: {o.error} (log: {year_dir / LOGS / (o.region + '.log')})", file=sys.stderr)
+        return 1
+    print(f"全部完成 / all {len(outcomes)} reports written")
+    return 0
