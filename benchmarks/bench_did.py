@@ -34,8 +34,8 @@ def main() -> None:
     args = parser.parse_args()
     phases = Phases()
     with phases("import"):
-        from evalkit.io.dataset import estimation_sample
         from evalkit.effects import staggered_did
+        from evalkit.io.dataset import estimation_sample
     with phases("load"):
         sample = estimation_sample(dataset_path(args.size), OUTCOME, MEASURE)
         if args.households:
@@ -45,8 +45,9 @@ def main() -> None:
     extra = {"n_obs": len(sample), "n_households": int(sample["unit"].nunique())}
     if args.impl == "evalkit":
         with phases("compute"):
-            result = staggered_did(sample, OUTCOME, unit="unit", time="year", cohort="cohort",
-                                   control="never_treated", method="dr")
+            result = staggered_did(
+                sample, OUTCOME, unit="unit", time="year", cohort="cohort", control="never_treated", method="dr"
+            )
             simple = result.aggregate("simple")
         extra.update(att=round(simple.att, 3), se=round(simple.se, 3), cells=len(result.att_gt))
     else:
@@ -57,8 +58,9 @@ def main() -> None:
         with phases("compute"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             work = sample.rename(columns={"unit": "id", "year": "t", "cohort": "g", OUTCOME: "y"})
-            model = ATTgt(yname="y", tname="t", idname="id", gname="g", data=work,
-                          control_group="nevertreated", xformla="y ~ 1")
+            model = ATTgt(
+                yname="y", tname="t", idname="id", gname="g", data=work, control_group="nevertreated", xformla="y ~ 1"
+            )
             model.fit(est_method="dr", base_period="varying", bstrap=False)
             model.aggte(typec="simple", bstrap=False)
         extra["cells"] = len(model.results["att"])

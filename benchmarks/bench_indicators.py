@@ -37,7 +37,8 @@ def baseline(frame: pd.DataFrame) -> dict:
     frame["below"] = (frame["net_income"] / frame["household_size"] < LINE).astype(int)
     frame["persons_below"] = frame["below"] * frame["household_size"]
     sums = frame.groupby(["county", "year"])[
-        ["household_size", "net_income", *COMPONENTS, "net_operating", "below", "persons_below"]].sum()
+        ["household_size", "net_income", *COMPONENTS, "net_operating", "below", "persons_below"]
+    ].sum()
     levels = sums[["net_income", *COMPONENTS, "net_operating"]].div(sums["household_size"], axis=0).add_suffix("_pc")
     for c in ("wage", "net_operating", "property", "transfer"):
         levels[f"share_{c}"] = levels[f"{c}_pc"] / levels["net_income_pc"]
@@ -47,8 +48,7 @@ def baseline(frame: pd.DataFrame) -> dict:
     last = frame["year"].max()
     prev_year = frame[frame["year"] == last - 1].copy()
     prev_year["pc"] = prev_year["net_income"] / prev_year["household_size"]
-    prev_year["quintile"] = np.minimum(
-        (prev_year.groupby("county")["pc"].rank(pct=True) * 5).astype(int) + 1, 5)
+    prev_year["quintile"] = np.minimum((prev_year.groupby("county")["pc"].rank(pct=True) * 5).astype(int) + 1, 5)
     return {"levels": levels, "growth": growth, "below": below, "quintiles": prev_year["quintile"]}
 
 
@@ -65,8 +65,8 @@ def main() -> None:
         with phases("compute"):
             tables = indicator_tables(path, by=BY, line=LINE)
     elif args.impl == "pandas":
-        from evalkit.io.dataset import load_panel_from_dataset
         from evalkit.indicators.duckdb_backend import _pandas_indicator_tables, needed_columns
+        from evalkit.io.dataset import load_panel_from_dataset
 
         with phases("load"):
             households = load_panel_from_dataset(path, columns=needed_columns(path, BY), measures=False).households

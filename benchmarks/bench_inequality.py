@@ -41,9 +41,14 @@ def run_evalkit(frame: pd.DataFrame) -> tuple[int, int]:
     # integer county × year codes: factorising 12 M strings would cost more than the Ginis
     county = pd.factorize(frame["county"], sort=True)[0].astype(np.int64)
     groups = county * 10_000 + frame["year"].to_numpy(np.int64)
-    by_source = gini_by_source(pc[[f"{s}_pc" for s in SOURCES]], weights=frame["household_size"].to_numpy(), groups=groups)
-    table = inequality_table(pd.concat([frame[["county", "year", "household_size"]], pc[["net_income_pc"]]], axis=1),
-                             by=["county"], line=LINE)
+    by_source = gini_by_source(
+        pc[[f"{s}_pc" for s in SOURCES]], weights=frame["household_size"].to_numpy(), groups=groups
+    )
+    table = inequality_table(
+        pd.concat([frame[["county", "year", "household_size"]], pc[["net_income_pc"]]], axis=1),
+        by=["county"],
+        line=LINE,
+    )
     return len(by_source), len(table)
 
 
@@ -68,7 +73,7 @@ def run_baseline(frame: pd.DataFrame) -> tuple[int, int]:
             out[f"gini_{s}"] = _gini(g[f"{s}_pc"].to_numpy(), w)
         gap = np.where(y < LINE, (LINE - y) / LINE, 0.0)
         for a in (0, 1, 2):
-            out[f"fgt{a}"] = np.sum(w * ((y < LINE) if a == 0 else gap ** a)) / w.sum()
+            out[f"fgt{a}"] = np.sum(w * ((y < LINE) if a == 0 else gap**a)) / w.sum()
         return pd.Series(out)
 
     table = data.groupby(["county", "year"]).apply(per_group)

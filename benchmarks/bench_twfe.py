@@ -35,8 +35,8 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=None, help="subsample: the first N households")
     args = parser.parse_args()
     phases = Phases()
-    from evalkit.io.dataset import estimation_sample
     from evalkit.effects.twfe import twfe
+    from evalkit.io.dataset import estimation_sample
 
     with phases("load"):
         sample = estimation_sample(dataset_path(args.size), OUTCOME, MEASURE)
@@ -54,8 +54,12 @@ def main() -> None:
             model = smf.ols(f"{OUTCOME} ~ treated + C(unit) + C(year)", data=sample)
             fit = model.fit(cov_type="cluster", cov_kwds={"groups": sample["unit"]})
         ref = twfe(sample, OUTCOME, unit="unit", time="year", treatment="treated")
-        extra.update(coef=round(float(fit.params["treated"]), 4), se=round(float(fit.bse["treated"]), 4),
-                     evalkit_coef=round(ref.coef, 4), evalkit_se=round(ref.se, 4))
+        extra.update(
+            coef=round(float(fit.params["treated"]), 4),
+            se=round(float(fit.bse["treated"]), 4),
+            evalkit_coef=round(ref.coef, 4),
+            evalkit_se=round(ref.se, 4),
+        )
     phases.emit(**extra)
 
 

@@ -44,8 +44,10 @@ def _communicate_wait4(proc: subprocess.Popen, timeout: float | None) -> tuple[s
     import threading
 
     out: dict[str, str] = {}
-    readers = [threading.Thread(target=lambda k=k, f=f: out.__setitem__(k, f.read()))
-               for k, f in (("stdout", proc.stdout), ("stderr", proc.stderr))]
+    readers = [
+        threading.Thread(target=lambda k=k, f=f: out.__setitem__(k, f.read()))
+        for k, f in (("stdout", proc.stdout), ("stderr", proc.stderr))
+    ]
     for reader in readers:
         reader.start()
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -59,8 +61,10 @@ def _communicate_wait4(proc: subprocess.Popen, timeout: float | None) -> tuple[s
     for reader in readers:
         reader.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    figures = (f"\n\tUser time (seconds): {usage.ru_utime:.2f}\n\tSystem time (seconds): {usage.ru_stime:.2f}"
-               f"\n\tMaximum resident set size (kbytes): {usage.ru_maxrss}\n")
+    figures = (
+        f"\n\tUser time (seconds): {usage.ru_utime:.2f}\n\tSystem time (seconds): {usage.ru_stime:.2f}"
+        f"\n\tMaximum resident set size (kbytes): {usage.ru_maxrss}\n"
+    )
     return out.get("stdout", ""), out.get("stderr", "") + figures
 
 
@@ -75,8 +79,15 @@ def measure(args: list[str], timeout: float | None = None, env: dict | None = No
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     # own process group, so that a timeout ends the measured process too, not only GNU time
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            env={**os.environ, **(env or {})}, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
     try:
         if gnu_time:
             stdout, stderr = proc.communicate(timeout=timeout)
@@ -85,9 +96,13 @@ def measure(args: list[str], timeout: float | None = None, env: dict | None = No
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.communicate()
-        return {"command": " ".join(["python", *args]), "status": f"stopped at the {timeout:.0f} s limit",
-                "wall_s": round(time.perf_counter() - started, 2), "load_before": round(load_before, 1),
-                "load_after": round(os.getloadavg()[0], 1)}
+        return {
+            "command": " ".join(["python", *args]),
+            "status": f"stopped at the {timeout:.0f} s limit",
+            "wall_s": round(time.perf_counter() - started, 2),
+            "load_before": round(load_before, 1),
+            "load_after": round(os.getloadavg()[0], 1),
+        }
     proc = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
     wall = time.perf_counter() - started
     rss_kb = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)

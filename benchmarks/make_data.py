@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import OUT, SEED, SIZES, Phases, dataset_path, export_path  # noqa: E402
 
-from evalkit.io.dataset import write_dataset  # noqa: E402
 from evalkit.demo import iter_panel_chunks  # noqa: E402
+from evalkit.io.dataset import write_dataset  # noqa: E402
 
 
 def main() -> None:
@@ -28,7 +28,9 @@ def main() -> None:
     parser.add_argument("--size", choices=SIZES, required=True)
     parser.add_argument("--chunk", type=int, default=250_000, help="households per chunk")
     parser.add_argument("--export", action="store_true", help="also write the GBK CSV export")
-    parser.add_argument("--export-only", action="store_true", help="write only the GBK CSV export (the dataset is left as it is)")
+    parser.add_argument(
+        "--export-only", action="store_true", help="write only the GBK CSV export (the dataset is left as it is)"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     phases = Phases()
@@ -61,8 +63,9 @@ def _append_export(panel, path: Path, first: bool) -> int:
 
     part = path.with_name(f"part_{path.name}")
     rows = 0
-    for src_file, dst_file in zip(write_export(panel, part, encoding="gbk"),
-                                  (path, path.with_name(f"{path.stem}_measures{path.suffix}"))):
+    for src_file, dst_file in zip(
+        write_export(panel, part, encoding="gbk"), (path, path.with_name(f"{path.stem}_measures{path.suffix}")), strict=False
+    ):
         with open(src_file, "rb") as src, open(dst_file, "wb" if first else "ab") as dst:
             header = src.readline()
             if first:

@@ -51,19 +51,32 @@ def one_report(region: str, year: int, data: str) -> pd.DataFrame:
     with tempfile.TemporaryDirectory() as tmp:
         params["output_dir"] = tmp
         started = time.perf_counter()
-        executed = papermill.execute_notebook(str(notebook), str(Path(tmp) / "out.ipynb"), parameters=params,
-                                              kernel_name=report.KERNEL_NAME, progress_bar=False,
-                                              extra_arguments=report.KERNEL_ARGUMENTS,
-                                              cwd=str(notebook.parent))
+        executed = papermill.execute_notebook(
+            str(notebook),
+            str(Path(tmp) / "out.ipynb"),
+            parameters=params,
+            kernel_name=report.KERNEL_NAME,
+            progress_bar=False,
+            extra_arguments=report.KERNEL_ARGUMENTS,
+            cwd=str(notebook.parent),
+        )
         wall = time.perf_counter() - started
-    rows = [{"stage": stage_of(c.source), "seconds": c.metadata.get("papermill", {}).get("duration") or 0.0}
-            for c in executed.cells if c.cell_type == "code"]
+    rows = [
+        {"stage": stage_of(c.source), "seconds": c.metadata.get("papermill", {}).get("duration") or 0.0}
+        for c in executed.cells
+        if c.cell_type == "code"
+    ]
     cells = pd.DataFrame(rows).groupby("stage", sort=False)["seconds"].sum()
     started = time.perf_counter()
     report.export_html(report.clean_notebook(executed), region)
     export = time.perf_counter() - started
-    table = pd.concat([pd.Series({"kernel start and papermill overhead": wall - cells.sum()}), cells,
-                       pd.Series({"rendering: HTML export (nbconvert)": export})])
+    table = pd.concat(
+        [
+            pd.Series({"kernel start and papermill overhead": wall - cells.sum()}),
+            cells,
+            pd.Series({"rendering: HTML export (nbconvert)": export}),
+        ]
+    )
     out = table.rename("seconds").reset_index().rename(columns={"index": "stage"})
     out["share"] = out["seconds"] / out["seconds"].sum()
     return out
@@ -81,9 +94,16 @@ def batch_timing(regions: list[str], year: int, data: str) -> pd.DataFrame:
         for o in outcomes:
             if not o.ok:
                 print(f"jobs {jobs}: {o.region} failed: {o.error}", file=sys.stderr)
-        rows.append({"jobs": jobs, "reports": len(outcomes), "failed": sum(not o.ok for o in outcomes),
-                     "wall_seconds": wall, "seconds_per_report": wall / len(outcomes),
-                     "slowest_report_seconds": max(o.seconds for o in outcomes)})
+        rows.append(
+            {
+                "jobs": jobs,
+                "reports": len(outcomes),
+                "failed": sum(not o.ok for o in outcomes),
+                "wall_seconds": wall,
+                "seconds_per_report": wall / len(outcomes),
+                "slowest_report_seconds": max(o.seconds for o in outcomes),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -92,8 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default="mile")
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--data", default=str(ROOT / "data" / "demo"))
-    parser.add_argument("--regions", default="6",
-                        help="number of report regions for the jobs 1 vs 2 run (0: skip it), or all")
+    parser.add_argument(
+        "--regions", default="6", help="number of report regions for the jobs 1 vs 2 run (0: skip it), or all"
+    )
     args = parser.parse_args(argv)
 
     from evalkit.core.registry import report_regions

@@ -24,8 +24,11 @@ from common import HERE, OUT, RESULTS, SIZES, dataset_path, export_path, measure
 
 #: Targets of issue 7: (item, size) → (max wall seconds, max peak RSS MB).
 TARGETS = {
-    ("indicators", "2M"): (30, 6_000), ("indicators", "20M"): (300, 24_000),
-    ("inequality", "2M"): (30, None), ("twfe", "2M"): (60, 12_000), ("did", "2M"): (300, 16_000),
+    ("indicators", "2M"): (30, 6_000),
+    ("indicators", "20M"): (300, 24_000),
+    ("inequality", "2M"): (30, None),
+    ("twfe", "2M"): (60, 12_000),
+    ("did", "2M"): (300, 16_000),
 }
 ITEMS = {1: "ingest", 2: "indicators", 3: "inequality", 4: "twfe", 5: "did", 6: "batch"}
 KEY = ("item", "size", "impl", "variant")
@@ -56,8 +59,11 @@ def record(item: str, size: str, impl: str, variant: str, result: dict) -> dict:
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    print(f"[{item} {size} {impl} {variant}] {row.get('status')} {row.get('wall_s')} s, "
-          f"{row.get('peak_rss_mb')} MB {row.get('error', '')}", flush=True)
+    print(
+        f"[{item} {size} {impl} {variant}] {row.get('status')} {row.get('wall_s')} s, "
+        f"{row.get('peak_rss_mb')} MB {row.get('error', '')}",
+        flush=True,
+    )
     return row
 
 
@@ -79,43 +85,91 @@ def bench_ingest(size: str) -> None:
     # ingest (--chunk-rows 0: evalkit.ingest.ingest), which needs the whole export in memory
     variants = [("csv-gbk chunked 500k rows", "500000")] + ([("csv-gbk in memory", "0")] if size == "200k" else [])
     for variant, rows in variants:
-        record("ingest", size, "evalkit", variant,
-               measure(["-m", "evalkit.cli", "ingest", str(export_path(size)), "--out", str(out), "--measures",
-                        str(export_path(size).with_name(f"{export_path(size).stem}_measures.csv")),
-                        "--chunk-rows", rows], timeout=3600))
+        record(
+            "ingest",
+            size,
+            "evalkit",
+            variant,
+            measure(
+                [
+                    "-m",
+                    "evalkit.cli",
+                    "ingest",
+                    str(export_path(size)),
+                    "--out",
+                    str(out),
+                    "--measures",
+                    str(export_path(size).with_name(f"{export_path(size).stem}_measures.csv")),
+                    "--chunk-rows",
+                    rows,
+                ],
+                timeout=3600,
+            ),
+        )
         shutil.rmtree(out, ignore_errors=True)
 
 
 def bench_indicators(size: str) -> None:
     impls = ["duckdb", "pandas", "baseline"] if size != "20M" else ["duckdb"]
     for impl in impls:
-        record("indicators", size, impl, "county×year",
-               measure(["benchmarks/bench_indicators.py", "--size", size, "--impl", impl], timeout=3600))
+        record(
+            "indicators",
+            size,
+            impl,
+            "county×year",
+            measure(["benchmarks/bench_indicators.py", "--size", size, "--impl", impl], timeout=3600),
+        )
 
 
 def bench_inequality(size: str) -> None:
     for impl in ("evalkit", "baseline"):
-        record("inequality", size, impl, "county×year",
-               measure(["benchmarks/bench_inequality.py", "--size", size, "--impl", impl], timeout=3600))
+        record(
+            "inequality",
+            size,
+            impl,
+            "county×year",
+            measure(["benchmarks/bench_inequality.py", "--size", size, "--impl", impl], timeout=3600),
+        )
 
 
 def bench_twfe(size: str) -> None:
-    record("twfe", size, "evalkit", "all households",
-           measure(["benchmarks/bench_twfe.py", "--size", size, "--impl", "evalkit"], timeout=3600))
+    record(
+        "twfe",
+        size,
+        "evalkit",
+        "all households",
+        measure(["benchmarks/bench_twfe.py", "--size", size, "--impl", "evalkit"], timeout=3600),
+    )
     if size != "200k":
         return
-    for n in (1_000, 2_000, 4_000):  # statsmodels with dummies: until it fails or takes > 10 min (time ∝ n³, memory ∝ n²)
-        row = record("twfe", size, "statsmodels", f"{n} households",
-                     measure(["benchmarks/bench_twfe.py", "--size", size, "--impl", "statsmodels", "--households", str(n)],
-                             timeout=600))
+    for n in (
+        1_000,
+        2_000,
+        4_000,
+    ):  # statsmodels with dummies: until it fails or takes > 10 min (time ∝ n³, memory ∝ n²)
+        row = record(
+            "twfe",
+            size,
+            "statsmodels",
+            f"{n} households",
+            measure(
+                ["benchmarks/bench_twfe.py", "--size", size, "--impl", "statsmodels", "--households", str(n)],
+                timeout=600,
+            ),
+        )
         if row.get("status") != "ok":
             break
 
 
 def bench_did(size: str) -> None:
     for impl in ("evalkit", "direct"):
-        record("did", size, impl, "industry_award",
-               measure(["benchmarks/bench_did.py", "--size", size, "--impl", impl], timeout=3600))
+        record(
+            "did",
+            size,
+            impl,
+            "industry_award",
+            measure(["benchmarks/bench_did.py", "--size", size, "--impl", impl], timeout=3600),
+        )
 
 
 #: Report regions in the batch benchmark: "all" (the 29 demo regions) or the first N of
@@ -137,26 +191,63 @@ def bench_batch(size: str) -> None:
     for jobs in ("1", "2"):
         out = OUT / f"reports_jobs{jobs}"
         shutil.rmtree(out, ignore_errors=True)
-        record("batch", "demo", f"evalkit --jobs {jobs}", variant,
-               measure(["-m", "evalkit.cli", "batch", "--year", "2025", "--jobs", jobs, "--regions", ",".join(chosen),
-                        "--out", str(out)], timeout=3600))
-    record("batch", "demo", "papermill loop", variant,
-           measure(["benchmarks/bench_batch_loop.py", "--regions", BATCH_REGIONS], timeout=3600))
-    record("batch", "demo", "report_cost.py", "mile: per-report split",
-           measure(["benchmarks/report_cost.py", "--regions", "0"], timeout=1800))
+        record(
+            "batch",
+            "demo",
+            f"evalkit --jobs {jobs}",
+            variant,
+            measure(
+                [
+                    "-m",
+                    "evalkit.cli",
+                    "batch",
+                    "--year",
+                    "2025",
+                    "--jobs",
+                    jobs,
+                    "--regions",
+                    ",".join(chosen),
+                    "--out",
+                    str(out),
+                ],
+                timeout=3600,
+            ),
+        )
+    record(
+        "batch",
+        "demo",
+        "papermill loop",
+        variant,
+        measure(["benchmarks/bench_batch_loop.py", "--regions", BATCH_REGIONS], timeout=3600),
+    )
+    record(
+        "batch",
+        "demo",
+        "report_cost.py",
+        "mile: per-report split",
+        measure(["benchmarks/report_cost.py", "--regions", "0"], timeout=1800),
+    )
     split = OUT / "report_cost.csv"
     if split.exists():
         shutil.copy(split, RESULTS / "report_cost.csv")
 
 
-RUNNERS = {"ingest": bench_ingest, "indicators": bench_indicators, "inequality": bench_inequality,
-           "twfe": bench_twfe, "did": bench_did, "batch": bench_batch}
+RUNNERS = {
+    "ingest": bench_ingest,
+    "indicators": bench_indicators,
+    "inequality": bench_inequality,
+    "twfe": bench_twfe,
+    "did": bench_did,
+    "batch": bench_batch,
+}
 
 
 def render_table() -> str:
     """Markdown table of every result CSV (the README's results section)."""
-    lines = ["| item | households | implementation | variant | wall (s) | CPU (s) | peak RSS (MB) | phases (s) | load avg | target | meets |",
-             "| --- | --- | --- | --- | ---: | ---: | ---: | --- | --- | --- | --- |"]
+    lines = [
+        "| item | households | implementation | variant | wall (s) | CPU (s) | peak RSS (MB) | phases (s) | load avg | target | meets |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | --- | --- | --- | --- |",
+    ]
     order = ["generate", *ITEMS.values()]
     for item in order:
         file = RESULTS / f"{item}.csv"
@@ -167,18 +258,26 @@ def render_table() -> str:
         size_rank = {"200k": 0, "500k": 1, "2M": 2, "20M": 3}
         rows.sort(key=lambda r: (size_rank.get(r["size"], 9), r["impl"], r["variant"]))
         for r in rows:
-            phases = ", ".join(f"{k[:-2]} {float(v):.1f}" for k, v in r.items() if k.endswith("_s") and k not in ("wall_s", "cpu_s") and v)
+            phases = ", ".join(
+                f"{k[:-2]} {float(v):.1f}"
+                for k, v in r.items()
+                if k.endswith("_s") and k not in ("wall_s", "cpu_s") and v
+            )
             status = r["wall_s"] if r.get("status") == "ok" else f"{r.get('status')}"
-            lines.append(f"| {item} | {r['size']} | {r['impl']} | {r['variant']} | {status} | {r.get('cpu_s', '')} | "
-                         f"{r.get('peak_rss_mb', '')} | {phases} | {r.get('load_before', '')}→{r.get('load_after', '')} | "
-                         f"{r.get('target', '')} | {r.get('meets_target', '')} |")
+            lines.append(
+                f"| {item} | {r['size']} | {r['impl']} | {r['variant']} | {status} | {r.get('cpu_s', '')} | "
+                f"{r.get('peak_rss_mb', '')} | {phases} | {r.get('load_before', '')}→{r.get('load_after', '')} | "
+                f"{r.get('target', '')} | {r.get('meets_target', '')} |"
+            )
     return "\n".join(lines)
 
 
 def render_growth() -> str:
     """How cost grows from 200k to 2M households (10× the rows): ratio of CPU seconds and wall."""
-    lines = ["| item | implementation | variant | CPU 200k (s) | CPU 2M (s) | CPU ratio | wall ratio | memory ratio |",
-             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| item | implementation | variant | CPU 200k (s) | CPU 2M (s) | CPU ratio | wall ratio | memory ratio |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for item in ITEMS.values():
         file = RESULTS / f"{item}.csv"
         if not file.exists():
@@ -196,8 +295,10 @@ def render_growth() -> str:
                 except (KeyError, ValueError, ZeroDivisionError):
                     return ""
 
-            lines.append(f"| {item} | {impl} | {variant} | {small.get('cpu_s', '')} | {big.get('cpu_s', '')} | "
-                         f"{ratio('cpu_s')} | {ratio('wall_s')} | {ratio('peak_rss_mb')} |")
+            lines.append(
+                f"| {item} | {impl} | {variant} | {small.get('cpu_s', '')} | {big.get('cpu_s', '')} | "
+                f"{ratio('cpu_s')} | {ratio('wall_s')} | {ratio('peak_rss_mb')} |"
+            )
     return "\n".join(lines)
 
 

@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from evalkit.reporting import batch
-from evalkit.demo import generate_panel
 from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import Panel, save_panel
+from evalkit.demo import generate_panel
+from evalkit.reporting import batch
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +22,14 @@ def panel_without_yangshan(tmp_path_factory):
 
 
 def test_batch_finishes_others_marks_failure_and_exits_non_zero(panel_without_yangshan, tmp_path, capsys):
-    code = batch.batch_command(2025, regions="guangxi-beihai,xinyang-yangshan,shangyou", jobs=2,
-                               data=str(panel_without_yangshan), lang="en", out=str(tmp_path))
+    code = batch.batch_command(
+        2025,
+        regions="guangxi-beihai,xinyang-yangshan,shangyou",
+        jobs=2,
+        data=str(panel_without_yangshan),
+        lang="en",
+        out=str(tmp_path),
+    )
     assert code == 1
     out, err = capsys.readouterr()
     assert "xinyang-yangshan" in err and "FAILED 1 of 3" in err

@@ -5,34 +5,53 @@ import warnings
 import pandas as pd
 import pytest
 
-from evalkit.reporting import charts
-from evalkit.reporting import present
+from evalkit.reporting import charts, present
 
 
 @pytest.fixture
 def indicators():
-    return pd.DataFrame({
-        "year": [2022, 2023, 2024, 2025],
-        "net_income_pc": [12000.0, 13000.0, 14100.0, 15200.0],
-        "wage_pc": [7000.0, 7600.0, 8200.0, 8900.0],
-        "net_operating_pc": [2500.0, 2600.0, 2800.0, -100.0],
-        "property_pc": [300.0, 350.0, 400.0, 450.0],
-        "transfer_pc": [2200.0, 2450.0, 2700.0, 2950.0],
-    })
+    return pd.DataFrame(
+        {
+            "year": [2022, 2023, 2024, 2025],
+            "net_income_pc": [12000.0, 13000.0, 14100.0, 15200.0],
+            "wage_pc": [7000.0, 7600.0, 8200.0, 8900.0],
+            "net_operating_pc": [2500.0, 2600.0, 2800.0, -100.0],
+            "property_pc": [300.0, 350.0, 400.0, 450.0],
+            "transfer_pc": [2200.0, 2450.0, 2700.0, 2950.0],
+        }
+    )
 
 
 def _render_all(indicators, lang):
-    growth = pd.DataFrame({"year": [2024, 2025], "contrib_wage_pp": [4.0, 5.0],
-                           "contrib_operating_income_pp": [1.0, -2.0], "contrib_operating_expenses_pp": [0.5, 0.2],
-                           "contrib_property_pp": [0.3, 0.3], "contrib_transfer_pp": [1.8, 1.7]})
+    growth = pd.DataFrame(
+        {
+            "year": [2024, 2025],
+            "contrib_wage_pp": [4.0, 5.0],
+            "contrib_operating_income_pp": [1.0, -2.0],
+            "contrib_operating_expenses_pp": [0.5, 0.2],
+            "contrib_property_pp": [0.3, 0.3],
+            "contrib_transfer_pp": [1.8, 1.7],
+        }
+    )
     below = pd.DataFrame({"year": [2024, 2025], "share_persons_below": [0.2, 0.15]})
-    es = pd.DataFrame({"event_time": [-2, -1, 0, 1], "att": [10.0, 0.0, 500.0, 650.0],
-                       "ci_low": [-90.0, 0.0, 380.0, 480.0], "ci_high": [110.0, 0.0, 620.0, 820.0]})
+    es = pd.DataFrame(
+        {
+            "event_time": [-2, -1, 0, 1],
+            "att": [10.0, 0.0, 500.0, 650.0],
+            "ci_low": [-90.0, 0.0, 380.0, 480.0],
+            "ci_high": [110.0, 0.0, 620.0, 820.0],
+        }
+    )
     groups = pd.DataFrame({"county": ["光山县", "新县", "羊山新区"], "net_income_pc": [14000.0, 15000.0, 16000.0]})
     rural = indicators[["year"]].assign(rural_income=[17000.0, 18000.0, 19000.0, 20000.0])
-    figs = [charts.income_trend(indicators, lang, rural), charts.structure(indicators, lang),
-            charts.contributions(growth, lang), charts.below_lines({"line_10000": below, "line_monitoring": below}, lang),
-            charts.group_bars(groups, "county", lang=lang), charts.event_study(es, lang, title="公益性岗位")]
+    figs = [
+        charts.income_trend(indicators, lang, rural),
+        charts.structure(indicators, lang),
+        charts.contributions(growth, lang),
+        charts.below_lines({"line_10000": below, "line_monitoring": below}, lang),
+        charts.group_bars(groups, "county", lang=lang),
+        charts.event_study(es, lang, title="公益性岗位"),
+    ]
     return [charts.to_svg(f) for f in figs]
 
 
@@ -72,7 +91,9 @@ def test_component_colours_are_consistent(indicators):
 
 
 def test_charts_carry_alternative_text(indicators):
-    fig = charts.event_study(pd.DataFrame({"event_time": [0], "att": [1.0], "ci_low": [0.5], "ci_high": [1.5]}),
-                             title="公益性岗位: 人均纯收入")
+    fig = charts.event_study(
+        pd.DataFrame({"event_time": [0], "att": [1.0], "ci_low": [0.5], "ci_high": [1.5]}),
+        title="公益性岗位: 人均纯收入",
+    )
     assert charts.describe(fig) == "公益性岗位: 人均纯收入"
     assert charts.describe(charts.structure(indicators)) == "工资性收入, 经营净收入, 财产性收入, 转移性收入 (元 / 年度)"

@@ -42,7 +42,10 @@ def test_synthetic_file_is_labelled_and_covers_every_demo_region_and_year():
     assert synth["synthetic"].eq("yes").all()
     assert synth["source"].eq("SYNTHETIC (demo only)").all()
     reg = regions()
-    demo = reg[reg["province"].isin(["河南省", "云南省", "江西省", "广西壮族自治区"]) & reg["level"].isin(["province", "prefecture", "county"])]
+    demo = reg[
+        reg["province"].isin(["河南省", "云南省", "江西省", "广西壮族自治区"])
+        & reg["level"].isin(["province", "prefecture", "county"])
+    ]
     income = comparison.series("rural_disposable_income", include_synthetic=True)
     for year in range(2020, 2026):
         have = set(income.loc[income["year"] == year, "region"])

@@ -10,18 +10,18 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from evalkit.io.dataset import (
-    in_memory_bytes,
-    load_panel_from_dataset,
-    read_households,
-    open_dataset,
-    read_dataset_meta,
-    verify_dataset,
-    write_dataset,
-)
 from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import Panel
 from evalkit.core.schema import derive_income
+from evalkit.io.dataset import (
+    in_memory_bytes,
+    load_panel_from_dataset,
+    open_dataset,
+    read_dataset_meta,
+    read_households,
+    verify_dataset,
+    write_dataset,
+)
 
 YEARS = (2021, 2022, 2023)
 
@@ -40,12 +40,14 @@ def _panel(n: int = 240, seed: int = 7) -> Panel:
         hh[col] = rng.gamma(2.0, 2500.0, len(hh)).round(2)
     hh = derive_income(hh)
     chosen = rng.choice(len(hh), 90, replace=False)
-    measures = pd.DataFrame({
-        "household_id": hh["household_id"].to_numpy()[chosen],
-        "year": hh["year"].to_numpy()[chosen],
-        "measure": rng.choice(["dibao", "microcredit", "public_welfare_post"], 90),
-        "amount": rng.gamma(2.0, 500.0, 90).round(2),
-    })
+    measures = pd.DataFrame(
+        {
+            "household_id": hh["household_id"].to_numpy()[chosen],
+            "year": hh["year"].to_numpy()[chosen],
+            "measure": rng.choice(["dibao", "microcredit", "public_welfare_post"], 90),
+            "amount": rng.gamma(2.0, 500.0, 90).round(2),
+        }
+    )
     return Panel(hh, measures, {"synthetic": True, "seed": seed})
 
 
@@ -67,7 +69,10 @@ def test_round_trip_keeps_values_dtypes_and_fingerprint(tmp_path):
     assert record["rows"] == {"households": len(panel.households), "measures": len(panel.measures)}
     assert loaded.meta["synthetic"] is True and loaded.meta["dataset"]["fingerprint"] == record["fingerprint"]
     # hive layout: one folder per year, one per prefecture inside
-    folders = {p.parent.relative_to(tmp_path / "ds" / "households").as_posix() for p in (tmp_path / "ds" / "households").rglob("*.parquet")}
+    folders = {
+        p.parent.relative_to(tmp_path / "ds" / "households").as_posix()
+        for p in (tmp_path / "ds" / "households").rglob("*.parquet")
+    }
     assert len(folders) == len(YEARS) * 3
     assert len(record["partitions"]) == 9 and [2021, "信阳市"] in record["partitions"]
 
@@ -98,7 +103,8 @@ def test_loads_only_requested_columns_and_partitions(tmp_path):
     panel = _panel()
     write_dataset(panel, tmp_path / "ds")
     part = load_panel_from_dataset(
-        tmp_path / "ds", columns=["county", "net_income_pc"],
+        tmp_path / "ds",
+        columns=["county", "net_income_pc"],
         filters=[("year", "in", [2022, 2023]), ("prefecture", "==", "信阳市")],
     )
     assert list(part.households.columns) == ["household_id", "year", "county", "net_income_pc"]
@@ -112,7 +118,9 @@ def test_loads_only_requested_columns_and_partitions(tmp_path):
     want = panel.measures[panel.measures["year"].isin([2022, 2023]) & panel.measures["household_id"].isin(ids)]
     assert len(part.measures) == len(want) > 0
     # the lazy dataset prunes partitions: a prefecture filter touches only its files
-    fragments = list(open_dataset(tmp_path / "ds").get_fragments(filter=pq.filters_to_expression([("prefecture", "==", "南阳市")])))
+    fragments = list(
+        open_dataset(tmp_path / "ds").get_fragments(filter=pq.filters_to_expression([("prefecture", "==", "南阳市")]))
+    )
     assert len(fragments) == len(YEARS) and all("%E5%8D%97%E9%98%B3" in f.path for f in fragments)
     assert in_memory_bytes(tmp_path / "ds", ["net_income_pc"]) < in_memory_bytes(tmp_path / "ds")
     with pytest.raises(EvalkitError, match="no columns"):
@@ -122,7 +130,9 @@ def test_loads_only_requested_columns_and_partitions(tmp_path):
     assert list(only.columns) == ["county", "household_size"]
     assert only.dtypes.equals(panel.households[["county", "household_size"]].dtypes)
     expected = panel.households.loc[panel.households["year"].eq(2023), ["county", "household_size"]]
-    pd.testing.assert_frame_equal(_sorted(only, ["county", "household_size"]), _sorted(expected, ["county", "household_size"]))
+    pd.testing.assert_frame_equal(
+        _sorted(only, ["county", "household_size"]), _sorted(expected, ["county", "household_size"])
+    )
 
 
 def test_verify_detects_changed_files(tmp_path):
@@ -165,8 +175,20 @@ def test_ingest_command_writes_the_dataset_with_accounting_and_no_raw_ids(tmp_pa
     from evalkit.cli.main import main
 
     panel = _panel(40)
-    cols = ["household_id", "year", "province", "prefecture", "county", "household_size", "household_type",
-            "wage", "operating_income", "operating_expenses", "property", "transfer"]
+    cols = [
+        "household_id",
+        "year",
+        "province",
+        "prefecture",
+        "county",
+        "household_size",
+        "household_type",
+        "wage",
+        "operating_income",
+        "operating_expenses",
+        "property",
+        "transfer",
+    ]
     export = panel.households[cols].assign(province="河南省", prefecture="信阳市", county="光山县")
     export.loc[export.index[4], "wage"] = -5.0  # one bad row: rejected, counted, named
     export.to_csv(tmp_path / "导出.csv", index=False, encoding="gbk")
@@ -201,7 +223,8 @@ def test_estimation_sample_matches_a_pandas_construction(tmp_path):
     hh = panel.households
     first = panel.measures[panel.measures["measure"] == "dibao"].groupby("household_id")["year"].min()
     expected = hh[["household_id", "year", "net_income_pc", "household_size"]].assign(
-        cohort=hh["household_id"].map(first).fillna(0).astype("int64"))
+        cohort=hh["household_id"].map(first).fillna(0).astype("int64")
+    )
     expected["treated"] = ((expected["cohort"] > 0) & (expected["year"] >= expected["cohort"])).astype("int64")
     expected["unit"] = expected["household_id"].rank(method="dense").astype("int64")
     got = sample.sort_values(["unit", "year"]).reset_index(drop=True)

@@ -6,10 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.indicators import decomposition
-from evalkit.indicators import income
-from evalkit.indicators import inequality
 from evalkit.core.errors import EvalkitError
+from evalkit.indicators import decomposition, income, inequality
 
 DATA = Path(__file__).parent / "data" / "inequality"
 GROSS = ("wage", "operating_income", "operating_expenses", "property", "transfer")
@@ -42,7 +40,8 @@ def test_datt_ravallion_identities_on_dasp_exercise():
         assert ref.loc["shapley", "residual"] == 0
         assert ref.loc["period1", "residual"] == pytest.approx(-ref.loc["period0", "residual"], abs=1e-15)
         assert ref.loc["shapley", "change"] == pytest.approx(
-            inequality.fgt(d["inc_t2"], 5, alpha, d["weight"]) - inequality.fgt(d["inc_t1"], 5, alpha, d["weight"]))
+            inequality.fgt(d["inc_t2"], 5, alpha, d["weight"]) - inequality.fgt(d["inc_t1"], 5, alpha, d["weight"])
+        )
     # weighted mean income fell (8.10 → 5.65): the growth component raises poverty
     assert ref.loc["shapley", "growth"] > 0
 
@@ -55,12 +54,14 @@ def test_datt_ravallion_rejects_non_positive_mean():
 def two_households():
     # h1: wage 1 + transfer 1 = 2 → wage 2 + transfer 2 = 4; h2: 3 + 3 = 6 both years; size 1
     base = dict(operating_income=0.0, operating_expenses=0.0, property=0.0, household_size=1, county="c")
-    return pd.DataFrame([
-        dict(household_id="h1", year=2022, wage=1.0, transfer=1.0, **base),
-        dict(household_id="h2", year=2022, wage=3.0, transfer=3.0, **base),
-        dict(household_id="h1", year=2023, wage=2.0, transfer=2.0, **base),
-        dict(household_id="h2", year=2023, wage=3.0, transfer=3.0, **base),
-    ])
+    return pd.DataFrame(
+        [
+            dict(household_id="h1", year=2022, wage=1.0, transfer=1.0, **base),
+            dict(household_id="h2", year=2022, wage=3.0, transfer=3.0, **base),
+            dict(household_id="h1", year=2023, wage=2.0, transfer=2.0, **base),
+            dict(household_id="h2", year=2023, wage=3.0, transfer=3.0, **base),
+        ]
+    )
 
 
 def test_shapley_by_component_hand_computed():
@@ -93,12 +94,20 @@ def test_shapley_terms_sum_exactly_with_changing_sizes_and_attrition():
     n = 400
     frames = []
     for year in (2022, 2023):
-        frames.append(pd.DataFrame({
-            "household_id": [f"h{i}" for i in range(n)], "year": year,
-            "household_size": rng.integers(1, 7, n),
-            "wage": rng.gamma(2, 8000, n) * (rng.random(n) < 0.8), "operating_income": rng.gamma(2, 3000, n),
-            "operating_expenses": rng.gamma(2, 1500, n), "property": rng.gamma(1, 300, n),
-            "transfer": rng.gamma(2, 1500, n)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "household_id": [f"h{i}" for i in range(n)],
+                    "year": year,
+                    "household_size": rng.integers(1, 7, n),
+                    "wage": rng.gamma(2, 8000, n) * (rng.random(n) < 0.8),
+                    "operating_income": rng.gamma(2, 3000, n),
+                    "operating_expenses": rng.gamma(2, 1500, n),
+                    "property": rng.gamma(1, 300, n),
+                    "transfer": rng.gamma(2, 1500, n),
+                }
+            )
+        )
     panel = pd.concat(frames, ignore_index=True).iloc[5:]  # h0..h4 only in 2023
     panel = panel[~((panel["household_id"] == "h9") & (panel["year"] == 2023))]
     out = decomposition.shapley_by_component(panel, 2022, 2023, line=6000)

@@ -7,10 +7,21 @@ import pandas as pd
 import pytest
 
 from evalkit.core import comparison
-from evalkit.demo import (BLOCK_SIZE, LABEL, MEASURE_PARAMS, YEARS, applied_effects, demo_data_command,
-                          generate_panel, iter_panel_chunks, load_demo, true_effects, write_export)
 from evalkit.core.errors import EvalkitError
 from evalkit.core.schema import household_columns, labour_group, measures_catalogue
+from evalkit.demo import (
+    BLOCK_SIZE,
+    LABEL,
+    MEASURE_PARAMS,
+    YEARS,
+    applied_effects,
+    demo_data_command,
+    generate_panel,
+    iter_panel_chunks,
+    load_demo,
+    true_effects,
+    write_export,
+)
 
 CALIBRATION_HOUSEHOLDS = 30_000
 
@@ -32,9 +43,12 @@ def small_without_effects():
 
 def pooled(households, by=("year",)):
     """Person-weighted pooled per-capita income and component shares (Σ income / Σ persons)."""
-    g = households.groupby(list(by))[["net_income", "wage", "net_operating", "property", "transfer", "household_size"]].sum()
-    return pd.DataFrame({"net_income_pc": g["net_income"] / g["household_size"],
-                         "share_wage": g["wage"] / g["net_income"]})
+    g = households.groupby(list(by))[
+        ["net_income", "wage", "net_operating", "property", "transfer", "household_size"]
+    ].sum()
+    return pd.DataFrame(
+        {"net_income_pc": g["net_income"] / g["household_size"], "share_wage": g["wage"] / g["net_income"]}
+    )
 
 
 def published(indicator, year):
@@ -43,6 +57,7 @@ def published(indicator, year):
 
 
 # --- determinism and chunks -------------------------------------------------------------------
+
 
 def test_same_seed_same_panel_different_seed_different_panel(small):
     again = generate_panel(6_000, seed=11)
@@ -78,6 +93,7 @@ def test_meta_labels_the_panel_synthetic(small):
 
 # --- schema -----------------------------------------------------------------------------------
 
+
 def test_canonical_columns_and_derived_income(small):
     hh = small.households
     canonical = [name for name, col in household_columns().items() if col.kind not in ("identifier", "reported")]
@@ -87,7 +103,15 @@ def test_canonical_columns_and_derived_income(small):
     assert hh["household_id"].str.fullmatch(r"h_[0-9a-f]{12}").all()
     net = hh["wage"] + hh["operating_income"] - hh["operating_expenses"] + hh["property"] + hh["transfer"]
     np.testing.assert_allclose(hh["net_income_pc"], net / hh["household_size"])
-    for col in ("wage", "operating_income", "operating_expenses", "property", "transfer", "transfer_dibao", "transfer_pension"):
+    for col in (
+        "wage",
+        "operating_income",
+        "operating_expenses",
+        "property",
+        "transfer",
+        "transfer_dibao",
+        "transfer_pension",
+    ):
         assert (hh[col] >= 0).all(), col
     detail = hh[[c for c in hh.columns if c.startswith("transfer_")]].sum(axis=1)
     assert (detail <= hh["transfer"]).all()
@@ -109,6 +133,7 @@ def test_every_region_unit_gets_households(demo):
 
 
 # --- calibration (published national figures, data/comparison_series.csv) --------------------
+
 
 def test_per_capita_net_income_matches_published_within_5_percent(demo):
     agg = pooled(demo.households)["net_income_pc"]
@@ -133,7 +158,7 @@ def test_household_size_labour_mix_and_monitored_share(demo):
     assert first["household_size"].nunique() >= 6
     doudi = hh[hh["doudi"]]
     assert 0.03 < first["doudi"].mean() < 0.15
-    assert (doudi["transfer"].sum() / doudi["net_income"].sum()) > 0.5   # 兜底: mostly transfer income
+    assert (doudi["transfer"].sum() / doudi["net_income"].sum()) > 0.5  # 兜底: mostly transfer income
     assert (first["labour_full"] >= 2).mean() > 0.3 and ((first["labour_full"] == 0) & (first["labour_weak"] > 0)).any()
     share = hh.groupby("year")["is_monitored"].mean()
     assert share.between(0.05, 0.10).all(), share
@@ -158,19 +183,20 @@ def test_low_incomes_fall_below_recover_and_bottom_quintile_catches_up(demo):
     pc = hh.pivot(index="household_id", columns="year", values="net_income_pc")
     below = pc < 10_000
     assert below.mean().between(0.02, 0.6).all()
-    assert (below[2021] & ~below[2022]).sum() > 100          # some rise above 10,000
-    assert (~below[2022] & below[2023]).sum() > 30           # some fall back
+    assert (below[2021] & ~below[2022]).sum() > 100  # some rise above 10,000
+    assert (~below[2022] & below[2023]).sum() > 30  # some fall back
     province = hh[hh["year"] == 2023].set_index("household_id")["province"]
     line = province.map({p: comparison.monitoring_line(p, 2023, include_synthetic=True) for p in province.unique()})
-    assert (pc[2023] < line.reindex(pc.index)).sum() > 30   # some below the monitoring line
+    assert (pc[2023] < line.reindex(pc.index)).sum() > 30  # some below the monitoring line
     quintile = pd.qcut(pc[2021], 5, labels=False)
     growth = (pc[2022] / pc[2021]).groupby(quintile).median()
-    assert growth[0] > growth[4]                             # mean reversion: bottom grows faster
+    assert growth[0] > growth[4]  # mean reversion: bottom grows faster
     # the bottom quintile is not a fixed set: a real share moves up the next year
     assert (pd.qcut(pc[2022], 5, labels=False)[quintile == 0] > 0).mean() > 0.25
 
 
 # --- measures: staggered, selection on observables -------------------------------------------
+
 
 def first_year(panel):
     return panel.measures.groupby(["household_id", "measure"])["year"].min().rename("cohort").reset_index()
@@ -182,7 +208,7 @@ def test_staggered_adoption_and_never_treated(demo):
     for code in MEASURE_PARAMS:
         years = cohorts.loc[cohorts["measure"] == code, "cohort"]
         assert set(years) == {2021, 2022, 2023, 2024, 2025}, code
-        assert len(years) < 0.5 * n, code                   # many never treated
+        assert len(years) < 0.5 * n, code  # many never treated
     assert (demo.measures["year"] >= 2021).all()
 
 
@@ -190,7 +216,9 @@ def test_selection_on_observables(demo):
     hh = demo.households
     base = hh[hh["year"] == 2020].set_index("household_id")
     cohorts = first_year(demo)
-    treated = {code: base.index.isin(cohorts.loc[cohorts["measure"] == code, "household_id"]) for code in MEASURE_PARAMS}
+    treated = {
+        code: base.index.isin(cohorts.loc[cohorts["measure"] == code, "household_id"]) for code in MEASURE_PARAMS
+    }
     pc = base["net_income_pc"]
     labour = base["labour_full"]
     # employment: poorer and with more labour
@@ -208,6 +236,7 @@ def test_selection_on_observables(demo):
 
 # --- true effects -----------------------------------------------------------------------------
 
+
 def test_switching_effects_off_changes_only_income_by_the_recorded_effect(small, small_without_effects):
     on, off = small.households, small_without_effects.households
     pd.testing.assert_frame_equal(small.measures, small_without_effects.measures)
@@ -218,22 +247,38 @@ def test_switching_effects_off_changes_only_income_by_the_recorded_effect(small,
     recorded = detail.pivot_table(index=key, columns="component", values="effect", aggfunc="sum", fill_value=0.0)
     diff = on.set_index(key)[list(recorded.columns)] - off.set_index(key)[list(recorded.columns)]
     recorded = recorded.reindex(diff.index, fill_value=0.0)
-    for component in ("wage", "operating_income", "operating_expenses", "net_operating", "property", "transfer", "net_income"):
+    for component in (
+        "wage",
+        "operating_income",
+        "operating_expenses",
+        "net_operating",
+        "property",
+        "transfer",
+        "net_income",
+    ):
         np.testing.assert_array_equal(diff[component].to_numpy(), recorded[component].to_numpy(), err_msg=component)
-    assert (diff["net_income"] != 0).mean() > 0.3         # effects are not trivially zero
+    assert (diff["net_income"] != 0).mean() > 0.3  # effects are not trivially zero
     transfer_detail = [c for c in recorded.columns if c.startswith("transfer_")]
     np.testing.assert_array_equal(
-        (on.set_index(key)[transfer_detail] - off.set_index(key)[transfer_detail]).to_numpy(), recorded[transfer_detail].to_numpy())
+        (on.set_index(key)[transfer_detail] - off.set_index(key)[transfer_detail]).to_numpy(),
+        recorded[transfer_detail].to_numpy(),
+    )
 
 
 def test_meta_true_effects_are_the_means_of_the_applied_effects(small):
     table = true_effects(small)
     detail = applied_effects(6_000, seed=11).merge(
-        small.households[["household_id", "year", "household_size"]], on=["household_id", "year"])
+        small.households[["household_id", "year", "household_size"]], on=["household_id", "year"]
+    )
     detail["pc"] = detail["effect"] / detail["household_size"]
-    expected = detail.groupby(["measure", "component", "cohort", "year"]).agg(
-        n_treated=("effect", "size"), att_household=("effect", "mean"), att_per_capita=("pc", "mean")).reset_index()
-    merged = table.merge(expected, on=["measure", "component", "cohort", "year"], suffixes=("", "_expected"), validate="one_to_one")
+    expected = (
+        detail.groupby(["measure", "component", "cohort", "year"])
+        .agg(n_treated=("effect", "size"), att_household=("effect", "mean"), att_per_capita=("pc", "mean"))
+        .reset_index()
+    )
+    merged = table.merge(
+        expected, on=["measure", "component", "cohort", "year"], suffixes=("", "_expected"), validate="one_to_one"
+    )
     assert len(merged) == len(table) == len(expected)
     assert (merged["n_treated"] == merged["n_treated_expected"]).all()
     np.testing.assert_allclose(merged["att_household"], merged["att_household_expected"], rtol=1e-12)
@@ -241,8 +286,10 @@ def test_meta_true_effects_are_the_means_of_the_applied_effects(small):
     # cohort sizes are the households whose first measures row is in that year
     cohorts = first_year(small).groupby(["measure", "cohort"]).size()
     wage_rows = table[(table["component"] == "net_income") & (table["year"] == table["cohort"])]
-    assert (wage_rows.set_index(["measure", "cohort"])["n_treated"] == cohorts.reindex(
-        wage_rows.set_index(["measure", "cohort"]).index)).all()
+    assert (
+        wage_rows.set_index(["measure", "cohort"])["n_treated"]
+        == cohorts.reindex(wage_rows.set_index(["measure", "cohort"]).index)
+    ).all()
 
 
 def test_true_effects_have_the_designed_signs_and_dynamics(small):
@@ -257,11 +304,15 @@ def test_true_effects_have_the_designed_signs_and_dynamics(small):
             assert (table.loc[(code, "net_operating")] > 0).all()
         elif kinds[code] == "property":
             assert comps == {"property", "net_income"} and (table.loc[(code, "property")] > 0).all()
-    assert (table.loc[("dibao", "wage")] < 0).all() and (table.loc[("dibao", "transfer")] > 0).all()   # crowd-out
+    assert (table.loc[("dibao", "wage")] < 0).all() and (table.loc[("dibao", "transfer")] > 0).all()  # crowd-out
     # effects grow with time since adoption (skills training), 雨露计划 pays off after a year, relief is one-off
     assert table.loc[("skills_training", "wage", 2021, 2025)] > table.loc[("skills_training", "wage", 2021, 2021)] * 1.5
     assert table.loc[("yulu_plan", "wage", 2022, 2023)] > 3 * table.loc[("yulu_plan", "wage", 2022, 2022)]
-    assert table.loc[("temporary_relief", "transfer", 2022, 2022)] > 0 == table.loc[("temporary_relief", "transfer", 2022, 2023)]
+    assert (
+        table.loc[("temporary_relief", "transfer", 2022, 2022)]
+        > 0
+        == table.loc[("temporary_relief", "transfer", 2022, 2023)]
+    )
 
 
 def test_true_effects_by_group_differ_by_labour(small):
@@ -274,7 +325,11 @@ def test_true_effects_by_group_differ_by_labour(small):
     assert mean["two_plus"] > mean["one_full"] > mean["weak_only"]
     # the groups' cohort-year means recombine to the overall table
     overall = true_effects(small).set_index(["measure", "component", "cohort", "year"])
-    total = by.assign(s=by["att_household"] * by["n_treated"]).groupby(["measure", "component", "cohort", "year"])[["s", "n_treated"]].sum()
+    total = (
+        by.assign(s=by["att_household"] * by["n_treated"])
+        .groupby(["measure", "component", "cohort", "year"])[["s", "n_treated"]]
+        .sum()
+    )
     np.testing.assert_allclose(total["s"] / total["n_treated"], overall.loc[total.index, "att_household"], rtol=1e-9)
 
 
@@ -285,25 +340,28 @@ def test_true_effects_refuses_real_panels(small):
 
 # --- files ------------------------------------------------------------------------------------
 
+
 def test_demo_data_command_writes_labelled_folder_and_load_demo_reuses_it(tmp_path, capsys):
     out = tmp_path / "demo"
     assert demo_data_command(out=out, households=5_000, seed=5) == 0
     printed = capsys.readouterr().out
     assert LABEL in printed and "5,000" in printed
-    assert {"households.parquet", "measures.parquet", "meta.json", "true_effects.csv", "README.txt"} <= {p.name for p in out.iterdir()}
+    assert {"households.parquet", "measures.parquet", "meta.json", "true_effects.csv", "README.txt"} <= {
+        p.name for p in out.iterdir()
+    }
     assert "SYNTHETIC" in (out / "README.txt").read_text(encoding="utf-8")
     loaded = load_demo(out, households=5_000, seed=5)
     assert loaded.synthetic and loaded.meta["label"] == LABEL
     assert loaded.fingerprint() == generate_panel(5_000, seed=5).fingerprint() == loaded.meta["fingerprint"]
     saved = pd.read_csv(out / "true_effects.csv")
     pd.testing.assert_frame_equal(saved, true_effects(loaded), check_dtype=False)
-    fresh = load_demo(tmp_path / "new", households=5_000, seed=6)   # generated when missing
+    fresh = load_demo(tmp_path / "new", households=5_000, seed=6)  # generated when missing
     assert (tmp_path / "new" / "meta.json").exists() and fresh.meta["seed"] == 6
 
 
 def id_check(body):
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return "10X98765432"[sum(int(c) * w for c, w in zip(body, weights)) % 11]
+    return "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=False)) % 11]
 
 
 def test_write_export_gbk_with_chinese_headers_and_fake_identifiers(tmp_path):
@@ -328,8 +386,9 @@ def test_write_export_gbk_with_chinese_headers_and_fake_identifiers(tmp_path):
 
 def test_generation_is_fast_enough_for_simulations():
     import time
+
     generate_panel(5_000, seed=1)
-    start = time.process_time()          # CPU time: robust to other processes on the machine
+    start = time.process_time()  # CPU time: robust to other processes on the machine
     generate_panel(5_000, seed=2)
     assert time.process_time() - start < 1.0
 
@@ -344,7 +403,9 @@ def test_export_round_trips_through_ingest_without_leaking_identifiers(tmp_path)
     accepted = result.panel.households
     assert len(accepted) == len(panel.households) and result.accounting["rows_rejected"].sum() == 0
     for column in ("net_income", "wage", "transfer", "household_size"):
-        np.testing.assert_allclose(accepted.groupby("year")[column].sum(), panel.households.groupby("year")[column].sum())
+        np.testing.assert_allclose(
+            accepted.groupby("year")[column].sum(), panel.households.groupby("year")[column].sum()
+        )
     assert len(result.panel.measures) == len(panel.measures)
     text = accepted.astype(str).to_csv()
     assert not any(value in text for value in raw["身份证号码"].head(50))
@@ -352,8 +413,8 @@ def test_export_round_trips_through_ingest_without_leaking_identifiers(tmp_path)
 
 
 def test_large_runs_stream_to_the_same_files(tmp_path, monkeypatch, capsys):
-    from evalkit.demo import generator as demo_module
     from evalkit.core.panel import load_panel
+    from evalkit.demo import generator as demo_module
 
     monkeypatch.setattr(demo_module, "STREAM_THRESHOLD", 1_000)
     assert demo_data_command(out=tmp_path / "big", households=7_000, seed=9) == 0
@@ -375,14 +436,23 @@ def test_parallel_trends_hold_conditional_on_the_documented_covariates():
     hh = panel.households
     pc = hh.pivot(index="household_id", columns="year", values="net_income_pc")
     base = hh[hh["year"] == 2020].set_index("household_id").reindex(pc.index)
-    X = pd.DataFrame({
-        "z_income": np.log(np.maximum(base["net_income_pc"], 1000) / 10000),
-        "labour": base["labour_full"] + 0.5 * base["labour_weak"],
-        "doudi": base["doudi"].astype(float), "relocated": base["relocated"].astype(float),
-        "household_size": base["household_size"].astype(float), "has_operating": (base["operating_income"] > 0).astype(float),
-    }).join(pd.get_dummies(base["province"], drop_first=True, dtype=float))
+    X = pd.DataFrame(
+        {
+            "z_income": np.log(np.maximum(base["net_income_pc"], 1000) / 10000),
+            "labour": base["labour_full"] + 0.5 * base["labour_weak"],
+            "doudi": base["doudi"].astype(float),
+            "relocated": base["relocated"].astype(float),
+            "household_size": base["household_size"].astype(float),
+            "has_operating": (base["operating_income"] > 0).astype(float),
+        }
+    ).join(pd.get_dummies(base["province"], drop_first=True, dtype=float))
     first = first_year(panel).pivot(index="household_id", columns="measure", values="cohort").reindex(pc.index)
-    for code, g in (("skills_training", 2021), ("transport_subsidy", 2021), ("industry_award", 2021), ("public_welfare_post", 2021)):
+    for code, g in (
+        ("skills_training", 2021),
+        ("transport_subsidy", 2021),
+        ("industry_award", 2021),
+        ("public_welfare_post", 2021),
+    ):
         cohort = first[code]
         keep = (cohort == g) | cohort.isna()
         d = (cohort[keep] == g).to_numpy()
@@ -396,5 +466,5 @@ def test_parallel_trends_hold_conditional_on_the_documented_covariates():
         weighted = np.average(control, weights=odds)
         ipw = treated.mean() - weighted
         ipw_se = np.sqrt(treated.var() / len(treated) + np.sum(odds**2 * (control - weighted) ** 2) / odds.sum() ** 2)
-        assert abs(naive) > 3 * naive_se, (code, naive, naive_se)     # selection biases the naive comparison
-        assert abs(ipw) < 3 * ipw_se, (code, ipw, ipw_se)               # conditional parallel trends hold
+        assert abs(naive) > 3 * naive_se, (code, naive, naive_se)  # selection biases the naive comparison
+        assert abs(ipw) < 3 * ipw_se, (code, ipw, ipw_se)  # conditional parallel trends hold

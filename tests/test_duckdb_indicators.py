@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.core.errors import EvalkitError
+from evalkit.core.panel import Panel
 from evalkit.indicators import duckdb_backend as ddb
 from evalkit.indicators import income
 from evalkit.io.dataset import write_dataset
-from evalkit.core.errors import EvalkitError
-from evalkit.core.panel import Panel
 
 RTOL = 1e-9
 BYS = [(), ["county"], ["prefecture", "household_type"]]
@@ -49,8 +49,10 @@ def test_income_indicators_and_growth_agree(demo, by, weight):
     _equal(expected, ddb.income_indicators(hh, by, weight))  # over the DataFrame in place
     _equal(income.growth_contributions(hh, by, weight), ddb.growth_contributions(path, by, weight))
     base = int(hh["year"].min())
-    _equal(income.growth_contributions(hh, by, weight, base_year=base),
-           ddb.growth_contributions(path, by, weight, base_year=base))
+    _equal(
+        income.growth_contributions(hh, by, weight, base_year=base),
+        ddb.growth_contributions(path, by, weight, base_year=base),
+    )
 
 
 @pytest.mark.parametrize("by", BYS[:2])
@@ -64,8 +66,10 @@ def test_thresholds_and_quintiles_agree(demo, by):
     # monitoring line per province-year, with one province-year missing: nan figures and status
     provinces = sorted(hh["province"].unique())
     years = sorted(hh["year"].unique())
-    lines = pd.DataFrame([(p, y, 7_000.0 + 300 * (y - years[0])) for p in provinces for y in years[1:]],
-                         columns=["province", "year", "value"])
+    lines = pd.DataFrame(
+        [(p, y, 7_000.0 + 300 * (y - years[0])) for p in provinces for y in years[1:]],
+        columns=["province", "year", "value"],
+    )
     expected = income.below_threshold(hh, "monitoring_line", by, lines=lines)
     assert set(expected["status"]) == {"ok", "missing monitoring line"}
     _equal(expected, ddb.below_threshold(path, "monitoring_line", by, lines=lines))
@@ -83,7 +87,9 @@ def test_filters_select_the_same_rows(demo):
     part = hh[hh["prefecture"].eq(pref) & hh["year"].isin(years)]
     filters = [("prefecture", "==", pref), ("year", "in", years)]
     _equal(income.income_indicators(part, ["county"]), ddb.income_indicators(path, ["county"], filters=filters))
-    _equal(income.below_threshold(part, 8_000, ["county"]), ddb.below_threshold(path, 8_000, ["county"], filters=filters))
+    _equal(
+        income.below_threshold(part, 8_000, ["county"]), ddb.below_threshold(path, 8_000, ["county"], filters=filters)
+    )
 
 
 def test_dispatcher_picks_backend_by_budget_and_both_agree(demo, monkeypatch):
@@ -92,7 +98,9 @@ def test_dispatcher_picks_backend_by_budget_and_both_agree(demo, monkeypatch):
     assert ddb.choose_backend(path, ["wage", "year"], budget="8GB") == "pandas"
     monkeypatch.setenv("EVALKIT_MEMORY_BUDGET", "2KiB")
     assert ddb.memory_budget() == 2048 and ddb.choose_backend(path, ["wage"]) == "duckdb"
-    tables = {b: ddb.indicators(path, "indicator_tables", by=["county"], line=9_000, backend=b) for b in ("pandas", "duckdb")}
+    tables = {
+        b: ddb.indicators(path, "indicator_tables", by=["county"], line=9_000, backend=b) for b in ("pandas", "duckdb")
+    }
     assert set(tables["pandas"]) == {"income_indicators", "growth_contributions", "below_threshold", "quintile_groups"}
     for name in tables["pandas"]:
         _equal(tables["pandas"][name], tables["duckdb"][name])
@@ -133,8 +141,11 @@ def test_bad_input_errors_match_the_pandas_path(demo):
 
 def test_dispatcher_single_tables_agree(demo):
     _, path = demo
-    for table, kwargs in (("below_threshold", {"line": 7_500}), ("quintile_groups", {"year": 2024}),
-                          ("income_indicators", {"weight": "household"})):
+    for table, kwargs in (
+        ("below_threshold", {"line": 7_500}),
+        ("quintile_groups", {"year": 2024}),
+        ("income_indicators", {"weight": "household"}),
+    ):
         a = ddb.indicators(path, table, by=["county"], backend="pandas", **kwargs)
         b = ddb.indicators(path, table, by=["county"], backend="duckdb", **kwargs)
         _equal(a, b)

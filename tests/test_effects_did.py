@@ -67,7 +67,7 @@ def test_clustered_se_follows_the_influence_function_formula(mpdta):
     state = data.drop_duplicates("countyreal")["state"].to_numpy()  # same unit order as factorize
     assert len(units) == len(state) == psi.shape[0]
     sums = pd.DataFrame(psi).groupby(state).sum().to_numpy()
-    expected = np.sqrt((sums ** 2).sum(axis=0)) / psi.shape[0]
+    expected = np.sqrt((sums**2).sum(axis=0)) / psi.shape[0]
     np.testing.assert_allclose(res.att_gt["se"], expected, rtol=1e-10)
     np.testing.assert_allclose(res.att_gt["att"], plain.att_gt["att"], atol=1e-14)
     assert not np.allclose(res.att_gt["se"], plain.att_gt["se"])
@@ -90,8 +90,12 @@ def test_not_yet_treated_cell_equals_hand_did(mpdta):
 
 
 def test_methods_and_covariates_agree_roughly(mpdta):
-    out = {m: staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", covariates=["lpop"], method=m)
-           .aggregate("simple") for m in ("dr", "ipw", "reg")}
+    out = {
+        m: staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", covariates=["lpop"], method=m).aggregate(
+            "simple"
+        )
+        for m in ("dr", "ipw", "reg")
+    }
     # Published R did with xformla=~lpop, dr: overall simple ATT about -0.04 (did vignette)
     for agg in out.values():
         assert -0.06 < agg.att < -0.02 and 0.005 < agg.se < 0.03
@@ -138,6 +142,7 @@ def test_summary_lists_all_aggregations(fit):
 
 
 # ---- bad designs -------------------------------------------------------------------------
+
 
 def test_no_never_treated_with_never_treated_control(mpdta):
     data = mpdta[mpdta["first.treat"] > 0]

@@ -6,20 +6,24 @@ to be far off, the component effects adding up, heterogeneity, design accounting
 """
 
 import numpy as np
-import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from evalkit.demo import generator as demo
 from evalkit.core.errors import DesignError, EvalkitError
-from evalkit.effects import OUTCOMES, measure_effects
-from evalkit.reporting.effect_plots import components_plot, event_study_plot
-from evalkit.effects.measures import baseline, cohorts, naive_difference
-from evalkit.core.schema import labour_group
 from evalkit.core.panel import Panel
+from evalkit.core.schema import labour_group
+from evalkit.demo import generator as demo
+from evalkit.effects import OUTCOMES, measure_effects
+from evalkit.effects.measures import baseline, cohorts, naive_difference
+from evalkit.reporting.effect_plots import components_plot, event_study_plot
 
-COMPONENT_OF = {"net_income_pc": "net_income", "wage_pc": "wage", "net_operating_pc": "net_operating",
-                "property_pc": "property", "transfer_pc": "transfer"}
+COMPONENT_OF = {
+    "net_income_pc": "net_income",
+    "wage_pc": "wage",
+    "net_operating_pc": "net_operating",
+    "property_pc": "property",
+    "transfer_pc": "transfer",
+}
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +73,9 @@ def test_component_effects_add_up_to_net_income(fits):
         assert abs(dec["difference"].iloc[0]) < 1e-8
         # the same holds for every event time of the event study
         wide = result.event_study.pivot(index="event_time", columns="outcome", values="att")
-        np.testing.assert_allclose(wide["net_income_pc"], wide[[c for c in OUTCOMES if c != "net_income_pc"]].sum(axis=1),
-                                   atol=1e-8)
+        np.testing.assert_allclose(
+            wide["net_income_pc"], wide[[c for c in OUTCOMES if c != "net_income_pc"]].sum(axis=1), atol=1e-8
+        )
 
 
 def test_design_accounting(panel, fits):
@@ -80,14 +85,14 @@ def test_design_accounting(panel, fits):
     excluded = design.get("small_cohorts_excluded", 0)
     assert n_cohorts + excluded == len(received)
     assert design["never_treated"] + len(received) == design["households"] == 5000
-    assert design["stopped_share"] == 0.0   # 低保 rows every year from the first in the demo
+    assert design["stopped_share"] == 0.0  # 低保 rows every year from the first in the demo
 
 
 def test_stopping_measure_is_reported_and_measure_names_resolve(panel):
     res = measure_effects(panel, "务工交通补贴", outcomes=("wage_pc",), covariates=None)
     assert res.measure == "transport_subsidy" and res.kind == "employment"
     share = res.design.set_index("item").loc["stopped_share", "value"]
-    assert 0.3 < share < 0.5            # the demo renews it with probability 0.6 a year
+    assert 0.3 < share < 0.5  # the demo renews it with probability 0.6 a year
 
 
 def test_heterogeneity_by_relocated_matches_group_truth(panel):
@@ -121,8 +126,9 @@ def test_eligible_restricts_population(panel):
 
 
 def test_bad_designs(panel):
-    nobody = Panel(households=panel.households, measures=panel.measures[panel.measures["measure"] != "tekun"],
-                   meta=panel.meta)
+    nobody = Panel(
+        households=panel.households, measures=panel.measures[panel.measures["measure"] != "tekun"], meta=panel.meta
+    )
     with pytest.raises(DesignError, match="nobody"):
         measure_effects(nobody, "tekun")
     with pytest.raises(EvalkitError, match="dibao"):
@@ -138,7 +144,7 @@ def test_plots(fits):
     fig = event_study_plot(res.event_study(biters=199), outcome="transfer_pc", title="低保")
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
-    assert len(ax.patches) == len(res.aggregate("dynamic").table)     # one uniform-band bar per event time
+    assert len(ax.patches) == len(res.aggregate("dynamic").table)  # one uniform-band bar per event time
     assert "一致置信带" in ax.get_legend().get_texts()[0].get_text()
     fig2 = components_plot(fits["dibao"].effects, lang="en")
     assert [t.get_text() for t in fig2.axes[0].get_yticklabels()][-1] == "per-capita net income"
@@ -147,14 +153,22 @@ def test_plots(fits):
 def test_heterogeneity_by_labour_group_matches_truth_and_accounts_for_small_cohorts(panel):
     res = measure_effects(panel, "dibao", outcomes=("transfer_pc",), by="labour_group")
     # a subgroup whose cohorts are all below the 10-household threshold is listed, with its reason
-    assert set(res.effects["labour_group"]) | set(res.skipped["labour_group"]) == {"none", "weak_only", "one_full", "two_plus"}
+    assert set(res.effects["labour_group"]) | set(res.skipped["labour_group"]) == {
+        "none",
+        "weak_only",
+        "one_full",
+        "two_plus",
+    }
     assert res.skipped["reason"].str.contains("no unit starts treatment").all()
     assert len(res.effects) >= 3
     design = res.design.set_index("item")["value"]
     excluded = sum(v for k, v in design.items() if k.startswith("small_cohorts_excluded"))
     assert res.effects["n_treated"].sum() + excluded == len(cohorts(panel, "dibao"))
-    labelled = Panel(households=panel.households.assign(labour_group=labour_group(panel.households, "detail", "code")),
-                     measures=panel.measures, meta=panel.meta)
+    labelled = Panel(
+        households=panel.households.assign(labour_group=labour_group(panel.households, "detail", "code")),
+        measures=panel.measures,
+        meta=panel.meta,
+    )
     truth = demo.true_effects(labelled, by=["labour_group"])
     truth = truth[(truth["measure"] == "dibao") & (truth["component"] == "transfer")]
     for row in res.effects.itertuples():
@@ -166,8 +180,9 @@ def test_heterogeneity_by_labour_group_matches_truth_and_accounts_for_small_coho
 
 def test_village_clustering_changes_only_the_standard_errors(panel):
     plain = measure_effects(panel, "industry_award", outcomes=("net_operating_pc",), covariates=None)
-    clustered = measure_effects(panel, "industry_award", outcomes=("net_operating_pc",), covariates=None,
-                                cluster="village")
+    clustered = measure_effects(
+        panel, "industry_award", outcomes=("net_operating_pc",), covariates=None, cluster="village"
+    )
     a, b = plain.effects.iloc[0], clustered.effects.iloc[0]
     assert a["att"] == pytest.approx(b["att"], abs=1e-9)
     assert a["se"] != pytest.approx(b["se"], rel=1e-6)
@@ -175,4 +190,7 @@ def test_village_clustering_changes_only_the_standard_errors(panel):
     # villages are identified within their township (names such as 合成村01 repeat)
     model = clustered.result("net_operating_pc")._model
     n_clusters = model.dp["data"].drop_duplicates("id")["cl"].nunique()
-    assert n_clusters == panel.households[["province", "prefecture", "county", "township", "village"]].drop_duplicates().shape[0]
+    assert (
+        n_clusters
+        == panel.households[["province", "prefecture", "county", "township", "village"]].drop_duplicates().shape[0]
+    )

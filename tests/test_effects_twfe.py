@@ -35,10 +35,17 @@ def staggered_no_noise(seed=0):
     units = np.arange(300)
     cohort = np.select([units < 60, units < 140, units < 220], [2, 4, 6], 0)
     years = np.arange(1, 8)
-    frame = pd.DataFrame({"unit": np.repeat(units, len(years)), "year": np.tile(years, len(units)),
-                          "cohort": np.repeat(cohort, len(years))})
+    frame = pd.DataFrame(
+        {
+            "unit": np.repeat(units, len(years)),
+            "year": np.tile(years, len(units)),
+            "cohort": np.repeat(cohort, len(years)),
+        }
+    )
     alpha = rng.normal(size=len(units))[frame["unit"]]
-    exposure = np.where((frame["cohort"] > 0) & (frame["year"] >= frame["cohort"]), frame["year"] - frame["cohort"] + 1, 0)
+    exposure = np.where(
+        (frame["cohort"] > 0) & (frame["year"] >= frame["cohort"]), frame["year"] - frame["cohort"] + 1, 0
+    )
     tau = exposure * (1.0 + frame["cohort"] / 4)
     frame["y"] = alpha + 0.3 * frame["year"] + tau
     frame["tau"] = tau
@@ -97,8 +104,9 @@ def test_county_year_effects_and_cluster(mpdta):
 
 
 def test_all_singletons_raise_before_pyfixest():
-    frame = pd.DataFrame({"unit": np.arange(50), "year": np.arange(50) % 5 + 2020, "y": np.arange(50.0),
-                          "d": np.arange(50) % 2})
+    frame = pd.DataFrame(
+        {"unit": np.arange(50), "year": np.arange(50) % 5 + 2020, "y": np.arange(50.0), "d": np.arange(50) % 2}
+    )
     assert singleton_mask(frame, ["unit", "year"]).all()
     with pytest.raises(DesignError, match="singleton"):
         twfe(frame, "y", "unit", "year", "d")

@@ -38,9 +38,9 @@ def test_recovers_known_effect_where_naive_is_biased(method):
         res = propensity_weighting(confounded(seed=seed), "y", "d", ["labour", "size"], method=method)
         estimates.append(res.att)
         covered += res.ci[0] <= 500 <= res.ci[1]
-    assert abs(np.mean(estimates) - 500) < 25          # bias < 5 % of the effect
-    assert covered >= 16                                # about 95 % of 20
-    assert res.naive > 1000                             # the naive comparison is far off
+    assert abs(np.mean(estimates) - 500) < 25  # bias < 5 % of the effect
+    assert covered >= 16  # about 95 % of 20
+    assert res.naive > 1000  # the naive comparison is far off
 
 
 def test_balance_and_overlap_diagnostics():

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.indicators import income
 from evalkit.core.errors import EvalkitError
+from evalkit.indicators import income
 
 DATA = Path(__file__).parent / "data" / "inequality"
 
@@ -43,15 +43,15 @@ def test_levels_components_and_structure_person_weighted(hh):
     r = row(out, year=2022)
     assert (r["n_households"], r["n_persons"]) == (5, 15)
     assert r["net_income_pc"] == pytest.approx(10800)
-    assert r["wage_pc"] == pytest.approx(114000 / 15)            # 7600
+    assert r["wage_pc"] == pytest.approx(114000 / 15)  # 7600
     assert r["operating_income_pc"] == pytest.approx(35000 / 15)  # 2333.33
     assert r["operating_expenses_pc"] == pytest.approx(11500 / 15)
-    assert r["net_operating_pc"] == pytest.approx(23500 / 15)     # 1566.67
+    assert r["net_operating_pc"] == pytest.approx(23500 / 15)  # 1566.67
     assert r["property_pc"] == pytest.approx(6500 / 15)
-    assert r["transfer_pc"] == pytest.approx(18000 / 15)          # 1200
+    assert r["transfer_pc"] == pytest.approx(18000 / 15)  # 1200
     assert r["transfer_dibao_pc"] == pytest.approx(3500 / 15)
-    assert r["share_wage"] == pytest.approx(7600 / 10800)         # 0.7037
-    assert r["share_transfer"] == pytest.approx(1200 / 10800)     # 0.1111
+    assert r["share_wage"] == pytest.approx(7600 / 10800)  # 0.7037
+    assert r["share_transfer"] == pytest.approx(1200 / 10800)  # 0.1111
     assert r["weighting"] == "person"
     shares = out[["share_wage", "share_net_operating", "share_property", "share_transfer"]].sum(axis=1)
     np.testing.assert_allclose(shares, 1, rtol=1e-14)
@@ -63,7 +63,7 @@ def test_levels_components_and_structure_person_weighted(hh):
 def test_household_weighting_is_mean_of_per_capita(hh):
     r = row(income.income_indicators(hh, weight="household"), year=2022)
     assert r["net_income_pc"] == pytest.approx((6000 + 10000 + 8000 + 14000 + 12000) / 5)  # 10000
-    assert r["wage_pc"] == pytest.approx((4000 + 7500 + 0 + 12000 + 8000) / 5)             # 6300
+    assert r["wage_pc"] == pytest.approx((4000 + 7500 + 0 + 12000 + 8000) / 5)  # 6300
     assert r["weighting"] == "household"
 
 
@@ -85,14 +85,16 @@ def test_growth_contributions_hand_computed(hh):
     # Δ net pc = 165800/15 − 10800 = 253.33; growth = 253.33 / 10800 = 2.3457 %
     assert r["growth_rate"] == pytest.approx((165800 / 15 - 10800) / 10800)
     assert r["growth_pct"] == pytest.approx(100 * 253.3333333 / 10800)
-    assert r["contrib_wage_yuan"] == pytest.approx(-4000 / 15)            # wage fell by 4000
+    assert r["contrib_wage_yuan"] == pytest.approx(-4000 / 15)  # wage fell by 4000
     assert r["contrib_operating_income_yuan"] == pytest.approx(6000 / 15)  # +400
     assert r["contrib_operating_expenses_yuan"] == pytest.approx(400 / 15)  # expenses cut by 400: positive
     assert r["contrib_property_yuan"] == pytest.approx(0, abs=1e-12)
     assert r["contrib_transfer_yuan"] == pytest.approx(1400 / 15)
     assert r["contrib_operating_expenses_pp"] == pytest.approx(100 * (400 / 15) / 10800)
     comps = ["wage", "operating_income", "operating_expenses", "property", "transfer"]
-    assert sum(r[f"contrib_{c}_yuan"] for c in comps) == pytest.approx(r["net_income_pc"] - r["net_income_pc_base"], rel=1e-12)
+    assert sum(r[f"contrib_{c}_yuan"] for c in comps) == pytest.approx(
+        r["net_income_pc"] - r["net_income_pc_base"], rel=1e-12
+    )
     assert sum(r[f"contrib_{c}_pp"] for c in comps) == pytest.approx(r["growth_pct"], rel=1e-12)
     assert r["status"] == "ok"
 
@@ -126,9 +128,9 @@ def test_gap_to_rural_with_explicit_comparison(hh):
     # 光山县 脱贫 pc: 2022 60000/7 = 8571.43, 2023 (16400 + 38400 + 10000)/7 = 9257.14
     assert gs22["ratio_rural_to_tuopin"] == pytest.approx(15000 / (60000 / 7))
     assert gs22["comparison_status"] == "missing previous year" and np.isnan(gs22["growth_differential_pp"])
-    assert gs23["rural_growth_pct"] == pytest.approx(100 * (16000 / 15000 - 1))       # 6.667
-    assert gs23["tuopin_growth_pct"] == pytest.approx(100 * (64800 / 60000 - 1))      # 8.0
-    assert gs23["growth_differential_pp"] == pytest.approx(8.0 - 100 / 15)            # +1.333 pp
+    assert gs23["rural_growth_pct"] == pytest.approx(100 * (16000 / 15000 - 1))  # 6.667
+    assert gs23["tuopin_growth_pct"] == pytest.approx(100 * (64800 / 60000 - 1))  # 8.0
+    assert gs23["growth_differential_pp"] == pytest.approx(8.0 - 100 / 15)  # +1.333 pp
     assert gs23["comparison_status"] == "ok"
     for year in (2022, 2023):
         xx = row(out, county="新县", year=year)
@@ -154,7 +156,7 @@ def test_indicator_set_combines_blocks(hh):
     out = income.indicator_set(hh, by=["county"], line=10000)
     assert len(out) == 4
     r = row(out, county="光山县", year=2023)
-    assert r["n_households_below"] == 2                       # h1 8200, h2 9600
+    assert r["n_households_below"] == 2  # h1 8200, h2 9600
     assert r["growth_pct"] == pytest.approx(8.0)
     assert 0 < r["gini"] < 1 and r["fgt0"] == pytest.approx(6 / 7)  # 6 of 7 persons below
 
@@ -186,8 +188,20 @@ def test_group_of_one_and_all_zero_incomes(hh):
 
 def test_labour_group_schemes(hh):
     hh = hh.assign(labour_full=[2, 0, 0, 1, 0] * 2, labour_weak=[0, 1, 0, 1, 2] * 2)
-    assert income.labour_group(hh).iloc[:5].tolist() == ["有劳动能力", "弱劳动力或半劳动力", "无劳动能力", "有劳动能力", "弱劳动力或半劳动力"]
-    assert income.labour_group(hh, "count").iloc[:5].tolist() == ["2个及以上劳动力", "1个劳动力", "无劳动力", "2个及以上劳动力", "2个及以上劳动力"]
+    assert income.labour_group(hh).iloc[:5].tolist() == [
+        "有劳动能力",
+        "弱劳动力或半劳动力",
+        "无劳动能力",
+        "有劳动能力",
+        "弱劳动力或半劳动力",
+    ]
+    assert income.labour_group(hh, "count").iloc[:5].tolist() == [
+        "2个及以上劳动力",
+        "1个劳动力",
+        "无劳动力",
+        "2个及以上劳动力",
+        "2个及以上劳动力",
+    ]
     out = income.income_indicators(hh.assign(labour_group=income.labour_group(hh)), by=["labour_group"])
     none = row(out, labour_group="无劳动能力", year=2022)
     assert (none["n_households"], none["net_income_pc"]) == (1, 8000)  # h3 alone

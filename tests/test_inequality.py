@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.indicators import inequality as iq
 from evalkit.core.errors import EvalkitError
+from evalkit.indicators import inequality as iq
 
 DATA = Path(__file__).parent / "data" / "inequality"
 SOURCES = ["wage", "self_employment_rev", "farming_rev", "other_rev"]
@@ -61,16 +61,30 @@ def test_ginidecomply_weighted_by_region_stable_ties(gdly):
     out = iq.gini_by_source(gdly[SOURCES], gdly["sample_wgt"], groups=gdly["region"], ties="stable")
     row = out.set_index(["group", "source"])
     rural_wage = row.loc[("Rural", "wage")]
-    for col, expected, digits in [("share", 0.219, 3), ("gini", 0.706, 3), ("gini_corr", 0.488, 3),
-                                  ("contribution", 0.0755, 4), ("share_of_inequality", 0.172, 3),
-                                  ("elasticity", 0.784, 3), ("marginal_effect", -0.0474, 4)]:
+    for col, expected, digits in [
+        ("share", 0.219, 3),
+        ("gini", 0.706, 3),
+        ("gini_corr", 0.488, 3),
+        ("contribution", 0.0755, 4),
+        ("share_of_inequality", 0.172, 3),
+        ("elasticity", 0.784, 3),
+        ("marginal_effect", -0.0474, 4),
+    ]:
         assert round(rural_wage[col], digits) == expected, col
     farming = row.loc[("Rural", "farming_rev")]
-    assert (round(farming["share"], 3), round(farming["gini"], 3), round(farming["gini_corr"], 3),
-            round(farming["share_of_inequality"], 3)) == (0.412, 0.815, 0.854, 0.654)
+    assert (
+        round(farming["share"], 3),
+        round(farming["gini"], 3),
+        round(farming["gini_corr"], 3),
+        round(farming["share_of_inequality"], 3),
+    ) == (0.412, 0.815, 0.854, 0.654)
     urban_wage = row.loc[("Urban", "wage")]
-    assert (round(urban_wage["share"], 3), round(urban_wage["gini"], 3), round(urban_wage["gini_corr"], 3),
-            round(urban_wage["share_of_inequality"], 3)) == (0.460, 0.648, 0.665, 0.508)
+    assert (
+        round(urban_wage["share"], 3),
+        round(urban_wage["gini"], 3),
+        round(urban_wage["gini_corr"], 3),
+        round(urban_wage["share_of_inequality"], 3),
+    ) == (0.460, 0.648, 0.665, 0.508)
 
 
 def test_mid_rank_ties_move_r_in_third_decimal(gdly):
@@ -154,8 +168,9 @@ def test_fgt_subgroup_contributions_sum_to_total(eusilc):
         assert table["contribution_rel"].sum() == pytest.approx(1, rel=1e-12)
         assert table["population_share"].sum() == pytest.approx(1, rel=1e-12)
         one = eusilc["db040"] == table["group"].iloc[0]
-        assert table["fgt"].iloc[0] == pytest.approx(iq.fgt(eusilc.loc[one, "eqIncome"], z, alpha,
-                                                              eusilc.loc[one, "db090"]), rel=1e-12)
+        assert table["fgt"].iloc[0] == pytest.approx(
+            iq.fgt(eusilc.loc[one, "eqIncome"], z, alpha, eusilc.loc[one, "db090"]), rel=1e-12
+        )
     assert table["n"].sum() == len(eusilc)
 
 

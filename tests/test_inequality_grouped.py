@@ -100,8 +100,14 @@ def test_gini_by_source_grouped_equals_single_group_functions(data, ties):
 
 def test_inequality_table_grouped_equals_scalar_functions(data):
     sources, w, group = data
-    frame = pd.DataFrame({"county": group, "year": np.where(np.arange(len(group)) % 3 == 0, 2024, 2025),
-                          "household_size": w, "net_income_pc": sources.sum(axis=1).to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "county": group,
+            "year": np.where(np.arange(len(group)) % 3 == 0, 2024, 2025),
+            "household_size": w,
+            "net_income_pc": sources.sum(axis=1).to_numpy(),
+        }
+    )
     table = iq.inequality_table(frame, by=["county"], line=3_000.0)
     assert table["n_households"].sum() == len(frame)
     for row in table.itertuples():

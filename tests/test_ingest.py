@@ -22,15 +22,20 @@ MANIFEST = pd.read_csv(EXPORTS / "manifest.csv", dtype=str, keep_default_na=Fals
 GOOD = ["good_utf8.csv", "good_bom.csv", "good_gbk.csv", "good.xlsx", "good.parquet"]
 KEY = "test-key"
 
-HEADER = ("户编号,户主姓名,身份证号码,年度,省,市,县,家庭人口数,户类型,工资性收入,生产经营性收入,生产经营性支出,"
-          "财产性收入,转移性收入")
+HEADER = (
+    "户编号,户主姓名,身份证号码,年度,省,市,县,家庭人口数,户类型,工资性收入,生产经营性收入,生产经营性支出,"
+    "财产性收入,转移性收入"
+)
 ROW_OK = "{hid},张三,41152219800101999X,{year},河南省,信阳市,光山县,{size},一般脱贫户,{wage},2000,500,100,1000"
 
 
 def run(paths, measures=(), **kw):
     kw.setdefault("key", KEY)
-    return ingest([EXPORTS / p if isinstance(p, str) else p for p in paths],
-                  measures=[EXPORTS / m if isinstance(m, str) else m for m in measures], **kw)
+    return ingest(
+        [EXPORTS / p if isinstance(p, str) else p for p in paths],
+        measures=[EXPORTS / m if isinstance(m, str) else m for m in measures],
+        **kw,
+    )
 
 
 def write(tmp_path, lines, name="t.csv", encoding="utf-8"):
@@ -49,10 +54,16 @@ def assert_accounting_identity(result):
 
 # --- reading -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, encoding, first_row", [
-    ("good_utf8.csv", "UTF-8", 3), ("good_bom.csv", "UTF-8 (BOM)", 2), ("good_gbk.csv", "GB18030/GBK", 3),
-    ("measures_long.csv", "GB18030/GBK", 2),
-])
+
+@pytest.mark.parametrize(
+    "name, encoding, first_row",
+    [
+        ("good_utf8.csv", "UTF-8", 3),
+        ("good_bom.csv", "UTF-8 (BOM)", 2),
+        ("good_gbk.csv", "GB18030/GBK", 3),
+        ("measures_long.csv", "GB18030/GBK", 2),
+    ],
+)
 def test_csv_encoding_is_detected_and_reported_with_line_numbers(name, encoding, first_row):
     raw = read_export(EXPORTS / name)
     info = raw.attrs["export"]
@@ -75,13 +86,21 @@ def test_xlsx_title_rows_blank_rows_and_total_row():
 
 
 def test_csv_total_and_footer_rows_are_counted(tmp_path):
-    path = write(tmp_path, [
-        "台账", HEADER,
-        ROW_OK.format(hid="1", year=2023, size=3, wage=100),
-        ",,,,,,,,,,,,,",
-        ROW_OK.format(hid="2", year=2023, size=3, wage=100),
-        "合 计,,,,,,,,,,,,,", "填表人: 某某,,,,,,,,,,,,,", "", "",
-    ], encoding="gb18030")
+    path = write(
+        tmp_path,
+        [
+            "台账",
+            HEADER,
+            ROW_OK.format(hid="1", year=2023, size=3, wage=100),
+            ",,,,,,,,,,,,,",
+            ROW_OK.format(hid="2", year=2023, size=3, wage=100),
+            "合 计,,,,,,,,,,,,,",
+            "填表人: 某某,,,,,,,,,,,,,",
+            "",
+            "",
+        ],
+        encoding="gb18030",
+    )
     result = run([path])
     acc = result.accounting.iloc[0]
     # trailing empty lines end the file and are not rows
@@ -92,8 +111,12 @@ def test_csv_total_and_footer_rows_are_counted(tmp_path):
 
 
 def test_csv_lines_with_surplus_fields_do_not_shift_columns(tmp_path):
-    lines = ["x", HEADER, ROW_OK.format(hid=1, year=2023, size=2, wage=7) + ",,",
-             ROW_OK.format(hid=2, year=2023, size=2, wage=8) + ",,extra"]
+    lines = [
+        "x",
+        HEADER,
+        ROW_OK.format(hid=1, year=2023, size=2, wage=7) + ",,",
+        ROW_OK.format(hid=2, year=2023, size=2, wage=8) + ",,extra",
+    ]
     result = run([write(tmp_path, lines)])
     assert result.ok
     assert sorted(result.panel.households["wage"]) == [7, 8]
@@ -110,8 +133,21 @@ def test_good_files_of_every_format_give_the_same_households():
         assert_accounting_identity(result)
         hh = result.panel.households.sort_values("household_id").reset_index(drop=True)
         panels.append(hh)
-    cols = ["household_id", "year", "province", "county", "household_size", "household_type", "wage",
-            "operating_income", "operating_expenses", "property", "transfer", "net_income_pc", "id_card"]
+    cols = [
+        "household_id",
+        "year",
+        "province",
+        "county",
+        "household_size",
+        "household_type",
+        "wage",
+        "operating_income",
+        "operating_expenses",
+        "property",
+        "transfer",
+        "net_income_pc",
+        "id_card",
+    ]
     for hh in panels[1:]:
         pd.testing.assert_frame_equal(hh[cols], panels[0][cols], check_dtype=False)
     hh = panels[0]
@@ -133,13 +169,30 @@ def test_ids_that_lost_leading_zeros_match_across_files():
 
 # --- header aliases ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("header, canonical", [
-    ("工资性收入", "wage"), ("工资性收入（元）", "wage"), ("工资性收入(元)", "wage"), (" 工资性收入 (元) ", "wage"),
-    ("市（州）", "prefecture"), ("市(州)", "prefecture"), ("县（市、区）", "county"), ("务工时间（月）", "migrant_work_months"),
-    ("家庭人口数", "household_size"), ("户编号", "household_id"), ("wage", "wage"), ("Household_ID", "household_id"),
-    ("户主身份证号码", "id_card"), ("联系方式", "phone"), ("姓名", "head_name"),
-    ("net_income_pc", None), ("备注", None), ("公益性岗位", None),
-])
+
+@pytest.mark.parametrize(
+    "header, canonical",
+    [
+        ("工资性收入", "wage"),
+        ("工资性收入（元）", "wage"),
+        ("工资性收入(元)", "wage"),
+        (" 工资性收入 (元) ", "wage"),
+        ("市（州）", "prefecture"),
+        ("市(州)", "prefecture"),
+        ("县（市、区）", "county"),
+        ("务工时间（月）", "migrant_work_months"),
+        ("家庭人口数", "household_size"),
+        ("户编号", "household_id"),
+        ("wage", "wage"),
+        ("Household_ID", "household_id"),
+        ("户主身份证号码", "id_card"),
+        ("联系方式", "phone"),
+        ("姓名", "head_name"),
+        ("net_income_pc", None),
+        ("备注", None),
+        ("公益性岗位", None),
+    ],
+)
 def test_header_aliases_normalise_width_brackets_and_units(header, canonical):
     assert map_header(header) == canonical
 
@@ -166,16 +219,19 @@ def test_demo_style_parquet_derived_columns_are_recomputed(tmp_path):
     assert result.ok
     assert set(result.problems["kind"]) == {"derived_column"}
     # ids are pseudonymised again (hash of the hash), so match households by their distinct wages
-    assert np.allclose(result.panel.households.sort_values("wage")["net_income_pc"].to_numpy(),
-                       hh.sort_values("wage")["net_income_pc"].to_numpy())
+    assert np.allclose(
+        result.panel.households.sort_values("wage")["net_income_pc"].to_numpy(),
+        hh.sort_values("wage")["net_income_pc"].to_numpy(),
+    )
 
 
 # --- measures ------------------------------------------------------------------------------------
 
+
 def test_wide_measure_columns_are_melted():
     result = run(["good_utf8.csv"])
     hh = run(["good_utf8.csv"]).panel.households
-    ids = dict(zip(hh["wage"], hh["household_id"]))  # wages are distinct in the fixture
+    ids = dict(zip(hh["wage"], hh["household_id"], strict=False))  # wages are distinct in the fixture
     m = result.panel.measures.set_index(["household_id", "measure"])["amount"]
     assert m[(ids[32000.0], "public_welfare_post")] == 6000
     assert np.isnan(m[(ids[9000.0], "public_welfare_post")])  # 是: received, no amount
@@ -189,7 +245,9 @@ def test_long_measure_file_maps_aliases_to_codes():
         result = run([], measures=[name])
         assert result.ok
         m = result.panel.measures
-        assert sorted(m["measure"]) == sorted(["public_welfare_post", "microcredit", "skills_training", "photovoltaic", "dibao"])
+        assert sorted(m["measure"]) == sorted(
+            ["public_welfare_post", "microcredit", "skills_training", "photovoltaic", "dibao"]
+        )
         assert m.loc[m["measure"] == "microcredit", "amount"].item() == 50000
         assert np.isnan(m.loc[m["measure"] == "skills_training", "amount"].item())
     # the same household gets the same pseudonym in the household file and the measures file
@@ -207,6 +265,7 @@ def test_repeated_measure_rows_are_summed_with_a_warning(tmp_path):
 
 
 # --- validation: one fixture per error kind ------------------------------------------------------
+
 
 @pytest.mark.parametrize("case", MANIFEST.to_dict("records"), ids=MANIFEST["file"].tolist())
 def test_each_error_kind_names_file_row_and_column(case):
@@ -245,8 +304,10 @@ def test_household_size_zero_and_fraction():
 def test_total_tolerance_is_one_yuan_and_half_a_yuan_per_capita(tmp_path):
     header = HEADER + ",家庭纯收入,人均纯收入"
     # components: wage 9500 + 2000 - 500 + 100 + 1000 = 12100 for 4 persons = 3025 per capita
-    lines = ["x", header] + [ROW_OK.format(hid=i, year=2023, size=4, wage=9500) + f",{tot},{pc}"
-                             for i, (tot, pc) in enumerate([(12101, 3025.5), (12101.5, 3025), (12100, 3025.6)])]
+    lines = ["x", header] + [
+        ROW_OK.format(hid=i, year=2023, size=4, wage=9500) + f",{tot},{pc}"
+        for i, (tot, pc) in enumerate([(12101, 3025.5), (12101.5, 3025), (12100, 3025.6)])
+    ]
     errors = run([write(tmp_path, lines)]).errors
     assert errors["kind"].tolist() == ["total_mismatch", "total_mismatch"]
     assert errors["row"].tolist() == [4, 5]
@@ -268,11 +329,18 @@ def test_year_range_is_configurable(tmp_path):
 
 
 def test_unknown_region_reports_only_the_highest_unknown_level(tmp_path):
-    lines = ["x", HEADER, ROW_OK.format(hid=1, year=2023, size=2, wage=1).replace("河南省", "湖南省"),
-             ROW_OK.format(hid=2, year=2023, size=2, wage=1).replace("信阳市", "新阳市"),
-             ROW_OK.format(hid=3, year=2023, size=2, wage=1)]
+    lines = [
+        "x",
+        HEADER,
+        ROW_OK.format(hid=1, year=2023, size=2, wage=1).replace("河南省", "湖南省"),
+        ROW_OK.format(hid=2, year=2023, size=2, wage=1).replace("信阳市", "新阳市"),
+        ROW_OK.format(hid=3, year=2023, size=2, wage=1),
+    ]
     errors = run([write(tmp_path, lines)]).errors
-    assert list(zip(errors["row"], errors["canonical"], errors["value"])) == [(3, "province", "湖南省"), (4, "prefecture", "新阳市")]
+    assert list(zip(errors["row"], errors["canonical"], errors["value"], strict=False)) == [
+        (3, "province", "湖南省"),
+        (4, "prefecture", "新阳市"),
+    ]
     assert "did you mean: 信阳市" in errors["message_en"].iloc[1] and "是否指: 信阳市" in errors["message_zh"].iloc[1]
 
 
@@ -285,15 +353,22 @@ def test_region_aliases_are_normalised_with_a_warning_and_counted():
     assert result.accounting[["rows_read", "rows_accepted", "rows_rejected"]].values.tolist() == [[6, 5, 1]]
     warned = result.problems[result.problems["kind"] == "region_alias"]
     assert (warned["severity"] == "warning").all()
-    found = set(zip(warned["column"], warned["value"], warned["row"]))
-    assert found == {("省", "广西区", 7), ("市（州）", "信阳", 4), ("市（州）", "南宁", 7), ("市（州）", "红河州", 5),
-                     ("县(市、区)", "光山", 3)}
+    found = set(zip(warned["column"], warned["value"], warned["row"], strict=False))
+    assert found == {
+        ("省", "广西区", 7),
+        ("市（州）", "信阳", 4),
+        ("市（州）", "南宁", 7),
+        ("市（州）", "红河州", 5),
+        ("县(市、区)", "光山", 3),
+    }
     assert "已改为「红河哈尼族彝族自治州」" in warned.loc[warned["value"] == "红河州", "message_zh"].item()
     assert "in 2 rows" in warned.loc[warned["value"] == "光山", "message_en"].item()
     normalised = result.reasons[result.reasons["status"] == "normalised"]
     assert normalised[["reason", "rows"]].values.tolist() == [["region_alias", 4]]  # file rows 3, 4, 5 and 7
     error = result.errors
-    assert list(zip(error["kind"], error["row"], error["column"], error["value"])) == [("unknown_region", 8, "市（州）", "红河洲")]
+    assert list(zip(error["kind"], error["row"], error["column"], error["value"], strict=False)) == [
+        ("unknown_region", 8, "市（州）", "红河洲")
+    ]
     assert "did you mean: 红河哈尼族彝族自治州" in error["message_en"].item()
 
 
@@ -305,11 +380,18 @@ def test_measure_rows_without_a_household_row_are_rejected_and_counted():
     errors = result.errors
     assert errors["kind"].tolist() == ["measure_without_household"] * 2
     assert errors["row"].tolist() == [3, 5] and (errors["column"] == "户编号/年度").all()
-    assert "measures_orphan.csv 第 3 行" in errors["message_zh"].iloc[0] and "年度/year 2022" in errors["message_en"].iloc[1]
+    assert (
+        "measures_orphan.csv 第 3 行" in errors["message_zh"].iloc[0]
+        and "年度/year 2022" in errors["message_en"].iloc[1]
+    )
     assert result.rejections["row"].tolist() == [3, 5]
-    assert result.reasons.query("status == 'rejected'")[["reason", "rows"]].values.tolist() == [["measure_without_household", 2]]
+    assert result.reasons.query("status == 'rejected'")[["reason", "rows"]].values.tolist() == [
+        ["measure_without_household", 2]
+    ]
     keys = result.panel.households[["household_id", "year"]].drop_duplicates()
-    assert len(result.panel.measures.merge(keys)) == len(result.panel.measures) == 3  # the wide columns' 3; the 2 accepted long rows repeat 2 of them
+    assert (
+        len(result.panel.measures.merge(keys)) == len(result.panel.measures) == 3
+    )  # the wide columns' 3; the 2 accepted long rows repeat 2 of them
 
 
 def test_measure_rows_of_rejected_household_rows_are_rejected():
@@ -330,9 +412,15 @@ def test_inverted_year_range_is_a_clear_error():
 def test_blank_required_values_and_household_id_from_id_card(tmp_path):
     header = HEADER.replace("户编号,", "")
     row = ROW_OK.replace("{hid},", "")
-    lines = ["x", header, row.format(year=2023, size=2, wage=1),
-             row.format(year=2023, size=2, wage=1).replace("41152219800101999X", "41152219800101999x").replace(",2023,", ",2022,"),
-             row.format(year="", size=2, wage=1).replace("41152219800101999X", "511522198001019999")]
+    lines = [
+        "x",
+        header,
+        row.format(year=2023, size=2, wage=1),
+        row.format(year=2023, size=2, wage=1)
+        .replace("41152219800101999X", "41152219800101999x")
+        .replace(",2023,", ",2022,"),
+        row.format(year="", size=2, wage=1).replace("41152219800101999X", "511522198001019999"),
+    ]
     result = run([write(tmp_path, lines)])
     assert result.errors[["row", "kind", "column"]].values.tolist() == [[5, "missing_value", "年度"]]
     hh = result.panel.households
@@ -353,7 +441,12 @@ def test_id_number_that_lost_precision_in_excel(tmp_path):
 
 
 def test_strict_mode_stops_at_the_first_problem(tmp_path):
-    lines = ["x", HEADER, ROW_OK.format(hid=1, year=2023, size=0, wage="abc"), ROW_OK.format(hid=2, year=1999, size=2, wage=1)]
+    lines = [
+        "x",
+        HEADER,
+        ROW_OK.format(hid=1, year=2023, size=0, wage="abc"),
+        ROW_OK.format(hid=2, year=1999, size=2, wage=1),
+    ]
     path = write(tmp_path, lines)
     assert len(run([path]).errors) == 3
     with pytest.raises(DataValidationError) as info:
@@ -385,11 +478,22 @@ def test_demo_key_warning_when_no_key(monkeypatch):
 def test_validation_is_vectorised_on_a_large_file(tmp_path):
     n = 100_000
     rng = np.random.default_rng(1)
-    frame = pd.DataFrame({
-        "户编号": np.arange(n).astype(str), "年度": 2023, "省": "河南省", "市": "信阳市", "县": "光山县",
-        "家庭人口数": rng.integers(1, 6, n), "户类型": "一般脱贫户", "工资性收入": rng.integers(0, 50_000, n),
-        "生产经营性收入": 2000, "生产经营性支出": 500, "财产性收入": 100, "转移性收入": 1000,
-    })
+    frame = pd.DataFrame(
+        {
+            "户编号": np.arange(n).astype(str),
+            "年度": 2023,
+            "省": "河南省",
+            "市": "信阳市",
+            "县": "光山县",
+            "家庭人口数": rng.integers(1, 6, n),
+            "户类型": "一般脱贫户",
+            "工资性收入": rng.integers(0, 50_000, n),
+            "生产经营性收入": 2000,
+            "生产经营性支出": 500,
+            "财产性收入": 100,
+            "转移性收入": 1000,
+        }
+    )
     frame.loc[123, "工资性收入"] = -1
     path = tmp_path / "big.csv"
     frame.to_csv(path, index=False, encoding="gb18030")

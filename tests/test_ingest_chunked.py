@@ -6,8 +6,6 @@ several blocks, wide 1/0 flag columns) matter."""
 
 from __future__ import annotations
 
-import json
-import shutil
 import warnings
 from pathlib import Path
 
@@ -15,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.io.dataset import ingest_command, read_dataset_meta, verify_dataset, write_dataset
 from evalkit.core.errors import DataValidationError, EvalkitError
+from evalkit.io.dataset import ingest_command, read_dataset_meta, verify_dataset, write_dataset
 from evalkit.io.ingest import ChunkedIngest, ingest, iter_csv_blocks, read_export
 from evalkit.io.pseudonymise import DemoKeyWarning
 
@@ -25,8 +23,11 @@ KEY = "chunked-test-key"
 
 
 def in_memory(tmp: Path, households, measures=()):
-    result = ingest([EXPORTS / h if isinstance(h, str) else h for h in households],
-                    measures=[EXPORTS / m if isinstance(m, str) else m for m in measures], key=KEY)
+    result = ingest(
+        [EXPORTS / h if isinstance(h, str) else h for h in households],
+        measures=[EXPORTS / m if isinstance(m, str) else m for m in measures],
+        key=KEY,
+    )
     fingerprint = None
     if len(result.panel.households):
         fingerprint = read_dataset_meta(write_dataset(result.panel, tmp / "memory"))["fingerprint"]
@@ -34,9 +35,13 @@ def in_memory(tmp: Path, households, measures=()):
 
 
 def chunked(tmp: Path, households, measures=(), chunk_rows=2):
-    run = ChunkedIngest([EXPORTS / h if isinstance(h, str) else h for h in households],
-                        measures=[EXPORTS / m if isinstance(m, str) else m for m in measures],
-                        chunk_rows=chunk_rows, workdir=tmp / "work", key=KEY)
+    run = ChunkedIngest(
+        [EXPORTS / h if isinstance(h, str) else h for h in households],
+        measures=[EXPORTS / m if isinstance(m, str) else m for m in measures],
+        chunk_rows=chunk_rows,
+        workdir=tmp / "work",
+        key=KEY,
+    )
     panels = list(run.panels())
     fingerprint = None
     if panels:
@@ -55,10 +60,12 @@ def _sorted(frame: pd.DataFrame, keys) -> pd.DataFrame:
 def assert_same(a, b):
     (ra, fa), (rb, fb) = a, b
     assert fa == fb
-    pd.testing.assert_frame_equal(ra.accounting.reset_index(drop=True), rb.accounting.reset_index(drop=True),
-                                  check_dtype=False)
-    pd.testing.assert_frame_equal(_sorted(ra.reasons, ["file", "status", "reason"]),
-                                  _sorted(rb.reasons, ["file", "status", "reason"]))
+    pd.testing.assert_frame_equal(
+        ra.accounting.reset_index(drop=True), rb.accounting.reset_index(drop=True), check_dtype=False
+    )
+    pd.testing.assert_frame_equal(
+        _sorted(ra.reasons, ["file", "status", "reason"]), _sorted(rb.reasons, ["file", "status", "reason"])
+    )
     cols = list(ra.problems.columns)
     pd.testing.assert_frame_equal(_sorted(ra.problems, cols), _sorted(rb.problems, cols))
     assert sorted(ra.rejections.columns) == sorted(rb.rejections.columns)
@@ -99,18 +106,26 @@ def _export(rows: pd.DataFrame, path: Path, encoding="gbk", title=True, footer=(
 def _households(n: int, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     counties = np.array(["光山县", "息县", "新县"])
-    return pd.DataFrame({
-        "户编号": [f"4115{i:08d}" for i in range(n)],
-        "年度": rng.choice([2021, 2022, 2023], n),
-        "省": "河南省", "市": np.where(rng.random(n) < 0.3, "信阳", "信阳市"),  # 信阳: a registry alias
-        "县": counties[rng.integers(0, 3, n)],
-        "户类型": "一般脱贫户", "家庭人口数": rng.integers(1, 7, n),
-        "工资性收入": rng.integers(0, 40000, n), "生产经营性收入": rng.integers(0, 9000, n),
-        "生产经营性支出": rng.integers(0, 3000, n), "财产性收入": rng.integers(0, 500, n),
-        "转移性收入": rng.integers(0, 8000, n),
-        "公益性岗位": rng.choice([0, 1], n),  # a wide flag column: 1/0 in every block
-        "产业奖补": np.where(np.arange(n) == n - 3, 1500, rng.choice([0, 1], n)),  # an amount only in the last block
-    })
+    return pd.DataFrame(
+        {
+            "户编号": [f"4115{i:08d}" for i in range(n)],
+            "年度": rng.choice([2021, 2022, 2023], n),
+            "省": "河南省",
+            "市": np.where(rng.random(n) < 0.3, "信阳", "信阳市"),  # 信阳: a registry alias
+            "县": counties[rng.integers(0, 3, n)],
+            "户类型": "一般脱贫户",
+            "家庭人口数": rng.integers(1, 7, n),
+            "工资性收入": rng.integers(0, 40000, n),
+            "生产经营性收入": rng.integers(0, 9000, n),
+            "生产经营性支出": rng.integers(0, 3000, n),
+            "财产性收入": rng.integers(0, 500, n),
+            "转移性收入": rng.integers(0, 8000, n),
+            "公益性岗位": rng.choice([0, 1], n),  # a wide flag column: 1/0 in every block
+            "产业奖补": np.where(
+                np.arange(n) == n - 3, 1500, rng.choice([0, 1], n)
+            ),  # an amount only in the last block
+        }
+    )
 
 
 def test_cross_block_checks(tmp_path):
@@ -122,10 +137,14 @@ def test_cross_block_checks(tmp_path):
     frame.loc[7, "县"] = "光州县"  # an unknown region
     path = _export(frame, tmp_path / "big.csv", footer=["", "合计,,,,,,,,,,,,,", "填报说明: 单位元", "", ""])
     measures = tmp_path / "m.csv"
-    pd.DataFrame({"户编号": [frame.loc[0, "户编号"], frame.loc[2, "户编号"], "999", frame.loc[0, "户编号"]],
-                  "年度": [frame.loc[0, "年度"], frame.loc[2, "年度"], 2022, frame.loc[0, "年度"]],
-                  "措施": ["务工交通补贴", "务工交通补贴", "务工交通补贴", "务工交通补贴"],
-                  "金额": [100, 200, 300, 50]}).to_csv(measures, index=False, encoding="gbk")
+    pd.DataFrame(
+        {
+            "户编号": [frame.loc[0, "户编号"], frame.loc[2, "户编号"], "999", frame.loc[0, "户编号"]],
+            "年度": [frame.loc[0, "年度"], frame.loc[2, "年度"], 2022, frame.loc[0, "年度"]],
+            "措施": ["务工交通补贴", "务工交通补贴", "务工交通补贴", "务工交通补贴"],
+            "金额": [100, 200, 300, 50],
+        }
+    ).to_csv(measures, index=False, encoding="gbk")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DemoKeyWarning)
         expected = in_memory(tmp_path, [path], [measures])

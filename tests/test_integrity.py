@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from evalkit.core.comparison import monitoring_line
-from evalkit.demo import load_demo
 from evalkit.core.errors import EvalkitError
-from evalkit.evaluation.integrity import CHECKS, bunching_test, implausible_jumps, integrity_checks, polynomial_excess
 from evalkit.core.panel import Panel
 from evalkit.core.schema import derive_income
+from evalkit.demo import load_demo
+from evalkit.evaluation.integrity import CHECKS, bunching_test, implausible_jumps, integrity_checks, polynomial_excess
 
 REGION = "信阳市"  # the simulated households carry 信阳's province / prefecture / county names
 COUNTY = "光山县"
@@ -38,12 +38,26 @@ def simulate(n_villages=100, per_village=400, seed=1, years=(2023, 2024)):
         transfer = np.round(total * shares[:, 3])
         expenses = np.round(rng.uniform(0, 0.3, n) * total * shares[:, 1])
         operating = total - wage - property_ - transfer + expenses
-        frames.append(pd.DataFrame({
-            "household_id": [f"h{i:06d}" for i in range(n)], "year": year, "province": "河南省",
-            "prefecture": "信阳市", "county": COUNTY, "township": "", "village": village,
-            "household_size": size, "household_type": "一般脱贫户", "wage": wage, "operating_income": operating,
-            "operating_expenses": expenses, "property": property_, "transfer": transfer,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "household_id": [f"h{i:06d}" for i in range(n)],
+                    "year": year,
+                    "province": "河南省",
+                    "prefecture": "信阳市",
+                    "county": COUNTY,
+                    "township": "",
+                    "village": village,
+                    "household_size": size,
+                    "household_type": "一般脱贫户",
+                    "wage": wage,
+                    "operating_income": operating,
+                    "operating_expenses": expenses,
+                    "property": property_,
+                    "transfer": transfer,
+                }
+            )
+        )
     households = derive_income(pd.concat(frames, ignore_index=True))
     ids = households.loc[rng.random(len(households)) < 0.4, ["household_id", "year"]]
     measures = ids.assign(measure="public_welfare_post", amount=5000.0)
@@ -51,9 +65,13 @@ def simulate(n_villages=100, per_village=400, seed=1, years=(2023, 2024)):
 
 
 def _redo(panel: Panel, households: pd.DataFrame) -> Panel:
-    return Panel(households=derive_income(households.drop(columns=["net_operating", "net_income", "net_income_pc",
-                                                                   "is_tuopin", "is_monitored"])),
-                 measures=panel.measures, meta=panel.meta)
+    return Panel(
+        households=derive_income(
+            households.drop(columns=["net_operating", "net_income", "net_income_pc", "is_tuopin", "is_monitored"])
+        ),
+        measures=panel.measures,
+        meta=panel.meta,
+    )
 
 
 def test_unknown_check_is_refused(clean):
@@ -154,7 +172,13 @@ def count_up(households, unit, low, share, top, seed, line=10_000):
     get transfer income added up to a random per-capita income in [``line``, ``top``)."""
     h = households.copy()
     rng = np.random.default_rng(seed)
-    lift = unit & (h["year"] == 2024) & (h["net_income_pc"] >= low) & (h["net_income_pc"] < line) & (rng.random(len(h)) < share)
+    lift = (
+        unit
+        & (h["year"] == 2024)
+        & (h["net_income_pc"] >= low)
+        & (h["net_income_pc"] < line)
+        & (rng.random(len(h)) < share)
+    )
     new_pc = rng.uniform(line, top, len(h))
     h.loc[lift, "transfer"] += np.ceil((new_pc[lift] - h.loc[lift, "net_income_pc"]) * h.loc[lift, "household_size"])
     return h
@@ -171,7 +195,9 @@ def test_planted_bunching_flags_that_village_only(clean):
 
 def test_planted_bunching_at_the_monitoring_line(clean):
     line = monitoring_line("河南省", 2024, include_synthetic=True)
-    h = count_up(clean.households, clean.households["village"] == "村030", line - 1_500, 0.8, line + 300, seed=7, line=line)
+    h = count_up(
+        clean.households, clean.households["village"] == "村030", line - 1_500, 0.8, line + 300, seed=7, line=line
+    )
     checks = integrity_checks(_redo(clean, h), REGION, 2024, n_boot=0, checks=("bunching_monitoring_line",))
     flags = _village_flags(checks, "bunching_monitoring_line")
     assert "村030" in flags and len(flags - {"村030"}) <= 2

@@ -22,8 +22,9 @@ def test_pseudonym_number_is_the_hex_digits_exactly():
     assert pseudonym_number(pd.Series(["h_ffffffffffffffff", "h_0000000000000000"])).tolist() == [2**64 - 1, 0]
 
 
-@pytest.mark.parametrize("bad", ["h_123", "p_0123456789abcdef", "h_0123456789abcdeg", "h_0123456789ABCDEF",
-                                 "h_0123456789abcdé", None])
+@pytest.mark.parametrize(
+    "bad", ["h_123", "p_0123456789abcdef", "h_0123456789abcdeg", "h_0123456789ABCDEF", "h_0123456789abcdé", None]
+)
 def test_pseudonym_number_refuses_what_is_not_a_pseudonym(bad):
     with pytest.raises(EvalkitError, match="not pseudonyms"):
         pseudonym_number(pd.Series(["h_0123456789abcdef", bad], dtype="string"))
@@ -49,8 +50,13 @@ def test_duplicates_are_those_of_the_strings_with_every_copy_listed(blocks):
     for file, hid, year, rows in blocks:
         log.add(hid, year, file, rows)
     dup = log.duplicates(["a.csv", "b.csv"])
-    frame = pd.concat([pd.DataFrame({"state": f, "row": r, "household_id": h, "year": y, "file": ["a.csv", "b.csv"][f]})
-                       for f, h, y, r in blocks], ignore_index=True).dropna(subset=["household_id", "year"])
+    frame = pd.concat(
+        [
+            pd.DataFrame({"state": f, "row": r, "household_id": h, "year": y, "file": ["a.csv", "b.csv"][f]})
+            for f, h, y, r in blocks
+        ],
+        ignore_index=True,
+    ).dropna(subset=["household_id", "year"])
     expected = frame[frame.duplicated(["household_id", "year"], keep=False)].copy()
     expected["where"] = expected["file"] + " row " + expected["row"].astype(str)
     expected["listing_en"] = expected.groupby(["household_id", "year"])["where"].transform(", ".join)
@@ -77,13 +83,13 @@ def test_key_set_membership_is_that_of_the_strings(blocks):
     for _, hid, year, _ in blocks[:2]:
         members.add(hid, year)
     keys = members.key_set()
-    known = {(h, y) for _, hid, year, _ in blocks[:2] for h, y in zip(hid, year) if not pd.isna(h) and not np.isnan(y)}
+    known = {(h, y) for _, hid, year, _ in blocks[:2] for h, y in zip(hid, year, strict=False) if not pd.isna(h) and not np.isnan(y)}
     assert len(keys) == len(known)
     _, hid, year, _ = blocks[2]
     hid = pd.concat([hid, keyed_hash(pd.Series(["never seen"]), b"test-key")], ignore_index=True)
     year = pd.concat([year, pd.Series([2021.0])], ignore_index=True)
     year.iloc[0] = 1999.0  # a year the set has no bucket for
     got = keys.contains(hid, year)
-    want = np.array([not pd.isna(h) and not np.isnan(y) and (h, y) in known for h, y in zip(hid, year)])
+    want = np.array([not pd.isna(h) and not np.isnan(y) and (h, y) in known for h, y in zip(hid, year, strict=False)])
     np.testing.assert_array_equal(got, want)
     assert want.any() and not want.all()

@@ -72,7 +72,9 @@ def test_sanitizer_leaves_expected_outputs_intact(path):
     for i, cell in enumerate(nb.cells):
         if checks_output(cell):
             for output in cell.outputs:
-                assert sanitize(output.text) == output.text, f"{path.name} cell {i}: the sanitiser changes {output.text!r}"
+                assert sanitize(output.text) == output.text, (
+                    f"{path.name} cell {i}: the sanitiser changes {output.text!r}"
+                )
 
 
 def test_income_structure_checks_rounded_key_numbers():

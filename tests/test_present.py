@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from evalkit.reporting import present
 from evalkit.core.errors import EvalkitError
+from evalkit.reporting import present
 
 
 def test_chinese_number_formats():
@@ -39,18 +39,26 @@ def test_labels_are_bilingual_and_unknown_keys_raise():
 
 
 def test_small_cells_are_suppressed_row_and_cell_wise():
-    df = pd.DataFrame({
-        "county": ["甲县", "乙县", "丙县"],
-        "n_households": [250, 9, 40],
-        "net_income_pc": [15000.0, 9000.0, 12000.0],
-        "n_households_below": [30, 2, 7],
-        "n_persons_below": [95, 6, 20],
-        "share_households_below": [0.12, 0.22, 0.175],
-    })
+    df = pd.DataFrame(
+        {
+            "county": ["甲县", "乙县", "丙县"],
+            "n_households": [250, 9, 40],
+            "net_income_pc": [15000.0, 9000.0, 12000.0],
+            "n_households_below": [30, 2, 7],
+            "n_persons_below": [95, 6, 20],
+            "share_households_below": [0.12, 0.22, 0.175],
+        }
+    )
     table = present.format_table(
         df,
-        {"county": "text", "n_households": "households", "net_income_pc": "yuan",
-         "n_households_below": "households", "n_persons_below": "persons", "share_households_below": "pct"},
+        {
+            "county": "text",
+            "n_households": "households",
+            "net_income_pc": "yuan",
+            "n_households_below": "households",
+            "n_persons_below": "persons",
+            "share_households_below": "pct",
+        },
         gates={"n_persons_below": "n_households_below", "share_households_below": "n_households_below"},
     )
     assert list(table.columns[:3]) == ["县(市、区)", "户数", "人均纯收入"]
@@ -74,8 +82,13 @@ def test_table_html_is_escaped_and_has_no_random_ids():
 def test_complementary_suppression_protects_a_lone_small_cell():
     """With the total published, one hidden row could be recovered as total − others: the
     smallest other row is hidden too."""
-    df = pd.DataFrame({"county": ["甲县", "乙县", "丙县", "丁县"], "n_households": [250, 7, 40, 31],
-                       "net_income_pc": [15000.0, 9000.0, 12000.0, 13000.0]})
+    df = pd.DataFrame(
+        {
+            "county": ["甲县", "乙县", "丙县", "丁县"],
+            "n_households": [250, 7, 40, 31],
+            "net_income_pc": [15000.0, 9000.0, 12000.0, 13000.0],
+        }
+    )
     columns = {"county": "text", "n_households": "households", "net_income_pc": "yuan"}
     plain = present.format_table(df, columns)
     assert list(plain["户数"]) == ["250 户", "<10", "40 户", "31 户"]
@@ -88,12 +101,15 @@ def test_complementary_suppression_protects_a_lone_small_cell():
 
 
 def test_watch_table_hides_a_second_cell_when_one_is_suppressed():
-    counts = pd.DataFrame({
-        "county": ["甲县", "乙县", "丙县", "合计"] * 2,
-        "flag": ["a"] * 4 + ["b"] * 4, "label": ["收入下降"] * 4 + ["低于1万元"] * 4,
-        "n_households": [28.0, None, 10.0, 46.0, 12.0, 15.0, 30.0, 57.0],
-        "suppressed": [False, True, False, False, False, False, False, False],
-    })
+    counts = pd.DataFrame(
+        {
+            "county": ["甲县", "乙县", "丙县", "合计"] * 2,
+            "flag": ["a"] * 4 + ["b"] * 4,
+            "label": ["收入下降"] * 4 + ["低于1万元"] * 4,
+            "n_households": [28.0, None, 10.0, 46.0, 12.0, 15.0, 30.0, 57.0],
+            "suppressed": [False, True, False, False, False, False, False, False],
+        }
+    )
     table = present.watch_table(counts, "county")
     assert list(table["收入下降"]) == ["28", "<10", "<10", "46"]
     assert list(table["低于1万元"]) == ["12", "15", "30", "57"]

@@ -9,8 +9,16 @@ import pytest
 
 from evalkit.core.errors import EvalkitError
 from evalkit.io.pseudonymise import (
-    DEMO_KEY, KEY_ENV, KEY_FILE_ENV, DemoKeyWarning, keyed_hash, mask, normalise_household_id,
-    normalise_id_card, resolve_key, valid_id_card,
+    DEMO_KEY,
+    KEY_ENV,
+    KEY_FILE_ENV,
+    DemoKeyWarning,
+    keyed_hash,
+    mask,
+    normalise_household_id,
+    normalise_id_card,
+    resolve_key,
+    valid_id_card,
 )
 
 
@@ -34,8 +42,18 @@ def test_pseudonyms_are_deterministic_and_depend_on_the_key():
 
 
 def test_id_card_normalisation_restores_zero_and_upper_case_x():
-    raw = pd.Series(["41152219800101999x", " 4115 2219 8001 0199 9X ", "11522198001011234",
-                     "011522198001011234", "11522198001011234.0", "4.11522198001011e+17", "", "1234567890123456X"])
+    raw = pd.Series(
+        [
+            "41152219800101999x",
+            " 4115 2219 8001 0199 9X ",
+            "11522198001011234",
+            "011522198001011234",
+            "11522198001011234.0",
+            "4.11522198001011e+17",
+            "",
+            "1234567890123456X",
+        ]
+    )
     norm = normalise_id_card(raw)
     assert norm.iloc[0] == norm.iloc[1] == "41152219800101999X"
     assert norm.iloc[2] == norm.iloc[3] == norm.iloc[4] == "011522198001011234"

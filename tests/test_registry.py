@@ -8,12 +8,52 @@ import pytest
 from evalkit.core.errors import EvalkitError
 from evalkit.core.registry import children, get_region, region_mask, regions, report_regions
 
-XINYANG_UNITS = {"浉河区", "平桥区", "罗山县", "光山县", "新县", "商城县", "固始县", "潢川县", "淮滨县", "息县", "羊山新区"}
-GUANGXI_CITIES = {"南宁市", "柳州市", "桂林市", "梧州市", "北海市", "防城港市", "钦州市", "贵港市", "玉林市", "百色市",
-                  "贺州市", "河池市", "来宾市", "崇左市"}
+XINYANG_UNITS = {
+    "浉河区",
+    "平桥区",
+    "罗山县",
+    "光山县",
+    "新县",
+    "商城县",
+    "固始县",
+    "潢川县",
+    "淮滨县",
+    "息县",
+    "羊山新区",
+}
+GUANGXI_CITIES = {
+    "南宁市",
+    "柳州市",
+    "桂林市",
+    "梧州市",
+    "北海市",
+    "防城港市",
+    "钦州市",
+    "贵港市",
+    "玉林市",
+    "百色市",
+    "贺州市",
+    "河池市",
+    "来宾市",
+    "崇左市",
+}
 # county-level divisions per Guangxi city (民政部 2023): 111 in all
-GUANGXI_COUNTY_COUNTS = {"南宁市": 12, "柳州市": 10, "桂林市": 17, "梧州市": 7, "北海市": 4, "防城港市": 4, "钦州市": 4,
-                         "贵港市": 5, "玉林市": 7, "百色市": 12, "贺州市": 5, "河池市": 11, "来宾市": 6, "崇左市": 7}
+GUANGXI_COUNTY_COUNTS = {
+    "南宁市": 12,
+    "柳州市": 10,
+    "桂林市": 17,
+    "梧州市": 7,
+    "北海市": 4,
+    "防城港市": 4,
+    "钦州市": 4,
+    "贵港市": 5,
+    "玉林市": 7,
+    "百色市": 12,
+    "贺州市": 5,
+    "河池市": 11,
+    "来宾市": 6,
+    "崇左市": 7,
+}
 
 
 def names(regions_list):
@@ -97,12 +137,14 @@ def test_get_region_ambiguous_name_lists_codes():
 
 
 def test_region_mask_uses_the_whole_hierarchy():
-    hh = pd.DataFrame({
-        "province": ["云南省", "江西省", "河南省", "河南省"],
-        "prefecture": ["红河哈尼族彝族自治州", "赣州市", "信阳市", "信阳市"],
-        "county": ["弥勒市", "上犹县", "光山县", "新县"],
-        "township": ["东山镇", "东山镇", "", ""],
-    })
+    hh = pd.DataFrame(
+        {
+            "province": ["云南省", "江西省", "河南省", "河南省"],
+            "prefecture": ["红河哈尼族彝族自治州", "赣州市", "信阳市", "信阳市"],
+            "county": ["弥勒市", "上犹县", "光山县", "新县"],
+            "township": ["东山镇", "东山镇", "", ""],
+        }
+    )
     assert region_mask(hh, get_region("mile-dongshan")).tolist() == [True, False, False, False]
     assert region_mask(hh, "shangyou-dongshan").tolist() == [False, True, False, False]
     assert region_mask(hh, "信阳市").tolist() == [False, False, True, True]

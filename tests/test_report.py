@@ -7,14 +7,24 @@ import re
 
 import pytest
 
-from evalkit.reporting import report
-from evalkit.demo import generate_panel
 from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import save_panel
+from evalkit.demo import generate_panel
+from evalkit.reporting import report
 
-SECTIONS = ("一、摘要", "二、收入水平与增长", "三、收入结构与增长贡献", "四、与农村居民收入的差距", "五、低收入户",
-            "六、分组情况", "七、收入差距与来源分解", "八、帮扶措施效果", "九、监测预警名单", "十、数据质量核查",
-            "十一、方法与数据说明")
+SECTIONS = (
+    "一、摘要",
+    "二、收入水平与增长",
+    "三、收入结构与增长贡献",
+    "四、与农村居民收入的差距",
+    "五、低收入户",
+    "六、分组情况",
+    "七、收入差距与来源分解",
+    "八、帮扶措施效果",
+    "九、监测预警名单",
+    "十、数据质量核查",
+    "十一、方法与数据说明",
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +50,17 @@ def test_notebook_declares_the_agreed_parameters():
     assert set(report.declared_parameters()) == {"region", "year", "data", "base_year", "lang", "output_dir", "seed"}
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(region="not-a-region"), "unknown region"),
-    (dict(year=1999), "not in the data"),
-    (dict(base_year=2025), "base_year"),
-    (dict(lang="fr"), "lang"),
-    (dict(extra_parameters={"year; import os": 1}), "declares no parameter"),
-    (dict(extra_parameters={"colour": "red"}), "declares no parameter"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(region="not-a-region"), "unknown region"),
+        (dict(year=1999), "not in the data"),
+        (dict(base_year=2025), "base_year"),
+        (dict(lang="fr"), "lang"),
+        (dict(extra_parameters={"year; import os": 1}), "declares no parameter"),
+        (dict(extra_parameters={"colour": "red"}), "declares no parameter"),
+    ],
+)
 def test_bad_parameters_are_refused_before_papermill(small_panel, tmp_path, no_papermill, kwargs, message):
     folder, _ = small_panel
     args = dict(region="shangyou", year=2025, data=folder, out=tmp_path) | kwargs
@@ -120,8 +133,8 @@ def test_results_json_is_sorted_and_has_no_nan():
 
 
 def test_report_from_a_dataset_reads_only_its_region_and_gives_the_same_numbers(small_panel, tmp_path):
-    from evalkit.io.dataset import read_dataset_meta, write_dataset
     from evalkit.core.registry import get_region, region_mask
+    from evalkit.io.dataset import read_dataset_meta, write_dataset
 
     folder, panel = small_panel
     dataset = tmp_path / "dataset"

@@ -8,10 +8,10 @@ import yaml
 
 from evalkit.cli.main import main
 from evalkit.core.comparison import rural_income
-from evalkit.demo import load_demo
 from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import Panel
 from evalkit.core.schema import derive_income
+from evalkit.demo import load_demo
 from evalkit.evaluation.scorecard import COLUMNS, load_programme, scorecard
 from evalkit.evaluation.targets import load_target_file, load_targets
 
@@ -19,32 +19,74 @@ STATUSES = {"met", "not_met", "not_measurable"}
 
 
 def _households(county, n, year, pc, size=2, **extra):
-    return pd.DataFrame({
-        "household_id": [f"{county}-{i}" for i in range(n)], "year": year, "province": "河南省", "prefecture": "信阳市",
-        "county": county, "township": "", "village": "村1", "household_size": size, "household_type": "一般脱贫户",
-        "doudi": False, "relocated": False, "labour_full": 1, "labour_weak": 0, "migrant_workers": 0,
-        "labour_seeking_work": 0, "wage": np.asarray(pc, dtype=float) * size, "operating_income": 0.0,
-        "operating_expenses": 0.0, "property": 0.0, "transfer": 0.0, **extra,
-    })
+    return pd.DataFrame(
+        {
+            "household_id": [f"{county}-{i}" for i in range(n)],
+            "year": year,
+            "province": "河南省",
+            "prefecture": "信阳市",
+            "county": county,
+            "township": "",
+            "village": "村1",
+            "household_size": size,
+            "household_type": "一般脱贫户",
+            "doudi": False,
+            "relocated": False,
+            "labour_full": 1,
+            "labour_weak": 0,
+            "migrant_workers": 0,
+            "labour_seeking_work": 0,
+            "wage": np.asarray(pc, dtype=float) * size,
+            "operating_income": 0.0,
+            "operating_expenses": 0.0,
+            "property": 0.0,
+            "transfer": 0.0,
+            **extra,
+        }
+    )
 
 
 def hand_panel(synthetic=True):
     """光山县: 12 households, per-capita income 8,000 + 500 i (2022), +10% (2023), +20% on 2022 (2024);
     新县: 5 households only (too few)."""
     pc = 8_000 + 500 * np.arange(12)
-    frames = [_households("光山县", 12, 2022, pc), _households("光山县", 12, 2023, pc * 1.1),
-              _households("光山县", 12, 2024, pc * 1.2)]
+    frames = [
+        _households("光山县", 12, 2022, pc),
+        _households("光山县", 12, 2023, pc * 1.1),
+        _households("光山县", 12, 2024, pc * 1.2),
+    ]
     frames += [_households("新县", 5, y, np.full(5, 9_000.0)) for y in (2022, 2023, 2024)]
     households = derive_income(pd.concat(frames, ignore_index=True))
-    measures = pd.DataFrame({"household_id": ["光山县-0", "光山县-1", "光山县-2"], "year": 2024,
-                             "measure": ["public_welfare_post", "industry_award", "dibao"], "amount": 1000.0})
+    measures = pd.DataFrame(
+        {
+            "household_id": ["光山县-0", "光山县-1", "光山县-2"],
+            "year": 2024,
+            "measure": ["public_welfare_post", "industry_award", "dibao"],
+            "amount": 1000.0,
+        }
+    )
     return Panel(households=households, measures=measures, meta={"synthetic": synthetic})
 
 
 def _targets(tmp_path, *targets, region="信阳市", years=(2022, 2025)):
-    doc = {"document": {"id": "hand", "title_zh": "手算方案", "region": region, "years": list(years)},
-           "targets": [dict({"clause": "手算", "clause_ref": "一", "description_zh": "手算", "description_en": "by hand",
-                             "scope": "whole_region", "years": [2024], "unit": "x"}, **t) for t in targets]}
+    doc = {
+        "document": {"id": "hand", "title_zh": "手算方案", "region": region, "years": list(years)},
+        "targets": [
+            dict(
+                {
+                    "clause": "手算",
+                    "clause_ref": "一",
+                    "description_zh": "手算",
+                    "description_en": "by hand",
+                    "scope": "whole_region",
+                    "years": [2024],
+                    "unit": "x",
+                },
+                **t,
+            )
+            for t in targets
+        ],
+    }
     path = tmp_path / "hand.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     return load_target_file(path)
@@ -58,9 +100,11 @@ def _card(panel, region, year, targets, **kw):
 
 def test_level_threshold_margin_previous(tmp_path):
     pc = 8_000 + 500 * np.arange(12)
-    targets = _targets(tmp_path, {"id": "wage", "indicator": "wage_pc", "comparison": ">=", "threshold": 12_000,
-                                  "subregions": True},
-                       {"id": "wage-high", "indicator": "wage_pc", "comparison": ">", "threshold": 13_000, "subregions": True})
+    targets = _targets(
+        tmp_path,
+        {"id": "wage", "indicator": "wage_pc", "comparison": ">=", "threshold": 12_000, "subregions": True},
+        {"id": "wage-high", "indicator": "wage_pc", "comparison": ">", "threshold": 13_000, "subregions": True},
+    )
     card = _card(hand_panel(), "光山县", 2024, targets)
     row = card.loc[("wage", "")]
     assert row["value"] == pytest.approx(pc.mean() * 1.2)  # equal sizes: Σ wage / Σ persons = mean pc
@@ -73,9 +117,16 @@ def test_level_threshold_margin_previous(tmp_path):
 
 
 def test_growth_against_local_rural_series_per_county(tmp_path):
-    targets = _targets(tmp_path, {"id": "g", "scope": "each_county", "indicator": "net_income_pc_growth",
-                                  "comparison": "exceeds_reference",
-                                  "reference": {"series": "rural_disposable_income", "region": "local", "transform": "growth"}})
+    targets = _targets(
+        tmp_path,
+        {
+            "id": "g",
+            "scope": "each_county",
+            "indicator": "net_income_pc_growth",
+            "comparison": "exceeds_reference",
+            "reference": {"series": "rural_disposable_income", "region": "local", "transform": "growth"},
+        },
+    )
     card = _card(hand_panel(), "信阳市", 2024, targets)
     counties = sorted(card.loc["g"].index)
     assert len(counties) == 11 and "光山县" in counties and "羊山新区" in counties  # every county of 信阳
@@ -93,22 +144,32 @@ def test_growth_against_local_rural_series_per_county(tmp_path):
 
 
 def test_synthetic_comparison_series_only_for_synthetic_panels(tmp_path):
-    targets = _targets(tmp_path, {"id": "g", "indicator": "net_income_pc_growth", "comparison": "exceeds_reference",
-                                  "subregions": True,
-                                  "reference": {"series": "rural_disposable_income", "region": "local", "transform": "growth"}})
+    targets = _targets(
+        tmp_path,
+        {
+            "id": "g",
+            "indicator": "net_income_pc_growth",
+            "comparison": "exceeds_reference",
+            "subregions": True,
+            "reference": {"series": "rural_disposable_income", "region": "local", "transform": "growth"},
+        },
+    )
     real = _card(hand_panel(synthetic=False), "光山县", 2024, targets).loc[("g", "")]
     if np.isnan(rural_income("光山县", 2024)):  # no published 光山县 series: never the synthetic one
         assert real["status_code"] == "not_measurable" and real["reason_code"] == "missing_series"
-        assert "comparison" in scorecard(hand_panel(False), "光山县", 2024, targets=targets, lang="en")["reason"].iloc[0]
+        assert (
+            "comparison" in scorecard(hand_panel(False), "光山县", 2024, targets=targets, lang="en")["reason"].iloc[0]
+        )
 
 
 def test_falls_every_year_uses_previous_value(tmp_path):
-    targets = _targets(tmp_path, {"id": "below", "indicator": "n_persons_below_10000", "comparison": "decreases",
-                                  "subregions": True})
+    targets = _targets(
+        tmp_path, {"id": "below", "indicator": "n_persons_below_10000", "comparison": "decreases", "subregions": True}
+    )
     card = _card(hand_panel(), "光山县", 2024, targets)
     row = card.loc[("below", "")]
     pc = 8_000 + 500 * np.arange(12)
-    assert row["value"] == 2 * (pc * 1.2 < 10_000).sum()          # persons = 2 per household
+    assert row["value"] == 2 * (pc * 1.2 < 10_000).sum()  # persons = 2 per household
     assert row["previous_value"] == row["threshold"] == 2 * (pc * 1.1 < 10_000).sum()
     assert row["status_code"] == "met" and row["margin"] == row["threshold"] - row["value"]
 
@@ -117,33 +178,65 @@ def test_base_year_cohort_and_measures_and_workers(tmp_path):
     cohort = {"below_line_in_base_year": {"year": 2022, "line": 10000}}
     targets = _targets(
         tmp_path,
-        {"id": "since", "indicator": "share_persons_above_10000_since_base", "comparison": ">=", "threshold": 0.85,
-         "population": cohort, "subregions": True},
-        {"id": "dev", "indicator": "share_households_with_developmental_measure", "comparison": ">=", "threshold": 1.0,
-         "subregions": True},
-        {"id": "worker", "indicator": "share_households_with_worker", "comparison": ">=", "threshold": 1.0,
-         "subregions": True},
+        {
+            "id": "since",
+            "indicator": "share_persons_above_10000_since_base",
+            "comparison": ">=",
+            "threshold": 0.85,
+            "population": cohort,
+            "subregions": True,
+        },
+        {
+            "id": "dev",
+            "indicator": "share_households_with_developmental_measure",
+            "comparison": ">=",
+            "threshold": 1.0,
+            "subregions": True,
+        },
+        {
+            "id": "worker",
+            "indicator": "share_households_with_worker",
+            "comparison": ">=",
+            "threshold": 1.0,
+            "subregions": True,
+        },
     )
     card = _card(hand_panel(), "光山县", 2024, targets)
     assert card.loc[("since", ""), "reason_code"] == "too_few_households"  # 4 households below 10,000 in 2022
     pc = 7_000 + 300 * np.arange(20)
-    bigger = Panel(households=derive_income(pd.concat(
-        [_households("光山县", 20, 2022, pc), _households("光山县", 20, 2024, pc * 1.2)], ignore_index=True)))
+    bigger = Panel(
+        households=derive_income(
+            pd.concat(
+                [_households("光山县", 20, 2022, pc), _households("光山县", 20, 2024, pc * 1.2)], ignore_index=True
+            )
+        )
+    )
     since = _card(bigger, "光山县", 2024, targets).loc[("since", "")]
-    base = pc < 10_000                      # 10 households below in 2022; 5 of them above in 2024
+    base = pc < 10_000  # 10 households below in 2022; 5 of them above in 2024
     assert base.sum() == 10 and since["n_households"] == 10
     assert since["value"] == pytest.approx(((pc * 1.2 >= 10_000) & base).sum() / 10) == 0.5
     assert since["status_code"] == "not_met" and since["margin"] == pytest.approx(0.5 - 0.85)
-    assert card.loc[("dev", ""), "value"] == pytest.approx(2 / 12)    # welfare post + industry award; 低保 is not developmental
+    assert card.loc[("dev", ""), "value"] == pytest.approx(
+        2 / 12
+    )  # welfare post + industry award; 低保 is not developmental
     assert card.loc[("dev", ""), "status_code"] == "not_met"
     assert card.loc[("worker", ""), "value"] == 0.0
-    assert np.isnan(card.loc[("dev", ""), "previous_value"])          # no measures recorded in 2023
+    assert np.isnan(card.loc[("dev", ""), "previous_value"])  # no measures recorded in 2023
 
 
 def test_never_met_when_not_measurable(tmp_path):
-    targets = _targets(tmp_path, {"id": "wage", "indicator": "wage_pc", "comparison": ">=", "threshold": 0,
-                                  "subregions": True, "years": [2024, 2025]},
-                       {"id": "prog", "indicator": "rural_tap_water_coverage", "comparison": ">=", "threshold": 0.0})
+    targets = _targets(
+        tmp_path,
+        {
+            "id": "wage",
+            "indicator": "wage_pc",
+            "comparison": ">=",
+            "threshold": 0,
+            "subregions": True,
+            "years": [2024, 2025],
+        },
+        {"id": "prog", "indicator": "rural_tap_water_coverage", "comparison": ">=", "threshold": 0.0},
+    )
     # 2025 has no panel data: threshold 0 would be "met" by any value, but nothing was measured
     card = _card(hand_panel(), "信阳市", 2025, targets)
     assert card.loc[("wage", ""), "status_code"] == "not_measurable"
@@ -156,10 +249,18 @@ def test_never_met_when_not_measurable(tmp_path):
 
 
 def test_programme_values(tmp_path):
-    targets = _targets(tmp_path, {"id": "prog", "indicator": "rural_tap_water_coverage", "comparison": ">=",
-                                  "threshold": 0.9})
-    table = pd.DataFrame({"region": ["信阳市", "xinyang"], "year": [2024, 2023], "indicator": "rural_tap_water_coverage",
-                          "value": [0.93, 0.88], "source": "水利局"})
+    targets = _targets(
+        tmp_path, {"id": "prog", "indicator": "rural_tap_water_coverage", "comparison": ">=", "threshold": 0.9}
+    )
+    table = pd.DataFrame(
+        {
+            "region": ["信阳市", "xinyang"],
+            "year": [2024, 2023],
+            "indicator": "rural_tap_water_coverage",
+            "value": [0.93, 0.88],
+            "source": "水利局",
+        }
+    )
     card = _card(hand_panel(synthetic=False), "信阳市", 2024, targets, programme=table)
     row = card.loc[("prog", "")]
     assert (row["value"], row["previous_value"], row["status_code"]) == (0.93, 0.88, "met")
@@ -169,8 +270,11 @@ def test_programme_values(tmp_path):
 
 
 def test_subregion_rules(tmp_path):
-    targets = _targets(tmp_path, {"id": "total", "indicator": "tuopin_migrant_workers", "comparison": ">=", "threshold": 1},
-                       {"id": "rate", "indicator": "wage_pc", "comparison": ">=", "threshold": 1, "subregions": True})
+    targets = _targets(
+        tmp_path,
+        {"id": "total", "indicator": "tuopin_migrant_workers", "comparison": ">=", "threshold": 1},
+        {"id": "rate", "indicator": "wage_pc", "comparison": ">=", "threshold": 1, "subregions": True},
+    )
     assert set(scorecard(hand_panel(), "光山县", 2024, targets=targets)["target_id"]) == {"rate"}
     assert set(scorecard(hand_panel(), "信阳市", 2024, targets=targets)["target_id"]) == {"total", "rate"}
     assert scorecard(hand_panel(), "弥勒市", 2024, targets=targets).empty
@@ -178,30 +282,42 @@ def test_subregion_rules(tmp_path):
 
 def test_load_programme_errors(tmp_path):
     path = tmp_path / "programme.csv"
-    path.write_text("region,year,indicator,value,source\n信阳市,2024,rural_tap_water_coverage,0.9,x\n"
-                    "信阳市,2024,happiness,1,x\n信阳县,2024,rural_tap_water_coverage,1,x\n"
-                    "信阳市,二〇二四,rural_tap_water_coverage,abc,x\n", encoding="utf-8")
+    path.write_text(
+        "region,year,indicator,value,source\n信阳市,2024,rural_tap_water_coverage,0.9,x\n"
+        "信阳市,2024,happiness,1,x\n信阳县,2024,rural_tap_water_coverage,1,x\n"
+        "信阳市,二〇二四,rural_tap_water_coverage,abc,x\n",
+        encoding="utf-8",
+    )
     with pytest.raises(EvalkitError) as info:
         load_programme(path)
     message = str(info.value)
     assert "programme.csv 第3行 列 indicator 值 'happiness'" in message
     assert "row 4 column region value '信阳县'" in message
     assert "row 5 column value value 'abc'" in message and "row 5 column year" in message
-    path.write_text("region,year,indicator,value,source\n信阳市,2024,rural_tap_water_coverage,0.9,x\n"
-                    "信阳市,2024,rural_tap_water_coverage,0.8,y\n", encoding="utf-8")
+    path.write_text(
+        "region,year,indicator,value,source\n信阳市,2024,rural_tap_water_coverage,0.9,x\n"
+        "信阳市,2024,rural_tap_water_coverage,0.8,y\n",
+        encoding="utf-8",
+    )
     with pytest.raises(EvalkitError, match="rows 2, 3: duplicate"):
         load_programme(path)
 
 
 # --- the demo data: every seed region, every year of its plan ------------------------------------
 
+
 @pytest.fixture(scope="module")
 def demo():
     return load_demo()
 
 
-PLANS = {"xinyang": range(2016, 2026), "mile": range(2022, 2024), "shangyou": range(2024, 2026),
-         "jiangxi": range(2024, 2026), "guangxi": range(2022, 2025)}
+PLANS = {
+    "xinyang": range(2016, 2026),
+    "mile": range(2022, 2024),
+    "shangyou": range(2024, 2026),
+    "jiangxi": range(2024, 2026),
+    "guangxi": range(2022, 2025),
+}
 
 
 @pytest.mark.parametrize("region", sorted(PLANS))
@@ -243,7 +359,10 @@ def test_cli_scorecard_on_a_dataset_equals_the_panel_folder(tmp_path, demo):
 
     write_dataset(demo, tmp_path / "dataset")
     for data, out in (("data/demo", "folder.csv"), (str(tmp_path / "dataset"), "dataset.csv")):
-        assert main(["scorecard", "--region", "guangxi", "--year", "2023", "--data", data, "--out", str(tmp_path / out)]) == 0
+        assert (
+            main(["scorecard", "--region", "guangxi", "--year", "2023", "--data", data, "--out", str(tmp_path / out)])
+            == 0
+        )
     folder, dataset = (pd.read_csv(tmp_path / f, encoding="utf-8-sig") for f in ("folder.csv", "dataset.csv"))
     assert len(folder) > 20 and folder["status"].eq("达标").any()
     pd.testing.assert_frame_equal(folder, dataset)
@@ -251,8 +370,9 @@ def test_cli_scorecard_on_a_dataset_equals_the_panel_folder(tmp_path, demo):
 
 def test_cli_scorecard_with_programme_table(tmp_path, capsys):
     table = tmp_path / "programme.csv"
-    table.write_text("region,year,indicator,value,source\n弥勒市,2023,linkage_fund_industry_share,0.40,财政局\n",
-                     encoding="utf-8")
+    table.write_text(
+        "region,year,indicator,value,source\n弥勒市,2023,linkage_fund_industry_share,0.40,财政局\n", encoding="utf-8"
+    )
     out = tmp_path / "card.csv"
     assert main(["scorecard", "--region", "mile", "--year", "2023", "--programme", str(table), "--out", str(out)]) == 0
     row = pd.read_csv(out, encoding="utf-8-sig").set_index("target_id").loc["ml-industry-fund-share"]

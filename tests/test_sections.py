@@ -6,25 +6,30 @@ import math
 import pandas as pd
 import pytest
 
-from evalkit.indicators import income
-from evalkit.reporting import present
-from evalkit.reporting import sections
 from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.evaluation.targets import targets_table
+from evalkit.indicators import income
+from evalkit.reporting import present, sections
 
 
 def test_key_numbers_table_names_population_and_suppresses_small_counts():
-    numbers = pd.DataFrame({
-        "key": ["net_income_pc", "ratio_rural_to_tuopin", "rural_income", "n_persons_below_monitoring"],
-        "value": [19807.4, 1.12, 21000.0, 37.0],
-        "kind": ["yuan", "ratio", "yuan", "persons"],
-        "n_households": [500, 480, 500, 9],
-        "population": ["pop_all", "pop_tuopin", "pop_rural", "pop_all"],
-    })
+    numbers = pd.DataFrame(
+        {
+            "key": ["net_income_pc", "ratio_rural_to_tuopin", "rural_income", "n_persons_below_monitoring"],
+            "value": [19807.4, 1.12, 21000.0, 37.0],
+            "kind": ["yuan", "ratio", "yuan", "persons"],
+            "n_households": [500, 480, 500, 9],
+            "population": ["pop_all", "pop_tuopin", "pop_rural", "pop_all"],
+        }
+    )
     zh = sections.key_numbers_table(numbers, "zh")
     assert list(zh.columns) == ["指标", "人口范围", "实际值"]
-    assert zh["人口范围"].tolist() == ["脱贫人口和监测对象 (面板全部农户)", "脱贫人口", "农村居民 (统计公报)",
-                                    "脱贫人口和监测对象 (面板全部农户)"]
+    assert zh["人口范围"].tolist() == [
+        "脱贫人口和监测对象 (面板全部农户)",
+        "脱贫人口",
+        "农村居民 (统计公报)",
+        "脱贫人口和监测对象 (面板全部农户)",
+    ]
     assert zh["实际值"].tolist()[0] == "19,807 元"
     assert zh["实际值"].tolist()[3] == present.SUPPRESSED  # 9 households below the line
     en = sections.key_numbers_table(numbers, "en")
@@ -37,10 +42,18 @@ def test_key_numbers_label_the_gap_rows_as_tuopin_only():
 
     year = pd.DataFrame({"year": [2025], "n_households": [50], "n_persons": [150], "net_income_pc": [19807.0]})
     growth = pd.DataFrame({"year": [2025], "growth_rate": [0.05], "n_households": [50]})
-    gap = pd.DataFrame({"year": [2025], "rural_income": [21000.0], "ratio_rural_to_tuopin": [1.05],
-                        "growth_differential_pp": [0.4], "n_households": [45]})
-    below = pd.DataFrame({"year": [2025], "share_persons_below": [0.1], "n_persons_below": [15],
-                          "n_households_below": [12]})
+    gap = pd.DataFrame(
+        {
+            "year": [2025],
+            "rural_income": [21000.0],
+            "ratio_rural_to_tuopin": [1.05],
+            "growth_differential_pp": [0.4],
+            "n_households": [45],
+        }
+    )
+    below = pd.DataFrame(
+        {"year": [2025], "share_persons_below": [0.1], "n_persons_below": [15], "n_households_below": [12]}
+    )
     numbers = key_numbers(year, growth, growth, gap, below, below, 2025).set_index("key")
     assert numbers.loc["ratio_rural_to_tuopin", "population"] == "pop_tuopin"
     assert numbers.loc["ratio_rural_to_tuopin", "n_households"] == 45
@@ -61,13 +74,18 @@ def test_every_target_unit_has_a_label_in_both_languages():
 
 
 def test_scorecard_tables_translate_units_and_count_statuses():
-    card = pd.DataFrame({
-        "description": ["增速高于农村", "村集体经济", "帮扶车间"],
-        "region": ["信阳市", "信阳市", "信阳市"], "county": ["", "", "光山县"],
-        "value": [1.2, 30.0, math.nan], "threshold": [1.0, 50.0, 1.0],
-        "unit": ["percent", "villages", "flag"],
-        "status": ["达标", "未达标", "无法评估"], "reason": ["", "", "no data"],
-    })
+    card = pd.DataFrame(
+        {
+            "description": ["增速高于农村", "村集体经济", "帮扶车间"],
+            "region": ["信阳市", "信阳市", "信阳市"],
+            "county": ["", "", "光山县"],
+            "value": [1.2, 30.0, math.nan],
+            "threshold": [1.0, 50.0, 1.0],
+            "unit": ["percent", "villages", "flag"],
+            "status": ["达标", "未达标", "无法评估"],
+            "reason": ["", "", "no data"],
+        }
+    )
     counts, detail = sections.scorecard_tables(card, "zh")
     assert counts.set_index(counts.columns[0]).iloc[:, 0].to_dict() == {"达标": "1", "未达标": "1", "无法评估": "1"}
     assert detail["单位"].tolist() == ["%", "个村", "是/否"]
@@ -77,8 +95,9 @@ def test_scorecard_tables_translate_units_and_count_statuses():
 
 
 def test_below_chart_data_blanks_years_with_fewer_than_ten_households():
-    table = pd.DataFrame({"year": [2023, 2024, 2025], "n_households_below": [25, 9, 10],
-                          "share_persons_below": [0.2, 0.05, 0.07]})
+    table = pd.DataFrame(
+        {"year": [2023, 2024, 2025], "n_households_below": [25, 9, 10], "share_persons_below": [0.2, 0.05, 0.07]}
+    )
     data = sections.below_chart_data({"line_10000": table})
     shares = data["line_10000"]["share_persons_below"].tolist()
     assert shares[0] == 0.2 and math.isnan(shares[1]) and shares[2] == 0.07
@@ -86,8 +105,15 @@ def test_below_chart_data_blanks_years_with_fewer_than_ten_households():
 
 
 def test_below_tables_gate_persons_and_shares_on_households_below():
-    table = pd.DataFrame({"year": [2024, 2025], "n_households_below": [9, 30], "n_persons_below": [27, 90],
-                          "share_households_below": [0.01, 0.03], "share_persons_below": [0.01, 0.03]})
+    table = pd.DataFrame(
+        {
+            "year": [2024, 2025],
+            "n_households_below": [9, 30],
+            "n_persons_below": [27, 90],
+            "share_households_below": [0.01, 0.03],
+            "share_persons_below": [0.01, 0.03],
+        }
+    )
     (shown,) = sections.below_tables({"line_monitoring": table}, "zh")
     assert shown.iloc[0, 0] == "防止返贫监测线"
     assert shown.iloc[0, 2:].tolist() == [present.SUPPRESSED] * 4
@@ -95,12 +121,14 @@ def test_below_tables_gate_persons_and_shares_on_households_below():
 
 
 def test_integrity_summary_counts_units_flags_and_unmeasurable_in_check_order():
-    findings = pd.DataFrame({
-        "check_label": ["聚集", "聚集", "聚集", "跳变", "跳变"],
-        "unit": ["A", "B", "C", "A", "B"],
-        "flagged": [True, False, False, False, False],
-        "status": ["ok", "ok", "too_few", "ok", "ok"],
-    })
+    findings = pd.DataFrame(
+        {
+            "check_label": ["聚集", "聚集", "聚集", "跳变", "跳变"],
+            "unit": ["A", "B", "C", "A", "B"],
+            "flagged": [True, False, False, False, False],
+            "status": ["ok", "ok", "too_few", "ok", "ok"],
+        }
+    )
     summary = sections.integrity_summary(findings)
     assert summary.to_dict("records") == [
         {"check_label": "聚集", "units": 3, "flagged": 1, "not_measurable": 1},
@@ -117,17 +145,32 @@ class _Estimate:
     label_zh, label_en = "公益岗位", "public-welfare jobs"
 
     def __init__(self, outcomes, n_treated):
-        self.effects = pd.DataFrame({"outcome": list(outcomes), "label_zh": ["人均纯收入", "工资性收入"],
-                                     "label_en": ["net income per capita", "wage income"],
-                                     "att": [820.0, 640.0], "se": [100.0, 90.0], "ci_low": [624.0, 464.0],
-                                     "ci_high": [1016.0, 816.0], "n_treated": n_treated, "pretest_pvalue": [0.4, 0.5]})
-        self.event_study = pd.DataFrame({"outcome": ["net_income_pc", "net_income_pc"], "event_time": [-1, 0],
-                                         "att": [0.0, 800.0]})
+        self.effects = pd.DataFrame(
+            {
+                "outcome": list(outcomes),
+                "label_zh": ["人均纯收入", "工资性收入"],
+                "label_en": ["net income per capita", "wage income"],
+                "att": [820.0, 640.0],
+                "se": [100.0, 90.0],
+                "ci_low": [624.0, 464.0],
+                "ci_high": [1016.0, 816.0],
+                "n_treated": n_treated,
+                "pretest_pvalue": [0.4, 0.5],
+            }
+        )
+        self.event_study = pd.DataFrame(
+            {"outcome": ["net_income_pc", "net_income_pc"], "event_time": [-1, 0], "att": [0.0, 800.0]}
+        )
 
 
 def test_effect_sections_return_the_reason_for_a_design_error_and_keep_going():
-    measures = pd.DataFrame({"kind": ["employment", "industry"], "measure": ["public_jobs", "industry_award"],
-                             "outcome": ["wage_pc", "net_operating_pc"]})
+    measures = pd.DataFrame(
+        {
+            "kind": ["employment", "industry"],
+            "measure": ["public_jobs", "industry_award"],
+            "outcome": ["wage_pc", "net_operating_pc"],
+        }
+    )
     calls = []
 
     def estimate(data, measure, outcomes):
@@ -190,9 +233,17 @@ def test_inequality_tables_show_mld_only_where_it_is_defined():
     def households(incomes):
         n = len(incomes)
         wage = [float(v) for v in incomes]
-        return pd.DataFrame({"year": [2025] * n, "household_size": [2] * n, "wage": wage,
-                             "net_operating": [0.0] * n, "property": [0.0] * n, "transfer": [0.0] * n,
-                             "net_income_pc": [v / 2 for v in wage]})
+        return pd.DataFrame(
+            {
+                "year": [2025] * n,
+                "household_size": [2] * n,
+                "wage": wage,
+                "net_operating": [0.0] * n,
+                "property": [0.0] * n,
+                "transfer": [0.0] * n,
+                "net_income_pc": [v / 2 for v in wage],
+            }
+        )
 
     positive, _ = sections.inequality_tables(households([8000, 12000, 20000, 30000]), 2025, "en")
     with_zero, _ = sections.inequality_tables(households([0, 12000, 20000, 30000]), 2025, "en")

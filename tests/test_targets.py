@@ -24,8 +24,13 @@ from evalkit.evaluation.targets import (
 )
 
 SEEDS = Path(__file__).parent / "data" / "policy_seeds"
-SEED_OF = {"xinyang_2023_2025": "000", "mile_2022_2023": "001", "xinyang_2016_2020": "002",
-           "jiangxi_2024": "003", "guangxi_2022_2024": "004"}
+SEED_OF = {
+    "xinyang_2023_2025": "000",
+    "mile_2022_2023": "001",
+    "xinyang_2016_2020": "002",
+    "jiangxi_2024": "003",
+    "guangxi_2022_2024": "004",
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +60,13 @@ POLICY_TARGETS = [
     ("xinyang_2023_2025", "share_persons_at_or_above_monitoring_line", ">=", 1.0, (2025,)),
     ("xinyang_2023_2025", "tuopin_migrant_workers", ">=", 330_000, (2023, 2024, 2025)),
     ("xinyang_2023_2025", "share_households_with_worker", ">=", 1.0, (2023, 2024, 2025)),
-    ("xinyang_2023_2025", "linkage_fund_industry_share", ">=", {2023: 0.70, 2024: 0.75, 2025: 0.80}, (2023, 2024, 2025)),
+    (
+        "xinyang_2023_2025",
+        "linkage_fund_industry_share",
+        ">=",
+        {2023: 0.70, 2024: 0.75, 2025: 0.80},
+        (2023, 2024, 2025),
+    ),
     ("xinyang_2023_2025", "rural_tap_water_coverage", ">=", 0.90, (2025,)),
     ("xinyang_2023_2025", "min_subsidy_per_supported_village", ">=", 500_000, (2023, 2024, 2025)),
     ("xinyang_2023_2025", "share_households_with_developmental_measure", ">=", 1.0, (2023, 2024, 2025)),
@@ -95,23 +106,39 @@ POLICY_TARGETS = [
 
 @pytest.mark.parametrize("document,indicator,comparison,threshold,years", POLICY_TARGETS)
 def test_policy_target_is_in_data(targets, document, indicator, comparison, threshold, years):
-    hits = [t for t in targets if t.document == document and t.indicator == indicator
-            and t.comparison == comparison and t.years == years and t.threshold == threshold]
+    hits = [
+        t
+        for t in targets
+        if t.document == document
+        and t.indicator == indicator
+        and t.comparison == comparison
+        and t.years == years
+        and t.threshold == threshold
+    ]
     assert len(hits) == 1, (document, indicator, comparison, threshold, years)
 
 
 def test_scopes_and_populations(targets):
     by_id = {t.id: t for t in targets}
     assert by_id["xy23-county-growth-above-rural"].scope == "each_county"
-    assert by_id["xy23-all-above-monitoring-line"].population == {"groups": ["tuopin", "monitored"], "exclude_doudi": True}
+    assert by_id["xy23-all-above-monitoring-line"].population == {
+        "groups": ["tuopin", "monitored"],
+        "exclude_doudi": True,
+    }
     assert by_id["ml-2022-85pct-above-10000"].population["below_line_in_base_year"] == {"year": 2021, "line": 10000}
-    assert [by_id[f"ml-2022-{k}-above-10000"].population["labourers"] for k in ("two-labourers", "one-labourer")] == [">=2", "1"]
+    assert [by_id[f"ml-2022-{k}-above-10000"].population["labourers"] for k in ("two-labourers", "one-labourer")] == [
+        ">=2",
+        "1",
+    ]
     assert by_id["xy16-exit-2017"].counties == ("新县", "光山县", "潢川县")
     assert by_id["xy16-exit-2019"].counties == ("淮滨县", "浉河区", "平桥区")  # 潢河区 in the text is 浉河区
     assert by_id["xy23-industry-fund-share"].threshold_for(2024) == 0.75
     assert np.isnan(by_id["xy23-industry-fund-share"].threshold_for(2022))
-    assert by_id["gx-growth-above-rural"].reference == {"series": "rural_disposable_income", "region": "local",
-                                                        "transform": "growth"}
+    assert by_id["gx-growth-above-rural"].reference == {
+        "series": "rural_disposable_income",
+        "region": "local",
+        "transform": "growth",
+    }
     assert by_id["xy16-growth-above-province"].reference["region"] == "河南省"
 
 
@@ -136,11 +163,21 @@ def test_targets_table(targets):
 
 GOOD = {
     "document": {"id": "demo_doc", "title_zh": "测试方案", "region": "信阳市", "years": [2023, 2025]},
-    "targets": [{
-        "id": "t1", "clause": "测试", "clause_ref": "一", "description_zh": "测试", "description_en": "test",
-        "scope": "whole_region", "years": [2023], "indicator": "wage_pc", "comparison": ">=", "threshold": 1,
-        "unit": "yuan",
-    }],
+    "targets": [
+        {
+            "id": "t1",
+            "clause": "测试",
+            "clause_ref": "一",
+            "description_zh": "测试",
+            "description_en": "test",
+            "scope": "whole_region",
+            "years": [2023],
+            "indicator": "wage_pc",
+            "comparison": ">=",
+            "threshold": 1,
+            "unit": "yuan",
+        }
+    ],
 }
 
 
@@ -160,21 +197,24 @@ def test_good_file_loads(tmp_path):
     assert (t.id, t.region, t.source, t.population) == ("t1", "信阳市", "panel", {})
 
 
-@pytest.mark.parametrize("changes,message", [
-    ({"indicator": "happiness_index"}, "unknown indicator 'happiness_index'"),
-    ({"comparison": "roughly"}, "unknown comparison 'roughly'"),
-    ({"scope": "every_village"}, "unknown scope 'every_village'"),
-    ({"threshold": None}, "needs a threshold"),
-    ({"threshold": {2024: 1}}, "per-year thresholds"),
-    ({"years": [2022]}, "outside the plan"),
-    ({"population": {"groups": ["tuopin"], "age": ">=60"}}, "unknown population keys"),
-    ({"population": {"groups": ["rich"]}}, "population groups"),
-    ({"population": {"labourers": "many"}}, "population labourers"),
-    ({"comparison": "exceeds_reference", "threshold": None}, "needs a reference"),
-    ({"reference": {"series": "gdp"}}, "reference series"),
-    ({"counties": ["光山县"]}, "only each_county"),
-    ({"colour": "red"}, "unknown fields"),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"indicator": "happiness_index"}, "unknown indicator 'happiness_index'"),
+        ({"comparison": "roughly"}, "unknown comparison 'roughly'"),
+        ({"scope": "every_village"}, "unknown scope 'every_village'"),
+        ({"threshold": None}, "needs a threshold"),
+        ({"threshold": {2024: 1}}, "per-year thresholds"),
+        ({"years": [2022]}, "outside the plan"),
+        ({"population": {"groups": ["tuopin"], "age": ">=60"}}, "unknown population keys"),
+        ({"population": {"groups": ["rich"]}}, "population groups"),
+        ({"population": {"labourers": "many"}}, "population labourers"),
+        ({"comparison": "exceeds_reference", "threshold": None}, "needs a reference"),
+        ({"reference": {"series": "gdp"}}, "reference series"),
+        ({"counties": ["光山县"]}, "only each_county"),
+        ({"colour": "red"}, "unknown fields"),
+    ],
+)
 def test_bad_target_names_file_and_id(tmp_path, changes, message):
     with pytest.raises(TargetError, match=message) as info:
         load_target_file(_broken(tmp_path, **changes))
@@ -202,24 +242,50 @@ def test_comparisons_have_both_labels():
 
 # --- populations --------------------------------------------------------------------------------
 
+
 def _panel():
     """Six 信阳 households over 2021–2023 with known types, labour, 兜底 flags and incomes."""
-    base = pd.DataFrame({
-        "household_id": list("abcdef"),
-        "household_type": ["一般脱贫户", "一般脱贫户", "脱贫不稳定户", "边缘易致贫户", "一般脱贫户", "突发严重困难户"],
-        "doudi": [False, True, False, False, False, False],
-        "relocated": [True, False, False, False, True, False],
-        "labour_full": [2, 0, 1, 0, 1, 0], "labour_weak": [0, 0, 0, 1, 0, 0],
-        "migrant_workers": [1, 0, 0, 0, 0, 0], "labour_seeking_work": [0, 0, 1, 0, 0, 0],
-        "monitoring_start_year": [np.nan, np.nan, 2020, 2022, np.nan, 2021],
-        "risk_eliminated": [False, False, False, False, False, True],
-        "household_size": [4, 1, 3, 2, 2, 3],
-    })
-    pc = {2021: [9_000, 6_000, 12_000, 8_000, 20_000, 5_000], 2022: [11_000, 6_500, 12_500, 9_000, 21_000, 7_000],
-          2023: [12_000, 7_000, 13_000, 9_500, 22_000, 9_000]}
-    frames = [base.assign(year=y, wage=np.array(v) * base["household_size"], operating_income=0.0,
-                          operating_expenses=0.0, property=0.0, transfer=0.0) for y, v in pc.items()]
-    return derive_income(pd.concat(frames, ignore_index=True).assign(province="河南省", prefecture="信阳市", county="光山县"))
+    base = pd.DataFrame(
+        {
+            "household_id": list("abcdef"),
+            "household_type": [
+                "一般脱贫户",
+                "一般脱贫户",
+                "脱贫不稳定户",
+                "边缘易致贫户",
+                "一般脱贫户",
+                "突发严重困难户",
+            ],
+            "doudi": [False, True, False, False, False, False],
+            "relocated": [True, False, False, False, True, False],
+            "labour_full": [2, 0, 1, 0, 1, 0],
+            "labour_weak": [0, 0, 0, 1, 0, 0],
+            "migrant_workers": [1, 0, 0, 0, 0, 0],
+            "labour_seeking_work": [0, 0, 1, 0, 0, 0],
+            "monitoring_start_year": [np.nan, np.nan, 2020, 2022, np.nan, 2021],
+            "risk_eliminated": [False, False, False, False, False, True],
+            "household_size": [4, 1, 3, 2, 2, 3],
+        }
+    )
+    pc = {
+        2021: [9_000, 6_000, 12_000, 8_000, 20_000, 5_000],
+        2022: [11_000, 6_500, 12_500, 9_000, 21_000, 7_000],
+        2023: [12_000, 7_000, 13_000, 9_500, 22_000, 9_000],
+    }
+    frames = [
+        base.assign(
+            year=y,
+            wage=np.array(v) * base["household_size"],
+            operating_income=0.0,
+            operating_expenses=0.0,
+            property=0.0,
+            transfer=0.0,
+        )
+        for y, v in pc.items()
+    ]
+    return derive_income(
+        pd.concat(frames, ignore_index=True).assign(province="河南省", prefecture="信阳市", county="光山县")
+    )
 
 
 def _ids(h, population, year):

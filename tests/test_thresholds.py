@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.indicators import income
-from evalkit.indicators import thresholds
 from evalkit.core.errors import EvalkitError
+from evalkit.indicators import income, thresholds
 
 DATA = Path(__file__).parent / "data" / "inequality"
 
@@ -49,8 +48,8 @@ def test_below_monitoring_line_explicit_lines(hh):
     lines = pd.DataFrame({"province": ["河南省", "河南省"], "year": [2022, 2023], "value": [7000.0, 8500.0]})
     out = income.below_threshold(hh, "monitoring_line", by=["county"], lines=lines)
     gs = out[out["county"] == "光山县"].set_index("year")
-    assert gs.loc[2022, "n_households_below"] == 1   # h1 6000 < 7000
-    assert gs.loc[2023, "n_persons_below"] == 2      # h1 8200 < 8500; h2 9600 is not
+    assert gs.loc[2022, "n_households_below"] == 1  # h1 6000 < 7000
+    assert gs.loc[2023, "n_persons_below"] == 2  # h1 8200 < 8500; h2 9600 is not
     assert out.loc[out["county"] == "新县", "n_households_below"].eq(0).all()
 
 
@@ -94,10 +93,10 @@ def test_share_above_since_empty_cohort_and_bad_base(hh):
 
 def test_transitions_hand_computed(hh):
     out = income.transitions(hh, 10000, 2022, 2023).set_index("transition")
-    assert out.loc["stayed_below", "n_households"] == 1   # h1
-    assert out.loc["fell_below", "n_households"] == 1     # h2
-    assert out.loc["rose_above", "n_households"] == 1     # h3 reaches exactly 10,000
-    assert out.loc["stayed_above", "n_households"] == 2   # h4, h5
+    assert out.loc["stayed_below", "n_households"] == 1  # h1
+    assert out.loc["fell_below", "n_households"] == 1  # h2
+    assert out.loc["rose_above", "n_households"] == 1  # h3 reaches exactly 10,000
+    assert out.loc["stayed_above", "n_households"] == 2  # h4, h5
     assert out.loc["stayed_above", "n_persons"] == 8
     assert out.loc[["only_year0", "only_year1"], "n_households"].tolist() == [0, 0]
     assert out["share_households"].sum() == pytest.approx(1)
@@ -124,8 +123,14 @@ def test_quintile_groups_hand_computed(hh):
 
 
 def test_quintiles_equal_weights_give_equal_groups():
-    rows = pd.DataFrame({"household_id": [f"x{i}" for i in range(10)], "year": 2022, "household_size": 1,
-                         "net_income_pc": np.arange(10.0)})
+    rows = pd.DataFrame(
+        {
+            "household_id": [f"x{i}" for i in range(10)],
+            "year": 2022,
+            "household_size": 1,
+            "net_income_pc": np.arange(10.0),
+        }
+    )
     q = income.quintile_groups(rows, 2023)
     assert q.value_counts().sort_index().tolist() == [2, 2, 2, 2, 2]
     with pytest.raises(EvalkitError, match="previous year"):

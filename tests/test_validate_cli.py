@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from evalkit.cli.main import main
-from evalkit.io.ingest import ingest
 from evalkit.core.panel import save_panel
+from evalkit.io.ingest import ingest
 
 EXPORTS = Path(__file__).resolve().parent / "data" / "exports"
 MANIFEST = pd.read_csv(EXPORTS / "manifest.csv", dtype=str, keep_default_na=False)
@@ -87,16 +87,31 @@ def test_demo_key_warning_is_printed(capsys, monkeypatch):
 
 
 def test_rejections_file_accounts_for_every_rejected_row(capsys, tmp_path):
-    code, out, err = validate(capsys, EXPORTS / "bad_duplicate_key.xlsx", "--measures", EXPORTS / "bad_unknown_measure.csv",
-                              "--rejections", tmp_path)
+    code, out, err = validate(
+        capsys,
+        EXPORTS / "bad_duplicate_key.xlsx",
+        "--measures",
+        EXPORTS / "bad_unknown_measure.csv",
+        "--rejections",
+        tmp_path,
+    )
     assert code == 1
     rejections = pd.read_csv(tmp_path / "rejections.csv", encoding="utf-8-sig")
     # the duplicated household (0010002) loses both rows, so its two measure rows (lines 4, 5) go too
-    assert sorted(zip(rejections["file"], rejections["row"])) == [
-        ("bad_duplicate_key.xlsx", 7), ("bad_duplicate_key.xlsx", 11), ("bad_unknown_measure.csv", 4),
-        ("bad_unknown_measure.csv", 5), ("bad_unknown_measure.csv", 8)]
-    assert sorted(rejections["reasons"]) == ["duplicate_key", "duplicate_key", "measure_household_rejected",
-                                             "measure_household_rejected", "unknown_measure"]
+    assert sorted(zip(rejections["file"], rejections["row"], strict=False)) == [
+        ("bad_duplicate_key.xlsx", 7),
+        ("bad_duplicate_key.xlsx", 11),
+        ("bad_unknown_measure.csv", 4),
+        ("bad_unknown_measure.csv", 5),
+        ("bad_unknown_measure.csv", 8),
+    ]
+    assert sorted(rejections["reasons"]) == [
+        "duplicate_key",
+        "duplicate_key",
+        "measure_household_rejected",
+        "measure_household_rejected",
+        "unknown_measure",
+    ]
     assert rejections["household_id"].str.fullmatch(r"h_[0-9a-f]{16}").all()
     assert rejections.loc[rejections["reasons"] == "unknown_measure", "measure"].item() == "发放鸡苗"
     assert not {"head_name", "phone", "id_card"} & set(rejections.columns)
@@ -116,7 +131,9 @@ def _every_output_text(tmp_path: Path, texts: list[str]) -> str:
 
 def test_raw_identifiers_never_leak(capsys, caplog, tmp_path):
     caplog.set_level(logging.DEBUG)
-    files = sorted(p for p in EXPORTS.iterdir() if p.suffix in (".csv", ".xlsx", ".parquet") and p.name != "manifest.csv")
+    files = sorted(
+        p for p in EXPORTS.iterdir() if p.suffix in (".csv", ".xlsx", ".parquet") and p.name != "manifest.csv"
+    )
     households = [p for p in files if "measure" not in p.name]
     measures = [p for p in files if "measure" in p.name]
     texts = []
@@ -128,8 +145,15 @@ def test_raw_identifiers_never_leak(capsys, caplog, tmp_path):
     texts += [out, err]
     result = ingest(households, measures=measures, key="k")
     save_panel(result.panel, out_dir / "panel")
-    texts += [result.panel.households.to_csv(), result.panel.measures.to_csv(), result.problems.to_csv(),
-              result.rejections.to_csv(), result.accounting.to_csv(), str(result.panel.meta), caplog.text]
+    texts += [
+        result.panel.households.to_csv(),
+        result.panel.measures.to_csv(),
+        result.problems.to_csv(),
+        result.rejections.to_csv(),
+        result.accounting.to_csv(),
+        str(result.panel.meta),
+        caplog.text,
+    ]
     everything = _every_output_text(out_dir, texts)
     assert "rejections.csv" in everything and len(result.problems) > 20  # the search covers real output
     leaked = [raw for raw in RAW if raw in everything]
@@ -151,7 +175,9 @@ def test_demo_panel_and_demo_export_validate(capsys, tmp_path):
     result = ingest([export], measures=[export_measures])
     assert len(result.panel.households) == len(panel.households)
     assert len(result.panel.measures) == len(panel.measures)
-    everything = _every_output_text(tmp_path / "rej", [out, err, result.panel.households.to_csv(), result.panel.measures.to_csv()])
+    everything = _every_output_text(
+        tmp_path / "rej", [out, err, result.panel.households.to_csv(), result.panel.measures.to_csv()]
+    )
     assert [v for v in identifiers if v in everything] == []
 
 
@@ -159,8 +185,13 @@ def test_installed_command_runs_without_traceback(tmp_path):
     exe = shutil.which("evalkit", path=str(Path(sys.executable).parent)) or shutil.which("evalkit")
     assert exe, "the evalkit console script is not installed"
     env = dict(os.environ, EVALKIT_PSEUDONYM_KEY="cli-test-key")
-    proc = subprocess.run([exe, "validate", str(EXPORTS / "bad_unknown_region.xlsx")],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [exe, "validate", str(EXPORTS / "bad_unknown_region.xlsx")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "bad_unknown_region.xlsx 第 10 行" in proc.stdout and "「县(市、区)」" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -190,5 +221,8 @@ def test_aliases_and_orphan_measures_in_the_printed_accounting(capsys):
     assert code == 1 and "measures_orphan.csv 第 5 行 列「户编号/年度」" in out
     assert "户表中没有该户该年度的行 / no row for this household and year in the household files: 2" in out
     code, out, _ = validate(capsys, EXPORTS / "aliases_gbk.csv")
-    assert code == 1 and "[已规范/normalised] 地区名称已规范为登记名称 / region name normalised to the registry name: 4" in out
+    assert (
+        code == 1
+        and "[已规范/normalised] 地区名称已规范为登记名称 / region name normalised to the registry name: 4" in out
+    )
     assert "[警告/warning]" in out and "aliases_gbk.csv 第 8 行 列「市（州）」" in out

@@ -8,24 +8,44 @@ import pandas as pd
 import pytest
 
 from evalkit.cli.main import main
-from evalkit.demo import load_demo
 from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import Panel
 from evalkit.core.schema import derive_income
+from evalkit.demo import load_demo
 from evalkit.evaluation.watchlist import export_watchlist, watchlist, watchlist_counts, watchlist_rules
 
 SEEDS = Path(__file__).parent / "data" / "policy_seeds"
-PLACES = {"广西": ("广西壮族自治区", "南宁市", "兴宁区"), "江西": ("江西省", "赣州市", "上犹县"),
-          "弥勒": ("云南省", "红河哈尼族彝族自治州", "弥勒市")}
+PLACES = {
+    "广西": ("广西壮族自治区", "南宁市", "兴宁区"),
+    "江西": ("江西省", "赣州市", "上犹县"),
+    "弥勒": ("云南省", "红河哈尼族彝族自治州", "弥勒市"),
+}
 
 
 def _frame(place, rows, year):
     province, prefecture, county = PLACES[place]
-    base = {"year": year, "province": province, "prefecture": prefecture, "county": county, "township": "",
-            "village": "村1", "household_type": "一般脱贫户", "labour_full": 1, "labour_weak": 0, "migrant_workers": 0,
-            "migrant_work_months": 0.0, "labour_seeking_work": 0, "monitoring_start_year": np.nan,
-            "risk_eliminated": False, "operating_income": 0.0, "operating_expenses": 0.0, "property": 0.0,
-            "transfer": 0.0, "head_name": "张三", "id_card": "410101199001019994"}
+    base = {
+        "year": year,
+        "province": province,
+        "prefecture": prefecture,
+        "county": county,
+        "township": "",
+        "village": "村1",
+        "household_type": "一般脱贫户",
+        "labour_full": 1,
+        "labour_weak": 0,
+        "migrant_workers": 0,
+        "migrant_work_months": 0.0,
+        "labour_seeking_work": 0,
+        "monitoring_start_year": np.nan,
+        "risk_eliminated": False,
+        "operating_income": 0.0,
+        "operating_expenses": 0.0,
+        "property": 0.0,
+        "transfer": 0.0,
+        "head_name": "张三",
+        "id_card": "410101199001019994",
+    }
     return pd.DataFrame([{**base, **r} for r in rows])
 
 
@@ -33,19 +53,31 @@ def guangxi_panel():
     """Five 兴宁区 households, 2022 → 2023 (sizes 2, incomes per capita):
     a fell 12,000 → 11,000 (wage −2,000 household, i.e. −1,000 pc); b rose 3% (slow at a 5% threshold);
     c below 10,000 with no full labourer; d wants work; e worked 4 months; f fine (rose 20%, 15,000)."""
-    y0 = [dict(household_id="a", household_size=2, wage=24_000), dict(household_id="b", household_size=2, wage=30_000),
-          dict(household_id="c", household_size=2, wage=0, transfer=14_000, labour_full=0, labour_weak=1),
-          dict(household_id="d", household_size=2, wage=30_000), dict(household_id="e", household_size=2, wage=30_000),
-          dict(household_id="f", household_size=2, wage=25_000)]
-    y1 = [dict(household_id="a", household_size=2, wage=20_000, property=2_000),
-          dict(household_id="b", household_size=2, wage=30_900),
-          dict(household_id="c", household_size=2, wage=0, transfer=15_000, labour_full=0, labour_weak=1),
-          dict(household_id="d", household_size=2, wage=36_000, labour_seeking_work=1),
-          dict(household_id="e", household_size=2, wage=36_000, migrant_workers=1, migrant_work_months=4.0),
-          dict(household_id="f", household_size=2, wage=30_000)]
+    y0 = [
+        dict(household_id="a", household_size=2, wage=24_000),
+        dict(household_id="b", household_size=2, wage=30_000),
+        dict(household_id="c", household_size=2, wage=0, transfer=14_000, labour_full=0, labour_weak=1),
+        dict(household_id="d", household_size=2, wage=30_000),
+        dict(household_id="e", household_size=2, wage=30_000),
+        dict(household_id="f", household_size=2, wage=25_000),
+    ]
+    y1 = [
+        dict(household_id="a", household_size=2, wage=20_000, property=2_000),
+        dict(household_id="b", household_size=2, wage=30_900),
+        dict(household_id="c", household_size=2, wage=0, transfer=15_000, labour_full=0, labour_weak=1),
+        dict(household_id="d", household_size=2, wage=36_000, labour_seeking_work=1),
+        dict(household_id="e", household_size=2, wage=36_000, migrant_workers=1, migrant_work_months=4.0),
+        dict(household_id="f", household_size=2, wage=30_000),
+    ]
     households = derive_income(pd.concat([_frame("广西", y0, 2022), _frame("广西", y1, 2023)], ignore_index=True))
-    measures = pd.DataFrame({"household_id": ["a", "a", "c"], "year": [2023, 2023, 2022],
-                             "measure": ["public_welfare_post", "dibao", "dibao"], "amount": [6000.0, 3000.0, 3000.0]})
+    measures = pd.DataFrame(
+        {
+            "household_id": ["a", "a", "c"],
+            "year": [2023, 2023, 2022],
+            "measure": ["public_welfare_post", "dibao", "dibao"],
+            "amount": [6000.0, 3000.0, 3000.0],
+        }
+    )
     return Panel(households=households, measures=measures, meta={"synthetic": True})
 
 
@@ -62,10 +94,10 @@ def test_guangxi_flags_by_hand():
     assert (a["net_income_pc_prev"], a["net_income_pc"]) == (12_000, 11_000)
     assert a["change_wage_pc"] == -2_000 and a["change_property_pc"] == 1_000
     assert a["largest_fall"] == "工资性收入" and a["largest_fall_pc"] == -2_000
-    assert a["measures"] == "低保;公益性岗位"           # this year's measures, Chinese labels
+    assert a["measures"] == "低保;公益性岗位"  # this year's measures, Chinese labels
     assert w.loc["b", "growth_pct"] == pytest.approx(3.0) and w.loc["b", "largest_fall"] == ""
     assert w.loc["c", "strategy"] == "符合条件的及时纳入农村低保或特困人员救助供养范围"
-    assert w.loc["c", "measures"] == ""                # 低保 was in 2022, not this year
+    assert w.loc["c", "measures"] == ""  # 低保 was in 2022, not this year
     assert (w["rule_source"] == "own").all()
     assert "head_name" not in w.columns and "id_card" not in w.columns
 
@@ -85,12 +117,25 @@ def jiangxi_panel():
     poorest); m1 monitored since 2021 and not eliminated, m2 since 2023, m3 eliminated."""
     rows0 = [dict(household_id=f"h{i}", household_size=2, wage=2 * (5_000 + 1_000 * i)) for i in range(10)]
     rows1 = [dict(household_id=f"h{i}", household_size=2, wage=2 * (6_000 + 1_000 * i)) for i in range(10)]
-    monitored = [dict(household_id="m1", household_type="脱贫不稳定户", monitoring_start_year=2021, household_size=2, wage=40_000),
-                 dict(household_id="m2", household_type="边缘易致贫户", monitoring_start_year=2023, household_size=2, wage=40_000),
-                 dict(household_id="m3", household_type="突发严重困难户", monitoring_start_year=2020, risk_eliminated=True,
-                      household_size=2, wage=40_000)]
-    households = derive_income(pd.concat([_frame("江西", rows0 + monitored, 2023), _frame("江西", rows1 + monitored, 2024)],
-                                         ignore_index=True))
+    monitored = [
+        dict(
+            household_id="m1", household_type="脱贫不稳定户", monitoring_start_year=2021, household_size=2, wage=40_000
+        ),
+        dict(
+            household_id="m2", household_type="边缘易致贫户", monitoring_start_year=2023, household_size=2, wage=40_000
+        ),
+        dict(
+            household_id="m3",
+            household_type="突发严重困难户",
+            monitoring_start_year=2020,
+            risk_eliminated=True,
+            household_size=2,
+            wage=40_000,
+        ),
+    ]
+    households = derive_income(
+        pd.concat([_frame("江西", rows0 + monitored, 2023), _frame("江西", rows1 + monitored, 2024)], ignore_index=True)
+    )
     return Panel(households=households, meta={"synthetic": True})
 
 
@@ -103,10 +148,12 @@ def test_jiangxi_two_key_groups():
 
 
 def test_mile_labour_split_with_seed_strategies():
-    rows = [dict(household_id="two", household_size=4, wage=32_000, labour_full=2),
-            dict(household_id="one", household_size=3, wage=24_000, labour_full=0, labour_weak=1),
-            dict(household_id="none", household_size=2, wage=0, transfer=12_000, labour_full=0),
-            dict(household_id="rich", household_size=2, wage=30_000, labour_full=2)]
+    rows = [
+        dict(household_id="two", household_size=4, wage=32_000, labour_full=2),
+        dict(household_id="one", household_size=3, wage=24_000, labour_full=0, labour_weak=1),
+        dict(household_id="none", household_size=2, wage=0, transfer=12_000, labour_full=0),
+        dict(household_id="rich", household_size=2, wage=30_000, labour_full=2),
+    ]
     panel = Panel(households=derive_income(_frame("弥勒", rows, 2022)), meta={"synthetic": True})
     w = watchlist(panel, "弥勒市", 2022).set_index("household_id")
     assert sorted(w.index) == ["none", "one", "two"]
@@ -114,7 +161,11 @@ def test_mile_labour_split_with_seed_strategies():
     assert w.loc["one", "flags"] == "ml_below_10000_labour_1"
     assert w.loc["none", "flags"] == "ml_below_10000_labour_0"
     text = next(SEEDS.glob("001_*.txt")).read_text(encoding="utf-8")
-    for household, start in (("two", "主要通过强化产业"), ("one", "主要通过结合个人意愿"), ("none", "实施综合政策保障")):
+    for household, start in (
+        ("two", "主要通过强化产业"),
+        ("one", "主要通过结合个人意愿"),
+        ("none", "实施综合政策保障"),
+    ):
         assert w.loc[household, "strategy"].startswith(start) and w.loc[household, "strategy"] in text
     assert np.isnan(w.loc["two", "net_income_pc_prev"])  # no 2021 row: change unknown, not zero
 
@@ -165,9 +216,15 @@ def demo():
     return load_demo()
 
 
-@pytest.mark.parametrize("region,years,rules", [("guangxi-nanning", (2022, 2023, 2024), "own"),
-                                                ("mile", (2022, 2023), "own"), ("shangyou", (2024, 2025), "own"),
-                                                ("xinyang", (2023, 2024, 2025), "reference: guangxi")])
+@pytest.mark.parametrize(
+    "region,years,rules",
+    [
+        ("guangxi-nanning", (2022, 2023, 2024), "own"),
+        ("mile", (2022, 2023), "own"),
+        ("shangyou", (2024, 2025), "own"),
+        ("xinyang", (2023, 2024, 2025), "reference: guangxi"),
+    ],
+)
 def test_demo_regions_every_plan_year(demo, region, years, rules):
     for year in years:
         w = watchlist(demo, region, year)

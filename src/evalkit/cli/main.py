@@ -12,14 +12,22 @@ import sys
 from evalkit import __version__
 from evalkit.core.errors import EvalkitError
 
-DESCRIPTION = "evalkit: 脱贫人口收入政策评估工具 / evaluation toolkit for income policies for people lifted out of poverty"
+DESCRIPTION = (
+    "evalkit: 脱贫人口收入政策评估工具 / evaluation toolkit for income policies for people lifted out of poverty"
+)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from evalkit.io.ingest import validate_command
 
-    return validate_command(args.paths, strict=args.strict, measures=args.measures, rejections_dir=args.rejections,
-                            min_year=args.min_year, max_year=args.max_year)
+    return validate_command(
+        args.paths,
+        strict=args.strict,
+        measures=args.measures,
+        rejections_dir=args.rejections,
+        min_year=args.min_year,
+        max_year=args.max_year,
+    )
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
@@ -31,15 +39,22 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from evalkit.io.dataset import ingest_command
 
-    return ingest_command(args.sources, out=args.out, measures=args.measures, strict=args.strict,
-                          chunk_rows=args.chunk_rows, chunk_threshold_mb=args.chunk_threshold_mb)
+    return ingest_command(
+        args.sources,
+        out=args.out,
+        measures=args.measures,
+        strict=args.strict,
+        chunk_rows=args.chunk_rows,
+        chunk_threshold_mb=args.chunk_threshold_mb,
+    )
 
 
 def _cmd_scorecard(args: argparse.Namespace) -> int:
     from evalkit.evaluation.scorecard import scorecard_command
 
-    return scorecard_command(region=args.region, year=args.year, data=args.data, lang=args.lang, out=args.out,
-                             programme=args.programme)
+    return scorecard_command(
+        region=args.region, year=args.year, data=args.data, lang=args.lang, out=args.out, programme=args.programme
+    )
 
 
 def _cmd_watchlist(args: argparse.Namespace) -> int:
@@ -57,7 +72,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_batch(args: argparse.Namespace) -> int:
     from evalkit.reporting.batch import batch_command
 
-    return batch_command(year=args.year, regions=args.regions, jobs=args.jobs, data=args.data, lang=args.lang, out=args.out)
+    return batch_command(
+        year=args.year, regions=args.regions, jobs=args.jobs, data=args.data, lang=args.lang, out=args.out
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,62 +82,98 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"evalkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令/command")
 
-    p = sub.add_parser("validate", help="校验导出文件并报告行数核算 / validate export files and print the row accounting",
-                       description="校验防返贫监测导出文件(CSV/XLSX/Parquet), 列出每个问题的文件、行、列 / "
-                                   "validate monitoring-system exports; every problem names file, row and column")
+    p = sub.add_parser(
+        "validate",
+        help="校验导出文件并报告行数核算 / validate export files and print the row accounting",
+        description="校验防返贫监测导出文件(CSV/XLSX/Parquet), 列出每个问题的文件、行、列 / "
+        "validate monitoring-system exports; every problem names file, row and column",
+    )
     p.add_argument("paths", nargs="+", help="导出文件 / export files (CSV, XLSX, Parquet)")
     p.add_argument("--measures", nargs="*", default=[], help="帮扶措施明细文件 / measure files (long table)")
     p.add_argument("--strict", action="store_true", help="遇到第一个问题即停止 / stop at the first problem")
     p.add_argument("--rejections", default=None, help="写出被拒绝行的目录 / folder for the rejected-rows file")
-    p.add_argument("--min-year", type=int, default=None,
-                   help="最早接受的年度(默认 2013) / earliest accepted year (default 2013)")
-    p.add_argument("--max-year", type=int, default=None,
-                   help="最晚接受的年度(默认当前年份) / latest accepted year (default: the current year)")
+    p.add_argument(
+        "--min-year", type=int, default=None, help="最早接受的年度(默认 2013) / earliest accepted year (default 2013)"
+    )
+    p.add_argument(
+        "--max-year",
+        type=int,
+        default=None,
+        help="最晚接受的年度(默认当前年份) / latest accepted year (default: the current year)",
+    )
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("demo-data", help="生成合成演示面板(合成数据) / generate the synthetic demo panel (SYNTHETIC)",
-                       description="生成带已知真实效应的确定性合成面板 / generate a deterministic synthetic panel with known true effects")
+    p = sub.add_parser(
+        "demo-data",
+        help="生成合成演示面板(合成数据) / generate the synthetic demo panel (SYNTHETIC)",
+        description="生成带已知真实效应的确定性合成面板 / generate a deterministic synthetic panel with known true effects",
+    )
     p.add_argument("--out", default="data/demo", help="输出目录 / output folder (default data/demo)")
     p.add_argument("--households", type=int, default=30_000, help="户数 / number of households (default 30000)")
     p.add_argument("--seed", type=int, default=20240101, help="随机种子 / random seed")
     p.set_defaults(func=_cmd_demo_data)
 
-    p = sub.add_parser("ingest", help="把导出文件转换为分区 Parquet 数据集 / convert exports to a partitioned Parquet dataset",
-                       description="校验、假名化并写出按年度和地市分区的 Parquet 数据集 / validate, pseudonymise and write a Parquet dataset")
+    p = sub.add_parser(
+        "ingest",
+        help="把导出文件转换为分区 Parquet 数据集 / convert exports to a partitioned Parquet dataset",
+        description="校验、假名化并写出按年度和地市分区的 Parquet 数据集 / validate, pseudonymise and write a Parquet dataset",
+    )
     p.add_argument("sources", nargs="+", help="导出文件 / export files")
     p.add_argument("--out", required=True, help="数据集目录 / dataset folder")
     p.add_argument("--measures", nargs="*", default=[], help="帮扶措施明细文件 / measure files")
     p.add_argument("--strict", action="store_true", help="遇到第一个问题即停止 / stop at the first problem")
-    p.add_argument("--chunk-rows", type=int, default=None, metavar="N",
-                   help="按每块 N 行分块读取 CSV(内存只需一块; 0 = 整个文件读入内存); 默认: CSV 总大小超过 --chunk-threshold-mb "
-                        "时分块 / read CSV files in blocks of N lines (memory bounded by one block; 0 = whole files in "
-                        "memory); default: blocks when the CSV files exceed --chunk-threshold-mb")
-    p.add_argument("--chunk-threshold-mb", type=float, default=None, metavar="MB",
-                   help="自动分块读取的 CSV 总大小阈值(MB, 默认 200) / total CSV size above which blocks are used "
-                        "automatically (MB, default 200)")
+    p.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=None,
+        metavar="N",
+        help="按每块 N 行分块读取 CSV(内存只需一块; 0 = 整个文件读入内存); 默认: CSV 总大小超过 --chunk-threshold-mb "
+        "时分块 / read CSV files in blocks of N lines (memory bounded by one block; 0 = whole files in "
+        "memory); default: blocks when the CSV files exceed --chunk-threshold-mb",
+    )
+    p.add_argument(
+        "--chunk-threshold-mb",
+        type=float,
+        default=None,
+        metavar="MB",
+        help="自动分块读取的 CSV 总大小阈值(MB, 默认 200) / total CSV size above which blocks are used "
+        "automatically (MB, default 200)",
+    )
     p.set_defaults(func=_cmd_ingest)
 
-    p = sub.add_parser("scorecard", help="政策目标达标情况 / policy-target scorecard",
-                       description="按地区和年度评估政策目标: 达标/未达标/无法评估 / evaluate policy targets: met / not met / not measurable")
+    p = sub.add_parser(
+        "scorecard",
+        help="政策目标达标情况 / policy-target scorecard",
+        description="按地区和年度评估政策目标: 达标/未达标/无法评估 / evaluate policy targets: met / not met / not measurable",
+    )
     p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
     p.add_argument("--year", type=int, required=True, help="评估年度 / year")
     p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
     p.add_argument("--out", default=None, help="输出 CSV 文件 / output CSV file")
-    p.add_argument("--programme", default=None,
-                   help="项目指标表 (CSV/XLSX: region, year, indicator, value, source) / programme-indicator table")
+    p.add_argument(
+        "--programme",
+        default=None,
+        help="项目指标表 (CSV/XLSX: region, year, indicator, value, source) / programme-indicator table",
+    )
     p.set_defaults(func=_cmd_scorecard)
 
-    p = sub.add_parser("watchlist", help="监测预警名单(假名化) / monitoring watch-list (pseudonymised)",
-                       description="按广西、江西、弥勒规则标记需关注农户 / flag households by the 广西, 江西 and 弥勒 rules")
+    p = sub.add_parser(
+        "watchlist",
+        help="监测预警名单(假名化) / monitoring watch-list (pseudonymised)",
+        description="按广西、江西、弥勒规则标记需关注农户 / flag households by the 广西, 江西 and 弥勒 rules",
+    )
     p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
     p.add_argument("--year", type=int, required=True, help="年度 / year")
     p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
     p.add_argument("--out", default=None, help="输出 CSV/XLSX 文件 / output CSV or XLSX file")
     p.set_defaults(func=_cmd_watchlist)
 
-    p = sub.add_parser("report", help="生成一个地区的年度评估报告 / generate one region's yearly report",
-                       description="用 papermill 执行参数化报告笔记本并导出 HTML / run the parameterised report notebook and export HTML")
+    p = sub.add_parser(
+        "report",
+        help="生成一个地区的年度评估报告 / generate one region's yearly report",
+        description="用 papermill 执行参数化报告笔记本并导出 HTML / run the parameterised report notebook and export HTML",
+    )
     p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
     p.add_argument("--year", type=int, required=True, help="报告年度 / report year")
     p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
@@ -128,8 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports", help="输出目录 / output folder")
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("batch", help="批量生成所有地区的年度报告 / generate every region's yearly report",
-                       description="每个报告一个进程, 失败不影响其他地区 / one process per report; a failure does not stop the others")
+    p = sub.add_parser(
+        "batch",
+        help="批量生成所有地区的年度报告 / generate every region's yearly report",
+        description="每个报告一个进程, 失败不影响其他地区 / one process per report; a failure does not stop the others",
+    )
     p.add_argument("--year", type=int, required=True, help="报告年度 / report year")
     p.add_argument("--regions", default="all", help="all 或逗号分隔的地区 / all or a comma-separated list")
     p.add_argument("--jobs", type=int, default=2, help="并行进程数 / parallel processes")

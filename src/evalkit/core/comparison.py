@@ -20,7 +20,7 @@ outside the registry such as 东部), year, value, unit, source, synthetic (bool
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -60,12 +60,14 @@ def series(indicator: str, include_synthetic: bool = False) -> pd.DataFrame:
     return _series(indicator, include_synthetic).copy()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _series(indicator: str, include_synthetic: bool) -> pd.DataFrame:
     known = indicators(include_synthetic=True)
     if indicator not in known:
-        raise EvalkitError(f"未知比较指标 '{indicator}', 可用: {', '.join(known)} / unknown comparison indicator "
-                           f"'{indicator}'; available: {', '.join(known)}")
+        raise EvalkitError(
+            f"未知比较指标 '{indicator}', 可用: {', '.join(known)} / unknown comparison indicator "
+            f"'{indicator}'; available: {', '.join(known)}"
+        )
     published = _load(PUBLISHED_FILE)
     out = published[published["indicator"] == indicator]
     if include_synthetic:
@@ -77,13 +79,13 @@ def _series(indicator: str, include_synthetic: bool) -> pd.DataFrame:
     return out[COLUMNS].sort_values(["region", "year"], kind="stable").reset_index(drop=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lookup(indicator: str, include_synthetic: bool) -> dict[tuple[str, int], float]:
     """(region name or registry code, year) → value; the first row wins, as in :func:`series` order."""
     table = _series(indicator, include_synthetic)
     out: dict[tuple[str, int], float] = {}
     for column in ("region", "region_code"):
-        for region, year, value in zip(table[column], table["year"], table["value"]):
+        for region, year, value in zip(table[column], table["year"], table["value"], strict=False):
             if region:
                 out.setdefault((region, int(year)), float(value))
     return out

@@ -73,9 +73,16 @@ def region_aliases() -> pd.DataFrame:
 
 def _region(row: pd.Series) -> Region:
     names = {col: row[col] for col in NAME_COLUMNS if row[col] != ""}
-    return Region(code=row["code"], name_zh=row["name_zh"], name_en=row["name_en"], level=row["level"],
-                  parent_code=row["parent_code"], adcode=row["adcode"], report=row["report"] == "yes",
-                  filter=names)
+    return Region(
+        code=row["code"],
+        name_zh=row["name_zh"],
+        name_en=row["name_en"],
+        level=row["level"],
+        parent_code=row["parent_code"],
+        adcode=row["adcode"],
+        report=row["report"] == "yes",
+        filter=names,
+    )
 
 
 def get_region(name_or_code: str) -> Region:
@@ -92,8 +99,12 @@ def get_region(name_or_code: str) -> Region:
         if len(hits) == 1:
             return _region(hits.iloc[0])
         if len(hits) > 1:
-            options = ", ".join(f"{r.code} ({r.province}{r.prefecture}{r.county}{r.township})" for r in hits.itertuples())
-            raise EvalkitError(f"地区名称不唯一: '{key}', 请使用代码之一 / ambiguous region name '{key}'; use one of the codes: {options}")
+            options = ", ".join(
+                f"{r.code} ({r.province}{r.prefecture}{r.county}{r.township})" for r in hits.itertuples()
+            )
+            raise EvalkitError(
+                f"地区名称不唯一: '{key}', 请使用代码之一 / ambiguous region name '{key}'; use one of the codes: {options}"
+            )
     hits = table[table["name_en"].str.lower() == key.lower()]
     if len(hits) == 1:
         return _region(hits.iloc[0])
@@ -118,8 +129,10 @@ def region_mask(households: pd.DataFrame, region: Region | str) -> pd.Series:
     mask = pd.Series(True, index=households.index)
     for column, name in region.filter.items():
         if column not in households.columns:
-            raise EvalkitError(f"面板缺少地区列 '{column}', 无法选择 {region.name_zh} / "
-                               f"panel has no region column '{column}' needed to select {region.name_en}")
+            raise EvalkitError(
+                f"面板缺少地区列 '{column}', 无法选择 {region.name_zh} / "
+                f"panel has no region column '{column}' needed to select {region.name_en}"
+            )
         mask &= households[column] == name
     return mask.fillna(False).astype(bool)
 

@@ -9,7 +9,7 @@ user's own copy with added regions or targets.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -24,8 +24,10 @@ def data_dir() -> Path:
     candidate = Path(__file__).resolve().parents[3] / "data"
     if (candidate / "columns.csv").exists():
         return candidate
-    raise FileNotFoundError("evalkit reference data (data/columns.csv) not found; install evalkit editable from "
-                            "its clone (pip install -e .) or set EVALKIT_DATA_DIR")
+    raise FileNotFoundError(
+        "evalkit reference data (data/columns.csv) not found; install evalkit editable from "
+        "its clone (pip install -e .) or set EVALKIT_DATA_DIR"
+    )
 
 
 def data_path(name: str) -> Path:
@@ -33,7 +35,7 @@ def data_path(name: str) -> Path:
     return data_dir() / name
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_csv_cached(name: str) -> pd.DataFrame:
     return pd.read_csv(data_path(name), dtype=str, keep_default_na=False, encoding="utf-8")
 

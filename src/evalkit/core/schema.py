@@ -28,8 +28,12 @@ COMPONENTS: tuple[str, ...] = ("wage", "net_operating", "property", "transfer")
 #: Household-total income columns as reported (before derivation).
 INCOME_COLUMNS: tuple[str, ...] = ("wage", "operating_income", "operating_expenses", "property", "transfer")
 TRANSFER_DETAIL: tuple[str, ...] = (
-    "transfer_dibao", "transfer_pension", "transfer_tekun",
-    "transfer_disability", "transfer_farm_eco", "transfer_relief",
+    "transfer_dibao",
+    "transfer_pension",
+    "transfer_tekun",
+    "transfer_disability",
+    "transfer_farm_eco",
+    "transfer_relief",
 )
 REGION_LEVELS: tuple[str, ...] = ("province", "prefecture", "county", "township", "village")
 KEYS: tuple[str, ...] = ("household_id", "year")
@@ -110,10 +114,11 @@ def labour_group(households: pd.DataFrame, scheme: str = "capacity", labels: str
 
     table = labour_groups(scheme)
     if table.empty:
-        raise EvalkitError(f"未知的劳动力分组方案 / unknown labour-group scheme {scheme!r}; "
-                           f"known: {sorted(labour_groups()['scheme'].unique())}")
-    missing = [c for c in ("labour_full", "labour_weak") if c not in households.columns
-               or households[c].isna().any()]
+        raise EvalkitError(
+            f"未知的劳动力分组方案 / unknown labour-group scheme {scheme!r}; "
+            f"known: {sorted(labour_groups()['scheme'].unique())}"
+        )
+    missing = [c for c in ("labour_full", "labour_weak") if c not in households.columns or households[c].isna().any()]
     if missing:
         raise EvalkitError(f"劳动力人数缺失, 无法分组 / labour counts missing, cannot group: {missing}")
     full = households["labour_full"].to_numpy(dtype=int)
@@ -123,11 +128,12 @@ def labour_group(households: pd.DataFrame, scheme: str = "capacity", labels: str
         "count": ([full + weak >= 2, full + weak == 1], ["two_plus", "one"], "none"),
         "detail": ([full + weak == 0, full == 0, full == 1], ["none", "weak_only", "one_full"], "two_plus"),
     }[scheme]
-    codes = pd.Series(np.select(conditions[0], conditions[1], conditions[2]), index=households.index,
-                      name="labour_group", dtype="str")
+    codes = pd.Series(
+        np.select(conditions[0], conditions[1], conditions[2]), index=households.index, name="labour_group", dtype="str"
+    )
     if labels == "code":
         return codes
-    return codes.map(dict(zip(table["code"], table["label_zh" if labels == "zh" else "label_en"]))).astype("str")
+    return codes.map(dict(zip(table["code"], table["label_zh" if labels == "zh" else "label_en"], strict=False))).astype("str")
 
 
 def label(name: str, lang: str = "zh") -> str:

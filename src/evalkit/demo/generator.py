@@ -86,10 +86,53 @@ from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import MEASURE_COLUMNS, Panel, load_panel, save_panel
 from evalkit.core.registry import regions
 from evalkit.core.resources import data_dir
-from evalkit.core.schema import (TRANSFER_DETAIL, derive_income, household_columns, labour_group, measure_columns,
-                     measures_catalogue)
+from evalkit.core.schema import (
+    TRANSFER_DETAIL,
+    derive_income,
+    household_columns,
+    labour_group,
+    measure_columns,
+    measures_catalogue,
+)
 
-__all__ = ["BLOCK_SIZE", "MEASURE_PARAMS", "YEARS", "COHORT_WEIGHTS", "DEFAULT_HOUSEHOLDS", "DEFAULT_SEED", "DIBAO_PC", "FARM_ECO_PC", "GENERATOR_VERSION", "GIVEN", "GROUP_SHARES", "ID_WEIGHTS", "LABEL", "LABOUR_GROUPS", "NETOP_PC", "OTHER_TRANSFER_PC", "PENSION", "PROPERTY_PC", "PROVINCE_LEVEL", "SHOCK_PROB", "STREAM_THRESHOLD", "SURNAMES", "SYNTHETIC_ID_SEQUENCE", "TRUE_EFFECTS_FILE", "TRUE_EFFECT_COLUMNS", "WAGE_MONTHLY", "XINYANG_WEIGHTS", "applied_effects", "demo_data_command", "generate_panel", "iter_panel_chunks", "load_demo", "save_demo", "stream_demo", "true_effects", "write_export"]
+__all__ = [
+    "BLOCK_SIZE",
+    "MEASURE_PARAMS",
+    "YEARS",
+    "COHORT_WEIGHTS",
+    "DEFAULT_HOUSEHOLDS",
+    "DEFAULT_SEED",
+    "DIBAO_PC",
+    "FARM_ECO_PC",
+    "GENERATOR_VERSION",
+    "GIVEN",
+    "GROUP_SHARES",
+    "ID_WEIGHTS",
+    "LABEL",
+    "LABOUR_GROUPS",
+    "NETOP_PC",
+    "OTHER_TRANSFER_PC",
+    "PENSION",
+    "PROPERTY_PC",
+    "PROVINCE_LEVEL",
+    "SHOCK_PROB",
+    "STREAM_THRESHOLD",
+    "SURNAMES",
+    "SYNTHETIC_ID_SEQUENCE",
+    "TRUE_EFFECTS_FILE",
+    "TRUE_EFFECT_COLUMNS",
+    "WAGE_MONTHLY",
+    "XINYANG_WEIGHTS",
+    "applied_effects",
+    "demo_data_command",
+    "generate_panel",
+    "iter_panel_chunks",
+    "load_demo",
+    "save_demo",
+    "stream_demo",
+    "true_effects",
+    "write_export",
+]
 
 GENERATOR_VERSION = "1.0"
 LABEL = "SYNTHETIC DEMO DATA — 合成演示数据, 非真实统计"
@@ -105,11 +148,11 @@ TRUE_EFFECT_COLUMNS = ["measure", "component", "cohort", "year", "n_treated", "a
 # Generator parameters (demo assumptions, not domain facts).
 # Per-capita year levels of the untreated components; tuned so the pooled aggregates (with the
 # measure effects) hit the calibration targets in the module docstring.
-WAGE_MONTHLY = np.array([1626.0, 1860.0, 2068.0, 2195.0, 2351.0, 2544.0])   # W_t, yuan per worker-month
-NETOP_PC = np.array([2020.0, 2290.0, 2520.0, 2680.0, 2850.0, 3080.0])      # O_t, yuan per person
-PENSION = np.array([1300.0, 1380.0, 1460.0, 1540.0, 1620.0, 1700.0])     # per elderly member per year
-DIBAO_PC = np.array([4000.0, 4200.0, 4400.0, 4600.0, 4800.0, 5000.0])    # 兜底 support per person
-OTHER_TRANSFER_PC = 1250.0    # 赡养/教育/医疗 and other transfers not itemised in the detail columns
+WAGE_MONTHLY = np.array([1626.0, 1860.0, 2068.0, 2195.0, 2351.0, 2544.0])  # W_t, yuan per worker-month
+NETOP_PC = np.array([2020.0, 2290.0, 2520.0, 2680.0, 2850.0, 3080.0])  # O_t, yuan per person
+PENSION = np.array([1300.0, 1380.0, 1460.0, 1540.0, 1620.0, 1700.0])  # per elderly member per year
+DIBAO_PC = np.array([4000.0, 4200.0, 4400.0, 4600.0, 4800.0, 5000.0])  # 兜底 support per person
+OTHER_TRANSFER_PC = 1250.0  # 赡养/教育/医疗 and other transfers not itemised in the detail columns
 FARM_ECO_PC = 330.0
 PROPERTY_PC = 330.0
 RHO, SIGMA = 0.5, 0.17
@@ -117,15 +160,24 @@ SHOCK_PROB = 0.04
 #: Household shares by reporting group and province income level (Henan above Guangxi/Yunnan).
 GROUP_SHARES = {"xinyang": 0.32, "mile": 0.10, "shangyou": 0.08, "guangxi": 0.50}
 PROVINCE_LEVEL = {"河南省": 1.08, "江西省": 0.98, "广西壮族自治区": 0.93, "云南省": 0.95}
-XINYANG_WEIGHTS = {"xinyang-shihe": 0.06, "xinyang-pingqiao": 0.09, "xinyang-luoshan": 0.10, "xinyang-guangshan": 0.11,
-                   "xinyang-xinxian": 0.06, "xinyang-shangcheng": 0.11, "xinyang-gushi": 0.18, "xinyang-huangchuan": 0.10,
-                   "xinyang-huaibin": 0.09, "xinyang-xixian": 0.12, "xinyang-yangshan": 0.02}
+XINYANG_WEIGHTS = {
+    "xinyang-shihe": 0.06,
+    "xinyang-pingqiao": 0.09,
+    "xinyang-luoshan": 0.10,
+    "xinyang-guangshan": 0.11,
+    "xinyang-xinxian": 0.06,
+    "xinyang-shangcheng": 0.11,
+    "xinyang-gushi": 0.18,
+    "xinyang-huangchuan": 0.10,
+    "xinyang-huaibin": 0.09,
+    "xinyang-xixian": 0.12,
+    "xinyang-yangshan": 0.02,
+}
 #: cohort weights w_g for 2021..2025
 COHORT_WEIGHTS = np.array([0.30, 0.25, 0.20, 0.15, 0.10])
 #: labour groups: 0 = no labour (兜底), 1 = weak/half labour only, 2 = one full labourer, 3 = two or more
 #: codes of the ``detail`` scheme of ``data/labour_groups.csv`` (:func:`evalkit.schema.labour_group`)
 LABOUR_GROUPS = ("none", "weak_only", "one_full", "two_plus")
-
 
 
 @dataclass(frozen=True)
@@ -166,23 +218,346 @@ class MeasureParams:
 
 
 MEASURE_PARAMS: dict[str, MeasureParams] = {
-    "public_welfare_post": MeasureParams(-2.2, -0.9, 0.3, -2.0, 0.3, 0.0, 0.0, "wage", "", 6000, False, (0, 1.0, 1.0, 0.9), 0.0, "linear", 0, False, 1.0, "effect"),
-    "transport_subsidy": MeasureParams(-2.4, -0.6, 0.6, -3.0, 0.2, 0.0, 0.0, "wage", "", 2500, False, (0, 0.5, 1.0, 1.4), 0.10, "linear", 0, False, 0.6, "transport"),
-    "skills_training": MeasureParams(-2.3, -0.5, 0.5, -3.0, 0.3, 0.0, 0.0, "wage", "", 2200, False, (0, 0.6, 1.0, 1.2), 0.25, "linear", 0, False, 0.3, "none"),
-    "assistance_workshop": MeasureParams(-3.2, -0.8, 0.4, -3.0, 0.6, 0.0, 0.0, "wage", "", 7000, False, (0, 0.8, 1.0, 1.0), 0.05, "linear", 0, False, 1.0, "none"),
-    "work_relief": MeasureParams(-3.0, -0.6, 0.4, -3.0, 0.0, 0.0, 0.0, "wage", "", 3000, False, (0, 0.6, 1.0, 1.1), 0.0, "linear", 0, False, 0.4, "effect"),
-    "yulu_plan": MeasureParams(-3.3, -0.4, 0.1, -1.0, 0.2, 0.25, 0.0, "wage", "", 9000, False, (0.5, 0.8, 1.0, 1.0), 0.10, "lagged", 0, False, 0.5, "yulu"),
-    "industry_award": MeasureParams(-2.2, -0.3, 0.3, -2.0, -0.8, 0.0, 1.2, "operating_income", "", 3500, False, (0.3, 0.7, 1.0, 1.2), 0.05, "linear", 0.35, False, 0.5, "award"),
-    "microcredit": MeasureParams(-3.0, -0.2, 0.4, -3.0, -0.8, 0.0, 1.0, "operating_income", "", 5500, False, (0, 0.6, 1.0, 1.2), 0.15, "linear", 0.45, False, 0.3, "loan"),
-    "contract_farming": MeasureParams(-2.8, -0.3, 0.2, -0.5, -1.0, 0.0, 1.0, "operating_income", "", 3000, False, (0.6, 0.8, 1.0, 1.0), 0.05, "linear", 0.30, False, 0.7, "none"),
-    "enterprise_linkage": MeasureParams(-2.5, -0.2, 0.2, -1.5, -0.5, 0.0, 0.8, "operating_income", "", 2000, False, (0.4, 0.8, 1.0, 1.1), 0.10, "linear", 0.25, False, 0.7, "none"),
-    "dibao": MeasureParams(-3.2, -1.6, -0.3, 1.8, 0.0, 0.0, 0.0, "transfer", "transfer_dibao", 1500, True, (1.2, 1.0, 0.8, 0.7), 0.05, "linear", 0, True, 1.0, "effect"),
-    "tekun": MeasureParams(-4.5, -1.0, -0.8, 2.5, 0.0, -0.6, 0.0, "transfer", "transfer_tekun", 4500, False, (1.0, 0.8, 0.5, 0.5), 0.05, "linear", 0, True, 1.0, "effect"),
-    "pension_premium_waiver": MeasureParams(-2.0, -0.8, 0.0, 0.8, 0.0, 0.0, 0.0, "transfer", "transfer_pension", 300, False, (1.0, 1.0, 1.0, 1.0), 0.0, "linear", 0, False, 1.0, "effect"),
-    "temporary_relief": MeasureParams(-3.5, -1.2, -0.2, 0.8, 0.0, 0.0, 0.0, "transfer", "transfer_relief", 2000, False, (1.0, 1.0, 1.0, 1.0), 0.0, "once", 0, False, 0.0, "effect"),
-    "land_transfer": MeasureParams(-2.4, 0.0, -0.2, 0.5, -0.5, 0.1, 0.8, "property", "", 1300, False, (1.2, 1.1, 1.0, 0.9), 0.03, "linear", 0, False, 1.0, "effect"),
-    "collective_dividend": MeasureParams(-1.6, -0.5, 0.0, 0.3, 0.0, 0.0, 0.0, "property", "", 400, False, (1.0, 1.0, 1.0, 1.0), 0.10, "linear", 0, False, 1.0, "effect"),
-    "photovoltaic": MeasureParams(-2.6, -0.6, 0.0, 0.5, 0.0, 0.0, 0.0, "property", "", 700, False, (1.0, 1.0, 1.0, 1.0), 0.0, "linear", 0, False, 1.0, "effect"),
+    "public_welfare_post": MeasureParams(
+        -2.2,
+        -0.9,
+        0.3,
+        -2.0,
+        0.3,
+        0.0,
+        0.0,
+        "wage",
+        "",
+        6000,
+        False,
+        (0, 1.0, 1.0, 0.9),
+        0.0,
+        "linear",
+        0,
+        False,
+        1.0,
+        "effect",
+    ),
+    "transport_subsidy": MeasureParams(
+        -2.4,
+        -0.6,
+        0.6,
+        -3.0,
+        0.2,
+        0.0,
+        0.0,
+        "wage",
+        "",
+        2500,
+        False,
+        (0, 0.5, 1.0, 1.4),
+        0.10,
+        "linear",
+        0,
+        False,
+        0.6,
+        "transport",
+    ),
+    "skills_training": MeasureParams(
+        -2.3,
+        -0.5,
+        0.5,
+        -3.0,
+        0.3,
+        0.0,
+        0.0,
+        "wage",
+        "",
+        2200,
+        False,
+        (0, 0.6, 1.0, 1.2),
+        0.25,
+        "linear",
+        0,
+        False,
+        0.3,
+        "none",
+    ),
+    "assistance_workshop": MeasureParams(
+        -3.2,
+        -0.8,
+        0.4,
+        -3.0,
+        0.6,
+        0.0,
+        0.0,
+        "wage",
+        "",
+        7000,
+        False,
+        (0, 0.8, 1.0, 1.0),
+        0.05,
+        "linear",
+        0,
+        False,
+        1.0,
+        "none",
+    ),
+    "work_relief": MeasureParams(
+        -3.0,
+        -0.6,
+        0.4,
+        -3.0,
+        0.0,
+        0.0,
+        0.0,
+        "wage",
+        "",
+        3000,
+        False,
+        (0, 0.6, 1.0, 1.1),
+        0.0,
+        "linear",
+        0,
+        False,
+        0.4,
+        "effect",
+    ),
+    "yulu_plan": MeasureParams(
+        -3.3,
+        -0.4,
+        0.1,
+        -1.0,
+        0.2,
+        0.25,
+        0.0,
+        "wage",
+        "",
+        9000,
+        False,
+        (0.5, 0.8, 1.0, 1.0),
+        0.10,
+        "lagged",
+        0,
+        False,
+        0.5,
+        "yulu",
+    ),
+    "industry_award": MeasureParams(
+        -2.2,
+        -0.3,
+        0.3,
+        -2.0,
+        -0.8,
+        0.0,
+        1.2,
+        "operating_income",
+        "",
+        3500,
+        False,
+        (0.3, 0.7, 1.0, 1.2),
+        0.05,
+        "linear",
+        0.35,
+        False,
+        0.5,
+        "award",
+    ),
+    "microcredit": MeasureParams(
+        -3.0,
+        -0.2,
+        0.4,
+        -3.0,
+        -0.8,
+        0.0,
+        1.0,
+        "operating_income",
+        "",
+        5500,
+        False,
+        (0, 0.6, 1.0, 1.2),
+        0.15,
+        "linear",
+        0.45,
+        False,
+        0.3,
+        "loan",
+    ),
+    "contract_farming": MeasureParams(
+        -2.8,
+        -0.3,
+        0.2,
+        -0.5,
+        -1.0,
+        0.0,
+        1.0,
+        "operating_income",
+        "",
+        3000,
+        False,
+        (0.6, 0.8, 1.0, 1.0),
+        0.05,
+        "linear",
+        0.30,
+        False,
+        0.7,
+        "none",
+    ),
+    "enterprise_linkage": MeasureParams(
+        -2.5,
+        -0.2,
+        0.2,
+        -1.5,
+        -0.5,
+        0.0,
+        0.8,
+        "operating_income",
+        "",
+        2000,
+        False,
+        (0.4, 0.8, 1.0, 1.1),
+        0.10,
+        "linear",
+        0.25,
+        False,
+        0.7,
+        "none",
+    ),
+    "dibao": MeasureParams(
+        -3.2,
+        -1.6,
+        -0.3,
+        1.8,
+        0.0,
+        0.0,
+        0.0,
+        "transfer",
+        "transfer_dibao",
+        1500,
+        True,
+        (1.2, 1.0, 0.8, 0.7),
+        0.05,
+        "linear",
+        0,
+        True,
+        1.0,
+        "effect",
+    ),
+    "tekun": MeasureParams(
+        -4.5,
+        -1.0,
+        -0.8,
+        2.5,
+        0.0,
+        -0.6,
+        0.0,
+        "transfer",
+        "transfer_tekun",
+        4500,
+        False,
+        (1.0, 0.8, 0.5, 0.5),
+        0.05,
+        "linear",
+        0,
+        True,
+        1.0,
+        "effect",
+    ),
+    "pension_premium_waiver": MeasureParams(
+        -2.0,
+        -0.8,
+        0.0,
+        0.8,
+        0.0,
+        0.0,
+        0.0,
+        "transfer",
+        "transfer_pension",
+        300,
+        False,
+        (1.0, 1.0, 1.0, 1.0),
+        0.0,
+        "linear",
+        0,
+        False,
+        1.0,
+        "effect",
+    ),
+    "temporary_relief": MeasureParams(
+        -3.5,
+        -1.2,
+        -0.2,
+        0.8,
+        0.0,
+        0.0,
+        0.0,
+        "transfer",
+        "transfer_relief",
+        2000,
+        False,
+        (1.0, 1.0, 1.0, 1.0),
+        0.0,
+        "once",
+        0,
+        False,
+        0.0,
+        "effect",
+    ),
+    "land_transfer": MeasureParams(
+        -2.4,
+        0.0,
+        -0.2,
+        0.5,
+        -0.5,
+        0.1,
+        0.8,
+        "property",
+        "",
+        1300,
+        False,
+        (1.2, 1.1, 1.0, 0.9),
+        0.03,
+        "linear",
+        0,
+        False,
+        1.0,
+        "effect",
+    ),
+    "collective_dividend": MeasureParams(
+        -1.6,
+        -0.5,
+        0.0,
+        0.3,
+        0.0,
+        0.0,
+        0.0,
+        "property",
+        "",
+        400,
+        False,
+        (1.0, 1.0, 1.0, 1.0),
+        0.10,
+        "linear",
+        0,
+        False,
+        1.0,
+        "effect",
+    ),
+    "photovoltaic": MeasureParams(
+        -2.6,
+        -0.6,
+        0.0,
+        0.5,
+        0.0,
+        0.0,
+        0.0,
+        "property",
+        "",
+        700,
+        False,
+        (1.0, 1.0, 1.0, 1.0),
+        0.0,
+        "linear",
+        0,
+        False,
+        1.0,
+        "effect",
+    ),
 }
 
 
@@ -198,13 +573,16 @@ def _leaves() -> pd.DataFrame:
     leaves = reg[is_leaf].reset_index(drop=True)
     group = leaves["code"].str.split("-").str[0]
     district = leaves["county"].str.endswith("区") & group.eq("guangxi")
-    within = np.where(group.eq("xinyang"), leaves["code"].map(XINYANG_WEIGHTS).fillna(0.0),
-                      np.where(district, 0.5, 1.0))
+    within = np.where(
+        group.eq("xinyang"), leaves["code"].map(XINYANG_WEIGHTS).fillna(0.0), np.where(district, 0.5, 1.0)
+    )
     within = pd.Series(within).groupby(group).transform(lambda s: s / s.sum())
     leaves["weight"] = within * group.map(GROUP_SHARES)
     # fixed (seed-independent) unit-level income factors: regional structure is part of the design
     unit_rng = np.random.default_rng(np.random.SeedSequence([7, 2020]))
-    leaves["level_factor"] = leaves["province"].map(PROVINCE_LEVEL).to_numpy() * np.exp(unit_rng.normal(0, 0.05, len(leaves)))
+    leaves["level_factor"] = leaves["province"].map(PROVINCE_LEVEL).to_numpy() * np.exp(
+        unit_rng.normal(0, 0.05, len(leaves))
+    )
     leaves["village_count"] = np.where(leaves["township"] != "", 8, 25)
     return leaves
 
@@ -217,7 +595,7 @@ def _household_ids(index: np.ndarray, seed: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         x = (x * np.uint64(0x9E3779B97F4B) + salt) & mask
         x ^= x >> np.uint64(23)
-        x = (x * np.uint64(0xC2B2AE3D27D5)) & mask   # odd multiplier: bijective modulo 2^48
+        x = (x * np.uint64(0xC2B2AE3D27D5)) & mask  # odd multiplier: bijective modulo 2^48
         x ^= x >> np.uint64(19)
     shifts = np.arange(44, -4, -4, dtype=np.uint64)
     digits = ((x[:, None] >> shifts[None, :]) & np.uint64(15)).astype(np.uint8)
@@ -230,7 +608,7 @@ def _multinomial_cohort(rng: np.random.Generator, index: np.ndarray) -> np.ndarr
     odds = np.exp(index)[:, None] * COHORT_WEIGHTS[None, :]
     cum = np.cumsum(np.concatenate([np.ones((len(index), 1)), odds], axis=1), axis=1)
     u = rng.random(len(index)) * cum[:, -1]
-    pick = (u[:, None] >= cum).sum(axis=1)           # 0 = never, k = COHORTS[k-1]
+    pick = (u[:, None] >= cum).sum(axis=1)  # 0 = never, k = COHORTS[k-1]
     return np.where(pick == 0, 0, np.asarray(COHORTS)[np.maximum(pick - 1, 0)])
 
 
@@ -250,7 +628,8 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
     doudi = (labour_full + labour_weak) == 0
     elderly = rng.binomial(size - labour_full - labour_weak, 0.55)
     group = pd.Index(LABOUR_GROUPS).get_indexer(
-        labour_group(pd.DataFrame({"labour_full": labour_full, "labour_weak": labour_weak}), "detail", "code"))
+        labour_group(pd.DataFrame({"labour_full": labour_full, "labour_weak": labour_weak}), "detail", "code")
+    )
     province = leaves["province"].to_numpy()[leaf]
     poor_province = (province == "广西壮族自治区") | (province == "云南省")
     relocated = rng.random(n) < np.where(poor_province, 0.13, 0.08)
@@ -273,9 +652,10 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
     # --- monitoring: type, start year, risk elimination ----------------------------------------
     risk_index = -2.8 - 2.0 * a + 0.8 * doudi + 0.4 * (group == 1) + 0.3 * poor_province
     monitored = rng.random(n) < 1.0 / (1.0 + np.exp(-risk_index))
-    kind = rng.choice(3, size=n, p=[0.42, 0.33, 0.25])          # 0 不稳定, 1 边缘, 2 突发
-    start = np.where(kind == 2, rng.integers(2021, 2026, n),
-                     np.where(rng.random(n) < 0.7, 2020, rng.integers(2021, 2025, n)))
+    kind = rng.choice(3, size=n, p=[0.42, 0.33, 0.25])  # 0 不稳定, 1 边缘, 2 突发
+    start = np.where(
+        kind == 2, rng.integers(2021, 2026, n), np.where(rng.random(n) < 0.7, 2020, rng.integers(2021, 2025, n))
+    )
     start = np.where(monitored, start, 0)
     eliminated = start + rng.geometric(0.45, n)
     eliminated = np.where(monitored & (eliminated <= years[-1]), eliminated, 0)
@@ -286,16 +666,30 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
     shock[:, :] += ((kind == 2) & monitored)[:, None] * (years[None, :] == start[:, None]) * 0.6
     e = np.empty((n, T))
     e[:, 0] = eta[:, 0] / np.sqrt(1 - RHO**2) - shock[:, 0]
-    for t in range(1, T):                                      # loop over 6 years, vectorised over households
+    for t in range(1, T):  # loop over 6 years, vectorised over households
         e[:, t] = RHO * e[:, t - 1] + eta[:, t] - shock[:, t]
-    workers = rng.binomial(labour_full[:, None], worker_p_full[:, None], (n, T)) + \
-        rng.binomial(labour_weak[:, None], worker_p_weak[:, None], (n, T))
+    workers = rng.binomial(labour_full[:, None], worker_p_full[:, None], (n, T)) + rng.binomial(
+        labour_weak[:, None], worker_p_weak[:, None], (n, T)
+    )
     months = np.clip(rng.normal(9.0, 2.0, (n, T)) - 3.0 * (shock > 0), 1.0, 12.0) * (workers > 0)
     months = np.round(months, 1)
     level = region_level[:, None]
-    wage0 = workers * months * WAGE_MONTHLY[None, :] * level * np.exp(a[:, None] + e) * np.where(relocated, 1.12, 1.0)[:, None]
-    net_op0 = has_op[:, None] * size[:, None] * NETOP_PC[None, :] * level * np.exp(0.5 * a[:, None] + b[:, None] + e) \
+    wage0 = (
+        workers
+        * months
+        * WAGE_MONTHLY[None, :]
+        * level
+        * np.exp(a[:, None] + e)
+        * np.where(relocated, 1.12, 1.0)[:, None]
+    )
+    net_op0 = (
+        has_op[:, None]
+        * size[:, None]
+        * NETOP_PC[None, :]
+        * level
+        * np.exp(0.5 * a[:, None] + b[:, None] + e)
         * np.select([relocated, doudi], [0.35, 0.5], 1.0)[:, None]
+    )
     op_income0 = net_op0 / (1 - expense_share[:, None])
     op_expenses0 = op_income0 * expense_share[:, None]
     crop_failure = (rng.random((n, T)) < 0.02) & has_op[:, None]
@@ -310,25 +704,62 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
     t_other = other_level[:, None] * size[:, None] * OTHER_TRANSFER_PC * (1.07 ** np.arange(T))[None, :]
     # untreated components in whole yuan; effects are whole yuan too, so each applied effect is exact
     wage0, op_income0, op_expenses0, property0, t_pension, t_farm, t_disab, t_dibao, t_tekun, t_relief, t_other = (
-        np.round(x) for x in (wage0, op_income0, op_expenses0, property0, t_pension, t_farm, t_disab, t_dibao,
-                              t_tekun, t_relief, t_other))
+        np.round(x)
+        for x in (
+            wage0,
+            op_income0,
+            op_expenses0,
+            property0,
+            t_pension,
+            t_farm,
+            t_disab,
+            t_dibao,
+            t_tekun,
+            t_relief,
+            t_other,
+        )
+    )
 
     # --- covariates X and assignment -----------------------------------------------------------
-    base_net = wage0[:, 0] + op_income0[:, 0] - op_expenses0[:, 0] + property0[:, 0] + \
-        t_pension[:, 0] + t_farm[:, 0] + t_disab[:, 0] + t_dibao[:, 0] + t_tekun[:, 0] + t_relief[:, 0] + t_other[:, 0]
+    base_net = (
+        wage0[:, 0]
+        + op_income0[:, 0]
+        - op_expenses0[:, 0]
+        + property0[:, 0]
+        + t_pension[:, 0]
+        + t_farm[:, 0]
+        + t_disab[:, 0]
+        + t_dibao[:, 0]
+        + t_tekun[:, 0]
+        + t_relief[:, 0]
+        + t_other[:, 0]
+    )
     z_inc = np.log(np.maximum(base_net / size, 1000.0) / 10000.0)
     labour = labour_full + 0.5 * labour_weak
     has_op_obs = op_income0[:, 0] > 0
-    prov_shift = np.select([province == "广西壮族自治区", province == "云南省", province == "江西省"], [0.15, 0.25, 0.05], 0.0)
+    prov_shift = np.select(
+        [province == "广西壮族自治区", province == "云南省", province == "江西省"], [0.15, 0.25, 0.05], 0.0
+    )
 
-    comp = {name: np.zeros((n, T)) for name in ("wage", "operating_income", "operating_expenses", "property", *TRANSFER_DETAIL)}
+    comp = {
+        name: np.zeros((n, T))
+        for name in ("wage", "operating_income", "operating_expenses", "property", *TRANSFER_DETAIL)
+    }
     sums = []
     details = []
     measure_rows = []
     hh_index = np.arange(n)
     for j, (code, p) in enumerate(MEASURE_PARAMS.items()):
-        index = (p.alpha + p.b_inc * z_inc + p.b_lab * labour + p.b_doudi * doudi + p.b_reloc * relocated
-                 + p.b_size * size + p.b_op * has_op_obs + prov_shift)
+        index = (
+            p.alpha
+            + p.b_inc * z_inc
+            + p.b_lab * labour
+            + p.b_doudi * doudi
+            + p.b_reloc * relocated
+            + p.b_size * size
+            + p.b_op * has_op_obs
+            + prov_shift
+        )
         cohort = _multinomial_cohort(rng, index)
         receipt_draw = rng.random((n, T))
         since = years[None, :] - cohort[:, None]
@@ -354,24 +785,44 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
                 effect["wage"] = -np.minimum(np.round(0.25 * applied), np.floor(0.30 * wage0))
         else:
             effect[p.component] = applied
-        effect["net_income"] = sum(v for k, v in effect.items()
-                                   if k in ("wage", "net_operating", "property", "transfer"))
+        effect["net_income"] = sum(
+            v for k, v in effect.items() if k in ("wage", "net_operating", "property", "transfer")
+        )
         for k, v in effect.items():
             if k in comp:
                 comp[k] += v
         # effect sums by (cohort, year) for true_effects
         cell = np.nonzero(treated)
-        key = (np.searchsorted(COHORTS, cohort[cell[0]]) * T + cell[1])
+        key = np.searchsorted(COHORTS, cohort[cell[0]]) * T + cell[1]
         count = np.bincount(key, minlength=len(COHORTS) * T)
         for k, v in effect.items():
             vals = v[cell]
-            sums.append(pd.DataFrame({
-                "measure": code, "component": k, "cohort": np.repeat(COHORTS, T), "year": np.tile(YEARS, len(COHORTS)),
-                "n_treated": count, "sum_household": np.bincount(key, vals, len(COHORTS) * T),
-                "sum_per_capita": np.bincount(key, vals / size[cell[0]], len(COHORTS) * T)}))
+            sums.append(
+                pd.DataFrame(
+                    {
+                        "measure": code,
+                        "component": k,
+                        "cohort": np.repeat(COHORTS, T),
+                        "year": np.tile(YEARS, len(COHORTS)),
+                        "n_treated": count,
+                        "sum_household": np.bincount(key, vals, len(COHORTS) * T),
+                        "sum_per_capita": np.bincount(key, vals / size[cell[0]], len(COHORTS) * T),
+                    }
+                )
+            )
             if detail:
-                details.append(pd.DataFrame({"row": cell[0], "year": years[cell[1]], "measure": code, "component": k,
-                                             "cohort": cohort[cell[0]], "effect": vals}))
+                details.append(
+                    pd.DataFrame(
+                        {
+                            "row": cell[0],
+                            "year": years[cell[1]],
+                            "measure": code,
+                            "component": k,
+                            "cohort": cohort[cell[0]],
+                            "effect": vals,
+                        }
+                    )
+                )
         # rows of the measures table
         received = treated & ((since == 0) | (receipt_draw < p.persist))
         ri, rt = np.nonzero(received)
@@ -394,9 +845,12 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
     op_expenses = op_expenses0 + comp["operating_expenses"]
     prop = property0 + comp["property"]
     detail_cols = {
-        "transfer_dibao": t_dibao + comp["transfer_dibao"], "transfer_pension": t_pension + comp["transfer_pension"],
-        "transfer_tekun": t_tekun + comp["transfer_tekun"], "transfer_disability": t_disab + comp["transfer_disability"],
-        "transfer_farm_eco": t_farm + comp["transfer_farm_eco"], "transfer_relief": t_relief + comp["transfer_relief"],
+        "transfer_dibao": t_dibao + comp["transfer_dibao"],
+        "transfer_pension": t_pension + comp["transfer_pension"],
+        "transfer_tekun": t_tekun + comp["transfer_tekun"],
+        "transfer_disability": t_disab + comp["transfer_disability"],
+        "transfer_farm_eco": t_farm + comp["transfer_farm_eco"],
+        "transfer_relief": t_relief + comp["transfer_relief"],
     }
     transfer = sum(detail_cols.values()) + t_other
 
@@ -412,34 +866,42 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
     in_monitoring = monitored[rep] & ((yr >= start[rep]) | (kind[rep] == 1))
     elim_now = in_monitoring & (eliminated[rep] > 0) & (yr >= eliminated[rep])
     leaf_rep = leaf[rep]
-    hh = pd.DataFrame({
-        "household_id": ids[rep],
-        "year": yr.astype("int64"),
-        "province": leaves["province"].to_numpy()[leaf_rep],
-        "prefecture": leaves["prefecture"].to_numpy()[leaf_rep],
-        "county": leaves["county"].to_numpy()[leaf_rep],
-        "township": leaves["township"].to_numpy()[leaf_rep],
-        "village": np.char.add("合成村", np.char.zfill(village[rep].astype(str), 2)),
-        "household_size": size[rep].astype("int64"),
-        "labour_full": labour_full[rep].astype("int64"),
-        "labour_weak": labour_weak[rep].astype("int64"),
-        "household_type": type_labels[type_year],
-        "doudi": doudi[rep],
-        "relocated": relocated[rep],
-        "monitoring_start_year": pd.array(np.where(in_monitoring, np.where(kind[rep] == 1, 2020, start[rep]), 0), dtype="Int64"),
-        "risk_eliminated": elim_now,
-        "risk_eliminated_year": pd.array(np.where(elim_now, eliminated[rep], 0), dtype="Int64"),
-        "migrant_workers": flat(workers).astype("int64"),
-        "migrant_work_months": flat(months),
-        "labour_seeking_work": flat(np.minimum(rng.binomial(labour_full[:, None] + labour_weak[:, None] - workers, 0.5),
-                                               labour_full[:, None] + labour_weak[:, None] - workers)).astype("int64"),
-        "wage": flat(wage),
-        "operating_income": flat(op_income),
-        "operating_expenses": flat(op_expenses),
-        "property": flat(prop),
-        "transfer": flat(transfer),
-        **{k: flat(v) for k, v in detail_cols.items()},
-    })
+    hh = pd.DataFrame(
+        {
+            "household_id": ids[rep],
+            "year": yr.astype("int64"),
+            "province": leaves["province"].to_numpy()[leaf_rep],
+            "prefecture": leaves["prefecture"].to_numpy()[leaf_rep],
+            "county": leaves["county"].to_numpy()[leaf_rep],
+            "township": leaves["township"].to_numpy()[leaf_rep],
+            "village": np.char.add("合成村", np.char.zfill(village[rep].astype(str), 2)),
+            "household_size": size[rep].astype("int64"),
+            "labour_full": labour_full[rep].astype("int64"),
+            "labour_weak": labour_weak[rep].astype("int64"),
+            "household_type": type_labels[type_year],
+            "doudi": doudi[rep],
+            "relocated": relocated[rep],
+            "monitoring_start_year": pd.array(
+                np.where(in_monitoring, np.where(kind[rep] == 1, 2020, start[rep]), 0), dtype="Int64"
+            ),
+            "risk_eliminated": elim_now,
+            "risk_eliminated_year": pd.array(np.where(elim_now, eliminated[rep], 0), dtype="Int64"),
+            "migrant_workers": flat(workers).astype("int64"),
+            "migrant_work_months": flat(months),
+            "labour_seeking_work": flat(
+                np.minimum(
+                    rng.binomial(labour_full[:, None] + labour_weak[:, None] - workers, 0.5),
+                    labour_full[:, None] + labour_weak[:, None] - workers,
+                )
+            ).astype("int64"),
+            "wage": flat(wage),
+            "operating_income": flat(op_income),
+            "operating_expenses": flat(op_expenses),
+            "property": flat(prop),
+            "transfer": flat(transfer),
+            **{k: flat(v) for k, v in detail_cols.items()},
+        }
+    )
     for col in ("monitoring_start_year", "risk_eliminated_year"):
         hh[col] = hh[col].mask(hh[col] == 0)
     for col in ("province", "prefecture", "county", "township", "village", "household_type", "household_id"):
@@ -448,8 +910,14 @@ def _block(seed: int, block: int, n: int, effects: bool = True, detail: bool = F
 
     measures = pd.concat(measure_rows, ignore_index=True)
     measures = measures.sort_values(["row", "year", "measure"], kind="stable")
-    measures = pd.DataFrame({"household_id": ids[measures["row"].to_numpy()], "year": measures["year"].to_numpy().astype("int64"),
-                             "measure": measures["measure"].to_numpy(), "amount": measures["amount"].to_numpy().astype(float)})
+    measures = pd.DataFrame(
+        {
+            "household_id": ids[measures["row"].to_numpy()],
+            "year": measures["year"].to_numpy().astype("int64"),
+            "measure": measures["measure"].to_numpy(),
+            "amount": measures["amount"].to_numpy().astype(float),
+        }
+    )
     measures["household_id"] = measures["household_id"].astype("str")
     measures["measure"] = measures["measure"].astype("str")
     out = [hh, measures, pd.concat(sums, ignore_index=True)]
@@ -476,7 +944,9 @@ def _meta(households: int, seed: int, effects: bool, effect_sums: pd.DataFrame) 
 
 def _effects_table(effect_sums: pd.DataFrame) -> pd.DataFrame:
     keys = ["measure", "component", "cohort", "year"]
-    total = effect_sums.groupby(keys, sort=False, as_index=False)[["n_treated", "sum_household", "sum_per_capita"]].sum()
+    total = effect_sums.groupby(keys, sort=False, as_index=False)[
+        ["n_treated", "sum_household", "sum_per_capita"]
+    ].sum()
     total = total[total["n_treated"] > 0].copy()
     total["att_household"] = total["sum_household"] / total["n_treated"]
     total["att_per_capita"] = total["sum_per_capita"] / total["n_treated"]
@@ -486,10 +956,14 @@ def _effects_table(effect_sums: pd.DataFrame) -> pd.DataFrame:
 
 def _check_size(households: int, chunk_size: int) -> None:
     if households < 1:
-        raise EvalkitError(f"户数必须为正整数, 收到 {households} / households must be a positive integer, got {households}")
+        raise EvalkitError(
+            f"户数必须为正整数, 收到 {households} / households must be a positive integer, got {households}"
+        )
     if chunk_size < BLOCK_SIZE or chunk_size % BLOCK_SIZE:
-        raise EvalkitError(f"chunk_size 必须是 {BLOCK_SIZE} 的正整数倍, 收到 {chunk_size} / "
-                           f"chunk_size must be a positive multiple of {BLOCK_SIZE}, got {chunk_size}")
+        raise EvalkitError(
+            f"chunk_size 必须是 {BLOCK_SIZE} 的正整数倍, 收到 {chunk_size} / "
+            f"chunk_size must be a positive multiple of {BLOCK_SIZE}, got {chunk_size}"
+        )
 
 
 def _iter_blocks(households: int, seed: int, chunk_size: int, effects: bool, detail: bool = False):
@@ -497,13 +971,16 @@ def _iter_blocks(households: int, seed: int, chunk_size: int, effects: bool, det
     per_chunk = chunk_size // BLOCK_SIZE
     n_blocks = -(-households // BLOCK_SIZE)
     for first in range(0, n_blocks, per_chunk):
-        parts = [_block(seed, k, min(BLOCK_SIZE, households - k * BLOCK_SIZE), effects, detail)
-                 for k in range(first, min(first + per_chunk, n_blocks))]
-        yield tuple(pd.concat(list(col), ignore_index=True) for col in zip(*parts))
+        parts = [
+            _block(seed, k, min(BLOCK_SIZE, households - k * BLOCK_SIZE), effects, detail)
+            for k in range(first, min(first + per_chunk, n_blocks))
+        ]
+        yield tuple(pd.concat(list(col), ignore_index=True) for col in zip(*parts, strict=False))
 
 
-def iter_panel_chunks(households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED, chunk_size: int = 100_000,
-                      effects: bool = True) -> Iterator[Panel]:
+def iter_panel_chunks(
+    households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED, chunk_size: int = 100_000, effects: bool = True
+) -> Iterator[Panel]:
     """Yield the demo panel in chunks of ``chunk_size`` households (a multiple of :data:`BLOCK_SIZE`).
 
     Their concatenation equals :func:`generate_panel` (same seed). Each chunk's meta carries the
@@ -513,8 +990,9 @@ def iter_panel_chunks(households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_
         yield Panel(households=hh, measures=measures, meta=_meta(households, seed, effects, sums))
 
 
-def generate_panel(households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED, effects: bool = True,
-                   chunk_size: int = 100_000) -> Panel:
+def generate_panel(
+    households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED, effects: bool = True, chunk_size: int = 100_000
+) -> Panel:
     """Generate the SYNTHETIC demo panel (deterministic in ``households`` and ``seed``).
 
     ``effects=False`` generates the same households with every measure effect switched off
@@ -528,7 +1006,9 @@ def generate_panel(households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEE
         sums.append(s)
     hh = pd.concat(hh_parts, ignore_index=True) if len(hh_parts) > 1 else hh_parts[0]
     measures = pd.concat(m_parts, ignore_index=True) if len(m_parts) > 1 else m_parts[0]
-    return Panel(households=hh, measures=measures, meta=_meta(households, seed, effects, pd.concat(sums, ignore_index=True)))
+    return Panel(
+        households=hh, measures=measures, meta=_meta(households, seed, effects, pd.concat(sums, ignore_index=True))
+    )
 
 
 def applied_effects(households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED) -> pd.DataFrame:
@@ -555,7 +1035,9 @@ def true_effects(panel: Panel, by: list[str] | tuple[str, ...] = ()) -> pd.DataF
     the panel) the table is recomputed per group from :func:`applied_effects`.
     """
     if not panel.synthetic or "true_effects" not in panel.meta:
-        raise EvalkitError("该面板不是带真实效应的合成演示面板 / this panel is not a synthetic demo panel with true effects")
+        raise EvalkitError(
+            "该面板不是带真实效应的合成演示面板 / this panel is not a synthetic demo panel with true effects"
+        )
     if not by:
         return pd.DataFrame(panel.meta["true_effects"])[TRUE_EFFECT_COLUMNS]
     if not panel.meta.get("effects_applied", True):
@@ -566,7 +1048,8 @@ def true_effects(panel: Panel, by: list[str] | tuple[str, ...] = ()) -> pd.DataF
     detail["per_capita"] = detail["effect"] / detail["household_size"]
     keys = ["measure", "component", *by, "cohort", "year"]
     out = detail.groupby(keys, sort=True, observed=True).agg(
-        n_treated=("effect", "size"), att_household=("effect", "mean"), att_per_capita=("per_capita", "mean"))
+        n_treated=("effect", "size"), att_household=("effect", "mean"), att_per_capita=("per_capita", "mean")
+    )
     return out.reset_index()
 
 
@@ -581,7 +1064,8 @@ def _write_readme_and_effects(folder: Path, meta: dict) -> None:
         "households.parquet: household-year panel; measures.parquet: measures received (long table);\n"
         "true_effects.csv: the effects the generator applied (ATT by measure, component, cohort, year);\n"
         "meta.json: provenance.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
 
 def save_demo(panel: Panel, folder: str | Path) -> Path:
@@ -591,7 +1075,9 @@ def save_demo(panel: Panel, folder: str | Path) -> Path:
     return folder
 
 
-def stream_demo(folder: str | Path, households: int, seed: int = DEFAULT_SEED, chunk_size: int = 100_000) -> tuple[Path, dict]:
+def stream_demo(
+    folder: str | Path, households: int, seed: int = DEFAULT_SEED, chunk_size: int = 100_000
+) -> tuple[Path, dict]:
     """Generate a large demo panel chunk by chunk straight into ``folder`` (same files as :func:`save_demo`).
 
     Memory stays at one chunk (``households=2_000_000`` needs about 1.5 GB). The files hold the
@@ -625,8 +1111,9 @@ def stream_demo(folder: str | Path, households: int, seed: int = DEFAULT_SEED, c
     return folder, rows
 
 
-def load_demo(folder: str | Path | None = None, households: int = DEFAULT_HOUSEHOLDS,
-              seed: int = DEFAULT_SEED) -> Panel:
+def load_demo(
+    folder: str | Path | None = None, households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED
+) -> Panel:
     """Load the saved demo panel from ``folder``; generate and save it first when missing or different.
 
     ``folder`` defaults to ``demo/`` inside the project's data folder (``data/demo``), whatever
@@ -637,15 +1124,21 @@ def load_demo(folder: str | Path | None = None, households: int = DEFAULT_HOUSEH
     meta_path = folder / "meta.json"
     if meta_path.exists():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if (meta.get("synthetic") and meta.get("seed") == seed and meta.get("households") == households
-                and meta.get("generator_version") == GENERATOR_VERSION):
+        if (
+            meta.get("synthetic")
+            and meta.get("seed") == seed
+            and meta.get("households") == households
+            and meta.get("generator_version") == GENERATOR_VERSION
+        ):
             return load_panel(folder)
     panel = generate_panel(households=households, seed=seed)
     save_demo(panel, folder)
     return panel
 
 
-SURNAMES = np.array(list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"))
+SURNAMES = np.array(
+    list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢")
+)
 GIVEN = np.array(list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华兰玉梅红建国文斌志海"))
 ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 #: 顺序码 (digits 15–17 of an ID number) used for every synthetic ID: 990–999 marks them as fake.
@@ -664,16 +1157,22 @@ def _fake_identifiers(household_ids: pd.Series, adcodes: np.ndarray, seed: int) 
     n = len(unique)
     first_row = np.zeros(n, dtype=np.int64)
     first_row[inverse[::-1]] = np.arange(len(inverse))[::-1]
-    names = np.char.add(np.char.add(SURNAMES[rng.integers(0, len(SURNAMES), n)], GIVEN[rng.integers(0, len(GIVEN), n)]),
-                        np.where(rng.random(n) < 0.6, GIVEN[rng.integers(0, len(GIVEN), n)], ""))
+    names = np.char.add(
+        np.char.add(SURNAMES[rng.integers(0, len(SURNAMES), n)], GIVEN[rng.integers(0, len(GIVEN), n)]),
+        np.where(rng.random(n) < 0.6, GIVEN[rng.integers(0, len(GIVEN), n)], ""),
+    )
     birth = np.datetime64("1940-01-01") + rng.integers(0, 365 * 55, n).astype("timedelta64[D]")
-    body = np.char.add(np.char.add(adcodes[first_row].astype(str), np.datetime_as_string(birth).astype(str)),
-                       (SYNTHETIC_ID_SEQUENCE + rng.integers(0, 10, n)).astype(str))
+    body = np.char.add(
+        np.char.add(adcodes[first_row].astype(str), np.datetime_as_string(birth).astype(str)),
+        (SYNTHETIC_ID_SEQUENCE + rng.integers(0, 10, n)).astype(str),
+    )
     body = np.char.replace(body, "-", "")
     digits = np.frombuffer("".join(body.tolist()).encode(), dtype=np.uint8).reshape(n, 17) - ord("0")
     check = np.array(list("10X98765432"))[(digits * ID_WEIGHTS).sum(axis=1) % 11]
     phones = np.char.add("170", np.char.zfill(rng.integers(0, 10**8, n).astype(str), 8))
-    return pd.DataFrame({"head_name": names[inverse], "id_card": np.char.add(body, check)[inverse], "phone": phones[inverse]})
+    return pd.DataFrame(
+        {"head_name": names[inverse], "id_card": np.char.add(body, check)[inverse], "phone": phones[inverse]}
+    )
 
 
 def write_export(panel: Panel, path: str | Path, encoding: str = "gbk") -> list[Path]:
@@ -733,7 +1232,9 @@ def _county_adcodes(households: pd.DataFrame) -> np.ndarray:
 STREAM_THRESHOLD = 250_000
 
 
-def demo_data_command(out: str | Path = "data/demo", households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED) -> int:
+def demo_data_command(
+    out: str | Path = "data/demo", households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED
+) -> int:
     """``evalkit demo-data``: generate, save, and print what was written with the SYNTHETIC label."""
     if households > STREAM_THRESHOLD:
         folder, rows = stream_demo(out, households, seed)
@@ -742,8 +1243,10 @@ def demo_data_command(out: str | Path = "data/demo", households: int = DEFAULT_H
         folder = save_demo(panel, out)
         rows = {"households": len(panel.households), "measures": len(panel.measures)}
     print(LABEL)
-    print(f"写出 / wrote {folder}: {households:,} 户 households × {len(YEARS)} 年 years "
-          f"= {rows['households']:,} 行 rows; {rows['measures']:,} 条帮扶措施 measure rows; seed {seed}")
+    print(
+        f"写出 / wrote {folder}: {households:,} 户 households × {len(YEARS)} 年 years "
+        f"= {rows['households']:,} 行 rows; {rows['measures']:,} 条帮扶措施 measure rows; seed {seed}"
+    )
     for name in sorted(p.name for p in folder.iterdir()):
         print(f"  {folder / name}")
     return 0

@@ -23,9 +23,19 @@ from evalkit.effects.twfe import compare_twfe_cs, twfe, twfe_event_study, twfe_w
 from evalkit.effects.weighting import propensity_weighting
 
 __all__ = [
-    "OUTCOMES", "Aggregation", "MeasureEffects", "StaggeredDiDResult", "TWFEResult", "WeightingResult",
-    "compare_twfe_cs", "measure_effects", "propensity_weighting",
-    "staggered_did", "twfe", "twfe_event_study", "twfe_weights",
+    "OUTCOMES",
+    "Aggregation",
+    "MeasureEffects",
+    "StaggeredDiDResult",
+    "TWFEResult",
+    "WeightingResult",
+    "compare_twfe_cs",
+    "measure_effects",
+    "propensity_weighting",
+    "staggered_did",
+    "twfe",
+    "twfe_event_study",
+    "twfe_weights",
 ]
 
 
@@ -35,7 +45,10 @@ def __getattr__(name: str):
         import importlib
         import warnings
 
-        warnings.warn(f"evalkit.effects.{name} has moved to evalkit.reporting.effect_plots.{name}",
-                      DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            f"evalkit.effects.{name} has moved to evalkit.reporting.effect_plots.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return getattr(importlib.import_module("evalkit.reporting.effect_plots"), name)
     raise AttributeError(f"module 'evalkit.effects' has no attribute {name!r}")

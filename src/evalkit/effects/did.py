@@ -72,8 +72,9 @@ class StaggeredDiDResult:
     _model: ATTgt = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
-    def aggregate(self, kind: str = "simple", bootstrap: bool = False, biters: int = 999,
-                  seed: int = 20240101) -> Aggregation:
+    def aggregate(
+        self, kind: str = "simple", bootstrap: bool = False, biters: int = 999, seed: int = 20240101
+    ) -> Aggregation:
         """Aggregate ATT(g,t) (``kind`` in simple, group, dynamic, calendar).
 
         Analytic SEs from the aggregated influence function (R ``aggte(bstrap=FALSE)``).
@@ -89,11 +90,16 @@ class StaggeredDiDResult:
         atte = _run_aggte(self._model, kind, bootstrap=False)
         table = pd.DataFrame()
         if KINDS[kind] is not None:
-            table = add_ci(pd.DataFrame({
-                KINDS[kind]: np.asarray(atte["egt"]).astype(int),
-                "att": np.asarray(atte["att_egt"], dtype=float),
-                "se": np.asarray(atte["se_egt"], dtype=float).ravel(),
-            }), self.alpha)
+            table = add_ci(
+                pd.DataFrame(
+                    {
+                        KINDS[kind]: np.asarray(atte["egt"]).astype(int),
+                        "att": np.asarray(atte["att_egt"], dtype=float),
+                        "se": np.asarray(atte["se_egt"], dtype=float).ravel(),
+                    }
+                ),
+                self.alpha,
+            )
         crit = None
         if bootstrap and KINDS[kind] is not None:
             boot = _run_aggte(self._model, kind, bootstrap=True, biters=biters, seed=seed)
@@ -102,8 +108,14 @@ class StaggeredDiDResult:
             table["se_boot"] = se_boot
             table["band_low"] = table["att"] - crit * se_boot
             table["band_high"] = table["att"] + crit * se_boot
-        result = Aggregation(kind=kind, att=float(atte["overall_att"]), se=float(atte["overall_se"]),
-                             table=table, alpha=self.alpha, crit_value=crit)
+        result = Aggregation(
+            kind=kind,
+            att=float(atte["overall_att"]),
+            se=float(atte["overall_se"]),
+            table=table,
+            alpha=self.alpha,
+            crit_value=crit,
+        )
         self._cache[key] = result
         return result
 
@@ -159,11 +171,21 @@ def check_full_rank(design: pd.DataFrame, what: str) -> None:
         )
 
 
-def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
-                  covariates: list[str] | tuple[str, ...] | None = None,
-                  control: str = "never_treated", method: str = "dr", cluster: str | None = None,
-                  *, alpha: float = 0.05, allow_unbalanced: bool = True,
-                  base_period: str = "varying") -> StaggeredDiDResult:
+def staggered_did(
+    data: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    covariates: list[str] | tuple[str, ...] | None = None,
+    control: str = "never_treated",
+    method: str = "dr",
+    cluster: str | None = None,
+    *,
+    alpha: float = 0.05,
+    allow_unbalanced: bool = True,
+    base_period: str = "varying",
+) -> StaggeredDiDResult:
     """Callaway–Sant'Anna ATT(g,t) with never- or not-yet-treated controls (see module doc).
 
     ``data`` is long (one row per unit × time); ``cohort`` holds the first treated period, 0 or
@@ -192,15 +214,15 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
 
     duplicated = frame.duplicated([unit, time])
     if duplicated.any():
-        raise EvalkitError(
-            f"{int(duplicated.sum())} 行的 ({unit}, {time}) 重复 / rows repeat a ({unit}, {time}) pair")
+        raise EvalkitError(f"{int(duplicated.sum())} 行的 ({unit}, {time}) 重复 / rows repeat a ({unit}, {time}) pair")
     numeric = [outcome, *covariates]
     for column in numeric:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     bad = ~np.isfinite(frame[numeric].to_numpy()).all(axis=1)
     if bad.any():
-        exclusions.append(_exclusion("结果或协变量缺失", "missing outcome or covariate",
-                                     bad.sum(), frame.loc[bad, unit].nunique()))
+        exclusions.append(
+            _exclusion("结果或协变量缺失", "missing outcome or covariate", bad.sum(), frame.loc[bad, unit].nunique())
+        )
         frame = frame.loc[~bad]
     if frame.empty:
         raise DesignError(f"{outcome}: 没有可用观测 / no usable observations")
@@ -209,60 +231,99 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
     frame[time] = pd.to_numeric(frame[time], errors="raise").astype(int)
     varying = frame.groupby(unit, sort=False)[cohort].nunique()
     if (varying > 1).any():
-        raise EvalkitError(f"{int((varying > 1).sum())} 个单位的处理年份({cohort})前后不一 / "
-                           f"units whose first-treatment period ({cohort}) varies over time")
+        raise EvalkitError(
+            f"{int((varying > 1).sum())} 个单位的处理年份({cohort})前后不一 / "
+            f"units whose first-treatment period ({cohort}) varies over time"
+        )
     cluster_codes = None
     if cluster and cluster != unit:
         cvary = frame.groupby(unit, sort=False)[cluster].nunique()
         if (cvary > 1).any():
-            raise EvalkitError(f"{int((cvary > 1).sum())} 个单位的聚类变量({cluster})随时间变化 / "
-                               f"units whose cluster ({cluster}) changes over time; cluster must be fixed per unit")
+            raise EvalkitError(
+                f"{int((cvary > 1).sum())} 个单位的聚类变量({cluster})随时间变化 / "
+                f"units whose cluster ({cluster}) changes over time; cluster must be fixed per unit"
+            )
         cluster_codes = pd.factorize(frame[cluster])[0]
 
     first, last = frame[time].min(), frame[time].max()
     early = (frame[cohort] > 0) & (frame[cohort] <= first)
     if early.any():
-        exclusions.append(_exclusion("首期及之前已受处理(无处理前期)", "treated in or before the first period (no pre-period)",
-                                     early.sum(), frame.loc[early, unit].nunique()))
-        frame, cluster_codes = frame.loc[~early], (cluster_codes[~early.to_numpy()] if cluster_codes is not None else None)
+        exclusions.append(
+            _exclusion(
+                "首期及之前已受处理(无处理前期)",
+                "treated in or before the first period (no pre-period)",
+                early.sum(),
+                frame.loc[early, unit].nunique(),
+            )
+        )
+        frame, cluster_codes = (
+            frame.loc[~early],
+            (cluster_codes[~early.to_numpy()] if cluster_codes is not None else None),
+        )
     late = frame[cohort] > last
     notes = []
     if late.any():
         frame.loc[late, cohort] = 0
-        notes.append(f"{frame.loc[late, unit].nunique()} 个单位首次处理晚于最后观测期,视为从未处理 / "
-                     "units first treated after the last period are never treated within the window")
+        notes.append(
+            f"{frame.loc[late, unit].nunique()} 个单位首次处理晚于最后观测期,视为从未处理 / "
+            "units first treated after the last period are never treated within the window"
+        )
 
     n_periods = frame[time].nunique()
     counts = frame.groupby(unit, sort=False)[time].transform("size")
     balanced = bool((counts == n_periods).all())
     if not balanced and not allow_unbalanced:
         partial = (counts < n_periods).to_numpy()
-        exclusions.append(_exclusion("未在每个年度出现(平衡面板)", "not observed in every period (balanced panel)",
-                                     partial.sum(), frame.loc[partial, unit].nunique()))
+        exclusions.append(
+            _exclusion(
+                "未在每个年度出现(平衡面板)",
+                "not observed in every period (balanced panel)",
+                partial.sum(),
+                frame.loc[partial, unit].nunique(),
+            )
+        )
         frame = frame.loc[~partial]
         cluster_codes = cluster_codes[~partial] if cluster_codes is not None else None
 
-    cohorts = (frame.drop_duplicates(unit)[cohort].value_counts().sort_index()
-               .rename_axis("group").rename("n_units").reset_index())
+    cohorts = (
+        frame.drop_duplicates(unit)[cohort]
+        .value_counts()
+        .sort_index()
+        .rename_axis("group")
+        .rename("n_units")
+        .reset_index()
+    )
     treated = cohorts[cohorts["group"] > 0]
     if treated.empty:
-        raise DesignError(f"{outcome}: 没有在观测期内开始受处理的单位 / no unit starts treatment inside the observed periods")
+        raise DesignError(
+            f"{outcome}: 没有在观测期内开始受处理的单位 / no unit starts treatment inside the observed periods"
+        )
     if control == "never_treated" and not (cohorts["group"] == 0).any():
-        raise DesignError("没有从未受处理的单位,不能用 control='never_treated';请改用 'not_yet_treated' / "
-                          "no never-treated units: control='never_treated' is impossible; use control='not_yet_treated'")
+        raise DesignError(
+            "没有从未受处理的单位,不能用 control='never_treated';请改用 'not_yet_treated' / "
+            "no never-treated units: control='never_treated' is impossible; use control='not_yet_treated'"
+        )
     small = treated[treated["n_units"] < 2]
     if not small.empty:
-        raise DesignError(f"队列只有一个单位 / cohorts with a single unit: {small['group'].tolist()}; "
-                          "合并或删除这些队列 / merge or drop these cohorts")
+        raise DesignError(
+            f"队列只有一个单位 / cohorts with a single unit: {small['group'].tolist()}; "
+            "合并或删除这些队列 / merge or drop these cohorts"
+        )
     if covariates:
         base = frame.sort_values(time).drop_duplicates(unit)
         check_full_rank(base[list(covariates)], outcome)
 
     ids, _ = pd.factorize(frame[unit])
-    work = pd.DataFrame({"id": ids + 1, "t": frame[time].to_numpy(), "g": frame[cohort].to_numpy(),
-                         "y": frame[outcome].to_numpy(dtype=float)})
+    work = pd.DataFrame(
+        {
+            "id": ids + 1,
+            "t": frame[time].to_numpy(),
+            "g": frame[cohort].to_numpy(),
+            "y": frame[outcome].to_numpy(dtype=float),
+        }
+    )
     names = [f"x{k}" for k in range(len(covariates))]
-    for name, column in zip(names, covariates):
+    for name, column in zip(names, covariates, strict=False):
         work[name] = frame[column].to_numpy(dtype=float)
     if cluster_codes is not None:
         work["cl"] = cluster_codes
@@ -272,18 +333,32 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
     with warnings.catch_warnings(record=True) as caught, threadpool_limits(1, user_api="blas"):
         warnings.simplefilter("always")
         try:
-            model = ATTgt(yname="y", tname="t", idname="id", gname="g", data=work,
-                          control_group=CONTROLS[control], xformla=xformla,
-                          allow_unbalanced_panel=not balanced and allow_unbalanced,
-                          clustervar="cl" if cluster_codes is not None else None, alp=alpha)
+            model = ATTgt(
+                yname="y",
+                tname="t",
+                idname="id",
+                gname="g",
+                data=work,
+                control_group=CONTROLS[control],
+                xformla=xformla,
+                allow_unbalanced_panel=not balanced and allow_unbalanced,
+                clustervar="cl" if cluster_codes is not None else None,
+                alp=alpha,
+            )
             model.fit(est_method=method, base_period=base_period, bstrap=False)
         except (ValueError, np.linalg.LinAlgError) as error:
             raise DesignError(f"{outcome}: 估计失败 / estimation failed: {error}") from error
     notes += sorted({str(w.message) for w in caught if not issubclass(w.category, (FutureWarning, DeprecationWarning))})
 
     res = model.results
-    att_gt = pd.DataFrame({"group": np.asarray(res["group"], dtype=int), "time": np.asarray(res["year"], dtype=int),
-                           "att": np.asarray(res["att"], dtype=float), "se": np.asarray(res["se"], dtype=float)})
+    att_gt = pd.DataFrame(
+        {
+            "group": np.asarray(res["group"], dtype=int),
+            "time": np.asarray(res["year"], dtype=int),
+            "att": np.asarray(res["att"], dtype=float),
+            "se": np.asarray(res["se"], dtype=float),
+        }
+    )
     att_gt.insert(2, "event_time", att_gt["time"] - att_gt["group"])
     att_gt.insert(3, "post", att_gt["time"] >= att_gt["group"])
     att_gt = add_ci(att_gt, alpha)
@@ -293,11 +368,23 @@ def staggered_did(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort
     pre = (att_gt["group"] > att_gt["time"]) & np.isfinite(att_gt["se"]) & (att_gt["se"] > 0)
     W = model.MP["W"]
     q = int(pre.sum())
-    pretest = {"W": float(W) if W is not None else np.nan, "df": q,
-               "pvalue": float(chi2.sf(W, q)) if W is not None and q else np.nan}
+    pretest = {
+        "W": float(W) if W is not None else np.nan,
+        "df": q,
+        "pvalue": float(chi2.sf(W, q)) if W is not None and q else np.nan,
+    }
     return StaggeredDiDResult(
-        att_gt=att_gt, pretest=pretest, cohorts=cohorts,
+        att_gt=att_gt,
+        pretest=pretest,
+        cohorts=cohorts,
         exclusions=pd.DataFrame(exclusions, columns=["reason_zh", "reason_en", "rows", "units"]),
-        outcome=outcome, control=control, method=method, cluster=cluster, covariates=covariates,
-        n_units=int(work["id"].nunique()), alpha=alpha, notes=notes, _model=model,
+        outcome=outcome,
+        control=control,
+        method=method,
+        cluster=cluster,
+        covariates=covariates,
+        n_units=int(work["id"].nunique()),
+        alpha=alpha,
+        notes=notes,
+        _model=model,
     )

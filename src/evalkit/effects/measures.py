@@ -50,7 +50,14 @@ from evalkit.effects.did import StaggeredDiDResult, staggered_did
 from evalkit.effects.results import OUTCOME_LABELS, outcome_label
 
 OUTCOMES: tuple[str, ...] = ("net_income_pc", "wage_pc", "net_operating_pc", "property_pc", "transfer_pc")
-BASELINE_COVARIATES: tuple[str, ...] = ("log_income0", "labour", "doudi", "relocated", "household_size", "has_operating")
+BASELINE_COVARIATES: tuple[str, ...] = (
+    "log_income0",
+    "labour",
+    "doudi",
+    "relocated",
+    "household_size",
+    "has_operating",
+)
 
 
 @dataclass
@@ -106,8 +113,9 @@ def cohorts(panel: Panel, code: str) -> pd.Series:
 def per_capita_outcomes(households: pd.DataFrame) -> pd.DataFrame:
     """``<component>_pc`` = household total / household_size for the four components."""
     size = households["household_size"].to_numpy(dtype=float)
-    return pd.DataFrame({f"{c}_pc": households[c].to_numpy(dtype=float) / size for c in COMPONENTS},
-                        index=households.index)
+    return pd.DataFrame(
+        {f"{c}_pc": households[c].to_numpy(dtype=float) / size for c in COMPONENTS}, index=households.index
+    )
 
 
 def baseline(households: pd.DataFrame) -> pd.DataFrame:
@@ -134,44 +142,88 @@ def _design_row(item: str, value, note_zh: str, note_en: str) -> dict:
     return {"item": item, "value": value, "note_zh": note_zh, "note_en": note_en}
 
 
-def measure_effects(panel: Panel, measure: str, outcomes: tuple[str, ...] | list[str] = OUTCOMES, *,
-                    control: str = "never_treated", method: str = "dr",
-                    covariates: str | list[str] | None = "baseline", cluster: str | None = None,
-                    by: str | None = None, eligible: str | pd.Series | None = None,
-                    min_cohort_size: int = 10, alpha: float = 0.05) -> MeasureEffects:
+def measure_effects(
+    panel: Panel,
+    measure: str,
+    outcomes: tuple[str, ...] | list[str] = OUTCOMES,
+    *,
+    control: str = "never_treated",
+    method: str = "dr",
+    covariates: str | list[str] | None = "baseline",
+    cluster: str | None = None,
+    by: str | None = None,
+    eligible: str | pd.Series | None = None,
+    min_cohort_size: int = 10,
+    alpha: float = 0.05,
+) -> MeasureEffects:
     """Effect of ``measure`` on each outcome (see module doc); ``by`` gives heterogeneity."""
     row = resolve_measure(measure)
     code = row["code"]
     hh = panel.households
     first_cohort = cohorts(panel, code)
     if first_cohort.empty:
-        raise DesignError(f"{row['label_zh']}({code}): 面板中没有任何户接受该措施 / nobody in the panel received this measure")
+        raise DesignError(
+            f"{row['label_zh']}({code}): 面板中没有任何户接受该措施 / nobody in the panel received this measure"
+        )
     base = baseline(hh)
     base["cohort"] = base["household_id"].map(first_cohort).fillna(0).astype(int).to_numpy()
     design = [_design_row("households", len(base), "面板户数", "households in the panel")]
 
     if eligible is not None:
-        mask = eligible if isinstance(eligible, pd.Series) else \
-            hh.sort_values("year", kind="stable").drop_duplicates("household_id").set_index("household_id")[eligible]
+        mask = (
+            eligible
+            if isinstance(eligible, pd.Series)
+            else hh.sort_values("year", kind="stable")
+            .drop_duplicates("household_id")
+            .set_index("household_id")[eligible]
+        )
         keep = base["household_id"].map(mask.astype(bool)).fillna(False).to_numpy(dtype=bool)
-        design.append(_design_row("not_eligible", int((~keep).sum()), "不属于分析人群的户(已排除)", "households outside the eligible population (excluded)"))
+        design.append(
+            _design_row(
+                "not_eligible",
+                int((~keep).sum()),
+                "不属于分析人群的户(已排除)",
+                "households outside the eligible population (excluded)",
+            )
+        )
         base = base[keep]
 
     sizes = base.loc[base["cohort"] > 0, "cohort"].value_counts()
     small = sizes[sizes < min_cohort_size]
     if len(small):
-        design.append(_design_row("small_cohorts_excluded", int(small.sum()),
-                                  f"队列户数少于 {min_cohort_size} 的户已排除: {sorted(small.index.tolist())}",
-                                  f"households in cohorts smaller than {min_cohort_size} excluded: {sorted(small.index.tolist())}"))
+        design.append(
+            _design_row(
+                "small_cohorts_excluded",
+                int(small.sum()),
+                f"队列户数少于 {min_cohort_size} 的户已排除: {sorted(small.index.tolist())}",
+                f"households in cohorts smaller than {min_cohort_size} excluded: {sorted(small.index.tolist())}",
+            )
+        )
         base = base[~base["cohort"].isin(small.index)]
     for g, n in base.loc[base["cohort"] > 0, "cohort"].value_counts().sort_index().items():
-        design.append(_design_row(f"cohort_{g}", int(n), f"{g} 年首次接受的户", f"households first receiving it in {g}"))
-    design.append(_design_row("never_treated", int((base["cohort"] == 0).sum()), "观测期内从未接受的户", "households never receiving it in the observed years"))
-    design.append(_design_row("stopped_share", _stopped_share(panel, code, first_cohort),
-                              "首次接受后未再记录该措施的户年占比(仍按已处理计)",
-                              "share of household-years after the first receipt without the measure (still counted as treated)"))
+        design.append(
+            _design_row(f"cohort_{g}", int(n), f"{g} 年首次接受的户", f"households first receiving it in {g}")
+        )
+    design.append(
+        _design_row(
+            "never_treated",
+            int((base["cohort"] == 0).sum()),
+            "观测期内从未接受的户",
+            "households never receiving it in the observed years",
+        )
+    )
+    design.append(
+        _design_row(
+            "stopped_share",
+            _stopped_share(panel, code, first_cohort),
+            "首次接受后未再记录该措施的户年占比(仍按已处理计)",
+            "share of household-years after the first receipt without the measure (still counted as treated)",
+        )
+    )
     if (base["cohort"] > 0).sum() == 0:
-        raise DesignError(f"{row['label_zh']}({code}): 排除后没有接受该措施的户 / no treated household left after exclusions")
+        raise DesignError(
+            f"{row['label_zh']}({code}): 排除后没有接受该措施的户 / no treated household left after exclusions"
+        )
 
     covariate_list = _covariates(base, covariates)
     data = hh[["household_id", "year"]].join(per_capita_outcomes(hh))
@@ -183,8 +235,9 @@ def measure_effects(panel: Panel, measure: str, outcomes: tuple[str, ...] | list
         if column not in hh.columns:
             raise EvalkitError(f"面板缺少结果变量 / panel lacks outcome column: {column}")
         data[column] = hh[column].to_numpy()
-    data = data.merge(base[["household_id", "cohort", *covariate_list]], on="household_id", how="inner",
-                      validate="many_to_one")
+    data = data.merge(
+        base[["household_id", "cohort", *covariate_list]], on="household_id", how="inner", validate="many_to_one"
+    )
     if by is not None:
         data["_subgroup"] = data["household_id"].map(_subgroups(hh, base, by)).to_numpy()
 
@@ -195,15 +248,30 @@ def measure_effects(panel: Panel, measure: str, outcomes: tuple[str, ...] | list
             sizes = part.drop_duplicates("household_id")["cohort"].value_counts()
             tiny = sizes[(sizes.index > 0) & (sizes < min_cohort_size)]
             if len(tiny):
-                design.append(_design_row(f"small_cohorts_excluded[{by}={value}]", int(tiny.sum()),
-                                          f"{by}={value}: 队列户数少于 {min_cohort_size} 的户已排除: {sorted(tiny.index.tolist())}",
-                                          f"{by}={value}: households in cohorts smaller than {min_cohort_size} excluded: {sorted(tiny.index.tolist())}"))
+                design.append(
+                    _design_row(
+                        f"small_cohorts_excluded[{by}={value}]",
+                        int(tiny.sum()),
+                        f"{by}={value}: 队列户数少于 {min_cohort_size} 的户已排除: {sorted(tiny.index.tolist())}",
+                        f"{by}={value}: households in cohorts smaller than {min_cohort_size} excluded: {sorted(tiny.index.tolist())}",
+                    )
+                )
                 part = part[~part["cohort"].isin(tiny.index)]
         usable = [c for c in covariate_list if part[c].nunique() > 1]
         for outcome in outcomes:
             try:
-                res = staggered_did(part, outcome, "household_id", "year", "cohort", covariates=usable,
-                                    control=control, method=method, cluster=cluster, alpha=alpha)
+                res = staggered_did(
+                    part,
+                    outcome,
+                    "household_id",
+                    "year",
+                    "cohort",
+                    covariates=usable,
+                    control=control,
+                    method=method,
+                    cluster=cluster,
+                    alpha=alpha,
+                )
             except DesignError as error:
                 if by is None:
                     raise
@@ -213,21 +281,38 @@ def measure_effects(panel: Panel, measure: str, outcomes: tuple[str, ...] | list
             simple = res.aggregate("simple")
             lo, hi = simple.ci
             n_treated = int(res.cohorts.loc[res.cohorts["group"] > 0, "n_units"].sum())
-            effects.append({**({by: value} if by else {}), "outcome": outcome,
-                            "label_zh": outcome_label(outcome, "zh"), "label_en": outcome_label(outcome, "en"),
-                            "att": simple.att, "se": simple.se, "ci_low": lo, "ci_high": hi,
-                            "n_treated": n_treated, "n_control": int(res.n_units - n_treated),
-                            "pretest_W": res.pretest["W"], "pretest_pvalue": res.pretest["pvalue"]})
+            effects.append(
+                {
+                    **({by: value} if by else {}),
+                    "outcome": outcome,
+                    "label_zh": outcome_label(outcome, "zh"),
+                    "label_en": outcome_label(outcome, "en"),
+                    "att": simple.att,
+                    "se": simple.se,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "n_treated": n_treated,
+                    "n_control": int(res.n_units - n_treated),
+                    "pretest_W": res.pretest["W"],
+                    "pretest_pvalue": res.pretest["pvalue"],
+                }
+            )
             dyn = res.aggregate("dynamic").table.assign(outcome=outcome)
             if by:
                 dyn.insert(0, by, value)
             events.append(dyn)
     effects = pd.DataFrame(effects)
     return MeasureEffects(
-        measure=code, label_zh=row["label_zh"], label_en=row["label_en"], kind=row["kind"],
-        effects=effects, event_study=pd.concat(events, ignore_index=True) if events else pd.DataFrame(),
-        decomposition=_decomposition(effects, by), design=pd.DataFrame(design),
-        skipped=pd.DataFrame(skipped, columns=[by or "subgroup", "outcome", "reason"]), results=results,
+        measure=code,
+        label_zh=row["label_zh"],
+        label_en=row["label_en"],
+        kind=row["kind"],
+        effects=effects,
+        event_study=pd.concat(events, ignore_index=True) if events else pd.DataFrame(),
+        decomposition=_decomposition(effects, by),
+        design=pd.DataFrame(design),
+        skipped=pd.DataFrame(skipped, columns=[by or "subgroup", "outcome", "reason"]),
+        results=results,
     )
 
 
@@ -253,7 +338,9 @@ def _subgroups(households: pd.DataFrame, base: pd.DataFrame, by: str) -> pd.Seri
     if by == "labour_group":
         return base.set_index("household_id")["labour_group"]
     if by not in households.columns:
-        raise EvalkitError(f"by={by!r}: 面板没有该列 / the panel has no such column; use labour_group or a household column")
+        raise EvalkitError(
+            f"by={by!r}: 面板没有该列 / the panel has no such column; use labour_group or a household column"
+        )
     first = households.sort_values("year", kind="stable").drop_duplicates("household_id")
     return first.set_index("household_id")[by]
 
@@ -274,7 +361,9 @@ def _covariates(base: pd.DataFrame, covariates) -> list[str]:
         return []
     if isinstance(covariates, str):
         if covariates != "baseline":
-            raise EvalkitError(f"covariates={covariates!r}: use 'baseline', a list of columns, or None / 协变量参数无效")
+            raise EvalkitError(
+                f"covariates={covariates!r}: use 'baseline', a list of columns, or None / 协变量参数无效"
+            )
         return list(BASELINE_COVARIATES) + [c for c in base.columns if c.startswith("province_")]
     missing = [c for c in covariates if c not in base.columns]
     if missing:
@@ -300,8 +389,11 @@ def _decomposition(effects: pd.DataFrame, by: str | None) -> pd.DataFrame:
     if effects.empty or not set(components + ["net_income_pc"]) <= set(effects["outcome"]):
         return pd.DataFrame()
     keys = [by] if by else []
-    wide = effects.pivot_table(index=keys or None, columns="outcome", values="att") if keys else \
-        effects.set_index("outcome")["att"].to_frame().T
+    wide = (
+        effects.pivot_table(index=keys or None, columns="outcome", values="att")
+        if keys
+        else effects.set_index("outcome")["att"].to_frame().T
+    )
     wide = wide.dropna(subset=components + ["net_income_pc"])
     out = wide[["net_income_pc"] + components].copy()
     out["sum_of_components"] = wide[components].sum(axis=1)
@@ -309,5 +401,14 @@ def _decomposition(effects: pd.DataFrame, by: str | None) -> pd.DataFrame:
     return out.reset_index(drop=not keys)
 
 
-__all__ = ["OUTCOMES", "OUTCOME_LABELS", "MeasureEffects", "baseline", "cohorts",
-           "measure_effects", "naive_difference", "per_capita_outcomes", "resolve_measure"]
+__all__ = [
+    "OUTCOMES",
+    "OUTCOME_LABELS",
+    "MeasureEffects",
+    "baseline",
+    "cohorts",
+    "measure_effects",
+    "naive_difference",
+    "per_capita_outcomes",
+    "resolve_measure",
+]

@@ -102,11 +102,20 @@ class WeightingResult:
 
     def summary(self) -> pd.DataFrame:
         lo, hi = self.ci
-        return pd.DataFrame({
-            "method": [self.method], "att": [self.att], "se": [self.se], "ci_low": [lo], "ci_high": [hi],
-            "naive_difference": [self.naive], "n_treated": [self.n_treated], "n_control": [self.n_control],
-            "n_trimmed": [self.n_trimmed], "trimming_rule": [self.trimming_rule],
-        })
+        return pd.DataFrame(
+            {
+                "method": [self.method],
+                "att": [self.att],
+                "se": [self.se],
+                "ci_low": [lo],
+                "ci_high": [hi],
+                "naive_difference": [self.naive],
+                "n_treated": [self.n_treated],
+                "n_control": [self.n_control],
+                "n_trimmed": [self.n_trimmed],
+                "trimming_rule": [self.trimming_rule],
+            }
+        )
 
 
 @dataclass
@@ -127,7 +136,23 @@ class TWFEResult:
     model: object = field(repr=False, default=None)
 
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame([{k: getattr(self, k) for k in (
-            "coef", "se", "tstat", "pvalue", "ci_low", "ci_high", "n_obs", "n_clusters",
-            "fixed_effects", "vcov", "small_sample")}])
-
+        return pd.DataFrame(
+            [
+                {
+                    k: getattr(self, k)
+                    for k in (
+                        "coef",
+                        "se",
+                        "tstat",
+                        "pvalue",
+                        "ci_low",
+                        "ci_high",
+                        "n_obs",
+                        "n_clusters",
+                        "fixed_effects",
+                        "vcov",
+                        "small_sample",
+                    )
+                }
+            ]
+        )

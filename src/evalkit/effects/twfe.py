@@ -35,8 +35,10 @@ from pyfixest.estimation import demean
 from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.effects.results import TWFEResult
 
-SMALL_SAMPLE = ("fixest default ssc(adj=TRUE, fixef.K='nested', cluster.adj=TRUE): "
-                "G/(G-1)·(n-1)/(n-K), K without fixed effects nested in the cluster; t(G-1) inference")
+SMALL_SAMPLE = (
+    "fixest default ssc(adj=TRUE, fixef.K='nested', cluster.adj=TRUE): "
+    "G/(G-1)·(n-1)/(n-K), K without fixed effects nested in the cluster; t(G-1) inference"
+)
 
 
 def singleton_mask(frame: pd.DataFrame, fixed_effects: list[str]) -> np.ndarray:
@@ -67,8 +69,13 @@ def _prepare(data, outcome, unit, time, extra, cluster, county):
     frame = data[columns].copy()
     frame[outcome] = pd.to_numeric(frame[outcome], errors="coerce")
     frame = frame.loc[np.isfinite(frame[outcome].to_numpy(dtype=float))]
-    work = pd.DataFrame({"y": frame[outcome].to_numpy(dtype=float),
-                         "u": pd.factorize(frame[unit])[0], "t": pd.factorize(frame[time])[0]})
+    work = pd.DataFrame(
+        {
+            "y": frame[outcome].to_numpy(dtype=float),
+            "u": pd.factorize(frame[unit])[0],
+            "t": pd.factorize(frame[time])[0],
+        }
+    )
     work["cl"] = pd.factorize(frame[cluster])[0] if cluster else work["u"]
     fes = ["u", "t"]
     if county:
@@ -76,8 +83,10 @@ def _prepare(data, outcome, unit, time, extra, cluster, county):
         fes.append("ct")
     singles = singleton_mask(work, fes)
     if singles.all():
-        raise DesignError("每个观测都是固定效应的单例(例如每户只有一年数据),无法估计双向固定效应 / "
-                          "every observation is a fixed-effect singleton (e.g. one year per household): TWFE is not identified")
+        raise DesignError(
+            "每个观测都是固定效应的单例(例如每户只有一年数据),无法估计双向固定效应 / "
+            "every observation is a fixed-effect singleton (e.g. one year per household): TWFE is not identified"
+        )
     return frame, work, fes, int(singles.sum()), int(len(data) - len(frame))
 
 
@@ -92,13 +101,23 @@ def _feols(formula: str, work: pd.DataFrame):
             return pf.feols(formula, data=work, vcov={"CRV1": "cl"})
         except ValueError as error:
             if "collinear" in str(error):
-                raise DesignError("处理变量与固定效应共线(例如处理在县×年层面无县内差异)/ treatment is collinear "
-                                  "with the fixed effects (e.g. it does not vary within county × year)") from error
+                raise DesignError(
+                    "处理变量与固定效应共线(例如处理在县×年层面无县内差异)/ treatment is collinear "
+                    "with the fixed effects (e.g. it does not vary within county × year)"
+                ) from error
             raise
 
 
-def twfe(data: pd.DataFrame, outcome: str, unit: str, time: str, treatment: str,
-         cluster: str | None = None, county: str | None = None, alpha: float = 0.05) -> TWFEResult:
+def twfe(
+    data: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    treatment: str,
+    cluster: str | None = None,
+    county: str | None = None,
+    alpha: float = 0.05,
+) -> TWFEResult:
     """Static TWFE coefficient of the 0/1 column ``treatment`` (household and year effects,
     ``county`` × year effects when ``county`` is given), cluster-robust at ``cluster`` (default
     the unit). Rows with a missing outcome are dropped; singletons are dropped by pyfixest."""
@@ -107,21 +126,38 @@ def twfe(data: pd.DataFrame, outcome: str, unit: str, time: str, treatment: str,
     fit = _feols(f"y ~ d | {' + '.join(fes)}", work)
     tidy = fit.tidy()
     if "d" not in tidy.index:
-        raise DesignError(f"{treatment}: 处理变量在固定效应内无变化 / treatment has no variation within the fixed effects")
+        raise DesignError(
+            f"{treatment}: 处理变量在固定效应内无变化 / treatment has no variation within the fixed effects"
+        )
     row = tidy.loc["d"]
     ci = fit.confint(alpha=alpha).loc["d"]
     return TWFEResult(
-        coef=float(row["Estimate"]), se=float(row["Std. Error"]), tstat=float(row["t value"]),
-        pvalue=float(row["Pr(>|t|)"]), ci_low=float(ci.iloc[0]), ci_high=float(ci.iloc[1]),
-        n_obs=int(fit._N), n_clusters=int(work["cl"].nunique()),
+        coef=float(row["Estimate"]),
+        se=float(row["Std. Error"]),
+        tstat=float(row["t value"]),
+        pvalue=float(row["Pr(>|t|)"]),
+        ci_low=float(ci.iloc[0]),
+        ci_high=float(ci.iloc[1]),
+        n_obs=int(fit._N),
+        n_clusters=int(work["cl"].nunique()),
         fixed_effects=" + ".join([unit, time] + ([f"{county}×{time}"] if county else [])),
-        vcov=f"CRV1({cluster or unit})", small_sample=SMALL_SAMPLE, model=fit,
+        vcov=f"CRV1({cluster or unit})",
+        small_sample=SMALL_SAMPLE,
+        model=fit,
     )
 
 
-def twfe_event_study(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
-                     cluster: str | None = None, county: str | None = None, reference: int = -1,
-                     alpha: float = 0.05) -> pd.DataFrame:
+def twfe_event_study(
+    data: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    cluster: str | None = None,
+    county: str | None = None,
+    reference: int = -1,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """TWFE event-study coefficients β_e (e = t − cohort; never treated = cohort 0/NaN in the
     reference category ``reference``). Returns event_time, att, se, ci_low, ci_high."""
     frame, work, fes, _, _ = _prepare(data, outcome, unit, time, [cohort], cluster, county)
@@ -132,9 +168,18 @@ def twfe_event_study(data: pd.DataFrame, outcome: str, unit: str, time: str, coh
     tidy = fit.tidy()
     ci = fit.confint(alpha=alpha)
     event = [int(name.split("::")[1].rstrip("]")) for name in tidy.index]
-    out = pd.DataFrame({"event_time": event, "att": tidy["Estimate"].to_numpy(), "se": tidy["Std. Error"].to_numpy(),
-                        "ci_low": ci.iloc[:, 0].to_numpy(), "ci_high": ci.iloc[:, 1].to_numpy()})
-    reference_row = pd.DataFrame({"event_time": [reference], "att": [0.0], "se": [0.0], "ci_low": [0.0], "ci_high": [0.0]})
+    out = pd.DataFrame(
+        {
+            "event_time": event,
+            "att": tidy["Estimate"].to_numpy(),
+            "se": tidy["Std. Error"].to_numpy(),
+            "ci_low": ci.iloc[:, 0].to_numpy(),
+            "ci_high": ci.iloc[:, 1].to_numpy(),
+        }
+    )
+    reference_row = pd.DataFrame(
+        {"event_time": [reference], "att": [0.0], "se": [0.0], "ci_low": [0.0], "ci_high": [0.0]}
+    )
     return pd.concat([out, reference_row]).sort_values("event_time", ignore_index=True)
 
 
@@ -161,8 +206,9 @@ def twfe_weights(data: pd.DataFrame, unit: str, time: str, cohort: str) -> pd.Da
     return out
 
 
-def compare_twfe_cs(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str, cs_result,
-                    cluster: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def compare_twfe_cs(
+    data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str, cs_result, cluster: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """TWFE beside Callaway–Sant'Anna, with the weights that explain the difference.
 
     Returns (summary, weights). ``summary`` rows: ``twfe`` (coefficient, CRV1 SE), ``cs_simple``
@@ -174,14 +220,17 @@ def compare_twfe_cs(data: pd.DataFrame, outcome: str, unit: str, time: str, coho
     treated = ((g > 0) & (pd.to_numeric(data[time]) >= g)).astype(int)
     fit = twfe(data.assign(_d=treated.to_numpy()), outcome, unit, time, "_d", cluster=cluster)
     weights = twfe_weights(data, unit, time, cohort).merge(
-        cs_result.att_gt[["group", "time", "att"]], on=["group", "time"], how="left")
+        cs_result.att_gt[["group", "time", "att"]], on=["group", "time"], how="left"
+    )
     simple = cs_result.aggregate("simple")
     negative = weights["weight"] < 0
-    summary = pd.DataFrame({
-        "estimator": ["twfe", "cs_simple", "twfe_implied_by_cs"],
-        "att": [fit.coef, simple.att, float((weights["weight"] * weights["att"]).sum())],
-        "se": [fit.se, simple.se, np.nan],
-    })
+    summary = pd.DataFrame(
+        {
+            "estimator": ["twfe", "cs_simple", "twfe_implied_by_cs"],
+            "att": [fit.coef, simple.att, float((weights["weight"] * weights["att"]).sum())],
+            "se": [fit.se, simple.se, np.nan],
+        }
+    )
     summary["n_negative_weights"] = int(negative.sum())
     summary["sum_negative_weights"] = float(weights.loc[negative, "weight"].sum())
     return summary, weights

@@ -45,8 +45,10 @@ def propensity_score(treated: np.ndarray, X: pd.DataFrame) -> np.ndarray:
         try:
             fit = sm.Logit(treated, design).fit(disp=0, maxiter=100)
         except (PerfectSeparationError, PerfectSeparationWarning, np.linalg.LinAlgError) as error:
-            raise DesignError("协变量完全区分处理组与对照组(无重叠)/ covariates separate treated and controls "
-                              f"perfectly (no overlap): {error}") from error
+            raise DesignError(
+                "协变量完全区分处理组与对照组(无重叠)/ covariates separate treated and controls "
+                f"perfectly (no overlap): {error}"
+            ) from error
     return fit.predict(design)
 
 
@@ -59,14 +61,28 @@ def standardised_differences(X: pd.DataFrame, treated: np.ndarray, weights: np.n
         scale = np.sqrt((x[t].var(ddof=1) + x[c].var(ddof=1)) / 2)
         scale = scale if scale > 0 else np.nan
         after = np.average(x[c], weights=weights[c])
-        rows.append({"covariate": column, "mean_treated": x[t].mean(), "mean_control": x[c].mean(),
-                     "mean_control_weighted": after,
-                     "smd_before": (x[t].mean() - x[c].mean()) / scale, "smd_after": (x[t].mean() - after) / scale})
+        rows.append(
+            {
+                "covariate": column,
+                "mean_treated": x[t].mean(),
+                "mean_control": x[c].mean(),
+                "mean_control_weighted": after,
+                "smd_before": (x[t].mean() - x[c].mean()) / scale,
+                "smd_after": (x[t].mean() - after) / scale,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def propensity_weighting(data: pd.DataFrame, outcome: str, treatment: str, covariates: list[str],
-                         method: str = "aipw", trim: float = 0.995, alpha: float = 0.05) -> WeightingResult:
+def propensity_weighting(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    covariates: list[str],
+    method: str = "aipw",
+    trim: float = 0.995,
+    alpha: float = 0.05,
+) -> WeightingResult:
     """ATT of the 0/1 column ``treatment`` on ``outcome`` in a cross-section (see module doc).
 
     Rows with a missing outcome, treatment or covariate raise an error naming the column and
@@ -94,14 +110,20 @@ def propensity_weighting(data: pd.DataFrame, outcome: str, treatment: str, covar
     trimmed = (d == 0) & (pscore >= trim)
     y = frame[outcome].to_numpy(dtype=float)
     try:
-        att, psi = KERNELS[method](y, np.zeros_like(y), d, X.to_numpy(dtype=float) if covariates else None,
-                                   trim_level=trim)
+        att, psi = KERNELS[method](
+            y, np.zeros_like(y), d, X.to_numpy(dtype=float) if covariates else None, trim_level=trim
+        )
     except ValueError as error:
         raise DesignError(f"{outcome}: 加权估计失败 / weighting estimator failed: {error}") from error
     weights = np.where(d == 1, 1.0, np.where(trimmed, 0.0, pscore / (1 - pscore)))
     return WeightingResult(
-        method=method, att=float(att), se=float(np.std(psi, ddof=1) / np.sqrt(len(y))), alpha=alpha,
-        n_treated=int(d.sum()), n_control=int((1 - d).sum() - trimmed.sum()), n_trimmed=int(trimmed.sum()),
+        method=method,
+        att=float(att),
+        se=float(np.std(psi, ddof=1) / np.sqrt(len(y))),
+        alpha=alpha,
+        n_treated=int(d.sum()),
+        n_control=int((1 - d).sum() - trimmed.sum()),
+        n_trimmed=int(trimmed.sum()),
         trimming_rule=f"对照组中倾向得分 ≥ {trim} 的户被剔除 / controls with propensity ≥ {trim} dropped; treated never dropped",
         balance=standardised_differences(X, d, weights),
         propensity=pd.DataFrame({"treated": d == 1, "pscore": pscore, "trimmed": trimmed}),

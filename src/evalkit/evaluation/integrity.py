@@ -77,8 +77,24 @@ CHECK_LABELS = {
     "repeated_figures": ("同村多户数字雷同", "identical figures repeated within a village"),
 }
 CHECKS = tuple(CHECK_LABELS)
-COLUMNS = ["check", "check_label", "level", "unit", "county", "township", "village", "n_households", "statistic",
-           "p_value", "excess_count", "ci_low", "ci_high", "flagged", "status", "detail"]
+COLUMNS = [
+    "check",
+    "check_label",
+    "level",
+    "unit",
+    "county",
+    "township",
+    "village",
+    "n_households",
+    "statistic",
+    "p_value",
+    "excess_count",
+    "ci_low",
+    "ci_high",
+    "flagged",
+    "status",
+    "detail",
+]
 
 
 # --- bunching ----------------------------------------------------------------------------------
@@ -87,8 +103,15 @@ COLUMNS = ["check", "check_label", "level", "unit", "county", "township", "villa
 BINS_EACH_SIDE = 20
 
 
-def polynomial_excess(income: np.ndarray, line: float, bin_width: float, degree: int = 2,
-                      bins_each_side: int = BINS_EACH_SIDE, below: int = 5, above: int = 3) -> float:
+def polynomial_excess(
+    income: np.ndarray,
+    line: float,
+    bin_width: float,
+    degree: int = 2,
+    bins_each_side: int = BINS_EACH_SIDE,
+    below: int = 5,
+    above: int = 3,
+) -> float:
     """Excess households in [line, line + above·bin_width) over a polynomial fitted to the bin
     counts outside [line − below·bin_width, line + above·bin_width) (Chetty et al. 2011)."""
     counts = _bin_counts(income, line, bin_width, bins_each_side)
@@ -114,8 +137,7 @@ def _excess_of_counts(counts: np.ndarray, degree: int = 2, below: int = 5, above
     return counts[:, bunch].sum(axis=1) - fitted.sum(axis=0)
 
 
-def bunching_test(income, line: float, bin_width: float | None = None, n_boot: int = 200,
-                  seed: int = 0) -> dict:
+def bunching_test(income, line: float, bin_width: float | None = None, n_boot: int = 200, seed: int = 0) -> dict:
     """Density discontinuity at ``line`` (Cattaneo–Jansson–Ma via ``rddensity``) and the excess count.
 
     Returns statistic (T, jackknife), p_value (one-sided, excess above), excess_count, ci_low,
@@ -126,8 +148,14 @@ def bunching_test(income, line: float, bin_width: float | None = None, n_boot: i
     x = np.asarray(income, dtype=float)
     x = x[np.isfinite(x)]
     bin_width = bin_width or line * 0.02
-    out = {"statistic": np.nan, "p_value": np.nan, "excess_count": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-           "status": "ok"}
+    out = {
+        "statistic": np.nan,
+        "p_value": np.nan,
+        "excess_count": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "status": "ok",
+    }
     near = np.abs(x - line) < 20 * bin_width
     if (x[near] < line).sum() < 10 or (x[near] >= line).sum() < 10:
         out["status"] = "too few households near the line"
@@ -156,6 +184,7 @@ def bunching_test(income, line: float, bin_width: float | None = None, n_boot: i
 
 # --- units ---------------------------------------------------------------------------------------
 
+
 def _unit_frames(rows: pd.DataFrame, region: Region):
     """(level, county, township, village, label, frame) for the region, each county and each village."""
     yield "region", "", "", "", region.name_zh, rows
@@ -164,17 +193,32 @@ def _unit_frames(rows: pd.DataFrame, region: Region):
     keys = [k for k in VILLAGE_KEYS if k in rows.columns]
     if "village" in keys:
         for key, frame in rows.groupby(keys, sort=True, dropna=False):
-            parts = dict(zip(keys, key))
+            parts = dict(zip(keys, key, strict=False))
             label = "/".join(str(parts[k]) for k in keys if str(parts[k]))
             yield "village", parts["county"], parts.get("township", ""), parts["village"], label, frame
 
 
-def _row(check: str, level: str, county: str, township: str, village: str, unit: str, n: int, lang: str,
-         **values) -> dict:
-    base = {"check": check, "check_label": CHECK_LABELS[check][0 if lang == "zh" else 1], "level": level,
-            "unit": unit, "county": county, "township": township, "village": village, "n_households": n,
-            "statistic": np.nan, "p_value": np.nan, "excess_count": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-            "flagged": False, "status": "ok", "detail": ""}
+def _row(
+    check: str, level: str, county: str, township: str, village: str, unit: str, n: int, lang: str, **values
+) -> dict:
+    base = {
+        "check": check,
+        "check_label": CHECK_LABELS[check][0 if lang == "zh" else 1],
+        "level": level,
+        "unit": unit,
+        "county": county,
+        "township": township,
+        "village": village,
+        "n_households": n,
+        "statistic": np.nan,
+        "p_value": np.nan,
+        "excess_count": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "flagged": False,
+        "status": "ok",
+        "detail": "",
+    }
     base.update(values)
     return base
 
@@ -185,26 +229,53 @@ def _unit_table(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[keys].fillna("")
 
 
-def _binomial_by_unit(check: str, rows: pd.DataFrame, region: Region, events: pd.Series, trials: pd.Series,
-                      alpha: float, min_count: int, min_share: float, lang: str, what: str) -> list[dict]:
+def _binomial_by_unit(
+    check: str,
+    rows: pd.DataFrame,
+    region: Region,
+    events: pd.Series,
+    trials: pd.Series,
+    alpha: float,
+    min_count: int,
+    min_share: float,
+    lang: str,
+    what: str,
+) -> list[dict]:
     """One-sided binomial test of each unit's event rate against the region's rate."""
     p0 = events.sum() / trials.sum() if trials.sum() else np.nan
     data = _unit_table(rows).assign(_e=events.to_numpy(), _n=trials.to_numpy(), _h=1)
     out = []
     levels = [("region", []), ("county", ["county"]), ("village", [k for k in VILLAGE_KEYS if k in data.columns])]
     for level, keys in levels:
-        sums = data.groupby(keys, sort=True)[["_e", "_n", "_h"]].sum() if keys else data[["_e", "_n", "_h"]].sum().to_frame().T
+        sums = (
+            data.groupby(keys, sort=True)[["_e", "_n", "_h"]].sum()
+            if keys
+            else data[["_e", "_n", "_h"]].sum().to_frame().T
+        )
         k, n = sums["_e"].to_numpy(float), sums["_n"].to_numpy(float)
         share = np.divide(k, n, out=np.full_like(k, np.nan), where=n > 0)
         p = stats.binom.sf(k - 1, n, p0) if np.isfinite(p0) and p0 > 0 else np.where(k > 0, 0.0, 1.0)
         flagged = (p < alpha) & (k >= min_count) & (share >= min_share) if level != "region" else np.zeros(len(k), bool)
         for i, idx in enumerate(sums.index):
-            parts = dict(zip(keys, idx if isinstance(idx, tuple) else (idx,))) if keys else {}
+            parts = dict(zip(keys, idx if isinstance(idx, tuple) else (idx,), strict=False)) if keys else {}
             unit = region.name_zh if level == "region" else "/".join(str(parts[c]) for c in keys if str(parts[c]))
-            out.append(_row(check, level, parts.get("county", ""), parts.get("township", ""), parts.get("village", ""),
-                            unit, int(sums["_h"].iloc[i]), lang, statistic=share[i], p_value=float(p[i]),
-                            excess_count=k[i] - n[i] * p0 if np.isfinite(p0) else np.nan, flagged=bool(flagged[i]),
-                            detail=f"{int(k[i])}/{int(n[i])} {what}; region rate {p0:.4f}"))
+            out.append(
+                _row(
+                    check,
+                    level,
+                    parts.get("county", ""),
+                    parts.get("township", ""),
+                    parts.get("village", ""),
+                    unit,
+                    int(sums["_h"].iloc[i]),
+                    lang,
+                    statistic=share[i],
+                    p_value=float(p[i]),
+                    excess_count=k[i] - n[i] * p0 if np.isfinite(p0) else np.nan,
+                    flagged=bool(flagged[i]),
+                    detail=f"{int(k[i])}/{int(n[i])} {what}; region rate {p0:.4f}",
+                )
+            )
     return out
 
 
@@ -215,9 +286,14 @@ def implausible_jumps(panel, region: str | Region, year: int, jump_factor: float
     region = get_region(region) if isinstance(region, str) else region
     hh = panel.households.loc[region_mask(panel.households, region)]
     rows, prev = _jump_frames(hh, int(year), panel.measures, jump_factor)
-    return rows.loc[rows["_jump"], ["household_id", *[k for k in VILLAGE_KEYS if k in rows], "net_income_pc"]].assign(
-        net_income_pc_prev=lambda d: d["household_id"].map(prev), ratio=lambda d: d["net_income_pc"] / d["net_income_pc_prev"]
-    ).reset_index(drop=True)
+    return (
+        rows.loc[rows["_jump"], ["household_id", *[k for k in VILLAGE_KEYS if k in rows], "net_income_pc"]]
+        .assign(
+            net_income_pc_prev=lambda d: d["household_id"].map(prev),
+            ratio=lambda d: d["net_income_pc"] / d["net_income_pc_prev"],
+        )
+        .reset_index(drop=True)
+    )
 
 
 def _jump_frames(hh: pd.DataFrame, year: int, measures: pd.DataFrame, jump_factor: float):
@@ -226,7 +302,9 @@ def _jump_frames(hh: pd.DataFrame, year: int, measures: pd.DataFrame, jump_facto
     before = rows["household_id"].map(prev)
     received = rows["household_id"].isin(measures.loc[measures["year"] == year, "household_id"])
     comparable = before > 0
-    rows = rows.assign(_comparable=comparable, _jump=comparable & (rows["net_income_pc"] > jump_factor * before) & ~received)
+    rows = rows.assign(
+        _comparable=comparable, _jump=comparable & (rows["net_income_pc"] > jump_factor * before) & ~received
+    )
     return rows, prev
 
 
@@ -253,28 +331,77 @@ def _repeated(rows: pd.DataFrame, region: Region, min_repeat: int, lang: str) ->
     households = rows.groupby(keys, sort=True).size()
     per_village = per_village.reindex(households.index, fill_value=0)
     flagged_v = per_village >= min_repeat
-    out = [_row("repeated_figures", "region", "", "", "", region.name_zh, len(rows), lang,
-                statistic=float(per_village.max() if len(per_village) else 0), flagged=False,
-                detail=f"{int(flagged_v.sum())} villages with ≥ {min_repeat} identical households")]
+    out = [
+        _row(
+            "repeated_figures",
+            "region",
+            "",
+            "",
+            "",
+            region.name_zh,
+            len(rows),
+            lang,
+            statistic=float(per_village.max() if len(per_village) else 0),
+            flagged=False,
+            detail=f"{int(flagged_v.sum())} villages with ≥ {min_repeat} identical households",
+        )
+    ]
     county = pd.DataFrame({"max": per_village, "flag": flagged_v, "n": households}).groupby(level="county")
     for name, grp in county:
-        out.append(_row("repeated_figures", "county", name, "", "", name, int(grp["n"].sum()), lang,
-                        statistic=float(grp["max"].max()), flagged=bool(grp["flag"].any()),
-                        detail=f"{int(grp['flag'].sum())} villages with ≥ {min_repeat} identical households"))
+        out.append(
+            _row(
+                "repeated_figures",
+                "county",
+                name,
+                "",
+                "",
+                name,
+                int(grp["n"].sum()),
+                lang,
+                statistic=float(grp["max"].max()),
+                flagged=bool(grp["flag"].any()),
+                detail=f"{int(grp['flag'].sum())} villages with ≥ {min_repeat} identical households",
+            )
+        )
     for idx, n in per_village.items():
-        parts = dict(zip(keys, idx))
-        out.append(_row("repeated_figures", "village", parts["county"], parts.get("township", ""), parts["village"],
-                        "/".join(str(parts[k]) for k in keys if str(parts[k])), int(households[idx]), lang,
-                        statistic=float(n), flagged=bool(n >= min_repeat),
-                        detail=f"largest group of households with identical figures: {int(n)}"))
+        parts = dict(zip(keys, idx, strict=False))
+        out.append(
+            _row(
+                "repeated_figures",
+                "village",
+                parts["county"],
+                parts.get("township", ""),
+                parts["village"],
+                "/".join(str(parts[k]) for k in keys if str(parts[k])),
+                int(households[idx]),
+                lang,
+                statistic=float(n),
+                flagged=bool(n >= min_repeat),
+                detail=f"largest group of households with identical figures: {int(n)}",
+            )
+        )
     return out
 
 
-def integrity_checks(panel, region: str | Region, year: int, *, alpha: float = 0.01, min_excess: float = 5,
-                     min_bunching_households: int = 100, bin_width: float | None = None, n_boot: int = 200,
-                     round_unit: int = 1000, min_share: float = 0.3, jump_factor: float = 3.0,
-                     jump_alpha: float = 0.001, min_count: int = 3, min_repeat: int = 3,
-                     checks=CHECKS, lang: str = "zh") -> pd.DataFrame:
+def integrity_checks(
+    panel,
+    region: str | Region,
+    year: int,
+    *,
+    alpha: float = 0.01,
+    min_excess: float = 5,
+    min_bunching_households: int = 100,
+    bin_width: float | None = None,
+    n_boot: int = 200,
+    round_unit: int = 1000,
+    min_share: float = 0.3,
+    jump_factor: float = 3.0,
+    jump_alpha: float = 0.001,
+    min_count: int = 3,
+    min_repeat: int = 3,
+    checks=CHECKS,
+    lang: str = "zh",
+) -> pd.DataFrame:
     """Run the integrity ``checks`` (default all of :data:`CHECKS`) on ``region`` in ``year``: one row per check × unit (region,
     counties, villages); columns :data:`COLUMNS`. See the module docstring for each method, its
     flag rule and its measured false-alarm rate. Rows with ``status`` other than "ok" were not
@@ -284,7 +411,9 @@ def integrity_checks(panel, region: str | Region, year: int, *, alpha: float = 0
     year = int(year)
     unknown = set(checks) - set(CHECKS)
     if unknown:
-        raise EvalkitError(f"未知核查 {sorted(unknown)} / unknown checks {sorted(unknown)} (known: {', '.join(CHECKS)})")
+        raise EvalkitError(
+            f"未知核查 {sorted(unknown)} / unknown checks {sorted(unknown)} (known: {', '.join(CHECKS)})"
+        )
     hh = panel.households.loc[region_mask(panel.households, region)]
     rows = hh[hh["year"] == year]
     if len(rows) == 0:
@@ -293,8 +422,10 @@ def integrity_checks(panel, region: str | Region, year: int, *, alpha: float = 0
     from evalkit.core.comparison import monitoring_line
 
     provincial = {p: monitoring_line(p, year, include_synthetic=panel.synthetic) for p in rows["province"].unique()}
-    lines = {"bunching_10000": pd.Series(float(LINE_10000), index=rows.index),
-             "bunching_monitoring_line": rows["province"].map(provincial).astype(float)}
+    lines = {
+        "bunching_10000": pd.Series(float(LINE_10000), index=rows.index),
+        "bunching_monitoring_line": rows["province"].map(provincial).astype(float),
+    }
     for check, line in lines.items():
         if check not in checks:
             continue
@@ -302,18 +433,53 @@ def integrity_checks(panel, region: str | Region, year: int, *, alpha: float = 0
             n = len(frame)
             z = line.loc[frame.index]
             if z.isna().any() or z.nunique() != 1:
-                out.append(_row(check, level, county, township, village, label, n, lang,
-                                status="missing monitoring line" if z.isna().any() else "several lines in one unit"))
+                out.append(
+                    _row(
+                        check,
+                        level,
+                        county,
+                        township,
+                        village,
+                        label,
+                        n,
+                        lang,
+                        status="missing monitoring line" if z.isna().any() else "several lines in one unit",
+                    )
+                )
                 continue
             if n < min_bunching_households:
                 if level != "village":
-                    out.append(_row(check, level, county, township, village, label, n, lang,
-                                    status=f"fewer than {min_bunching_households} households"))
+                    out.append(
+                        _row(
+                            check,
+                            level,
+                            county,
+                            township,
+                            village,
+                            label,
+                            n,
+                            lang,
+                            status=f"fewer than {min_bunching_households} households",
+                        )
+                    )
                 continue
             res = bunching_test(frame["net_income_pc"], float(z.iloc[0]), bin_width, n_boot=n_boot)
             flagged = res["status"] == "ok" and res["p_value"] < alpha and res["excess_count"] >= min_excess
-            out.append(_row(check, level, county, township, village, label, n, lang, flagged=bool(flagged),
-                            detail=f"line {float(z.iloc[0]):.0f}", **res))
+            out.append(
+                _row(
+                    check,
+                    level,
+                    county,
+                    township,
+                    village,
+                    label,
+                    n,
+                    lang,
+                    flagged=bool(flagged),
+                    detail=f"line {float(z.iloc[0]):.0f}",
+                    **res,
+                )
+            )
     if "heaping" in checks:
         out += _heaping(rows, region, round_unit, alpha, min_count, min_share, lang)
     if "implausible_jumps" in checks:
@@ -329,29 +495,83 @@ def _heaping(rows, region, round_unit, alpha, min_count, min_share, lang) -> lis
     amounts = rows[list(AMOUNT_COLUMNS)]
     positive = amounts > 0
     round_ = positive & (amounts % round_unit == 0)
-    return _binomial_by_unit("heaping", rows, region, round_.sum(axis=1), positive.sum(axis=1), alpha, min_count,
-                             min_share, lang, f"amounts multiple of {round_unit}")
+    return _binomial_by_unit(
+        "heaping",
+        rows,
+        region,
+        round_.sum(axis=1),
+        positive.sum(axis=1),
+        alpha,
+        min_count,
+        min_share,
+        lang,
+        f"amounts multiple of {round_unit}",
+    )
 
 
 def _jumps(hh, rows, region, measures, year, jump_factor, jump_alpha, min_count, lang) -> list[dict]:
     jumps, _ = _jump_frames(hh, year, measures, jump_factor)
     if jumps["_comparable"].any():
-        return _binomial_by_unit("implausible_jumps", jumps, region, jumps["_jump"].astype(int),
-                                 jumps["_comparable"].astype(int), jump_alpha, min_count, 0.0, lang,
-                                 f"households up > {jump_factor:g}× without a measure")
-    return [_row("implausible_jumps", "region", "", "", "", region.name_zh, len(rows), lang,
-                 status=f"no panel data for {year - 1}")]
+        return _binomial_by_unit(
+            "implausible_jumps",
+            jumps,
+            region,
+            jumps["_jump"].astype(int),
+            jumps["_comparable"].astype(int),
+            jump_alpha,
+            min_count,
+            0.0,
+            lang,
+            f"households up > {jump_factor:g}× without a measure",
+        )
+    return [
+        _row(
+            "implausible_jumps",
+            "region",
+            "",
+            "",
+            "",
+            region.name_zh,
+            len(rows),
+            lang,
+            status=f"no panel data for {year - 1}",
+        )
+    ]
 
 
 def _totals(rows, region, lang) -> list[dict]:
     bad = _inconsistent(rows)
     if bad is None:
-        return [_row("inconsistent_totals", "region", "", "", "", region.name_zh, len(rows), lang,
-                     status="no reported totals in the panel")]
+        return [
+            _row(
+                "inconsistent_totals",
+                "region",
+                "",
+                "",
+                "",
+                region.name_zh,
+                len(rows),
+                lang,
+                status="no reported totals in the panel",
+            )
+        ]
     out = []
     for level, county, township, village, label, frame in _unit_frames(rows, region):
         k = int(bad.loc[frame.index].sum())
-        out.append(_row("inconsistent_totals", level, county, township, village, label, len(frame), lang,
-                        statistic=float(k), excess_count=float(k), flagged=k > 0,
-                        detail=f"{k} households with reported totals ≠ components"))
+        out.append(
+            _row(
+                "inconsistent_totals",
+                level,
+                county,
+                township,
+                village,
+                label,
+                len(frame),
+                lang,
+                statistic=float(k),
+                excess_count=float(k),
+                flagged=k > 0,
+                detail=f"{k} households with reported totals ≠ components",
+            )
+        )
     return out

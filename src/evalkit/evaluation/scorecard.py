@@ -31,7 +31,7 @@ margin = value − threshold for "at least / above / rises" comparisons and thre
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -57,17 +57,47 @@ MIN_HOUSEHOLDS = 10
 DEMO_PROGRAMME_FILE = "demo_programme_indicators.csv"
 PROGRAMME_COLUMNS = ("region", "year", "indicator", "value", "source")
 DEVELOPMENTAL_KINDS = ("employment", "industry")
-STATUS_LABELS = {"met": ("达标", "met"), "not_met": ("未达标", "not met"), "not_measurable": ("无法评估", "not measurable")}
+STATUS_LABELS = {
+    "met": ("达标", "met"),
+    "not_met": ("未达标", "not met"),
+    "not_measurable": ("无法评估", "not measurable"),
+}
 REASON_LABELS = {
     "year_outside_plan": ("年度不在目标年份内", "year outside the plan"),
     "missing_series": ("缺少数据", "missing series"),
     "too_few_households": (f"不足{MIN_HOUSEHOLDS}户", f"not enough households (< {MIN_HOUSEHOLDS})"),
 }
-INCOME_LEVELS = ("net_income_pc", "wage_pc", "net_operating_pc", "operating_expenses_pc", "property_pc",
-                 "transfer_pc", "share_net_operating")
-COLUMNS = ["target_id", "document", "region", "county", "description", "indicator", "source", "comparison",
-           "value", "threshold", "margin", "previous_value", "unit", "status", "status_code", "reason_code",
-           "reason", "n_households", "clause", "note"]
+INCOME_LEVELS = (
+    "net_income_pc",
+    "wage_pc",
+    "net_operating_pc",
+    "operating_expenses_pc",
+    "property_pc",
+    "transfer_pc",
+    "share_net_operating",
+)
+COLUMNS = [
+    "target_id",
+    "document",
+    "region",
+    "county",
+    "description",
+    "indicator",
+    "source",
+    "comparison",
+    "value",
+    "threshold",
+    "margin",
+    "previous_value",
+    "unit",
+    "status",
+    "status_code",
+    "reason_code",
+    "reason",
+    "n_households",
+    "clause",
+    "note",
+]
 
 
 @dataclass
@@ -104,7 +134,7 @@ class _Context:
         self.measures = self.measures.assign(_hid=pd.Index(uniques).get_indexer(self.measures["household_id"]))
         if self.programme is not None:
             t = self.programme
-            self._programme = dict(zip(zip(t["indicator"], t["year"].astype(int), t["region"]), t["value"]))
+            self._programme = dict(zip(zip(t["indicator"], t["year"].astype(int), t["region"], strict=False), t["value"], strict=False))
 
     def unit_households(self, unit: Region) -> pd.DataFrame:
         if unit.code not in self._units:
@@ -113,6 +143,7 @@ class _Context:
 
 
 # --- programme-indicator table ----------------------------------------------------------------
+
 
 def load_programme(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     """Read and validate a programme-indicator table (CSV, XLSX or a DataFrame).
@@ -126,8 +157,11 @@ def load_programme(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     else:
         path = Path(source)
         name = path.name
-        table = (pd.read_excel(path, dtype=str) if path.suffix.lower() in (".xlsx", ".xls")
-                 else pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+        table = (
+            pd.read_excel(path, dtype=str)
+            if path.suffix.lower() in (".xlsx", ".xls")
+            else pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        )
     missing = [c for c in PROGRAMME_COLUMNS if c not in table.columns]
     if missing:
         raise EvalkitError(f"{name}: 缺少列 {missing} / missing columns {missing}")
@@ -138,25 +172,34 @@ def load_programme(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     value = pd.to_numeric(table["value"], errors="coerce")
     year = pd.to_numeric(table["year"], errors="coerce")
     for col, bad, zh, en in (
-        ("indicator", ~table["indicator"].isin(known), "不是项目指标", "not a programme indicator of indicator_catalogue.csv"),
+        (
+            "indicator",
+            ~table["indicator"].isin(known),
+            "不是项目指标",
+            "not a programme indicator of indicator_catalogue.csv",
+        ),
         ("value", value.isna(), "不是数值", "not a number"),
         ("year", year.isna() | (year % 1 != 0), "不是年份", "not a year"),
     ):
-        for r, v in zip(rows[bad.to_numpy()], table.loc[bad, col]):
+        for r, v in zip(rows[bad.to_numpy()], table.loc[bad, col], strict=False):
             problems.append(f"{name} 第{r}行 列 {col} 值 '{v}' {zh} / row {r} column {col} value '{v}': {en}")
     reg = regions()
     names = set(reg["name_zh"]) | set(reg["code"])
     bad = ~table["region"].isin(names)
-    for r, v in zip(rows[bad.to_numpy()], table.loc[bad, "region"]):
-        problems.append(f"{name} 第{r}行 列 region 值 '{v}' 不是已知地区 / row {r} column region value '{v}': unknown region")
+    for r, v in zip(rows[bad.to_numpy()], table.loc[bad, "region"], strict=False):
+        problems.append(
+            f"{name} 第{r}行 列 region 值 '{v}' 不是已知地区 / row {r} column region value '{v}': unknown region"
+        )
     if problems:
         raise EvalkitError("\n".join(problems))
     table = table.assign(year=year.astype(int), value=value.astype(float))
     dup = table.duplicated(["region", "year", "indicator"], keep=False)
     if dup.any():
         first = table[dup].iloc[0]
-        raise EvalkitError(f"{name}: 第{', '.join(map(str, rows[dup.to_numpy()]))}行 重复 ({first['region']}, {first['year']}, "
-                           f"{first['indicator']}) / rows {', '.join(map(str, rows[dup.to_numpy()]))}: duplicate region-year-indicator")
+        raise EvalkitError(
+            f"{name}: 第{', '.join(map(str, rows[dup.to_numpy()]))}行 重复 ({first['region']}, {first['year']}, "
+            f"{first['indicator']}) / rows {', '.join(map(str, rows[dup.to_numpy()]))}: duplicate region-year-indicator"
+        )
     return table
 
 
@@ -171,11 +214,14 @@ def _programme_value(ctx: _Context, indicator: str, unit: Region, year: int) -> 
     for key in (unit.code, unit.name_zh):
         if (indicator, year, key) in ctx._programme:
             return _Measured(value=float(ctx._programme[(indicator, year, key)]))
-    return _missing(f"项目指标表中没有 {unit.name_zh} {year} 年的 {indicator}",
-                    f"no programme value of {indicator} for {unit.name_en} in {year}")
+    return _missing(
+        f"项目指标表中没有 {unit.name_zh} {year} 年的 {indicator}",
+        f"no programme value of {indicator} for {unit.name_en} in {year}",
+    )
 
 
 # --- panel indicators ---------------------------------------------------------------------------
+
 
 def _share_with_worker(rows: pd.DataFrame, ctx: _Context, year: int) -> _Measured:
     if "migrant_workers" not in rows.columns:
@@ -198,7 +244,9 @@ def _growth(unit_hh: pd.DataFrame, rows: pd.DataFrame, year: int) -> _Measured:
 
     prev = unit_hh[(unit_hh["year"] == year - 1) & unit_hh["_hid"].isin(rows["_hid"])]
     if len(prev) == 0:
-        return _missing(f"面板没有 {year - 1} 年数据, 无法计算增速", f"no panel data for {year - 1}: growth cannot be computed")
+        return _missing(
+            f"面板没有 {year - 1} 年数据, 无法计算增速", f"no panel data for {year - 1}: growth cannot be computed"
+        )
     both = pd.concat([prev, rows[rows["_hid"].isin(prev["_hid"])]])
     n = len(prev)
     if n < MIN_HOUSEHOLDS:
@@ -214,7 +262,9 @@ def _threshold_indicator(rows: pd.DataFrame, indicator: str, synthetic: bool) ->
     line = "monitoring_line" if "monitoring_line" in indicator else 10_000
     b = below_threshold(rows, line, include_synthetic=synthetic).iloc[0]
     if b["status"] != "ok":
-        return _missing(f"缺少{rows['province'].iloc[0]}监测线", f"missing monitoring line for {rows['province'].iloc[0]}")
+        return _missing(
+            f"缺少{rows['province'].iloc[0]}监测线", f"missing monitoring line for {rows['province'].iloc[0]}"
+        )
     value = b["n_persons_below"] if indicator.startswith("n_persons") else 1 - b["share_persons_below"]
     return _Measured(value=float(value))
 
@@ -240,12 +290,15 @@ def _ratio_to_rural(rows: pd.DataFrame, place: str, synthetic: bool) -> _Measure
     ind = income_indicators(rows.assign(_place=place), by=["_place"])
     gap = gap_to_rural(ind, "_place", include_synthetic=synthetic).iloc[0]
     if not np.isfinite(gap["ratio_rural_to_tuopin"]):
-        return _missing(f"缺少{place}农村居民人均可支配收入", f"missing comparison series: rural disposable income of {place}")
+        return _missing(
+            f"缺少{place}农村居民人均可支配收入", f"missing comparison series: rural disposable income of {place}"
+        )
     return _Measured(value=float(gap["ratio_rural_to_tuopin"]))
 
 
-def _panel_value(ctx: _Context, unit: Region, indicator: str, population: dict, year: int,
-                 reference_place: str | None = None) -> _Measured:
+def _panel_value(
+    ctx: _Context, unit: Region, indicator: str, population: dict, year: int, reference_place: str | None = None
+) -> _Measured:
     """Indicator ``indicator`` of ``population`` in ``unit`` and ``year`` (see module docstring)."""
     from evalkit.indicators.income import income_indicators
 
@@ -272,8 +325,12 @@ def _panel_value(ctx: _Context, unit: Region, indicator: str, population: dict, 
         measured = _Measured(value=float(income_indicators(rows)[indicator].iloc[0]))
     elif indicator == "ratio_rural_to_tuopin":
         measured = _ratio_to_rural(rows, reference_place or unit.name_zh, ctx.synthetic)
-    elif indicator in ("n_persons_below_monitoring_line", "share_persons_at_or_above_monitoring_line",
-                       "n_persons_below_10000", "share_persons_at_or_above_10000"):
+    elif indicator in (
+        "n_persons_below_monitoring_line",
+        "share_persons_at_or_above_monitoring_line",
+        "n_persons_below_10000",
+        "share_persons_at_or_above_10000",
+    ):
         measured = _threshold_indicator(rows, indicator, ctx.synthetic)
     elif indicator == "share_households_with_worker":
         measured = _share_with_worker(rows, ctx, year)
@@ -287,6 +344,7 @@ def _panel_value(ctx: _Context, unit: Region, indicator: str, population: dict, 
 
 
 # --- reference series ---------------------------------------------------------------------------
+
 
 def _rural_income(place: str, year: int, synthetic: bool) -> float:
     from evalkit.core.comparison import rural_income
@@ -305,30 +363,53 @@ def _reference_value(ctx: _Context, target: Target, unit: Region, year: int) -> 
     else:
         value = 100 * (now / _rural_income(place, year - 1, ctx.synthetic) - 1)
     if not np.isfinite(value):
-        return _missing(f"缺少{place} {year - 1}–{year} 年农村居民人均可支配收入",
-                        f"missing comparison series: rural disposable income of {place} for {year - 1}–{year}")
+        return _missing(
+            f"缺少{place} {year - 1}–{year} 年农村居民人均可支配收入",
+            f"missing comparison series: rural disposable income of {place} for {year - 1}–{year}",
+        )
     return _Measured(value=float(value))
 
 
 # --- evaluation ---------------------------------------------------------------------------------
 
+
 def _value(ctx: _Context, target: Target, unit: Region, year: int) -> _Measured:
     if target.source == "programme":
         return _programme_value(ctx, target.indicator, unit, year)
     place = None
-    if target.reference and target.reference.get("series") == "rural_disposable_income" and target.reference["region"] != "local":
+    if (
+        target.reference
+        and target.reference.get("series") == "rural_disposable_income"
+        and target.reference["region"] != "local"
+    ):
         place = target.reference["region"]
     return _panel_value(ctx, unit, target.indicator, target.population, year, reference_place=place)
 
 
 def _compare(comparison: str, value: float, threshold: float) -> bool:
-    return {">=": value >= threshold, ">": value > threshold, "<=": value <= threshold, "<": value < threshold,
-            "increases": value > threshold, "decreases": value < threshold,
-            "exceeds_reference": value > threshold, "at_least_reference": value >= threshold}[comparison]
+    return {
+        ">=": value >= threshold,
+        ">": value > threshold,
+        "<=": value <= threshold,
+        "<": value < threshold,
+        "increases": value > threshold,
+        "decreases": value < threshold,
+        "exceeds_reference": value > threshold,
+        "at_least_reference": value >= threshold,
+    }[comparison]
 
 
-def _row(target: Target, region: Region, county: str, year: int, lang: str, value: _Measured | None,
-         threshold: _Measured | None, previous: _Measured | None, reason: tuple[str, str, str] | None) -> dict:
+def _row(
+    target: Target,
+    region: Region,
+    county: str,
+    year: int,
+    lang: str,
+    value: _Measured | None,
+    threshold: _Measured | None,
+    previous: _Measured | None,
+    reason: tuple[str, str, str] | None,
+) -> dict:
     i = 0 if lang == "zh" else 1
     v = value.value if value is not None else np.nan
     th = threshold.value if threshold is not None else np.nan
@@ -339,25 +420,44 @@ def _row(target: Target, region: Region, county: str, year: int, lang: str, valu
     else:
         code, margin = "not_measurable", np.nan
     return {
-        "target_id": target.id, "document": target.document, "region": region.name_zh if i == 0 else region.name_en,
-        "county": county, "description": target.description(lang), "indicator": target.indicator,
-        "source": target.source, "comparison": COMPARISONS[target.comparison][i], "value": v, "threshold": th,
-        "margin": margin, "previous_value": previous.value if previous is not None else np.nan, "unit": target.unit,
-        "status": STATUS_LABELS[code][i], "status_code": code, "reason_code": reason[0] if reason else "",
+        "target_id": target.id,
+        "document": target.document,
+        "region": region.name_zh if i == 0 else region.name_en,
+        "county": county,
+        "description": target.description(lang),
+        "indicator": target.indicator,
+        "source": target.source,
+        "comparison": COMPARISONS[target.comparison][i],
+        "value": v,
+        "threshold": th,
+        "margin": margin,
+        "previous_value": previous.value if previous is not None else np.nan,
+        "unit": target.unit,
+        "status": STATUS_LABELS[code][i],
+        "status_code": code,
+        "reason_code": reason[0] if reason else "",
         "reason": reason[1 + i] if reason else "",
         "n_households": value.n_households if value is not None else None,
-        "clause": target.clause, "note": target.note,
+        "clause": target.clause,
+        "note": target.note,
     }
 
 
-def _evaluate_target(ctx: _Context, target: Target, region: Region, unit: Region, year: int, lang: str,
-                     county: str) -> dict:
+def _evaluate_target(
+    ctx: _Context, target: Target, region: Region, unit: Region, year: int, lang: str, county: str
+) -> dict:
     """One scorecard row (of ``region``'s scorecard) for ``target`` on ``unit`` in ``year``."""
     value = _value(ctx, target, unit, year)
     previous = _value(ctx, target, unit, year - 1)
     if target.comparison in PREVIOUS_YEAR_COMPARISONS:
-        threshold = previous if previous.ok else _missing(
-            f"缺少上一年({year - 1})的值: {previous.detail[0]}", f"no value for the previous year ({year - 1}): {previous.detail[1]}")
+        threshold = (
+            previous
+            if previous.ok
+            else _missing(
+                f"缺少上一年({year - 1})的值: {previous.detail[0]}",
+                f"no value for the previous year ({year - 1}): {previous.detail[1]}",
+            )
+        )
         if previous.reason == "too_few_households":
             threshold = previous
     elif target.comparison in REFERENCE_COMPARISONS:
@@ -369,18 +469,21 @@ def _evaluate_target(ctx: _Context, target: Target, region: Region, unit: Region
         if not m.ok:
             code = m.reason or "missing_series"
             labels = REASON_LABELS[code]
-            reason = (code, f"{labels[0]}: {m.detail[0]}" if m.detail[0] else labels[0],
-                      f"{labels[1]}: {m.detail[1]}" if m.detail[1] else labels[1])
+            reason = (
+                code,
+                f"{labels[0]}: {m.detail[0]}" if m.detail[0] else labels[0],
+                f"{labels[1]}: {m.detail[1]}" if m.detail[1] else labels[1],
+            )
             break
     return _row(target, region, county, year, lang, value, threshold, previous, reason)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _region(code: str) -> Region:
     return get_region(code)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _county_units(region: Region) -> tuple[Region, ...]:
     if region.level == "county":
         return (region,)
@@ -407,8 +510,9 @@ def _default_targets() -> tuple[Target, ...]:
     return tuple(load_targets())
 
 
-def scorecard(panel, region: str | Region, year: int, programme=None, lang: str = "zh",
-              targets: list[Target] | None = None) -> pd.DataFrame:
+def scorecard(
+    panel, region: str | Region, year: int, programme=None, lang: str = "zh", targets: list[Target] | None = None
+) -> pd.DataFrame:
     """Status of every target that applies to ``region`` in ``year`` (columns: :data:`COLUMNS`).
 
     ``programme``: a programme-indicator table (DataFrame or path, see :func:`load_programme`);
@@ -423,8 +527,11 @@ def scorecard(panel, region: str | Region, year: int, programme=None, lang: str 
     year = int(year)
     if programme is None:
         programme = demo_programme() if panel.synthetic else None
-    elif not isinstance(programme, pd.DataFrame) or not set(PROGRAMME_COLUMNS) <= set(programme.columns) \
-            or programme["year"].dtype.kind not in "iu":
+    elif (
+        not isinstance(programme, pd.DataFrame)
+        or not set(PROGRAMME_COLUMNS) <= set(programme.columns)
+        or programme["year"].dtype.kind not in "iu"
+    ):
         programme = load_programme(programme)
     ctx = _Context(households=panel.households, measures=panel.measures, synthetic=panel.synthetic, programme=programme)
     rows = []
@@ -434,7 +541,11 @@ def scorecard(panel, region: str | Region, year: int, programme=None, lang: str 
             continue
         if year not in target.years:
             plan = ",".join(map(str, target.years))
-            reason = ("year_outside_plan", f"年度不在目标年份内 (目标年份 {plan})", f"year outside the plan (target years {plan})")
+            reason = (
+                "year_outside_plan",
+                f"年度不在目标年份内 (目标年份 {plan})",
+                f"year outside the plan (target years {plan})",
+            )
             rows.append(_row(target, region, "", year, lang, None, None, None, reason))
             continue
         for unit in units:
@@ -443,8 +554,14 @@ def scorecard(panel, region: str | Region, year: int, programme=None, lang: str 
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def scorecard_command(region: str, year: int, data: str = "data/demo", lang: str = "zh", out: str | None = None,
-                      programme: str | None = None) -> int:
+def scorecard_command(
+    region: str,
+    year: int,
+    data: str = "data/demo",
+    lang: str = "zh",
+    out: str | None = None,
+    programme: str | None = None,
+) -> int:
     """``evalkit scorecard``: print the scorecard; write it as CSV (UTF-8 with BOM) to ``out`` if given.
     ``data``: a panel folder, a dataset (only ``region``'s partitions are read) or the demo."""
     from evalkit.reporting.report import load_report_panel

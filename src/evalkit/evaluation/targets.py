@@ -48,11 +48,30 @@ LOWER_IS_BETTER = ("<=", "<", "decreases")
 REFERENCE_SERIES = ("rural_disposable_income", "panel")
 REFERENCE_TRANSFORMS = ("growth", "level")
 POPULATION_GROUPS = ("tuopin", "monitored")
-POPULATION_KEYS = ("groups", "exclude_doudi", "relocated", "labourers", "full_labourers", "willing_to_work",
-                   "below_line_in_base_year", "bottom_quintile_previous_year", "unresolved_monitoring_years")
+POPULATION_KEYS = (
+    "groups",
+    "exclude_doudi",
+    "relocated",
+    "labourers",
+    "full_labourers",
+    "willing_to_work",
+    "below_line_in_base_year",
+    "bottom_quintile_previous_year",
+    "unresolved_monitoring_years",
+)
 DOCUMENT_KEYS = {"id", "title_zh", "title_en", "issuer_zh", "reference", "source", "region", "years", "population"}
-TARGET_REQUIRED = {"id", "clause", "clause_ref", "description_zh", "description_en", "scope", "years",
-                   "indicator", "comparison", "unit"}
+TARGET_REQUIRED = {
+    "id",
+    "clause",
+    "clause_ref",
+    "description_zh",
+    "description_en",
+    "scope",
+    "years",
+    "indicator",
+    "comparison",
+    "unit",
+}
 TARGET_OPTIONAL = {"threshold", "reference", "population", "note", "subregions", "counties"}
 _COUNT_RULE = re.compile(r"^(>=|<=|>|<)?\s*(\d+)$")
 
@@ -103,8 +122,10 @@ def indicator_catalogue() -> pd.DataFrame:
     table = read_reference_csv(CATALOGUE_FILE)
     bad = table[~table["source"].isin(["panel", "programme"])]
     if len(bad):
-        raise TargetError(f"{CATALOGUE_FILE}: source 必须是 panel 或 programme / source must be panel or programme "
-                          f"(indicator {', '.join(bad['name'])})")
+        raise TargetError(
+            f"{CATALOGUE_FILE}: source 必须是 panel 或 programme / source must be panel or programme "
+            f"(indicator {', '.join(bad['name'])})"
+        )
     return table
 
 
@@ -124,8 +145,12 @@ def _region_name(name: str, file: str, target_id: str) -> str:
 
 def _check_count_rule(value, key: str, file: str, tid: str) -> None:
     if not _COUNT_RULE.match(str(value).strip()):
-        _fail(file, tid, f"人口条件 {key} 应形如 '>=2', '1', '0', 实际为 '{value}'",
-              f"population {key} must look like '>=2', '1' or '0', got '{value}'")
+        _fail(
+            file,
+            tid,
+            f"人口条件 {key} 应形如 '>=2', '1', '0', 实际为 '{value}'",
+            f"population {key} must look like '>=2', '1' or '0', got '{value}'",
+        )
 
 
 def validate_population(population, file: str, tid: str) -> dict:
@@ -134,12 +159,20 @@ def validate_population(population, file: str, tid: str) -> dict:
         _fail(file, tid, "population 应为映射", "population must be a mapping")
     unknown = set(population) - set(POPULATION_KEYS)
     if unknown:
-        _fail(file, tid, f"未知人口条件 {sorted(unknown)}", f"unknown population keys {sorted(unknown)} "
-              f"(known: {', '.join(POPULATION_KEYS)})")
+        _fail(
+            file,
+            tid,
+            f"未知人口条件 {sorted(unknown)}",
+            f"unknown population keys {sorted(unknown)} (known: {', '.join(POPULATION_KEYS)})",
+        )
     groups = population.get("groups", list(POPULATION_GROUPS))
     if not groups or set(groups) - set(POPULATION_GROUPS):
-        _fail(file, tid, f"人口组别应为 {POPULATION_GROUPS} 之一, 实际为 {groups}",
-              f"population groups must be among {POPULATION_GROUPS}, got {groups}")
+        _fail(
+            file,
+            tid,
+            f"人口组别应为 {POPULATION_GROUPS} 之一, 实际为 {groups}",
+            f"population groups must be among {POPULATION_GROUPS}, got {groups}",
+        )
     for key in ("labourers", "full_labourers"):
         if key in population:
             _check_count_rule(population[key], key, file, tid)
@@ -155,13 +188,22 @@ def _validate_reference(reference, file: str, tid: str) -> dict:
     out = dict(reference)
     if out["series"] == "rural_disposable_income":
         if out.get("transform") not in REFERENCE_TRANSFORMS:
-            _fail(file, tid, f"参照变换应为 {REFERENCE_TRANSFORMS} 之一", f"reference transform must be one of {REFERENCE_TRANSFORMS}")
+            _fail(
+                file,
+                tid,
+                f"参照变换应为 {REFERENCE_TRANSFORMS} 之一",
+                f"reference transform must be one of {REFERENCE_TRANSFORMS}",
+            )
         region = out.get("region", "local")
         out["region"] = region if region == "local" else _region_name(region, file, tid)
     else:
         if out.get("indicator") not in set(indicator_catalogue().query("source == 'panel'")["name"]):
-            _fail(file, tid, f"参照指标 '{out.get('indicator')}' 不是面板指标",
-                  f"reference indicator '{out.get('indicator')}' is not a panel indicator")
+            _fail(
+                file,
+                tid,
+                f"参照指标 '{out.get('indicator')}' 不是面板指标",
+                f"reference indicator '{out.get('indicator')}' is not a panel indicator",
+            )
         out["population"] = validate_population(out.get("population", {}), file, tid)
     return out
 
@@ -176,11 +218,20 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
         _fail(file, tid, f"未知字段 {sorted(unknown)}", f"unknown fields {sorted(unknown)}")
     catalogue = indicator_catalogue().set_index("name")
     if raw["indicator"] not in catalogue.index:
-        _fail(file, tid, f"未知指标 '{raw['indicator']}' (见 {CATALOGUE_FILE})",
-              f"unknown indicator '{raw['indicator']}' (see {CATALOGUE_FILE})")
+        _fail(
+            file,
+            tid,
+            f"未知指标 '{raw['indicator']}' (见 {CATALOGUE_FILE})",
+            f"unknown indicator '{raw['indicator']}' (see {CATALOGUE_FILE})",
+        )
     comparison = str(raw["comparison"])
     if comparison not in COMPARISONS:
-        _fail(file, tid, f"未知比较方式 '{comparison}'", f"unknown comparison '{comparison}' (known: {', '.join(COMPARISONS)})")
+        _fail(
+            file,
+            tid,
+            f"未知比较方式 '{comparison}'",
+            f"unknown comparison '{comparison}' (known: {', '.join(COMPARISONS)})",
+        )
     if raw["scope"] not in SCOPES:
         _fail(file, tid, f"未知范围 '{raw['scope']}'", f"unknown scope '{raw['scope']}' (known: {', '.join(SCOPES)})")
     years = raw["years"]
@@ -188,38 +239,67 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
         _fail(file, tid, "years 应为年份列表", "years must be a list of years")
     first, last = doc["years"]
     if any(y < first or y > last for y in years):
-        _fail(file, tid, f"年份 {years} 超出文件规划期 {first}–{last}", f"years {years} outside the plan {first}–{last}")
+        _fail(
+            file, tid, f"年份 {years} 超出文件规划期 {first}–{last}", f"years {years} outside the plan {first}–{last}"
+        )
     threshold = raw.get("threshold")
     if comparison in THRESHOLD_COMPARISONS:
         if threshold is None:
             _fail(file, tid, f"比较方式 '{comparison}' 需要 threshold", f"comparison '{comparison}' needs a threshold")
         if isinstance(threshold, dict):
             if set(threshold) != set(years) or not all(isinstance(v, (int, float)) for v in threshold.values()):
-                _fail(file, tid, "分年度阈值必须覆盖目标年份且为数值", "per-year thresholds must cover exactly the target years with numbers")
+                _fail(
+                    file,
+                    tid,
+                    "分年度阈值必须覆盖目标年份且为数值",
+                    "per-year thresholds must cover exactly the target years with numbers",
+                )
         elif not isinstance(threshold, (int, float)):
             _fail(file, tid, f"阈值不是数值: {threshold!r}", f"threshold is not a number: {threshold!r}")
     elif threshold is not None:
         _fail(file, tid, f"比较方式 '{comparison}' 不使用 threshold", f"comparison '{comparison}' takes no threshold")
     reference = raw.get("reference")
     if comparison in REFERENCE_COMPARISONS and reference is None:
-        _fail(file, tid, f"比较方式 '{comparison}' 需要 reference", f"comparison '{comparison}' needs a reference series")
+        _fail(
+            file, tid, f"比较方式 '{comparison}' 需要 reference", f"comparison '{comparison}' needs a reference series"
+        )
     if reference is not None:
         reference = _validate_reference(reference, file, tid)
     source = catalogue.loc[raw["indicator"], "source"]
     if raw["indicator"] == "ratio_rural_to_tuopin" and (reference or {}).get("series") != "rural_disposable_income":
-        _fail(file, tid, "ratio_rural_to_tuopin 需要农村居民收入参照", "ratio_rural_to_tuopin needs a rural_disposable_income reference")
+        _fail(
+            file,
+            tid,
+            "ratio_rural_to_tuopin 需要农村居民收入参照",
+            "ratio_rural_to_tuopin needs a rural_disposable_income reference",
+        )
     population = validate_population(raw.get("population", doc.get("population", {})), file, tid)
     region = _region_name(doc["region"], file, tid)
     counties = tuple(_region_name(c, file, tid) for c in raw.get("counties", []))
     if counties and raw["scope"] != "each_county":
         _fail(file, tid, "只有 each_county 目标可列出 counties", "only each_county targets may list counties")
     return Target(
-        id=tid, document=doc["id"], document_title_zh=doc["title_zh"], file=file, region=region,
-        scope=raw["scope"], years=tuple(years), indicator=raw["indicator"], source=source,
-        comparison=comparison, unit=str(raw["unit"]), clause=str(raw["clause"]), clause_ref=str(raw["clause_ref"]),
-        description_zh=str(raw["description_zh"]), description_en=str(raw["description_en"]),
-        threshold=threshold, reference=reference, population=population,
-        subregions=bool(raw.get("subregions", False)), counties=counties, note=str(raw.get("note", "")),
+        id=tid,
+        document=doc["id"],
+        document_title_zh=doc["title_zh"],
+        file=file,
+        region=region,
+        scope=raw["scope"],
+        years=tuple(years),
+        indicator=raw["indicator"],
+        source=source,
+        comparison=comparison,
+        unit=str(raw["unit"]),
+        clause=str(raw["clause"]),
+        clause_ref=str(raw["clause_ref"]),
+        description_zh=str(raw["description_zh"]),
+        description_en=str(raw["description_en"]),
+        threshold=threshold,
+        reference=reference,
+        population=population,
+        subregions=bool(raw.get("subregions", False)),
+        counties=counties,
+        note=str(raw.get("note", "")),
     )
 
 
@@ -239,9 +319,13 @@ def load_target_file(path: str | Path) -> list[Target]:
         raise TargetError(f"{file}: document 缺少字段 {sorted(missing)} / document lacks {sorted(missing)}")
     unknown = set(doc) - DOCUMENT_KEYS
     if unknown:
-        raise TargetError(f"{file}: document 有未知字段 {sorted(unknown)} / document has unknown fields {sorted(unknown)}")
+        raise TargetError(
+            f"{file}: document 有未知字段 {sorted(unknown)} / document has unknown fields {sorted(unknown)}"
+        )
     years = doc["years"]
-    if not (isinstance(years, list) and len(years) == 2 and all(isinstance(y, int) for y in years) and years[0] <= years[1]):
+    if not (
+        isinstance(years, list) and len(years) == 2 and all(isinstance(y, int) for y in years) and years[0] <= years[1]
+    ):
         raise TargetError(f"{file}: document.years 应为 [起始年, 结束年] / document.years must be [first, last]")
     targets = [_parse_target(raw, doc, file) for raw in content["targets"] or []]
     ids = [t.id for t in targets]
@@ -264,7 +348,9 @@ def load_targets(folder: str | Path | None = None) -> list[Target]:
     seen: dict[str, str] = {}
     for t in targets:
         if t.id in seen:
-            raise TargetError(f"{t.file}: 目标编号 {t.id} 已在 {seen[t.id]} 中使用 / target id {t.id} already used in {seen[t.id]}")
+            raise TargetError(
+                f"{t.file}: 目标编号 {t.id} 已在 {seen[t.id]} 中使用 / target id {t.id} already used in {seen[t.id]}"
+            )
         seen[t.id] = t.file
     return targets
 
@@ -273,16 +359,32 @@ def targets_table(targets: list[Target] | None = None) -> pd.DataFrame:
     """One row per target (id, document, region, scope, years, indicator, source, comparison,
     threshold, unit, description_zh, description_en, clause)."""
     targets = load_targets() if targets is None else targets
-    return pd.DataFrame([{
-        "id": t.id, "document": t.document, "region": t.region, "scope": t.scope,
-        "years": ",".join(map(str, t.years)), "indicator": t.indicator, "source": t.source,
-        "comparison": t.comparison, "threshold": t.threshold if not isinstance(t.threshold, dict) else
-        ";".join(f"{k}:{v}" for k, v in t.threshold.items()), "unit": t.unit,
-        "description_zh": t.description_zh, "description_en": t.description_en, "clause": t.clause,
-    } for t in targets])
+    return pd.DataFrame(
+        [
+            {
+                "id": t.id,
+                "document": t.document,
+                "region": t.region,
+                "scope": t.scope,
+                "years": ",".join(map(str, t.years)),
+                "indicator": t.indicator,
+                "source": t.source,
+                "comparison": t.comparison,
+                "threshold": t.threshold
+                if not isinstance(t.threshold, dict)
+                else ";".join(f"{k}:{v}" for k, v in t.threshold.items()),
+                "unit": t.unit,
+                "description_zh": t.description_zh,
+                "description_en": t.description_en,
+                "clause": t.clause,
+            }
+            for t in targets
+        ]
+    )
 
 
 # --- populations ---------------------------------------------------------------------------
+
 
 def _count_rule(series: pd.Series, rule) -> pd.Series:
     op, number = _COUNT_RULE.match(str(rule).strip()).groups()
@@ -293,7 +395,9 @@ def _count_rule(series: pd.Series, rule) -> pd.Series:
 def _need(households: pd.DataFrame, columns, what: str) -> None:
     missing = [c for c in columns if c not in households.columns]
     if missing:
-        raise EvalkitError(f"面板缺少列 {missing}, 无法确定人群 '{what}' / panel lacks columns {missing} needed for population '{what}'")
+        raise EvalkitError(
+            f"面板缺少列 {missing}, 无法确定人群 '{what}' / panel lacks columns {missing} needed for population '{what}'"
+        )
 
 
 def population_year(population: dict, year: int) -> int:
@@ -360,4 +464,3 @@ def population_mask(households: pd.DataFrame, population: dict, year: int) -> pd
     out = pd.Series(False, index=households.index)
     out.loc[rows.index] = mask.to_numpy()
     return out
-

@@ -47,9 +47,26 @@ MIN_WORK_MONTHS = 6
 WEAK_LABOUR_SHARE = 0.25
 COMPONENT_CHANGES = ("wage", "net_operating", "property", "transfer")
 #: columns of the exported caseworker list (never names, ID numbers or phones)
-EXPORT_COLUMNS = ["household_id", "province", "prefecture", "county", "township", "village", "household_type",
-                  "household_size", "labourers", "net_income_pc", "net_income_pc_prev", "growth_pct", "flags",
-                  "flag_labels", "strategy", "largest_fall", "largest_fall_pc", "measures"]
+EXPORT_COLUMNS = [
+    "household_id",
+    "province",
+    "prefecture",
+    "county",
+    "township",
+    "village",
+    "household_type",
+    "household_size",
+    "labourers",
+    "net_income_pc",
+    "net_income_pc_prev",
+    "growth_pct",
+    "flags",
+    "flag_labels",
+    "strategy",
+    "largest_fall",
+    "largest_fall_pc",
+    "measures",
+]
 
 
 def watchlist_rules() -> pd.DataFrame:
@@ -93,13 +110,14 @@ def _measures_received(measures: pd.DataFrame, year: int, ids: pd.Series) -> pd.
 def _joined(table: pd.DataFrame, names: list[str]) -> pd.Series:
     """';'-join of ``names`` where the boolean columns of ``table`` are True (vectorised over rows)."""
     out = pd.Series("", index=table.index, dtype=object)
-    for column, name in zip(table.columns, names):
+    for column, name in zip(table.columns, names, strict=False):
         out = out + np.where(table[column].to_numpy(), f"{name};", "")
     return out.str.rstrip(";")
 
 
-def watchlist(panel, region: str | Region, year: int, slow_growth_pct: float | None = None,
-              rules: list[str] | None = None) -> pd.DataFrame:
+def watchlist(
+    panel, region: str | Region, year: int, slow_growth_pct: float | None = None, rules: list[str] | None = None
+) -> pd.DataFrame:
     """Flagged 脱贫 and 监测 households of ``region`` in ``year``, one row per household.
 
     Columns: household_id, region columns, household_type, household_size, labourers,
@@ -127,22 +145,43 @@ def watchlist(panel, region: str | Region, year: int, slow_growth_pct: float | N
     hh = hh[hh["is_tuopin"] | hh["is_monitored"]]
     rows = hh[hh["year"] == year]
     if len(rows) == 0:
-        raise EvalkitError(f"{region.name_zh} {year} 年没有脱贫户或监测户数据 / no 脱贫 or monitored households "
-                           f"in {region.name_en} for {year}")
+        raise EvalkitError(
+            f"{region.name_zh} {year} 年没有脱贫户或监测户数据 / no 脱贫 or monitored households "
+            f"in {region.name_en} for {year}"
+        )
     prev = hh[hh["year"] == year - 1].set_index("household_id")
     size = rows["household_size"].astype(float)
-    frame = rows[[c for c in ("household_id", "province", "prefecture", "county", "township", "village",
-                              "household_type", "household_size") if c in rows.columns]].copy()
+    frame = rows[
+        [
+            c
+            for c in (
+                "household_id",
+                "province",
+                "prefecture",
+                "county",
+                "township",
+                "village",
+                "household_type",
+                "household_size",
+            )
+            if c in rows.columns
+        ]
+    ].copy()
     labour_full = rows["labour_full"].fillna(0) if "labour_full" in rows else pd.Series(0, index=rows.index)
     frame["labourers"] = labour_full + (rows["labour_weak"].fillna(0) if "labour_weak" in rows else 0)
     frame["net_income_pc"] = rows["net_income_pc"]
     frame["net_income_pc_prev"] = rows["household_id"].map(prev["net_income_pc"])
-    frame["growth_pct"] = 100 * (frame["net_income_pc"] / frame["net_income_pc_prev"].where(frame["net_income_pc_prev"] > 0) - 1)
+    frame["growth_pct"] = 100 * (
+        frame["net_income_pc"] / frame["net_income_pc_prev"].where(frame["net_income_pc_prev"] > 0) - 1
+    )
     for c in COMPONENT_CHANGES:
         before = rows["household_id"].map(prev[c] / prev["household_size"])
         frame[f"change_{c}_pc"] = rows[c] / size - before
-    threshold = (_slow_growth_threshold(rows, year, panel.synthetic) if slow_growth_pct is None
-                 else pd.Series(float(slow_growth_pct), index=rows.index))
+    threshold = (
+        _slow_growth_threshold(rows, year, panel.synthetic)
+        if slow_growth_pct is None
+        else pd.Series(float(slow_growth_pct), index=rows.index)
+    )
     frame["slow_growth_threshold_pct"] = threshold
     below = rows["net_income_pc"] < LINE
     flags: dict[str, pd.Series] = {}
@@ -177,7 +216,10 @@ def watchlist(panel, region: str | Region, year: int, slow_growth_pct: float | N
     frame = pd.concat([frame, table], axis=1).loc[any_flag]
     table = table.loc[any_flag]
     meta = watchlist_rules().set_index("flag")
-    frame["flags"], frame["flag_labels"] = _joined(table, list(table.columns)), _joined(table, list(meta.loc[table.columns, "label_zh"]))
+    frame["flags"], frame["flag_labels"] = (
+        _joined(table, list(table.columns)),
+        _joined(table, list(meta.loc[table.columns, "label_zh"])),
+    )
     strategy_flags = [f for f in table.columns if meta.loc[f, "strategy_zh"]]
     frame["strategy"] = ""
     for f in strategy_flags:
@@ -192,7 +234,9 @@ def watchlist(panel, region: str | Region, year: int, slow_growth_pct: float | N
     frame["measures"] = frame["household_id"].map(received).astype(object).fillna("")
     frame["rule_source"] = source
     frame.insert(1, "year", year)
-    return frame.sort_values(["county", "household_id"] if "county" in frame else ["household_id"]).reset_index(drop=True)
+    return frame.sort_values(["county", "household_id"] if "county" in frame else ["household_id"]).reset_index(
+        drop=True
+    )
 
 
 def watchlist_counts(watch: pd.DataFrame, by: str = "county", lang: str = "zh") -> pd.DataFrame:
@@ -209,8 +253,15 @@ def watchlist_counts(watch: pd.DataFrame, by: str = "county", lang: str = "zh") 
     per.loc[total_name] = watch[flag_cols].sum()
     per["any_flag"] = list(watch.groupby(by).size().reindex(per.index[:-1], fill_value=0)) + [len(watch)]
     long = per.reset_index(names=by).melt(id_vars=by, var_name="flag", value_name="n_households")
-    long["label"] = long["flag"].map(lambda f: "任一预警" if f == "any_flag" and lang == "zh" else
-                                     "any flag" if f == "any_flag" else meta.loc[f, "label_zh" if lang == "zh" else "label_en"])
+    long["label"] = long["flag"].map(
+        lambda f: (
+            "任一预警"
+            if f == "any_flag" and lang == "zh"
+            else "any flag"
+            if f == "any_flag"
+            else meta.loc[f, "label_zh" if lang == "zh" else "label_en"]
+        )
+    )
     n = long["n_households"].astype(float)
     long["suppressed"] = (n > 0) & (n < MIN_HOUSEHOLDS)
     long["n_households"] = n.where(~long["suppressed"])

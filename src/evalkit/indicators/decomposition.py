@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.errors import EvalkitError
-from evalkit.indicators.inequality import InequalityInputError, _as_arrays, _check_line, fgt, gini
 from evalkit.core.schema import COMPONENTS
+from evalkit.indicators.inequality import InequalityInputError, _as_arrays, _check_line, fgt, gini
 
 #: Component sets that add up to net income; operating_expenses enters with a minus sign.
 COMPONENT_SETS = (COMPONENTS, ("wage", "operating_income", "operating_expenses", "property", "transfer"))
@@ -45,20 +45,26 @@ def datt_ravallion(income0, income1, line: float, alpha: float, weights0=None, w
     z = _check_line(line)
     mu0, mu1 = np.sum(w0 * y0) / w0.sum(), np.sum(w1 * y1) / w1.sum()
     if mu0 <= 0 or mu1 <= 0:
-        raise InequalityInputError(f"增长-再分配分解要求两期平均收入为正(得到 {mu0:g}, {mu1:g}) / "
-                                   f"the growth–redistribution decomposition needs positive means (got {mu0:g}, {mu1:g})")
+        raise InequalityInputError(
+            f"增长-再分配分解要求两期平均收入为正(得到 {mu0:g}, {mu1:g}) / "
+            f"the growth–redistribution decomposition needs positive means (got {mu0:g}, {mu1:g})"
+        )
     p0, p1 = fgt(y0, z, alpha, w0), fgt(y1, z, alpha, w1)
     p10 = fgt(y0 * mu1 / mu0, z, alpha, w0)  # P(μ1, L0)
     p01 = fgt(y1 * mu0 / mu1, z, alpha, w1)  # P(μ0, L1)
     g0, r0 = p10 - p0, p01 - p0
     g1, r1 = p1 - p01, p1 - p10
     change = p1 - p0
-    out = pd.DataFrame({
-        "reference": ["period0", "period1", "shapley"],
-        "p0": p0, "p1": p1, "change": change,
-        "growth": [g0, g1, (g0 + g1) / 2],
-        "redistribution": [r0, r1, (r0 + r1) / 2],
-    })
+    out = pd.DataFrame(
+        {
+            "reference": ["period0", "period1", "shapley"],
+            "p0": p0,
+            "p1": p1,
+            "change": change,
+            "growth": [g0, g1, (g0 + g1) / 2],
+            "redistribution": [r0, r1, (r0 + r1) / 2],
+        }
+    )
     out["residual"] = [change - g0 - r0, change - g1 - r1, 0.0]
     return out
 
@@ -97,8 +103,15 @@ def _statistic(name: str, line):
     raise EvalkitError(f"未知统计量 / unknown statistic {name!r}; use mean, gini, fgt0, fgt1, fgt2")
 
 
-def shapley_by_component(households: pd.DataFrame, year0: int, year1: int, line: float | None = None,
-                         components=COMPONENTS, statistics=None, weight: str = "person") -> pd.DataFrame:
+def shapley_by_component(
+    households: pd.DataFrame,
+    year0: int,
+    year1: int,
+    line: float | None = None,
+    components=COMPONENTS,
+    statistics=None,
+    weight: str = "person",
+) -> pd.DataFrame:
     """Shapley decomposition of the change in mean, Gini and FGT(0..2) of per-capita net income
     between ``year0`` and ``year1`` by income component, on the panel.
 
@@ -126,7 +139,16 @@ def shapley_by_component(households: pd.DataFrame, year0: int, year1: int, line:
     if statistics is None:
         statistics = ("mean", "gini") + (("fgt0", "fgt1", "fgt2") if line is not None else ())
     funcs = {s: _statistic(s, line) for s in statistics}
-    need = ["household_id", "year", "household_size", "wage", "operating_income", "operating_expenses", "property", "transfer"]
+    need = [
+        "household_id",
+        "year",
+        "household_size",
+        "wage",
+        "operating_income",
+        "operating_expenses",
+        "property",
+        "transfer",
+    ]
     absent = [c for c in need if c not in households.columns]
     if absent:
         raise EvalkitError(f"缺少列 / missing columns: {', '.join(absent)}")
@@ -150,10 +172,14 @@ def shapley_by_component(households: pd.DataFrame, year0: int, year1: int, line:
     else:
         w0 = w1 = np.ones(len(matched))
         factors = list(components)
-    counts = {"n_matched": len(matched), "n_only_year0": len(rows0) - len(matched),
-              "n_only_year1": len(rows1) - len(matched)}
+    counts = {
+        "n_matched": len(matched),
+        "n_only_year0": len(rows0) - len(matched),
+        "n_only_year1": len(rows1) - len(matched),
+    }
     tables = []
     for stat, func in funcs.items():  # a handful of statistics × 2^K subsets, each vectorised
+
         def value_of(subset, func=func):
             y = sum(c1[k] if k in subset else c0[k] for k in components)
             return func(y, w1 if WEIGHTS_FACTOR in subset else w0)

@@ -143,8 +143,7 @@ def _aggregate_sql(src: _Source, keys: list[str], weight: str, extra: Sequence[s
             value = f"CASE WHEN COUNT({_q(c)}) < COUNT(*) THEN NULL ELSE {value} END"
         select.append(f"{value} AS {_q(c + '_pc')}")
     select.extend(extra)
-    sql = (f"SELECT {key_sql}, {', '.join(select)} FROM households {src.where} "
-           f"GROUP BY {key_sql} ORDER BY {key_sql}")
+    sql = f"SELECT {key_sql}, {', '.join(select)} FROM households {src.where} GROUP BY {key_sql} ORDER BY {key_sql}"
     return sql, [f"{c}_pc" for c in cols]
 
 
@@ -155,7 +154,9 @@ def income_indicators(source, by=(), weight: str = "person", filters=None) -> pd
     Formulas: module docstring.
     """
     if weight not in ("person", "household"):
-        raise EvalkitError(f"weight 必须是 person 或 household / weight must be 'person' or 'household', got {weight!r}")
+        raise EvalkitError(
+            f"weight 必须是 person 或 household / weight must be 'person' or 'household', got {weight!r}"
+        )
     src = source if isinstance(source, _Source) else _Source(source, filters)
     keys = _keys(by)
     absent = [k for k in keys if k not in src.columns]
@@ -193,7 +194,9 @@ def _raise_bad(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     for i, c in enumerate(columns):
         bad = int(frame[f"_bad_{i}"].sum())
         if bad:
-            raise EvalkitError(f"households: 列 {c} 有 {bad} 个缺失或无效值 / column {c} has {bad} missing or invalid values")
+            raise EvalkitError(
+                f"households: 列 {c} 有 {bad} 个缺失或无效值 / column {c} has {bad} missing or invalid values"
+            )
     return frame.drop(columns=[f"_bad_{i}" for i in range(len(columns))])
 
 
@@ -217,27 +220,37 @@ def _growth_from(src: _Source, ind: pd.DataFrame, by, base_year) -> pd.DataFrame
     on = " AND ".join([*(f"b.{_q(k)} IS NOT DISTINCT FROM c.{_q(k)}" for k in others), f"b.year = {base_expr}"])
     n0 = "b.net_income_pc"
     nz = f"CASE WHEN {n0} <> 0 THEN {n0} END"
-    select = [*(f"c.{_q(k)}" for k in others), "c.year", f"({base_expr})::BIGINT AS base_year",
-              "c.n_households", "c.n_persons", "c.net_income_pc", f"{n0} AS net_income_pc_base",
-              f"(c.net_income_pc - {n0}) / {nz} AS growth_rate",
-              f"100 * ((c.net_income_pc - {n0}) / {nz}) AS growth_pct"]
+    select = [
+        *(f"c.{_q(k)}" for k in others),
+        "c.year",
+        f"({base_expr})::BIGINT AS base_year",
+        "c.n_households",
+        "c.n_persons",
+        "c.net_income_pc",
+        f"{n0} AS net_income_pc_base",
+        f"(c.net_income_pc - {n0}) / {nz} AS growth_rate",
+        f"100 * ((c.net_income_pc - {n0}) / {nz}) AS growth_pct",
+    ]
     for c in GROWTH_COMPONENTS:
         delta = f"(c.{c}_pc - b.{c}_pc)"
         yuan = f"-{delta}" if c == "operating_expenses" else delta
         select += [f"{yuan} AS contrib_{c}_yuan", f"100 * ({yuan}) / {nz} AS contrib_{c}_pp"]
-    select += [f"CASE WHEN {n0} IS NULL THEN 'missing base year' WHEN {n0} = 0 THEN 'zero base income' "
-               "ELSE 'ok' END AS status", "c.weighting"]
+    select += [
+        f"CASE WHEN {n0} IS NULL THEN 'missing base year' WHEN {n0} = 0 THEN 'zero base income' "
+        "ELSE 'ok' END AS status",
+        "c.weighting",
+    ]
     order = ", ".join([*(f"c.{_q(k)}" for k in others), "c.year"])
-    sql = (f"SELECT {', '.join(select)} FROM _ind c LEFT JOIN _ind b ON {on} "
-           f"WHERE c.year > {first} ORDER BY {order}")
+    sql = f"SELECT {', '.join(select)} FROM _ind c LEFT JOIN _ind b ON {on} WHERE c.year > {first} ORDER BY {order}"
     out = src.restore(src.con.execute(sql).df(), keys)
     src.con.unregister("_ind")
     float_cols = [c for c in out.columns if c.startswith(("contrib_", "growth_")) or c.endswith("_base")]
     return out.astype({c: float for c in float_cols})
 
 
-def indicator_tables(source, by=(), line=10_000, weight: str = "person", quintile_year: int | None = None,
-                     filters=None) -> dict[str, pd.DataFrame | pd.Series]:
+def indicator_tables(
+    source, by=(), line=10_000, weight: str = "person", quintile_year: int | None = None, filters=None
+) -> dict[str, pd.DataFrame | pd.Series]:
     """The income indicator set by DuckDB in one connection: ``income_indicators`` (levels,
     components per capita, shares), ``growth_contributions`` (year on year, from the same
     aggregate: one scan), ``below_threshold`` (``line``) and ``quintile_groups`` (of
@@ -260,8 +273,7 @@ def _pc_sql(src: _Source) -> str:
     if "net_income_pc" in src.columns:
         return "net_income_pc::DOUBLE"
     src.check(["household_size", *INCOME_COLUMNS])
-    return ("((wage + operating_income - operating_expenses + property + transfer)::DOUBLE "
-            "/ household_size::DOUBLE)")
+    return "((wage + operating_income - operating_expenses + property + transfer)::DOUBLE / household_size::DOUBLE)"
 
 
 def _line_table(line, lines: pd.DataFrame | None, include_synthetic: bool) -> pd.DataFrame | float:
@@ -275,21 +287,27 @@ def _line_table(line, lines: pd.DataFrame | None, include_synthetic: bool) -> pd
             raise EvalkitError(f"收入线必须为正数 / the income line must be positive, got {line!r}")
         return z
     if line != MONITORING_LINE:
-        raise EvalkitError(f"line 必须是数字或 'monitoring_line' / line must be a number or 'monitoring_line', got {line!r}")
+        raise EvalkitError(
+            f"line 必须是数字或 'monitoring_line' / line must be a number or 'monitoring_line', got {line!r}"
+        )
     if lines is None:
         from evalkit.core.comparison import series
 
         lines = series(MONITORING_LINE, include_synthetic=include_synthetic)
-    table = pd.DataFrame({"province": pd.Series(dtype=object), "year": pd.Series(dtype="int64"),
-                          "value": pd.Series(dtype=float)})
+    table = pd.DataFrame(
+        {"province": pd.Series(dtype=object), "year": pd.Series(dtype="int64"), "value": pd.Series(dtype=float)}
+    )
     if lines is not None and len(lines):
         table = lines.rename(columns={"region": "province"})[["province", "year", "value"]]
-        table = table.astype({"province": object, "year": "int64", "value": float}).drop_duplicates(["province", "year"])
+        table = table.astype({"province": object, "year": "int64", "value": float}).drop_duplicates(
+            ["province", "year"]
+        )
     return table
 
 
-def below_threshold(source, line, by=(), *, lines: pd.DataFrame | None = None, include_synthetic: bool = False,
-                    filters=None) -> pd.DataFrame:
+def below_threshold(
+    source, line, by=(), *, lines: pd.DataFrame | None = None, include_synthetic: bool = False, filters=None
+) -> pd.DataFrame:
     """:func:`evalkit.income.below_threshold` by DuckDB: households and persons with
     net_income_pc < line (strictly), by group × year; a group with any household whose
     province-year has no monitoring line gets ``nan`` figures and status "missing monitoring line".
@@ -319,8 +337,11 @@ def below_threshold(source, line, by=(), *, lines: pd.DataFrame | None = None, i
     out = src.df(sql)
     nulls = int(out["_pc_missing"].sum())
     if not len(out) or nulls:
-        raise EvalkitError(f"人均纯收入有 {nulls} 个缺失值 / net_income_pc has {nulls} missing values" if nulls
-                           else "没有农户数据(空组) / no households (empty group)")
+        raise EvalkitError(
+            f"人均纯收入有 {nulls} 个缺失值 / net_income_pc has {nulls} missing values"
+            if nulls
+            else "没有农户数据(空组) / no households (empty group)"
+        )
     out = src.restore(out.drop(columns="_pc_missing"), keys)
     if join:
         src.con.unregister("_lines")
@@ -328,8 +349,19 @@ def below_threshold(source, line, by=(), *, lines: pd.DataFrame | None = None, i
     out["n_persons"] = out["n_persons"].astype(float)
     out["share_households_below"] = out["n_households_below"] / out["n_households"]
     out["share_persons_below"] = out["n_persons_below"] / out["n_persons"]
-    out = out[[*keys, "line", "n_households", "n_persons", "n_households_below", "n_persons_below",
-               "share_households_below", "share_persons_below", "n_households_no_line"]]
+    out = out[
+        [
+            *keys,
+            "line",
+            "n_households",
+            "n_persons",
+            "n_households_below",
+            "n_persons_below",
+            "share_households_below",
+            "share_persons_below",
+            "n_households_no_line",
+        ]
+    ]
     incomplete = out["n_households_no_line"] > 0
     cols = ["n_households_below", "n_persons_below", "share_households_below", "share_persons_below"]
     out.loc[incomplete, cols] = np.nan
@@ -352,7 +384,7 @@ def quintile_groups(source, year: int, by=(), filters=None) -> pd.Series:
     cond = f"year = {int(year) - 1}"
     where = f"{src.where} AND {cond}" if src.where else f"WHERE {cond}"
     sql = f"""
-        WITH prev AS (SELECT household_id, {', '.join([*(_q(k) for k in by), ''])}household_size::DOUBLE AS w,
+        WITH prev AS (SELECT household_id, {", ".join([*(_q(k) for k in by), ""])}household_size::DOUBLE AS w,
                              {pc} AS pc FROM households {where}),
         ranked AS (
             SELECT household_id,
@@ -365,9 +397,12 @@ def quintile_groups(source, year: int, by=(), filters=None) -> pd.Series:
         FROM ranked ORDER BY household_id"""
     out = src.df(sql)
     if not len(out):
-        raise EvalkitError(f"五等份需要上一年({year - 1})数据 / quintiles need the previous year ({year - 1}) in the data")
-    return pd.Series(out["quintile"].to_numpy(), index=pd.Index(out["household_id"].to_numpy(), name="household_id"),
-                     name="quintile")
+        raise EvalkitError(
+            f"五等份需要上一年({year - 1})数据 / quintiles need the previous year ({year - 1}) in the data"
+        )
+    return pd.Series(
+        out["quintile"].to_numpy(), index=pd.Index(out["household_id"].to_numpy(), name="household_id"), name="quintile"
+    )
 
 
 # --------------------------------------------------------------------------- dispatcher
@@ -397,8 +432,9 @@ def choose_backend(path, columns: Sequence[str], budget=None) -> str:
     return "pandas" if 3 * in_memory_bytes(path, columns) <= memory_budget(budget) else "duckdb"
 
 
-def indicators(path, table: str = "income_indicators", by=(), backend: str = "auto", budget=None, filters=None,
-               **kwargs):
+def indicators(
+    path, table: str = "income_indicators", by=(), backend: str = "auto", budget=None, filters=None, **kwargs
+):
     """One indicator table of a dataset (``table`` in :data:`TABLES`, e.g. ``"income_indicators"``,
     ``"below_threshold"`` with ``line=``, or ``"indicator_tables"`` for the whole set), by pandas
     or DuckDB; ``kwargs`` go to the table's function.
@@ -417,7 +453,9 @@ def indicators(path, table: str = "income_indicators", by=(), backend: str = "au
     if backend == "duckdb":
         return TABLES[table][1](path, by=by, filters=filters, **kwargs)
     if backend != "pandas":
-        raise EvalkitError(f"backend 必须是 auto、pandas 或 duckdb / backend must be auto, pandas or duckdb: {backend!r}")
+        raise EvalkitError(
+            f"backend 必须是 auto、pandas 或 duckdb / backend must be auto, pandas or duckdb: {backend!r}"
+        )
     households = load_panel_from_dataset(path, columns=needed, filters=filters, measures=False).households
     return TABLES[table][0](households, by=by, **kwargs)
 
@@ -467,5 +505,15 @@ TABLES = {
     "indicator_tables": (_pandas_indicator_tables, indicator_tables),
 }
 
-__all__ = ["income_indicators", "growth_contributions", "below_threshold", "quintile_groups", "indicator_tables", "indicators", "choose_backend", "memory_budget",
-           "parse_bytes", "TABLES"]
+__all__ = [
+    "income_indicators",
+    "growth_contributions",
+    "below_threshold",
+    "quintile_groups",
+    "indicator_tables",
+    "indicators",
+    "choose_backend",
+    "memory_budget",
+    "parse_bytes",
+    "TABLES",
+]

@@ -68,13 +68,17 @@ def check_households(households: pd.DataFrame, columns, what: str = "households"
         if bad.any():
             rows = households.loc[bad, [c for c in ("household_id", "year") if c in households.columns]].head(5)
             where = "; ".join(", ".join(str(v) for v in r) for r in rows.itertuples(index=False))
-            raise EvalkitError(f"{what}: 列 {col} 有 {int(bad.sum())} 个缺失或无效值(如 {where}) / "
-                               f"column {col} has {int(bad.sum())} missing or invalid values (e.g. {where})")
+            raise EvalkitError(
+                f"{what}: 列 {col} 有 {int(bad.sum())} 个缺失或无效值(如 {where}) / "
+                f"column {col} has {int(bad.sum())} missing or invalid values (e.g. {where})"
+            )
 
 
 def _check_weight(weight: str) -> None:
     if weight not in WEIGHTINGS:
-        raise EvalkitError(f"weight 必须是 person 或 household / weight must be 'person' or 'household', got {weight!r}")
+        raise EvalkitError(
+            f"weight 必须是 person 或 household / weight must be 'person' or 'household', got {weight!r}"
+        )
 
 
 def income_indicators(households: pd.DataFrame, by=(), weight: str = "person") -> pd.DataFrame:
@@ -150,7 +154,9 @@ def _growth(ind: pd.DataFrame, keys: list[str], base_year) -> pd.DataFrame:
         current = ind[ind["year"] > years[0]].assign(base_year=lambda d: d["year"] - 1)
     else:
         if base_year not in years:
-            raise EvalkitError(f"基期 {base_year} 不在数据中(有 {years}) / base year {base_year} not in the data ({years})")
+            raise EvalkitError(
+                f"基期 {base_year} 不在数据中(有 {years}) / base year {base_year} not in the data ({years})"
+            )
         current = ind[ind["year"] > base_year].assign(base_year=base_year)
     base = ind[[*others, "year", *cols]].rename(columns={"year": "base_year", **{c: f"{c}_base" for c in cols}})
     out = current.merge(base, on=[*others, "base_year"], how="left")
@@ -162,8 +168,17 @@ def _growth(ind: pd.DataFrame, keys: list[str], base_year) -> pd.DataFrame:
         out[f"contrib_{c}_yuan"] = -delta if c == "operating_expenses" else delta
         out[f"contrib_{c}_pp"] = 100 * out[f"contrib_{c}_yuan"] / n0.where(n0 != 0)
     out["status"] = np.where(n0.isna(), "missing base year", np.where(n0 == 0, "zero base income", "ok"))
-    lead = [*others, "year", "base_year", "n_households", "n_persons", "net_income_pc", "net_income_pc_base",
-            "growth_rate", "growth_pct"]
+    lead = [
+        *others,
+        "year",
+        "base_year",
+        "n_households",
+        "n_persons",
+        "net_income_pc",
+        "net_income_pc_base",
+        "growth_rate",
+        "growth_pct",
+    ]
     contrib = [f"contrib_{c}_{u}" for c in GROWTH_COMPONENTS for u in ("yuan", "pp")]
     return out[[*lead, *contrib, "status", "weighting"]]
 
@@ -177,8 +192,12 @@ def _comparison_series(indicator: str, include_synthetic: bool) -> pd.DataFrame 
     return series(indicator, include_synthetic=include_synthetic)
 
 
-def gap_to_rural(indicators: pd.DataFrame, region_column: str, include_synthetic: bool = False,
-                 comparison: pd.DataFrame | None = None) -> pd.DataFrame:
+def gap_to_rural(
+    indicators: pd.DataFrame,
+    region_column: str,
+    include_synthetic: bool = False,
+    comparison: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Gap between 脱贫人口 income and local rural residents' disposable income, per region × year.
 
     ``indicators``: output of :func:`income_indicators` computed on 脱贫 households with
@@ -200,25 +219,37 @@ def gap_to_rural(indicators: pd.DataFrame, region_column: str, include_synthetic
     if comparison is None:
         comparison = _comparison_series("rural_disposable_income", include_synthetic)
     if comparison is None or len(comparison) == 0:
-        rural = pd.DataFrame({region_column: pd.Series(dtype=object), "year": pd.Series(dtype="int64"),
-                              "rural_income": pd.Series(dtype=float)})
+        rural = pd.DataFrame(
+            {
+                region_column: pd.Series(dtype=object),
+                "year": pd.Series(dtype="int64"),
+                "rural_income": pd.Series(dtype=float),
+            }
+        )
     else:
-        rural = (comparison.rename(columns={"region": region_column, "value": "rural_income"})
-                 [[region_column, "year", "rural_income"]].dropna(subset=["rural_income"]))
+        rural = comparison.rename(columns={"region": region_column, "value": "rural_income"})[
+            [region_column, "year", "rural_income"]
+        ].dropna(subset=["rural_income"])
         rural = rural.astype({region_column: object, "year": "int64", "rural_income": float})
     out = indicators.astype({region_column: object}).merge(rural, on=[region_column, "year"], how="left")
     prev_rural = rural.assign(year=rural["year"] + 1).rename(columns={"rural_income": "_rural_prev"})
     groups = list(indicators.columns[: list(indicators.columns).index("year") + 1])  # by…, year
-    prev_tp = (indicators[[*groups, "net_income_pc"]].astype({region_column: object})
-               .assign(year=lambda d: d["year"] + 1).rename(columns={"net_income_pc": "_tp_prev"}))
+    prev_tp = (
+        indicators[[*groups, "net_income_pc"]]
+        .astype({region_column: object})
+        .assign(year=lambda d: d["year"] + 1)
+        .rename(columns={"net_income_pc": "_tp_prev"})
+    )
     out = out.merge(prev_rural, on=[region_column, "year"], how="left").merge(prev_tp, on=groups, how="left")
     out["rural_growth_pct"] = 100 * (out["rural_income"] / out["_rural_prev"] - 1)
     out["tuopin_growth_pct"] = 100 * (out["net_income_pc"] / out["_tp_prev"] - 1)
     out["ratio_rural_to_tuopin"] = out["rural_income"] / out["net_income_pc"].where(out["net_income_pc"] > 0)
     out["growth_differential_pp"] = out["tuopin_growth_pct"] - out["rural_growth_pct"]
     out["comparison_status"] = np.where(
-        out["rural_income"].isna(), MISSING_COMPARISON,
-        np.where(out["growth_differential_pp"].isna(), "missing previous year", "ok"))
+        out["rural_income"].isna(),
+        MISSING_COMPARISON,
+        np.where(out["growth_differential_pp"].isna(), "missing previous year", "ok"),
+    )
     return out.drop(columns=["_rural_prev", "_tp_prev"])
 
 

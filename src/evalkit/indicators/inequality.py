@@ -36,9 +36,23 @@ import pandas as pd
 from evalkit.core.errors import EvalkitError
 
 __all__ = [
-    "InequalityInputError", "gini", "gini_by_source", "concentration", "ge", "theil_t", "mld",
-    "atkinson", "watts", "fgt", "fgt_by_group", "ge_decomposition", "GroupDecomposition",
-    "weighted_midrank", "inequality_table", "datt_ravallion", "shapley_by_component",
+    "InequalityInputError",
+    "gini",
+    "gini_by_source",
+    "concentration",
+    "ge",
+    "theil_t",
+    "mld",
+    "atkinson",
+    "watts",
+    "fgt",
+    "fgt_by_group",
+    "ge_decomposition",
+    "GroupDecomposition",
+    "weighted_midrank",
+    "inequality_table",
+    "datt_ravallion",
+    "shapley_by_component",
 ]
 
 
@@ -53,14 +67,18 @@ def _as_arrays(income, weights=None, name: str = "income") -> tuple[np.ndarray, 
         raise InequalityInputError(f"{name}: 没有观测值(空组) / no observations (empty group)")
     n_missing = int(np.isnan(y).sum())
     if n_missing:
-        raise InequalityInputError(f"{name}: {n_missing} 个缺失值 / {n_missing} missing values; "
-                                   "请先处理缺失收入 / handle missing incomes first")
+        raise InequalityInputError(
+            f"{name}: {n_missing} 个缺失值 / {n_missing} missing values; "
+            "请先处理缺失收入 / handle missing incomes first"
+        )
     if weights is None:
         return y, np.ones_like(y)
     w = np.asarray(weights, dtype=float).ravel()
     if w.shape != y.shape:
-        raise InequalityInputError(f"权重长度 {w.size} 与 {name} 长度 {y.size} 不一致 / "
-                                   f"weights length {w.size} differs from {name} length {y.size}")
+        raise InequalityInputError(
+            f"权重长度 {w.size} 与 {name} 长度 {y.size} 不一致 / "
+            f"weights length {w.size} differs from {name} length {y.size}"
+        )
     if np.isnan(w).any() or (w < 0).any():
         raise InequalityInputError("权重有缺失或负值 / weights contain missing or negative values")
     if w.sum() <= 0:
@@ -136,9 +154,9 @@ class _GroupSort:
         by_group = self._by_group
         grouped = y[by_group]
         local = np.empty(self.n, dtype=np.intp)
-        for start, count in zip(self.starts[self.nonempty].tolist(), self.counts[self.nonempty].tolist()):
-            part = local[start:start + count]
-            part[:] = np.argsort(grouped[start:start + count], kind=kind)
+        for start, count in zip(self.starts[self.nonempty].tolist(), self.counts[self.nonempty].tolist(), strict=False):
+            part = local[start : start + count]
+            part[:] = np.argsort(grouped[start : start + count], kind=kind)
             part += start
         return by_group[local]
 
@@ -165,11 +183,11 @@ class _GroupSort:
 
 @dataclass(frozen=True)
 class _Blocks:
-    start: np.ndarray   # position of each block's first observation in sorted order
-    value: np.ndarray   # the (common) value of the block
+    start: np.ndarray  # position of each block's first observation in sorted order
+    value: np.ndarray  # the (common) value of the block
     weight: np.ndarray  # W_block
-    group: np.ndarray   # group code of the block
-    rank: np.ndarray    # mid-rank (W_<block + W_block / 2) / W_g of the block's observations
+    group: np.ndarray  # group code of the block
+    rank: np.ndarray  # mid-rank (W_<block + W_block / 2) / W_g of the block's observations
     n_groups: int
     n: int
 
@@ -276,23 +294,34 @@ def gini_by_source(sources: pd.DataFrame, weights=None, groups=None, ties: str =
     mu = wmean(total)
     cov_total_own = blocks.cov_own_rank(wsum, mu)
     means = [wmean(c) for c in columns]
-    cov_totals = [wmean(c * f_total) - m * mean_f_total for c, m in zip(columns, means)]
-    cov_owns = [sorter.blocks(c, w, ties)[1].cov_own_rank(wsum, m) for c, m in zip(columns, means)]
+    cov_totals = [wmean(c * f_total) - m * mean_f_total for c, m in zip(columns, means, strict=False)]
+    cov_owns = [sorter.blocks(c, w, ties)[1].cov_own_rank(wsum, m) for c, m in zip(columns, means, strict=False)]
     g_total = np.where(mu > 0, 2 * cov_total_own / np.where(mu > 0, mu, 1), np.nan)
     rows = []
-    for name, mu_k, cov_total, cov_own in zip(sources.columns, means, cov_totals, cov_owns):
+    for name, mu_k, cov_total, cov_own in zip(sources.columns, means, cov_totals, cov_owns, strict=False):
         with np.errstate(divide="ignore", invalid="ignore"):
             g_k = np.where(mu_k != 0, 2 * cov_own / mu_k, np.nan)
             r_k = np.where(cov_own != 0, cov_total / cov_own, np.nan)
             contrib = np.where(mu > 0, 2 * cov_total / mu, np.nan)
             share = mu_k / mu
             soi = contrib / g_total
-            rows.append(pd.DataFrame({
-                "group": labels, "source": name, "mean": mu_k, "share": share, "gini": g_k,
-                "gini_corr": r_k, "contribution": contrib, "share_of_inequality": soi,
-                "elasticity": np.where(share != 0, soi / share, np.nan),
-                "marginal_effect": soi - share, "gini_total": g_total,
-            }))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "group": labels,
+                        "source": name,
+                        "mean": mu_k,
+                        "share": share,
+                        "gini": g_k,
+                        "gini_corr": r_k,
+                        "contribution": contrib,
+                        "share_of_inequality": soi,
+                        "elasticity": np.where(share != 0, soi / share, np.nan),
+                        "marginal_effect": soi - share,
+                        "gini_total": g_total,
+                    }
+                )
+            )
     out = pd.concat(rows, ignore_index=True)
     if groups is None:
         return out.drop(columns="group")
@@ -304,7 +333,9 @@ def _codes(groups, n: int) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(n, dtype=np.int64), np.array(["all"], dtype=object)
     codes, labels = pd.factorize(pd.Series(np.asarray(groups)), sort=True, use_na_sentinel=False)
     if len(codes) != n:
-        raise InequalityInputError(f"groups 长度 {len(codes)} 与收入长度 {n} 不一致 / groups length differs from income length")
+        raise InequalityInputError(
+            f"groups 长度 {len(codes)} 与收入长度 {n} 不一致 / groups length differs from income length"
+        )
     return codes.astype(np.int64), np.asarray(labels, dtype=object)
 
 
@@ -389,7 +420,7 @@ def _fgt_grouped(y, w, codes, ng, z, alpha):
     z = np.broadcast_to(np.asarray(z, dtype=float), y.shape)
     poor = y < z
     gap = np.where(poor, (z - y) / z, 0.0)
-    term = poor.astype(float) if alpha == 0 else gap ** alpha
+    term = poor.astype(float) if alpha == 0 else gap**alpha
     wsum = np.bincount(codes, weights=w, minlength=ng)
     return np.bincount(codes, weights=w * term, minlength=ng) / wsum
 
@@ -423,10 +454,16 @@ def fgt_by_group(income, line: float, alpha: float, groups, weights=None) -> pd.
     pop = np.bincount(codes, weights=w, minlength=ng) / w.sum()
     contrib = pop * p_g
     total = contrib.sum()
-    return pd.DataFrame({
-        "group": labels, "n": np.bincount(codes, minlength=ng), "population_share": pop, "fgt": p_g,
-        "contribution_abs": contrib, "contribution_rel": contrib / total if total > 0 else np.nan,
-    })
+    return pd.DataFrame(
+        {
+            "group": labels,
+            "n": np.bincount(codes, minlength=ng),
+            "population_share": pop,
+            "fgt": p_g,
+            "contribution_abs": contrib,
+            "contribution_rel": contrib / total if total > 0 else np.nan,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -441,8 +478,7 @@ class GroupDecomposition:
 
     def summary(self) -> pd.DataFrame:
         """One-row-per-part table: within, between, total with shares of the total."""
-        parts = pd.DataFrame({"part": ["within", "between", "total"],
-                              "value": [self.within, self.between, self.total]})
+        parts = pd.DataFrame({"part": ["within", "between", "total"], "value": [self.within, self.between, self.total]})
         parts["share"] = parts["value"] / self.total if self.total else np.nan
         return parts
 
@@ -474,16 +510,26 @@ def ge_decomposition(income, groups, alpha: int = 1, weights=None) -> GroupDecom
         else:
             within_g = pop * idx_g
             between = float(np.sum(pop * np.log(mu / mu_g)))
-    table = pd.DataFrame({"group": labels, "n": np.bincount(codes, minlength=ng), "population_share": pop,
-                          "income_share": inc, "mean": mu_g, "index": idx_g, "within_contribution": within_g})
+    table = pd.DataFrame(
+        {
+            "group": labels,
+            "n": np.bincount(codes, minlength=ng),
+            "population_share": pop,
+            "income_share": inc,
+            "mean": mu_g,
+            "index": idx_g,
+            "within_contribution": within_g,
+        }
+    )
     if np.isnan(total):
         between = float("nan")
     return GroupDecomposition("theil_t" if alpha == 1 else "mld", total, float(within_g.sum()), between, table)
 
 
 # --------------------------------------------------------------------------- grouped table
-def inequality_table(households: pd.DataFrame, by=(), income: str = "net_income_pc", weight: str = "person",
-                     line: float | None = None) -> pd.DataFrame:
+def inequality_table(
+    households: pd.DataFrame, by=(), income: str = "net_income_pc", weight: str = "person", line: float | None = None
+) -> pd.DataFrame:
     """Inequality and poverty indicators of ``income`` per group × year, in one vectorised pass.
 
     Columns: by…, year, n_households, n_persons, mean, gini, theil_t, mld, atkinson_0_5, and with
@@ -521,7 +567,7 @@ def inequality_table(households: pd.DataFrame, by=(), income: str = "net_income_
     negative = np.bincount(codes, weights=(y < 0).astype(float), minlength=ng) > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         pw = np.bincount(codes, weights=w * np.sqrt(np.clip(y, 0, None) / mu[codes]), minlength=ng) / wsum
-    out["atkinson_0_5"] = np.where((mu > 0) & ~negative, 1 - pw ** 2, np.nan)
+    out["atkinson_0_5"] = np.where((mu > 0) & ~negative, 1 - pw**2, np.nan)
     if line is not None:
         z = _check_line(line)
         for a in (0, 1, 2):
@@ -544,7 +590,9 @@ def group_index(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.Da
     """
     parts = [pd.factorize(frame[k], sort=True, use_na_sentinel=False) for k in keys]
     sizes = [max(len(u), 1) for _, u in parts]
-    combined = np.ravel_multi_index([c.astype(np.int64) for c, _ in parts], sizes) if parts else np.zeros(len(frame), np.int64)
+    combined = (
+        np.ravel_multi_index([c.astype(np.int64) for c, _ in parts], sizes) if parts else np.zeros(len(frame), np.int64)
+    )
     if int(np.prod(sizes, dtype=float)) <= 4 * len(frame) + 1_000_000:
         present = np.bincount(combined, minlength=int(np.prod(sizes))) > 0
         codes = (np.cumsum(present) - 1)[combined]
@@ -552,7 +600,7 @@ def group_index(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.Da
     else:
         used, codes = np.unique(combined, return_inverse=True)
     decoded = np.unravel_index(used, sizes)
-    labels = pd.DataFrame({k: u.take(decoded[i]) for i, (k, (_, u)) in enumerate(zip(keys, parts))})
+    labels = pd.DataFrame({k: u.take(decoded[i]) for i, (k, (_, u)) in enumerate(zip(keys, parts, strict=False))})
     return codes.astype(np.int64), labels
 
 

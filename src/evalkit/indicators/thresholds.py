@@ -42,17 +42,24 @@ def per_capita_income(households: pd.DataFrame) -> pd.Series:
         absent = [c for c in need if c not in households.columns]
         if absent:
             raise EvalkitError(f"缺少列 / missing columns: {', '.join(absent)}")
-        net = households["wage"] + households["operating_income"] - households["operating_expenses"] \
-            + households["property"] + households["transfer"]
+        net = (
+            households["wage"]
+            + households["operating_income"]
+            - households["operating_expenses"]
+            + households["property"]
+            + households["transfer"]
+        )
         pc = (net / households["household_size"]).astype(float)
     if pc.isna().any():
-        raise EvalkitError(f"人均纯收入有 {int(pc.isna().sum())} 个缺失值 / net_income_pc has "
-                           f"{int(pc.isna().sum())} missing values")
+        raise EvalkitError(
+            f"人均纯收入有 {int(pc.isna().sum())} 个缺失值 / net_income_pc has {int(pc.isna().sum())} missing values"
+        )
     return pc
 
 
-def line_per_row(households: pd.DataFrame, line, lines: pd.DataFrame | None = None,
-                 include_synthetic: bool = False) -> pd.Series:
+def line_per_row(
+    households: pd.DataFrame, line, lines: pd.DataFrame | None = None, include_synthetic: bool = False
+) -> pd.Series:
     """The threshold that applies to each household-year row (``nan`` where no monitoring line exists).
 
     ``line``: a positive number, or ``"monitoring_line"`` resolved per ``province`` × ``year`` from
@@ -61,7 +68,9 @@ def line_per_row(households: pd.DataFrame, line, lines: pd.DataFrame | None = No
     """
     if isinstance(line, str):
         if line != MONITORING_LINE:
-            raise EvalkitError(f"line 必须是数字或 'monitoring_line' / line must be a number or 'monitoring_line', got {line!r}")
+            raise EvalkitError(
+                f"line 必须是数字或 'monitoring_line' / line must be a number or 'monitoring_line', got {line!r}"
+            )
         if "province" not in households.columns:
             raise EvalkitError("按省监测线需要 province 列 / the monitoring line needs the province column")
         if lines is None:
@@ -73,10 +82,15 @@ def line_per_row(households: pd.DataFrame, line, lines: pd.DataFrame | None = No
         if lines is None or len(lines) == 0:
             return pd.Series(np.nan, index=households.index, name="line")
         table = lines.rename(columns={"region": "province"})[["province", "year", "value"]]
-        table = table.astype({"province": object, "year": "int64", "value": float}).drop_duplicates(["province", "year"])
+        table = table.astype({"province": object, "year": "int64", "value": float}).drop_duplicates(
+            ["province", "year"]
+        )
         keys = households[["province", "year"]].astype({"province": object, "year": "int64"})
-        return pd.Series(keys.merge(table, on=["province", "year"], how="left")["value"].to_numpy(),
-                         index=households.index, name="line")
+        return pd.Series(
+            keys.merge(table, on=["province", "year"], how="left")["value"].to_numpy(),
+            index=households.index,
+            name="line",
+        )
     z = float(line)
     if not np.isfinite(z) or z <= 0:
         raise EvalkitError(f"收入线必须为正数 / the income line must be positive, got {line!r}")
@@ -87,8 +101,9 @@ def _line_label(line) -> str:
     return line if isinstance(line, str) else f"{float(line):g}"
 
 
-def below_threshold(households: pd.DataFrame, line, by=(), *, lines: pd.DataFrame | None = None,
-                    include_synthetic: bool = False) -> pd.DataFrame:
+def below_threshold(
+    households: pd.DataFrame, line, by=(), *, lines: pd.DataFrame | None = None, include_synthetic: bool = False
+) -> pd.DataFrame:
     """Number and share of households and persons with net_income_pc < line, by group × year.
 
     Columns: by…, year, line, n_households, n_persons, n_households_below, n_persons_below,
@@ -101,10 +116,18 @@ def below_threshold(households: pd.DataFrame, line, by=(), *, lines: pd.DataFram
     size = households["household_size"].astype(float)
     below = pc < z
     frame = households[keys].assign(
-        _one=1, _size=size, _below=below.astype(int), _below_p=size * below, _noline=z.isna().astype(int))
+        _one=1, _size=size, _below=below.astype(int), _below_p=size * below, _noline=z.isna().astype(int)
+    )
     sums = frame.groupby(keys, sort=True, observed=True, dropna=False).sum()
-    out = pd.DataFrame({"line": _line_label(line), "n_households": sums["_one"], "n_persons": sums["_size"],
-                        "n_households_below": sums["_below"].astype(float), "n_persons_below": sums["_below_p"]})
+    out = pd.DataFrame(
+        {
+            "line": _line_label(line),
+            "n_households": sums["_one"],
+            "n_persons": sums["_size"],
+            "n_households_below": sums["_below"].astype(float),
+            "n_persons_below": sums["_below_p"],
+        }
+    )
     out["share_households_below"] = out["n_households_below"] / out["n_households"]
     out["share_persons_below"] = out["n_persons_below"] / out["n_persons"]
     out["n_households_no_line"] = sums["_noline"]
@@ -115,8 +138,16 @@ def below_threshold(households: pd.DataFrame, line, by=(), *, lines: pd.DataFram
     return out.reset_index()
 
 
-def share_above_since(households: pd.DataFrame, line, base_year: int, years, by=(), *,
-                      lines: pd.DataFrame | None = None, include_synthetic: bool = False) -> pd.DataFrame:
+def share_above_since(
+    households: pd.DataFrame,
+    line,
+    base_year: int,
+    years,
+    by=(),
+    *,
+    lines: pd.DataFrame | None = None,
+    include_synthetic: bool = False,
+) -> pd.DataFrame:
     """Among households below ``line`` in ``base_year`` (the cohort), the share at or above it in each of ``years``.
 
     The 弥勒 target (2022 ≥ 85 %, 2023 all of those below 10,000 yuan in the base year). Households
@@ -135,22 +166,48 @@ def share_above_since(households: pd.DataFrame, line, base_year: int, years, by=
     base = rows[rows["year"] == base_year]
     cohort = base.loc[base["_pc"] < base["_z"], ["household_id", *by]]
     if len(cohort) == 0:
-        out = pd.DataFrame({"base_year": base_year, "year": years, "line": _line_label(line), "n_cohort": 0,
-                            "n_observed": 0, "n_missing": 0, "n_above": 0.0, "share_above": np.nan,
-                            "share_above_persons": np.nan, "status": "empty cohort"})
+        out = pd.DataFrame(
+            {
+                "base_year": base_year,
+                "year": years,
+                "line": _line_label(line),
+                "n_cohort": 0,
+                "n_observed": 0,
+                "n_missing": 0,
+                "n_above": 0.0,
+                "share_above": np.nan,
+                "share_above_persons": np.nan,
+                "status": "empty cohort",
+            }
+        )
         return out
     later = rows.loc[rows["year"].isin(years), ["household_id", "year", "household_size", "_pc", "_z"]]
-    grid = cohort.merge(pd.DataFrame({"year": years}), how="cross").merge(later, on=["household_id", "year"], how="left")
+    grid = cohort.merge(pd.DataFrame({"year": years}), how="cross").merge(
+        later, on=["household_id", "year"], how="left"
+    )
     observed = grid["_pc"].notna()
     above = observed & (grid["_pc"] >= grid["_z"])
-    grid = grid.assign(_one=1, _obs=observed.astype(int), _above=above.astype(int),
-                       _size=grid["household_size"].fillna(0), _above_p=grid["household_size"].where(above, 0),
-                       _noline=(observed & grid["_z"].isna()).astype(int))
+    grid = grid.assign(
+        _one=1,
+        _obs=observed.astype(int),
+        _above=above.astype(int),
+        _size=grid["household_size"].fillna(0),
+        _above_p=grid["household_size"].where(above, 0),
+        _noline=(observed & grid["_z"].isna()).astype(int),
+    )
     sums = grid.groupby([*by, "year"], sort=True, observed=True, dropna=False)[
-        ["_one", "_obs", "_above", "_size", "_above_p", "_noline"]].sum()
-    out = pd.DataFrame({"base_year": base_year, "line": _line_label(line), "n_cohort": sums["_one"],
-                        "n_observed": sums["_obs"], "n_missing": sums["_one"] - sums["_obs"],
-                        "n_above": sums["_above"].astype(float)})
+        ["_one", "_obs", "_above", "_size", "_above_p", "_noline"]
+    ].sum()
+    out = pd.DataFrame(
+        {
+            "base_year": base_year,
+            "line": _line_label(line),
+            "n_cohort": sums["_one"],
+            "n_observed": sums["_obs"],
+            "n_missing": sums["_one"] - sums["_obs"],
+            "n_above": sums["_above"].astype(float),
+        }
+    )
     out["share_above"] = out["n_above"] / out["n_observed"].where(out["n_observed"] > 0)
     out["share_above_persons"] = sums["_above_p"] / sums["_size"].where(sums["_size"] > 0)
     noline = sums["_noline"] > 0
@@ -159,8 +216,16 @@ def share_above_since(households: pd.DataFrame, line, base_year: int, years, by=
     return out.reset_index()
 
 
-def transitions(households: pd.DataFrame, line, year0: int, year1: int, by=(), *,
-                lines: pd.DataFrame | None = None, include_synthetic: bool = False) -> pd.DataFrame:
+def transitions(
+    households: pd.DataFrame,
+    line,
+    year0: int,
+    year1: int,
+    by=(),
+    *,
+    lines: pd.DataFrame | None = None,
+    include_synthetic: bool = False,
+) -> pd.DataFrame:
     """Movements across ``line`` between ``year0`` and ``year1``, households matched by ``household_id``.
 
     transition: rose_above (below in year0, at/above in year1), fell_below, stayed_below,
@@ -174,7 +239,8 @@ def transitions(households: pd.DataFrame, line, year0: int, year1: int, by=(), *
     pc = per_capita_income(households)
     z = line_per_row(households, line, lines, include_synthetic)
     rows = households[["household_id", "year", "household_size", *by]].assign(
-        _below=np.where(z.isna(), np.nan, (pc < z).astype(float)))
+        _below=np.where(z.isna(), np.nan, (pc < z).astype(float))
+    )
     r0 = rows[rows["year"] == year0].drop(columns="year")
     r1 = rows[rows["year"] == year1].drop(columns="year")
     if len(r0) == 0 or len(r1) == 0:
@@ -182,9 +248,17 @@ def transitions(households: pd.DataFrame, line, year0: int, year1: int, by=(), *
     m = r0.merge(r1, on="household_id", how="outer", suffixes=("_0", "_1"), indicator=True)
     b0, b1 = m["_below_0"], m["_below_1"]
     state = np.select(
-        [m["_merge"] == "left_only", m["_merge"] == "right_only", b0.isna() | b1.isna(),
-         (b0 == 1) & (b1 == 0), (b0 == 0) & (b1 == 1), (b0 == 1) & (b1 == 1)],
-        ["only_year0", "only_year1", "no_line", "rose_above", "fell_below", "stayed_below"], "stayed_above")
+        [
+            m["_merge"] == "left_only",
+            m["_merge"] == "right_only",
+            b0.isna() | b1.isna(),
+            (b0 == 1) & (b1 == 0),
+            (b0 == 0) & (b1 == 1),
+            (b0 == 1) & (b1 == 1),
+        ],
+        ["only_year0", "only_year1", "no_line", "rose_above", "fell_below", "stayed_below"],
+        "stayed_above",
+    )
     data = pd.DataFrame({c: m[f"{c}_0"].where(m["_merge"] != "right_only", m[f"{c}_1"]) for c in by})
     data["transition"] = pd.Categorical(state, categories=[*TRANSITIONS, "no_line"])
     data["_persons"] = m["household_size_1"].fillna(m["household_size_0"])
@@ -194,7 +268,9 @@ def transitions(households: pd.DataFrame, line, year0: int, year1: int, by=(), *
     no_line = out["transition"] == "no_line"
     if out.loc[no_line, "n_households"].sum() == 0:  # list "no_line" only when it happens
         out = out[~no_line]
-    total = out.groupby(by, sort=False, dropna=False)["n_households"].transform("sum") if by else out["n_households"].sum()
+    total = (
+        out.groupby(by, sort=False, dropna=False)["n_households"].transform("sum") if by else out["n_households"].sum()
+    )
     out["share_households"] = out["n_households"] / total
     out["transition"] = out["transition"].astype(str)
     out.insert(len(by), "year0", year0)
@@ -214,7 +290,9 @@ def quintile_groups(households: pd.DataFrame, year: int, by=()) -> pd.Series:
     by = [by] if isinstance(by, str) else list(by)
     prev = households[households["year"] == year - 1]
     if len(prev) == 0:
-        raise EvalkitError(f"五等份需要上一年({year - 1})数据 / quintiles need the previous year ({year - 1}) in the data")
+        raise EvalkitError(
+            f"五等份需要上一年({year - 1})数据 / quintiles need the previous year ({year - 1}) in the data"
+        )
     pc = per_capita_income(prev)
     codes = prev.groupby(by, sort=True, observed=True, dropna=False).ngroup().to_numpy() if by else None
     f = weighted_midrank(pc.to_numpy(), prev["household_size"].to_numpy(dtype=float), codes)
@@ -242,7 +320,7 @@ def quintile_growth(households: pd.DataFrame, year: int, by=(), weight: str = "p
         origin = households.loc[households["year"] == year - 1].set_index("household_id")[by]
         rows = rows.drop(columns=by).join(origin, on="household_id")
     out = growth_contributions(rows, [*by, "quintile"], weight, base_year=year - 1)
-    lost = (q[~q.index.isin(present)].rename("quintile").reset_index())
+    lost = q[~q.index.isin(present)].rename("quintile").reset_index()
     if by:
         lost = lost.join(origin, on="household_id")
     n_lost = lost.groupby([*by, "quintile"], dropna=False).size().rename("n_not_followed").reset_index()
@@ -251,7 +329,9 @@ def quintile_growth(households: pd.DataFrame, year: int, by=(), weight: str = "p
     return out
 
 
-def track_households(households: pd.DataFrame, household_ids, years=None, by=(), weight: str = "person") -> pd.DataFrame:
+def track_households(
+    households: pd.DataFrame, household_ids, years=None, by=(), weight: str = "person"
+) -> pd.DataFrame:
     """Income indicators of a fixed set of households (e.g. the bottom quintile of a base year) in each year.
 
     :func:`evalkit.income.income_indicators` restricted to ``household_ids`` (and ``years`` if
@@ -272,5 +352,13 @@ def track_households(households: pd.DataFrame, household_ids, years=None, by=(),
     return out
 
 
-__all__ = ["below_threshold", "share_above_since", "transitions", "quintile_groups", "quintile_growth",
-           "track_households", "line_per_row", "per_capita_income"]
+__all__ = [
+    "below_threshold",
+    "share_above_since",
+    "transitions",
+    "quintile_groups",
+    "quintile_growth",
+    "track_households",
+    "line_per_row",
+    "per_capita_income",
+]

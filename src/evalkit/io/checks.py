@@ -20,40 +20,105 @@ import pandas as pd
 from evalkit.io.pseudonymise import mask
 
 PROBLEM_COLUMNS = [
-    "file", "row", "column", "canonical", "value", "kind", "severity",
-    "expected", "message_zh", "message_en",
+    "file",
+    "row",
+    "column",
+    "canonical",
+    "value",
+    "kind",
+    "severity",
+    "expected",
+    "message_zh",
+    "message_en",
 ]
 
 #: kind -> (reason zh, reason en, expected zh, expected en)
 KINDS: dict[str, tuple[str, str, str, str]] = {
-    "unreadable_file": ("文件无法读取", "file cannot be read", "CSV(UTF-8/GBK)、XLSX 或 Parquet 文件", "a CSV (UTF-8/GBK), XLSX or Parquet file"),
-    "no_header": ("找不到表头行", "no header row found", "一行包含已知列名(如 户编号、年度)", "a row with known column names (e.g. 户编号, 年度)"),
+    "unreadable_file": (
+        "文件无法读取",
+        "file cannot be read",
+        "CSV(UTF-8/GBK)、XLSX 或 Parquet 文件",
+        "a CSV (UTF-8/GBK), XLSX or Parquet file",
+    ),
+    "no_header": (
+        "找不到表头行",
+        "no header row found",
+        "一行包含已知列名(如 户编号、年度)",
+        "a row with known column names (e.g. 户编号, 年度)",
+    ),
     "missing_column": ("缺少必需列", "required column missing", "列名之一", "a column named one of"),
-    "ambiguous_column": ("多列对应同一字段", "several columns map to the same field", "每个字段只有一列", "one column per field"),
-    "unknown_column": ("未知列, 未纳入面板", "unknown column, not carried into the panel", "别名表 data/columns.csv 中的列名", "a header in the alias table data/columns.csv"),
+    "ambiguous_column": (
+        "多列对应同一字段",
+        "several columns map to the same field",
+        "每个字段只有一列",
+        "one column per field",
+    ),
+    "unknown_column": (
+        "未知列, 未纳入面板",
+        "unknown column, not carried into the panel",
+        "别名表 data/columns.csv 中的列名",
+        "a header in the alias table data/columns.csv",
+    ),
     "derived_column": ("派生列, 已按公式重新计算", "derived column, recomputed from the components", "-", "-"),
     "missing_value": ("必填值为空", "required value is blank", "非空值", "a value"),
     "not_numeric": ("不是数字", "not a number", "数字", "a number"),
     "not_integer": ("不是整数", "not a whole number", "整数", "a whole number"),
     "household_size": ("家庭人口数无效", "invalid household size", "正整数(≥1)", "a whole number ≥ 1"),
-    "negative": ("不能为负数", "must not be negative", "≥ 0 (经营净收入可为负)", "≥ 0 (net operating income may be negative)"),
+    "negative": (
+        "不能为负数",
+        "must not be negative",
+        "≥ 0 (经营净收入可为负)",
+        "≥ 0 (net operating income may be negative)",
+    ),
     "below_minimum": ("小于允许的最小值", "below the allowed minimum", "≥ ", "≥ "),
     "not_boolean": ("不是是/否值", "not a yes/no value", "是/否、1/0、Y/N", "是/否, 1/0, Y/N"),
     "year_out_of_range": ("年度超出范围", "year out of range", "", ""),
-    "unknown_region": ("地区名称不在地区登记表中", "region not in the region registry", "data/regions.csv 中的名称", "a name in data/regions.csv"),
+    "unknown_region": (
+        "地区名称不在地区登记表中",
+        "region not in the region registry",
+        "data/regions.csv 中的名称",
+        "a name in data/regions.csv",
+    ),
     "region_alias": ("地区名称已规范为登记名称", "region name normalised to the registry name", "-", "-"),
     "unknown_household_type": ("户类型无效", "unknown household type", "", ""),
-    "invalid_id_card": ("身份证号码格式无效", "invalid ID-card number", "18 位(末位可为 X)或 15 位, 以文本保存(Excel 数字只保留 15 位)",
-                        "18 characters (last may be X) or 15 digits, stored as text (Excel numbers keep only 15 digits)"),
-    "duplicate_key": ("户编号与年度重复", "duplicate household id and year", "每户每年一行", "one row per household and year"),
+    "invalid_id_card": (
+        "身份证号码格式无效",
+        "invalid ID-card number",
+        "18 位(末位可为 X)或 15 位, 以文本保存(Excel 数字只保留 15 位)",
+        "18 characters (last may be X) or 15 digits, stored as text (Excel numbers keep only 15 digits)",
+    ),
+    "duplicate_key": (
+        "户编号与年度重复",
+        "duplicate household id and year",
+        "每户每年一行",
+        "one row per household and year",
+    ),
     "total_mismatch": ("收入分项之和与填报合计不一致", "income components do not add up to the reported total", "", ""),
-    "unknown_measure": ("未知的帮扶措施", "unknown measure", "data/measures.csv 中的措施名称", "a measure name in data/measures.csv"),
+    "unknown_measure": (
+        "未知的帮扶措施",
+        "unknown measure",
+        "data/measures.csv 中的措施名称",
+        "a measure name in data/measures.csv",
+    ),
     "not_measure_value": ("措施列的值无效", "invalid value in a measure column", "金额或 是/否", "an amount or 是/否"),
-    "measure_without_household": ("户表中没有该户该年度的行", "no row for this household and year in the household files",
-                                  "户表中已有的户编号与年度", "a household id and year present in the household files"),
-    "measure_household_rejected": ("该户该年度的户表行已被拒绝", "the household-file row of this household and year was rejected",
-                                   "户表中有效的该户该年度行", "a valid household-file row for this household and year"),
-    "measure_rows_combined": ("同户同年同措施多行, 金额已合计", "several rows for one household, year and measure: amounts summed", "-", "-"),
+    "measure_without_household": (
+        "户表中没有该户该年度的行",
+        "no row for this household and year in the household files",
+        "户表中已有的户编号与年度",
+        "a household id and year present in the household files",
+    ),
+    "measure_household_rejected": (
+        "该户该年度的户表行已被拒绝",
+        "the household-file row of this household and year was rejected",
+        "户表中有效的该户该年度行",
+        "a valid household-file row for this household and year",
+    ),
+    "measure_rows_combined": (
+        "同户同年同措施多行, 金额已合计",
+        "several rows for one household, year and measure: amounts summed",
+        "-",
+        "-",
+    ),
 }
 
 _EMPTY = pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
@@ -110,11 +175,20 @@ def problems(
     if detail is not None:
         msg_zh = msg_zh + " (" + _per_row(detail[0], n) + ")"
         msg_en = msg_en + " (" + _per_row(detail[1], n) + ")"
-    return pd.DataFrame({
-        "file": file, "row": rows, "column": column, "canonical": canonical, "value": values,
-        "kind": kind, "severity": severity, "expected": f"{exp_zh} / {exp_en}",
-        "message_zh": msg_zh, "message_en": msg_en,
-    })
+    return pd.DataFrame(
+        {
+            "file": file,
+            "row": rows,
+            "column": column,
+            "canonical": canonical,
+            "value": values,
+            "kind": kind,
+            "severity": severity,
+            "expected": f"{exp_zh} / {exp_en}",
+            "message_zh": msg_zh,
+            "message_en": msg_en,
+        }
+    )
 
 
 def _per_row(detail: pd.Series | str, n: int) -> pd.Series:
@@ -125,6 +199,7 @@ def _per_row(detail: pd.Series | str, n: int) -> pd.Series:
 
 # ---------------------------------------------------------------------------------------------
 # Parsing cells (vectorised): each returns parsed values and a mask of cells that failed.
+
 
 def as_text(values: pd.Series) -> pd.Series:
     """Cells as stripped text, blanks as ``""`` (numbers written without a trailing ``.0``)."""

@@ -71,9 +71,7 @@ class ContentHash:
         if self.columns is None:
             self.columns = cols
         elif cols != self.columns:
-            raise EvalkitError(
-                f"数据块的列不一致 / chunk columns differ: {sorted(set(cols) ^ set(self.columns))}"
-            )
+            raise EvalkitError(f"数据块的列不一致 / chunk columns differ: {sorted(set(cols) ^ set(self.columns))}")
         if len(frame):
             hashes = pd.util.hash_pandas_object(frame[list(cols)], index=False).to_numpy(np.uint64)
             # Sum modulo 2^64: numpy's uint64 addition wraps, which is exactly the modulus we want.
@@ -132,11 +130,14 @@ class _TableWriter:
             self.schema = table.schema
         else:
             differ = sorted(set(table.schema.names) ^ set(self.schema.names)) or [
-                f.name for f in self.schema
+                f.name
+                for f in self.schema
                 if table.schema.field(f.name).type != f.type and not pa.types.is_null(table.schema.field(f.name).type)
             ]
             if differ:
-                raise EvalkitError(f"数据块的列或类型与第一块不一致 / chunk columns or types differ from the first chunk: {differ}")
+                raise EvalkitError(
+                    f"数据块的列或类型与第一块不一致 / chunk columns or types differ from the first chunk: {differ}"
+                )
             table = table.select(self.schema.names).cast(self.schema)
         self.partitions.update(map(tuple, frame[list(self.keys)].drop_duplicates().to_numpy().tolist()))
         ds.write_dataset(
@@ -174,8 +175,10 @@ def write_dataset(
         if not overwrite:
             raise EvalkitError(f"{path}: 目录已存在且非空 / folder exists and is not empty (use overwrite)")
         if not is_dataset(path):  # never delete a folder that is not a dataset written here
-            raise EvalkitError(f"{path}: 目录非空且不是 evalkit 数据集, 不会覆盖 / "
-                               "folder is not empty and not an evalkit dataset: not replaced")
+            raise EvalkitError(
+                f"{path}: 目录非空且不是 evalkit 数据集, 不会覆盖 / "
+                "folder is not empty and not an evalkit dataset: not replaced"
+            )
         shutil.rmtree(path)
     path.mkdir(parents=True, exist_ok=True)
     whole = isinstance(panels, Panel)
@@ -186,7 +189,11 @@ def write_dataset(
         _check_partition_columns(panel.households)
         meta = dict(panel.meta) if meta is None else _common_meta(meta, panel.meta)
         households.write(panel.households)
-        frame = panel.measures if panel.measures is not None and len(panel.measures.columns) else pd.DataFrame(columns=MEASURE_COLUMNS)
+        frame = (
+            panel.measures
+            if panel.measures is not None and len(panel.measures.columns)
+            else pd.DataFrame(columns=MEASURE_COLUMNS)
+        )
         measures.write(frame)
     if meta is None or not households.hash.rows:
         raise EvalkitError("没有数据可写 / no household rows to write")
@@ -211,8 +218,12 @@ def write_dataset(
 def _common_meta(meta: dict, other: dict) -> dict:
     """Entries of ``meta`` that ``other`` has with the same value."""
     same = json.dumps
-    return {k: v for k, v in meta.items()
-            if k in other and same(v, default=_json_default, sort_keys=True) == same(other[k], default=_json_default, sort_keys=True)}
+    return {
+        k: v
+        for k, v in meta.items()
+        if k in other
+        and same(v, default=_json_default, sort_keys=True) == same(other[k], default=_json_default, sort_keys=True)
+    }
 
 
 def _json_default(value):
@@ -231,7 +242,9 @@ def read_dataset_meta(path: str | Path) -> dict:
     """The ``dataset.json`` record of a dataset folder (raises when ``path`` is not a dataset)."""
     file = Path(path) / DATASET_META
     if not file.exists():
-        raise EvalkitError(f"{path}: 没有 {DATASET_META}, 不是 evalkit 数据集 / not an evalkit dataset (no {DATASET_META})")
+        raise EvalkitError(
+            f"{path}: 没有 {DATASET_META}, 不是 evalkit 数据集 / not an evalkit dataset (no {DATASET_META})"
+        )
     return json.loads(file.read_text(encoding="utf-8"))
 
 
@@ -256,7 +269,9 @@ def open_dataset(path: str | Path, table: str = "households") -> ds.Dataset:
     key_types = {"year": pa.int64(), "prefecture": pa.string()}
     partitioning = ds.partitioning(pa.schema([(k, key_types[k]) for k in keys]), flavor="hive")
     full_schema = pa.schema(list(schema) + [pa.field(k, key_types[k]) for k in keys], metadata=schema.metadata)
-    return ds.dataset(files, schema=full_schema, format="parquet", partitioning=partitioning, partition_base_dir=str(folder))
+    return ds.dataset(
+        files, schema=full_schema, format="parquet", partitioning=partitioning, partition_base_dir=str(folder)
+    )
 
 
 def _filter_expression(filters) -> ds.Expression | None:
@@ -371,8 +386,14 @@ def in_memory_bytes(path: str | Path, columns: Sequence[str] | None = None) -> i
 CHUNKED_INGEST_MB = 200.0
 
 
-def ingest_command(sources: Sequence[str], out: str, measures: Sequence[str] = (), strict: bool = False,
-                   chunk_rows: int | None = None, chunk_threshold_mb: float | None = None) -> int:
+def ingest_command(
+    sources: Sequence[str],
+    out: str,
+    measures: Sequence[str] = (),
+    strict: bool = False,
+    chunk_rows: int | None = None,
+    chunk_threshold_mb: float | None = None,
+) -> int:
     """``evalkit ingest SRC... --out DATASET``: validate and pseudonymise the exports
     (:func:`evalkit.ingest.ingest`), write the accepted rows as a dataset, print the row accounting.
 
@@ -393,8 +414,11 @@ def ingest_command(sources: Sequence[str], out: str, measures: Sequence[str] = (
     from evalkit.io.pseudonymise import DemoKeyWarning
 
     if chunk_rows is None:
-        csv_bytes = sum(Path(p).stat().st_size for p in [*sources, *measures]
-                        if Path(p).suffix.lower() in (".csv", ".txt") and Path(p).exists())
+        csv_bytes = sum(
+            Path(p).stat().st_size
+            for p in [*sources, *measures]
+            if Path(p).suffix.lower() in (".csv", ".txt") and Path(p).exists()
+        )
         threshold = CHUNKED_INGEST_MB if chunk_threshold_mb is None else chunk_threshold_mb
         chunk_rows = DEFAULT_CHUNK_ROWS if csv_bytes > threshold * 2**20 else 0
     with warnings.catch_warnings(record=True) as caught:
@@ -416,7 +440,8 @@ def ingest_command(sources: Sequence[str], out: str, measures: Sequence[str] = (
     record["accounting"] = result.accounting.to_dict(orient="records")
     record["meta"]["accounting"] = record["accounting"]
     (Path(out) / DATASET_META).write_text(
-        json.dumps(record, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8")
+        json.dumps(record, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
+    )
     written = write_rejections(result, Path(out) / VALIDATION_DIR) if len(result.problems) else []
     print(format_accounting(result))
     for path in written:
@@ -435,8 +460,10 @@ def _ingest_chunked(sources: Sequence[str], out: Path, measures: Sequence[str], 
     from evalkit.io.ingest import ChunkedIngest, format_accounting
 
     if out.exists() and any(out.iterdir()) and not is_dataset(out):
-        raise EvalkitError(f"{out}: 目录非空且不是 evalkit 数据集, 不会覆盖 / "
-                           "folder is not empty and not an evalkit dataset: not replaced")
+        raise EvalkitError(
+            f"{out}: 目录非空且不是 evalkit 数据集, 不会覆盖 / "
+            "folder is not empty and not an evalkit dataset: not replaced"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
@@ -447,7 +474,9 @@ def _ingest_chunked(sources: Sequence[str], out: Path, measures: Sequence[str], 
             if not run.finished or run.result().accounting.query("table == 'households'")["rows_accepted"].sum():
                 raise
             print(format_accounting(run.result()))
-            raise EvalkitError("没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written") from None
+            raise EvalkitError(
+                "没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written"
+            ) from None
         if out.exists():
             shutil.rmtree(out)
         (work / "dataset").rename(out)
@@ -477,16 +506,21 @@ def duckdb_connection(path: str | Path, memory_limit: str | None = None, threads
     )
     if record["rows"]["measures"]:
         me = (base / MEASURES_DIR / "**" / "*.parquet").as_posix().replace("'", "''")
-        con.execute(f"CREATE VIEW measures AS SELECT * FROM read_parquet('{me}', hive_partitioning = true, "
-                    "hive_types = {'year': 'BIGINT'})")
+        con.execute(
+            f"CREATE VIEW measures AS SELECT * FROM read_parquet('{me}', hive_partitioning = true, "
+            "hive_types = {'year': 'BIGINT'})"
+        )
     else:
-        con.execute("CREATE VIEW measures AS SELECT NULL::VARCHAR AS household_id, NULL::BIGINT AS year, "
-                    "NULL::VARCHAR AS measure, NULL::DOUBLE AS amount WHERE false")
+        con.execute(
+            "CREATE VIEW measures AS SELECT NULL::VARCHAR AS household_id, NULL::BIGINT AS year, "
+            "NULL::VARCHAR AS measure, NULL::DOUBLE AS amount WHERE false"
+        )
     return con
 
 
-def estimation_sample(path: str | Path, outcome: str, measure: str, covariates: Sequence[str] = (),
-                      filters: str | None = None) -> pd.DataFrame:
+def estimation_sample(
+    path: str | Path, outcome: str, measure: str, covariates: Sequence[str] = (), filters: str | None = None
+) -> pd.DataFrame:
     """The household-year sample an effect estimator needs, built out-of-core by DuckDB.
 
     One row per household-year with ``unit`` (integer household code, ``dense_rank`` of
@@ -504,7 +538,7 @@ def estimation_sample(path: str | Path, outcome: str, measure: str, covariates: 
             SELECT household_id, MIN(year) AS cohort FROM measures WHERE measure = ? GROUP BY household_id
         )
         SELECT dense_rank() OVER (ORDER BY h.household_id) AS unit, h.year,
-               h."{outcome}" AS "{outcome}"{', ' + cols if cols else ''},
+               h."{outcome}" AS "{outcome}"{", " + cols if cols else ""},
                COALESCE(f.cohort, 0) AS cohort,
                CASE WHEN f.cohort IS NOT NULL AND h.year >= f.cohort THEN 1 ELSE 0 END AS treated
         FROM households h LEFT JOIN first f USING (household_id) {where}

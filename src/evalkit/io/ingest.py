@@ -42,22 +42,43 @@ import sys
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from evalkit.core.errors import DataValidationError, EvalkitError
-from evalkit.io.keys import KeyLog
 from evalkit.core.panel import MEASURE_COLUMNS, Panel
-from evalkit.io.pseudonymise import (
-    HOUSEHOLD_PREFIX, PERSON_PREFIX, DemoKeyWarning, keyed_hash, normalise_household_id,
-    normalise_id_card, resolve_key, valid_id_card,
+from evalkit.core.schema import (
+    Column,
+    derive_income,
+    household_columns,
+    household_types,
+    measure_columns,
+    measures_catalogue,
 )
-from evalkit.core.schema import Column, derive_income, household_columns, household_types, measure_columns, measures_catalogue
 from evalkit.io.checks import (
-    KINDS, PROBLEM_COLUMNS, as_text, blank, default_max_year, empty_problems, parse_bool, parse_number, problems,
+    KINDS,
+    PROBLEM_COLUMNS,
+    as_text,
+    blank,
+    default_max_year,
+    empty_problems,
+    parse_bool,
+    parse_number,
+    problems,
+)
+from evalkit.io.keys import KeyLog
+from evalkit.io.pseudonymise import (
+    HOUSEHOLD_PREFIX,
+    PERSON_PREFIX,
+    DemoKeyWarning,
+    keyed_hash,
+    normalise_household_id,
+    normalise_id_card,
+    resolve_key,
+    valid_id_card,
 )
 
 #: Name of the column holding the row number as seen in the file.
@@ -65,8 +86,12 @@ ROW = "_row"
 DEFAULT_MIN_YEAR = 2013
 HEADER_SCAN_ROWS = 50
 MAX_FOOTER_ROWS = 10
-TOTAL_LABELS = tuple(f"{a}{gap}{b}{colon}" for a, b in (("合", "计"), ("总", "计"), ("小", "计"))
-                     for gap in ("", " ", "  ", "\u3000") for colon in ("", ":", "："))
+TOTAL_LABELS = tuple(
+    f"{a}{gap}{b}{colon}"
+    for a, b in (("合", "计"), ("总", "计"), ("小", "计"))
+    for gap in ("", " ", "  ", "\u3000")
+    for colon in ("", ":", "：")
+)
 DERIVED_COLUMNS = ("net_operating", "net_income", "net_income_pc", "is_tuopin", "is_monitored")
 DROPPED_IDENTIFIERS = ("head_name", "phone")
 EXCLUSIONS = {
@@ -81,13 +106,14 @@ _BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(
 # ---------------------------------------------------------------------------------------------
 # Header aliases
 
+
 def normalise_header(text: object) -> str:
     """Header text for alias matching: NFKC width folding (（ → (), brackets unified, no whitespace, lower case."""
     folded = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").translate(_BRACKETS)
     return re.sub(r"\s+", "", folded).lower()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _alias_index(table: str) -> dict[str, str]:
     columns = household_columns() if table == "households" else measure_columns()
     index = {}
@@ -138,6 +164,7 @@ def _find_header(rows: list[list[str]], file: str) -> int:
 # ---------------------------------------------------------------------------------------------
 # Reading files
 
+
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
@@ -167,11 +194,21 @@ def _csv_body(path: Path, encoding: str, skip: int, width: int) -> pd.DataFrame:
 
     Fields are never shifted: pandas would otherwise turn surplus leading fields into an index.
     """
+
     def read(width: int) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(path, encoding=encoding, skiprows=skip, header=None, names=range(width), index_col=False,
-                               dtype=str, keep_default_na=False, skip_blank_lines=False)
+            return pd.read_csv(
+                path,
+                encoding=encoding,
+                skiprows=skip,
+                header=None,
+                names=range(width),
+                index_col=False,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+            )
 
     try:
         return read(width)
@@ -201,7 +238,9 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, dict]:
             bom = fh.read(3) == b"\xef\xbb\xbf"
         name = ("UTF-8 (BOM)" if bom else "UTF-8") if encoding == "utf-8-sig" else "GB18030/GBK"
         return frame, {"format": "csv", "encoding": name, "header_row": header_idx + 1, "sheet": ""}
-    raise EvalkitError(f"{path.name}: 无法识别编码(UTF-8、GB18030 均失败) / cannot decode as UTF-8 or GB18030: {'; '.join(failures)}")
+    raise EvalkitError(
+        f"{path.name}: 无法识别编码(UTF-8、GB18030 均失败) / cannot decode as UTF-8 or GB18030: {'; '.join(failures)}"
+    )
 
 
 def _read_xlsx(path: Path) -> tuple[pd.DataFrame, dict]:
@@ -219,7 +258,7 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, dict]:
                 idx = _find_header(head, path.name)
             except EvalkitError:
                 continue
-            body = head[idx + 1:] + [[_cell_text(v) for v in r] for r in rows]
+            body = head[idx + 1 :] + [[_cell_text(v) for v in r] for r in rows]
             width = max([len(head[idx]), *map(len, body)])
             headers = _unique_headers(head[idx] + [""] * (width - len(head[idx])))
             frame = pd.DataFrame([r + [""] * (width - len(r)) for r in body], columns=headers, dtype="str")
@@ -292,7 +331,9 @@ def read_export(path: str | Path) -> pd.DataFrame:
     elif suffix in (".parquet", ".pq"):
         frame, info = _read_parquet(path)
     elif suffix == ".xls":
-        raise EvalkitError(f"{path.name}: 旧版 .xls 格式不支持, 请另存为 .xlsx / legacy .xls is not supported, save as .xlsx")
+        raise EvalkitError(
+            f"{path.name}: 旧版 .xls 格式不支持, 请另存为 .xlsx / legacy .xls is not supported, save as .xlsx"
+        )
     else:
         raise EvalkitError(f"{path.name}: 不支持的文件类型 / unsupported file type '{suffix}' (CSV, XLSX, Parquet)")
     n_rows = len(frame)
@@ -322,7 +363,7 @@ def _csv_layout_of(path: str, size: int, mtime_ns: int) -> tuple[str, int, tuple
                 rows = csv.reader(fh)
                 head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
                 header_idx = _find_header(head, path.name)
-                widest_body = max((len(r) for r in itertools.chain(head[header_idx + 1:], rows)), default=0)
+                widest_body = max((len(r) for r in itertools.chain(head[header_idx + 1 :], rows)), default=0)
                 widest_all = max(widest_body, *(len(r) for r in head))
         except UnicodeDecodeError as exc:
             failures.append(f"{encoding}: {exc.reason}")
@@ -334,8 +375,16 @@ def _csv_layout_of(path: str, size: int, mtime_ns: int) -> tuple[str, int, tuple
         with open(path, "rb") as fh:
             bom = fh.read(3) == b"\xef\xbb\xbf"
         name = ("UTF-8 (BOM)" if bom else "UTF-8") if encoding == "utf-8-sig" else "GB18030/GBK"
-        return encoding, header_idx, header, width, {"format": "csv", "encoding": name, "header_row": header_idx + 1, "sheet": ""}
-    raise EvalkitError(f"{path.name}: 无法识别编码(UTF-8、GB18030 均失败) / cannot decode as UTF-8 or GB18030: {'; '.join(failures)}")
+        return (
+            encoding,
+            header_idx,
+            header,
+            width,
+            {"format": "csv", "encoding": name, "header_row": header_idx + 1, "sheet": ""},
+        )
+    raise EvalkitError(
+        f"{path.name}: 无法识别编码(UTF-8、GB18030 均失败) / cannot decode as UTF-8 or GB18030: {'; '.join(failures)}"
+    )
 
 
 def iter_csv_blocks(path: str | Path, chunk_rows: int):
@@ -355,9 +404,18 @@ def iter_csv_blocks(path: str | Path, chunk_rows: int):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            reader = pd.read_csv(path, encoding=encoding, skiprows=header_idx + 1, header=None, names=range(width),
-                                 index_col=False, dtype=str, keep_default_na=False, skip_blank_lines=False,
-                                 chunksize=chunk_rows)
+            reader = pd.read_csv(
+                path,
+                encoding=encoding,
+                skiprows=header_idx + 1,
+                header=None,
+                names=range(width),
+                index_col=False,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                chunksize=chunk_rows,
+            )
             carry, start = None, header_idx + 2
             for block in reader:
                 block.columns = headers
@@ -390,6 +448,7 @@ def _block(frame: pd.DataFrame, info: dict, final: bool) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # Checking one file
 
+
 class _Checks:
     """Collects the problems of one file and which rows they reject."""
 
@@ -402,8 +461,18 @@ class _Checks:
         self.found: list[pd.DataFrame] = []
         self.alias_groups: list[pd.DataFrame] = []  # region aliases: level, alias, name, first row, rows
 
-    def add(self, mask, canonical: str, kind: str, values: pd.Series | str = "", *, severity: str = "error",
-            column: str | None = None, detail=None, **kwargs) -> None:
+    def add(
+        self,
+        mask,
+        canonical: str,
+        kind: str,
+        values: pd.Series | str = "",
+        *,
+        severity: str = "error",
+        column: str | None = None,
+        detail=None,
+        **kwargs,
+    ) -> None:
         """Record ``kind`` for the rows in ``mask`` (``None``: one file-level problem)."""
         rows = None
         if mask is not None:
@@ -418,8 +487,17 @@ class _Checks:
         elif severity == "error":
             self.file_errors += 1
         column = self.headers.get(canonical, "") if column is None else column
-        found = problems(self.file, pd.Series(rows) if rows is not None else None, column, canonical, values, kind,
-                         severity=severity, detail=detail, **kwargs)
+        found = problems(
+            self.file,
+            pd.Series(rows) if rows is not None else None,
+            column,
+            canonical,
+            values,
+            kind,
+            severity=severity,
+            detail=detail,
+            **kwargs,
+        )
         self.found.append(found)
         if severity == "error":
             affected = mask if mask is not None else np.ones(len(self.frame), bool)
@@ -447,7 +525,9 @@ class _FileState:
     rejection_text: pd.DataFrame | None = None
 
 
-def _map_columns(raw: pd.DataFrame, table: str, file: str, strict: bool) -> tuple[dict[str, str], dict[str, str], _Checks]:
+def _map_columns(
+    raw: pd.DataFrame, table: str, file: str, strict: bool
+) -> tuple[dict[str, str], dict[str, str], _Checks]:
     """canonical → user header, user header → measure code (wide columns), and the checks with column problems."""
     index = _alias_index(table)
     columns = household_columns() if table == "households" else measure_columns()
@@ -483,8 +563,14 @@ def _map_columns(raw: pd.DataFrame, table: str, file: str, strict: bool) -> tupl
     has_id_card = "id_card" in headers
     for col in columns.values():
         if col.required and col.name not in headers and not (col.name == "household_id" and has_id_card):
-            checks.add(None, col.name, "missing_column", "", column=col.label_zh,
-                       expected=("列名之一: " + "、".join(col.aliases), "a column named one of: " + ", ".join(col.aliases)))
+            checks.add(
+                None,
+                col.name,
+                "missing_column",
+                "",
+                column=col.label_zh,
+                expected=("列名之一: " + "、".join(col.aliases), "a column named one of: " + ", ".join(col.aliases)),
+            )
     return headers, wide, checks
 
 
@@ -496,8 +582,9 @@ def _identifiers(data: pd.DataFrame, text: dict[str, pd.Series], checks: _Checks
         card = normalise_id_card(cells)
         present = card.notna().to_numpy()
         invalid = present & ~valid_id_card(card).to_numpy()
-        checks.add(invalid, "id_card", "invalid_id_card", cells, identifier=True,
-                   severity="error" if derive else "warning")
+        checks.add(
+            invalid, "id_card", "invalid_id_card", cells, identifier=True, severity="error" if derive else "warning"
+        )
         data["id_card"] = keyed_hash(card, key, PERSON_PREFIX)
         if derive:
             checks.add(~present, "id_card", "missing_value", cells, identifier=True)
@@ -528,8 +615,9 @@ def _typed_column(col: Column, cells: pd.Series, text: pd.Series, checks: _Check
             if col.min_value == 0:
                 checks.add(below, col.name, "negative", text)
             else:
-                checks.add(below, col.name, "below_minimum", text,
-                           expected=(f"≥ {col.min_value:g}", f"≥ {col.min_value:g}"))
+                checks.add(
+                    below, col.name, "below_minimum", text, expected=(f"≥ {col.min_value:g}", f"≥ {col.min_value:g}")
+                )
         return number
     if col.dtype == "bool":
         flag, bad = parse_bool(cells, text)
@@ -541,17 +629,25 @@ def _typed_column(col: Column, cells: pd.Series, text: pd.Series, checks: _Check
 def _map_unique(values: pd.Series, fn) -> pd.Series:
     """``fn`` applied once per distinct value and mapped back (vectorised lookup)."""
     uniques = values.dropna().unique()
-    return values.map(dict(zip(uniques, map(fn, uniques))))
+    return values.map(dict(zip(uniques, map(fn, uniques), strict=False)))
 
 
 def _household_type(text: pd.Series, checks: _Checks) -> pd.Series:
     types = household_types()
-    lookup = {normalise_header(v): label for label, code, en in types[["label_zh", "code", "label_en"]].itertuples(index=False)
-              for v in (label, code, en)}
+    lookup = {
+        normalise_header(v): label
+        for label, code, en in types[["label_zh", "code", "label_en"]].itertuples(index=False)
+        for v in (label, code, en)
+    }
     labels = _map_unique(text, lambda v: lookup.get(normalise_header(v)) if isinstance(v, str) else None)
     unknown = (text.notna() & labels.isna()).to_numpy()
-    checks.add(unknown, "household_type", "unknown_household_type", text,
-               expected=("、".join(types["label_zh"]), ", ".join(types["label_zh"])))
+    checks.add(
+        unknown,
+        "household_type",
+        "unknown_household_type",
+        text,
+        expected=("、".join(types["label_zh"]), ", ".join(types["label_zh"])),
+    )
     return labels.astype("string")
 
 
@@ -593,7 +689,7 @@ def _regions(data: pd.DataFrame, checks: _Checks) -> None:
         alias_rows = aliases[aliases["level"] == level]
         unit_keys = set(keys(known, known[level]))
         parent_keys = {k.rsplit("|", 1)[0] for k in unit_keys}
-        alias_map = dict(zip(keys(alias_rows, alias_rows["alias"]), alias_rows["name_zh"]))
+        alias_map = dict(zip(keys(alias_rows, alias_rows["alias"]), alias_rows["name_zh"], strict=False))
         original = data[level].astype("string")
         row_key = path + "|" + original.fillna("")
         canonical = row_key.map(alias_map).astype("string")
@@ -606,38 +702,65 @@ def _regions(data: pd.DataFrame, checks: _Checks) -> None:
         row_key = path + "|" + value.fillna("")
         checkable = path.isin(parent_keys).to_numpy() if parents else np.ones(len(data), bool)
         unknown = checkable & value.notna().to_numpy() & ~row_key.isin(unit_keys).to_numpy()
-        to_name = {**dict(zip(alias_rows["alias"], alias_rows["name_zh"])), **dict(zip(known[level], known[level]))}
+        to_name = {**dict(zip(alias_rows["alias"], alias_rows["name_zh"], strict=False)), **dict(zip(known[level], known[level], strict=False))}
         names = sorted(to_name)
-        close = _map_unique(value.where(unknown), lambda v: ", ".join(dict.fromkeys(
-            to_name[c] for c in difflib.get_close_matches(v, names, n=4, cutoff=0.5))))
+        close = _map_unique(
+            value.where(unknown),
+            lambda v: ", ".join(
+                dict.fromkeys(to_name[c] for c in difflib.get_close_matches(v, names, n=4, cutoff=0.5))
+            ),
+        )
         close = close.astype("string").fillna("")
         listed = ", ".join(names[:12])
-        checks.add(unknown & ~flagged, level, "unknown_region", value.fillna(""),
-                   detail=(("是否指: " + close).mask(close.eq(""), "已登记的名称如: " + listed),
-                           ("did you mean: " + close).mask(close.eq(""), "registered names include: " + listed)))
+        checks.add(
+            unknown & ~flagged,
+            level,
+            "unknown_region",
+            value.fillna(""),
+            detail=(
+                ("是否指: " + close).mask(close.eq(""), "已登记的名称如: " + listed),
+                ("did you mean: " + close).mask(close.eq(""), "registered names include: " + listed),
+            ),
+        )
         flagged |= unknown
         path = row_key
     if normalised.any():
         checks.normalised["region_alias"] = normalised
 
 
-def _alias_warnings(checks: _Checks, level: str, original: pd.Series, canonical: pd.Series, renamed: np.ndarray) -> None:
+def _alias_warnings(
+    checks: _Checks, level: str, original: pd.Series, canonical: pd.Series, renamed: np.ndarray
+) -> None:
     """One warning per (alias, registry name) of a column: its first row and the number of rows."""
-    hits = pd.DataFrame({"row": checks.frame[ROW].to_numpy()[renamed], "alias": original.to_numpy()[renamed],
-                         "name": canonical.to_numpy()[renamed]})
+    hits = pd.DataFrame(
+        {
+            "row": checks.frame[ROW].to_numpy()[renamed],
+            "alias": original.to_numpy()[renamed],
+            "name": canonical.to_numpy()[renamed],
+        }
+    )
     groups = hits.groupby(["alias", "name"], sort=True)["row"].agg(["first", "size"]).reset_index()
     checks.alias_groups.append(groups.assign(level=level, column=checks.headers.get(level, level)))
-    checks.found.append(_alias_problems(checks.file, groups.assign(level=level, column=checks.headers.get(level, level))))
+    checks.found.append(
+        _alias_problems(checks.file, groups.assign(level=level, column=checks.headers.get(level, level)))
+    )
 
 
 def _alias_problems(file: str, groups: pd.DataFrame) -> pd.DataFrame:
     """The ``region_alias`` warnings of ``groups`` (level, column, alias, name, first, size)."""
     n = groups["size"].astype("string")
     return problems(
-        file, groups["first"], groups["column"].iloc[0] if len(groups) else "", groups["level"].iloc[0] if len(groups) else "",
-        groups["alias"], "region_alias",
-        severity="warning", detail=("已改为「" + groups["name"] + "」, 共 " + n + " 行",
-                                    "replaced by '" + groups["name"] + "' in " + n + " rows"),
+        file,
+        groups["first"],
+        groups["column"].iloc[0] if len(groups) else "",
+        groups["level"].iloc[0] if len(groups) else "",
+        groups["alias"],
+        "region_alias",
+        severity="warning",
+        detail=(
+            "已改为「" + groups["name"] + "」, 共 " + n + " 行",
+            "replaced by '" + groups["name"] + "' in " + n + " rows",
+        ),
     )
 
 
@@ -648,8 +771,9 @@ def _totals(data: pd.DataFrame, checks: _Checks) -> None:
         return
     # rows whose components (or size) are themselves invalid are already rejected for that reason
     valid = np.logical_and.reduce([(data[c] >= 0).to_numpy() for c in sorted(needed)])
-    total = (data["wage"] + data["operating_income"] - data["operating_expenses"] + data["property"]
-             + data["transfer"]).where(valid)
+    total = (
+        data["wage"] + data["operating_income"] - data["operating_expenses"] + data["property"] + data["transfer"]
+    ).where(valid)
     size = data["household_size"] if "household_size" in data.columns else pd.Series(np.nan, index=data.index)
     size = size.where((size >= 1) & (size % 1 == 0))
     for name, computed, tol in (("reported_net_income", total, 1.0), ("reported_net_income_pc", total / size, 0.5)):
@@ -658,13 +782,23 @@ def _totals(data: pd.DataFrame, checks: _Checks) -> None:
         gap = (computed - data[name]).abs()
         bad = (gap > tol + 1e-9).fillna(False).to_numpy()
         shown = computed.round(2).astype("string")
-        checks.add(bad, name, "total_mismatch", as_text(data[name]),
-                   expected=(f"分项计算值(差额 ≤ {tol:g} 元)", f"the sum of the components (within {tol:g} yuan)"),
-                   detail=("分项计算值 " + shown, "components give " + shown))
+        checks.add(
+            bad,
+            name,
+            "total_mismatch",
+            as_text(data[name]),
+            expected=(f"分项计算值(差额 ≤ {tol:g} 元)", f"the sum of the components (within {tol:g} yuan)"),
+            detail=("分项计算值 " + shown, "components give " + shown),
+        )
 
 
-def _wide_measures(raw: pd.DataFrame, wide: dict[str, str], checks: _Checks, data: pd.DataFrame,
-                   flags_only: dict[str, bool] | None = None) -> pd.DataFrame:
+def _wide_measures(
+    raw: pd.DataFrame,
+    wide: dict[str, str],
+    checks: _Checks,
+    data: pd.DataFrame,
+    flags_only: dict[str, bool] | None = None,
+) -> pd.DataFrame:
     """Melt wide measure columns (amount or 是/否 per household-year) into long rows.
 
     ``flags_only`` (header → bool) says which columns are 1/0 flags when the file is read in
@@ -683,10 +817,17 @@ def _wide_measures(raw: pd.DataFrame, wide: dict[str, str], checks: _Checks, dat
         got = ((number > 0) | (not_number & flag.fillna(False))).fillna(False).to_numpy() & ~bad
         flags = _is_flag_column(number) if flags_only is None else flags_only[header]
         amount = number.where(number > 0) if bool(has_amount.get(code, False)) and not flags else number * np.nan
-        parts.append(pd.DataFrame({
-            "_pos": np.flatnonzero(got), "household_id": data["household_id"].to_numpy()[got],
-            "year": data["year"].to_numpy()[got], "measure": code, "amount": amount.to_numpy()[got],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "_pos": np.flatnonzero(got),
+                    "household_id": data["household_id"].to_numpy()[got],
+                    "year": data["year"].to_numpy()[got],
+                    "measure": code,
+                    "amount": amount.to_numpy()[got],
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_pos", *MEASURE_COLUMNS])
 
 
@@ -695,8 +836,14 @@ def _is_flag_column(number: pd.Series) -> bool:
     return bool(number.dropna().isin([0, 1]).all())
 
 
-def _check_file(raw: pd.DataFrame, table: str, key: bytes, strict: bool, years: tuple[int, int],
-                flags_only: dict[str, bool] | None = None) -> _FileState:
+def _check_file(
+    raw: pd.DataFrame,
+    table: str,
+    key: bytes,
+    strict: bool,
+    years: tuple[int, int],
+    flags_only: dict[str, bool] | None = None,
+) -> _FileState:
     info = raw.attrs["export"]
     file = Path(info["file"]).name
     headers, wide, checks = _map_columns(raw, table, file, strict)
@@ -728,9 +875,9 @@ def _check_file(raw: pd.DataFrame, table: str, key: bytes, strict: bool, years: 
         _regions(data, checks)
         _totals(data, checks)
         state.wide = _wide_measures(raw, wide, checks, data, flags_only)
-    state.rejection_text = pd.DataFrame({
-        name: cells for name, cells in text.items() if columns[name].kind != "identifier" and name != "household_id"
-    })
+    state.rejection_text = pd.DataFrame(
+        {name: cells for name, cells in text.items() if columns[name].kind != "identifier" and name != "household_id"}
+    )
     return state
 
 
@@ -762,9 +909,14 @@ def _reject_duplicates(s: _FileState, dup: pd.DataFrame) -> None:
         detail[lang].iloc[pos] = dup[f"listing_{lang}"].to_numpy()[found]
     id_header = "household_id" if "household_id" in s.checks.headers else "id_card"
     year = "年度/year " + as_text(s.data["year"])
-    s.checks.add(mask, "household_id", "duplicate_key", year,
-                 column=s.checks.headers.get(id_header, ""),
-                 detail=("同户同年的行: " + detail["zh"], "rows with this household and year: " + detail["en"]))
+    s.checks.add(
+        mask,
+        "household_id",
+        "duplicate_key",
+        year,
+        column=s.checks.headers.get(id_header, ""),
+        detail=("同户同年的行: " + detail["zh"], "rows with this household and year: " + detail["en"]),
+    )
 
 
 def _measures_without_households(states: list[_FileState]) -> None:
@@ -784,15 +936,20 @@ def _measures_without_households(states: list[_FileState]) -> None:
     for s in states:
         if s.table != "measures" or not {"household_id", "year"} <= set(s.data.columns):
             continue
-        _check_measure_keys(s, listed.contains(s.data["household_id"], s.data["year"]),
-                            accepted.contains(s.data["household_id"], s.data["year"]))
+        _check_measure_keys(
+            s,
+            listed.contains(s.data["household_id"], s.data["year"]),
+            accepted.contains(s.data["household_id"], s.data["year"]),
+        )
 
 
 def _check_measure_keys(s: _FileState, in_listed: np.ndarray, in_accepted: np.ndarray) -> None:
     """Reject measure rows of ``s`` whose key is not among the household rows (``in_listed``) or only among rejected ones."""
     present = (s.data["household_id"].notna() & s.data["year"].notna()).to_numpy()
-    column = "/".join(s.checks.headers.get(c, c) for c in ("household_id" if "household_id" in s.checks.headers
-                                                           else "id_card", "year"))
+    column = "/".join(
+        s.checks.headers.get(c, c)
+        for c in ("household_id" if "household_id" in s.checks.headers else "id_card", "year")
+    )
     year = "年度/year " + as_text(s.data["year"])
     s.checks.add(present & ~in_listed, "household_id", "measure_without_household", year, column=column)
     s.checks.add(present & in_listed & ~in_accepted, "household_id", "measure_household_rejected", year, column=column)
@@ -800,6 +957,7 @@ def _check_measure_keys(s: _FileState, in_listed: np.ndarray, in_accepted: np.nd
 
 # ---------------------------------------------------------------------------------------------
 # Assembling the result
+
 
 @dataclass
 class IngestResult:
@@ -867,13 +1025,30 @@ def _synthetic(paths: list[Path]) -> bool:
 def _unreadable(path: Path, table: str, exc: EvalkitError) -> tuple[dict, pd.DataFrame]:
     kind = "no_header" if "header" in str(exc) else "unreadable_file"
     found = problems(path.name, None, "", "", "", kind, detail=(str(exc), str(exc)))
-    row = {"file": path.name, "table": table, "format": path.suffix.lstrip(".").lower(), "encoding": "",
-           "sheet": "", "header_row": 0, "rows_read": 0, "rows_accepted": 0, "rows_rejected": 0, "rows_excluded": 0}
+    row = {
+        "file": path.name,
+        "table": table,
+        "format": path.suffix.lstrip(".").lower(),
+        "encoding": "",
+        "sheet": "",
+        "header_row": 0,
+        "rows_read": 0,
+        "rows_accepted": 0,
+        "rows_rejected": 0,
+        "rows_excluded": 0,
+    }
     return row, found
 
 
-def ingest(paths, measures=(), strict: bool = False, key: str | bytes | None = None,
-           key_file: str | Path | None = None, min_year: int = DEFAULT_MIN_YEAR, max_year: int | None = None) -> IngestResult:
+def ingest(
+    paths,
+    measures=(),
+    strict: bool = False,
+    key: str | bytes | None = None,
+    key_file: str | Path | None = None,
+    min_year: int = DEFAULT_MIN_YEAR,
+    max_year: int | None = None,
+) -> IngestResult:
     """Read, validate and pseudonymise household exports ``paths`` and long measure files ``measures``.
 
     ``strict`` raises :class:`DataValidationError` at the first error; otherwise every problem is
@@ -884,8 +1059,10 @@ def ingest(paths, measures=(), strict: bool = False, key: str | bytes | None = N
     secret, demo_key = resolve_key(key, key_file)
     years = (min_year, max_year if max_year is not None else default_max_year())
     if years[0] > years[1]:
-        raise EvalkitError(f"年度范围无效: 最早 {years[0]} 晚于最晚 {years[1]} / invalid year range: min year {years[0]} "
-                           f"is after max year {years[1]}")
+        raise EvalkitError(
+            f"年度范围无效: 最早 {years[0]} 晚于最晚 {years[1]} / invalid year range: min year {years[0]} "
+            f"is after max year {years[1]}"
+        )
     jobs = [(Path(p), "households") for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
     jobs += [(Path(p), "measures") for p in ([measures] if isinstance(measures, (str, Path)) else measures)]
     states: list[_FileState] = []
@@ -919,10 +1096,13 @@ def ingest(paths, measures=(), strict: bool = False, key: str | bytes | None = N
             measure_parts.append(measure_part)
 
     measures_table = _combine_measures(measure_parts, states, found)
-    problem_table = pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else empty_problems()
+    problem_table = (
+        pd.concat([f for f in found if len(f)], ignore_index=True) if any(len(f) for f in found) else empty_problems()
+    )
     hh = _canonical_dtypes(pd.concat(households, ignore_index=True)) if households else pd.DataFrame()
-    if {"wage", "operating_income", "operating_expenses", "property", "transfer", "household_size"} <= set(hh.columns) \
-            and "household_type" in hh.columns:
+    if {"wage", "operating_income", "operating_expenses", "property", "transfer", "household_size"} <= set(
+        hh.columns
+    ) and "household_type" in hh.columns:
         hh = derive_income(hh)
     accounting_table = pd.DataFrame(accounting)
     meta = {
@@ -936,7 +1116,9 @@ def ingest(paths, measures=(), strict: bool = False, key: str | bytes | None = N
         panel=Panel(households=hh, measures=measures_table, meta=meta),
         accounting=accounting_table,
         problems=problem_table[PROBLEM_COLUMNS],
-        rejections=pd.concat(rejections, ignore_index=True) if rejections else pd.DataFrame(columns=["file", "table", "row", "reasons"]),
+        rejections=pd.concat(rejections, ignore_index=True)
+        if rejections
+        else pd.DataFrame(columns=["file", "table", "row", "reasons"]),
         reasons=pd.DataFrame(reasons, columns=["file", "table", "status", "reason", "reason_zh", "reason_en", "rows"]),
         demo_key=demo_key,
     )
@@ -948,19 +1130,44 @@ def _file_summary(s: _FileState) -> tuple[dict, list[dict], pd.DataFrame | None]
     info = s.info
     excluded = info["excluded"]
     row = {
-        "file": s.file, "table": s.table, "format": info["format"], "encoding": info["encoding"],
-        "sheet": info["sheet"], "header_row": info["header_row"], "rows_read": info["rows_read"],
-        "rows_accepted": int(keep.sum()), "rows_rejected": int((~keep).sum()), "rows_excluded": sum(excluded.values()),
+        "file": s.file,
+        "table": s.table,
+        "format": info["format"],
+        "encoding": info["encoding"],
+        "sheet": info["sheet"],
+        "header_row": info["header_row"],
+        "rows_read": info["rows_read"],
+        "rows_accepted": int(keep.sum()),
+        "rows_rejected": int((~keep).sum()),
+        "rows_excluded": sum(excluded.values()),
     }
     reasons = []
     for status, found in (("rejected", s.checks.reasons), ("normalised", s.checks.normalised)):
         for kind, mask in found.items():
-            reasons.append({"file": s.file, "table": s.table, "status": status, "reason": kind,
-                            "reason_zh": KINDS[kind][0], "reason_en": KINDS[kind][1], "rows": int(mask.sum())})
+            reasons.append(
+                {
+                    "file": s.file,
+                    "table": s.table,
+                    "status": status,
+                    "reason": kind,
+                    "reason_zh": KINDS[kind][0],
+                    "reason_en": KINDS[kind][1],
+                    "rows": int(mask.sum()),
+                }
+            )
     for kind, n in excluded.items():
         if n:
-            reasons.append({"file": s.file, "table": s.table, "status": "excluded", "reason": kind,
-                            "reason_zh": EXCLUSIONS[kind][0], "reason_en": EXCLUSIONS[kind][1], "rows": n})
+            reasons.append(
+                {
+                    "file": s.file,
+                    "table": s.table,
+                    "status": "excluded",
+                    "reason": kind,
+                    "reason_zh": EXCLUSIONS[kind][0],
+                    "reason_en": EXCLUSIONS[kind][1],
+                    "rows": n,
+                }
+            )
     if not (~keep).any():
         return row, reasons, None
     rej = pd.DataFrame({"file": s.file, "table": s.table, "row": s.data[ROW].to_numpy()[~keep]})
@@ -990,8 +1197,14 @@ def _combine_measures(parts: list[pd.DataFrame], states: list[_FileState], found
     """One row per household, year and measure; rows of a long file repeated for one key are summed (warned)."""
     parts = [p for p in parts if len(p)]
     if not parts:
-        return pd.DataFrame({"household_id": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
-                             "measure": pd.Series(dtype="str"), "amount": pd.Series(dtype="float64")})
+        return pd.DataFrame(
+            {
+                "household_id": pd.Series(dtype="str"),
+                "year": pd.Series(dtype="int64"),
+                "measure": pd.Series(dtype="str"),
+                "amount": pd.Series(dtype="float64"),
+            }
+        )
     frame = pd.concat(parts, ignore_index=True)
     frame["year"] = frame["year"].astype("int64")
     frame["amount"] = frame["amount"].astype("float64")
@@ -999,8 +1212,18 @@ def _combine_measures(parts: list[pd.DataFrame], states: list[_FileState], found
     if repeated.any():
         n = int(repeated.sum())
         files = ", ".join(s.file for s in states if s.table == "measures") or ", ".join(s.file for s in states)
-        found.append(problems(files, None, "", "measure", str(n), "measure_rows_combined", severity="warning",
-                              detail=(f"{n} 行合并", f"{n} rows combined")))
+        found.append(
+            problems(
+                files,
+                None,
+                "",
+                "measure",
+                str(n),
+                "measure_rows_combined",
+                severity="warning",
+                detail=(f"{n} 行合并", f"{n} rows combined"),
+            )
+        )
     out = frame.groupby(["household_id", "year", "measure"], as_index=False, sort=True)["amount"].sum(min_count=1)
     out["household_id"] = out["household_id"].astype("str")
     out["measure"] = out["measure"].astype("str")
@@ -1023,8 +1246,14 @@ def _blocks(path: Path, chunk_rows: int):
 
 
 def _empty_measures() -> pd.DataFrame:
-    return pd.DataFrame({"household_id": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
-                         "measure": pd.Series(dtype="str"), "amount": pd.Series(dtype="float64")})
+    return pd.DataFrame(
+        {
+            "household_id": pd.Series(dtype="str"),
+            "year": pd.Series(dtype="int64"),
+            "measure": pd.Series(dtype="str"),
+            "amount": pd.Series(dtype="float64"),
+        }
+    )
 
 
 class _FileTotals:
@@ -1066,8 +1295,11 @@ class _FileTotals:
         if self.alias_groups:
             groups = pd.concat(self.alias_groups, ignore_index=True)
             merged = groups.groupby(["level", "column", "alias", "name"], sort=False, as_index=False).agg(
-                first=("first", "min"), size=("size", "sum"))
-            parts += [_alias_problems(file, g.sort_values(["alias", "name"])) for _, g in merged.groupby("level", sort=False)]
+                first=("first", "min"), size=("size", "sum")
+            )
+            parts += [
+                _alias_problems(file, g.sort_values(["alias", "name"])) for _, g in merged.groupby("level", sort=False)
+            ]
         parts = [p for p in parts if len(p)]
         return pd.concat(parts, ignore_index=True) if parts else empty_problems()
 
@@ -1106,16 +1338,27 @@ class ChunkedIngest:
     found stops the run; for a duplicate key that can be in an earlier block than in :func:`ingest`.
     """
 
-    def __init__(self, paths, measures=(), chunk_rows: int = DEFAULT_CHUNK_ROWS, workdir: str | Path = ".",
-                 strict: bool = False, key: str | bytes | None = None, key_file: str | Path | None = None,
-                 min_year: int = DEFAULT_MIN_YEAR, max_year: int | None = None):
+    def __init__(
+        self,
+        paths,
+        measures=(),
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        workdir: str | Path = ".",
+        strict: bool = False,
+        key: str | bytes | None = None,
+        key_file: str | Path | None = None,
+        min_year: int = DEFAULT_MIN_YEAR,
+        max_year: int | None = None,
+    ):
         if chunk_rows < 1:
             raise EvalkitError(f"块行数必须为正 / chunk_rows must be positive, got {chunk_rows}")
         self.secret, self.demo_key = resolve_key(key, key_file)
         self.years = (min_year, max_year if max_year is not None else default_max_year())
         if self.years[0] > self.years[1]:
-            raise EvalkitError(f"年度范围无效: 最早 {self.years[0]} 晚于最晚 {self.years[1]} / invalid year range: "
-                               f"min year {self.years[0]} is after max year {self.years[1]}")
+            raise EvalkitError(
+                f"年度范围无效: 最早 {self.years[0]} 晚于最晚 {self.years[1]} / invalid year range: "
+                f"min year {self.years[0]} is after max year {self.years[1]}"
+            )
         self.jobs = [(Path(p), "households") for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
         self.jobs += [(Path(p), "measures") for p in ([measures] if isinstance(measures, (str, Path)) else measures)]
         self.chunk_rows, self.strict, self.workdir = chunk_rows, strict, Path(workdir)
@@ -1140,12 +1383,19 @@ class ChunkedIngest:
             if checks.file_errors:
                 continue
             data = pd.DataFrame({ROW: raw[ROW].to_numpy()})
-            _identifiers(data, {n: as_text(raw[headers[n]]) for n in ("household_id", "id_card") if n in headers},
-                         checks, self.secret)
+            _identifiers(
+                data,
+                {n: as_text(raw[headers[n]]) for n in ("household_id", "id_card") if n in headers},
+                checks,
+                self.secret,
+            )
             data["year"] = _typed_column(catalogue["year"], raw[headers["year"]], as_text(raw[headers["year"]]), checks)
             log.add(data["household_id"], data["year"], i, data[ROW])
-            columns = {"household_id", *(["id_card"] if "id_card" in headers else []),
-                       *(n for n in headers if catalogue[n].kind != "identifier")}
+            columns = {
+                "household_id",
+                *(["id_card"] if "id_card" in headers else []),
+                *(n for n in headers if catalogue[n].kind != "identifier"),
+            }
         return flags, columns
 
     def panels(self):
@@ -1196,8 +1446,11 @@ class ChunkedIngest:
                     if table == "measures" and keyed and scans:
                         if accepted is None:  # household files come first: their accepted keys are complete
                             accepted, accepted_log = accepted_log.key_set(), None
-                        _check_measure_keys(s, listed.contains(s.data["household_id"], s.data["year"]),
-                                            accepted.contains(s.data["household_id"], s.data["year"]))
+                        _check_measure_keys(
+                            s,
+                            listed.contains(s.data["household_id"], s.data["year"]),
+                            accepted.contains(s.data["household_id"], s.data["year"]),
+                        )
                     files.add(s)
                     rows, measure_part = _accepted(s)
                     stage(measure_part)
@@ -1206,14 +1459,23 @@ class ChunkedIngest:
                     kept = s.data[~s.checks.rejected]
                     accepted_log.add(kept["household_id"], kept["year"])
                     hh = _canonical_dtypes(rows.reindex(columns=order))
-                    if {"wage", "operating_income", "operating_expenses", "property", "transfer", "household_size",
-                            "household_type"} <= set(hh.columns):
+                    if {
+                        "wage",
+                        "operating_income",
+                        "operating_expenses",
+                        "property",
+                        "transfer",
+                        "household_size",
+                        "household_type",
+                    } <= set(hh.columns):
                         hh = derive_income(hh)
                     if empty_hh is None:
                         empty_hh = hh.iloc[:0]
                     if len(hh):
                         yield Panel(households=hh, measures=_empty_measures(), meta=meta)
-            except EvalkitError as exc:  # a measure file that fails part-way (household files were read in the first pass)
+            except (
+                EvalkitError
+            ) as exc:  # a measure file that fails part-way (household files were read in the first pass)
                 if self.strict or isinstance(exc, DataValidationError):
                     raise
                 del totals[i]
@@ -1225,37 +1487,66 @@ class ChunkedIngest:
         if staged:
             import duckdb
 
-            con = duckdb.connect(config={"memory_limit": STAGING_MEMORY_LIMIT, "preserve_insertion_order": False,
-                                         "temp_directory": str(staging / "spill")})
+            con = duckdb.connect(
+                config={
+                    "memory_limit": STAGING_MEMORY_LIMIT,
+                    "preserve_insertion_order": False,
+                    "temp_directory": str(staging / "spill"),
+                }
+            )
             files = (staging / "*.parquet").as_posix().replace("'", "''")
             source = f"read_parquet('{files}')"
-            n_rows, n_keys = con.sql(f"SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT household_id, year, "
-                                     f"measure FROM {source})) FROM {source}").fetchall()[0]
+            n_rows, n_keys = con.sql(
+                f"SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT household_id, year, "
+                f"measure FROM {source})) FROM {source}"
+            ).fetchall()[0]
             repeated = n_rows - n_keys
             if empty_hh is not None:
-                reader = con.sql(f"SELECT household_id, year, measure, SUM(amount) AS amount FROM {source} "
-                                 "GROUP BY household_id, year, measure").to_arrow_reader(self.chunk_rows)
+                reader = con.sql(
+                    f"SELECT household_id, year, measure, SUM(amount) AS amount FROM {source} "
+                    "GROUP BY household_id, year, measure"
+                ).to_arrow_reader(self.chunk_rows)
                 for batch in reader:
-                    frame = batch.to_pandas().astype({"household_id": "str", "year": "int64", "measure": "str",
-                                                      "amount": "float64"})
+                    frame = batch.to_pandas().astype(
+                        {"household_id": "str", "year": "int64", "measure": "str", "amount": "float64"}
+                    )
                     yield Panel(households=empty_hh, measures=frame[MEASURE_COLUMNS], meta=meta)
             con.close()
         if repeated:
-            names = ", ".join(p.name for p, t in self.jobs if t == "measures") or ", ".join(p.name for p, _ in self.jobs)
-            found.append(problems(names, None, "", "measure", str(repeated), "measure_rows_combined", severity="warning",
-                                  detail=(f"{repeated} 行合并", f"{repeated} rows combined")))
+            names = ", ".join(p.name for p, t in self.jobs if t == "measures") or ", ".join(
+                p.name for p, _ in self.jobs
+            )
+            found.append(
+                problems(
+                    names,
+                    None,
+                    "",
+                    "measure",
+                    str(repeated),
+                    "measure_rows_combined",
+                    severity="warning",
+                    detail=(f"{repeated} 行合并", f"{repeated} rows combined"),
+                )
+            )
         shutil.rmtree(staging, ignore_errors=True)
         accounting = pd.DataFrame(unreadable_rows + [totals[i].row for i in totals if totals[i].row is not None])
         rejections = [r for i in totals for r in totals[i].rejections]
         found = [f for f in found if len(f)]
         self._result = IngestResult(
-            panel=Panel(households=empty_hh if empty_hh is not None else pd.DataFrame(), measures=_empty_measures(),
-                        meta=dict(meta, accounting=accounting.to_dict("records"))),
+            panel=Panel(
+                households=empty_hh if empty_hh is not None else pd.DataFrame(),
+                measures=_empty_measures(),
+                meta=dict(meta, accounting=accounting.to_dict("records")),
+            ),
             accounting=accounting,
             problems=(pd.concat(found, ignore_index=True) if found else empty_problems())[PROBLEM_COLUMNS],
-            rejections=pd.concat(rejections, ignore_index=True) if rejections else pd.DataFrame(columns=["file", "table", "row", "reasons"]),
-            reasons=pd.DataFrame([r for i in totals for r in totals[i].reason_rows()],
-                                 columns=["file", "table", "status", "reason", "reason_zh", "reason_en", "rows"]),
+            rejections=pd.concat(rejections, ignore_index=True)
+            if rejections
+            else pd.DataFrame(columns=["file", "table", "row", "reasons"]),
+            reasons=pd.DataFrame(
+                [r for i in totals for r in totals[i].reason_rows()],
+                columns=["file", "table", "status", "reason", "reason_zh", "reason_en", "rows"],
+            ),
             demo_key=self.demo_key,
         )
 
@@ -1290,13 +1581,21 @@ def write_rejections(result: IngestResult, folder: str | Path) -> list[Path]:
 def format_accounting(result: IngestResult) -> str:
     """The row accounting as bilingual text (one line per file, then the counts by reason)."""
     labels = {
-        "file": "文件/file", "table": "表/table", "format": "格式/format", "encoding": "编码/encoding",
-        "header_row": "表头行/header row", "rows_read": "读取/read", "rows_accepted": "接受/accepted",
-        "rows_rejected": "拒绝/rejected", "rows_excluded": "排除/excluded",
+        "file": "文件/file",
+        "table": "表/table",
+        "format": "格式/format",
+        "encoding": "编码/encoding",
+        "header_row": "表头行/header row",
+        "rows_read": "读取/read",
+        "rows_accepted": "接受/accepted",
+        "rows_rejected": "拒绝/rejected",
+        "rows_excluded": "排除/excluded",
     }
     table = result.accounting[list(labels)].rename(columns=labels)
-    lines = ["行数核算 / row accounting (读取 = 接受 + 拒绝 + 排除 / read = accepted + rejected + excluded)",
-             table.to_string(index=False)]
+    lines = [
+        "行数核算 / row accounting (读取 = 接受 + 拒绝 + 排除 / read = accepted + rejected + excluded)",
+        table.to_string(index=False),
+    ]
     if len(result.reasons):
         lines.append("按原因 / by reason:")
         status = {"rejected": "拒绝/rejected", "excluded": "排除/excluded", "normalised": "已规范/normalised"}
@@ -1305,8 +1604,14 @@ def format_accounting(result: IngestResult) -> str:
     return "\n".join(lines)
 
 
-def validate_command(paths, strict: bool = False, measures=(), rejections_dir: str | Path | None = None,
-                     min_year: int | None = None, max_year: int | None = None) -> int:
+def validate_command(
+    paths,
+    strict: bool = False,
+    measures=(),
+    rejections_dir: str | Path | None = None,
+    min_year: int | None = None,
+    max_year: int | None = None,
+) -> int:
     """``evalkit validate``: print the accounting and the problems; 0 when usable, 1 when not.
 
     ``min_year`` / ``max_year`` bound the accepted years (defaults as in :func:`ingest`).
@@ -1327,8 +1632,10 @@ def validate_command(paths, strict: bool = False, measures=(), rejections_dir: s
             tag = "错误/error" if p.severity == "error" else "警告/warning"
             print(f"  [{tag}] {p.message_zh}\n      {p.message_en}")
         if len(result.problems) > MAX_PRINTED_PROBLEMS:
-            print(f"  ... 另有 {len(result.problems) - MAX_PRINTED_PROBLEMS} 个问题, 完整列表见 --rejections 目录下的 problems.csv / "
-                  f"{len(result.problems) - MAX_PRINTED_PROBLEMS} more; the full list is problems.csv in the --rejections folder")
+            print(
+                f"  ... 另有 {len(result.problems) - MAX_PRINTED_PROBLEMS} 个问题, 完整列表见 --rejections 目录下的 problems.csv / "
+                f"{len(result.problems) - MAX_PRINTED_PROBLEMS} more; the full list is problems.csv in the --rejections folder"
+            )
     if rejections_dir is not None:
         for path in write_rejections(result, rejections_dir):
             print(f"已写出 / written: {path}")

@@ -107,15 +107,26 @@ class KeyLog:
             if not len(repeated):
                 continue
             copy = np.isin(number, repeated)
-            found.append(pd.DataFrame({
-                "key": number[copy], "year": year,
-                "state": np.concatenate([p[1] for p in parts])[copy],
-                "row": np.concatenate([p[2] for p in parts])[copy],
-            }))
+            found.append(
+                pd.DataFrame(
+                    {
+                        "key": number[copy],
+                        "year": year,
+                        "state": np.concatenate([p[1] for p in parts])[copy],
+                        "row": np.concatenate([p[2] for p in parts])[copy],
+                    }
+                )
+            )
         if not found:
-            return pd.DataFrame({"state": pd.Series(dtype="int32"), "row": pd.Series(dtype="int64"),
-                                 "year": pd.Series(dtype="float64"), "listing_zh": pd.Series(dtype="string"),
-                                 "listing_en": pd.Series(dtype="string")})
+            return pd.DataFrame(
+                {
+                    "state": pd.Series(dtype="int32"),
+                    "row": pd.Series(dtype="int64"),
+                    "year": pd.Series(dtype="float64"),
+                    "listing_zh": pd.Series(dtype="string"),
+                    "listing_en": pd.Series(dtype="string"),
+                }
+            )
         dup = pd.concat(found, ignore_index=True)
         file = pd.Series(np.asarray(files, dtype=object)[dup["state"].to_numpy()], dtype="string")
         row = dup["row"].astype("string")

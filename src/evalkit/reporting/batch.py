@@ -41,8 +41,13 @@ INDEX = "index.html"
 COMPARISON = "comparison.csv"
 #: Key numbers shown in the index and the comparison table (keys of the results' key_numbers).
 INDEX_NUMBERS = {
-    "n_households": "households", "n_persons": "persons", "net_income_pc": "yuan", "growth_prev": "pct",
-    "ratio_rural_to_tuopin": "ratio", "growth_differential_pp": "pp", "share_persons_below_10000": "pct",
+    "n_households": "households",
+    "n_persons": "persons",
+    "net_income_pc": "yuan",
+    "growth_prev": "pct",
+    "ratio_rural_to_tuopin": "ratio",
+    "growth_differential_pp": "pp",
+    "share_persons_below_10000": "pct",
     "n_persons_below_monitoring": "persons",
 }
 STATUS_CODES = ("met", "not_met", "not_measurable")
@@ -68,14 +73,22 @@ def _run_one(kwargs: dict) -> dict:
     try:
         outcome = run_report(**kwargs)
     except Exception as exc:  # validation errors of one region must not stop the batch
-        outcome = ReportOutcome(region=kwargs["region"], year=kwargs["year"], status="failed",
-                                error=f"{type(exc).__name__}: {exc}")
+        outcome = ReportOutcome(
+            region=kwargs["region"], year=kwargs["year"], status="failed", error=f"{type(exc).__name__}: {exc}"
+        )
     return asdict(outcome)
 
 
-def run_batch(year: int, regions: str | list[str] = "all", jobs: int = 2, data: str = "data/demo",
-              lang: str = "zh", out: str = "reports", progress: bool = True,
-              notebook: str | None = None) -> list[ReportOutcome]:
+def run_batch(
+    year: int,
+    regions: str | list[str] = "all",
+    jobs: int = 2,
+    data: str = "data/demo",
+    lang: str = "zh",
+    out: str = "reports",
+    progress: bool = True,
+    notebook: str | None = None,
+) -> list[ReportOutcome]:
     """Run every report (in a process pool of ``jobs`` spawned workers), then write
     ``index.html`` and ``comparison.csv``; returns the outcomes in registry order."""
     if lang not in LANGS:
@@ -86,18 +99,31 @@ def run_batch(year: int, regions: str | list[str] = "all", jobs: int = 2, data: 
     data_path = ensure_data(data)  # generate the demo once, before any worker starts
     years = _panel_years(data_path)
     if int(year) not in years:
-        raise EvalkitError(f"数据中没有 {year} 年 / year {year} is not in the data; 数据年度 / years in the data: {years}")
+        raise EvalkitError(
+            f"数据中没有 {year} 年 / year {year} is not in the data; 数据年度 / years in the data: {years}"
+        )
     declared_parameters(notebook)  # the notebook is readable and has a parameters cell
-    tasks = [dict(region=r.code, year=int(year), data=str(data_path.resolve()), lang=lang, out=str(out),
-                  notebook=notebook, years=years) for r in chosen]
+    tasks = [
+        dict(
+            region=r.code,
+            year=int(year),
+            data=str(data_path.resolve()),
+            lang=lang,
+            out=str(out),
+            notebook=notebook,
+            years=years,
+        )
+        for r in chosen
+    ]
     results: dict[str, ReportOutcome] = {}
     from tqdm import tqdm
 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
         futures = {pool.submit(_run_one, task): task["region"] for task in tasks}
-        with tqdm(total=len(tasks), desc=f"reports {year}", unit="report", disable=not progress,
-                  file=sys.stderr) as bar:
+        with tqdm(
+            total=len(tasks), desc=f"reports {year}", unit="report", disable=not progress, file=sys.stderr
+        ) as bar:
             for future in as_completed(futures):
                 outcome = ReportOutcome(**future.result())
                 results[futures[future]] = outcome
@@ -112,18 +138,24 @@ def run_batch(year: int, regions: str | list[str] = "all", jobs: int = 2, data: 
 
 def _rows(outcomes: list[ReportOutcome], chosen: list) -> list[dict]:
     rows = []
-    for outcome, region in zip(outcomes, chosen):
+    for outcome, region in zip(outcomes, chosen, strict=False):
         numbers = outcome.results.get("key_numbers", {})
         suppressed = set(outcome.results.get("suppressed_keys", []))
         counts = outcome.results.get("scorecard_counts", {})
-        rows.append({
-            "region": region.code, "name_zh": region.name_zh, "name_en": region.name_en, "level": region.level,
-            "status": outcome.status, "error": outcome.error,
-            **{k: ("<10" if k in suppressed else numbers.get(k)) for k in INDEX_NUMBERS},
-            **{k: counts.get(k, 0) if outcome.ok else None for k in STATUS_CODES},
-            "data_fingerprint": outcome.results.get("data_fingerprint", ""),
-            "synthetic": outcome.results.get("synthetic"),
-        })
+        rows.append(
+            {
+                "region": region.code,
+                "name_zh": region.name_zh,
+                "name_en": region.name_en,
+                "level": region.level,
+                "status": outcome.status,
+                "error": outcome.error,
+                **{k: ("<10" if k in suppressed else numbers.get(k)) for k in INDEX_NUMBERS},
+                **{k: counts.get(k, 0) if outcome.ok else None for k in STATUS_CODES},
+                "data_fingerprint": outcome.results.get("data_fingerprint", ""),
+                "synthetic": outcome.results.get("synthetic"),
+            }
+        )
     return rows
 
 
@@ -140,41 +172,78 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
 
     from evalkit.reporting.present import format_value, t
 
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                      autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        keep_trailing_newline=True,
+    )
     rows = []
-    for row, outcome in zip(_rows(outcomes, chosen), outcomes):
+    for row, outcome in zip(_rows(outcomes, chosen), outcomes, strict=False):
         name = row["name_zh"] if lang == "zh" else row["name_en"]
         code = row["region"]
-        rows.append({
-            "name": name, "failed": not outcome.ok, "error": outcome.error,
-            "html": f"{code}.html" if outcome.ok else None, "notebook": f"{code}.ipynb", "json": f"{code}.json",
-            "log": f"{LOGS}/{code}.log",
-            "failed_notebook": f"{LOGS}/{code}.failed.ipynb" if (path.parent / LOGS / f"{code}.failed.ipynb").exists() else None,
-            "numbers": [row[k] if row[k] == "<10" else format_value(row[k], kind, lang) for k, kind in INDEX_NUMBERS.items()],
-            **{k: row[k] for k in STATUS_CODES},
-        })
+        rows.append(
+            {
+                "name": name,
+                "failed": not outcome.ok,
+                "error": outcome.error,
+                "html": f"{code}.html" if outcome.ok else None,
+                "notebook": f"{code}.ipynb",
+                "json": f"{code}.json",
+                "log": f"{LOGS}/{code}.log",
+                "failed_notebook": f"{LOGS}/{code}.failed.ipynb"
+                if (path.parent / LOGS / f"{code}.failed.ipynb").exists()
+                else None,
+                "numbers": [
+                    row[k] if row[k] == "<10" else format_value(row[k], kind, lang) for k, kind in INDEX_NUMBERS.items()
+                ],
+                **{k: row[k] for k in STATUS_CODES},
+            }
+        )
     failed = [r["name"] for r in rows if r["failed"]]
     ok = len(rows) - len(failed)
     if lang == "zh":
-        summary = f"共 {len(rows)} 个地区: {ok} 个报告已生成" + (f", {len(failed)} 个失败: {'、'.join(failed)}" if failed else "")
+        summary = f"共 {len(rows)} 个地区: {ok} 个报告已生成" + (
+            f", {len(failed)} 个失败: {'、'.join(failed)}" if failed else ""
+        )
     else:
-        summary = f"{len(rows)} regions: {ok} reports written" + (f", {len(failed)} failed: {', '.join(failed)}" if failed else "")
-    label_keys = ["region", "status", *INDEX_NUMBERS, "status_met", "status_not_met", "status_not_measurable",
-                  "data_fingerprint", "evalkit_version", "files", "failed", "ok_status"]
+        summary = f"{len(rows)} regions: {ok} reports written" + (
+            f", {len(failed)} failed: {', '.join(failed)}" if failed else ""
+        )
+    label_keys = [
+        "region",
+        "status",
+        *INDEX_NUMBERS,
+        "status_met",
+        "status_not_met",
+        "status_not_measurable",
+        "data_fingerprint",
+        "evalkit_version",
+        "files",
+        "failed",
+        "ok_status",
+    ]
     labels = {k: t(k, lang) for k in label_keys}
     labels["ok"] = labels.pop("ok_status")
     fingerprints = sorted({o.results.get("data_fingerprint") for o in outcomes if o.results.get("data_fingerprint")})
     html_text = env.get_template("index.html.j2").render(
-        lang=lang, title=f"{year} {t('report_title', lang)}", rows=rows, labels=labels,
-        number_keys=list(INDEX_NUMBERS), summary=summary, version=__version__, fingerprints=fingerprints,
+        lang=lang,
+        title=f"{year} {t('report_title', lang)}",
+        rows=rows,
+        labels=labels,
+        number_keys=list(INDEX_NUMBERS),
+        summary=summary,
+        version=__version__,
+        fingerprints=fingerprints,
         synthetic=any(o.results.get("synthetic") for o in outcomes),
-        synthetic_notice=t("synthetic_notice", lang), suppressed_note=t("suppressed_note", lang))
+        synthetic_notice=t("synthetic_notice", lang),
+        suppressed_note=t("suppressed_note", lang),
+    )
     return atomic_write_text(path, html_text)
 
 
-def batch_command(year: int, regions: str = "all", jobs: int = 2, data: str = "data/demo", lang: str = "zh",
-                  out: str = "reports") -> int:
+def batch_command(
+    year: int, regions: str = "all", jobs: int = 2, data: str = "data/demo", lang: str = "zh", out: str = "reports"
+) -> int:
     """``evalkit batch``: exit 0 when every report was written, 1 when any failed (summary on stderr)."""
     outcomes = run_batch(year, regions=regions, jobs=jobs, data=data, lang=lang, out=out)
     year_dir = Path(out) / str(year)
@@ -186,8 +255,10 @@ def batch_command(year: int, regions: str = "all", jobs: int = 2, data: str = "d
     if new:
         print(f"新生成 / written for the first time {len(new)}: {', '.join(new)}")
     slowest = max(outcomes, key=lambda o: o.seconds)
-    print(f"索引 / index: {year_dir / INDEX}; 对比表 / comparison: {year_dir / COMPARISON}; "
-          f"slowest report {slowest.region} {slowest.seconds:.1f} s")
+    print(
+        f"索引 / index: {year_dir / INDEX}; 对比表 / comparison: {year_dir / COMPARISON}; "
+        f"slowest report {slowest.region} {slowest.seconds:.1f} s"
+    )
     if failed:
         print(f"失败 / FAILED {len(failed)} of {len(outcomes)}:", file=sys.stderr)
         for o in failed:

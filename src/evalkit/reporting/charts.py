@@ -50,18 +50,20 @@ def setup() -> None:
     """Seaborn theme, CJK font first (DejaVu Sans as fallback for Latin), deterministic SVG."""
     font = cjk_font()
     sns.set_theme(style="whitegrid", context="notebook")
-    matplotlib.rcParams.update({
-        "font.family": "sans-serif",
-        "font.sans-serif": [font, "DejaVu Sans"],
-        "axes.unicode_minus": False,
-        "svg.hashsalt": HASH_SALT,
-        "svg.fonttype": "path",
-        "figure.figsize": (7.5, 3.6),
-        "figure.dpi": 96,
-        "axes.titlesize": 12,
-        "axes.labelsize": 10,
-        "legend.fontsize": 9,
-    })
+    matplotlib.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": [font, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "svg.hashsalt": HASH_SALT,
+            "svg.fonttype": "path",
+            "figure.figsize": (7.5, 3.6),
+            "figure.dpi": 96,
+            "axes.titlesize": 12,
+            "axes.labelsize": 10,
+            "legend.fontsize": 9,
+        }
+    )
 
 
 def component_palette(keys=COMPONENTS) -> dict[str, str]:
@@ -116,11 +118,22 @@ def income_trend(indicators: pd.DataFrame, lang: str = "zh", rural: pd.DataFrame
     residents' disposable income (``rural``: year, rural_income) when given."""
     fig = _figure()
     ax = fig.subplots()
-    ax.plot(indicators["year"], indicators["net_income_pc"], marker="o", color=color("net_income_pc"),
-            label=t("net_income_pc", lang))
+    ax.plot(
+        indicators["year"],
+        indicators["net_income_pc"],
+        marker="o",
+        color=color("net_income_pc"),
+        label=t("net_income_pc", lang),
+    )
     if rural is not None and rural["rural_income"].notna().any():
-        ax.plot(rural["year"], rural["rural_income"], marker="s", linestyle="--", color=color("rural_income"),
-                label=t("rural_income", lang))
+        ax.plot(
+            rural["year"],
+            rural["rural_income"],
+            marker="s",
+            linestyle="--",
+            color=color("rural_income"),
+            label=t("rural_income", lang),
+        )
     _years_axis(ax, indicators["year"])
     ax.set_xlabel(t("year", lang))
     ax.set_ylabel(t("yuan_unit", lang) if lang == "zh" else "yuan per person")
@@ -156,16 +169,28 @@ def contributions(growth: pd.DataFrame, lang: str = "zh") -> Figure:
     """Each component's contribution to per-capita income growth, in percentage points
     (``growth``: year, contrib_<component>_pp for wage, operating_income, operating_expenses,
     property, transfer; one bar group per year)."""
-    keys = [k for k in ("wage", "operating_income", "operating_expenses", "property", "transfer")
-            if f"contrib_{k}_pp" in growth.columns]
-    long = growth.melt(id_vars="year", value_vars=[f"contrib_{k}_pp" for k in keys],
-                       var_name="component", value_name="pp")
+    keys = [
+        k
+        for k in ("wage", "operating_income", "operating_expenses", "property", "transfer")
+        if f"contrib_{k}_pp" in growth.columns
+    ]
+    long = growth.melt(
+        id_vars="year", value_vars=[f"contrib_{k}_pp" for k in keys], var_name="component", value_name="pp"
+    )
     long["component"] = long["component"].str.removeprefix("contrib_").str.removesuffix("_pp")
     long["label"] = long["component"].map(lambda k: t(k, lang))
     fig = _figure()
     ax = fig.subplots()
-    sns.barplot(data=long, x="year", y="pp", hue="label", ax=ax, errorbar=None,
-                palette={t(k, lang): color(k) for k in keys}, hue_order=[t(k, lang) for k in keys])
+    sns.barplot(
+        data=long,
+        x="year",
+        y="pp",
+        hue="label",
+        ax=ax,
+        errorbar=None,
+        palette={t(k, lang): color(k) for k in keys},
+        hue_order=[t(k, lang) for k in keys],
+    )
     ax.axhline(0, color="#333", linewidth=0.8)
     ax.set_xlabel(t("year", lang))
     ax.set_ylabel(t("pp_unit", lang))
@@ -216,9 +241,16 @@ def event_study(table: pd.DataFrame, lang: str = "zh", title: str = "", outcome_
     ax = fig.subplots()
     ordered = table.sort_values("event_time")
     key = outcome_key.removesuffix("_pc") if outcome_key.removesuffix("_pc") in COMPONENTS else "net_income_pc"
-    ax.errorbar(ordered["event_time"], ordered["att"],
-                yerr=[ordered["att"] - ordered["ci_low"], ordered["ci_high"] - ordered["att"]],
-                fmt="o", color=color(key), ecolor=color(key), capsize=3, label=t("estimate", lang))
+    ax.errorbar(
+        ordered["event_time"],
+        ordered["att"],
+        yerr=[ordered["att"] - ordered["ci_low"], ordered["ci_high"] - ordered["att"]],
+        fmt="o",
+        color=color(key),
+        ecolor=color(key),
+        capsize=3,
+        label=t("estimate", lang),
+    )
     ax.axhline(0, color="#333", linewidth=0.8)
     ax.axvline(-0.5, color="#999", linewidth=0.8, linestyle="--")
     ax.set_xticks(sorted(int(e) for e in ordered["event_time"].unique()))

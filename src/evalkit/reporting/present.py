@@ -73,6 +73,7 @@ def color(key: str) -> str:
 # Numbers, the Chinese way: 12,345 元; 1.23 万人; 12.3%; +1.2 个百分点.
 # ---------------------------------------------------------------------------------------------
 
+
 def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA or x is pd.NaT
 
@@ -158,6 +159,7 @@ def format_value(x, kind: str, lang: str = "zh") -> str:
 # Small-cell suppression
 # ---------------------------------------------------------------------------------------------
 
+
 def is_small(n) -> bool:
     """True when a household count ``n`` is too small to publish (``n < 10``; missing counts too)."""
     return _missing(n) or n < MIN_HOUSEHOLDS
@@ -204,7 +206,9 @@ def format_table(
     """
     gates = dict(gates or {})
     headers = dict(headers or {})
-    missing = [c for c in columns if c not in df.columns] + [g for g in gates.values() if g is not None and g not in df.columns]
+    missing = [c for c in columns if c not in df.columns] + [
+        g for g in gates.values() if g is not None and g not in df.columns
+    ]
     if missing:
         raise EvalkitError(f"format_table: missing columns / 缺少列 {sorted(set(missing))}")
     out = {}
@@ -329,8 +333,9 @@ def watch_table(counts: pd.DataFrame, by: str, lang: str = "zh") -> pd.DataFrame
     for flag in counts["flag"].unique():  # a handful of flags: secondary suppression per column
         rows = (counts["flag"] == flag) & units
         hidden[rows] = complementary(counts.loc[rows, "n_households"].astype(float), hidden[rows])
-    shown = counts.assign(shown=[SUPPRESSED if s else format_value(n, "int", lang)
-                                 for n, s in zip(counts["n_households"], hidden)])
+    shown = counts.assign(
+        shown=[SUPPRESSED if s else format_value(n, "int", lang) for n, s in zip(counts["n_households"], hidden, strict=False)]
+    )
     order = list(dict.fromkeys(counts[by]))
     table = shown.pivot(index=by, columns="label", values="shown").reindex(order)
     table = table[list(dict.fromkeys(counts["label"]))]

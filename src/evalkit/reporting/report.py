@@ -55,6 +55,7 @@ LOGS = "logs"
 # Files: atomic and deterministic
 # ---------------------------------------------------------------------------------------------
 
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -121,6 +122,7 @@ def emit_results(results: dict, output_dir: str | Path | None) -> Path | None:
 # The notebook and its parameters
 # ---------------------------------------------------------------------------------------------
 
+
 def notebook_path() -> Path:
     """The report notebook: ``notebooks/report.ipynb`` of the repository, else the installed copy."""
     here = Path(__file__).resolve()
@@ -139,8 +141,8 @@ def declared_parameters(notebook: str | Path | None = None) -> dict:
 
 def _panel_years(data: str | Path) -> list[int]:
     """Years present in a panel folder or partitioned dataset, reading the year column only."""
-    from evalkit.io.dataset import is_dataset, open_dataset
     from evalkit.core.panel import HOUSEHOLDS_FILE
+    from evalkit.io.dataset import is_dataset, open_dataset
 
     data = Path(data)
     if is_dataset(data):
@@ -181,9 +183,9 @@ def load_report_panel(data: str | Path, region=None, year: int | None = None):
     its region costs; with ``year``, only the years up to it (a report never looks at later
     years). ``panel.years`` are then the region's years.
     """
-    from evalkit.io.dataset import is_dataset, load_panel_from_dataset
     from evalkit.core.panel import load_panel
     from evalkit.core.registry import get_region
+    from evalkit.io.dataset import is_dataset, load_panel_from_dataset
 
     data = ensure_data(data)
     if not is_dataset(data):
@@ -202,8 +204,7 @@ def data_fingerprint(panel) -> str:
     return recorded or panel.fingerprint()
 
 
-def validate_parameters(parameters: dict, notebook: str | Path | None = None,
-                        years: list[int] | None = None) -> dict:
+def validate_parameters(parameters: dict, notebook: str | Path | None = None, years: list[int] | None = None) -> dict:
     """Check every parameter before a kernel starts; return them completed and normalised.
 
     * names: each must be declared in the notebook's ``parameters`` cell;
@@ -220,7 +221,8 @@ def validate_parameters(parameters: dict, notebook: str | Path | None = None,
     if unknown:
         raise EvalkitError(
             f"报告笔记本没有声明参数 / the report notebook declares no parameter {unknown}; "
-            f"可用参数 / declared: {sorted(declared)}")
+            f"可用参数 / declared: {sorted(declared)}"
+        )
     params = dict(parameters)
     if "region" not in params or not params["region"]:
         raise EvalkitError("缺少参数 region / parameter region is required")
@@ -249,12 +251,14 @@ def validate_parameters(parameters: dict, notebook: str | Path | None = None,
         if params["year"] not in years:
             raise EvalkitError(
                 f"数据中没有 {params['year']} 年 / year {params['year']} is not in the data; "
-                f"数据年度 / years in the data: {years}")
+                f"数据年度 / years in the data: {years}"
+            )
         base = params.get("base_year")
         if base is not None and (base not in years or base >= params["year"]):
             raise EvalkitError(
                 f"基期 base_year={base} 须为数据中早于 {params['year']} 的年度 / base_year must be a year of the "
-                f"data before {params['year']}; 数据年度 / years: {years}")
+                f"data before {params['year']}; 数据年度 / years: {years}"
+            )
     return params
 
 
@@ -262,6 +266,7 @@ def validate_parameters(parameters: dict, notebook: str | Path | None = None,
 # What the report notebook calls (selection and assembly only; indicators come from the
 # analysis modules)
 # ---------------------------------------------------------------------------------------------
+
 
 def region_households(panel, region, year: int) -> pd.DataFrame:
     """The region's households for the report: rows of ``region`` up to ``year`` (a report never
@@ -274,7 +279,8 @@ def region_households(panel, region, year: int) -> pd.DataFrame:
     if not (selected["year"] == year).any():
         raise EvalkitError(
             f"{region.name_zh}: 数据中 {year} 年没有该地区的农户 / {region.name_en}: no household of this region "
-            f"in {year} in the data")
+            f"in {year} in the data"
+        )
     return selected
 
 
@@ -343,8 +349,15 @@ def per_capita_components(households: pd.DataFrame) -> pd.DataFrame:
     return households[list(COMPONENTS)].div(households["household_size"].astype(float), axis=0)
 
 
-def key_numbers(indicators: pd.DataFrame, growth_prev: pd.DataFrame, growth_base: pd.DataFrame,
-                gap: pd.DataFrame, below_10k: pd.DataFrame, below_line: pd.DataFrame, year: int) -> pd.DataFrame:
+def key_numbers(
+    indicators: pd.DataFrame,
+    growth_prev: pd.DataFrame,
+    growth_base: pd.DataFrame,
+    gap: pd.DataFrame,
+    below_10k: pd.DataFrame,
+    below_line: pd.DataFrame,
+    year: int,
+) -> pd.DataFrame:
     """The summary's key numbers for ``year``: one row per number with ``key`` (a label key of
     ``data/labels.csv``), ``value``, ``kind`` (format), ``n_households`` (the count it rests
     on, for suppression) and ``population`` (label key of the people it describes: ``pop_all``
@@ -352,6 +365,7 @@ def key_numbers(indicators: pd.DataFrame, growth_prev: pd.DataFrame, growth_base
     computed for 脱贫人口 —, ``pop_rural`` the official rural series). Each input is the
     region-level table of the analysis function named like it; a number whose table has no row
     for ``year`` is NaN."""
+
     def pick(table: pd.DataFrame, column: str, gate: str = "n_households"):
         row = table[table["year"] == year]
         if len(row) == 0 or column not in row.columns:
@@ -374,8 +388,15 @@ def key_numbers(indicators: pd.DataFrame, growth_prev: pd.DataFrame, growth_base
     rows = []
     for key, table, column, kind, gate, population in spec:
         value, count = pick(table, column, gate or "n_households")
-        rows.append({"key": key, "value": value, "kind": kind, "n_households": n if gate is None else count,
-                     "population": population})
+        rows.append(
+            {
+                "key": key,
+                "value": value,
+                "kind": kind,
+                "n_households": n if gate is None else count,
+                "population": population,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -466,19 +487,31 @@ def _logger(log_path: Path) -> logging.Logger:
     return logger
 
 
-def run_report(region: str, year: int, data: str | Path = "data/demo", lang: str = "zh",
-               out: str | Path = "reports", base_year: int | None = None, seed: int = DEFAULT_SEED,
-               notebook: str | Path | None = None, years: list[int] | None = None,
-               extra_parameters: dict | None = None) -> ReportOutcome:
+def run_report(
+    region: str,
+    year: int,
+    data: str | Path = "data/demo",
+    lang: str = "zh",
+    out: str | Path = "reports",
+    base_year: int | None = None,
+    seed: int = DEFAULT_SEED,
+    notebook: str | Path | None = None,
+    years: list[int] | None = None,
+    extra_parameters: dict | None = None,
+) -> ReportOutcome:
     """Validate, execute and export one report; never raises for a failing notebook (the
     outcome says ``failed`` with the error), raises :class:`EvalkitError` for bad parameters."""
     import papermill
 
     notebook = Path(notebook or notebook_path())
     params = validate_parameters(
-        dict({"region": region, "year": year, "data": str(data), "lang": lang, "base_year": base_year, "seed": seed},
-             **(extra_parameters or {})),
-        notebook, years=years)
+        dict(
+            {"region": region, "year": year, "data": str(data), "lang": lang, "base_year": base_year, "seed": seed},
+            **(extra_parameters or {}),
+        ),
+        notebook,
+        years=years,
+    )
     code, year = params["region"], params["year"]
     year_dir = Path(out).resolve() / str(year)
     staging = year_dir / STAGING / code
@@ -488,21 +521,41 @@ def run_report(region: str, year: int, data: str | Path = "data/demo", lang: str
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     params["output_dir"] = str(staging)
-    final = {"html": year_dir / f"{code}.html", "notebook": year_dir / f"{code}.ipynb",
-             "results_file": year_dir / f"{code}.json"}
-    outcome = ReportOutcome(region=code, year=year, status="failed", log=logs / f"{code}.log",
-                            replaced=any(p.exists() for p in final.values()))
+    final = {
+        "html": year_dir / f"{code}.html",
+        "notebook": year_dir / f"{code}.ipynb",
+        "results_file": year_dir / f"{code}.json",
+    }
+    outcome = ReportOutcome(
+        region=code,
+        year=year,
+        status="failed",
+        log=logs / f"{code}.log",
+        replaced=any(p.exists() for p in final.values()),
+    )
     log = _logger(outcome.log)
-    log.info("evalkit %s report %s %s, parameters %s", __version__, code, year,
-             json.dumps({k: v for k, v in params.items() if k != "output_dir"}, ensure_ascii=False, sort_keys=True))
+    log.info(
+        "evalkit %s report %s %s, parameters %s",
+        __version__,
+        code,
+        year,
+        json.dumps({k: v for k, v in params.items() if k != "output_dir"}, ensure_ascii=False, sort_keys=True),
+    )
     _kernel_env()
     started = time.perf_counter()
     staged_nb = staging / f"{code}.ipynb"
     try:
         executed = papermill.execute_notebook(
-            str(notebook), str(staged_nb), parameters=params, kernel_name=KERNEL_NAME,
-            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            cwd=str(notebook.parent), extra_arguments=KERNEL_ARGUMENTS)
+            str(notebook),
+            str(staged_nb),
+            parameters=params,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            cwd=str(notebook.parent),
+            extra_arguments=KERNEL_ARGUMENTS,
+        )
         log.info("notebook executed in %.1f s", time.perf_counter() - started)
         nb = clean_notebook(executed)
         results_staged = results_path(staging, code)
@@ -554,9 +607,18 @@ def report_command(region: str, year: int, data: str = "data/demo", lang: str = 
     return 1
 
 
-def results_payload(region, year: int, lang: str, panel, parameters: dict, numbers: pd.DataFrame,
-                    scorecard: pd.DataFrame | None = None, watch_counts: pd.DataFrame | None = None,
-                    fingerprint: str | None = None, effects_sampled: dict | None = None) -> dict:
+def results_payload(
+    region,
+    year: int,
+    lang: str,
+    panel,
+    parameters: dict,
+    numbers: pd.DataFrame,
+    scorecard: pd.DataFrame | None = None,
+    watch_counts: pd.DataFrame | None = None,
+    fingerprint: str | None = None,
+    effects_sampled: dict | None = None,
+) -> dict:
     """The machine-readable results of a report (``<region>.json``): key numbers (``None`` where
     suppressed or missing), the scorecard rows and status counts, watch-list counts, provenance
     (data fingerprint, evalkit version, synthetic flag, parameters, the effects sample of
@@ -565,15 +627,24 @@ def results_payload(region, year: int, lang: str, panel, parameters: dict, numbe
     from evalkit.reporting.present import is_small, publishable, t
 
     values = {row.key: publishable(row.value, row.n_households) for row in numbers.itertuples(index=False)}
-    suppressed = sorted(row.key for row in numbers.itertuples(index=False) if is_small(row.n_households)
-                        and not _is_missing(row.value))
+    suppressed = sorted(
+        row.key for row in numbers.itertuples(index=False) if is_small(row.n_households) and not _is_missing(row.value)
+    )
     payload = {
-        "region": region.code, "region_name_zh": region.name_zh, "region_name_en": region.name_en,
-        "level": region.level, "year": int(year), "lang": lang,
+        "region": region.code,
+        "region_name_zh": region.name_zh,
+        "region_name_en": region.name_en,
+        "level": region.level,
+        "year": int(year),
+        "lang": lang,
         "title": f"{region.name_zh if lang == 'zh' else region.name_en} {year} {t('report_title', lang)}",
-        "synthetic": panel.synthetic, "data_fingerprint": fingerprint or data_fingerprint(panel), "evalkit_version": __version__,
+        "synthetic": panel.synthetic,
+        "data_fingerprint": fingerprint or data_fingerprint(panel),
+        "evalkit_version": __version__,
         "parameters": {k: v for k, v in parameters.items() if k not in ("output_dir", "data")},
-        "key_numbers": values, "suppressed_keys": suppressed, "results_version": RESULTS_VERSION,
+        "key_numbers": values,
+        "suppressed_keys": suppressed,
+        "results_version": RESULTS_VERSION,
     }
     if effects_sampled is not None:
         payload["effects_sample"] = effects_sampled

@@ -14,13 +14,19 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from evalkit.indicators import income
 from evalkit.core.errors import DesignError
+from evalkit.indicators import income
 from evalkit.reporting.present import MIN_HOUSEHOLDS, SUPPRESSED, format_table, format_value, is_small, label_or, t
 
 #: Columns of a group table (one row per group of the region in the report year).
-GROUP_COLUMNS = {"n_households": "households", "n_persons": "persons", "net_income_pc": "yuan",
-                 "share_wage": "pct", "share_net_operating": "pct", "share_transfer": "pct"}
+GROUP_COLUMNS = {
+    "n_households": "households",
+    "n_persons": "persons",
+    "net_income_pc": "yuan",
+    "share_wage": "pct",
+    "share_net_operating": "pct",
+    "share_transfer": "pct",
+}
 SHARE_COMPONENTS = ("wage", "net_operating", "transfer")
 
 
@@ -37,15 +43,22 @@ def population_note(population: str, lang: str = "zh") -> str:
 # Summary
 # ---------------------------------------------------------------------------------------------
 
+
 def key_numbers_table(numbers: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Display table of :func:`evalkit.report.key_numbers`: indicator, population (whom the number
     describes: all households of the region, or 脱贫人口 only for the gap to rural residents) and
     the formatted value, ``<10`` when it rests on fewer than 10 households."""
-    shown = [SUPPRESSED if is_small(n) else format_value(v, k, lang)
-             for v, k, n in zip(numbers["value"], numbers["kind"], numbers["n_households"])]
-    return pd.DataFrame({t("indicator_label", lang): [t(k, lang) for k in numbers["key"]],
-                         t("population", lang): [t(p, lang) for p in numbers["population"]],
-                         t("value", lang): shown})
+    shown = [
+        SUPPRESSED if is_small(n) else format_value(v, k, lang)
+        for v, k, n in zip(numbers["value"], numbers["kind"], numbers["n_households"], strict=False)
+    ]
+    return pd.DataFrame(
+        {
+            t("indicator_label", lang): [t(k, lang) for k in numbers["key"]],
+            t("population", lang): [t(p, lang) for p in numbers["population"]],
+            t("value", lang): shown,
+        }
+    )
 
 
 def unit_label(unit: str, lang: str = "zh") -> str:
@@ -59,16 +72,32 @@ def scorecard_tables(scorecard: pd.DataFrame, lang: str = "zh") -> tuple[pd.Data
     targets per status (达标/未达标/无法评估) and one row per target and unit with its unit label
     in ``lang``."""
     counts = scorecard["status"].value_counts().rename_axis("status").reset_index()
-    counts_table = format_table(counts, {"status": "text", "count": "int"}, lang,
-                                headers={"count": t("n_targets", lang)})
+    counts_table = format_table(
+        counts, {"status": "text", "count": "int"}, lang, headers={"count": t("n_targets", lang)}
+    )
     # a region-wide target is evaluated for the region itself: show its name, not an empty cell
     area = scorecard["county"].where(scorecard["county"].fillna("") != "", scorecard["region"])
     detail = format_table(
         scorecard.assign(unit=[unit_label(u, lang) for u in scorecard["unit"]], county=area),
-        {"description": "text", "county": "text", "value": "ratio", "threshold": "ratio", "unit": "text",
-         "status": "text", "reason": "text"}, lang, count_column=None,
-        headers={"description": t("target", lang), "county": t("region", lang), "threshold": t("threshold", lang),
-                 "unit": t("unit", lang), "reason": t("reason", lang)})
+        {
+            "description": "text",
+            "county": "text",
+            "value": "ratio",
+            "threshold": "ratio",
+            "unit": "text",
+            "status": "text",
+            "reason": "text",
+        },
+        lang,
+        count_column=None,
+        headers={
+            "description": t("target", lang),
+            "county": t("region", lang),
+            "threshold": t("threshold", lang),
+            "unit": t("unit", lang),
+            "reason": t("reason", lang),
+        },
+    )
     return counts_table, detail
 
 
@@ -76,29 +105,53 @@ def scorecard_tables(scorecard: pd.DataFrame, lang: str = "zh") -> tuple[pd.Data
 # Income level, structure, gap
 # ---------------------------------------------------------------------------------------------
 
+
 def income_table(indicators: pd.DataFrame, growth_prev: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Households, persons, per-capita net income and growth on the previous year, by year."""
     return format_table(
         indicators.merge(growth_prev[["year", "growth_rate"]], on="year", how="left"),
-        {"year": "int", "n_households": "households", "n_persons": "persons", "net_income_pc": "yuan",
-         "growth_rate": "pct"}, lang, headers={"growth_rate": t("growth_prev", lang)})
+        {
+            "year": "int",
+            "n_households": "households",
+            "n_persons": "persons",
+            "net_income_pc": "yuan",
+            "growth_rate": "pct",
+        },
+        lang,
+        headers={"growth_rate": t("growth_prev", lang)},
+    )
 
 
 def structure_table(indicators: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Per-capita amount and share of each income component, by year."""
     components = ("wage", "net_operating", "property", "transfer")
     return format_table(
-        indicators, {"year": "int"} | {f"{c}_pc": "yuan" for c in components} | {f"share_{c}": "pct" for c in components},
-        lang, headers={f"{c}_pc": t(c, lang) for c in components} | _share_headers(lang, components))
+        indicators,
+        {"year": "int"} | {f"{c}_pc": "yuan" for c in components} | {f"share_{c}": "pct" for c in components},
+        lang,
+        headers={f"{c}_pc": t(c, lang) for c in components} | _share_headers(lang, components),
+    )
 
 
-def growth_tables(growth_prev: pd.DataFrame, growth_base: pd.DataFrame, lang: str = "zh") -> list[tuple[str, pd.DataFrame]]:
+def growth_tables(
+    growth_prev: pd.DataFrame, growth_base: pd.DataFrame, lang: str = "zh"
+) -> list[tuple[str, pd.DataFrame]]:
     """Growth and each component's contribution (percentage points) on the previous year and since
     the base year: ``[(heading key, display table)]`` for the non-empty ones."""
     contrib = {f"contrib_{c}_pp": "pp" for c in income.GROWTH_COMPONENTS}
-    return [(key, format_table(table, {"year": "int", "base_year": "int", "growth_rate": "pct"} | contrib, lang,
-                               headers={f"contrib_{c}_pp": t(c, lang) for c in income.GROWTH_COMPONENTS}))
-            for table, key in ((growth_prev, "growth_prev"), (growth_base, "growth_base")) if len(table)]
+    return [
+        (
+            key,
+            format_table(
+                table,
+                {"year": "int", "base_year": "int", "growth_rate": "pct"} | contrib,
+                lang,
+                headers={f"contrib_{c}_pp": t(c, lang) for c in income.GROWTH_COMPONENTS},
+            ),
+        )
+        for table, key in ((growth_prev, "growth_prev"), (growth_base, "growth_base"))
+        if len(table)
+    ]
 
 
 def gap_table(gap: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -106,34 +159,54 @@ def gap_table(gap: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     income is an official series (not gated by the household count)."""
     return format_table(
         gap.assign(comparison_status=[label_or(s, lang) for s in gap["comparison_status"]]),
-        {"year": "int", "net_income_pc": "yuan", "rural_income": "yuan", "ratio_rural_to_tuopin": "ratio",
-         "growth_differential_pp": "pp", "comparison_status": "text"}, lang, gates={"rural_income": None})
+        {
+            "year": "int",
+            "net_income_pc": "yuan",
+            "rural_income": "yuan",
+            "ratio_rural_to_tuopin": "ratio",
+            "growth_differential_pp": "pp",
+            "comparison_status": "text",
+        },
+        lang,
+        gates={"rural_income": None},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Below the lines
 # ---------------------------------------------------------------------------------------------
 
+
 def below_chart_data(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Chart data of :func:`evalkit.charts.below_lines`: each line's table (from
     :func:`evalkit.income.below_threshold`) with ``share_persons_below`` blanked (NaN, no point
     drawn) in years where fewer than 10 households are below the line."""
-    return {key: table.assign(share_persons_below=table["share_persons_below"].where(
-                table["n_households_below"] >= MIN_HOUSEHOLDS))
-            for key, table in tables.items()}
+    return {
+        key: table.assign(
+            share_persons_below=table["share_persons_below"].where(table["n_households_below"] >= MIN_HOUSEHOLDS)
+        )
+        for key, table in tables.items()
+    }
 
 
 def below_tables(tables: dict[str, pd.DataFrame], lang: str = "zh") -> list[pd.DataFrame]:
     """One display table per line (key of ``data/labels.csv`` → below_threshold table); persons
     and shares are gated by the number of households below the line."""
-    columns = {"line": "text", "year": "int", "n_households_below": "households", "n_persons_below": "persons",
-               "share_households_below": "pct", "share_persons_below": "pct"}
+    columns = {
+        "line": "text",
+        "year": "int",
+        "n_households_below": "households",
+        "n_persons_below": "persons",
+        "share_households_below": "pct",
+        "share_persons_below": "pct",
+    }
     gates = {c: "n_households_below" for c in ("n_persons_below", "share_households_below", "share_persons_below")}
     return [format_table(table.assign(line=t(key, lang)), columns, lang, gates=gates) for key, table in tables.items()]
 
 
-def transition_tables(households: pd.DataFrame, years, year: int, lang: str = "zh",
-                      include_synthetic: bool = False) -> list[tuple[str, pd.DataFrame]]:
+def transition_tables(
+    households: pd.DataFrame, years, year: int, lang: str = "zh", include_synthetic: bool = False
+) -> list[tuple[str, pd.DataFrame]]:
     """Moves across the 10,000-yuan and monitoring lines from ``year - 1`` to ``year``
     (:func:`evalkit.income.transitions`): ``[(heading suffix, display table)]``, empty when the
     data has no previous year. Shares and persons are gated by the households of each move;
@@ -146,7 +219,10 @@ def transition_tables(households: pd.DataFrame, years, year: int, lang: str = "z
         table = format_table(
             moves.assign(transition=[t(k, lang) for k in moves["transition"]]),
             {"transition": "text", "n_households": "households", "n_persons": "persons", "share_households": "pct"},
-            lang, gates={"n_persons": "n_households", "share_households": "n_households"}, adds_up=True)
+            lang,
+            gates={"n_persons": "n_households", "share_households": "n_households"},
+            adds_up=True,
+        )
         out.append((f": {t(key, lang)} ({year - 1}→{year})", table))
     return out
 
@@ -157,13 +233,24 @@ def share_above_table(households: pd.DataFrame, years, base: int, year: int, lan
     if base >= year:
         return None
     since = income.share_above_since(households, 10_000, base, [y for y in years if base < y <= year])
-    return format_table(since, {"year": "int", "n_cohort": "households", "n_observed": "households",
-                                "n_above": "households", "share_above": "pct"}, lang, gates={"share_above": "n_above"})
+    return format_table(
+        since,
+        {
+            "year": "int",
+            "n_cohort": "households",
+            "n_observed": "households",
+            "n_above": "households",
+            "share_above": "pct",
+        },
+        lang,
+        gates={"share_above": "n_above"},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Groups
 # ---------------------------------------------------------------------------------------------
+
 
 def area_tables(households: pd.DataFrame, year: int, area: str, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Income by area (the region's counties, townships or cities) in ``year``: the chart data
@@ -182,22 +269,30 @@ def group_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> list[
     current = households[households["year"] == year]
     groupings = (
         ("sub_by_labour", current.assign(labour_group=income.labour_group(current, "capacity", lang)), "labour_group"),
-        ("sub_by_relocated", current.assign(relocated=current["relocated"].map(
-            {True: "relocated_yes", False: "relocated_no"})), "relocated"),
+        (
+            "sub_by_relocated",
+            current.assign(relocated=current["relocated"].map({True: "relocated_yes", False: "relocated_no"})),
+            "relocated",
+        ),
         ("sub_by_type", current, "household_type"),
     )
     out = []
     for heading, frame, column in groupings:
         table = income.income_indicators(frame, by=[column])
         table[column] = [label_or(str(v), lang) for v in table[column]]
-        out.append((heading, format_table(table, {column: "text"} | GROUP_COLUMNS, lang, adds_up=True,
-                                          headers=_share_headers(lang))))
+        out.append(
+            (
+                heading,
+                format_table(table, {column: "text"} | GROUP_COLUMNS, lang, adds_up=True, headers=_share_headers(lang)),
+            )
+        )
     return out
 
 
 # ---------------------------------------------------------------------------------------------
 # Inequality
 # ---------------------------------------------------------------------------------------------
+
 
 def inequality_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Inequality and poverty indices by year (:func:`evalkit.inequality.inequality_table`, line
@@ -207,8 +302,16 @@ def inequality_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> 
     from evalkit.reporting.report import per_capita_components
 
     table = inequality_table(households, line=10_000)
-    columns = {"year": "int", "n_households": "households", "gini": "number", "theil_t": "number", "mld": "number",
-               "fgt0": "pct", "fgt1": "number", "fgt2": "number"}
+    columns = {
+        "year": "int",
+        "n_households": "households",
+        "gini": "number",
+        "theil_t": "number",
+        "mld": "number",
+        "fgt0": "pct",
+        "fgt1": "number",
+        "fgt2": "number",
+    }
     if table["mld"].isna().all():  # MLD needs every income > 0 (documented NaN); no empty column in a report
         del columns["mld"]
     ineq = format_table(table, columns, lang)
@@ -216,15 +319,25 @@ def inequality_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> 
     by_source = gini_by_source(per_capita_components(current), weights=current["household_size"])
     sources = format_table(
         by_source.assign(source=[t(s, lang) for s in by_source["source"]], n_households=len(current)),
-        {"source": "text", "share": "pct", "gini": "number", "gini_corr": "number", "contribution": "number",
-         "share_of_inequality": "pct", "marginal_effect": "number"}, lang,
-        headers={"gini": t("source_gini", lang), "share": t("source_share", lang)})
+        {
+            "source": "text",
+            "share": "pct",
+            "gini": "number",
+            "gini_corr": "number",
+            "contribution": "number",
+            "share_of_inequality": "pct",
+            "marginal_effect": "number",
+        },
+        lang,
+        headers={"gini": t("source_gini", lang), "share": t("source_share", lang)},
+    )
     return ineq, sources
 
 
 # ---------------------------------------------------------------------------------------------
 # Effects
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class MeasureSection:
@@ -244,7 +357,9 @@ class MeasureSection:
 
 def effects_sample_note(sampled: dict, lang: str = "zh") -> str:
     """The note of a report whose effects were estimated on a sample (:func:`evalkit.report.effects_sample`)."""
-    return t("effects_sampled", lang).format(n=f"{sampled['households']:,}", of=f"{sampled['of']:,}", seed=sampled["seed"])
+    return t("effects_sampled", lang).format(
+        n=f"{sampled['households']:,}", of=f"{sampled['of']:,}", seed=sampled["seed"]
+    )
 
 
 def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estimate=None) -> list[MeasureSection]:
@@ -268,14 +383,41 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
         name = result.label_zh if lang == "zh" else result.label_en
         table = format_table(
             result.effects.assign(outcome=result.effects["label_zh" if lang == "zh" else "label_en"]),
-            {"outcome": "text", "att": "yuan", "se": "yuan", "ci_low": "yuan", "ci_high": "yuan",
-             "n_treated": "households", "pretest_pvalue": "number"}, lang, count_column="n_treated",
-            headers={"att": t("estimate", lang), "se": t("std_error", lang), "ci_low": t("ci_low", lang),
-                     "ci_high": t("ci_high", lang), "pretest_pvalue": t("pretest_pvalue", lang)})
-        dynamics = [(f"{name}: {outcome_label(outcome, lang)}", outcome,
-                     result.event_study[result.event_study["outcome"] == outcome]) for outcome in outcomes]
-        sections.append(MeasureSection(kind=spec.kind, heading_suffix=f": {name}", table=table,
-                                       event_studies=[d for d in dynamics if len(d[2])]))
+            {
+                "outcome": "text",
+                "att": "yuan",
+                "se": "yuan",
+                "ci_low": "yuan",
+                "ci_high": "yuan",
+                "n_treated": "households",
+                "pretest_pvalue": "number",
+            },
+            lang,
+            count_column="n_treated",
+            headers={
+                "att": t("estimate", lang),
+                "se": t("std_error", lang),
+                "ci_low": t("ci_low", lang),
+                "ci_high": t("ci_high", lang),
+                "pretest_pvalue": t("pretest_pvalue", lang),
+            },
+        )
+        dynamics = [
+            (
+                f"{name}: {outcome_label(outcome, lang)}",
+                outcome,
+                result.event_study[result.event_study["outcome"] == outcome],
+            )
+            for outcome in outcomes
+        ]
+        sections.append(
+            MeasureSection(
+                kind=spec.kind,
+                heading_suffix=f": {name}",
+                table=table,
+                event_studies=[d for d in dynamics if len(d[2])],
+            )
+        )
     return sections
 
 
@@ -283,27 +425,52 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
 # Integrity
 # ---------------------------------------------------------------------------------------------
 
+
 def integrity_summary(findings: pd.DataFrame) -> pd.DataFrame:
     """Per check (:func:`evalkit.integrity.integrity_checks` rows): units checked, units flagged,
     units where the check could not be measured (status other than ``ok``), in the checks' order."""
-    return (findings.assign(flagged=findings["flagged"].astype(bool), not_measurable=findings["status"] != "ok")
-            .groupby("check_label", sort=False)
-            .agg(units=("unit", "size"), flagged=("flagged", "sum"), not_measurable=("not_measurable", "sum"))
-            .astype(int).reset_index())
+    return (
+        findings.assign(flagged=findings["flagged"].astype(bool), not_measurable=findings["status"] != "ok")
+        .groupby("check_label", sort=False)
+        .agg(units=("unit", "size"), flagged=("flagged", "sum"), not_measurable=("not_measurable", "sum"))
+        .astype(int)
+        .reset_index()
+    )
 
 
 def integrity_tables(findings: pd.DataFrame, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The integrity section: the per-check summary and the flagged findings (``None`` when
     nothing is flagged)."""
     summary = format_table(
-        integrity_summary(findings), {"check_label": "text", "units": "int", "flagged": "int", "not_measurable": "int"},
-        lang, headers={"check_label": t("check", lang), "units": t("units_checked", lang),
-                       "flagged": t("flagged", lang), "not_measurable": t("status_not_measurable", lang)})
+        integrity_summary(findings),
+        {"check_label": "text", "units": "int", "flagged": "int", "not_measurable": "int"},
+        lang,
+        headers={
+            "check_label": t("check", lang),
+            "units": t("units_checked", lang),
+            "flagged": t("flagged", lang),
+            "not_measurable": t("status_not_measurable", lang),
+        },
+    )
     flagged = findings[findings["flagged"].astype(bool)]
     if len(flagged) == 0:
         return summary, None
     return summary, format_table(
-        flagged, {"check_label": "text", "unit": "text", "n_households": "households", "statistic": "number",
-                  "p_value": "number", "detail": "text"}, lang,
-        headers={"check_label": t("check", lang), "unit": t("region", lang), "p_value": t("p_value", lang),
-                 "statistic": t("statistic", lang), "detail": t("finding", lang)})
+        flagged,
+        {
+            "check_label": "text",
+            "unit": "text",
+            "n_households": "households",
+            "statistic": "number",
+            "p_value": "number",
+            "detail": "text",
+        },
+        lang,
+        headers={
+            "check_label": t("check", lang),
+            "unit": t("region", lang),
+            "p_value": t("p_value", lang),
+            "statistic": t("statistic", lang),
+            "detail": t("finding", lang),
+        },
+    )

@@ -32,24 +32,141 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 
 HEADER = [
-    "户编号", "户主姓名", "身份证号码", "联系电话", "年度", "省", "市（州）", "县(市、区)", "乡镇",
-    "家庭人口数", "户类型", "工资性收入（元）", "生产经营性收入", "生产经营性支出", "财产性收入",
-    "转移性收入", "人均纯收入", "公益性岗位", "小额信贷", "备注",
+    "户编号",
+    "户主姓名",
+    "身份证号码",
+    "联系电话",
+    "年度",
+    "省",
+    "市（州）",
+    "县(市、区)",
+    "乡镇",
+    "家庭人口数",
+    "户类型",
+    "工资性收入（元）",
+    "生产经营性收入",
+    "生产经营性支出",
+    "财产性收入",
+    "转移性收入",
+    "人均纯收入",
+    "公益性岗位",
+    "小额信贷",
+    "备注",
 ]
 # 户编号, name, ID card, phone, year, province, prefecture, county, township, size, type,
 # wage, operating income, operating expenses, property, transfer, per-capita net income (reported),
 # 公益性岗位 (amount), 小额信贷 (flag), remarks
 ROWS = [
-    ["0010001", "王小明", "41152219800101999x", "13800138001", "2023", "河南省", "信阳市", "光山县", "",
-     "4", "一般脱贫户", "32000", "8000", "3000", "400", "2600", "10000", "6000", "否", ""],
-    ["0010002", "李春花", "411522198502029991", "13800138002", "2023", "河南省", "信阳市", "光山县", "",
-     "3", "脱贫不稳定户", "15000", "6000", "4500", "0", "7500", "8000", "", "是", ""],
-    ["0010003", "赵大勇", "532526197703039996", "13900139003", "2023", "云南省", "红河哈尼族彝族自治州", "弥勒市", "新哨镇",
-     "5", "边缘易致贫户", "40000", "12000", "14000", "500", "1500", "8000", "0", "否", "危房改造"],
-    ["0010004", "陈美玲", "360724199004049998", "13700137004", "2023", "江西省", "赣州市", "上犹县", "营前镇",
-     "2", "突发严重困难户", "9000", "1000", "0", "0", "6000", "8000", "是", "否", ""],
-    ["0010005", "刘建国", "450102196505059999", "13600136005", "2023", "广西壮族自治区", "南宁市", "兴宁区", "",
-     "3", "一般脱贫户", "30000", "2000", "5000", "300", "2700", "10000", "", "", ""],
+    [
+        "0010001",
+        "王小明",
+        "41152219800101999x",
+        "13800138001",
+        "2023",
+        "河南省",
+        "信阳市",
+        "光山县",
+        "",
+        "4",
+        "一般脱贫户",
+        "32000",
+        "8000",
+        "3000",
+        "400",
+        "2600",
+        "10000",
+        "6000",
+        "否",
+        "",
+    ],
+    [
+        "0010002",
+        "李春花",
+        "411522198502029991",
+        "13800138002",
+        "2023",
+        "河南省",
+        "信阳市",
+        "光山县",
+        "",
+        "3",
+        "脱贫不稳定户",
+        "15000",
+        "6000",
+        "4500",
+        "0",
+        "7500",
+        "8000",
+        "",
+        "是",
+        "",
+    ],
+    [
+        "0010003",
+        "赵大勇",
+        "532526197703039996",
+        "13900139003",
+        "2023",
+        "云南省",
+        "红河哈尼族彝族自治州",
+        "弥勒市",
+        "新哨镇",
+        "5",
+        "边缘易致贫户",
+        "40000",
+        "12000",
+        "14000",
+        "500",
+        "1500",
+        "8000",
+        "0",
+        "否",
+        "危房改造",
+    ],
+    [
+        "0010004",
+        "陈美玲",
+        "360724199004049998",
+        "13700137004",
+        "2023",
+        "江西省",
+        "赣州市",
+        "上犹县",
+        "营前镇",
+        "2",
+        "突发严重困难户",
+        "9000",
+        "1000",
+        "0",
+        "0",
+        "6000",
+        "8000",
+        "是",
+        "否",
+        "",
+    ],
+    [
+        "0010005",
+        "刘建国",
+        "450102196505059999",
+        "13600136005",
+        "2023",
+        "广西壮族自治区",
+        "南宁市",
+        "兴宁区",
+        "",
+        "3",
+        "一般脱贫户",
+        "30000",
+        "2000",
+        "5000",
+        "300",
+        "2700",
+        "10000",
+        "",
+        "",
+        "",
+    ],
 ]
 TITLE = "光山县等2023年度脱贫人口收入监测台账"
 #: Raw identifiers planted in the fixtures (searched for in every output by the leak tests).
@@ -102,7 +219,7 @@ def write_xlsx(path: Path, header, rows, blank_after: int | None = None, total: 
     sheet.append(header)
     excel_rows = []
     for i, row in enumerate(rows):
-        sheet.append([_xlsx_cell(h, v) for h, v in zip(header, row)])
+        sheet.append([_xlsx_cell(h, v) for h, v in zip(header, row, strict=False)])
         excel_rows.append(sheet.max_row)
         if blank_after is not None and i == blank_after:
             sheet.append([])
@@ -115,7 +232,13 @@ def write_xlsx(path: Path, header, rows, blank_after: int | None = None, total: 
 
 def alias_rows() -> list[list[str]]:
     """The good rows as exports often spell regions (aliases of data/region_aliases.csv), plus a misspelt one."""
-    spelled = {"信阳市": "信阳", "光山县": "光山", "红河哈尼族彝族自治州": "红河州", "广西壮族自治区": "广西区", "南宁市": "南宁"}
+    spelled = {
+        "信阳市": "信阳",
+        "光山县": "光山",
+        "红河哈尼族彝族自治州": "红河州",
+        "广西壮族自治区": "广西区",
+        "南宁市": "南宁",
+    }
     rows = [[spelled.get(v, v) if 5 <= j <= 7 else v for j, v in enumerate(r)] for r in ROWS]
     rows[0][HEADER.index("市（州）")] = "信阳市"  # canonical and alias names mix in one file
     misspelt = list(ROWS[2])
@@ -123,8 +246,12 @@ def alias_rows() -> list[list[str]]:
     return rows + [misspelt]
 
 
-ORPHAN_MEASURE_ROWS = [MEASURE_ROWS[0], ["0010009", "无此户", "2023", "低保", "3000"], MEASURE_ROWS[1],
-                       ["0010001", "王小明", "2022", "技能培训", ""]]
+ORPHAN_MEASURE_ROWS = [
+    MEASURE_ROWS[0],
+    ["0010009", "无此户", "2023", "低保", "3000"],
+    MEASURE_ROWS[1],
+    ["0010001", "王小明", "2022", "技能培训", ""],
+]
 
 
 def write_alias_fixtures() -> None:
@@ -135,6 +262,7 @@ def write_alias_fixtures() -> None:
 
 def _bad_variants(fmt: str) -> dict[str, tuple[list[str], list[list[str]], int, str]]:
     """kind -> (header, rows, index of the bad data row, user header of the bad cell)."""
+
     def edited(index: int, column: str, value: str):
         rows = [list(r) for r in ROWS]
         rows[index][HEADER.index(column)] = value
@@ -143,7 +271,7 @@ def _bad_variants(fmt: str) -> dict[str, tuple[list[str], list[list[str]], int, 
     dup_rows = [list(r) for r in ROWS] + [list(ROWS[1])]
     dropped = [h for h in HEADER if h != "家庭人口数"]
     return {
-        "missing_column": (dropped, [[v for h, v in zip(HEADER, r) if h != "家庭人口数"] for r in ROWS], -1, ""),
+        "missing_column": (dropped, [[v for h, v in zip(HEADER, r, strict=False) if h != "家庭人口数"] for r in ROWS], -1, ""),
         "not_numeric": edited(2, "工资性收入（元）", "四万" if fmt == "csv" else "40000元"),
         "household_size": edited(1, "家庭人口数", "0" if fmt == "csv" else "2.5"),
         "negative": edited(3, "财产性收入" if fmt == "csv" else "生产经营性支出", "-50"),
@@ -161,11 +289,31 @@ def main() -> None:
     write_csv(HERE / "good_bom.csv", HEADER, ROWS, "utf-8-sig", title=None)
     write_csv(HERE / "good_gbk.csv", HEADER, ROWS, "gbk")
     write_xlsx(HERE / "good.xlsx", HEADER, ROWS, blank_after=1)
-    canonical = pd.DataFrame(ROWS, columns=[
-        "household_id", "head_name", "id_card", "phone", "year", "province", "prefecture", "county", "township",
-        "household_size", "household_type", "wage", "operating_income", "operating_expenses", "property",
-        "transfer", "reported_net_income_pc", "public_welfare_post", "microcredit", "remarks",
-    ]).drop(columns=["public_welfare_post", "microcredit", "remarks"])
+    canonical = pd.DataFrame(
+        ROWS,
+        columns=[
+            "household_id",
+            "head_name",
+            "id_card",
+            "phone",
+            "year",
+            "province",
+            "prefecture",
+            "county",
+            "township",
+            "household_size",
+            "household_type",
+            "wage",
+            "operating_income",
+            "operating_expenses",
+            "property",
+            "transfer",
+            "reported_net_income_pc",
+            "public_welfare_post",
+            "microcredit",
+            "remarks",
+        ],
+    ).drop(columns=["public_welfare_post", "microcredit", "remarks"])
     for col in ["year", "household_size"]:
         canonical[col] = canonical[col].astype("int64")
     for col in ["wage", "operating_income", "operating_expenses", "property", "transfer", "reported_net_income_pc"]:
@@ -174,9 +322,17 @@ def main() -> None:
     write_csv(HERE / "measures_long.csv", MEASURE_HEADER, MEASURE_ROWS, "gbk", title=None)
     write_xlsx(HERE / "measures_long.xlsx", MEASURE_HEADER, MEASURE_ROWS, total=False)
 
-    encodings = {"missing_column": "gbk", "not_numeric": "utf-8-sig", "household_size": "gbk", "negative": "utf-8",
-                 "duplicate_key": "utf-8-sig", "year_out_of_range": "gbk", "unknown_region": "utf-8",
-                 "unknown_household_type": "gbk", "total_mismatch": "utf-8-sig"}
+    encodings = {
+        "missing_column": "gbk",
+        "not_numeric": "utf-8-sig",
+        "household_size": "gbk",
+        "negative": "utf-8",
+        "duplicate_key": "utf-8-sig",
+        "year_out_of_range": "gbk",
+        "unknown_region": "utf-8",
+        "unknown_household_type": "gbk",
+        "total_mismatch": "utf-8-sig",
+    }
     for fmt in ("csv", "xlsx"):
         for kind, (header, rows, bad, column) in _bad_variants(fmt).items():
             path = HERE / f"bad_{kind}.{fmt}"
@@ -189,9 +345,13 @@ def main() -> None:
             manifest.append({"file": path.name, "kind": kind, "row": row, "column": column})
     bad_measures = MEASURE_ROWS + [["0010005", "刘建国", "2023", "发放鸡苗", "300"]]
     first = write_csv(HERE / "bad_unknown_measure.csv", MEASURE_HEADER, bad_measures, "gbk")
-    manifest.append({"file": "bad_unknown_measure.csv", "kind": "unknown_measure", "row": first + 5, "column": "帮扶措施"})
+    manifest.append(
+        {"file": "bad_unknown_measure.csv", "kind": "unknown_measure", "row": first + 5, "column": "帮扶措施"}
+    )
     excel_rows = write_xlsx(HERE / "bad_unknown_measure.xlsx", MEASURE_HEADER, bad_measures, total=True)
-    manifest.append({"file": "bad_unknown_measure.xlsx", "kind": "unknown_measure", "row": excel_rows[5], "column": "帮扶措施"})
+    manifest.append(
+        {"file": "bad_unknown_measure.xlsx", "kind": "unknown_measure", "row": excel_rows[5], "column": "帮扶措施"}
+    )
     pd.DataFrame(manifest).to_csv(HERE / "manifest.csv", index=False, encoding="utf-8")
     write_alias_fixtures()
 
