@@ -97,3 +97,57 @@ def test_charts_carry_alternative_text(indicators):
     )
     assert charts.describe(fig) == "公益性岗位: 人均纯收入"
     assert charts.describe(charts.structure(indicators)) == "工资性收入, 经营净收入, 财产性收入, 转移性收入 (元 / 年度)"
+
+
+# --- a CJK font installed after matplotlib built its font cache (issue 12, item 7) ---
+
+_STALE_CACHE = """
+import json, pathlib, sys
+import matplotlib
+from matplotlib import font_manager
+path = pathlib.Path(matplotlib.get_cachedir(), f"fontlist-v{font_manager.FontManager.__version__}.json")
+data = json.loads(path.read_text())
+cjk = ("WenQuanYi", "Noto Sans CJK", "Source Han")
+data["ttflist"] = [f for f in data["ttflist"] if not any(c in f["name"] for c in cjk)]
+path.write_text(json.dumps(data))
+"""
+
+_USE_FONT = """
+from matplotlib import font_manager
+from evalkit.reporting import charts
+assert charts._installed_cjk() is None, "the cache should not know the CJK font yet"
+print(charts.cjk_font())
+"""
+
+
+@pytest.mark.parametrize("with_fontconfig", [True, False], ids=["fc-list", "rebuild"])
+def test_cjk_font_found_with_a_stale_font_cache(tmp_path, with_fontconfig):
+    """A matplotlib font cache built before the font was installed (simulated by removing the
+    CJK fonts from a fresh cache in a temporary MPLCONFIGDIR): cjk_font() finds the font without
+    anyone deleting the cache, through fontconfig or, without fc-list, by rebuilding the list."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if not charts._fontconfig_cjk_files() and "WenQuanYi Micro Hei" not in {
+        f.name for f in charts.font_manager.fontManager.ttflist
+    }:
+        pytest.skip("no CJK font on this machine")
+    env = dict(os.environ, MPLCONFIGDIR=str(tmp_path / "mpl"))
+    if not with_fontconfig:
+        bindir = tmp_path / "bin"  # a PATH without fc-list
+        bindir.mkdir()
+        env["PATH"] = str(bindir)
+    else:
+        assert shutil.which("fc-list"), "fontconfig missing"
+    run = [sys.executable, "-c"]
+    subprocess.run([*run, "import matplotlib.font_manager"], env=env, check=True, timeout=300)
+    subprocess.run([*run, _STALE_CACHE], env=env, check=True, timeout=300)
+    out = subprocess.run([*run, _USE_FONT], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() in charts.CJK_FONTS
+    if not with_fontconfig:  # the rebuild rewrote the cache: the next process finds the font at once
+        check = "from evalkit.reporting import charts; print(charts._installed_cjk())"
+        again = subprocess.run([*run, check], env=env, capture_output=True, text=True, timeout=300)
+        assert again.stdout.strip() in charts.CJK_FONTS, again.stderr

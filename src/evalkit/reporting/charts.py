@@ -34,12 +34,54 @@ COMPONENTS = ("wage", "net_operating", "property", "transfer")
 HASH_SALT = "evalkit"
 
 
-def cjk_font() -> str:
-    """Name of the installed CJK font charts use; raises with the install hint when none is."""
+def _installed_cjk() -> str | None:
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
-        if name in installed:
-            return name
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def _fontconfig_cjk_files() -> list[str]:
+    """Font files fontconfig knows for Chinese (``fc-list :lang=zh file``); empty without fontconfig."""
+    import shutil
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return []
+    try:
+        out = subprocess.run([fc_list, ":lang=zh", "file"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    files = (line.strip().rstrip(":").strip() for line in out.stdout.splitlines())
+    return sorted({f for f in files if f})
+
+
+def _refresh_fonts() -> None:
+    """Make a CJK font installed after matplotlib built its font cache visible, without deleting
+    the cache: register the files fontconfig finds for Chinese, and if none of them is one of
+    :data:`CJK_FONTS`, rebuild the font list once (which also rewrites matplotlib's cache)."""
+    for path in _fontconfig_cjk_files():
+        try:
+            font_manager.fontManager.addfont(path)
+        except (OSError, RuntimeError, ValueError):
+            continue
+    if _installed_cjk() is None:
+        rebuilt = font_manager._load_fontmanager(try_read_cache=False)
+        font_manager.fontManager.ttflist = rebuilt.ttflist
+        font_manager.fontManager.afmlist = rebuilt.afmlist
+        font_manager.fontManager._findfont_cached.cache_clear()
+
+
+def cjk_font() -> str:
+    """Name of the installed CJK font charts use; raises with the install hint when none is.
+
+    When matplotlib's font cache predates the font (installed after matplotlib first ran), the
+    font list is refreshed once (:func:`_refresh_fonts`) before giving up."""
+    name = _installed_cjk()
+    if name is None:
+        _refresh_fonts()
+        name = _installed_cjk()
+    if name is not None:
+        return name
     raise EvalkitError(
         "没有中文字体, 图表中文会显示为方框; 请运行 scripts/system-deps.sh (fonts-wqy-microhei) / "
         "no CJK font installed, Chinese chart labels would not render: run scripts/system-deps.sh"
