@@ -64,7 +64,9 @@ def _append_export(panel, path: Path, first: bool) -> int:
     part = path.with_name(f"part_{path.name}")
     rows = 0
     for src_file, dst_file in zip(
-        write_export(panel, part, encoding="gbk"), (path, path.with_name(f"{path.stem}_measures{path.suffix}")), strict=False
+        write_export(panel, part, encoding="gbk"),
+        (path, path.with_name(f"{path.stem}_measures{path.suffix}")),
+        strict=False,
     ):
         with open(src_file, "rb") as src, open(dst_file, "wb" if first else "ab") as dst:
             header = src.readline()

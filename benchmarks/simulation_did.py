@@ -148,9 +148,8 @@ def write_markdown(summary: pd.DataFrame, path: Path, households: int, elapsed: 
         "Criteria: |bias| < 5 % of the true effect where it is non-zero (else |bias| < 3 Monte-Carlo SE); "
         "95 % CI coverage within 92–98 %. `mc_resolution` = 1.96 Monte-Carlo SE of the bias / true effect: "
         "where it exceeds 5 %, the number of replications cannot show a bias below 5 % (the effect is small "
-        "relative to the noise of a panel of this size). `naive_bias`: treated vs never-treated households in the same year.\n\n"
-        + header
-        + lines,
+        "relative to the noise of a panel of this size). "
+        "`naive_bias`: treated vs never-treated households in the same year.\n\n" + header + lines,
         encoding="utf-8",
     )
 

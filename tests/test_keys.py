@@ -83,7 +83,12 @@ def test_key_set_membership_is_that_of_the_strings(blocks):
     for _, hid, year, _ in blocks[:2]:
         members.add(hid, year)
     keys = members.key_set()
-    known = {(h, y) for _, hid, year, _ in blocks[:2] for h, y in zip(hid, year, strict=False) if not pd.isna(h) and not np.isnan(y)}
+    known = {
+        (h, y)
+        for _, hid, year, _ in blocks[:2]
+        for h, y in zip(hid, year, strict=False)
+        if not pd.isna(h) and not np.isnan(y)
+    }
     assert len(keys) == len(known)
     _, hid, year, _ = blocks[2]
     hid = pd.concat([hid, keyed_hash(pd.Series(["never seen"]), b"test-key")], ignore_index=True)

@@ -19,7 +19,10 @@ def test_aliases_are_unambiguous_under_their_parent():
 
     def keys(frame, name):
         levels = frame["level"].map({lvl: i for i, lvl in enumerate(NAME_COLUMNS)})
-        parents = ["|".join(row[c] for c in NAME_COLUMNS[:depth]) for depth, (_, row) in zip(levels, frame.iterrows(), strict=False)]
+        parents = [
+            "|".join(row[c] for c in NAME_COLUMNS[:depth])
+            for depth, (_, row) in zip(levels, frame.iterrows(), strict=False)
+        ]
         return pd.Series(parents, index=frame.index) + "|" + frame["level"] + "|" + frame[name]
 
     alias_keys = keys(aliases, "alias")

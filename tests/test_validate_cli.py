@@ -45,7 +45,7 @@ def test_good_files_exit_zero_with_the_accounting(capsys, name):
     code, out, err = validate(capsys, EXPORTS / name, "--measures", EXPORTS / "measures_long.csv")
     assert code == 0, out
     assert "行数核算 / row accounting" in out and "usable" in out
-    line = next(l for l in out.splitlines() if l.strip().startswith(name))
+    line = next(ln for ln in out.splitlines() if ln.strip().startswith(name))
     assert line.split()[-4:-1] == ["5" if name != "good.xlsx" else "8", "5", "0"]
     assert "Traceback" not in out + err
 
@@ -57,10 +57,10 @@ def test_each_bad_fixture_exits_nonzero_naming_file_row_and_column(capsys, case)
     code, out, err = validate(capsys, *args)
     assert code == 1
     assert "NOT usable" in out and "Traceback" not in out + err
-    error_lines = [l for l in out.splitlines() if "[错误/error]" in l]
+    error_lines = [ln for ln in out.splitlines() if "[错误/error]" in ln]
     assert error_lines
     expected = f"{case['file']} 第 {case['row']} 行" if case["row"] else case["file"]
-    hit = [l for l in error_lines if expected in l]
+    hit = [ln for ln in error_lines if expected in ln]
     assert hit, error_lines
     column = case["column"] or "家庭人口数"
     assert f"「{column}」" in hit[0]

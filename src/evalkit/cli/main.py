@@ -106,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "demo-data",
         help="生成合成演示面板(合成数据) / generate the synthetic demo panel (SYNTHETIC)",
-        description="生成带已知真实效应的确定性合成面板 / generate a deterministic synthetic panel with known true effects",
+        description="生成带已知真实效应的确定性合成面板 / "
+        "generate a deterministic synthetic panel with known true effects",
     )
     p.add_argument("--out", default="data/demo", help="输出目录 / output folder (default data/demo)")
     p.add_argument("--households", type=int, default=30_000, help="户数 / number of households (default 30000)")
@@ -116,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "ingest",
         help="把导出文件转换为分区 Parquet 数据集 / convert exports to a partitioned Parquet dataset",
-        description="校验、假名化并写出按年度和地市分区的 Parquet 数据集 / validate, pseudonymise and write a Parquet dataset",
+        description="校验、假名化并写出按年度和地市分区的 Parquet 数据集 / "
+        "validate, pseudonymise and write a Parquet dataset",
     )
     p.add_argument("sources", nargs="+", help="导出文件 / export files")
     p.add_argument("--out", required=True, help="数据集目录 / dataset folder")
@@ -144,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "scorecard",
         help="政策目标达标情况 / policy-target scorecard",
-        description="按地区和年度评估政策目标: 达标/未达标/无法评估 / evaluate policy targets: met / not met / not measurable",
+        description="按地区和年度评估政策目标: 达标/未达标/无法评估 / "
+        "evaluate policy targets: met / not met / not measurable",
     )
     p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
     p.add_argument("--year", type=int, required=True, help="评估年度 / year")
@@ -172,7 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "report",
         help="生成一个地区的年度评估报告 / generate one region's yearly report",
-        description="用 papermill 执行参数化报告笔记本并导出 HTML / run the parameterised report notebook and export HTML",
+        description="用 papermill 执行参数化报告笔记本并导出 HTML / "
+        "run the parameterised report notebook and export HTML",
     )
     p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
     p.add_argument("--year", type=int, required=True, help="报告年度 / report year")

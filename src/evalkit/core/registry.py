@@ -103,7 +103,8 @@ def get_region(name_or_code: str) -> Region:
                 f"{r.code} ({r.province}{r.prefecture}{r.county}{r.township})" for r in hits.itertuples()
             )
             raise EvalkitError(
-                f"地区名称不唯一: '{key}', 请使用代码之一 / ambiguous region name '{key}'; use one of the codes: {options}"
+                f"地区名称不唯一: '{key}', 请使用代码之一 / "
+                f"ambiguous region name '{key}'; use one of the codes: {options}"
             )
     hits = table[table["name_en"].str.lower() == key.lower()]
     if len(hits) == 1:

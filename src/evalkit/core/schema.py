@@ -133,7 +133,9 @@ def labour_group(households: pd.DataFrame, scheme: str = "capacity", labels: str
     )
     if labels == "code":
         return codes
-    return codes.map(dict(zip(table["code"], table["label_zh" if labels == "zh" else "label_en"], strict=False))).astype("str")
+    return codes.map(
+        dict(zip(table["code"], table["label_zh" if labels == "zh" else "label_en"], strict=False))
+    ).astype("str")
 
 
 def label(name: str, lang: str = "zh") -> str:

@@ -26,9 +26,9 @@ component, for which households" in one call:
   Because net_income_pc is their sum in every row and every CS estimator is linear in the
   outcome given the covariates and the sample, the component ATTs add up exactly to the
   net-income ATT (``decomposition``; checked in tests to 1e-8).
-* **Heterogeneity** (``by``): ``labour_group`` (the ``detail`` scheme of ``data/labour_groups.csv``: none, weak_only, one_full, two_plus),
-  ``relocated``, ``household_type``, ``county`` or any household column, taken in the first
-  panel year; subgroups whose design fails are listed in ``skipped`` with the reason.
+* **Heterogeneity** (``by``): ``labour_group`` (the ``detail`` scheme of ``data/labour_groups.csv``:
+  none, weak_only, one_full, two_plus), ``relocated``, ``household_type``, ``county`` or any household
+  column, taken in the first panel year; subgroups whose design fails are listed in ``skipped`` with the reason.
 
 Everything is vectorised (group-bys and merges, no loop over households); the estimation is
 :func:`evalkit.effects.staggered_did` (csdid), whose memory is about n_households × cells × 8
@@ -253,7 +253,8 @@ def measure_effects(
                         f"small_cohorts_excluded[{by}={value}]",
                         int(tiny.sum()),
                         f"{by}={value}: 队列户数少于 {min_cohort_size} 的户已排除: {sorted(tiny.index.tolist())}",
-                        f"{by}={value}: households in cohorts smaller than {min_cohort_size} excluded: {sorted(tiny.index.tolist())}",
+                        f"{by}={value}: households in cohorts smaller than {min_cohort_size} excluded: "
+                        f"{sorted(tiny.index.tolist())}",
                     )
                 )
                 part = part[~part["cohort"].isin(tiny.index)]

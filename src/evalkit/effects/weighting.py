@@ -124,7 +124,8 @@ def propensity_weighting(
         n_treated=int(d.sum()),
         n_control=int((1 - d).sum() - trimmed.sum()),
         n_trimmed=int(trimmed.sum()),
-        trimming_rule=f"对照组中倾向得分 ≥ {trim} 的户被剔除 / controls with propensity ≥ {trim} dropped; treated never dropped",
+        trimming_rule=f"对照组中倾向得分 ≥ {trim} 的户被剔除 / "
+        f"controls with propensity ≥ {trim} dropped; treated never dropped",
         balance=standardised_differences(X, d, weights),
         propensity=pd.DataFrame({"treated": d == 1, "pscore": pscore, "trimmed": trimmed}),
         naive=float(y[d == 1].mean() - y[d == 0].mean()),

@@ -1,1 +1,2 @@
-"""Evaluation: the policy targets and their scorecard, the monitoring watch-list, and data-integrity checks. Imports core, io, indicators and effects."""
+"""Evaluation: the policy targets and their scorecard, the monitoring watch-list, and data-integrity checks.
+Imports core, io, indicators and effects."""

@@ -402,8 +402,8 @@ def integrity_checks(
     checks=CHECKS,
     lang: str = "zh",
 ) -> pd.DataFrame:
-    """Run the integrity ``checks`` (default all of :data:`CHECKS`) on ``region`` in ``year``: one row per check × unit (region,
-    counties, villages); columns :data:`COLUMNS`. See the module docstring for each method, its
+    """Run the integrity ``checks`` (default all of :data:`CHECKS`) on ``region`` in ``year``: one row per
+    check × unit (region, counties, villages); columns :data:`COLUMNS`. See the module docstring for each method, its
     flag rule and its measured false-alarm rate. Rows with ``status`` other than "ok" were not
     measurable (and are never flagged).
     """

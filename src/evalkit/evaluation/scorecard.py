@@ -134,7 +134,9 @@ class _Context:
         self.measures = self.measures.assign(_hid=pd.Index(uniques).get_indexer(self.measures["household_id"]))
         if self.programme is not None:
             t = self.programme
-            self._programme = dict(zip(zip(t["indicator"], t["year"].astype(int), t["region"], strict=False), t["value"], strict=False))
+            self._programme = dict(
+                zip(zip(t["indicator"], t["year"].astype(int), t["region"], strict=False), t["value"], strict=False)
+            )
 
     def unit_households(self, unit: Region) -> pd.DataFrame:
         if unit.code not in self._units:

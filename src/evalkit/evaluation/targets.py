@@ -396,7 +396,8 @@ def _need(households: pd.DataFrame, columns, what: str) -> None:
     missing = [c for c in columns if c not in households.columns]
     if missing:
         raise EvalkitError(
-            f"面板缺少列 {missing}, 无法确定人群 '{what}' / panel lacks columns {missing} needed for population '{what}'"
+            f"面板缺少列 {missing}, 无法确定人群 '{what}' / "
+            f"panel lacks columns {missing} needed for population '{what}'"
         )
 
 

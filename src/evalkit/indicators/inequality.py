@@ -51,8 +51,9 @@ __all__ = [
     "GroupDecomposition",
     "weighted_midrank",
     "inequality_table",
-    "datt_ravallion",
-    "shapley_by_component",
+    # resolved lazily by the module __getattr__ below (they live in evalkit.indicators.decomposition)
+    "datt_ravallion",  # noqa: F822
+    "shapley_by_component",  # noqa: F822
 ]
 
 

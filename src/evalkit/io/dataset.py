@@ -22,8 +22,8 @@ hash computed while streaming::
 where ``h`` is pandas' stable row hash (:func:`pandas.util.hash_pandas_object`) over the columns in
 sorted order, so writing the same rows in any order or chunking gives the same fingerprint, and
 :func:`verify_dataset` can recompute it from the files. A sum of row hashes detects accidental
-changes (a changed, lost or added row); it is not a defence against deliberate forgery. When the dataset is written from a whole
-panel, ``panel_fingerprint`` is also recorded: :meth:`evalkit.panel.Panel.fingerprint` of that
+changes (a changed, lost or added row); it is not a defence against deliberate forgery. When the dataset is
+written from a whole panel, ``panel_fingerprint`` is also recorded: :meth:`evalkit.panel.Panel.fingerprint` of that
 panel, the same value :func:`evalkit.panel.save_panel` records.
 """
 

@@ -679,7 +679,7 @@ def _regions(data: pd.DataFrame, checks: _Checks) -> None:
     for depth, level in enumerate(levels):
         parents = levels[:depth]
 
-        def keys(table: pd.DataFrame, name: pd.Series) -> pd.Series:
+        def keys(table: pd.DataFrame, name: pd.Series, parents: list[str] = parents) -> pd.Series:
             key = pd.Series("", index=table.index, dtype="string")
             for p in parents:
                 key = key + "|" + table[p].astype("string").fillna("")
@@ -702,11 +702,14 @@ def _regions(data: pd.DataFrame, checks: _Checks) -> None:
         row_key = path + "|" + value.fillna("")
         checkable = path.isin(parent_keys).to_numpy() if parents else np.ones(len(data), bool)
         unknown = checkable & value.notna().to_numpy() & ~row_key.isin(unit_keys).to_numpy()
-        to_name = {**dict(zip(alias_rows["alias"], alias_rows["name_zh"], strict=False)), **dict(zip(known[level], known[level], strict=False))}
+        to_name = {
+            **dict(zip(alias_rows["alias"], alias_rows["name_zh"], strict=False)),
+            **dict(zip(known[level], known[level], strict=False)),
+        }
         names = sorted(to_name)
         close = _map_unique(
             value.where(unknown),
-            lambda v: ", ".join(
+            lambda v, to_name=to_name, names=names: ", ".join(
                 dict.fromkeys(to_name[c] for c in difflib.get_close_matches(v, names, n=4, cutoff=0.5))
             ),
         )
@@ -944,7 +947,8 @@ def _measures_without_households(states: list[_FileState]) -> None:
 
 
 def _check_measure_keys(s: _FileState, in_listed: np.ndarray, in_accepted: np.ndarray) -> None:
-    """Reject measure rows of ``s`` whose key is not among the household rows (``in_listed``) or only among rejected ones."""
+    """Reject measure rows of ``s`` whose key is not among the household rows (``in_listed``) or only among
+    rejected ones."""
     present = (s.data["household_id"].notna() & s.data["year"].notna()).to_numpy()
     column = "/".join(
         s.checks.headers.get(c, c)
@@ -1373,7 +1377,8 @@ class ChunkedIngest:
         }
 
     def _scan(self, i: int, path: Path, log: KeyLog) -> tuple[dict[str, bool], set[str] | None]:
-        """First pass over a household file: its keys (into ``log``), which wide measure columns are flags, its panel columns."""
+        """First pass over a household file: its keys (into ``log``), which wide measure columns are flags,
+        its panel columns."""
         flags, columns = {}, None
         catalogue = household_columns()
         for raw in _blocks(path, self.chunk_rows):
@@ -1399,7 +1404,8 @@ class ChunkedIngest:
         return flags, columns
 
     def panels(self):
-        """Panel blocks of accepted rows: the household blocks (measures empty), then the measures (households empty)."""
+        """Panel blocks of accepted rows: the household blocks (measures empty), then the measures
+        (households empty)."""
         meta = self._meta()
         totals: dict[int, _FileTotals] = {}
         unreadable_rows, unreadable_found = [], []
@@ -1633,8 +1639,10 @@ def validate_command(
             print(f"  [{tag}] {p.message_zh}\n      {p.message_en}")
         if len(result.problems) > MAX_PRINTED_PROBLEMS:
             print(
-                f"  ... 另有 {len(result.problems) - MAX_PRINTED_PROBLEMS} 个问题, 完整列表见 --rejections 目录下的 problems.csv / "
-                f"{len(result.problems) - MAX_PRINTED_PROBLEMS} more; the full list is problems.csv in the --rejections folder"
+                f"  ... 另有 {len(result.problems) - MAX_PRINTED_PROBLEMS} 个问题, "
+                f"完整列表见 --rejections 目录下的 problems.csv / "
+                f"{len(result.problems) - MAX_PRINTED_PROBLEMS} more; "
+                f"the full list is problems.csv in the --rejections folder"
             )
     if rejections_dir is not None:
         for path in write_rejections(result, rejections_dir):

@@ -199,10 +199,10 @@ def format_table(
     ``persons``, ``households``, ``number``, ``ratio``, ``int``, ``text``). Suppression: a
     ``households`` column gates itself; every other non-``text`` column is gated by
     ``gates.get(column, count_column)``; a cell whose gating household count is below 10 shows
-    ``"<10"``; a gate of ``None`` publishes the column as is. ``count_column=None`` with no gate means the column is not a count or mean over
-    households (e.g. a year or a target value). Headers come from ``data/labels.csv`` unless
-    given in ``headers``. ``adds_up=True`` marks rows that add up to a total published elsewhere
-    (groups of a region): :func:`complementary` suppression is then applied to each gate.
+    ``"<10"``; a gate of ``None`` publishes the column as is. ``count_column=None`` with no gate means the
+    column is not a count or mean over households (e.g. a year or a target value). Headers come from
+    ``data/labels.csv`` unless given in ``headers``. ``adds_up=True`` marks rows that add up to a total
+    published elsewhere (groups of a region): :func:`complementary` suppression is then applied to each gate.
     """
     gates = dict(gates or {})
     headers = dict(headers or {})
@@ -334,7 +334,10 @@ def watch_table(counts: pd.DataFrame, by: str, lang: str = "zh") -> pd.DataFrame
         rows = (counts["flag"] == flag) & units
         hidden[rows] = complementary(counts.loc[rows, "n_households"].astype(float), hidden[rows])
     shown = counts.assign(
-        shown=[SUPPRESSED if s else format_value(n, "int", lang) for n, s in zip(counts["n_households"], hidden, strict=False)]
+        shown=[
+            SUPPRESSED if s else format_value(n, "int", lang)
+            for n, s in zip(counts["n_households"], hidden, strict=False)
+        ]
     )
     order = list(dict.fromkeys(counts[by]))
     table = shown.pivot(index=by, columns="label", values="shown").reindex(order)

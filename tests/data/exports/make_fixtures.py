@@ -209,7 +209,8 @@ def _xlsx_cell(header: str, value: str):
 
 
 def write_xlsx(path: Path, header, rows, blank_after: int | None = None, total: bool = True) -> list[int]:
-    """Write an XLSX with two title rows, optional blank row and trailing 合计 row; returns the Excel row of each data row."""
+    """Write an XLSX with two title rows, optional blank row and trailing 合计 row; returns the Excel row of
+    each data row."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "台账"
@@ -271,7 +272,12 @@ def _bad_variants(fmt: str) -> dict[str, tuple[list[str], list[list[str]], int, 
     dup_rows = [list(r) for r in ROWS] + [list(ROWS[1])]
     dropped = [h for h in HEADER if h != "家庭人口数"]
     return {
-        "missing_column": (dropped, [[v for h, v in zip(HEADER, r, strict=False) if h != "家庭人口数"] for r in ROWS], -1, ""),
+        "missing_column": (
+            dropped,
+            [[v for h, v in zip(HEADER, r, strict=False) if h != "家庭人口数"] for r in ROWS],
+            -1,
+            "",
+        ),
         "not_numeric": edited(2, "工资性收入（元）", "四万" if fmt == "csv" else "40000元"),
         "household_size": edited(1, "家庭人口数", "0" if fmt == "csv" else "2.5"),
         "negative": edited(3, "财产性收入" if fmt == "csv" else "生产经营性支出", "-50"),
