@@ -31,8 +31,11 @@ demo: $(DEMO)/meta.json
 reports: system-deps $(VENV)/.installed demo
 	$(BIN)/evalkit batch --year $(YEAR) --jobs $(JOBS) --data $(DEMO)
 
-## The whole test suite (unit tests, notebooks with nbval)
+## Lint and format check (config in pyproject.toml), then the whole test suite
+## (unit tests, notebooks with nbval)
 test: system-deps $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests notebooks --nbval-lax \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
 
