@@ -27,6 +27,8 @@ from evalkit.core.resources import read_reference_csv
 COMPONENTS: tuple[str, ...] = ("wage", "net_operating", "property", "transfer")
 #: Household-total income columns as reported (before derivation).
 INCOME_COLUMNS: tuple[str, ...] = ("wage", "operating_income", "operating_expenses", "property", "transfer")
+#: Columns :func:`derive_income` needs for the income account (the household type aside).
+INCOME_INPUTS: tuple[str, ...] = (*INCOME_COLUMNS, "household_size")
 TRANSFER_DETAIL: tuple[str, ...] = (
     "transfer_dibao",
     "transfer_pension",

@@ -457,7 +457,8 @@ def _ingest_chunked(sources: Sequence[str], out: Path, measures: Sequence[str], 
     """Ingest in blocks into a new folder beside ``out`` that replaces ``out`` only when complete."""
     import tempfile
 
-    from evalkit.io.ingest import ChunkedIngest, format_accounting
+    from evalkit.io.accounting import format_accounting
+    from evalkit.io.chunked import ChunkedIngest
 
     if out.exists() and any(out.iterdir()) and not is_dataset(out):
         raise EvalkitError(

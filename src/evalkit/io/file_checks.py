@@ -1,0 +1,533 @@
+"""Checks of one export file (or one block of it): columns, identifiers, types, regions, totals, measures.
+
+Columns are mapped by :mod:`evalkit.io.headers`; columns whose header is a measure name of
+``data/measures.csv`` (wide measure columns: amounts or 是/否; a column of only 1/0 is a flag)
+are melted into the measures table; a header that is both a column alias and a measure name
+(临时救助) is the column. Unknown columns are reported as warnings and not carried into the
+panel; the derived columns of a saved panel (net_income_pc, ...) are recomputed. Identifiers are
+pseudonymised (:mod:`evalkit.io.pseudonymise`) before any check: 户编号 and ID-card numbers become
+keyed hashes, names and phone numbers are dropped; problem messages show identifier values
+masked. Vectorised value checks (:mod:`evalkit.io.checks`) collect every problem (``strict``:
+stop at the first error); a row with an error is rejected.
+
+Region names may be aliases of ``data/region_aliases.csv`` (红河州, 广西区, 信阳): they are
+replaced by the registry name, warned and counted (status ``normalised``). The checks across
+files (duplicate household-year keys, measure rows without a household row) are applied per file
+by :func:`reject_duplicates` and :func:`check_measure_keys` from keys collected by the caller.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evalkit.core.errors import DataValidationError
+from evalkit.core.panel import MEASURE_COLUMNS
+from evalkit.core.schema import (
+    Column,
+    household_columns,
+    household_types,
+    measure_columns,
+    measures_catalogue,
+)
+from evalkit.io.checks import as_text, blank, empty_problems, parse_bool, parse_number, problems
+from evalkit.io.headers import alias_index, lookup, measure_aliases, normalise_header
+from evalkit.io.pseudonymise import (
+    HOUSEHOLD_PREFIX,
+    PERSON_PREFIX,
+    keyed_hash,
+    normalise_household_id,
+    normalise_id_card,
+    valid_id_card,
+)
+from evalkit.io.readers import ROW
+
+DERIVED_COLUMNS = ("net_operating", "net_income", "net_income_pc", "is_tuopin", "is_monitored")
+DROPPED_IDENTIFIERS = ("head_name", "phone")
+
+
+class FileChecks:
+    """Collects the problems of one file and which rows they reject."""
+
+    def __init__(self, file: str, frame: pd.DataFrame, headers: dict[str, str], strict: bool):
+        self.file, self.frame, self.headers, self.strict = file, frame, headers, strict
+        self.rejected = np.zeros(len(frame), bool)
+        self.file_errors = 0
+        self.reasons: dict[str, np.ndarray] = {}
+        self.normalised: dict[str, np.ndarray] = {}  # kind -> rows changed but accepted (warnings)
+        self.found: list[pd.DataFrame] = []
+        self.alias_groups: list[pd.DataFrame] = []  # region aliases: level, alias, name, first row, rows
+
+    def add(
+        self,
+        mask,
+        canonical: str,
+        kind: str,
+        values: pd.Series | str = "",
+        *,
+        severity: str = "error",
+        column: str | None = None,
+        detail=None,
+        **kwargs,
+    ) -> None:
+        """Record ``kind`` for the rows in ``mask`` (``None``: one file-level problem)."""
+        rows = None
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+            if not mask.any():
+                return
+            rows = self.frame[ROW].to_numpy()[mask]
+            if not isinstance(values, str):
+                values = values[mask]
+            if detail is not None:
+                detail = tuple(d[mask] if isinstance(d, pd.Series) else d for d in detail)
+        elif severity == "error":
+            self.file_errors += 1
+        column = self.headers.get(canonical, "") if column is None else column
+        found = problems(
+            self.file,
+            pd.Series(rows) if rows is not None else None,
+            column,
+            canonical,
+            values,
+            kind,
+            severity=severity,
+            detail=detail,
+            **kwargs,
+        )
+        self.found.append(found)
+        if severity == "error":
+            affected = mask if mask is not None else np.ones(len(self.frame), bool)
+            self.rejected |= affected
+            self.reasons[kind] = self.reasons.get(kind, np.zeros(len(self.frame), bool)) | affected
+            if self.strict:
+                raise DataValidationError(
+                    "严格模式: 发现第一个问题即停止 / strict mode: stopped at the first problem\n"
+                    f"{found['message_zh'].iloc[0]}\n{found['message_en'].iloc[0]}",
+                    problems=found.to_dict("records"),
+                )
+
+    def table(self) -> pd.DataFrame:
+        """Every problem recorded so far, as one table (:data:`evalkit.io.checks.PROBLEM_COLUMNS`)."""
+        return pd.concat(self.found, ignore_index=True) if self.found else empty_problems()
+
+
+@dataclass
+class FileState:
+    """One checked file (or block): its name, table, reader info, checks, parsed data and wide measure rows."""
+
+    file: str
+    table: str
+    info: dict
+    checks: FileChecks
+    data: pd.DataFrame  # canonical parsed columns, ROW, household_id pseudonym
+    wide: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["_pos", *MEASURE_COLUMNS]))
+    rejection_text: pd.DataFrame | None = None
+
+
+def map_columns(
+    raw: pd.DataFrame, table: str, file: str, strict: bool
+) -> tuple[dict[str, str], dict[str, str], FileChecks]:
+    """canonical → user header, user header → measure code (wide columns), and the checks with column problems."""
+    index = alias_index(table)
+    columns = household_columns() if table == "households" else measure_columns()
+    mapping: dict[str, str] = {}
+    wide: dict[str, str] = {}
+    unknown, derived = [], []
+    for header in raw.columns:
+        if header == ROW:
+            continue
+        canonical = lookup(header, index)
+        if canonical is not None:
+            mapping[header] = canonical
+        elif table == "households" and lookup(header, measure_aliases()) is not None:
+            wide[header] = lookup(header, measure_aliases())
+        elif header.startswith("(第") and blank(raw[header]).all():
+            continue  # an empty column without a header carries nothing
+        elif normalise_header(header) in DERIVED_COLUMNS:
+            derived.append(header)
+        else:
+            unknown.append(header)
+    headers = {}
+    for header, canonical in mapping.items():
+        headers.setdefault(canonical, header)
+    checks = FileChecks(file, raw, headers, strict)
+    for header in unknown:
+        checks.add(None, "", "unknown_column", "", severity="warning", column=header)
+    if derived:
+        checks.add(None, "", "derived_column", "", severity="warning", column=", ".join(derived))
+    for canonical in sorted(set(mapping.values())):
+        users = [h for h, c in mapping.items() if c == canonical]
+        if len(users) > 1 and canonical not in DROPPED_IDENTIFIERS:
+            checks.add(None, canonical, "ambiguous_column", " | ".join(users), column=" | ".join(users))
+    has_id_card = "id_card" in headers
+    for col in columns.values():
+        if col.required and col.name not in headers and not (col.name == "household_id" and has_id_card):
+            checks.add(
+                None,
+                col.name,
+                "missing_column",
+                "",
+                column=col.label_zh,
+                expected=("列名之一: " + "、".join(col.aliases), "a column named one of: " + ", ".join(col.aliases)),
+            )
+    return headers, wide, checks
+
+
+def pseudonymise_identifiers(data: pd.DataFrame, text: dict[str, pd.Series], checks: FileChecks, key: bytes) -> None:
+    """Pseudonymise household id and ID-card number in ``data``; drop names and phones (never copied)."""
+    derive = "household_id" not in text
+    if "id_card" in text:
+        cells = text["id_card"]
+        card = normalise_id_card(cells)
+        present = card.notna().to_numpy()
+        invalid = present & ~valid_id_card(card).to_numpy()
+        checks.add(
+            invalid, "id_card", "invalid_id_card", cells, identifier=True, severity="error" if derive else "warning"
+        )
+        data["id_card"] = keyed_hash(card, key, PERSON_PREFIX)
+        if derive:
+            checks.add(~present, "id_card", "missing_value", cells, identifier=True)
+            data["household_id"] = keyed_hash(card, key, HOUSEHOLD_PREFIX)
+    if not derive:
+        cells = text["household_id"]
+        hid = normalise_household_id(cells)
+        checks.add(hid.isna().to_numpy(), "household_id", "missing_value", cells, identifier=True)
+        data["household_id"] = keyed_hash(hid, key, HOUSEHOLD_PREFIX)
+
+
+def typed_column(col: Column, cells: pd.Series, text: pd.Series, checks: FileChecks) -> pd.Series:
+    """Parse one non-identifier column by its canonical type (``text``: its cells as text), recording problems."""
+    empty = text.eq("").to_numpy()
+    if col.required:
+        checks.add(empty, col.name, "missing_value", text)
+    if col.dtype in ("int", "float"):
+        number, bad = parse_number(cells, text)
+        checks.add(bad.to_numpy(), col.name, "not_numeric", text)
+        ok = number.notna().to_numpy()
+        if col.name == "household_size":
+            checks.add(ok & ((number % 1 != 0) | (number <= 0)).to_numpy(), col.name, "household_size", text)
+            return number
+        if col.dtype == "int":
+            checks.add(ok & (number % 1 != 0).to_numpy(), col.name, "not_integer", text)
+        if col.min_value is not None and col.name != "year":
+            below = ok & (number < col.min_value).to_numpy()
+            if col.min_value == 0:
+                checks.add(below, col.name, "negative", text)
+            else:
+                checks.add(
+                    below, col.name, "below_minimum", text, expected=(f"≥ {col.min_value:g}", f"≥ {col.min_value:g}")
+                )
+        return number
+    if col.dtype == "bool":
+        flag, bad = parse_bool(cells, text)
+        checks.add(bad.to_numpy(), col.name, "not_boolean", text)
+        return flag
+    return text.mask(text.eq(""), pd.NA)
+
+
+def map_unique(values: pd.Series, fn) -> pd.Series:
+    """``fn`` applied once per distinct value and mapped back (vectorised lookup)."""
+    uniques = values.dropna().unique()
+    return values.map(dict(zip(uniques, map(fn, uniques), strict=False)))
+
+
+def _household_type(text: pd.Series, checks: FileChecks) -> pd.Series:
+    types = household_types()
+    lookup = {
+        normalise_header(v): label
+        for label, code, en in types[["label_zh", "code", "label_en"]].itertuples(index=False)
+        for v in (label, code, en)
+    }
+    labels = map_unique(text, lambda v: lookup.get(normalise_header(v)) if isinstance(v, str) else None)
+    unknown = (text.notna() & labels.isna()).to_numpy()
+    checks.add(
+        unknown,
+        "household_type",
+        "unknown_household_type",
+        text,
+        expected=("、".join(types["label_zh"]), ", ".join(types["label_zh"])),
+    )
+    return labels.astype("string")
+
+
+def _region_registry() -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    try:
+        from evalkit.core.registry import region_aliases, regions
+    except ImportError:
+        return None
+    return regions(), region_aliases()
+
+
+def _regions(data: pd.DataFrame, checks: FileChecks) -> None:
+    """Each region name must be a registry unit (or an alias of one) under the row's higher-level names.
+
+    Aliases (``data/region_aliases.csv``: 红河州, 广西区, 信阳, ...) are replaced by the registry
+    name and reported as one warning per column and alias (rows counted as ``region_alias``).
+    A level is checked only where the registry lists units at that level under the row's parent
+    (the registry covers the seed regions in full down to county, townships only where listed);
+    only the highest unknown level of a row is reported, with the closest registry names.
+    """
+    registry = _region_registry()
+    levels = [lvl for lvl in ("province", "prefecture", "county", "township") if lvl in data.columns]
+    if registry is None or not levels:
+        return
+    units, aliases = registry
+    flagged = np.zeros(len(data), bool)
+    normalised = np.zeros(len(data), bool)
+    path = pd.Series("", index=data.index, dtype="string")
+    for depth, level in enumerate(levels):
+        parents = levels[:depth]
+
+        def keys(table: pd.DataFrame, name: pd.Series, parents: list[str] = parents) -> pd.Series:
+            key = pd.Series("", index=table.index, dtype="string")
+            for p in parents:
+                key = key + "|" + table[p].astype("string").fillna("")
+            return key + "|" + name.astype("string")
+
+        known = units[units["level"] == level]
+        alias_rows = aliases[aliases["level"] == level]
+        unit_keys = set(keys(known, known[level]))
+        parent_keys = {k.rsplit("|", 1)[0] for k in unit_keys}
+        alias_map = dict(zip(keys(alias_rows, alias_rows["alias"]), alias_rows["name_zh"], strict=False))
+        original = data[level].astype("string")
+        row_key = path + "|" + original.fillna("")
+        canonical = row_key.map(alias_map).astype("string")
+        renamed = canonical.notna().to_numpy()
+        if renamed.any():
+            data[level] = original.mask(canonical.notna(), canonical)
+            _alias_warnings(checks, level, original, canonical, renamed)
+            normalised |= renamed
+        value = data[level].astype("string")
+        row_key = path + "|" + value.fillna("")
+        checkable = path.isin(parent_keys).to_numpy() if parents else np.ones(len(data), bool)
+        unknown = checkable & value.notna().to_numpy() & ~row_key.isin(unit_keys).to_numpy()
+        to_name = {
+            **dict(zip(alias_rows["alias"], alias_rows["name_zh"], strict=False)),
+            **dict(zip(known[level], known[level], strict=False)),
+        }
+        names = sorted(to_name)
+        close = map_unique(
+            value.where(unknown),
+            lambda v, to_name=to_name, names=names: ", ".join(
+                dict.fromkeys(to_name[c] for c in difflib.get_close_matches(v, names, n=4, cutoff=0.5))
+            ),
+        )
+        close = close.astype("string").fillna("")
+        listed = ", ".join(names[:12])
+        checks.add(
+            unknown & ~flagged,
+            level,
+            "unknown_region",
+            value.fillna(""),
+            detail=(
+                ("是否指: " + close).mask(close.eq(""), "已登记的名称如: " + listed),
+                ("did you mean: " + close).mask(close.eq(""), "registered names include: " + listed),
+            ),
+        )
+        flagged |= unknown
+        path = row_key
+    if normalised.any():
+        checks.normalised["region_alias"] = normalised
+
+
+def _alias_warnings(
+    checks: FileChecks, level: str, original: pd.Series, canonical: pd.Series, renamed: np.ndarray
+) -> None:
+    """One warning per (alias, registry name) of a column: its first row and the number of rows."""
+    hits = pd.DataFrame(
+        {
+            "row": checks.frame[ROW].to_numpy()[renamed],
+            "alias": original.to_numpy()[renamed],
+            "name": canonical.to_numpy()[renamed],
+        }
+    )
+    groups = hits.groupby(["alias", "name"], sort=True)["row"].agg(["first", "size"]).reset_index()
+    checks.alias_groups.append(groups.assign(level=level, column=checks.headers.get(level, level)))
+    checks.found.append(
+        alias_problems(checks.file, groups.assign(level=level, column=checks.headers.get(level, level)))
+    )
+
+
+def alias_problems(file: str, groups: pd.DataFrame) -> pd.DataFrame:
+    """The ``region_alias`` warnings of ``groups`` (level, column, alias, name, first, size)."""
+    n = groups["size"].astype("string")
+    return problems(
+        file,
+        groups["first"],
+        groups["column"].iloc[0] if len(groups) else "",
+        groups["level"].iloc[0] if len(groups) else "",
+        groups["alias"],
+        "region_alias",
+        severity="warning",
+        detail=(
+            "已改为「" + groups["name"] + "」, 共 " + n + " 行",
+            "replaced by '" + groups["name"] + "' in " + n + " rows",
+        ),
+    )
+
+
+def _totals(data: pd.DataFrame, checks: FileChecks) -> None:
+    """Reported totals must equal the components: |Σ − reported| ≤ 1 yuan (per capita ≤ 0.5 yuan)."""
+    needed = {"wage", "operating_income", "operating_expenses", "property", "transfer"}
+    if not needed <= set(data.columns):
+        return
+    # rows whose components (or size) are themselves invalid are already rejected for that reason
+    valid = np.logical_and.reduce([(data[c] >= 0).to_numpy() for c in sorted(needed)])
+    total = (
+        data["wage"] + data["operating_income"] - data["operating_expenses"] + data["property"] + data["transfer"]
+    ).where(valid)
+    size = data["household_size"] if "household_size" in data.columns else pd.Series(np.nan, index=data.index)
+    size = size.where((size >= 1) & (size % 1 == 0))
+    for name, computed, tol in (("reported_net_income", total, 1.0), ("reported_net_income_pc", total / size, 0.5)):
+        if name not in data.columns:
+            continue
+        gap = (computed - data[name]).abs()
+        bad = (gap > tol + 1e-9).fillna(False).to_numpy()
+        shown = computed.round(2).astype("string")
+        checks.add(
+            bad,
+            name,
+            "total_mismatch",
+            as_text(data[name]),
+            expected=(f"分项计算值(差额 ≤ {tol:g} 元)", f"the sum of the components (within {tol:g} yuan)"),
+            detail=("分项计算值 " + shown, "components give " + shown),
+        )
+
+
+def _wide_measures(
+    raw: pd.DataFrame,
+    wide: dict[str, str],
+    checks: FileChecks,
+    data: pd.DataFrame,
+    flags_only: dict[str, bool] | None = None,
+) -> pd.DataFrame:
+    """Melt wide measure columns (amount or 是/否 per household-year) into long rows.
+
+    ``flags_only`` (header → bool) says which columns are 1/0 flags when the file is read in
+    blocks (decided on the whole column); by default it is decided on ``raw``.
+    """
+    has_amount = measures_catalogue().set_index("code")["has_amount"].eq("yes")
+    parts = []
+    for header, code in wide.items():
+        cells = raw[header]
+        text = as_text(cells)
+        number, not_number = parse_number(cells, text)
+        flag, not_flag = parse_bool(cells, text)
+        bad = (not_number & not_flag).to_numpy()
+        checks.add(bad, code, "not_measure_value", text, column=header)
+        checks.add((number < 0).fillna(False).to_numpy(), code, "negative", text, column=header)
+        got = ((number > 0) | (not_number & flag.fillna(False))).fillna(False).to_numpy() & ~bad
+        flags = is_flag_column(number) if flags_only is None else flags_only[header]
+        amount = number.where(number > 0) if bool(has_amount.get(code, False)) and not flags else number * np.nan
+        parts.append(
+            pd.DataFrame(
+                {
+                    "_pos": np.flatnonzero(got),
+                    "household_id": data["household_id"].to_numpy()[got],
+                    "year": data["year"].to_numpy()[got],
+                    "measure": code,
+                    "amount": amount.to_numpy()[got],
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_pos", *MEASURE_COLUMNS])
+
+
+def is_flag_column(number: pd.Series) -> bool:
+    """A wide measure column of only 1/0 is a flag, not 1 yuan."""
+    return bool(number.dropna().isin([0, 1]).all())
+
+
+def check_file(
+    raw: pd.DataFrame,
+    table: str,
+    key: bytes,
+    strict: bool,
+    years: tuple[int, int],
+    flags_only: dict[str, bool] | None = None,
+) -> FileState:
+    """Map, pseudonymise and check one raw table of :func:`evalkit.io.readers.read_export` (or one block).
+
+    ``years``: the accepted year range; ``flags_only``: see :func:`_wide_measures`.
+    """
+    info = raw.attrs["export"]
+    file = Path(info["file"]).name
+    headers, wide, checks = map_columns(raw, table, file, strict)
+    data = pd.DataFrame({ROW: raw[ROW].to_numpy()})
+    state = FileState(file, table, info, checks, data)
+    if checks.file_errors:
+        return state  # a file-level error: every row is rejected, row checks would only repeat it
+    columns = household_columns() if table == "households" else measure_columns()
+    text = {name: as_text(raw[header]) for name, header in headers.items() if name not in DROPPED_IDENTIFIERS}
+    pseudonymise_identifiers(data, text, checks, key)
+    for name, col in columns.items():
+        if name not in headers or col.kind == "identifier" or name == "household_id":
+            continue
+        if name == "measure":
+            names = text[name]
+            codes = map_unique(names, lambda v: lookup(v, measure_aliases()) if v else None)
+            checks.add(names.ne("").to_numpy() & codes.isna().to_numpy(), name, "unknown_measure", names)
+            checks.add(names.eq("").to_numpy(), name, "missing_value", names)
+            data[name] = codes.astype("string")
+            continue
+        data[name] = typed_column(col, raw[headers[name]], text[name], checks)
+    if "year" in data.columns:
+        lo, hi = years
+        out = (data["year"].notna() & (data["year"] % 1 == 0) & ~data["year"].between(lo, hi)).to_numpy()
+        checks.add(out, "year", "year_out_of_range", text["year"], expected=(f"{lo}–{hi}", f"{lo}–{hi}"))
+    if table == "households":
+        if "household_type" in data.columns:
+            data["household_type"] = _household_type(data["household_type"], checks)
+        _regions(data, checks)
+        _totals(data, checks)
+        state.wide = _wide_measures(raw, wide, checks, data, flags_only)
+    state.rejection_text = pd.DataFrame(
+        {name: cells for name, cells in text.items() if columns[name].kind != "identifier" and name != "household_id"}
+    )
+    return state
+
+
+def reject_duplicates(s: FileState, dup: pd.DataFrame) -> None:
+    """Reject the rows of ``s`` listed in ``dup`` (its rows of :meth:`KeyLog.duplicates`) as ``duplicate_key``."""
+    pos = pd.Index(s.data[ROW].to_numpy()).get_indexer(dup["row"].to_numpy())
+    found = pos >= 0
+    if not found.any():
+        return
+    pos = pos[found]
+    mask = np.zeros(len(s.data), bool)
+    mask[pos] = True
+    detail = {}
+    for lang in ("zh", "en"):
+        detail[lang] = pd.Series("", index=s.data.index, dtype="string")
+        detail[lang].iloc[pos] = dup[f"listing_{lang}"].to_numpy()[found]
+    id_header = "household_id" if "household_id" in s.checks.headers else "id_card"
+    year = "年度/year " + as_text(s.data["year"])
+    s.checks.add(
+        mask,
+        "household_id",
+        "duplicate_key",
+        year,
+        column=s.checks.headers.get(id_header, ""),
+        detail=("同户同年的行: " + detail["zh"], "rows with this household and year: " + detail["en"]),
+    )
+
+
+def check_measure_keys(s: FileState, in_listed: np.ndarray, in_accepted: np.ndarray) -> None:
+    """Reject measure rows of ``s`` whose key is not among the household rows (``in_listed``) or only rejected ones."""
+    present = (s.data["household_id"].notna() & s.data["year"].notna()).to_numpy()
+    column = "/".join(
+        s.checks.headers.get(c, c)
+        for c in ("household_id" if "household_id" in s.checks.headers else "id_card", "year")
+    )
+    year = "年度/year " + as_text(s.data["year"])
+    s.checks.add(present & ~in_listed, "household_id", "measure_without_household", year, column=column)
+    s.checks.add(present & in_listed & ~in_accepted, "household_id", "measure_household_rejected", year, column=column)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assembling the result
