@@ -5,9 +5,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.effects import staggered_did
+from evalkit.effects.did import CellsNotEstimable, redundant_covariates
 
 DATA = Path(__file__).parent / "data" / "effects"
 
@@ -19,7 +21,7 @@ def mpdta():
 
 @pytest.fixture(scope="module")
 def fit(mpdta):
-    return staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat")
+    return staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", small_sample=False)
 
 
 def test_att_gt_matches_r_did(fit):
@@ -60,8 +62,8 @@ def test_pretest_matches_r_did(fit):
 
 def test_clustered_se_follows_the_influence_function_formula(mpdta):
     data = mpdta.assign(state=mpdta["countyreal"] // 1000)
-    res = staggered_did(data, "lemp", "countyreal", "year", "first.treat", cluster="state")
-    plain = staggered_did(data, "lemp", "countyreal", "year", "first.treat")
+    res = staggered_did(data, "lemp", "countyreal", "year", "first.treat", cluster="state", small_sample=False)
+    plain = staggered_did(data, "lemp", "countyreal", "year", "first.treat", small_sample=False)
     psi = res._model.MP["inffunc"]["inffunc"]  # n_units × cells, rows in unit order
     units = res._model.dp["data"].drop_duplicates("id").sort_values("id")
     state = data.drop_duplicates("countyreal")["state"].to_numpy()  # same unit order as factorize
@@ -72,8 +74,17 @@ def test_clustered_se_follows_the_influence_function_formula(mpdta):
     np.testing.assert_allclose(res.att_gt["att"], plain.att_gt["att"], atol=1e-14)
     assert not np.allclose(res.att_gt["se"], plain.att_gt["se"])
     # clustering at the unit itself is the unclustered estimator
-    same = staggered_did(data, "lemp", "countyreal", "year", "first.treat", cluster="countyreal")
+    same = staggered_did(data, "lemp", "countyreal", "year", "first.treat", cluster="countyreal", small_sample=False)
     np.testing.assert_allclose(same.att_gt["se"], plain.att_gt["se"], rtol=1e-12)
+    # the default adds the CR1 factor G/(G-1) and t(G-1) intervals
+    G = len(sums)
+    corrected = staggered_did(data, "lemp", "countyreal", "year", "first.treat", cluster="state")
+    assert corrected.n_clusters == G == data["state"].nunique()
+    np.testing.assert_allclose(corrected.att_gt["se"], expected * np.sqrt(G / (G - 1)), rtol=1e-10)
+    crit = stats.t.ppf(0.975, G - 1)
+    np.testing.assert_allclose(corrected.att_gt["ci_high"], corrected.att_gt["att"] + crit * corrected.att_gt["se"])
+    simple = corrected.aggregate("simple")
+    assert simple.df == G - 1 and simple.se == pytest.approx(res.aggregate("simple").se * np.sqrt(G / (G - 1)))
 
 
 def test_not_yet_treated_cell_equals_hand_did(mpdta):
@@ -192,3 +203,38 @@ def test_cohorts_after_the_window_are_never_treated_with_a_note(mpdta):
     assert set(res.att_gt["group"]) == {2004, 2006}
     assert int(res.cohorts.set_index("group").loc[0, "n_units"]) == 309 + 131
     assert any("after the last period" in note for note in res.notes)
+
+
+# ---- diagnostics in words ------------------------------------------------------------------
+
+
+def test_not_yet_treated_without_never_treated_says_who_controls_and_which_years_drop(mpdta):
+    data = mpdta[mpdta["first.treat"] > 0]
+    res = staggered_did(data, "lemp", "countyreal", "year", "first.treat", control="not_yet_treated")
+    design = res.design_summary()
+    sizes = data.drop_duplicates("countyreal")["first.treat"].value_counts()
+    assert design["treated_cohorts"] == [2004, 2006] and design["control_cohorts"] == [2007]
+    assert design["n_treated"] == sizes[2004] + sizes[2006] and design["n_control"] == sizes[2007] == 131
+    assert design["years_dropped"] == [2007] and design["years"] == [2004, 2005, 2006]
+    assert "serve only as controls" in design["note_en"] and "[2007]" in design["note_en"]
+    assert "只作对照" in design["note_zh"]
+    # with never-treated units nothing is control-only
+    full = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat").design_summary()
+    assert full["control_cohorts"] == [] and full["n_control"] == 309 and full["n_treated"] == 191
+
+
+def test_cells_not_estimable_say_why(mpdta):
+    data = mpdta.assign(x=np.where(mpdta["first.treat"] == 0, 1.0, mpdta["lpop"]))
+    with pytest.raises(
+        CellsNotEstimable, match=r"20 treated / 309 control units; constant among the controls: \['x'\]"
+    ) as info:
+        staggered_did(data, "lemp", "countyreal", "year", "first.treat", covariates=["lpop", "x"])
+    assert info.value.constant_covariates == ["x"] and len(info.value.cells) == 12
+    assert "more" in str(info.value)
+
+
+def test_redundant_covariates_are_named_in_order(mpdta):
+    base = mpdta.drop_duplicates("countyreal")
+    frame = base[["lpop"]].assign(twice=2 * base["lpop"], const=1.0, other=base["lemp"])
+    assert redundant_covariates(frame) == ["twice", "const"]
+    assert redundant_covariates(frame[["lpop", "other"]]) == []

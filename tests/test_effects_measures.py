@@ -179,7 +179,7 @@ def test_heterogeneity_by_labour_group_matches_truth_and_accounts_for_small_coho
 
 
 def test_village_clustering_changes_only_the_standard_errors(panel):
-    plain = measure_effects(panel, "industry_award", outcomes=("net_operating_pc",), covariates=None)
+    plain = measure_effects(panel, "industry_award", outcomes=("net_operating_pc",), covariates=None, cluster=None)
     clustered = measure_effects(
         panel, "industry_award", outcomes=("net_operating_pc",), covariates=None, cluster="village"
     )
@@ -188,9 +188,64 @@ def test_village_clustering_changes_only_the_standard_errors(panel):
     assert a["se"] != pytest.approx(b["se"], rel=1e-6)
     assert clustered.result("net_operating_pc").cluster == "village"
     # villages are identified within their township (names such as 合成村01 repeat)
-    model = clustered.result("net_operating_pc")._model
-    n_clusters = model.dp["data"].drop_duplicates("id")["cl"].nunique()
+    n_clusters = clustered.result("net_operating_pc").n_clusters
+    assert clustered.effects.iloc[0]["n_clusters"] == n_clusters
     assert (
         n_clusters
         == panel.households[["province", "prefecture", "county", "township", "village"]].drop_duplicates().shape[0]
     )
+
+
+# ---- inference defaults and diagnostics --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_panel():
+    return demo.generate_panel(households=2000, seed=5)
+
+
+def test_default_clusters_by_the_coarsest_level_with_enough_clusters(small_panel):
+    from evalkit.effects.measures import MIN_CLUSTERS, default_cluster
+
+    hh = small_panel.households
+    first = hh[hh["year"] == hh["year"].min()]
+    assert first["county"].nunique() >= MIN_CLUSTERS and default_cluster(hh) == "county"
+    one_county = hh[hh["county"] == first["county"].value_counts().index[0]]
+    level = default_cluster(one_county)
+    assert level in ("township", "village")  # one county: a county cluster is no cluster
+    res = measure_effects(small_panel, "dibao", outcomes=("transfer_pc",))
+    row = res.effects.iloc[0]
+    assert row["cluster"] == "county" and row["n_clusters"] == res.result("transfer_pc").n_clusters
+    assert res.design.set_index("item").loc["cluster", "value"] == "county"
+    assert res.result("transfer_pc").pretest["reference"].startswith("Hotelling")
+
+
+def test_collinear_covariate_is_dropped_with_a_note_not_the_measure(small_panel):
+    hh = small_panel.households.copy()
+    hh["relocated"] = hh["doudi"]  # relocated is now a copy of doudi: collinear
+    panel = Panel(households=hh, measures=small_panel.measures, meta=small_panel.meta)
+    res = measure_effects(panel, "dibao", outcomes=("transfer_pc",))
+    design = res.design.set_index("item")
+    assert design.loc["covariates_dropped", "value"] == "relocated"
+    assert "relocated" not in res.result("transfer_pc").covariates and "doudi" in res.result("transfer_pc").covariates
+    assert np.isfinite(res.effects["att"].iloc[0])
+
+
+def test_pre_trend_caveat_and_few_clusters_wild_pvalue(small_panel):
+    hh = small_panel.households.copy()
+    g = hh["household_id"].map(cohorts(small_panel, "dibao")).fillna(0)
+    # treated households' transfers rise by 600 yuan per person a year before they get 低保: no parallel trends
+    pre = (g > 0) & (hh["year"] < g)
+    hh.loc[pre, "transfer"] += 600.0 * (hh.loc[pre, "year"] - 2019) * hh.loc[pre, "household_size"]
+    hh["net_income"] = hh[["wage", "net_operating", "property", "transfer"]].sum(axis=1)
+    hh["net_income_pc"] = hh["net_income"] / hh["household_size"]
+    panel = Panel(households=hh, measures=small_panel.measures, meta=small_panel.meta)
+    res = measure_effects(panel, "dibao", outcomes=("transfer_pc",), covariates=None, cluster="prefecture")
+    row = res.effects.iloc[0]
+    assert row["pretest_pvalue"] < 0.05
+    assert "pre-trend test p =" in row["caveat_en"] and "处理前趋势检验" in row["caveat_zh"]
+    assert row["n_clusters"] < 30 and 0 <= row["wild_pvalue"] <= 1
+    assert f"only {row['n_clusters']} clusters" in row["caveat_en"]
+    # the untouched panel (selection on baseline covariates), clustered by county, has neither caveat
+    clean = measure_effects(small_panel, "dibao", outcomes=("transfer_pc",)).effects.iloc[0]
+    assert clean["caveat_en"] == "" and np.isnan(clean["wild_pvalue"])

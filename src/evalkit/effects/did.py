@@ -11,11 +11,15 @@ estimated by the doubly-robust (Sant'Anna & Zhao 2020), inverse-probability-weig
 outcome-regression estimator (``method="dr"|"ipw"|"reg"``) with covariates taken in the base
 period. Aggregations (CS 2021 section 3) weight cells by cohort size: ``simple`` (all
 post-treatment cells), ``group`` (by cohort), ``dynamic`` (by event time e = t − g, the event
-study) and ``calendar`` (by year). Standard errors come from the influence function ψ:
-``se = sqrt(Σ_i ψ_i²) / n`` (households), or clustered ``se = sqrt(Σ_c (Σ_{i∈c} ψ_i)²) / n``
-(R ``did``'s analytic cluster formula, no small-sample factor). Uniform bands for the event
-study use the multiplier bootstrap (Mammen weights, R ``did`` ``mboot``). The pre-trend test is
-the Wald statistic ``W = n · θ̂_pre' V̂_pre⁻¹ θ̂_pre`` over the pre-treatment cells, χ²(q).
+study) and ``calendar`` (by year). Standard errors come from the influence function ψ
+(:mod:`evalkit.effects.inference`): clustered ``se = sqrt(k · Σ_c (Σ_{i∈c} ψ_i)²) / n`` with
+``cluster`` (the unit itself when None) and, by default (``small_sample=True``), the CR1 factor
+``k = G/(G−1)``, t(G−1) confidence intervals and the pre-trend Wald test referred to Hotelling's
+T² (``F(q, G−q)``). ``small_sample=False`` gives R ``did``'s analytic conventions exactly (k = 1,
+normal intervals, ``W = n · θ̂_pre' V̂_pre⁻¹ θ̂_pre`` against χ²(q)). Uniform bands for the
+event study use the seeded cluster multiplier bootstrap (Rademacher weights on cluster sums, Webb
+below 12 clusters); the wild cluster bootstrap p-value of the overall effect
+(:meth:`StaggeredDiDResult.wild_pvalue`) is the test to read with fewer than 30 clusters.
 
 Library: ``csdid`` 0.4.3 (pinned in pyproject.toml). It reproduces R ``did`` 2.5 on ``mpdta``
 — every ATT(g,t), all four aggregations with analytic SEs, and W — to 1e-12
@@ -35,10 +39,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from csdid.att_gt import ATTgt
-from scipy.stats import chi2
 from threadpoolctl import threadpool_limits
 
 from evalkit.core.errors import DesignError, EvalkitError
+from evalkit.effects.inference import (
+    Clustering,
+    cluster_vcov,
+    multiplier_bootstrap,
+    pretest,
+    wild_cluster_pvalue,
+)
 from evalkit.effects.results import Aggregation, add_ci
 
 CONTROLS = {"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}
@@ -51,10 +61,14 @@ class StaggeredDiDResult:
     """Result of :func:`staggered_did`.
 
     ``att_gt``: group, time, event_time, post, att, se, ci_low, ci_high (one row per cell).
-    ``pretest``: dict W, df, pvalue (Wald test that all pre-treatment ATT(g,t) are zero).
+    ``pretest``: W, df, df2, F, pvalue, pvalue_chi2, reference (Wald test that all pre-treatment
+    ATT(g,t) are zero; see :func:`evalkit.effects.inference.pretest`).
     ``cohorts``: group, n_units (households per cohort; group 0 = never treated).
     ``exclusions``: reason_zh, reason_en, rows, units — every row/unit left out, counted.
-    ``notes``: messages of the underlying library (e.g. small groups), never silenced.
+    ``clustering``: the cluster level, codes and number of clusters behind every SE.
+    ``design``: what was actually estimated — :meth:`design_summary` (treated and control units,
+    cohorts and years with estimated cells, cohorts that only serve as controls, years dropped).
+    ``notes``: messages of the underlying library (e.g. small groups), never silenced, and of the design.
     """
 
     att_gt: pd.DataFrame
@@ -68,19 +82,26 @@ class StaggeredDiDResult:
     covariates: tuple[str, ...]
     n_units: int
     alpha: float
+    clustering: Clustering = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list)
     _model: ATTgt = field(default=None, repr=False)
+    _unit_cohort: np.ndarray = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_clusters(self) -> int:
+        return self.clustering.n_clusters
 
     def aggregate(
         self, kind: str = "simple", bootstrap: bool = False, biters: int = 999, seed: int = 20240101
     ) -> Aggregation:
         """Aggregate ATT(g,t) (``kind`` in simple, group, dynamic, calendar).
 
-        Analytic SEs from the aggregated influence function (R ``aggte(bstrap=FALSE)``).
-        ``bootstrap=True`` adds a uniform (simultaneous) band ``band_low``/``band_high`` from
-        ``biters`` multiplier-bootstrap draws (seeded, reproducible; the band uses the
-        bootstrap SE ``se_boot`` and the sup-t critical value ``crit_value``).
+        Clustered SEs from the aggregated influence function (CR1 and t(G−1) intervals with
+        ``small_sample``; R ``aggte(bstrap=FALSE)`` without). ``bootstrap=True`` adds a uniform
+        (simultaneous) band ``band_low``/``band_high`` from ``biters`` seeded cluster
+        multiplier-bootstrap draws (the band uses the bootstrap SE ``se_boot`` and the sup-t
+        critical value ``crit_value``).
         """
         if kind not in KINDS:
             raise EvalkitError(f"aggregation kind {kind!r} unknown; use one of {sorted(KINDS)} / 未知的汇总方式")
@@ -88,6 +109,9 @@ class StaggeredDiDResult:
         if key in self._cache:
             return self._cache[key]
         atte = _run_aggte(self._model, kind, bootstrap=False)
+        overall_psi, table_psi = _aggregate_influence(atte, kind)
+        df = self.clustering.df
+        overall_se = float(np.sqrt(cluster_vcov(overall_psi, self.clustering)[0, 0]))
         table = pd.DataFrame()
         if KINDS[kind] is not None:
             table = add_ci(
@@ -95,26 +119,27 @@ class StaggeredDiDResult:
                     {
                         KINDS[kind]: np.asarray(atte["egt"]).astype(int),
                         "att": np.asarray(atte["att_egt"], dtype=float),
-                        "se": np.asarray(atte["se_egt"], dtype=float).ravel(),
+                        "se": np.sqrt(np.clip(np.diag(cluster_vcov(table_psi, self.clustering)), 0, None)),
                     }
                 ),
                 self.alpha,
+                df=df,
             )
         crit = None
         if bootstrap and KINDS[kind] is not None:
-            boot = _run_aggte(self._model, kind, bootstrap=True, biters=biters, seed=seed)
-            se_boot = np.asarray(boot["se_egt"], dtype=float).ravel()
-            crit = float(boot["crit_val_egt"])
-            table["se_boot"] = se_boot
-            table["band_low"] = table["att"] - crit * se_boot
-            table["band_high"] = table["att"] + crit * se_boot
+            boot = multiplier_bootstrap(table_psi, self.clustering, biters=biters, seed=seed, alpha=self.alpha)
+            crit = boot["crit"]
+            table["se_boot"] = boot["se"]
+            table["band_low"] = table["att"] - crit * table["se_boot"]
+            table["band_high"] = table["att"] + crit * table["se_boot"]
         result = Aggregation(
             kind=kind,
             att=float(atte["overall_att"]),
-            se=float(atte["overall_se"]),
+            se=overall_se,
             table=table,
             alpha=self.alpha,
             crit_value=crit,
+            df=df,
         )
         self._cache[key] = result
         return result
@@ -122,6 +147,31 @@ class StaggeredDiDResult:
     def event_study(self, bootstrap: bool = True, biters: int = 999, seed: int = 20240101) -> Aggregation:
         """Dynamic aggregation with the uniform band (shorthand for ``aggregate("dynamic", ...)``)."""
         return self.aggregate("dynamic", bootstrap=bootstrap, biters=biters, seed=seed)
+
+    def wild_pvalue(self, theta0: float = 0.0, biters: int = 9999, seed: int = 20240101) -> dict:
+        """Wild cluster bootstrap p-value of ``H0: overall (simple) ATT = theta0``
+        (:func:`evalkit.effects.inference.wild_cluster_pvalue`; the null is imposed by shifting every
+        post-treatment ATT(g,t) by the same amount, which leaves the aggregation weights unchanged)."""
+        key = ("wild", theta0, biters, seed)
+        if key not in self._cache:
+            atte = _run_aggte(self._model, "simple", bootstrap=False)
+            psi = _aggregate_influence(atte, "simple")[0][:, 0]
+            # a_i = T_g · n / Σ_g T_g n_g for units of cohort g (T_g post cells), 0 for controls
+            post = self.att_gt[self.att_gt["post"]].groupby("group").size()
+            cells = pd.Series(self._unit_cohort).map(post).fillna(0).to_numpy(dtype=float)
+            jacobian = cells * len(cells) / cells.sum()
+            self._cache[key] = wild_cluster_pvalue(
+                psi, jacobian, float(atte["overall_att"]), self.clustering, theta0, biters=biters, seed=seed
+            )
+        return self._cache[key]
+
+    def design_summary(self) -> dict:
+        """What was estimated: treated_cohorts (with at least one estimated post cell), their
+        units ``n_treated``, ``control_cohorts`` (cohorts that only serve as not-yet-treated
+        controls), ``n_never_treated``, ``n_control`` (never-treated + control-only cohorts),
+        ``years`` with an estimated post cell, ``years_dropped`` (post years of some treated
+        cohort without a cell: no control left), and ``note_zh``/``note_en`` saying it in words."""
+        return design_summary(self.att_gt, self.cohorts, self.control)
 
     def summary(self) -> pd.DataFrame:
         """Overall att, se, CI of the four aggregations, plus the pre-trend test."""
@@ -131,19 +181,88 @@ class StaggeredDiDResult:
         return rows
 
 
-def _run_aggte(model: ATTgt, kind: str, bootstrap: bool, biters: int = 999, seed: int = 0) -> dict:
-    # csdid prints a summary table on every aggte call: keep it off the user's output.
+#: influence-function keys of csdid's aggte (overall, per group/event time/year)
+_INFLUENCE_KEYS = {
+    "simple": ("simple_att", None),
+    "group": ("selective_inf_func", "selective_inf_func_g"),
+    "dynamic": ("dynamic_inf_func", "dynamic_inf_func_e"),
+    "calendar": ("calendar_inf_func", "calendar_inf_func_t"),
+}
+
+
+def _aggregate_influence(atte: dict, kind: str) -> tuple[np.ndarray, np.ndarray | None]:
+    overall, table = _INFLUENCE_KEYS[kind]
+    inf = atte["inf_function"]
+    psi = np.asarray(inf[overall], dtype=float).reshape(-1, 1)
+    return psi, (np.asarray(inf[table], dtype=float) if table else None)
+
+
+def design_summary(att_gt: pd.DataFrame, cohorts: pd.DataFrame, control: str) -> dict:
+    """See :meth:`StaggeredDiDResult.design_summary`."""
+    sizes = cohorts.set_index("group")["n_units"]
+    post = att_gt[att_gt["post"]]
+    treated = sorted(int(g) for g in post["group"].unique())
+    control_only = sorted(int(g) for g in sizes.index if g > 0 and g not in treated)
+    never = int(sizes.get(0, 0))
+    years = sorted(int(t) for t in post["time"].unique())
+    all_years = sorted(int(t) for t in att_gt["time"].unique())
+    dropped = []
+    if control_only:  # post years of the treated cohorts left without any not-yet-treated control
+        last = max(control_only)
+        dropped = [t for t in range(last, max(all_years + [last]) + 1)]
+    n_treated = int(sizes.reindex(treated).sum())
+    n_control = never + int(sizes.reindex(control_only).sum())
+    zh = f"处理组: {len(treated)} 个队列 {treated}, {n_treated} 户; 对照组: "
+    en = f"treated: {len(treated)} cohorts {treated}, {n_treated} units; controls: "
+    if control == "never_treated":
+        zh += f"从未受处理的 {never} 户。"
+        en += f"{never} never-treated units."
+    else:
+        zh += f"尚未受处理的户(含从未受处理的 {never} 户)"
+        en += f"not-yet-treated units (including {never} never treated)"
+        if control_only:
+            zh += (
+                f"; 没有从未受处理的户时,最后的队列 {control_only} ({n_control - never} 户)只作对照, "
+                f"其 {dropped} 年无对照, 不估计。"
+            )
+            en += (
+                f"; cohort(s) {control_only} ({n_control - never} units) serve only as controls, and the years "
+                f"{dropped} have no control left and are not estimated."
+            )
+        else:
+            zh += "。"
+            en += "."
+    zh += f" 估计的年份: {years}。"
+    en += f" Years with an estimated effect: {years}."
+    return {
+        "treated_cohorts": treated,
+        "n_treated": n_treated,
+        "control_cohorts": control_only,
+        "n_never_treated": never,
+        "n_control": n_control,
+        "years": years,
+        "years_dropped": dropped,
+        "note_zh": zh,
+        "note_en": en,
+    }
+
+
+class CellsNotEstimable(DesignError):
+    """Some ATT(g,t) cells could not be estimated: ``cells`` [(g, t)], ``reasons`` (one text per
+    cell) and ``constant_covariates`` (covariates constant among the treated or controls of a cell)."""
+
+    def __init__(self, message: str, cells: list, reasons: list[str], constant_covariates: list[str]):
+        super().__init__(message)
+        self.cells = cells
+        self.reasons = reasons
+        self.constant_covariates = constant_covariates
+
+
+def _run_aggte(model: ATTgt, kind: str, bootstrap: bool = False) -> dict:
+    """csdid's aggte (analytic; evalkit's own clustered bootstraps); its printed table is kept off the output."""
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), threadpool_limits(1, user_api="blas"):
         warnings.simplefilter("ignore", FutureWarning)
-        if not bootstrap:
-            model.aggte(typec=kind, bstrap=False)
-            return model.atte
-        state = np.random.get_state()
-        np.random.seed(seed)
-        try:
-            model.aggte(typec=kind, bstrap=True, cband=True, biters=biters)
-        finally:
-            np.random.set_state(state)
+        model.aggte(typec=kind, bstrap=bootstrap)
         return model.atte
 
 
@@ -151,24 +270,57 @@ def _exclusion(reason_zh: str, reason_en: str, rows: int, units: int) -> dict:
     return {"reason_zh": reason_zh, "reason_en": reason_en, "rows": int(rows), "units": int(units)}
 
 
-def check_full_rank(design: pd.DataFrame, what: str) -> None:
-    """Raise :class:`DesignError` when ``[1, design]`` is rank deficient (collinear covariates)."""
+def redundant_covariates(design: pd.DataFrame) -> list[str]:
+    """Covariates that add nothing to the intercept and the covariates before them (constant or
+    collinear), in column order; ``[]`` when ``[1, design]`` has full column rank."""
     if design.shape[1] == 0:
-        return
+        return []
     values = design.to_numpy(dtype=float)
     matrix = np.column_stack([np.ones(len(values)), values])
-    if np.linalg.matrix_rank(matrix) < matrix.shape[1]:
-        # Name the covariates that add nothing to the intercept and the covariates kept before them.
-        kept, redundant = [0], []
-        for k in range(1, matrix.shape[1]):
-            if np.linalg.matrix_rank(matrix[:, kept + [k]]) == len(kept) + 1:
-                kept.append(k)
-            else:
-                redundant.append(design.columns[k - 1])
+    if np.linalg.matrix_rank(matrix) == matrix.shape[1]:
+        return []
+    kept, redundant = [0], []
+    for k in range(1, matrix.shape[1]):
+        if np.linalg.matrix_rank(matrix[:, kept + [k]]) == len(kept) + 1:
+            kept.append(k)
+        else:
+            redundant.append(design.columns[k - 1])
+    return redundant
+
+
+def check_full_rank(design: pd.DataFrame, what: str) -> None:
+    """Raise :class:`DesignError` when ``[1, design]`` is rank deficient (collinear covariates)."""
+    redundant = redundant_covariates(design)
+    if redundant:
         raise DesignError(
             f"{what}: 协变量共线(或为常数): {redundant}; 请删除其中之一 / "
             f"collinear (or constant) covariates: {redundant}; drop one of them"
         )
+
+
+def cell_reasons(frame: pd.DataFrame, cells, unit, time, cohort, covariates, control) -> list[str]:
+    """Why each cell (g, t) could not be estimated, in words: the treated and control units of the
+    cell (with outcomes in t and the base period) and the covariates that do not vary among them.
+    Returns (reasons, covariates constant among the treated or the controls of some cell)."""
+    reasons, constant_any = [], []
+    first = frame.sort_values(time).drop_duplicates(unit)
+    for g, t in cells:
+        base = g - 1 if t >= g else t - 1
+        both = frame[frame[time].isin([t, base])].groupby(unit)[time].nunique() == 2
+        units = first[first[unit].isin(both[both].index)]
+        treated = units[units[cohort] == g]
+        if control == "never_treated":
+            controls = units[units[cohort] == 0]
+        else:
+            controls = units[(units[cohort] == 0) | (units[cohort] > max(t, base))]
+        why = [f"{len(treated)} treated / {len(controls)} control units"]
+        for name, part in (("treated", treated), ("controls", controls)):
+            constant = [c for c in covariates if part[c].nunique() <= 1]
+            if constant and len(part):
+                why.append(f"constant among the {name}: {constant} / 协变量在该组内为常数")
+                constant_any += [c for c in constant if c not in constant_any]
+        reasons.append(f"({g}, {t}): " + "; ".join(why))
+    return reasons, constant_any
 
 
 def staggered_did(
@@ -185,13 +337,15 @@ def staggered_did(
     alpha: float = 0.05,
     allow_unbalanced: bool = True,
     base_period: str = "varying",
+    small_sample: bool = True,
 ) -> StaggeredDiDResult:
     """Callaway–Sant'Anna ATT(g,t) with never- or not-yet-treated controls (see module doc).
 
     ``data`` is long (one row per unit × time); ``cohort`` holds the first treated period, 0 or
     missing for never treated, constant within unit. ``cluster`` (e.g. ``"village"``) must be
-    constant within unit; ``None`` clusters at the unit. Rows with a missing outcome or
-    covariate are dropped and counted in ``exclusions``; so are units first treated in or
+    constant within unit; ``None`` clusters at the unit. ``small_sample`` (default) applies the
+    CR1 factor, t(G−1) intervals and the Hotelling pre-trend test; ``False`` reproduces R ``did``.
+    Rows with a missing outcome or covariate are dropped and counted in ``exclusions``; so are units first treated in or
     before the first period (no pre-period: not identified) — units first treated after the
     last period are never treated within the window. With ``allow_unbalanced`` the unbalanced
     panel estimator of R ``did`` is used, else units missing a period are dropped (counted).
@@ -235,7 +389,6 @@ def staggered_did(
             f"{int((varying > 1).sum())} 个单位的处理年份({cohort})前后不一 / "
             f"units whose first-treatment period ({cohort}) varies over time"
         )
-    cluster_codes = None
     if cluster and cluster != unit:
         cvary = frame.groupby(unit, sort=False)[cluster].nunique()
         if (cvary > 1).any():
@@ -243,7 +396,6 @@ def staggered_did(
                 f"{int((cvary > 1).sum())} 个单位的聚类变量({cluster})随时间变化 / "
                 f"units whose cluster ({cluster}) changes over time; cluster must be fixed per unit"
             )
-        cluster_codes = pd.factorize(frame[cluster])[0]
 
     first, last = frame[time].min(), frame[time].max()
     early = (frame[cohort] > 0) & (frame[cohort] <= first)
@@ -256,10 +408,7 @@ def staggered_did(
                 frame.loc[early, unit].nunique(),
             )
         )
-        frame, cluster_codes = (
-            frame.loc[~early],
-            (cluster_codes[~early.to_numpy()] if cluster_codes is not None else None),
-        )
+        frame = frame.loc[~early]
     late = frame[cohort] > last
     notes = []
     if late.any():
@@ -283,7 +432,6 @@ def staggered_did(
             )
         )
         frame = frame.loc[~partial]
-        cluster_codes = cluster_codes[~partial] if cluster_codes is not None else None
 
     cohorts = (
         frame.drop_duplicates(unit)[cohort]
@@ -325,8 +473,7 @@ def staggered_did(
     names = [f"x{k}" for k in range(len(covariates))]
     for name, column in zip(names, covariates, strict=False):
         work[name] = frame[column].to_numpy(dtype=float)
-    if cluster_codes is not None:
-        work["cl"] = cluster_codes
+    work["cl"] = pd.factorize(frame[cluster if cluster and cluster != unit else unit])[0]
     xformla = "y ~ " + (" + ".join(names) if names else "1")
     # csdid solves many small (n × k) least-squares problems: multi-threaded BLAS only adds
     # overhead there (10× slower on a busy 2-core machine), so BLAS runs single-threaded.
@@ -342,7 +489,6 @@ def staggered_did(
                 control_group=CONTROLS[control],
                 xformla=xformla,
                 allow_unbalanced_panel=not balanced and allow_unbalanced,
-                clustervar="cl" if cluster_codes is not None else None,
                 alp=alpha,
             )
             model.fit(est_method=method, base_period=base_period, bstrap=False)
@@ -356,26 +502,38 @@ def staggered_did(
             "group": np.asarray(res["group"], dtype=int),
             "time": np.asarray(res["year"], dtype=int),
             "att": np.asarray(res["att"], dtype=float),
-            "se": np.asarray(res["se"], dtype=float),
         }
     )
     att_gt.insert(2, "event_time", att_gt["time"] - att_gt["group"])
     att_gt.insert(3, "post", att_gt["time"] >= att_gt["group"])
-    att_gt = add_ci(att_gt, alpha)
     if att_gt["att"].isna().any():
         cells = att_gt.loc[att_gt["att"].isna(), ["group", "time"]].to_records(index=False).tolist()
-        raise DesignError(f"{outcome}: ATT(g,t) 无法估计的单元 / cells not estimable: {cells}")
-    pre = (att_gt["group"] > att_gt["time"]) & np.isfinite(att_gt["se"]) & (att_gt["se"] > 0)
-    W = model.MP["W"]
-    q = int(pre.sum())
-    pretest = {
-        "W": float(W) if W is not None else np.nan,
-        "df": q,
-        "pvalue": float(chi2.sf(W, q)) if W is not None and q else np.nan,
-    }
+        reasons, constant = cell_reasons(frame, cells, unit, time, cohort, covariates, control)
+        raise CellsNotEstimable(
+            f"{outcome}: ATT(g,t) 无法估计的单元 / cells not estimable: {cells} — "
+            + " | ".join(reasons[:3])
+            + (f" | … ({len(reasons) - 3} more / 另有 {len(reasons) - 3} 个)" if len(reasons) > 3 else ""),
+            cells,
+            reasons,
+            constant,
+        )
+
+    # clustering: one code per unit, in the row order of csdid's influence functions
+    unit_ids = pd.unique(model.dp["data"]["id"])
+    per_unit = work.drop_duplicates("id").set_index("id")
+    codes = pd.factorize(per_unit["cl"].reindex(unit_ids).to_numpy())[0]
+    clustering = Clustering(level=cluster or unit, codes=codes, small_sample=small_sample)
+    psi = np.asarray(model.MP["inffunc"]["inffunc"], dtype=float)  # n_units × cells
+    V = cluster_vcov(psi, clustering)
+    se = np.sqrt(np.clip(np.diag(V), 0, None))
+    se[~np.isfinite(se) | (se <= 0)] = np.nan
+    att_gt["se"] = se
+    att_gt = add_ci(att_gt, alpha, df=clustering.df)
+    pre = ((att_gt["group"] > att_gt["time"]) & np.isfinite(att_gt["se"])).to_numpy()
+    test = pretest(att_gt.loc[pre, "att"].to_numpy(), V[np.ix_(pre, pre)], clustering)
     return StaggeredDiDResult(
         att_gt=att_gt,
-        pretest=pretest,
+        pretest=test,
         cohorts=cohorts,
         exclusions=pd.DataFrame(exclusions, columns=["reason_zh", "reason_en", "rows", "units"]),
         outcome=outcome,
@@ -385,6 +543,8 @@ def staggered_did(
         covariates=covariates,
         n_units=int(work["id"].nunique()),
         alpha=alpha,
+        clustering=clustering,
         notes=notes,
         _model=model,
+        _unit_cohort=per_unit["g"].reindex(unit_ids).to_numpy(),
     )

@@ -13,14 +13,33 @@ component, for which households" in one call:
   observed years (``control="never_treated"``), or also those not yet treated
   (``"not_yet_treated"``). ``eligible`` (a boolean column name or a household-level mask)
   restricts the whole analysis — treated and controls — to a population, e.g. households with
-  labour capacity for an employment measure. ``cluster`` names a column (e.g. ``"village"``,
-  ``"township"``); a region level is identified together with its ancestors. Households in a cohort of fewer than
+  labour capacity for an employment measure. Households in a cohort of fewer than
   ``min_cohort_size`` (default 10, the publication threshold) are left out, counted.
+* **Clustering** (``cluster="auto"``, the default): standard errors are clustered by the
+  coarsest region level of :data:`CLUSTER_LEVELS` (county, township, village) with at least
+  :data:`MIN_CLUSTERS` clusters among the households estimated — measures are allocated by
+  county, township and village and incomes share local shocks (harvests, local labour markets),
+  so households of one place are not independent; a level with fewer clusters is not usable and
+  the next finer level is taken. ``cluster`` may also name a column (e.g. ``"village"``) or be
+  ``None`` (households). A region level is identified together with its ancestors. With fewer
+  than 30 clusters each effect gets a wild cluster bootstrap p-value (``wild_pvalue``) and a
+  caveat. The level and the number of clusters are in ``design`` and in every effects row.
 * **Covariates** (``covariates="baseline"``): characteristics in the first panel year, before
   any cohort, that officials see when they select households — ``log_income0`` = log(max(net
   income per capita, 1000) / 10000), ``labour`` = labour_full + labour_weak / 2, ``doudi``,
   ``relocated``, ``household_size``, ``has_operating`` (operating income > 0) and province
-  indicators. Parallel trends are assumed conditional on them (doubly-robust by default).
+  indicators. Parallel trends are assumed conditional on them (doubly-robust by default). A
+  covariate that is constant or collinear in the estimation sample is dropped with a ``design``
+  note (``covariates_dropped``), and so is a covariate constant among the treated or the
+  controls of a cell that could not be estimated with it; the measure is still estimated.
+* **Diagnostics** (columns of ``effects``): ``pretest_pvalue`` (small-sample Wald test of the
+  pre-treatment cells, :func:`evalkit.effects.inference.pretest`), ``caveat_zh``/``caveat_en``
+  (a sentence when the pre-trend p-value is below 0.05, when there are fewer than 30 clusters,
+  when a cohort only serves as control), ``design_zh``/``design_en`` (cohorts and years actually
+  estimated, treated and control households: :meth:`StaggeredDiDResult.design_summary`).
+* **Unit**: each effect is a mean over treated *households* of the effect on their per-capita
+  income (yuan per person per year, every household counting once), not a person-weighted mean
+  as in the income tables; the report labels it so.
 * **Outcomes**: ``net_income_pc`` and its per-capita components ``wage_pc``,
   ``net_operating_pc``, ``property_pc``, ``transfer_pc`` (household total / household size).
   Because net_income_pc is their sum in every row and every CS estimator is linear in the
@@ -46,10 +65,17 @@ import pandas as pd
 from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.core.panel import Panel
 from evalkit.core.schema import COMPONENTS, REGION_LEVELS, labour_group, measures_catalogue
-from evalkit.effects.did import StaggeredDiDResult, staggered_did
+from evalkit.effects.did import CellsNotEstimable, StaggeredDiDResult, redundant_covariates, staggered_did
+from evalkit.effects.inference import FEW_CLUSTERS
 from evalkit.effects.results import OUTCOME_LABELS, outcome_label
 
 OUTCOMES: tuple[str, ...] = ("net_income_pc", "wage_pc", "net_operating_pc", "property_pc", "transfer_pc")
+#: Region levels standard errors may be clustered by, coarsest first (``cluster="auto"``).
+CLUSTER_LEVELS: tuple[str, ...] = ("county", "township", "village")
+#: A level with fewer clusters than this among the estimated households is too coarse to cluster by.
+MIN_CLUSTERS = 10
+#: Pre-trend p-values below this put a caveat beside the estimate.
+PRETEST_ALERT = 0.05
 BASELINE_COVARIATES: tuple[str, ...] = (
     "log_income0",
     "labour",
@@ -150,7 +176,7 @@ def measure_effects(
     control: str = "never_treated",
     method: str = "dr",
     covariates: str | list[str] | None = "baseline",
-    cluster: str | None = None,
+    cluster: str | None = "auto",
     by: str | None = None,
     eligible: str | pd.Series | None = None,
     min_cohort_size: int = 10,
@@ -228,8 +254,18 @@ def measure_effects(
     covariate_list = _covariates(base, covariates)
     data = hh[["household_id", "year"]].join(per_capita_outcomes(hh))
     data["net_income_pc"] = hh["net_income_pc"].to_numpy(dtype=float)
+    if cluster == "auto":
+        cluster = default_cluster(hh, base["household_id"])
     if cluster:
         data[cluster] = _cluster_key(hh, cluster)
+    design.append(
+        _design_row(
+            "cluster",
+            cluster or "household",
+            f"标准误按{LEVEL_ZH.get(cluster, cluster or '户')}聚类",
+            f"standard errors clustered by {cluster or 'household'}",
+        )
+    )
     extra = [c for c in outcomes if c not in data.columns]
     for column in extra:
         if column not in hh.columns:
@@ -258,46 +294,17 @@ def measure_effects(
                     )
                 )
                 part = part[~part["cohort"].isin(tiny.index)]
-        usable = [c for c in covariate_list if part[c].nunique() > 1]
+        usable = _usable_covariates(part, covariate_list, design, by, value)
         for outcome in outcomes:
             try:
-                res = staggered_did(
-                    part,
-                    outcome,
-                    "household_id",
-                    "year",
-                    "cohort",
-                    covariates=usable,
-                    control=control,
-                    method=method,
-                    cluster=cluster,
-                    alpha=alpha,
-                )
+                res = _estimate(part, outcome, usable, control, method, cluster, alpha, design, by, value)
             except DesignError as error:
                 if by is None:
                     raise
                 skipped.append({by: value, "outcome": outcome, "reason": str(error)})
                 continue
             results[(value, outcome)] = res
-            simple = res.aggregate("simple")
-            lo, hi = simple.ci
-            n_treated = int(res.cohorts.loc[res.cohorts["group"] > 0, "n_units"].sum())
-            effects.append(
-                {
-                    **({by: value} if by else {}),
-                    "outcome": outcome,
-                    "label_zh": outcome_label(outcome, "zh"),
-                    "label_en": outcome_label(outcome, "en"),
-                    "att": simple.att,
-                    "se": simple.se,
-                    "ci_low": lo,
-                    "ci_high": hi,
-                    "n_treated": n_treated,
-                    "n_control": int(res.n_units - n_treated),
-                    "pretest_W": res.pretest["W"],
-                    "pretest_pvalue": res.pretest["pvalue"],
-                }
-            )
+            effects.append({**({by: value} if by else {}), **_effect_row(res, outcome)})
             dyn = res.aggregate("dynamic").table.assign(outcome=outcome)
             if by:
                 dyn.insert(0, by, value)
@@ -315,6 +322,119 @@ def measure_effects(
         skipped=pd.DataFrame(skipped, columns=[by or "subgroup", "outcome", "reason"]),
         results=results,
     )
+
+
+LEVEL_ZH = {"county": "县", "township": "乡镇", "village": "村", "household_id": "户"}
+
+
+def default_cluster(households: pd.DataFrame, household_ids=None) -> str | None:
+    """The cluster level of ``cluster="auto"``: the coarsest of :data:`CLUSTER_LEVELS` present with
+    at least :data:`MIN_CLUSTERS` clusters among ``household_ids`` (all households when None), else
+    the finest level present, else None (households)."""
+    first = households.sort_values("year", kind="stable").drop_duplicates("household_id")
+    if household_ids is not None:
+        first = first[first["household_id"].isin(household_ids)]
+    present = [level for level in CLUSTER_LEVELS if level in first.columns and first[level].notna().all()]
+    for level in present:
+        if pd.unique(_cluster_key(first, level)).size >= MIN_CLUSTERS:
+            return level
+    return present[-1] if present else None
+
+
+def _usable_covariates(part: pd.DataFrame, covariates: list[str], design: list, by, value) -> list[str]:
+    """Covariates of ``part`` that vary and are not collinear with the ones before them; the dropped
+    ones are noted in ``design``."""
+    first = part.drop_duplicates("household_id")
+    constant = [c for c in covariates if first[c].nunique() <= 1]
+    usable = [c for c in covariates if c not in constant]
+    collinear = redundant_covariates(first[usable])
+    usable = [c for c in usable if c not in collinear]
+    if collinear:
+        where = f"[{by}={value}]" if by else ""
+        design.append(
+            _design_row(
+                f"covariates_dropped{where}",
+                ", ".join(collinear),
+                f"与其他协变量共线, 已删除: {collinear}",
+                f"collinear with the other covariates, dropped: {collinear}",
+            )
+        )
+    return usable
+
+
+def _estimate(part, outcome, covariates, control, method, cluster, alpha, design, by, value) -> StaggeredDiDResult:
+    """staggered_did; a cell that cannot be estimated because a covariate is constant among its
+    treated or controls is re-estimated without those covariates, noted in ``design``."""
+    kwargs = dict(control=control, method=method, cluster=cluster, alpha=alpha)
+    try:
+        return staggered_did(part, outcome, "household_id", "year", "cohort", covariates=covariates, **kwargs)
+    except CellsNotEstimable as error:
+        drop = [c for c in covariates if c in error.constant_covariates]
+        if not drop:
+            raise
+        where = f"[{by}={value}]" if by else ""
+        design.append(
+            _design_row(
+                f"covariates_dropped[{outcome}]{where}",
+                ", ".join(drop),
+                f"部分单元内为常数(单元 {error.cells}), 已删除后重新估计: {drop}",
+                f"constant within cells {error.cells}, dropped and re-estimated: {drop}",
+            )
+        )
+        kept = [c for c in covariates if c not in drop]
+        return staggered_did(part, outcome, "household_id", "year", "cohort", covariates=kept, **kwargs)
+
+
+def _effect_row(res: StaggeredDiDResult, outcome: str) -> dict:
+    """One row of ``MeasureEffects.effects``: the simple aggregation, the design and the caveats."""
+    simple = res.aggregate("simple")
+    lo, hi = simple.ci
+    summary = res.design_summary()
+    few = res.n_clusters < FEW_CLUSTERS
+    wild = res.wild_pvalue()["pvalue"] if few and res.cluster else np.nan
+    caveats_zh, caveats_en = [], []
+    p = res.pretest["pvalue"]
+    if np.isfinite(p) and p < PRETEST_ALERT:
+        caveats_zh.append(
+            f"处理前趋势检验 p = {p:.3f} < 0.05: 受益户与对照户在受益前的收入变化已有差异, 估计值可能有偏。"
+        )
+        caveats_en.append(
+            f"pre-trend test p = {p:.3f} < 0.05: treated and control households already diverged before "
+            "treatment, so the estimate may be biased."
+        )
+    if few and res.cluster:
+        caveats_zh.append(
+            f"只有 {res.n_clusters} 个聚类 (少于 {FEW_CLUSTERS}): 置信区间不够可靠, "
+            f"请参考野聚类自助法 p 值 {wild:.3f}。"
+        )
+        caveats_en.append(
+            f"only {res.n_clusters} clusters (fewer than {FEW_CLUSTERS}): the interval is less reliable; "
+            f"see the wild cluster bootstrap p-value {wild:.3f}."
+        )
+    if summary["control_cohorts"]:
+        caveats_zh.append(summary["note_zh"])
+        caveats_en.append(summary["note_en"])
+    return {
+        "outcome": outcome,
+        "label_zh": outcome_label(outcome, "zh"),
+        "label_en": outcome_label(outcome, "en"),
+        "att": simple.att,
+        "se": simple.se,
+        "ci_low": lo,
+        "ci_high": hi,
+        "pvalue": simple.pvalue,
+        "wild_pvalue": wild,
+        "n_treated": summary["n_treated"],
+        "n_control": summary["n_control"],
+        "cluster": res.cluster or "household",
+        "n_clusters": res.n_clusters,
+        "pretest_W": res.pretest["W"],
+        "pretest_pvalue": p,
+        "caveat_zh": " ".join(caveats_zh),
+        "caveat_en": " ".join(caveats_en),
+        "design_zh": summary["note_zh"],
+        "design_en": summary["note_en"],
+    }
 
 
 def naive_difference(panel: Panel, measure: str, outcome: str = "net_income_pc") -> float:
@@ -354,7 +474,7 @@ def _cluster_key(households: pd.DataFrame, cluster: str) -> np.ndarray:
     if cluster not in REGION_LEVELS:
         return households[cluster].to_numpy()
     levels = [c for c in REGION_LEVELS[: REGION_LEVELS.index(cluster) + 1] if c in households.columns]
-    return households[levels].astype(str).agg("|".join, axis=1).to_numpy()
+    return households.groupby(levels, sort=False, observed=True, dropna=False).ngroup().to_numpy()
 
 
 def _covariates(base: pd.DataFrame, covariates) -> list[str]:
@@ -405,8 +525,11 @@ def _decomposition(effects: pd.DataFrame, by: str | None) -> pd.DataFrame:
 __all__ = [
     "OUTCOMES",
     "OUTCOME_LABELS",
+    "CLUSTER_LEVELS",
+    "MIN_CLUSTERS",
     "MeasureEffects",
     "baseline",
+    "default_cluster",
     "cohorts",
     "measure_effects",
     "naive_difference",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+from scipy.stats import t as t_dist
 
 #: Display labels of the outcomes the domain layer estimates (Chinese first, English second).
 OUTCOME_LABELS: dict[str, tuple[str, str]] = {
@@ -30,9 +31,10 @@ def outcome_label(outcome: str, lang: str = "zh") -> str:
     return zh if lang == "zh" else en
 
 
-def add_ci(frame: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Add pointwise ``ci_low``/``ci_high`` = att ∓ z_{1−α/2}·se to a frame with att and se."""
-    z = norm.ppf(1 - alpha / 2)
+def add_ci(frame: pd.DataFrame, alpha: float = 0.05, df: int | None = None) -> pd.DataFrame:
+    """Add pointwise ``ci_low``/``ci_high`` = att ∓ c·se to a frame with att and se, with c the
+    z_{1−α/2} quantile, or t_{df} (clustered small-sample inference: df = clusters − 1)."""
+    z = norm.ppf(1 - alpha / 2) if df is None else t_dist.ppf(1 - alpha / 2, df)
     out = frame.copy()
     out["ci_low"] = out["att"] - z * out["se"]
     out["ci_high"] = out["att"] + z * out["se"]
@@ -56,15 +58,22 @@ class Aggregation:
     table: pd.DataFrame
     alpha: float = 0.05
     crit_value: float | None = None
+    df: int | None = None
 
     @property
     def ci(self) -> tuple[float, float]:
-        z = norm.ppf(1 - self.alpha / 2)
-        return self.att - z * self.se, self.att + z * self.se
+        row = self.overall().iloc[0]
+        return float(row["ci_low"]), float(row["ci_high"])
+
+    @property
+    def pvalue(self) -> float:
+        """Two-sided p-value of att = 0 (t_{df} reference when df is set, else normal)."""
+        stat = abs(self.att / self.se)
+        return float(2 * (norm.sf(stat) if self.df is None else t_dist.sf(stat, self.df)))
 
     def overall(self) -> pd.DataFrame:
         """One-row frame: kind, att, se, ci_low, ci_high."""
-        return add_ci(pd.DataFrame({"kind": [self.kind], "att": [self.att], "se": [self.se]}), self.alpha)
+        return add_ci(pd.DataFrame({"kind": [self.kind], "att": [self.att], "se": [self.se]}), self.alpha, self.df)
 
 
 @dataclass
