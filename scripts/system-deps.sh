@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Install the Debian packages evalkit needs: a CJK font so chart labels in Chinese render.
-# Idempotent; uses sudo when not root. Skips when the font is already there.
+# Install the Debian packages evalkit needs: a CJK font so that chart labels and reports in
+# Chinese render, and headless Chromium, which prints the reports to PDF and renders them in the
+# browser tests. Idempotent; uses sudo when not root. Skips when both are already there.
 set -euo pipefail
-if fc-list 2>/dev/null | grep -qi "WenQuanYi\|Noto Sans CJK\|Noto Serif CJK"; then
+have_font() { fc-list 2>/dev/null | grep -qi "WenQuanYi\|Noto Sans CJK\|Noto Serif CJK"; }
+have_chromium() { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }
+if have_font && have_chromium; then
   exit 0
 fi
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq fonts-wqy-microhei fontconfig >/dev/null
+$SUDO apt-get install -y -qq fonts-wqy-microhei fontconfig chromium >/dev/null
 fc-cache -f >/dev/null 2>&1 || true

@@ -29,31 +29,34 @@ def test_batch_finishes_others_marks_failure_and_exits_non_zero(panel_without_ya
         data=str(panel_without_yangshan),
         lang="en",
         out=str(tmp_path),
+        formats="html",
     )
     assert code == 1
     out, err = capsys.readouterr()
     assert "xinyang-yangshan" in err and "FAILED 1 of 3" in err
     year = tmp_path / "2025"
-    for region in ("guangxi-beihai", "shangyou"):
+    for region in ("guangxi-beihai", "shangyou"):  # English reports carry the language in their names
         for ext in ("html", "ipynb", "json"):
-            assert (year / f"{region}.{ext}").exists(), (region, ext)
-        assert (year / "logs" / f"{region}.log").exists()
-    assert not (year / "xinyang-yangshan.html").exists()
-    assert "no household of this region" in (year / "logs" / "xinyang-yangshan.log").read_text(encoding="utf-8")
-    index = (year / "index.html").read_text(encoding="utf-8")
+            assert (year / f"{region}.en.{ext}").exists(), (region, ext)
+        assert (year / "logs" / f"{region}.en.log").exists()
+        assert not (year / f"{region}.html").exists() and not (year / f"{region}.en.pdf").exists()  # html only
+    assert not (year / "xinyang-yangshan.en.html").exists()
+    assert "no household of this region" in (year / "logs" / "xinyang-yangshan.en.log").read_text(encoding="utf-8")
+    index = (year / "index.en.html").read_text(encoding="utf-8")
     assert "FAILED" in index and "no household of this region" in index
-    assert 'href="shangyou.html"' in index and 'href="guangxi-beihai.html"' in index
-    english = (year / "shangyou.html").read_text(encoding="utf-8")
+    assert 'href="shangyou.en.html"' in index and 'href="guangxi-beihai.en.html"' in index
+    english = (year / "shangyou.en.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in english
     assert "1. Summary" in english and "SYNTHETIC DATA" in english
     rows = list(csv.DictReader((year / "comparison.csv").open(encoding="utf-8")))
     assert [r["region"] for r in rows] == ["guangxi-beihai", "xinyang-yangshan", "shangyou"]
     assert [r["status"] for r in rows] == ["ok", "failed", "ok"]
     assert not list(year.glob(".staging*")) and not list(year.glob("*.tmp"))
     # no household id in anything the batch publishes
-    for path in [year / "index.html", year / "comparison.csv", *year.glob("*.html"), *year.glob("*.json")]:
+    for path in [year / "comparison.csv", *year.glob("*.html"), *year.glob("*.json")]:
         assert not re.search(r"h_[0-9a-f]{12}", path.read_text(encoding="utf-8")), path
     # 北海 has few households in this panel: small groups are suppressed in the published tables
-    assert "&lt;10" in (year / "guangxi-beihai.html").read_text(encoding="utf-8")
+    assert "&lt;10" in (year / "guangxi-beihai.en.html").read_text(encoding="utf-8")
 
 
 def test_unknown_region_or_year_stops_the_batch_before_any_report(panel_without_yangshan, tmp_path):

@@ -77,11 +77,11 @@ def test_region_names_are_normalised_to_codes(small_panel):
 
 def test_report_is_deterministic_complete_and_free_of_household_ids(small_panel, tmp_path):
     folder, panel = small_panel
-    first = report.run_report("shangyou", 2025, data=folder, out=tmp_path)
+    first = report.run_report("shangyou", 2025, data=folder, out=tmp_path, formats="html")
     assert first.ok, first.error
     assert not first.replaced
     files = {attr: getattr(first, attr).read_bytes() for attr in ("html", "results_file", "notebook")}
-    second = report.run_report("shangyou", 2025, data=folder, out=tmp_path)
+    second = report.run_report("shangyou", 2025, data=folder, out=tmp_path, formats="html")
     assert second.ok, second.error
     assert second.replaced  # the re-run says it regenerated existing files
     for attr, content in files.items():
@@ -152,8 +152,8 @@ def test_report_from_a_dataset_reads_only_its_region_and_gives_the_same_numbers(
     assert report.load_report_panel(dataset, "shangyou", 2024).years == [y for y in panel.years if y <= 2024]
     # the report (of a year before the last): the same results as from the panel folder, stating
     # the dataset's fingerprint
-    from_folder = report.run_report("shangyou", 2024, data=folder, out=tmp_path / "a")
-    from_dataset = report.run_report("shangyou", 2024, data=dataset, out=tmp_path / "b")
+    from_folder = report.run_report("shangyou", 2024, data=folder, out=tmp_path / "a", formats="html")
+    from_dataset = report.run_report("shangyou", 2024, data=dataset, out=tmp_path / "b", formats="html")
     assert from_folder.ok and from_dataset.ok, (from_folder.error, from_dataset.error)
     a, b = (json.loads(r.results_file.read_text(encoding="utf-8")) for r in (from_folder, from_dataset))
     assert a.pop("data_fingerprint") == panel.fingerprint() and b.pop("data_fingerprint") == recorded

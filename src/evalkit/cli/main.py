@@ -66,14 +66,30 @@ def _cmd_watchlist(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from evalkit.reporting.report import report_command
 
-    return report_command(region=args.region, year=args.year, data=args.data, lang=args.lang, out=args.out)
+    return report_command(
+        region=args.region, year=args.year, data=args.data, lang=args.lang, out=args.out, formats=args.formats
+    )
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     from evalkit.reporting.batch import batch_command
 
     return batch_command(
-        year=args.year, regions=args.regions, jobs=args.jobs, data=args.data, lang=args.lang, out=args.out
+        year=args.year,
+        regions=args.regions,
+        jobs=args.jobs,
+        data=args.data,
+        lang=args.lang,
+        out=args.out,
+        formats=args.formats,
+    )
+
+
+def _formats_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--formats",
+        default="html,pdf,docx,xlsx",
+        help="输出格式, 逗号分隔 (默认全部) / output formats, comma-separated (default html,pdf,docx,xlsx)",
     )
 
 
@@ -183,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
     p.add_argument("--out", default="reports", help="输出目录 / output folder")
+    _formats_argument(p)
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser(
@@ -190,12 +207,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="批量生成所有地区的年度报告 / generate every region's yearly report",
         description="每个报告一个进程, 失败不影响其他地区 / one process per report; a failure does not stop the others",
     )
-    p.add_argument("--year", type=int, required=True, help="报告年度 / report year")
+    p.add_argument(
+        "--year",
+        type=int,
+        default=None,
+        help="报告年度(默认数据中最近的年度) / report year (default: the latest in the data)",
+    )
     p.add_argument("--regions", default="all", help="all 或逗号分隔的地区 / all or a comma-separated list")
     p.add_argument("--jobs", type=int, default=2, help="并行进程数 / parallel processes")
     p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
     p.add_argument("--out", default="reports", help="输出目录 / output folder")
+    _formats_argument(p)
     p.set_defaults(func=_cmd_batch)
     return parser
 

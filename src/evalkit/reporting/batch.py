@@ -34,6 +34,8 @@ from evalkit.reporting.report import (
     atomic_write_text,
     declared_parameters,
     ensure_data,
+    parse_formats,
+    report_stem,
     run_report,
 )
 
@@ -51,6 +53,11 @@ INDEX_NUMBERS = {
     "n_persons_below_monitoring": "persons",
 }
 STATUS_CODES = ("met", "not_met", "not_measurable")
+
+
+def index_name(lang: str = "zh") -> str:
+    """``index.html`` for the Chinese batch, ``index.en.html`` for the English one."""
+    return INDEX if lang == "zh" else INDEX.replace(".html", f".{lang}.html")
 
 
 def resolve_regions(regions: str | list[str] = "all") -> list:
@@ -74,7 +81,11 @@ def _run_one(kwargs: dict) -> dict:
         outcome = run_report(**kwargs)
     except Exception as exc:  # validation errors of one region must not stop the batch
         outcome = ReportOutcome(
-            region=kwargs["region"], year=kwargs["year"], status="failed", error=f"{type(exc).__name__}: {exc}"
+            region=kwargs["region"],
+            year=kwargs["year"],
+            status="failed",
+            error=f"{type(exc).__name__}: {exc}",
+            lang=kwargs.get("lang", "zh"),
         )
     return asdict(outcome)
 
@@ -88,9 +99,12 @@ def run_batch(
     out: str = "reports",
     progress: bool = True,
     notebook: str | None = None,
+    formats: str | list[str] | None = None,
 ) -> list[ReportOutcome]:
-    """Run every report (in a process pool of ``jobs`` spawned workers), then write
-    ``index.html`` and ``comparison.csv``; returns the outcomes in registry order."""
+    """Run every report (in a process pool of ``jobs`` spawned workers) in ``formats`` (default
+    html, pdf, docx, xlsx), then write ``index.html`` and ``comparison.csv``; returns the
+    outcomes in registry order."""
+    formats = parse_formats(formats)
     if lang not in LANGS:
         raise EvalkitError(f"参数 lang={lang!r} 无效, 应为 zh 或 en / lang must be zh or en")
     if jobs < 1:
@@ -112,6 +126,7 @@ def run_batch(
             out=str(out),
             notebook=notebook,
             years=years,
+            formats=formats,
         )
         for r in chosen
     ]
@@ -132,7 +147,7 @@ def run_batch(
     outcomes = [results[r.code] for r in chosen]
     year_dir = Path(out).resolve() / str(year)
     write_comparison(outcomes, chosen, year_dir / COMPARISON)
-    write_index(outcomes, chosen, year_dir / INDEX, int(year), lang)
+    write_index(outcomes, chosen, year_dir / index_name(lang), int(year), lang)
     return outcomes
 
 
@@ -180,18 +195,21 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
     rows = []
     for row, outcome in zip(_rows(outcomes, chosen), outcomes, strict=False):
         name = row["name_zh"] if lang == "zh" else row["name_en"]
-        code = row["region"]
+        stem = report_stem(row["region"], lang)
         rows.append(
             {
                 "name": name,
                 "failed": not outcome.ok,
                 "error": outcome.error,
-                "html": f"{code}.html" if outcome.ok else None,
-                "notebook": f"{code}.ipynb",
-                "json": f"{code}.json",
-                "log": f"{LOGS}/{code}.log",
-                "failed_notebook": f"{LOGS}/{code}.failed.ipynb"
-                if (path.parent / LOGS / f"{code}.failed.ipynb").exists()
+                "html": f"{stem}.html" if outcome.ok and outcome.html else None,
+                "documents": [
+                    (f.upper(), f"{stem}.{f}") for f in ("pdf", "docx", "xlsx") if outcome.ok and getattr(outcome, f)
+                ],
+                "notebook": f"{stem}.ipynb",
+                "json": f"{stem}.json",
+                "log": f"{LOGS}/{stem}.log",
+                "failed_notebook": f"{LOGS}/{stem}.failed.ipynb"
+                if (path.parent / LOGS / f"{stem}.failed.ipynb").exists()
                 else None,
                 "numbers": [
                     row[k] if row[k] == "<10" else format_value(row[k], kind, lang) for k, kind in INDEX_NUMBERS.items()
@@ -242,10 +260,20 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
 
 
 def batch_command(
-    year: int, regions: str = "all", jobs: int = 2, data: str = "data/demo", lang: str = "zh", out: str = "reports"
+    year: int | None,
+    regions: str = "all",
+    jobs: int = 2,
+    data: str = "data/demo",
+    lang: str = "zh",
+    out: str = "reports",
+    formats: str | None = None,
 ) -> int:
-    """``evalkit batch``: exit 0 when every report was written, 1 when any failed (summary on stderr)."""
-    outcomes = run_batch(year, regions=regions, jobs=jobs, data=data, lang=lang, out=out)
+    """``evalkit batch``: exit 0 when every report was written, 1 when any failed (summary on
+    stderr). Without ``year``, the latest year in the data."""
+    if year is None:
+        year = _panel_years(ensure_data(data))[-1]
+        print(f"报告年度 / report year: {year} (数据中最近的年度 / the latest year in the data)")
+    outcomes = run_batch(year, regions=regions, jobs=jobs, data=data, lang=lang, out=out, formats=formats)
     year_dir = Path(out) / str(year)
     regenerated = [o.region for o in outcomes if o.ok and o.replaced]
     new = [o.region for o in outcomes if o.ok and not o.replaced]
@@ -256,13 +284,13 @@ def batch_command(
         print(f"新生成 / written for the first time {len(new)}: {', '.join(new)}")
     slowest = max(outcomes, key=lambda o: o.seconds)
     print(
-        f"索引 / index: {year_dir / INDEX}; 对比表 / comparison: {year_dir / COMPARISON}; "
+        f"索引 / index: {year_dir / index_name(lang)}; 对比表 / comparison: {year_dir / COMPARISON}; "
         f"slowest report {slowest.region} {slowest.seconds:.1f} s"
     )
     if failed:
         print(f"失败 / FAILED {len(failed)} of {len(outcomes)}:", file=sys.stderr)
         for o in failed:
-            print(f"  {o.region}: {o.error} (log: {year_dir / LOGS / (o.region + '.log')})", file=sys.stderr)
+            print(f"  {o.region}: {o.error} (log: {year_dir / LOGS / (o.stem + '.log')})", file=sys.stderr)
         return 1
     print(f"全部完成 / all {len(outcomes)} reports written")
     return 0

@@ -3,11 +3,19 @@ fresh kernel, export HTML with the code hidden, write every file atomically and 
 
 Outputs for region ``R`` (registry code) and year ``Y`` in ``OUT/Y/``::
 
-    R.html    the report, code and prompts hidden (nbconvert, lab template)
+    R.html    the report, code and prompts hidden (nbconvert, lab template), offline: no script,
+              no external font or stylesheet (:mod:`evalkit.reporting.offline_html`)
+    R.pdf     the same page printed to A4 by headless Chromium (:mod:`evalkit.reporting.export_pdf`)
+    R.docx    Word document: headings, tables, charts as images (:mod:`evalkit.reporting.export_docx`)
+    R.xlsx    Excel annex: every table, one sheet per section (:mod:`evalkit.reporting.export_xlsx`)
     R.ipynb   the executed notebook, execution timestamps stripped
     R.json    the key numbers and the scorecard (sorted keys, no timestamps)
     logs/R.log            what ran, how long, the error if any
     logs/R.failed.ipynb   the executed notebook up to the failing cell (failures only)
+
+``R`` is the registry code for a Chinese report and ``<code>.en`` for an English one
+(:func:`report_stem`), so the two languages never overwrite each other. ``formats`` chooses
+which of html, pdf, docx and xlsx are written (default all).
 
 Parameters are validated *before* a kernel starts: names against those the notebook declares
 (read with :func:`papermill.inspect_notebook`; papermill writes names into code unescaped),
@@ -49,6 +57,27 @@ KERNEL_NAME = "python3"
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 STAGING = ".staging"
 LOGS = "logs"
+#: Deliverable formats of a report, in the order they are written (pdf is printed from the html).
+FORMATS = ("html", "pdf", "docx", "xlsx")
+
+
+def report_stem(code: str, lang: str = "zh") -> str:
+    """File name stem of a report: the registry code (zh), ``<code>.en`` (en)."""
+    return code if lang == "zh" else f"{code}.{lang}"
+
+
+def parse_formats(formats: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """``"html,pdf"`` or a list → a tuple in :data:`FORMATS` order; ``None``/``"all"`` → all.
+    An unknown format raises :class:`EvalkitError`."""
+    if formats is None or (isinstance(formats, str) and formats.strip().lower() in ("", "all")):
+        return FORMATS
+    names = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats) if f.strip()]
+    unknown = sorted(set(names) - set(FORMATS))
+    if unknown or not names:
+        raise EvalkitError(
+            f"未知输出格式 / unknown output format {unknown or formats!r}; 可用 / use: {','.join(FORMATS)}"
+        )
+    return tuple(f for f in FORMATS if f in names)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,8 +452,9 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def export_html(nb: nbformat.NotebookNode, title: str) -> str:
-    """HTML of an executed notebook with no input cells and no prompts (a report for readers)."""
+def export_html(nb: nbformat.NotebookNode, title: str, lang: str = "zh") -> str:
+    """HTML of an executed notebook with no input cells and no prompts (a report for readers),
+    self-contained and offline (:func:`evalkit.reporting.offline_html.make_offline`)."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -437,7 +467,38 @@ def export_html(nb: nbformat.NotebookNode, title: str) -> str:
     exporter.exclude_output_prompt = True
     exporter.exclude_markdown = False
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    from evalkit.reporting.offline_html import make_offline
+
+    return make_offline(body, lang)
+
+
+def write_deliverables(nb: nbformat.NotebookNode, folder: Path, stem: str, title: str, lang: str, formats) -> dict:
+    """Write the report's ``formats`` into ``folder`` as ``<stem>.<format>``; returns
+    ``{format: path}``. The PDF is printed from the HTML (written to the folder for it even when
+    html is not asked for; the caller moves only the formats asked for)."""
+    from evalkit.reporting.document import notebook_blocks
+
+    written: dict[str, Path] = {}
+    html_file = folder / f"{stem}.html"
+    if "html" in formats or "pdf" in formats:
+        atomic_write_text(html_file, export_html(nb, title, lang))
+        if "html" in formats:
+            written["html"] = html_file
+    if "pdf" in formats:
+        from evalkit.reporting.export_pdf import html_to_pdf
+
+        written["pdf"] = html_to_pdf(html_file, folder / f"{stem}.pdf")
+    if "docx" in formats or "xlsx" in formats:
+        blocks = notebook_blocks(nb)
+        if "docx" in formats:
+            from evalkit.reporting.export_docx import blocks_to_docx
+
+            written["docx"] = blocks_to_docx(blocks, folder / f"{stem}.docx", title, lang)
+        if "xlsx" in formats:
+            from evalkit.reporting.export_xlsx import blocks_to_xlsx
+
+            written["xlsx"] = blocks_to_xlsx(blocks, folder / f"{stem}.xlsx", title)
+    return written
 
 
 def _error_summary(exc: BaseException) -> str:
@@ -455,6 +516,9 @@ class ReportOutcome:
     year: int
     status: str  # ok | failed
     html: Path | None = None
+    pdf: Path | None = None
+    docx: Path | None = None
+    xlsx: Path | None = None
     notebook: Path | None = None
     results_file: Path | None = None
     log: Path | None = None
@@ -462,10 +526,15 @@ class ReportOutcome:
     seconds: float = 0.0
     replaced: bool = False
     results: dict = field(default_factory=dict)
+    lang: str = "zh"
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def stem(self) -> str:
+        return report_stem(self.region, self.lang)
 
 
 def _kernel_env() -> None:
@@ -498,11 +567,14 @@ def run_report(
     notebook: str | Path | None = None,
     years: list[int] | None = None,
     extra_parameters: dict | None = None,
+    formats: str | list[str] | tuple[str, ...] | None = None,
 ) -> ReportOutcome:
-    """Validate, execute and export one report; never raises for a failing notebook (the
-    outcome says ``failed`` with the error), raises :class:`EvalkitError` for bad parameters."""
+    """Validate, execute and export one report in ``formats`` (:func:`parse_formats`; default
+    all); never raises for a failing notebook (the outcome says ``failed`` with the error),
+    raises :class:`EvalkitError` for bad parameters."""
     import papermill
 
+    formats = parse_formats(formats)
     notebook = Path(notebook or notebook_path())
     params = validate_parameters(
         dict(
@@ -513,25 +585,26 @@ def run_report(
         years=years,
     )
     code, year = params["region"], params["year"]
+    stem = report_stem(code, params["lang"])
     year_dir = Path(out).resolve() / str(year)
-    staging = year_dir / STAGING / code
+    staging = year_dir / STAGING / stem
     logs = year_dir / LOGS
     logs.mkdir(parents=True, exist_ok=True)
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     params["output_dir"] = str(staging)
-    final = {
-        "html": year_dir / f"{code}.html",
-        "notebook": year_dir / f"{code}.ipynb",
-        "results_file": year_dir / f"{code}.json",
+    final = {f: year_dir / f"{stem}.{f}" for f in formats} | {
+        "notebook": year_dir / f"{stem}.ipynb",
+        "results_file": year_dir / f"{stem}.json",
     }
     outcome = ReportOutcome(
         region=code,
         year=year,
         status="failed",
-        log=logs / f"{code}.log",
+        log=logs / f"{stem}.log",
         replaced=any(p.exists() for p in final.values()),
+        lang=params["lang"],
     )
     log = _logger(outcome.log)
     log.info(
@@ -543,7 +616,7 @@ def run_report(
     )
     _kernel_env()
     started = time.perf_counter()
-    staged_nb = staging / f"{code}.ipynb"
+    staged_nb = staging / f"{stem}.ipynb"
     try:
         executed = papermill.execute_notebook(
             str(notebook),
@@ -562,9 +635,12 @@ def run_report(
         if not results_staged.exists():
             raise EvalkitError("报告笔记本没有写出结果文件 / the report notebook wrote no results file")
         outcome.results = json.loads(results_staged.read_text(encoding="utf-8"))
+        if stem != code:
+            os.replace(results_staged, staging / f"{stem}.json")
         title = outcome.results.get("title") or f"{code} {year}"
-        html_text = export_html(nb, title)
-        atomic_write_text(staging / f"{code}.html", html_text)
+        exported = time.perf_counter()
+        write_deliverables(nb, staging, stem, title, params["lang"], formats)
+        log.info("%s written in %.1f s", ", ".join(formats), time.perf_counter() - exported)
         atomic_write_text(staged_nb, nbformat.writes(nb) + "\n")
         for key, target in final.items():
             os.replace(staging / target.name, target)
@@ -575,8 +651,8 @@ def run_report(
         outcome.error = _error_summary(exc)
         log.error("report failed / 报告生成失败: %s", outcome.error)
         if staged_nb.exists():
-            os.replace(staged_nb, logs / f"{code}.failed.ipynb")
-            log.error("executed notebook up to the failing cell: %s", logs / f"{code}.failed.ipynb")
+            os.replace(staged_nb, logs / f"{stem}.failed.ipynb")
+            log.error("executed notebook up to the failing cell: %s", logs / f"{stem}.failed.ipynb")
         for stale in final.values():
             if stale.exists():
                 stale.unlink()
@@ -595,13 +671,18 @@ def run_report(
     return outcome
 
 
-def report_command(region: str, year: int, data: str = "data/demo", lang: str = "zh", out: str = "reports") -> int:
+def report_command(
+    region: str, year: int, data: str = "data/demo", lang: str = "zh", out: str = "reports", formats=None
+) -> int:
     """``evalkit report``: one region's report; exit code 0 when written, 1 when the notebook failed."""
-    outcome = run_report(region, year, data=data, lang=lang, out=out)
+    outcome = run_report(region, year, data=data, lang=lang, out=out, formats=formats)
     verb = "regenerated / 已重新生成" if outcome.replaced else "written / 已生成"
     if outcome.ok:
-        print(f"{outcome.region} {outcome.year}: {verb} {outcome.html} ({outcome.seconds:.1f} s)")
-        print(f"  {outcome.notebook}\n  {outcome.results_file}\n  log: {outcome.log}")
+        files = [getattr(outcome, f) for f in FORMATS if getattr(outcome, f) is not None]
+        print(f"{outcome.region} {outcome.year}: {verb} ({outcome.seconds:.1f} s)")
+        for path in [*files, outcome.notebook, outcome.results_file]:
+            print(f"  {path}")
+        print(f"  log: {outcome.log}")
         return 0
     print(f"{outcome.region} {outcome.year}: 失败 / FAILED: {outcome.error}\n  log: {outcome.log}", file=sys.stderr)
     return 1
