@@ -238,3 +238,14 @@ def test_redundant_covariates_are_named_in_order(mpdta):
     frame = base[["lpop"]].assign(twice=2 * base["lpop"], const=1.0, other=base["lemp"])
     assert redundant_covariates(frame) == ["twice", "const"]
     assert redundant_covariates(frame[["lpop", "other"]]) == []
+
+
+def test_reclustered_equals_estimating_with_that_cluster(mpdta):
+    data = mpdta.assign(state=mpdta["countyreal"] // 1000)
+    plain = staggered_did(data, "lemp", "countyreal", "year", "first.treat")
+    direct = staggered_did(data, "lemp", "countyreal", "year", "first.treat", cluster="state")
+    again = plain.reclustered(data.drop_duplicates("countyreal").set_index("countyreal")["state"], "state")
+    np.testing.assert_allclose(again.att_gt["se"], direct.att_gt["se"], rtol=1e-12)
+    assert again.pretest["pvalue"] == pytest.approx(direct.pretest["pvalue"], rel=1e-10)
+    assert again.aggregate("simple").se == pytest.approx(direct.aggregate("simple").se, rel=1e-12)
+    assert again.n_clusters == direct.n_clusters and plain.n_clusters == 500

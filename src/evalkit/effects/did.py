@@ -34,7 +34,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -86,6 +86,7 @@ class StaggeredDiDResult:
     notes: list[str] = field(default_factory=list)
     _model: ATTgt = field(default=None, repr=False)
     _unit_cohort: np.ndarray = field(default=None, repr=False)
+    _unit_labels: np.ndarray = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -164,6 +165,16 @@ class StaggeredDiDResult:
                 psi, jacobian, float(atte["overall_att"]), self.clustering, theta0, biters=biters, seed=seed
             )
         return self._cache[key]
+
+    def reclustered(self, clusters: pd.Series, level: str, small_sample: bool = True) -> StaggeredDiDResult:
+        """The same estimates with standard errors, intervals and pre-trend test clustered by
+        ``clusters`` (a Series: the user's unit id → cluster label; ``level`` names it). No re-estimation."""
+        codes = pd.factorize(clusters.reindex(self._unit_labels).to_numpy())[0]
+        if (codes < 0).any():
+            raise EvalkitError(f"{int((codes < 0).sum())} 个单位没有聚类标签 / units without a cluster label")
+        clustering = Clustering(level=level, codes=codes, small_sample=small_sample)
+        att_gt, test = _cell_inference(self.att_gt, self._model, clustering, self.alpha)
+        return replace(self, att_gt=att_gt, pretest=test, cluster=level, clustering=clustering, _cache={})
 
     def design_summary(self) -> dict:
         """What was estimated: treated_cohorts (with at least one estimated post cell), their
@@ -523,14 +534,9 @@ def staggered_did(
     per_unit = work.drop_duplicates("id").set_index("id")
     codes = pd.factorize(per_unit["cl"].reindex(unit_ids).to_numpy())[0]
     clustering = Clustering(level=cluster or unit, codes=codes, small_sample=small_sample)
-    psi = np.asarray(model.MP["inffunc"]["inffunc"], dtype=float)  # n_units × cells
-    V = cluster_vcov(psi, clustering)
-    se = np.sqrt(np.clip(np.diag(V), 0, None))
-    se[~np.isfinite(se) | (se <= 0)] = np.nan
-    att_gt["se"] = se
-    att_gt = add_ci(att_gt, alpha, df=clustering.df)
-    pre = ((att_gt["group"] > att_gt["time"]) & np.isfinite(att_gt["se"])).to_numpy()
-    test = pretest(att_gt.loc[pre, "att"].to_numpy(), V[np.ix_(pre, pre)], clustering)
+    att_gt, test = _cell_inference(att_gt, model, clustering, alpha)
+    labels, _ = pd.factorize(frame[unit])  # work id − 1 → the user's unit label
+    unit_labels = frame[unit].to_numpy()[np.unique(labels, return_index=True)[1]][unit_ids - 1]
     return StaggeredDiDResult(
         att_gt=att_gt,
         pretest=test,
@@ -547,4 +553,18 @@ def staggered_did(
         notes=notes,
         _model=model,
         _unit_cohort=per_unit["g"].reindex(unit_ids).to_numpy(),
+        _unit_labels=unit_labels,
     )
+
+
+def _cell_inference(att_gt: pd.DataFrame, model: ATTgt, clustering: Clustering, alpha: float):
+    """Clustered SEs and CIs of the ATT(g,t) cells and the pre-trend test."""
+    psi = np.asarray(model.MP["inffunc"]["inffunc"], dtype=float)  # n_units × cells
+    V = cluster_vcov(psi, clustering)
+    se = np.sqrt(np.clip(np.diag(V), 0, None))
+    se[~np.isfinite(se) | (se <= 0)] = np.nan
+    att_gt = add_ci(
+        att_gt.drop(columns=["se", "ci_low", "ci_high"], errors="ignore").assign(se=se), alpha, clustering.df
+    )
+    pre = ((att_gt["group"] > att_gt["time"]) & np.isfinite(att_gt["se"])).to_numpy()
+    return att_gt, pretest(att_gt.loc[pre, "att"].to_numpy(), V[np.ix_(pre, pre)], clustering)
