@@ -15,7 +15,7 @@ from evalkit.demo import load_demo
 from evalkit.evaluation.scorecard import COLUMNS, load_programme, scorecard
 from evalkit.evaluation.targets import load_target_file, load_targets
 
-STATUSES = {"met", "not_met", "not_measurable"}
+STATUSES = {"met", "not_met", "not_measurable", "reported"}
 
 
 def _households(county, n, year, pc, size=2, **extra):
@@ -327,8 +327,10 @@ def test_every_seed_region_and_plan_year_on_demo(demo, region):
     for year in PLANS[region]:
         card = scorecard(demo, region, year)
         assert len(card) > 0 and set(card["status_code"]) <= STATUSES
-        met = card[card["status_code"] != "not_measurable"]
+        met = card[card["status_code"].isin(["met", "not_met"])]
         assert np.isfinite(met[["value", "threshold", "margin"]].to_numpy(float)).all()
+        reported = card[card["status_code"] == "reported"]
+        assert np.isfinite(reported["value"].to_numpy(float)).all() and reported["threshold"].isna().all()
         assert (card.loc[card["status_code"] == "not_measurable", "reason"] != "").all()
         assert card.loc[card["status_code"] == "met", "margin"].ge(0).all()
         assert card.loc[card["status_code"] == "not_met", "margin"].le(0).all()
@@ -377,3 +379,142 @@ def test_cli_scorecard_with_programme_table(tmp_path, capsys):
     assert main(["scorecard", "--region", "mile", "--year", "2023", "--programme", str(table), "--out", str(out)]) == 0
     row = pd.read_csv(out, encoding="utf-8-sig").set_index("target_id").loc["ml-industry-fund-share"]
     assert (row["value"], row["status"]) == (0.40, "未达标")
+
+
+# --- issue 16: the clauses the first audit missed, recomputed by hand ----------------------------
+
+
+def issue16_panel():
+    """光山县, 20 households of 2 persons, 2023 and 2024; per-capita income 8,000 + 500 i (2023),
+    +10% (2024). Households 4 and 5 are 监测对象 (边缘易致贫户, since 2021, risk not eliminated);
+    3 has weak labour only, 4 and 5 none, 0 two full labourers, the others one."""
+    n = 20
+    pc = 8_000 + 500 * np.arange(n)
+    labour_full = np.array([2, 1, 1, 0, 0, 0] + [1] * 14)
+    labour_weak = np.array([0, 0, 0, 1] + [0] * 16)
+    workers = np.array([1, 1, 0, 0, 0, 0, 1, 1] + [0] * 12)
+    months = np.array([6, 6, 0, 0, 0, 0, 2, 6] + [0] * 12, dtype=float)
+    seeking = np.zeros(n, dtype=int)
+    seeking[[2, 8, 9]] = 1
+    types = np.array(["一般脱贫户"] * n, dtype=object)
+    types[[4, 5]] = "边缘易致贫户"
+    start = np.where(np.isin(np.arange(n), [4, 5]), 2021, np.nan)
+    extra = dict(
+        labour_full=labour_full,
+        labour_weak=labour_weak,
+        migrant_workers=workers,
+        migrant_work_months=months,
+        labour_seeking_work=seeking,
+        household_type=types,
+        monitoring_start_year=start,
+        risk_eliminated=False,
+    )
+    frames = [_households("光山县", n, 2023, pc, **extra), _households("光山县", n, 2024, pc * 1.1, **extra)]
+    households = derive_income(pd.concat(frames, ignore_index=True))
+    households["transfer_dibao"] = 0.0
+    households.loc[(households["year"] == 2024) & (households["household_id"] == "光山县-4"), "transfer_dibao"] = 500.0
+    rows = [
+        (0, "public_welfare_post", 1000),
+        (0, "work_incentive", 100),
+        (1, "industry_award", 800),
+        (1, "work_incentive", 300),
+        (2, "industry_award", 800),
+        (3, "courtyard_economy", 500),
+        (5, "dibao", 2000),
+        (6, "work_incentive", 200),
+        (7, "work_incentive", 300),
+    ]
+    measures = pd.DataFrame(
+        {
+            "household_id": [f"光山县-{i}" for i, _, _ in rows],
+            "year": 2024,
+            "measure": [m for _, m, _ in rows],
+            "amount": [float(a) for _, _, a in rows],
+        }
+    )
+    return Panel(households=households, measures=measures, meta={"synthetic": True})
+
+
+def test_issue16_indicators_by_hand(tmp_path):
+    labour = {"groups": ["tuopin", "monitored"], "labourers": ">=1"}
+    targets = _targets(
+        tmp_path,
+        *[
+            {"id": i, "indicator": ind, "comparison": ">=", "threshold": 1.0, "subregions": True, **kw}
+            for i, ind, kw in (
+                ("dev", "share_labourers_with_developmental_measure", {"population": labour}),
+                ("assist", "share_households_with_social_assistance", {}),
+                ("willing", "share_willing_labourers_employed", {}),
+                ("industry", "share_households_with_industry_support", {"population": labour}),
+                ("incentive", "share_work_incentive_conforming", {}),
+            )
+        ],
+        {
+            "id": "listed",
+            "indicator": "n_households_below_10000",
+            "comparison": "report",
+            "population": {"groups": ["tuopin"]},
+            "subregions": True,
+        },
+        {
+            "id": "about",
+            "indicator": "wage_pc",
+            "comparison": ">=",
+            "threshold": 10_000,
+            "tolerance": 500,
+            "subregions": True,
+        },
+    )
+    card = _card(issue16_panel(), "光山县", 2024, targets)
+    value = card["value"].droplevel("county")
+    # labourers: 2 (household 0) + 1 + 1 + 1 (3, weak) + 14 × 1 (6–19) = 19 in 18 households;
+    # households 0–3, 6, 7 have an employment or industry measure → 2 + 1 + 1 + 1 + 1 + 1 = 7
+    assert value["dev"] == pytest.approx(7 / 19)
+    # 低保 as transfer income (4) or as a measure (5): 2 of 20 households
+    assert value["assist"] == pytest.approx(2 / 20)
+    # in work: 0, 1, 6, 7 (4 persons); wanting work without a job: 2, 8, 9 (3)
+    assert value["willing"] == pytest.approx(4 / 7)
+    # with labour (18) and no employment measure (not 0, 1, 6, 7): 14; with an industry measure: 2, 3
+    assert value["industry"] == pytest.approx(2 / 14)
+    assert card.loc[("industry", ""), "n_households"] == 14
+    # 务工增收奖励 paid to 0, 1, 6, 7: bottom fifth of 2023 = households 0–3; only 1 conforms
+    # (0 has a public-welfare post, 6 worked 2 months and is not key, 7 is not key)
+    assert value["incentive"] == pytest.approx(1 / 4)
+    assert card.loc[("incentive", ""), "n_households"] == 4
+    # 脱贫户 below 10,000 in 2024: 1.1 × (8,000 + 500 i) < 10,000 for i = 0, 1, 2 (4, 5 are 监测对象)
+    listed = card.loc[("listed", "")]
+    assert (listed["value"], listed["status_code"], listed["status"]) == (3, "reported", "仅列示")
+    assert np.isnan(listed["threshold"]) and np.isnan(listed["margin"])
+    # "左右": mean wage 1.1 × 12,750 = 14,025 ≥ 10,000 anyway; tolerance widens the bound, the margin is against it
+    about = card.loc[("about", "")]
+    assert about["status_code"] == "met" and about["margin"] == pytest.approx(1.1 * 12_750 - 10_000 + 500)
+
+
+def test_tolerance_meets_a_target_just_off(tmp_path):
+    pc = 8_000 + 500 * np.arange(12)
+    wage = pc.mean() * 1.2  # 12,900
+    targets = _targets(
+        tmp_path,
+        {"id": "strict", "indicator": "wage_pc", "comparison": "<=", "threshold": 12_850, "subregions": True},
+        {
+            "id": "about",
+            "indicator": "wage_pc",
+            "comparison": "<=",
+            "threshold": 12_850,
+            "tolerance": 100,
+            "subregions": True,
+        },
+    )
+    card = _card(hand_panel(), "光山县", 2024, targets)
+    assert card.loc[("strict", ""), "status_code"] == "not_met"
+    assert card.loc[("about", ""), "status_code"] == "met"
+    assert card.loc[("about", ""), "margin"] == pytest.approx(12_850 + 100 - wage)
+
+
+def test_eastern_enterprises_only_on_key_counties(demo):
+    card = scorecard(demo, "guangxi", 2023)
+    rows = card[card["target_id"] == "gx-eastern-enterprises"]
+    assert len(rows) == 20 and "兴宁区" not in set(rows["county"]) and "青秀区" not in set(rows["county"])
+    exit_rows = scorecard(demo, "xinyang", 2019)
+    exit_rows = exit_rows[exit_rows["target_id"] == "xy16-all-counties-exit"]
+    assert len(exit_rows) == 9 and not {"固始县", "羊山新区"} & set(exit_rows["county"])

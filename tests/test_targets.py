@@ -69,7 +69,7 @@ POLICY_TARGETS = [
     ),
     ("xinyang_2023_2025", "rural_tap_water_coverage", ">=", 0.90, (2025,)),
     ("xinyang_2023_2025", "min_subsidy_per_supported_village", ">=", 500_000, (2023, 2024, 2025)),
-    ("xinyang_2023_2025", "share_households_with_developmental_measure", ">=", 1.0, (2023, 2024, 2025)),
+    ("xinyang_2023_2025", "share_labourers_with_developmental_measure", ">=", 1.0, (2023, 2024, 2025)),
     ("mile_2022_2023", "share_persons_above_10000_since_base", ">=", 0.85, (2022,)),
     ("mile_2022_2023", "share_persons_at_or_above_10000", ">=", 1.0, (2023,)),
     ("mile_2022_2023", "linkage_fund_industry_share", ">=", 0.55, (2022, 2023)),
@@ -101,6 +101,21 @@ POLICY_TARGETS = [
     ("guangxi_2022_2024", "work_relief_fund_share", ">=", 0.02, (2022, 2023, 2024)),
     ("guangxi_2022_2024", "canteen_purchase_share", ">=", 0.15, (2022, 2023, 2024)),
     ("guangxi_2022_2024", "new_agri_demonstration_zones_cumulative", ">=", 45, (2024,)),
+    # issue 16: clauses the first audit missed
+    ("xinyang_2023_2025", "transfer_pc", "increases", None, (2023, 2024, 2025)),
+    ("xinyang_2023_2025", "property_pc", "increases", None, (2023, 2024, 2025)),
+    ("xinyang_2023_2025", "transport_subsidy_coverage", ">=", 1.0, (2023, 2024, 2025)),
+    ("xinyang_2023_2025", "share_households_with_social_assistance", ">=", 1.0, (2023, 2024, 2025)),
+    ("xinyang_2023_2025", "national_leisure_agri_counties", ">=", 1, (2025,)),
+    ("xinyang_2016_2020", "poor_population_exited_share", ">=", 1.0, (2019, 2020)),
+    ("xinyang_2016_2020", "poor_villages_exited_share", ">=", 1.0, (2019, 2020)),
+    ("jiangxi_2024", "share_work_incentive_conforming", ">=", 1.0, (2024, 2025)),
+    ("jiangxi_2024", "share_willing_labourers_employed", ">=", 1.0, (2024, 2025)),
+    ("guangxi_2022_2024", "share_households_with_industry_support", ">=", 1.0, (2022, 2023, 2024)),
+    ("guangxi_2022_2024", "pension_enrolment_16plus_share", ">=", 1.0, (2022, 2023, 2024)),
+    ("guangxi_2022_2024", "disability_two_subsidies_paid_share", ">=", 1.0, (2022, 2023, 2024)),
+    ("guangxi_2022_2024", "workshop_count_vs_2020", ">=", 1.0, (2022, 2023, 2024)),
+    ("guangxi_2022_2024", "n_households_below_10000", "report", None, (2022, 2023, 2024)),
 ]
 
 
@@ -142,12 +157,77 @@ def test_scopes_and_populations(targets):
     assert by_id["xy16-growth-above-province"].reference["region"] == "河南省"
 
 
+def test_issue16_scopes_units_and_rules(targets):
+    by_id = {t.id: t for t in targets}
+    # 东部民营企业: the national key assisted counties of 广西 only (a list with its source), no urban districts
+    east = by_id["gx-eastern-enterprises"]
+    assert east.county_list == "national_key_assisted" and len(east.counties) == 20
+    assert {"兴宁区", "青秀区"}.isdisjoint(east.counties) and {"融水苗族自治县", "天等县"} <= set(east.counties)
+    lists = pd.read_csv(data_path("key_assisted_counties.csv"))
+    assert lists["source"].str.len().gt(0).all()
+    # 信阳 2016: the nine scheduled counties, not 固始县 (直管县) or 羊山新区
+    exit_all = by_id["xy16-all-counties-exit"].counties
+    assert len(exit_all) == 9 and "固始县" not in exit_all and "羊山新区" not in exit_all
+    scheduled = {c for k in (2017, 2018, 2019) for c in by_id[f"xy16-exit-{k}"].counties}
+    assert set(exit_all) == scheduled
+    # 广西 第26条 counts 脱贫户 (households) and lists them: no invented "decreases" rule
+    listed = by_id["gx-key-households-listed"]
+    assert (listed.indicator, listed.comparison, listed.unit) == ("n_households_below_10000", "report", "households")
+    assert listed.population["groups"] == ["tuopin"]
+    # 信阳: the developmental-measure clause counts labourers (persons)
+    assert by_id["xy23-developmental-measure"].indicator == "share_labourers_with_developmental_measure"
+    # 左右 has a tolerance
+    assert by_id["xy23-ratio-to-rural"].tolerance == 0.05
+    # 江西 menus by labour capacity are matching rules of data/matching_rules.csv
+    assert by_id["jx-weak-labour-menu"].matching_rule == "jx_weak_menu"
+    assert by_id["jx-no-labour-menu"].matching_rule == "jx_none_menu"
+
+
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"tolerance": -1}, "tolerance must be a number"),
+        ({"comparison": "increases", "threshold": None, "tolerance": 0.1}, "only threshold comparisons"),
+        ({"scope": "each_county", "county_list": "no_such_list"}, "unknown county list"),
+        ({"scope": "each_county", "county_list": "national_key_assisted", "counties": ["光山县"]}, "not both"),
+        ({"matching_rule": "jx_weak_menu"}, "matching_rule is needed by, and only by"),
+        ({"indicator": "share_households_support_matched", "matching_rule": "nope"}, "unknown matching rule"),
+        ({"indicator": "share_households_support_matched"}, "matching_rule is needed by"),
+        ({"comparison": "report"}, "takes no threshold"),
+    ],
+)
+def test_issue16_fields_are_validated(tmp_path, changes, message):
+    with pytest.raises(TargetError, match=message):
+        load_target_file(_broken(tmp_path, **changes))
+
+
+def test_new_measures_have_aliases():
+    from evalkit.core.schema import measures_catalogue
+
+    cat = measures_catalogue().set_index("code")
+    for code, alias in (
+        ("consumption_assistance", "消费帮扶"),
+        ("labour_cooperation", "劳务协作"),
+        ("entrepreneurship_support", "创业担保贷款"),
+        ("entrepreneurship_support", "创业补贴"),
+        ("work_incentive", "务工增收奖励"),
+        ("courtyard_economy", "庭院经济"),
+        ("poverty_insurance", "防贫保险"),
+        ("dibao_taper", "低保渐退"),
+    ):
+        assert alias in cat.loc[code, "aliases"].split("|"), code
+        assert cat.loc[code, "source"]
+    aliases = [a for row in cat["aliases"] for a in row.split("|")]
+    assert len(aliases) == len(set(aliases))  # an export's measure name maps to one code
+
+
 def test_catalogue_covers_every_indicator(targets):
     catalogue = indicator_catalogue()
     assert catalogue["name"].is_unique
     assert set(catalogue["source"]) == {"panel", "programme"}
     assert (catalogue["label_zh"] != "").all() and (catalogue["label_en"] != "").all()
-    assert {t.indicator for t in targets} == set(catalogue["name"]) - {"net_income_pc"}
+    # n_persons_below_10000: no plan target since gx-key-households-listed counts households (issue 16)
+    assert {t.indicator for t in targets} == set(catalogue["name"]) - {"net_income_pc", "n_persons_below_10000"}
     for t in targets:
         assert t.source == catalogue.set_index("name").loc[t.indicator, "source"]
 

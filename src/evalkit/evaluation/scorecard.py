@@ -46,6 +46,7 @@ from evalkit.evaluation.targets import (
     LOWER_IS_BETTER,
     PREVIOUS_YEAR_COMPARISONS,
     REFERENCE_COMPARISONS,
+    REPORT_COMPARISONS,
     Target,
     indicator_catalogue,
     load_targets,
@@ -57,10 +58,15 @@ MIN_HOUSEHOLDS = 10
 DEMO_PROGRAMME_FILE = "demo_programme_indicators.csv"
 PROGRAMME_COLUMNS = ("region", "year", "indicator", "value", "source")
 DEVELOPMENTAL_KINDS = ("employment", "industry")
+#: 社会救助 / 兜底: 低保 (with its taper) and 特困 (measures.csv codes)
+SOCIAL_ASSISTANCE = ("dibao", "dibao_taper", "tekun")
+#: 江西 第七条 务工增收奖励: ≥ 3 months of work, ≤ 50 yuan per person-month, ≤ 600 yuan a year
+WORK_INCENTIVE = {"min_months": 3, "per_month": 50, "per_year": 600}
 STATUS_LABELS = {
     "met": ("达标", "met"),
     "not_met": ("未达标", "not met"),
     "not_measurable": ("无法评估", "not measurable"),
+    "reported": ("仅列示", "reported only"),
 }
 REASON_LABELS = {
     "year_outside_plan": ("年度不在目标年份内", "year outside the plan"),
@@ -241,6 +247,129 @@ def _share_with_developmental(rows: pd.DataFrame, ctx: _Context, year: int) -> _
     return _Measured(value=float(rows["_hid"].isin(ids).mean()))
 
 
+def _codes_of_kinds(kinds) -> pd.Series:
+    catalogue = measures_catalogue()
+    return catalogue.loc[catalogue["kind"].isin(kinds), "code"]
+
+
+def _year_measures(ctx: _Context, year: int) -> pd.DataFrame | None:
+    m = ctx.measures
+    if len(m) == 0 or not (m["year"] == year).any():
+        return None
+    return m[m["year"] == year]
+
+
+def _share_labourers_with_developmental(rows: pd.DataFrame, ctx: _Context, year: int) -> _Measured:
+    """信阳: "有劳动能力的脱贫人口" counts labourers: labourers (full + weak) of households with a
+    developmental measure / labourers of the population (measures are recorded by household)."""
+    m = _year_measures(ctx, year)
+    if m is None:
+        return _missing(f"没有 {year} 年帮扶措施数据", f"no measures data for {year}")
+    labourers = rows["labour_full"].fillna(0) + rows["labour_weak"].fillna(0)
+    ids = m.loc[m["measure"].isin(_codes_of_kinds(DEVELOPMENTAL_KINDS)), "_hid"]
+    total = float(labourers.sum())
+    if total == 0:
+        return _missing("人群中没有劳动力", "no labourers in the population")
+    return _Measured(value=float(labourers[rows["_hid"].isin(ids)].sum()) / total)
+
+
+def _share_with_social_assistance(rows: pd.DataFrame, ctx: _Context, year: int) -> _Measured:
+    """低保 (incl. 渐退) or 特困 this year: as a measure, or as transfer income in the detail columns."""
+    m = _year_measures(ctx, year)
+    has = pd.Series(False, index=rows.index)
+    for column in ("transfer_dibao", "transfer_tekun"):
+        if column in rows.columns:
+            has |= rows[column].fillna(0) > 0
+    if m is None and not any(c in rows.columns for c in ("transfer_dibao", "transfer_tekun")):
+        return _missing(f"没有 {year} 年低保/特困数据", f"no 低保/特困 data for {year}")
+    if m is not None:
+        has |= rows["_hid"].isin(m.loc[m["measure"].isin(SOCIAL_ASSISTANCE), "_hid"])
+    return _Measured(value=float(has.mean()))
+
+
+def _share_willing_employed(rows: pd.DataFrame, ctx: _Context, year: int) -> _Measured:
+    """Persons in work / (persons in work + labourers wanting work without a job)."""
+    if not {"migrant_workers", "labour_seeking_work"} <= set(rows.columns):
+        return _missing(
+            "面板缺少 migrant_workers 或 labour_seeking_work", "panel lacks migrant_workers or labour_seeking_work"
+        )
+    working = float(rows["migrant_workers"].fillna(0).sum())
+    seeking = float(rows["labour_seeking_work"].fillna(0).sum())
+    if working + seeking == 0:
+        return _missing("人群中没有就业或求职劳动力", "no labourers in work or wanting work")
+    return _Measured(value=working / (working + seeking))
+
+
+def _share_industry_support(rows: pd.DataFrame, ctx: _Context, year: int) -> _Measured:
+    """广西 第4条: households with labour and no employment measure this year that receive an
+    industry measure / such households."""
+    m = _year_measures(ctx, year)
+    if m is None:
+        return _missing(f"没有 {year} 年帮扶措施数据", f"no measures data for {year}")
+    employed = rows["_hid"].isin(m.loc[m["measure"].isin(_codes_of_kinds(["employment"])), "_hid"])
+    eligible = rows[~employed]
+    if len(eligible) < MIN_HOUSEHOLDS:
+        return _Measured(
+            reason="too_few_households", n_households=len(eligible), detail=REASON_LABELS["too_few_households"]
+        )
+    industry = eligible["_hid"].isin(m.loc[m["measure"].isin(_codes_of_kinds(["industry"])), "_hid"])
+    return _Measured(value=float(industry.mean()), n_households=len(eligible))
+
+
+def _share_work_incentive_conforming(rows: pd.DataFrame, ctx: _Context, year: int) -> _Measured:
+    """江西 第七条: of the households of ``rows`` paid 务工增收奖励 this year, the share paid as the
+    clause says — the household is one of the two key groups (bottom fifth of last year's income
+    among 脱贫人口 and 监测对象 of the panel, or 监测对象 unresolved two years or more after entering
+    monitoring), its workers worked at least 3 months, the amount is at most 50 yuan × months ×
+    workers and 600 yuan × workers, and it has no public-welfare post this year (posts are recorded
+    by household, so a household with a post is counted as non-conforming)."""
+    from evalkit.indicators.income import quintile_groups
+
+    m = _year_measures(ctx, year)
+    if m is None:
+        return _missing(f"没有 {year} 年帮扶措施数据", f"no measures data for {year}")
+    paid = m[m["measure"] == "work_incentive"].groupby("_hid")["amount"].sum()
+    paid_rows = rows[rows["_hid"].isin(paid.index)]
+    if len(paid_rows) == 0:
+        return _missing(f"{year} 年没有务工增收奖励记录", f"no 务工增收奖励 paid in {year}")
+    hh = ctx.households
+    groups = hh[(hh["is_tuopin"] | hh["is_monitored"]) & hh["county"].isin(rows["county"].unique())]
+    if not (groups["year"] == year - 1).any():
+        return _missing(f"面板没有 {year - 1} 年数据, 无法确定五等份", f"no panel data for {year - 1}: no quintiles")
+    quintile = quintile_groups(groups, year)
+    bottom = paid_rows["household_id"].isin(quintile.index[quintile.eq(1)])
+    unresolved = (
+        paid_rows["is_monitored"].astype(bool)
+        & ~paid_rows["risk_eliminated"].fillna(False).astype(bool)
+        & ((year - paid_rows["monitoring_start_year"]) >= 2).fillna(False)
+    )
+    workers = paid_rows["migrant_workers"].fillna(0)
+    months = paid_rows["migrant_work_months"].fillna(0)
+    amount = paid_rows["_hid"].map(paid)
+    post = paid_rows["_hid"].isin(m.loc[m["measure"] == "public_welfare_post", "_hid"])
+    ok = (
+        (bottom | unresolved)
+        & (workers >= 1)
+        & (months >= WORK_INCENTIVE["min_months"])
+        & (amount <= WORK_INCENTIVE["per_month"] * months * workers + 1e-6)
+        & (amount <= WORK_INCENTIVE["per_year"] * workers + 1e-6)
+        & ~post
+    )
+    return _Measured(value=float(ok.mean()), n_households=len(paid_rows))
+
+
+def _support_matched(rows: pd.DataFrame, ctx: _Context, year: int, rule: str) -> _Measured:
+    from evalkit.evaluation.coverage import share_matched
+
+    if _year_measures(ctx, year) is None:
+        return _missing(f"没有 {year} 年帮扶措施数据", f"no measures data for {year}")
+    m = ctx.measures[ctx.measures["year"] == year]
+    value, n = share_matched(rows, m, year, rule)
+    if n < MIN_HOUSEHOLDS:
+        return _Measured(reason="too_few_households", n_households=n, detail=REASON_LABELS["too_few_households"])
+    return _Measured(value=value, n_households=n)
+
+
 def _growth(unit_hh: pd.DataFrame, rows: pd.DataFrame, year: int) -> _Measured:
     from evalkit.indicators.income import growth_contributions
 
@@ -298,8 +427,23 @@ def _ratio_to_rural(rows: pd.DataFrame, place: str, synthetic: bool) -> _Measure
     return _Measured(value=float(gap["ratio_rural_to_tuopin"]))
 
 
+ROW_INDICATORS = {
+    "share_labourers_with_developmental_measure": _share_labourers_with_developmental,
+    "share_households_with_social_assistance": _share_with_social_assistance,
+    "share_willing_labourers_employed": _share_willing_employed,
+    "share_households_with_industry_support": _share_industry_support,
+    "share_work_incentive_conforming": _share_work_incentive_conforming,
+}
+
+
 def _panel_value(
-    ctx: _Context, unit: Region, indicator: str, population: dict, year: int, reference_place: str | None = None
+    ctx: _Context,
+    unit: Region,
+    indicator: str,
+    population: dict,
+    year: int,
+    reference_place: str | None = None,
+    rule: str = "",
 ) -> _Measured:
     """Indicator ``indicator`` of ``population`` in ``unit`` and ``year`` (see module docstring)."""
     from evalkit.indicators.income import income_indicators
@@ -338,6 +482,12 @@ def _panel_value(
         measured = _share_with_worker(rows, ctx, year)
     elif indicator == "share_households_with_developmental_measure":
         measured = _share_with_developmental(rows, ctx, year)
+    elif indicator == "n_households_below_10000":
+        measured = _Measured(value=float((rows["net_income_pc"] < 10_000).sum()))
+    elif indicator in ROW_INDICATORS:
+        measured = ROW_INDICATORS[indicator](rows, ctx, year)
+    elif indicator == "share_households_support_matched":
+        measured = _support_matched(rows, ctx, year, rule)
     else:  # the catalogue lists a panel indicator this module does not compute: a defect, say so
         raise EvalkitError(f"面板指标 {indicator} 尚未实现 / panel indicator {indicator} is not implemented")
     if measured.n_households is None:
@@ -385,15 +535,18 @@ def _value(ctx: _Context, target: Target, unit: Region, year: int) -> _Measured:
         and target.reference["region"] != "local"
     ):
         place = target.reference["region"]
-    return _panel_value(ctx, unit, target.indicator, target.population, year, reference_place=place)
+    return _panel_value(
+        ctx, unit, target.indicator, target.population, year, reference_place=place, rule=target.matching_rule
+    )
 
 
-def _compare(comparison: str, value: float, threshold: float) -> bool:
+def _compare(comparison: str, value: float, threshold: float, tolerance: float = 0.0) -> bool:
+    """Whether ``value`` meets ``threshold``; ``tolerance`` ("左右") widens threshold comparisons."""
     return {
-        ">=": value >= threshold,
-        ">": value > threshold,
-        "<=": value <= threshold,
-        "<": value < threshold,
+        ">=": value >= threshold - tolerance,
+        ">": value > threshold - tolerance,
+        "<=": value <= threshold + tolerance,
+        "<": value < threshold + tolerance,
         "increases": value > threshold,
         "decreases": value < threshold,
         "exceeds_reference": value > threshold,
@@ -414,11 +567,14 @@ def _row(
 ) -> dict:
     i = 0 if lang == "zh" else 1
     v = value.value if value is not None else np.nan
-    th = threshold.value if threshold is not None else np.nan
-    if reason is None:
-        met = _compare(target.comparison, v, th)
+    th = threshold.value if threshold is not None and target.comparison not in REPORT_COMPARISONS else np.nan
+    if reason is None and target.comparison in REPORT_COMPARISONS:
+        code, margin = "reported", np.nan
+    elif reason is None:
+        met = _compare(target.comparison, v, th, target.tolerance)
         code = "met" if met else "not_met"
-        margin = th - v if target.comparison in LOWER_IS_BETTER else v - th
+        # against the tolerated bound ("左右"): threshold + tolerance for at-most targets, − for at-least
+        margin = th + target.tolerance - v if target.comparison in LOWER_IS_BETTER else v - th + target.tolerance
     else:
         code, margin = "not_measurable", np.nan
     return {
@@ -464,6 +620,8 @@ def _evaluate_target(
             threshold = previous
     elif target.comparison in REFERENCE_COMPARISONS:
         threshold = _reference_value(ctx, target, unit, year)
+    elif target.comparison in REPORT_COMPARISONS:
+        threshold = _Measured(value=0.0)  # no threshold: the value is listed, never met or not met
     else:
         threshold = _Measured(value=target.threshold_for(year))
     reason = None

@@ -39,10 +39,14 @@ COMPARISONS: dict[str, tuple[str, str]] = {
     "decreases": ("比上年减少", "falls from the previous year"),
     "exceeds_reference": ("高于参照值", "above the reference"),
     "at_least_reference": ("不低于参照值", "at least the reference"),
+    "report": ("仅列示", "reported, no threshold"),
 }
 THRESHOLD_COMPARISONS = (">=", ">", "<=", "<")
 PREVIOUS_YEAR_COMPARISONS = ("increases", "decreases")
 REFERENCE_COMPARISONS = ("exceeds_reference", "at_least_reference")
+#: the clause asks for a list or a count, not a level: the scorecard shows the value, no status
+REPORT_COMPARISONS = ("report",)
+COUNTY_LISTS_FILE = "key_assisted_counties.csv"
 #: comparisons where a smaller value is better (the margin is threshold − value)
 LOWER_IS_BETTER = ("<=", "<", "decreases")
 REFERENCE_SERIES = ("rural_disposable_income", "panel")
@@ -72,7 +76,17 @@ TARGET_REQUIRED = {
     "comparison",
     "unit",
 }
-TARGET_OPTIONAL = {"threshold", "reference", "population", "note", "subregions", "counties"}
+TARGET_OPTIONAL = {
+    "threshold",
+    "tolerance",
+    "reference",
+    "population",
+    "note",
+    "subregions",
+    "counties",
+    "county_list",
+    "matching_rule",
+}
 _COUNT_RULE = re.compile(r"^(>=|<=|>|<)?\s*(\d+)$")
 
 
@@ -105,6 +119,12 @@ class Target:
     subregions: bool = False
     counties: tuple[str, ...] = ()
     note: str = ""
+    #: "左右" (about): the target also holds within this distance on the wrong side of the threshold
+    tolerance: float = 0.0
+    #: the list the counties come from (``data/key_assisted_counties.csv``), if any
+    county_list: str = ""
+    #: a rule of ``data/matching_rules.csv`` (indicator share_households_support_matched)
+    matching_rule: str = ""
 
     def threshold_for(self, year: int) -> float:
         """The threshold for ``year`` (per-year thresholds are a mapping); ``nan`` when none."""
@@ -208,6 +228,26 @@ def _validate_reference(reference, file: str, tid: str) -> dict:
     return out
 
 
+def county_lists() -> pd.DataFrame:
+    """Named county lists with their source (``data/key_assisted_counties.csv``: list, province,
+    county, source), e.g. ``national_key_assisted`` = 国家乡村振兴重点帮扶县."""
+    return read_reference_csv(COUNTY_LISTS_FILE)
+
+
+def county_list_members(name: str, file: str = COUNTY_LISTS_FILE, tid: str = "?") -> tuple[str, ...]:
+    """The counties (Chinese names, checked against the registry) of the named list."""
+    table = county_lists()
+    rows = table[table["list"] == name]
+    if rows.empty:
+        _fail(
+            file,
+            tid,
+            f"未知县名单 '{name}' (见 {COUNTY_LISTS_FILE})",
+            f"unknown county list '{name}' (see {COUNTY_LISTS_FILE})",
+        )
+    return tuple(_region_name(c, file, tid) for c in rows["county"])
+
+
 def _parse_target(raw: dict, doc: dict, file: str) -> Target:
     tid = str(raw.get("id", "?"))
     missing = TARGET_REQUIRED - set(raw)
@@ -258,6 +298,29 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
             _fail(file, tid, f"阈值不是数值: {threshold!r}", f"threshold is not a number: {threshold!r}")
     elif threshold is not None:
         _fail(file, tid, f"比较方式 '{comparison}' 不使用 threshold", f"comparison '{comparison}' takes no threshold")
+    tolerance = raw.get("tolerance", 0.0)
+    if not isinstance(tolerance, (int, float)) or tolerance < 0:
+        _fail(file, tid, f"容差应为非负数: {tolerance!r}", f"tolerance must be a number >= 0: {tolerance!r}")
+    if tolerance and comparison not in THRESHOLD_COMPARISONS:
+        _fail(file, tid, "只有阈值比较可设 tolerance", "only threshold comparisons take a tolerance")
+    rule = str(raw.get("matching_rule", ""))
+    if (raw["indicator"] == "share_households_support_matched") != bool(rule):
+        _fail(
+            file,
+            tid,
+            "指标 share_households_support_matched 需要且只有它使用 matching_rule",
+            "matching_rule is needed by, and only by, indicator share_households_support_matched",
+        )
+    if rule:
+        from evalkit.evaluation.coverage import matching_rules
+
+        if rule not in set(matching_rules()["rule"]):
+            _fail(
+                file,
+                tid,
+                f"未知匹配规则 '{rule}' (见 matching_rules.csv)",
+                f"unknown matching rule '{rule}' (see matching_rules.csv)",
+            )
     reference = raw.get("reference")
     if comparison in REFERENCE_COMPARISONS and reference is None:
         _fail(
@@ -276,6 +339,11 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
     population = validate_population(raw.get("population", doc.get("population", {})), file, tid)
     region = _region_name(doc["region"], file, tid)
     counties = tuple(_region_name(c, file, tid) for c in raw.get("counties", []))
+    county_list = str(raw.get("county_list", ""))
+    if county_list:
+        if counties:
+            _fail(file, tid, "counties 与 county_list 只能二选一", "give counties or county_list, not both")
+        counties = county_list_members(county_list, file, tid)
     if counties and raw["scope"] != "each_county":
         _fail(file, tid, "只有 each_county 目标可列出 counties", "only each_county targets may list counties")
     return Target(
@@ -300,6 +368,9 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
         subregions=bool(raw.get("subregions", False)),
         counties=counties,
         note=str(raw.get("note", "")),
+        tolerance=float(tolerance),
+        county_list=county_list,
+        matching_rule=rule,
     )
 
 

@@ -84,6 +84,16 @@ def _rules_for(region: Region) -> tuple[list[str], str]:
     return (own, "own") if own else (["guangxi"], "reference: guangxi")
 
 
+def weak_labour_key(rows: pd.DataFrame) -> pd.Series:
+    """广西 第29条: key households (per-capita net income below 10,000 yuan) with no full labourer,
+    or whose labourers (full + weak) are under a quarter of the members."""
+    full = rows["labour_full"].fillna(0) if "labour_full" in rows else pd.Series(0, index=rows.index)
+    weak = rows["labour_weak"].fillna(0) if "labour_weak" in rows else 0
+    size = rows["household_size"].astype(float)
+    below = rows["net_income_pc"] < LINE
+    return (below & ((full == 0) | ((full + weak) / size < WEAK_LABOUR_SHARE))).fillna(False).astype(bool)
+
+
 def _slow_growth_threshold(rows: pd.DataFrame, year: int, synthetic: bool) -> pd.Series:
     """Growth (%) of rural disposable income of each row's county, else prefecture, else province."""
     from evalkit.core.comparison import series
@@ -195,7 +205,7 @@ def watchlist(
         worked = rows["migrant_workers"].fillna(0) >= 1 if "migrant_workers" in rows else False
         months = rows["migrant_work_months"] if "migrant_work_months" in rows else np.nan
         flags["gx_work_under_6_months"] = pd.Series(worked & (months < MIN_WORK_MONTHS), index=rows.index)
-        flags["gx_weak_labour_key"] = below & ((labour_full == 0) | (frame["labourers"] / size < WEAK_LABOUR_SHARE))
+        flags["gx_weak_labour_key"] = weak_labour_key(rows)
     if "jiangxi" in rules:
         from evalkit.indicators.income import quintile_groups
 
