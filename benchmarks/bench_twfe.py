@@ -46,7 +46,7 @@ def main() -> None:
     if args.impl == "evalkit":
         with phases("compute"):
             fit = twfe(sample, OUTCOME, unit="unit", time="year", treatment="treated")
-        extra.update(coef=round(fit.coef, 4), se=round(fit.se, 4))
+        extra.update(coef=round(fit.att, 4), se=round(fit.se, 4))
     else:
         import statsmodels.formula.api as smf
 
@@ -57,7 +57,7 @@ def main() -> None:
         extra.update(
             coef=round(float(fit.params["treated"]), 4),
             se=round(float(fit.bse["treated"]), 4),
-            evalkit_coef=round(ref.coef, 4),
+            evalkit_coef=round(ref.att, 4),
             evalkit_se=round(ref.se, 4),
         )
     phases.emit(**extra)

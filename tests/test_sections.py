@@ -158,7 +158,7 @@ class _Estimate:
                 "pretest_pvalue": [0.4, 0.5],
             }
         )
-        self.event_study = pd.DataFrame(
+        self.event_studies = pd.DataFrame(
             {"outcome": ["net_income_pc", "net_income_pc"], "event_time": [-1, 0], "att": [0.0, 800.0]}
         )
 

@@ -49,7 +49,7 @@ from evalkit.effects.inference import (
     pretest,
     wild_cluster_pvalue,
 )
-from evalkit.effects.results import Aggregation, add_ci
+from evalkit.effects.results import TIDY_COLUMNS, Aggregation, EstimateResult, add_ci, short_repr
 
 CONTROLS = {"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}
 METHODS = ("dr", "ipw", "reg")
@@ -57,7 +57,7 @@ KINDS = {"simple": None, "group": "group", "dynamic": "event_time", "calendar": 
 
 
 @dataclass
-class StaggeredDiDResult:
+class StaggeredDiDResult(EstimateResult):
     """Result of :func:`staggered_did`.
 
     ``att_gt``: group, time, event_time, post, att, se, ci_low, ci_high (one row per cell).
@@ -69,6 +69,9 @@ class StaggeredDiDResult:
     ``design``: what was actually estimated — :meth:`design_summary` (treated and control units,
     cohorts and years with estimated cells, cohorts that only serve as controls, years dropped).
     ``notes``: messages of the underlying library (e.g. small groups), never silenced, and of the design.
+    ``tidy()``: the four aggregations' summary parameters (term simple, group, dynamic, calendar);
+    ``summary()``: the same with the pre-trend test, printable; ``event_study()``: the dynamic
+    aggregation (as :meth:`evalkit.effects.measures.MeasureEffects.event_study`).
     """
 
     att_gt: pd.DataFrame
@@ -184,12 +187,32 @@ class StaggeredDiDResult:
         cohort without a cell: no control left), and ``note_zh``/``note_en`` saying it in words."""
         return design_summary(self.att_gt, self.cohorts, self.control)
 
-    def summary(self) -> pd.DataFrame:
+    def tidy(self) -> pd.DataFrame:
+        """term (simple, group, dynamic, calendar), att, se, ci_low, ci_high, pvalue of the four aggregations."""
+        rows = [self.aggregate(kind).tidy().iloc[[0]].assign(term=kind) for kind in KINDS]
+        return pd.concat(rows, ignore_index=True)[TIDY_COLUMNS]
+
+    def _summary_table(self) -> pd.DataFrame:
         """Overall att, se, CI of the four aggregations, plus the pre-trend test."""
         rows = pd.concat([self.aggregate(kind).overall() for kind in KINDS], ignore_index=True)
         rows["pretest_W"] = self.pretest["W"]
         rows["pretest_pvalue"] = self.pretest["pvalue"]
         return rows
+
+    def _title(self) -> str:
+        cluster = f", clustered by {self.cluster}" if self.cluster else ""
+        return (
+            f"Callaway–Sant'Anna ATT of {self.outcome} ({self.method}, control {self.control}{cluster}; "
+            f"{self.n_units} units, {1 - self.alpha:.0%} CIs)"
+        )
+
+    def _notes(self) -> tuple[str, ...]:
+        pre = self.pretest
+        return (f"pre-trend Wald test: W = {pre['W']:.6g}, df = {pre['df']}, p = {pre['pvalue']:.4g}", *self.notes)
+
+    def __repr__(self) -> str:
+        simple = self.aggregate("simple")
+        return short_repr(self, simple.att, simple.se, outcome=self.outcome, method=self.method, n_units=self.n_units)
 
 
 #: influence-function keys of csdid's aggte (overall, per group/event time/year)

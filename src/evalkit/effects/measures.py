@@ -57,6 +57,7 @@ bytes for the influence functions — at 2,000,000 households estimate per provi
 from __future__ import annotations
 
 import difflib
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,7 +68,7 @@ from evalkit.core.panel import Panel
 from evalkit.core.schema import COMPONENTS, REGION_LEVELS, labour_group, measures_catalogue
 from evalkit.effects.did import CellsNotEstimable, StaggeredDiDResult, redundant_covariates, staggered_did
 from evalkit.effects.inference import FEW_CLUSTERS
-from evalkit.effects.results import OUTCOME_LABELS, outcome_label
+from evalkit.effects.results import OUTCOME_LABELS, Aggregation, EstimateResult, outcome_label, short_repr, tidy_frame
 
 OUTCOMES: tuple[str, ...] = ("net_income_pc", "wage_pc", "net_operating_pc", "property_pc", "transfer_pc")
 #: Region levels standard errors may be clustered by, coarsest first (``cluster="auto"``).
@@ -87,13 +88,16 @@ BASELINE_COVARIATES: tuple[str, ...] = (
 
 
 @dataclass
-class MeasureEffects:
+class MeasureEffects(EstimateResult):
     """Result of :func:`measure_effects`.
 
     ``effects``: [by..., outcome, label_zh, label_en, att, se, ci_low, ci_high, n_treated,
     n_control, pretest_W, pretest_pvalue] — the simple aggregation (average effect over all
     treated household-years, yuan per person per year).
-    ``event_study``: [by..., outcome, event_time, att, se, ci_low, ci_high].
+    ``event_studies``: [by..., outcome, event_time, att, se, ci_low, ci_high] (every outcome's
+    dynamic aggregation); ``event_study(outcome, subgroup, ...)``: one outcome's dynamic aggregation
+    with the uniform band, as :meth:`StaggeredDiDResult.event_study` (the DataFrame use of
+    ``event_study`` is deprecated: use ``event_studies``).
     ``decomposition``: [by..., net_income_pc, sum_of_components, difference, one column per component].
     ``design``: item, value, note (counts: households, eligible, treated by cohort, exclusions).
     ``results``: {(subgroup, outcome): StaggeredDiDResult}; ``skipped``: subgroups not estimated.
@@ -104,7 +108,7 @@ class MeasureEffects:
     label_en: str
     kind: str
     effects: pd.DataFrame
-    event_study: pd.DataFrame
+    event_studies: pd.DataFrame
     decomposition: pd.DataFrame
     design: pd.DataFrame
     skipped: pd.DataFrame
@@ -113,6 +117,71 @@ class MeasureEffects:
     def result(self, outcome: str = "net_income_pc", subgroup=None) -> StaggeredDiDResult:
         """The :class:`StaggeredDiDResult` of one outcome (and subgroup value when ``by`` was used)."""
         return self.results[(subgroup, outcome)]
+
+    @property
+    def event_study(self) -> _EventStudyMethod:
+        """``event_study(outcome="net_income_pc", subgroup=None, bootstrap=True, biters=999, seed=...)``.
+
+        The dynamic aggregation (an :class:`Aggregation`) of one outcome, as
+        :meth:`StaggeredDiDResult.event_study`. Used as a DataFrame (the former attribute) it is
+        ``event_studies``, with a DeprecationWarning.
+        """
+        return _EventStudyMethod(self)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per outcome (and subgroup): term (the outcome), att, se, ci_low, ci_high, pvalue, counts."""
+        return tidy_frame(self.effects, "outcome")
+
+    def _summary_table(self) -> pd.DataFrame:
+        return self.tidy().drop(columns=["outcome", "label_zh", "label_en"], errors="ignore")
+
+    def _title(self) -> str:
+        return f"Effects of {self.measure} ({self.label_zh} / {self.label_en}, {self.kind}): Callaway–Sant'Anna"
+
+    def __repr__(self) -> str:
+        net = self.effects[self.effects["outcome"].eq("net_income_pc")] if len(self.effects) else self.effects
+        att, se = (float(net["att"].iloc[0]), float(net["se"].iloc[0])) if len(net) else (None, None)
+        return short_repr(self, att, se, measure=self.measure, outcomes=len(self.effects))
+
+
+class _EventStudyMethod:
+    """Bound :meth:`MeasureEffects.event_study`; DataFrame use (the former attribute) is deprecated."""
+
+    def __init__(self, owner: MeasureEffects):
+        self._owner = owner
+
+    def __call__(
+        self,
+        outcome: str = "net_income_pc",
+        subgroup=None,
+        bootstrap: bool = True,
+        biters: int = 999,
+        seed: int = 20240101,
+    ) -> Aggregation:
+        return self._owner.result(outcome, subgroup).event_study(bootstrap=bootstrap, biters=biters, seed=seed)
+
+    def _frame(self) -> pd.DataFrame:
+        warnings.warn(
+            "MeasureEffects.event_study is a method now (as StaggeredDiDResult.event_study); "
+            "the table of every outcome is MeasureEffects.event_studies",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return self._owner.event_studies
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._frame(), name)
+
+    def __getitem__(self, key):
+        return self._frame()[key]
+
+    def __len__(self) -> int:
+        return len(self._owner.event_studies)
+
+    def __repr__(self) -> str:
+        return f"<bound method MeasureEffects.event_study of {self._owner!r}>"
 
 
 def resolve_measure(measure: str) -> pd.Series:
@@ -316,7 +385,7 @@ def measure_effects(
         label_en=row["label_en"],
         kind=row["kind"],
         effects=effects,
-        event_study=pd.concat(events, ignore_index=True) if events else pd.DataFrame(),
+        event_studies=pd.concat(events, ignore_index=True) if events else pd.DataFrame(),
         decomposition=_decomposition(effects, by),
         design=pd.DataFrame(design),
         skipped=pd.DataFrame(skipped, columns=[by or "subgroup", "outcome", "reason"]),

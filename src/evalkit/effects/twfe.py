@@ -33,8 +33,11 @@ import pyfixest as pf
 from pyfixest.estimation import demean
 
 from evalkit.core.errors import DesignError, EvalkitError
-from evalkit.effects.results import TWFEResult
+from evalkit.effects.results import Aggregation, TWFEComparison, TWFEEventStudy, TWFEResult, confidence_interval
 
+#: Tolerance and iteration limit of pyfixest's alternating-projections demeaner in :func:`twfe_weights`.
+DEMEAN_TOL = 1e-10
+DEMEAN_MAXITER = 10_000
 SMALL_SAMPLE = (
     "fixest default ssc(adj=TRUE, fixef.K='nested', cluster.adj=TRUE): "
     "G/(G-1)·(n-1)/(n-K), K without fixed effects nested in the cluster; t(G-1) inference"
@@ -130,21 +133,29 @@ def twfe(
             f"{treatment}: 处理变量在固定效应内无变化 / treatment has no variation within the fixed effects"
         )
     row = tidy.loc["d"]
-    ci = fit.confint(alpha=alpha).loc["d"]
+    n_clusters = int(work["cl"].nunique())
+    att, se = float(row["Estimate"]), float(row["Std. Error"])
+    ci_low, ci_high = confidence_interval(att, se, alpha, df=n_clusters - 1)  # = fit.confint (t(G-1))
     return TWFEResult(
-        coef=float(row["Estimate"]),
-        se=float(row["Std. Error"]),
+        att=att,
+        se=se,
         tstat=float(row["t value"]),
         pvalue=float(row["Pr(>|t|)"]),
-        ci_low=float(ci.iloc[0]),
-        ci_high=float(ci.iloc[1]),
+        ci_low=float(ci_low),
+        ci_high=float(ci_high),
         n_obs=int(fit._N),
-        n_clusters=int(work["cl"].nunique()),
-        fixed_effects=" + ".join([unit, time] + ([f"{county}×{time}"] if county else [])),
+        n_clusters=n_clusters,
+        fixed_effects=_fixed_effects(unit, time, county),
         vcov=f"CRV1({cluster or unit})",
         small_sample=SMALL_SAMPLE,
         model=fit,
+        term=treatment,
+        alpha=alpha,
     )
+
+
+def _fixed_effects(unit: str, time: str, county: str | None) -> str:
+    return " + ".join([unit, time] + ([f"{county}×{time}"] if county else []))
 
 
 def twfe_event_study(
@@ -157,30 +168,37 @@ def twfe_event_study(
     county: str | None = None,
     reference: int = -1,
     alpha: float = 0.05,
-) -> pd.DataFrame:
+) -> TWFEEventStudy:
     """TWFE event-study coefficients β_e (e = t − cohort; never treated = cohort 0/NaN in the
-    reference category ``reference``). Returns event_time, att, se, ci_low, ci_high."""
+    reference category ``reference``).
+
+    Returns a :class:`~evalkit.effects.results.TWFEEventStudy`: ``table`` (event_time, att, se,
+    ci_low, ci_high; t(G − 1) intervals, the reference period with 0), ``tidy()``, ``summary()``.
+    """
     frame, work, fes, _, _ = _prepare(data, outcome, unit, time, [cohort], cluster, county)
     g = pd.to_numeric(frame[cohort], errors="coerce").fillna(0).to_numpy()
     t = pd.to_numeric(frame[time]).to_numpy()
     work["rel"] = np.where(g > 0, t - g, reference).astype(int)
     fit = _feols(f"y ~ i(rel, ref={reference}) | {' + '.join(fes)}", work)
     tidy = fit.tidy()
-    ci = fit.confint(alpha=alpha)
+    n_clusters = int(work["cl"].nunique())
+    att, se = tidy["Estimate"].to_numpy(), tidy["Std. Error"].to_numpy()
+    ci_low, ci_high = confidence_interval(att, se, alpha, df=n_clusters - 1)
     event = [int(name.split("::")[1].rstrip("]")) for name in tidy.index]
-    out = pd.DataFrame(
-        {
-            "event_time": event,
-            "att": tidy["Estimate"].to_numpy(),
-            "se": tidy["Std. Error"].to_numpy(),
-            "ci_low": ci.iloc[:, 0].to_numpy(),
-            "ci_high": ci.iloc[:, 1].to_numpy(),
-        }
-    )
+    out = pd.DataFrame({"event_time": event, "att": att, "se": se, "ci_low": ci_low, "ci_high": ci_high})
     reference_row = pd.DataFrame(
         {"event_time": [reference], "att": [0.0], "se": [0.0], "ci_low": [0.0], "ci_high": [0.0]}
     )
-    return pd.concat([out, reference_row]).sort_values("event_time", ignore_index=True)
+    return TWFEEventStudy(
+        table=pd.concat([out, reference_row]).sort_values("event_time", ignore_index=True),
+        reference=reference,
+        n_obs=int(fit._N),
+        n_clusters=n_clusters,
+        fixed_effects=_fixed_effects(unit, time, county),
+        vcov=f"CRV1({cluster or unit})",
+        alpha=alpha,
+        model=fit,
+    )
 
 
 def twfe_weights(data: pd.DataFrame, unit: str, time: str, cohort: str) -> pd.DataFrame:
@@ -197,7 +215,13 @@ def twfe_weights(data: pd.DataFrame, unit: str, time: str, cohort: str) -> pd.Da
     if d.sum() == 0:
         raise DesignError("没有受处理的观测 / no treated observations")
     flist = np.column_stack([pd.factorize(frame[unit])[0], pd.factorize(frame[time])[0]]).astype(np.uint64)
-    resid, converged = demean(d.reshape(-1, 1), flist, np.ones(len(d)), tol=1e-10)
+    resid, converged = demean(d.reshape(-1, 1), flist, np.ones(len(d)), tol=DEMEAN_TOL, maxiter=DEMEAN_MAXITER)
+    if not converged:
+        raise DesignError(
+            f"去除固定效应的迭代未收敛({DEMEAN_MAXITER} 次, 容差 {DEMEAN_TOL:g}), 权重不可靠 / "
+            f"the fixed-effect demeaning did not converge ({DEMEAN_MAXITER} iterations, tolerance {DEMEAN_TOL:g}): "
+            "the weights are unreliable"
+        )
     eps = resid[:, 0]
     denominator = eps[d == 1].sum()
     cells = pd.DataFrame({"group": g.astype(int), "time": t.astype(int), "eps": eps})[d == 1]
@@ -208,13 +232,14 @@ def twfe_weights(data: pd.DataFrame, unit: str, time: str, cohort: str) -> pd.Da
 
 def compare_twfe_cs(
     data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str, cs_result, cluster: str | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> TWFEComparison:
     """TWFE beside Callaway–Sant'Anna, with the weights that explain the difference.
 
-    Returns (summary, weights). ``summary`` rows: ``twfe`` (coefficient, CRV1 SE), ``cs_simple``
-    (CS simple aggregation), ``twfe_implied_by_cs`` = Σ w_gt·ATT_CS(g,t) (what TWFE would give
-    if the CS cell effects were the truth, no SE), with n_negative_weights and
-    sum_negative_weights; ``weights`` is :func:`twfe_weights` joined with the CS cell effects.
+    Returns a :class:`~evalkit.effects.results.TWFEComparison`: ``table`` rows ``twfe``
+    (coefficient, CRV1 SE), ``cs_simple`` (CS simple aggregation), ``twfe_implied_by_cs`` =
+    Σ w_gt·ATT_CS(g,t) (what TWFE would give if the CS cell effects were the truth, no SE), with
+    n_negative_weights and sum_negative_weights; ``weights`` is :func:`twfe_weights` joined with
+    the CS cell effects; ``tidy()`` and ``summary()`` as every result.
     """
     g = pd.to_numeric(data[cohort], errors="coerce").fillna(0)
     treated = ((g > 0) & (pd.to_numeric(data[time]) >= g)).astype(int)
@@ -222,15 +247,15 @@ def compare_twfe_cs(
     weights = twfe_weights(data, unit, time, cohort).merge(
         cs_result.att_gt[["group", "time", "att"]], on=["group", "time"], how="left"
     )
-    simple = cs_result.aggregate("simple")
+    simple: Aggregation = cs_result.aggregate("simple")
     negative = weights["weight"] < 0
-    summary = pd.DataFrame(
+    table = pd.DataFrame(
         {
             "estimator": ["twfe", "cs_simple", "twfe_implied_by_cs"],
-            "att": [fit.coef, simple.att, float((weights["weight"] * weights["att"]).sum())],
+            "att": [fit.att, simple.att, float((weights["weight"] * weights["att"]).sum())],
             "se": [fit.se, simple.se, np.nan],
         }
     )
-    summary["n_negative_weights"] = int(negative.sum())
-    summary["sum_negative_weights"] = float(weights.loc[negative, "weight"].sum())
-    return summary, weights
+    table["n_negative_weights"] = int(negative.sum())
+    table["sum_negative_weights"] = float(weights.loc[negative, "weight"].sum())
+    return TWFEComparison(table=table, weights=weights, twfe=fit, cs=simple)

@@ -406,7 +406,7 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
             (
                 f"{name}: {outcome_label(outcome, lang)}",
                 outcome,
-                result.event_study[result.event_study["outcome"] == outcome],
+                result.event_studies[result.event_studies["outcome"] == outcome],
             )
             for outcome in outcomes
         ]
