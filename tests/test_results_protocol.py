@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import norm
+from scipy.stats import t as student_t
 
 from evalkit.core.errors import DesignError
 from evalkit.effects import staggered_did
@@ -100,8 +101,11 @@ def test_did_results_follow_the_protocol(cs):
     assert table["term"].tolist() == ["simple", "group", "dynamic", "calendar"]
     simple = cs.aggregate("simple")
     assert table.loc[0, "att"] == simple.att
-    assert table.loc[0, "pvalue"] == pytest.approx(2 * norm.sf(abs(simple.att / simple.se)), rel=1e-12)
-    assert "W = 7.79124" in str(cs.summary())
+    stat = abs(simple.att / simple.se)
+    expected = 2 * (norm.sf(stat) if simple.df is None else student_t.sf(stat, simple.df))
+    assert table.loc[0, "pvalue"] == pytest.approx(expected, rel=1e-12) and simple.pvalue == table.loc[0, "pvalue"]
+    assert (table.loc[0, "ci_low"], table.loc[0, "ci_high"]) == pytest.approx(simple.ci, abs=1e-15)
+    assert f"W = {cs.pretest['W']:.6g}, df = {cs.pretest['df']}" in str(cs.summary())
     dynamic = cs.aggregate("dynamic")
     rows = _check_protocol(dynamic, dynamic.att)
     assert (
