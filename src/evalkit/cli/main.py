@@ -82,6 +82,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         lang=args.lang,
         out=args.out,
         formats=args.formats,
+        scheduler=args.scheduler,
     )
 
 
@@ -219,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
     p.add_argument("--out", default="reports", help="输出目录 / output folder")
     _formats_argument(p)
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="在 Dask 集群上运行: local 或调度器地址 / run on a Dask cluster: local or a scheduler address "
+        "(tcp://host:8786); needs pip install 'evalkit[cluster]'",
+    )
     p.set_defaults(func=_cmd_batch)
     return parser
 

@@ -75,19 +75,37 @@ def resolve_regions(regions: str | list[str] = "all") -> list:
     return list(dict.fromkeys(chosen))
 
 
+def _failed(kwargs: dict, error: str) -> dict:
+    """The outcome of a report that could not run."""
+    return asdict(
+        ReportOutcome(
+            region=kwargs["region"], year=kwargs["year"], status="failed", error=error, lang=kwargs.get("lang", "zh")
+        )
+    )
+
+
 def _run_one(kwargs: dict) -> dict:
     """Worker: one report in its own process; bad parameters become a failed outcome."""
     try:
-        outcome = run_report(**kwargs)
+        return asdict(run_report(**kwargs))
     except Exception as exc:  # validation errors of one region must not stop the batch
-        outcome = ReportOutcome(
-            region=kwargs["region"],
-            year=kwargs["year"],
-            status="failed",
-            error=f"{type(exc).__name__}: {exc}",
-            lang=kwargs.get("lang", "zh"),
-        )
-    return asdict(outcome)
+        return _failed(kwargs, f"{type(exc).__name__}: {exc}")
+
+
+def _run_pool(tasks: list[dict], jobs: int, progress: bool, desc: str) -> dict[str, dict]:
+    """Run the tasks in a local process pool of ``jobs`` spawned workers."""
+    from tqdm import tqdm
+
+    results: dict[str, dict] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+        futures = {pool.submit(_run_one, task): task["region"] for task in tasks}
+        with tqdm(total=len(tasks), desc=desc, unit="report", disable=not progress, file=sys.stderr) as bar:
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                bar.set_postfix_str(f"{futures[future]}: {results[futures[future]]['status']}")
+                bar.update()
+    return results
 
 
 def run_batch(
@@ -100,10 +118,12 @@ def run_batch(
     progress: bool = True,
     notebook: str | None = None,
     formats: str | list[str] | None = None,
+    scheduler: str | None = None,
 ) -> list[ReportOutcome]:
-    """Run every report (in a process pool of ``jobs`` spawned workers) in ``formats`` (default
-    html, pdf, docx, xlsx), then write ``index.html`` and ``comparison.csv``; returns the
-    outcomes in registry order."""
+    """Run every report in ``formats`` (default html, pdf, docx, xlsx) — in a process pool of
+    ``jobs`` spawned workers, or as tasks on the Dask cluster at ``scheduler`` (``"local"``
+    starts a LocalCluster of ``jobs`` workers, :mod:`evalkit.reporting.cluster`) — then write
+    ``index.html`` and ``comparison.csv``; returns the outcomes in registry order."""
     formats = parse_formats(formats)
     if lang not in LANGS:
         raise EvalkitError(f"参数 lang={lang!r} 无效, 应为 zh 或 en / lang must be zh or en")
@@ -130,20 +150,13 @@ def run_batch(
         )
         for r in chosen
     ]
-    results: dict[str, ReportOutcome] = {}
-    from tqdm import tqdm
+    if scheduler:
+        from evalkit.reporting.cluster import run_on_cluster
 
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-        futures = {pool.submit(_run_one, task): task["region"] for task in tasks}
-        with tqdm(
-            total=len(tasks), desc=f"reports {year}", unit="report", disable=not progress, file=sys.stderr
-        ) as bar:
-            for future in as_completed(futures):
-                outcome = ReportOutcome(**future.result())
-                results[futures[future]] = outcome
-                bar.set_postfix_str(f"{outcome.region}: {outcome.status}")
-                bar.update()
+        raw = run_on_cluster(tasks, _run_one, _failed, scheduler, jobs, progress, desc=f"reports {year}")
+    else:
+        raw = _run_pool(tasks, jobs, progress, desc=f"reports {year}")
+    results = {region: ReportOutcome(**outcome) for region, outcome in raw.items()}
     outcomes = [results[r.code] for r in chosen]
     year_dir = Path(out).resolve() / str(year)
     write_comparison(outcomes, chosen, year_dir / COMPARISON)
@@ -267,13 +280,16 @@ def batch_command(
     lang: str = "zh",
     out: str = "reports",
     formats: str | None = None,
+    scheduler: str | None = None,
 ) -> int:
     """``evalkit batch``: exit 0 when every report was written, 1 when any failed (summary on
     stderr). Without ``year``, the latest year in the data."""
     if year is None:
         year = _panel_years(ensure_data(data))[-1]
         print(f"报告年度 / report year: {year} (数据中最近的年度 / the latest year in the data)")
-    outcomes = run_batch(year, regions=regions, jobs=jobs, data=data, lang=lang, out=out, formats=formats)
+    outcomes = run_batch(
+        year, regions=regions, jobs=jobs, data=data, lang=lang, out=out, formats=formats, scheduler=scheduler
+    )
     year_dir = Path(out) / str(year)
     regenerated = [o.region for o in outcomes if o.ok and o.replaced]
     new = [o.region for o in outcomes if o.ok and not o.replaced]
