@@ -4,7 +4,7 @@ Column definitions and the Chinese header aliases are data (``data/columns.csv``
 ``data/measure_columns.csv``); the measures catalogue is ``data/measures.csv`` and the household
 types ``data/household_types.csv``. Adding a measure or an alias is a row in those files.
 
-Income account (POLICY.md, all five seed documents)::
+Income account (all five seed documents; as data: :data:`INCOME_ACCOUNT`)::
 
     net_operating  = operating_income − operating_expenses
     net_income     = wage + net_operating + property + transfer
@@ -29,6 +29,17 @@ COMPONENTS: tuple[str, ...] = ("wage", "net_operating", "property", "transfer")
 INCOME_COLUMNS: tuple[str, ...] = ("wage", "operating_income", "operating_expenses", "property", "transfer")
 #: Columns :func:`derive_income` needs for the income account (the household type aside).
 INCOME_INPUTS: tuple[str, ...] = (*INCOME_COLUMNS, "household_size")
+#: The income account as data, in evaluation order: each derived column is a signed sum of
+#: columns (``+1`` adds, ``-1`` subtracts). Source: the five seed policy documents (README,
+#: "What it answers"): 人均纯收入 = (工资性收入 + 生产经营性收入 − 生产经营性支出 + 财产性收入 +
+#: 转移性收入) / 家庭人口数. :func:`derive_income`, the indicators, the decomposition, the
+#: ingest total check and the DuckDB twin (:func:`income_sql`) are all generated from it.
+INCOME_ACCOUNT: dict[str, tuple[tuple[str, int], ...]] = {
+    "net_operating": (("operating_income", 1), ("operating_expenses", -1)),
+    "net_income": (("wage", 1), ("net_operating", 1), ("property", 1), ("transfer", 1)),
+}
+#: Per-capita net income (人均纯收入) = net_income / this column (家庭人口数).
+PER_CAPITA_DIVISOR = "household_size"
 TRANSFER_DETAIL: tuple[str, ...] = (
     "transfer_dibao",
     "transfer_pension",
@@ -155,17 +166,75 @@ def label(name: str, lang: str = "zh") -> str:
     return name
 
 
+def income_signs(column: str = "net_income") -> dict[str, int]:
+    """Sign of each reported column of :data:`INCOME_COLUMNS` in derived ``column`` (:data:`INCOME_ACCOUNT`).
+
+    ``income_signs()`` = {wage: 1, operating_income: 1, operating_expenses: −1, property: 1, transfer: 1}.
+    """
+    if column not in INCOME_ACCOUNT:
+        return {column: 1}
+    out: dict[str, int] = {}
+    for term, sign in INCOME_ACCOUNT[column]:
+        for name, inner in income_signs(term).items():
+            out[name] = out.get(name, 0) + sign * inner
+    return out
+
+
+def net_income(values, column: str = "net_income"):
+    """Derived ``column`` (net_operating or net_income) of ``values``, evaluated as :data:`INCOME_ACCOUNT` says.
+
+    ``values``: a DataFrame or a mapping of the reported columns to Series / arrays / numbers
+    (household totals, per-capita values or sums alike: the account is linear).
+    """
+    derived: dict = {}
+    for name, terms in INCOME_ACCOUNT.items():
+        total = 0
+        for term, sign in terms:
+            total = total + sign * (derived[term] if term in derived else values[term])
+        derived[name] = total
+        if name == column:
+            return total
+    raise KeyError(f"{column!r} is not a column of the income account {list(INCOME_ACCOUNT)}")
+
+
+def add_income_account(values):
+    """``values`` (DataFrame or dict) with the derived columns of :data:`INCOME_ACCOUNT` added (modified, returned)."""
+    for name in INCOME_ACCOUNT:
+        values[name] = net_income(values, name)
+    return values
+
+
+def net_income_pc(values) -> pd.Series:
+    """人均纯收入 = net income / :data:`PER_CAPITA_DIVISOR`, from the reported columns of ``values``."""
+    return net_income(values) / values[PER_CAPITA_DIVISOR]
+
+
+def income_sql(column: str = "net_income_pc", render: dict[str, str] | None = None, cast: str = "DOUBLE") -> str:
+    """SQL expression of ``column`` (net_operating, net_income or net_income_pc), generated from :data:`INCOME_ACCOUNT`.
+
+    ``render`` maps a reported column to its SQL (default: the column name), e.g.
+    ``income_sql("net_income")`` = ``(wage + (operating_income - operating_expenses) + property + transfer)``;
+    ``net_income_pc`` divides it by household_size, both cast to ``cast``.
+    """
+    sql = {c: c for c in (*INCOME_COLUMNS, PER_CAPITA_DIVISOR)}
+    sql.update(render or {})
+    for name, terms in INCOME_ACCOUNT.items():
+        text = " ".join(f"{'-' if sign < 0 else '+'} {sql[term]}" for term, sign in terms)
+        sql[name] = "(" + (text[2:] if text.startswith("+ ") else text) + ")"
+    if column == "net_income_pc":
+        return f"({sql['net_income']}::{cast} / {sql[PER_CAPITA_DIVISOR]}::{cast})"
+    return sql[column]
+
+
 def derive_income(households: pd.DataFrame) -> pd.DataFrame:
     """Add ``net_operating``, ``net_income``, ``net_income_pc``, ``is_tuopin`` and ``is_monitored``.
 
     ``net_income_pc = (wage + operating_income − operating_expenses + property + transfer)
-    / household_size`` exactly as in POLICY.md. ``is_tuopin`` (脱贫人口) and ``is_monitored``
-    (监测对象) follow the household type (``data/household_types.csv``). Returns a new frame.
+    / household_size`` (:data:`INCOME_ACCOUNT`, the one definition). ``is_tuopin`` (脱贫人口) and
+    ``is_monitored`` (监测对象) follow the household type (``data/household_types.csv``). Returns a new frame.
     """
-    out = households.copy()
-    out["net_operating"] = out["operating_income"] - out["operating_expenses"]
-    out["net_income"] = out["wage"] + out["net_operating"] + out["property"] + out["transfer"]
-    out["net_income_pc"] = out["net_income"] / out["household_size"]
+    out = add_income_account(households.copy())
+    out["net_income_pc"] = out["net_income"] / out[PER_CAPITA_DIVISOR]
     types = household_types().set_index("label_zh")
     htype = out["household_type"].astype(str)
     out["is_tuopin"] = htype.map(types["tuopin"].eq("yes")).fillna(False).astype(bool)

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.errors import EvalkitError
-from evalkit.core.schema import COMPONENTS
+from evalkit.core.schema import COMPONENTS, INCOME_COLUMNS, PER_CAPITA_DIVISOR, add_income_account, income_signs
 from evalkit.indicators.inequality import InequalityInputError, _as_arrays, _check_line, fgt, gini
 
 #: Component sets that add up to net income; operating_expenses enters with a minus sign.
-COMPONENT_SETS = (COMPONENTS, ("wage", "operating_income", "operating_expenses", "property", "transfer"))
+COMPONENT_SETS = (COMPONENTS, INCOME_COLUMNS)
 WEIGHTS_FACTOR = "household_size"
 
 
@@ -139,16 +139,7 @@ def shapley_by_component(
     if statistics is None:
         statistics = ("mean", "gini") + (("fgt0", "fgt1", "fgt2") if line is not None else ())
     funcs = {s: _statistic(s, line) for s in statistics}
-    need = [
-        "household_id",
-        "year",
-        "household_size",
-        "wage",
-        "operating_income",
-        "operating_expenses",
-        "property",
-        "transfer",
-    ]
+    need = ["household_id", "year", PER_CAPITA_DIVISOR, *INCOME_COLUMNS]
     absent = [c for c in need if c not in households.columns]
     if absent:
         raise EvalkitError(f"缺少列 / missing columns: {', '.join(absent)}")
@@ -160,10 +151,10 @@ def shapley_by_component(
     r0, r1 = rows0.loc[matched], rows1.loc[matched]
 
     def per_capita(r: pd.DataFrame) -> dict:
-        vals = {c: r[c].to_numpy(dtype=float) for c in need[3:]}
-        vals["net_operating"] = vals["operating_income"] - vals["operating_expenses"]
-        size = r["household_size"].to_numpy(dtype=float)
-        return {k: (-1 if k == "operating_expenses" else 1) * vals[k] / size for k in components}
+        vals = add_income_account({c: r[c].to_numpy(dtype=float) for c in INCOME_COLUMNS})
+        size = r[PER_CAPITA_DIVISOR].to_numpy(dtype=float)
+        signs = income_signs()
+        return {k: signs.get(k, 1) * vals[k] / size for k in components}
 
     c0, c1 = per_capita(r0), per_capita(r1)
     if weight == "person":

@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.errors import EvalkitError
-from evalkit.core.schema import COMPONENTS, INCOME_COLUMNS, TRANSFER_DETAIL
+from evalkit.core.schema import COMPONENTS, INCOME_COLUMNS, TRANSFER_DETAIL, income_signs, income_sql
 
-GROWTH_COMPONENTS: tuple[str, ...] = ("wage", "operating_income", "operating_expenses", "property", "transfer")
+GROWTH_COMPONENTS: tuple[str, ...] = INCOME_COLUMNS
 #: Default memory budget for the pandas path (bytes of the needed columns in memory).
 DEFAULT_MEMORY_BUDGET = "4GB"
 _UNITS = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
@@ -128,8 +128,8 @@ def _aggregate_sql(src: _Source, keys: list[str], weight: str, extra: Sequence[s
     detail = [c for c in TRANSFER_DETAIL if c in src.columns]
     per = "" if weight == "person" else " / household_size::DOUBLE"
     comp = {c: f"{_q(c)}::DOUBLE" for c in (*INCOME_COLUMNS, *detail)}
-    comp["net_operating"] = f"({comp['operating_income']} - {comp['operating_expenses']})"
-    comp["net_income"] = "(" + " + ".join(comp[c] for c in COMPONENTS) + ")"
+    comp["net_operating"] = income_sql("net_operating", comp)
+    comp["net_income"] = income_sql("net_income", comp)
     denom = "SUM(household_size::DOUBLE)" if weight == "person" else "COUNT(*)::DOUBLE"
     key_sql = ", ".join(_q(k) for k in keys)
     cols = ["net_income", *INCOME_COLUMNS[:3], "net_operating", *INCOME_COLUMNS[3:], *detail]
@@ -233,7 +233,7 @@ def _growth_from(src: _Source, ind: pd.DataFrame, by, base_year) -> pd.DataFrame
     ]
     for c in GROWTH_COMPONENTS:
         delta = f"(c.{c}_pc - b.{c}_pc)"
-        yuan = f"-{delta}" if c == "operating_expenses" else delta
+        yuan = f"-{delta}" if income_signs()[c] < 0 else delta
         select += [f"{yuan} AS contrib_{c}_yuan", f"100 * ({yuan}) / {nz} AS contrib_{c}_pp"]
     select += [
         f"CASE WHEN {n0} IS NULL THEN 'missing base year' WHEN {n0} = 0 THEN 'zero base income' "
@@ -273,7 +273,7 @@ def _pc_sql(src: _Source) -> str:
     if "net_income_pc" in src.columns:
         return "net_income_pc::DOUBLE"
     src.check(["household_size", *INCOME_COLUMNS])
-    return "((wage + operating_income - operating_expenses + property + transfer)::DOUBLE / household_size::DOUBLE)"
+    return income_sql("net_income_pc")
 
 
 def _line_table(line, lines: pd.DataFrame | None, include_synthetic: bool) -> pd.DataFrame | float:

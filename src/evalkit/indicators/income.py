@@ -30,7 +30,14 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.errors import EvalkitError
-from evalkit.core.schema import COMPONENTS, INCOME_COLUMNS, TRANSFER_DETAIL, labour_group  # noqa: F401 (labour_group re-exported)
+from evalkit.core.schema import (  # noqa: F401 (labour_group re-exported)
+    COMPONENTS,
+    INCOME_COLUMNS,
+    TRANSFER_DETAIL,
+    add_income_account,
+    income_signs,
+    labour_group,
+)
 from evalkit.indicators.thresholds import (  # noqa: F401  (re-exported: agreed public API of evalkit.income)
     below_threshold,
     per_capita_income,
@@ -42,7 +49,7 @@ from evalkit.indicators.thresholds import (  # noqa: F401  (re-exported: agreed 
 )
 
 #: Components whose change makes up the change of net income (expenses enter with a minus sign).
-GROWTH_COMPONENTS: tuple[str, ...] = ("wage", "operating_income", "operating_expenses", "property", "transfer")
+GROWTH_COMPONENTS: tuple[str, ...] = INCOME_COLUMNS
 WEIGHTINGS = ("person", "household")
 MISSING_COMPARISON = "missing comparison series"
 
@@ -103,8 +110,7 @@ def income_indicators(households: pd.DataFrame, by=(), weight: str = "person") -
     detail = [c for c in TRANSFER_DETAIL if c in households.columns]
     size = households["household_size"].astype(float)
     values = pd.DataFrame({c: households[c].astype(float) for c in (*INCOME_COLUMNS, *detail)}, index=households.index)
-    values["net_operating"] = values["operating_income"] - values["operating_expenses"]
-    values["net_income"] = values["wage"] + values["net_operating"] + values["property"] + values["transfer"]
+    values = add_income_account(values)
     if weight == "household":
         values = values.div(size, axis=0)
     frame = pd.concat([households[keys], values], axis=1).assign(_size=size, _one=1)
@@ -165,7 +171,7 @@ def _growth(ind: pd.DataFrame, keys: list[str], base_year) -> pd.DataFrame:
     out["growth_pct"] = 100 * out["growth_rate"]
     for c in GROWTH_COMPONENTS:
         delta = out[f"{c}_pc"] - out[f"{c}_pc_base"]
-        out[f"contrib_{c}_yuan"] = -delta if c == "operating_expenses" else delta
+        out[f"contrib_{c}_yuan"] = income_signs()[c] * delta  # cutting expenses (sign −1) adds income
         out[f"contrib_{c}_pp"] = 100 * out[f"contrib_{c}_yuan"] / n0.where(n0 != 0)
     out["status"] = np.where(n0.isna(), "missing base year", np.where(n0 == 0, "zero base income", "ok"))
     lead = [

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.errors import EvalkitError
+from evalkit.core.schema import INCOME_INPUTS, net_income_pc
 from evalkit.indicators.inequality import weighted_midrank
 
 MONITORING_LINE = "monitoring_line"
@@ -38,18 +39,10 @@ def per_capita_income(households: pd.DataFrame) -> pd.Series:
     if "net_income_pc" in households.columns:
         pc = households["net_income_pc"].astype(float)
     else:
-        need = ["household_size", "wage", "operating_income", "operating_expenses", "property", "transfer"]
-        absent = [c for c in need if c not in households.columns]
+        absent = [c for c in INCOME_INPUTS if c not in households.columns]
         if absent:
             raise EvalkitError(f"缺少列 / missing columns: {', '.join(absent)}")
-        net = (
-            households["wage"]
-            + households["operating_income"]
-            - households["operating_expenses"]
-            + households["property"]
-            + households["transfer"]
-        )
-        pc = (net / households["household_size"]).astype(float)
+        pc = net_income_pc(households).astype(float)
     if pc.isna().any():
         raise EvalkitError(
             f"人均纯收入有 {int(pc.isna().sum())} 个缺失值 / net_income_pc has {int(pc.isna().sum())} missing values"

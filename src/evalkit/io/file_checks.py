@@ -28,11 +28,13 @@ import pandas as pd
 from evalkit.core.errors import DataValidationError
 from evalkit.core.panel import MEASURE_COLUMNS
 from evalkit.core.schema import (
+    INCOME_COLUMNS,
     Column,
     household_columns,
     household_types,
     measure_columns,
     measures_catalogue,
+    net_income,
 )
 from evalkit.io.checks import as_text, blank, empty_problems, parse_bool, parse_number, problems
 from evalkit.io.headers import alias_index, lookup, measure_aliases, normalise_header
@@ -373,14 +375,12 @@ def alias_problems(file: str, groups: pd.DataFrame) -> pd.DataFrame:
 
 def _totals(data: pd.DataFrame, checks: FileChecks) -> None:
     """Reported totals must equal the components: |Σ − reported| ≤ 1 yuan (per capita ≤ 0.5 yuan)."""
-    needed = {"wage", "operating_income", "operating_expenses", "property", "transfer"}
+    needed = set(INCOME_COLUMNS)
     if not needed <= set(data.columns):
         return
     # rows whose components (or size) are themselves invalid are already rejected for that reason
     valid = np.logical_and.reduce([(data[c] >= 0).to_numpy() for c in sorted(needed)])
-    total = (
-        data["wage"] + data["operating_income"] - data["operating_expenses"] + data["property"] + data["transfer"]
-    ).where(valid)
+    total = net_income(data).where(valid)
     size = data["household_size"] if "household_size" in data.columns else pd.Series(np.nan, index=data.index)
     size = size.where((size >= 1) & (size % 1 == 0))
     for name, computed, tol in (("reported_net_income", total, 1.0), ("reported_net_income_pc", total / size, 0.5)):
