@@ -15,7 +15,7 @@ from evalkit.demo import load_demo
 from evalkit.evaluation.scorecard import COLUMNS, load_programme, scorecard
 from evalkit.evaluation.targets import load_target_file, load_targets
 
-STATUSES = {"met", "not_met", "not_measurable", "reported"}
+STATUSES = {"met", "not_met", "not_measurable", "reported", "check_flagged", "check_clear"}
 
 
 def _households(county, n, year, pc, size=2, **extra):
@@ -93,7 +93,7 @@ def _targets(tmp_path, *targets, region="信阳市", years=(2022, 2025)):
 
 
 def _card(panel, region, year, targets, **kw):
-    card = scorecard(panel, region, year, targets=targets, **kw)
+    card = scorecard(panel, region, year, targets=targets, checks=False, **kw)
     assert list(card.columns) == COLUMNS
     return card.set_index(["target_id", "county"])
 
@@ -158,7 +158,8 @@ def test_synthetic_comparison_series_only_for_synthetic_panels(tmp_path):
     if np.isnan(rural_income("光山县", 2024)):  # no published 光山县 series: never the synthetic one
         assert real["status_code"] == "not_measurable" and real["reason_code"] == "missing_series"
         assert (
-            "comparison" in scorecard(hand_panel(False), "光山县", 2024, targets=targets, lang="en")["reason"].iloc[0]
+            "comparison"
+            in scorecard(hand_panel(False), "光山县", 2024, targets=targets, lang="en", checks=False)["reason"].iloc[0]
         )
 
 
@@ -275,9 +276,9 @@ def test_subregion_rules(tmp_path):
         {"id": "total", "indicator": "tuopin_migrant_workers", "comparison": ">=", "threshold": 1},
         {"id": "rate", "indicator": "wage_pc", "comparison": ">=", "threshold": 1, "subregions": True},
     )
-    assert set(scorecard(hand_panel(), "光山县", 2024, targets=targets)["target_id"]) == {"rate"}
-    assert set(scorecard(hand_panel(), "信阳市", 2024, targets=targets)["target_id"]) == {"total", "rate"}
-    assert scorecard(hand_panel(), "弥勒市", 2024, targets=targets).empty
+    assert set(scorecard(hand_panel(), "光山县", 2024, targets=targets, checks=False)["target_id"]) == {"rate"}
+    assert set(scorecard(hand_panel(), "信阳市", 2024, targets=targets, checks=False)["target_id"]) == {"total", "rate"}
+    assert scorecard(hand_panel(), "弥勒市", 2024, targets=targets, checks=False).empty
 
 
 def test_load_programme_errors(tmp_path):
@@ -329,20 +330,21 @@ def test_every_seed_region_and_plan_year_on_demo(demo, region):
         assert len(card) > 0 and set(card["status_code"]) <= STATUSES
         met = card[card["status_code"].isin(["met", "not_met"])]
         assert np.isfinite(met[["value", "threshold", "margin"]].to_numpy(float)).all()
-        reported = card[card["status_code"] == "reported"]
+        reported = card[card["status_code"].isin(["reported", "check_flagged", "check_clear"])]
         assert np.isfinite(reported["value"].to_numpy(float)).all() and reported["threshold"].isna().all()
         assert (card.loc[card["status_code"] == "not_measurable", "reason"] != "").all()
         assert card.loc[card["status_code"] == "met", "margin"].ge(0).all()
         assert card.loc[card["status_code"] == "not_met", "margin"].le(0).all()
-        if (card["reason_code"] != "year_outside_plan").any():  # a plan year: something is measured
+        targets_only = card[card["document"] != "identification"]
+        if (targets_only["reason_code"] != "year_outside_plan").any():  # a plan year: something is measured
             assert len(met) > 0
         seen |= set(card["document"])
-    assert seen <= documents and seen
+    assert seen - {"identification"} <= documents and seen - {"identification"}
 
 
 def test_english_labels(demo):
     card = scorecard(demo, "mile", 2023, lang="en")
-    assert set(card["status"]) <= {"met", "not met", "not measurable"}
+    assert set(card["status"]) <= {"met", "not met", "not measurable", "reported only", "to check", "none found"}
     assert card["region"].iloc[0] == "Mile" or card["region"].iloc[0].startswith("Mile")
 
 

@@ -27,17 +27,13 @@ from evalkit.core.errors import EvalkitError
 from evalkit.core.registry import Region, get_region, region_mask
 from evalkit.core.resources import read_reference_csv
 from evalkit.core.schema import labour_group, measures_catalogue
+from evalkit.evaluation.watchlist import CASE_COLUMNS, measures_received, weak_labour_key
 
 RULES_FILE = "matching_rules.csv"
 REFERENCE_RULES = "江西省"
-AREA_COLUMNS = ("province", "prefecture", "county", "township", "village")
 #: columns of the unmatched list for caseworkers (never names, ID numbers or phones)
 LIST_COLUMNS = [
-    "household_id",
-    "year",
-    *AREA_COLUMNS,
-    "household_type",
-    "household_size",
+    *CASE_COLUMNS,
     "labour_capacity",
     "net_income_pc",
     "rule",
@@ -66,8 +62,6 @@ def rules_for(region: Region | str) -> tuple[list[str], str]:
 
 
 def _condition(rows: pd.DataFrame, condition: str) -> pd.Series:
-    from evalkit.evaluation.watchlist import weak_labour_key
-
     mask = pd.Series(True, index=rows.index)
     for part in filter(None, (p.strip() for p in condition.split(";"))):
         key, _, value = part.partition(":")
@@ -104,12 +98,6 @@ def _menu_hit(rows: pd.DataFrame, received: pd.DataFrame, menu: str) -> pd.Serie
     return hit | rows["household_id"].isin(ids)
 
 
-def _received_labels(received: pd.DataFrame) -> pd.Series:
-    labels = measures_catalogue().set_index("code")["label_zh"]
-    named = received["measure"].map(labels).fillna(received["measure"])
-    return named.groupby(received["household_id"]).agg(lambda s: ";".join(sorted(set(s))))
-
-
 def support_match(
     households: pd.DataFrame, measures: pd.DataFrame, year: int, rules: list[str] | None = None
 ) -> pd.DataFrame:
@@ -124,8 +112,8 @@ def support_match(
         raise EvalkitError(f"未知匹配规则 {sorted(unknown)} / unknown matching rules {sorted(unknown)}")
     rows = households[(households["year"] == int(year)) & (households["is_tuopin"] | households["is_monitored"])]
     received = measures[(measures["year"] == int(year)) & measures["household_id"].isin(rows["household_id"])]
-    labels = _received_labels(received)
-    keep = [c for c in ("household_id", "year", *AREA_COLUMNS, "household_type", "household_size") if c in rows]
+    labels = measures_received(received, int(year), rows["household_id"])
+    keep = [c for c in CASE_COLUMNS if c in rows]
     parts = []
     for rule in rules:
         spec = table.loc[rule]

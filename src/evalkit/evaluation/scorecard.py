@@ -67,6 +67,8 @@ STATUS_LABELS = {
     "not_met": ("未达标", "not met"),
     "not_measurable": ("无法评估", "not measurable"),
     "reported": ("仅列示", "reported only"),
+    "check_flagged": ("需核查", "to check"),
+    "check_clear": ("未发现", "none found"),
 }
 REASON_LABELS = {
     "year_outside_plan": ("年度不在目标年份内", "year outside the plan"),
@@ -670,8 +672,57 @@ def _default_targets() -> tuple[Target, ...]:
     return tuple(load_targets())
 
 
+def check_rows(panel, region: Region, year: int, lang: str = "zh") -> list[dict]:
+    """The identification checks (:mod:`evalkit.evaluation.identification`) as scorecard rows: not
+    targets (no threshold, never met or not met) - value = households flagged, n_households =
+    households checked, status 需核查 (some flagged) / 未发现 (none), or 无法评估 with the reason."""
+    from evalkit.evaluation.identification import CHECKS, LABELS, identification_flags
+
+    i = 0 if lang == "zh" else 1
+    try:
+        flags = identification_flags(panel, region, year)
+        error = None
+    except EvalkitError as exc:
+        flags, error = None, str(exc)
+    rows = []
+    for check in CHECKS:
+        n = int(flags[check].sum()) if flags is not None else None
+        code = "not_measurable" if flags is None else ("check_flagged" if n else "check_clear")
+        rows.append(
+            {
+                "target_id": f"check-{check}",
+                "document": "identification",
+                "region": region.name_zh if i == 0 else region.name_en,
+                "county": "",
+                "description": LABELS[check][i],
+                "indicator": check,
+                "source": "panel",
+                "comparison": ("核查", "check")[i],
+                "value": float(n) if n is not None else np.nan,
+                "threshold": np.nan,
+                "margin": np.nan,
+                "previous_value": np.nan,
+                "unit": "households",
+                "status": STATUS_LABELS[code][i],
+                "status_code": code,
+                "reason_code": "missing_series" if error else "",
+                "reason": f"{REASON_LABELS['missing_series'][i]}: {error}" if error else "",
+                "n_households": len(flags) if flags is not None else None,
+                "clause": "",
+                "note": ("核查项, 不是目标", "a check, not a target")[i],
+            }
+        )
+    return rows
+
+
 def scorecard(
-    panel, region: str | Region, year: int, programme=None, lang: str = "zh", targets: list[Target] | None = None
+    panel,
+    region: str | Region,
+    year: int,
+    programme=None,
+    lang: str = "zh",
+    targets: list[Target] | None = None,
+    checks: bool = True,
 ) -> pd.DataFrame:
     """Status of every target that applies to ``region`` in ``year`` (columns: :data:`COLUMNS`).
 
@@ -679,7 +730,8 @@ def scorecard(
     default: the SYNTHETIC demo table when ``panel.synthetic``, else none (programme targets are
     then 无法评估). ``lang``: zh | en for descriptions, statuses and reasons. ``targets``: default
     all of ``data/targets``. Targets whose years do not include ``year`` are listed once, as
-    无法评估 (year outside the plan), without per-county rows.
+    无法评估 (year outside the plan), without per-county rows. ``checks``: append the
+    identification checks (:func:`check_rows`; status 需核查 / 未发现, never 达标).
     """
     if lang not in ("zh", "en"):
         raise EvalkitError(f"lang 必须是 zh 或 en / lang must be zh or en, got {lang!r}")
@@ -711,6 +763,8 @@ def scorecard(
         for unit in units:
             county = (unit.name_zh if lang == "zh" else unit.name_en) if target.scope == "each_county" else ""
             rows.append(_evaluate_target(ctx, target, region, unit, year, lang, county))
+    if checks:
+        rows += check_rows(panel, region, year, lang)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

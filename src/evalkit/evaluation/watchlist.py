@@ -46,6 +46,9 @@ LINE = 10_000
 MIN_WORK_MONTHS = 6
 WEAK_LABOUR_SHARE = 0.25
 COMPONENT_CHANGES = ("wage", "net_operating", "property", "transfer")
+AREA_COLUMNS = ("province", "prefecture", "county", "township", "village")
+#: first columns of every caseworker list (issue 16: identification, unmatched support)
+CASE_COLUMNS = ("household_id", "year", *AREA_COLUMNS, "household_type", "household_size")
 #: columns of the exported caseworker list (never names, ID numbers or phones)
 EXPORT_COLUMNS = [
     "household_id",
@@ -109,12 +112,21 @@ def _slow_growth_threshold(rows: pd.DataFrame, year: int, synthetic: bool) -> pd
     return out
 
 
-def _measures_received(measures: pd.DataFrame, year: int, ids: pd.Series) -> pd.Series:
+def measures_received(measures: pd.DataFrame, year: int, ids: pd.Series) -> pd.Series:
     """';'-joined Chinese labels of the measures each household received in ``year`` (by household_id)."""
     m = measures[(measures["year"] == year) & measures["household_id"].isin(ids)]
     labels = measures_catalogue().set_index("code")["label_zh"]
-    named = m["measure"].map(labels).fillna(m["measure"])
-    return named.groupby(m["household_id"]).agg(lambda s: ";".join(sorted(set(s))))
+    named = pd.DataFrame({"household_id": m["household_id"], "label": m["measure"].map(labels).fillna(m["measure"])})
+    if named.empty:
+        return pd.Series(dtype=object)
+    # household × label booleans (numpy), then a vectorised join over the few label columns
+    hid, households = pd.factorize(named["household_id"])
+    lab, names = pd.factorize(named["label"])
+    grid = np.zeros((len(households), len(names)), dtype=bool)
+    grid[hid, lab] = True
+    order = np.argsort(np.asarray(names, dtype=object))
+    table = pd.DataFrame(grid[:, order], index=pd.Index(households, name="household_id"))
+    return _joined(table, [names[i] for i in order])
 
 
 def _joined(table: pd.DataFrame, names: list[str]) -> pd.Series:
@@ -240,7 +252,7 @@ def watchlist(
     names = {f"change_{c}_pc": label(c) for c in COMPONENT_CHANGES}
     frame["largest_fall"] = changes.fillna(np.inf).idxmin(axis=1).map(names).where(fell, "") if len(frame) else ""
     frame["largest_fall_pc"] = worst.where(fell)
-    received = _measures_received(panel.measures, year, frame["household_id"])
+    received = measures_received(panel.measures, year, frame["household_id"])
     frame["measures"] = frame["household_id"].map(received).astype(object).fillna("")
     frame["rule_source"] = source
     frame.insert(1, "year", year)

@@ -1,0 +1,141 @@
+"""Report section "后评估核查 / post-assessment checks" (issue 16): identification accuracy,
+coverage and matching of support, the watch-list over time (台账) and cost per yuan.
+
+Every function turns an :mod:`evalkit.evaluation` table into a display table (strings, counts
+under 10 households shown as "<10", no household id) or a bilingual note; the notebook only calls
+them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evalkit.reporting.present import SUPPRESSED, format_table, format_value, t, watch_table
+
+MIN_HOUSEHOLDS = 10
+
+
+def _as_watch_counts(counts: pd.DataFrame, by: str, key: str, n: str) -> pd.DataFrame:
+    """A long count table in the shape :func:`evalkit.reporting.present.watch_table` shows."""
+    values = counts[n].astype(float)
+    small = (values > 0) & (values < MIN_HOUSEHOLDS)
+    return pd.DataFrame(
+        {
+            by: counts[by].to_numpy(),
+            "flag": counts[key].to_numpy(),
+            "label": counts["label"].to_numpy(),
+            "n_households": values.where(~small).to_numpy(),
+            "suppressed": small.to_numpy(),
+        }
+    )
+
+
+def identification_table(counts: pd.DataFrame, by: str, lang: str = "zh") -> pd.DataFrame:
+    """:func:`evalkit.evaluation.identification.identification_counts` as one row per unit (the
+    total last) and one column per check; small cells "<10"."""
+    return watch_table(_as_watch_counts(counts, by, "check", "n_flagged"), by, lang)
+
+
+def identification_note(lang: str = "zh") -> str:
+    from evalkit.evaluation.identification import identification_rules
+
+    share = identification_rules()["income_fall_share"]
+    return t("note_identification", lang).format(fall=format_value(100 * share, "int", lang))
+
+
+def matching_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """:func:`evalkit.evaluation.coverage.match_summary` (``by=None``): one row per rule with the
+    households meeting its condition, matched, unmatched and the share matched."""
+    return format_table(
+        summary,
+        {
+            "label": "text",
+            "n_households": "households",
+            "n_matched": "int",
+            "n_unmatched": "int",
+            "share_matched": "pct",
+        },
+        lang,
+        gates={"n_matched": "n_matched", "n_unmatched": "n_unmatched"},
+        headers={
+            "label": t("matching_rule", lang),
+            "n_households": t("n_meeting_condition", lang),
+            "n_matched": t("n_matched", lang),
+            "n_unmatched": t("n_unmatched", lang),
+            "share_matched": t("share_matched", lang),
+        },
+    )
+
+
+def coverage_pivot(coverage: pd.DataFrame, by: str, lang: str = "zh") -> pd.DataFrame:
+    """:func:`evalkit.evaluation.coverage.coverage_table` as one row per measure and one column per
+    group of ``by``: share of the group's households receiving it ("<10" under 10 households)."""
+    shown = coverage.assign(
+        cell=[
+            SUPPRESSED if n < MIN_HOUSEHOLDS else format_value(100 * s, "pct", lang)
+            for n, s in zip(coverage["n_receiving"], coverage["share"], strict=True)
+        ]
+    )
+    order = list(dict.fromkeys(coverage["label"]))
+    table = shown.pivot(index="label", columns=by, values="cell").reindex(order).fillna("—")
+    groups = coverage.drop_duplicates(by).set_index(by)["n_households"]
+    table.columns = [f"{g} ({format_value(groups[g], 'int', lang)})" for g in table.columns]
+    return table.reset_index().rename(columns={"label": t("measure", lang)})
+
+
+def flows_table(flows: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """:func:`evalkit.evaluation.watchlist_flows.watchlist_flows`: per rule, households newly
+    flagged, still flagged and no longer flagged, with the mean change of per-capita income."""
+    columns = {"label": "text"}
+    gates = {}
+    headers = {"label": t("watch_rule", lang)}
+    for part in ("new", "still", "left"):
+        columns[f"n_{part}"] = "int"
+        columns[f"change_{part}"] = "yuan"
+        gates[f"n_{part}"] = f"n_{part}"
+        gates[f"change_{part}"] = f"n_{part}"
+        headers[f"n_{part}"] = t(f"flow_{part}", lang)
+        headers[f"change_{part}"] = t(f"flow_change_{part}", lang)
+    return format_table(flows, columns, lang, gates=gates, headers=headers)
+
+
+def cost_table(cost: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """:func:`evalkit.evaluation.cost.cost_per_yuan`: per measure, households paid, amount per
+    household, estimated effect per household, yuan gained per yuan paid with its 95% CI, or why not."""
+    return format_table(
+        cost,
+        {
+            "label": "text",
+            "n_households": "households",
+            "amount_per_household": "yuan",
+            "effect_per_household": "yuan",
+            "yuan_per_yuan": "ratio",
+            "ci_low": "ratio",
+            "ci_high": "ratio",
+            "note": "text",
+        },
+        lang,
+        headers={
+            "label": t("measure", lang),
+            "n_households": t("n_paid", lang),
+            "amount_per_household": t("amount_per_household", lang),
+            "effect_per_household": t("effect_per_household", lang),
+            "yuan_per_yuan": t("yuan_per_yuan", lang),
+            "ci_low": t("ci_low", lang),
+            "ci_high": t("ci_high", lang),
+            "note": t("note", lang),
+        },
+    )
+
+
+def rule_notes(watch_source: str, watch_rules, match_source: str, lang: str = "zh") -> list[str]:
+    """Notes the report must carry: 广西 第33条's quarterly flags computed yearly, and rules borrowed
+    from another plan (the watch-list rules of 广西, the matching rules of 江西)."""
+    notes = []
+    if "guangxi" in set(watch_rules):
+        notes.append(t("note_quarterly_yearly", lang))
+    if str(watch_source).startswith("reference"):
+        notes.append(t("note_watch_rules_borrowed", lang))
+    if str(match_source).startswith("reference"):
+        notes.append(t("note_matching_rules_borrowed", lang))
+    return notes
