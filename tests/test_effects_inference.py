@@ -116,3 +116,41 @@ def test_wild_cluster_pvalue_close_to_wildboottest_on_a_two_period_did():
     assert out["t"] == pytest.approx(1.2067, abs=0.002)
     assert out["pvalue"] == pytest.approx(0.2617, abs=0.03)
     assert res.wild_pvalue(biters=9999) == out  # seeded
+
+
+def test_sup_t_critical_value():
+    from evalkit.effects.inference import sup_t_critical
+
+    # one parameter: the pointwise t value; independent parameters: the Šidák value of t(df)
+    assert sup_t_critical(np.array([[4.0]]), 20) == pytest.approx(stats.t.ppf(0.975, 20), abs=0.03)
+    k, df = 6, 39
+    sidak = stats.t.ppf(1 - (1 - 0.95 ** (1 / k)) / 2, df)
+    assert sup_t_critical(np.eye(k) * 9.0, df, draws=40000) == pytest.approx(sidak, abs=0.03)
+    # perfectly correlated parameters behave as one; the normal reference is smaller than t(5)
+    assert sup_t_critical(np.ones((4, 4)), None) == pytest.approx(1.96, abs=0.03)
+    assert sup_t_critical(np.eye(3), 5) > sup_t_critical(np.eye(3), None)
+    assert sup_t_critical(np.eye(3), 5, seed=1) == sup_t_critical(np.eye(3), 5, seed=1)
+
+
+def test_wild_pretest_is_the_default_with_few_clusters_and_agrees_for_one_cell(tmp_path):
+    rng = np.random.default_rng(2)
+    G, n = 15, 450
+    cl = rng.integers(0, G, n)
+    g = np.where(rng.random(n) < 0.5, 3, 0)
+    frame = pd.DataFrame(
+        {
+            "id": np.repeat(np.arange(n), 3),
+            "t": np.tile([1, 2, 3], n),
+            "g": np.repeat(g, 3),
+            "cl": np.repeat(cl, 3),
+        }
+    )
+    shocks = rng.normal(0, 1, (G, 3))
+    frame["y"] = rng.normal(size=len(frame)) + shocks[frame["cl"], frame["t"] - 1]
+    res = staggered_did(frame, "y", "id", "t", "g", cluster="cl", method="reg")
+    assert res.pretest["df"] == 1 and "wild cluster bootstrap" in res.pretest["reference"]
+    assert res.pretest["pvalue"] == res.wild_pretest()["pvalue"]
+    # one pre-treatment cell: the joint wild test is the single-parameter wild test of that cell
+    cell = res.att_gt[~res.att_gt["post"]].iloc[0]
+    assert res.pretest["W"] == pytest.approx((cell["att"] / cell["se"]) ** 2)
+    assert 0 < res.pretest["pvalue"] <= 1 and np.isfinite(res.pretest["pvalue_hotelling"])

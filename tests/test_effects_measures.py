@@ -217,7 +217,7 @@ def test_default_clusters_by_the_coarsest_level_with_enough_clusters(small_panel
     row = res.effects.iloc[0]
     assert row["cluster"] == "county" and row["n_clusters"] == res.result("transfer_pc").n_clusters
     assert res.design.set_index("item").loc["cluster", "value"] == "county"
-    assert res.result("transfer_pc").pretest["reference"].startswith("Hotelling")
+    assert res.result("transfer_pc").pretest["reference"].startswith("wild cluster bootstrap")
 
 
 def test_collinear_covariate_is_dropped_with_a_note_not_the_measure(small_panel):

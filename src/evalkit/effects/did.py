@@ -15,11 +15,13 @@ study) and ``calendar`` (by year). Standard errors come from the influence funct
 (:mod:`evalkit.effects.inference`): clustered ``se = sqrt(k · Σ_c (Σ_{i∈c} ψ_i)²) / n`` with
 ``cluster`` (the unit itself when None) and, by default (``small_sample=True``), the CR1 factor
 ``k = G/(G−1)``, t(G−1) confidence intervals and the pre-trend Wald test referred to Hotelling's
-T² (``F(q, G−q)``). ``small_sample=False`` gives R ``did``'s analytic conventions exactly (k = 1,
+T² (``F(q, G−q)``), or — up to 300 clusters — the wild cluster bootstrap of that test.
+``small_sample=False`` gives R ``did``'s analytic conventions exactly (k = 1,
 normal intervals, ``W = n · θ̂_pre' V̂_pre⁻¹ θ̂_pre`` against χ²(q)). Uniform bands for the
-event study use the seeded cluster multiplier bootstrap (Rademacher weights on cluster sums, Webb
-below 12 clusters); the wild cluster bootstrap p-value of the overall effect
-(:meth:`StaggeredDiDResult.wild_pvalue`) is the test to read with fewer than 30 clusters.
+event study use the sup-t critical value of the multivariate t(G−1) with the clustered correlation
+(seeded), or R ``did``'s cluster multiplier bootstrap (``band="multiplier"``); the wild cluster
+bootstrap p-value of the overall effect (:meth:`StaggeredDiDResult.wild_pvalue`) is the test to
+read with fewer than 30 clusters.
 
 Library: ``csdid`` 0.4.3 (pinned in pyproject.toml). It reproduces R ``did`` 2.5 on ``mpdta``
 — every ATT(g,t), all four aggregations with analytic SEs, and W — to 1e-12
@@ -43,11 +45,15 @@ from threadpoolctl import threadpool_limits
 
 from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.effects.inference import (
+    PRETEST_DRAWS,
+    WILD_PRETEST_MAX_CLUSTERS,
     Clustering,
     cluster_vcov,
     multiplier_bootstrap,
     pretest,
+    sup_t_critical,
     wild_cluster_pvalue,
+    wild_cluster_wald,
 )
 from evalkit.effects.results import TIDY_COLUMNS, Aggregation, EstimateResult, add_ci, short_repr
 
@@ -97,19 +103,28 @@ class StaggeredDiDResult(EstimateResult):
         return self.clustering.n_clusters
 
     def aggregate(
-        self, kind: str = "simple", bootstrap: bool = False, biters: int = 999, seed: int = 20240101
+        self,
+        kind: str = "simple",
+        bootstrap: bool = False,
+        biters: int = 999,
+        seed: int = 20240101,
+        band: str = "sup_t",
     ) -> Aggregation:
         """Aggregate ATT(g,t) (``kind`` in simple, group, dynamic, calendar).
 
         Clustered SEs from the aggregated influence function (CR1 and t(G−1) intervals with
         ``small_sample``; R ``aggte(bstrap=FALSE)`` without). ``bootstrap=True`` adds a uniform
-        (simultaneous) band ``band_low``/``band_high`` from ``biters`` seeded cluster
-        multiplier-bootstrap draws (the band uses the bootstrap SE ``se_boot`` and the sup-t
-        critical value ``crit_value``).
+        (simultaneous) band ``band_low``/``band_high`` = att ∓ ``crit_value``·se: with
+        ``band="sup_t"`` (default) the sup-t critical value of the multivariate t(G−1) with the
+        clustered correlation (:func:`evalkit.effects.inference.sup_t_critical`, seeded), with
+        ``band="multiplier"`` R ``did``'s cluster multiplier bootstrap (``biters`` seeded draws; the
+        band then uses the bootstrap SE ``se_boot``).
         """
         if kind not in KINDS:
             raise EvalkitError(f"aggregation kind {kind!r} unknown; use one of {sorted(KINDS)} / 未知的汇总方式")
-        key = (kind, bootstrap, biters, seed)
+        if band not in ("sup_t", "multiplier"):
+            raise EvalkitError(f"band={band!r}: use 'sup_t' or 'multiplier' / 同时置信带方法无效")
+        key = (kind, bootstrap, biters, seed, band)
         if key in self._cache:
             return self._cache[key]
         atte = _run_aggte(self._model, kind, bootstrap=False)
@@ -118,12 +133,13 @@ class StaggeredDiDResult(EstimateResult):
         overall_se = float(np.sqrt(cluster_vcov(overall_psi, self.clustering)[0, 0]))
         table = pd.DataFrame()
         if KINDS[kind] is not None:
+            V = cluster_vcov(table_psi, self.clustering)
             table = add_ci(
                 pd.DataFrame(
                     {
                         KINDS[kind]: np.asarray(atte["egt"]).astype(int),
                         "att": np.asarray(atte["att_egt"], dtype=float),
-                        "se": np.sqrt(np.clip(np.diag(cluster_vcov(table_psi, self.clustering)), 0, None)),
+                        "se": np.sqrt(np.clip(np.diag(V), 0, None)),
                     }
                 ),
                 self.alpha,
@@ -131,11 +147,16 @@ class StaggeredDiDResult(EstimateResult):
             )
         crit = None
         if bootstrap and KINDS[kind] is not None:
-            boot = multiplier_bootstrap(table_psi, self.clustering, biters=biters, seed=seed, alpha=self.alpha)
-            crit = boot["crit"]
-            table["se_boot"] = boot["se"]
-            table["band_low"] = table["att"] - crit * table["se_boot"]
-            table["band_high"] = table["att"] + crit * table["se_boot"]
+            if band == "multiplier":
+                boot = multiplier_bootstrap(table_psi, self.clustering, biters=biters, seed=seed, alpha=self.alpha)
+                crit = boot["crit"]
+                table["se_boot"] = boot["se"]
+                width = crit * table["se_boot"]
+            else:
+                crit = sup_t_critical(V, df, self.alpha, seed=seed)
+                width = crit * table["se"]
+            table["band_low"] = table["att"] - width
+            table["band_high"] = table["att"] + width
         result = Aggregation(
             kind=kind,
             att=float(atte["overall_att"]),
@@ -148,9 +169,11 @@ class StaggeredDiDResult(EstimateResult):
         self._cache[key] = result
         return result
 
-    def event_study(self, bootstrap: bool = True, biters: int = 999, seed: int = 20240101) -> Aggregation:
+    def event_study(
+        self, bootstrap: bool = True, biters: int = 999, seed: int = 20240101, band: str = "sup_t"
+    ) -> Aggregation:
         """Dynamic aggregation with the uniform band (shorthand for ``aggregate("dynamic", ...)``)."""
-        return self.aggregate("dynamic", bootstrap=bootstrap, biters=biters, seed=seed)
+        return self.aggregate("dynamic", bootstrap=bootstrap, biters=biters, seed=seed, band=band)
 
     def wild_pvalue(self, theta0: float = 0.0, biters: int = 9999, seed: int = 20240101) -> dict:
         """Wild cluster bootstrap p-value of ``H0: overall (simple) ATT = theta0``
@@ -176,8 +199,16 @@ class StaggeredDiDResult(EstimateResult):
         if (codes < 0).any():
             raise EvalkitError(f"{int((codes < 0).sum())} 个单位没有聚类标签 / units without a cluster label")
         clustering = Clustering(level=level, codes=codes, small_sample=small_sample)
-        att_gt, test = _cell_inference(self.att_gt, self._model, clustering, self.alpha)
+        att_gt, test = _cell_inference(self.att_gt, self._model, clustering, self.alpha, self._unit_cohort)
         return replace(self, att_gt=att_gt, pretest=test, cluster=level, clustering=clustering, _cache={})
+
+    def wild_pretest(self, biters: int = PRETEST_DRAWS, seed: int = 20240101) -> dict:
+        """Wild cluster bootstrap p-value of the pre-trend test (all pre-treatment ATT(g,t) = 0;
+        :func:`evalkit.effects.inference.wild_cluster_wald`): W, pvalue, weights, n_clusters."""
+        key = ("wild_pretest", biters, seed)
+        if key not in self._cache:
+            self._cache[key] = _wild_pretest(self.att_gt, self._model, self._unit_cohort, self.clustering, biters, seed)
+        return self._cache[key]
 
     def design_summary(self) -> dict:
         """What was estimated: treated_cohorts (with at least one estimated post cell), their
@@ -557,7 +588,8 @@ def staggered_did(
     per_unit = work.drop_duplicates("id").set_index("id")
     codes = pd.factorize(per_unit["cl"].reindex(unit_ids).to_numpy())[0]
     clustering = Clustering(level=cluster or unit, codes=codes, small_sample=small_sample)
-    att_gt, test = _cell_inference(att_gt, model, clustering, alpha)
+    unit_cohort = per_unit["g"].reindex(unit_ids).to_numpy()
+    att_gt, test = _cell_inference(att_gt, model, clustering, alpha, unit_cohort)
     labels, _ = pd.factorize(frame[unit])  # work id − 1 → the user's unit label
     unit_labels = frame[unit].to_numpy()[np.unique(labels, return_index=True)[1]][unit_ids - 1]
     return StaggeredDiDResult(
@@ -575,13 +607,15 @@ def staggered_did(
         clustering=clustering,
         notes=notes,
         _model=model,
-        _unit_cohort=per_unit["g"].reindex(unit_ids).to_numpy(),
+        _unit_cohort=unit_cohort,
         _unit_labels=unit_labels,
     )
 
 
-def _cell_inference(att_gt: pd.DataFrame, model: ATTgt, clustering: Clustering, alpha: float):
-    """Clustered SEs and CIs of the ATT(g,t) cells and the pre-trend test."""
+def _cell_inference(att_gt: pd.DataFrame, model: ATTgt, clustering: Clustering, alpha: float, unit_cohort):
+    """Clustered SEs and CIs of the ATT(g,t) cells and the pre-trend test: with the small-sample
+    correction and at most WILD_PRETEST_MAX_CLUSTERS clusters its p-value is the wild cluster
+    bootstrap's (``pvalue_hotelling`` beside it), else Hotelling's F (or χ² without correction)."""
     psi = np.asarray(model.MP["inffunc"]["inffunc"], dtype=float)  # n_units × cells
     V = cluster_vcov(psi, clustering)
     se = np.sqrt(np.clip(np.diag(V), 0, None))
@@ -590,4 +624,29 @@ def _cell_inference(att_gt: pd.DataFrame, model: ATTgt, clustering: Clustering, 
         att_gt.drop(columns=["se", "ci_low", "ci_high"], errors="ignore").assign(se=se), alpha, clustering.df
     )
     pre = ((att_gt["group"] > att_gt["time"]) & np.isfinite(att_gt["se"])).to_numpy()
-    return att_gt, pretest(att_gt.loc[pre, "att"].to_numpy(), V[np.ix_(pre, pre)], clustering)
+    test = pretest(att_gt.loc[pre, "att"].to_numpy(), V[np.ix_(pre, pre)], clustering)
+    test["pvalue_hotelling"] = test["pvalue"] if clustering.small_sample else np.nan
+    wild_ok = clustering.small_sample and clustering.n_clusters <= WILD_PRETEST_MAX_CLUSTERS
+    if wild_ok and np.isfinite(test["pvalue"]):
+        wild = _wild_pretest(att_gt, model, unit_cohort, clustering, PRETEST_DRAWS, 20240101)
+        test["pvalue"] = wild["pvalue"]
+        test["reference"] = (
+            f"wild cluster bootstrap ({wild['weights']}, {PRETEST_DRAWS} draws, seed 20240101), "
+            f"{clustering.n_clusters} clusters; Hotelling F p = {test['pvalue_hotelling']:.3f}"
+        )
+    return att_gt, test
+
+
+def _wild_pretest(att_gt, model, unit_cohort, clustering, biters, seed) -> dict:
+    pre = ((att_gt["group"] > att_gt["time"]) & np.isfinite(att_gt["se"])).to_numpy()
+    if not pre.any():
+        return {"W": np.nan, "pvalue": np.nan, "n_clusters": clustering.n_clusters, "weights": ""}
+    psi = np.asarray(model.MP["inffunc"]["inffunc"], dtype=float)[:, pre]
+    groups = att_gt.loc[pre, "group"].to_numpy()
+    sizes = pd.Series(unit_cohort).value_counts()
+    # a_ik = n / n_g for the units of cell k's cohort g (the treated of the cell), 0 otherwise
+    jacobian = (unit_cohort[:, None] == groups[None, :]) * (
+        len(unit_cohort) / sizes.reindex(groups).to_numpy(dtype=float)[None, :]
+    )
+    theta = att_gt.loc[pre, "att"].to_numpy()
+    return wild_cluster_wald(psi, jacobian, theta, clustering, biters=biters, seed=seed)

@@ -12,6 +12,14 @@ townships, counties) and ``S_c = Σ_{i∈c} ψ_i`` the cluster sums, this module
   over ``q`` cells, referred to Hotelling's ``T²``: ``F = W·(G−q)/(q·(G−1)) ~ F(q, G−q)``; the
   χ²(q) reference of R ``did`` rejects far too often when ``q`` is not small relative to ``G``.
   When ``G ≤ q`` the clustered covariance has rank < q: the test is not computed and says why.
+* :func:`sup_t_critical` — critical value of a simultaneous band over several parameters (event
+  times): the 1−α quantile of ``max_k |T_k|`` for ``T`` multivariate t with G−1 degrees of freedom
+  and the correlation of the clustered covariance (seeded Monte Carlo). The default for event-study
+  bands: on the calibration DGP (benchmarks/simulation_clustered.md, 40 clusters) it covers 95 %,
+  where the Rademacher multiplier bootstrap below gives 90 % (bounded draws understate the tails).
+* :func:`wild_cluster_wald` — wild cluster bootstrap of the joint pre-trend test; the default
+  pre-trend p-value up to :data:`WILD_PRETEST_MAX_CLUSTERS` clusters (Hotelling's F rejects 11 %
+  of true null samples on the calibration DGP, the wild bootstrap about 6 %).
 * :func:`multiplier_bootstrap` — seeded cluster multiplier bootstrap (Rademacher weights on the
   cluster sums, as R ``did``'s ``mboot`` but with Rademacher weights; Webb's six-point weights below
   12 clusters): bootstrap SE (interquartile range / 1.349, as R ``did``) and the sup-t critical value
@@ -32,6 +40,12 @@ from scipy.stats import t as t_dist
 
 #: Fewer clusters than this: a warning in the report and a wild cluster bootstrap p-value.
 FEW_CLUSTERS = 30
+#: Up to this many clusters the pre-trend p-value is the wild cluster bootstrap's (memory grows
+#: with draws × clusters × cells); with more clusters Hotelling's F, which then agrees with it.
+WILD_PRETEST_MAX_CLUSTERS = 300
+#: Draws of the wild cluster bootstrap pre-trend test and of the sup-t Monte Carlo.
+PRETEST_DRAWS = 1999
+SUP_T_DRAWS = 20000
 #: Below this many clusters Rademacher weights have too few distinct draws (2^G): Webb weights.
 WEBB_BELOW = 12
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -120,6 +134,27 @@ def pretest(theta: np.ndarray, vcov: np.ndarray, clustering: Clustering) -> dict
     return out | {"F": float(F), "df2": int(df2), "pvalue": float(f_dist.sf(F, q, df2)), "reference": reference}
 
 
+def sup_t_critical(
+    vcov: np.ndarray, df: int | None, alpha: float = 0.05, draws: int = SUP_T_DRAWS, seed: int = 20240101
+) -> float:
+    """1−α quantile of ``max_k |T_k|``, ``T = Z / sqrt(χ²_df / df)``, ``Z ~ N(0, R)`` with ``R`` the
+    correlation of ``vcov`` (normal when ``df`` is None); parameters with zero variance are left out.
+    Never below the pointwise critical value."""
+    sd = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    ok = sd > 0
+    point = critical_value(alpha, df)
+    if ok.sum() == 0:
+        return point
+    R = vcov[np.ix_(ok, ok)] / np.outer(sd[ok], sd[ok])
+    values, vectors = np.linalg.eigh((R + R.T) / 2)
+    root = vectors * np.sqrt(np.clip(values, 0, None))[None, :]
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((draws, len(R))) @ root.T
+    if df is not None:
+        Z /= np.sqrt(rng.chisquare(df, draws) / df)[:, None]
+    return max(float(np.quantile(np.abs(Z).max(axis=1), 1 - alpha)), point)
+
+
 def _weights(rng: np.random.Generator, size: tuple[int, int], kind: str) -> np.ndarray:
     if kind == "webb":
         return _WEBB[rng.integers(0, 6, size=size)]
@@ -178,23 +213,58 @@ def wild_cluster_pvalue(
     ``θ* − θ0 = Σ_c w_c S⁰_c / n`` with its own CR1 SE from the re-centred scores
     ``w_c S⁰_c − (θ* − θ0)·A_c``, and p = share of draws with ``|t*| ≥ |t|``.
     """
-    psi = np.asarray(psi, dtype=float).ravel()
-    a = np.asarray(jacobian, dtype=float).ravel()
-    n = len(psi)
-    codes = clustering.codes
-    S = cluster_sums(psi, codes)[:, 0]
-    A = cluster_sums(a, codes)[:, 0]
-    G = len(S)
+    out = wild_cluster_wald(
+        np.asarray(psi, dtype=float).reshape(-1, 1),
+        np.asarray(jacobian, dtype=float).reshape(-1, 1),
+        np.array([theta_hat - theta0]),
+        clustering,
+        biters=biters,
+        seed=seed,
+    )
+    t_obs = (theta_hat - theta0) / out["se"][0]
+    return {k: out[k] for k in ("pvalue", "weights", "biters", "seed", "n_clusters")} | {"t": float(t_obs)}
+
+
+def wild_cluster_wald(
+    psi: np.ndarray,
+    jacobian: np.ndarray,
+    theta_hat: np.ndarray,
+    clustering: Clustering,
+    biters: int = 9999,
+    seed: int = 20240101,
+) -> dict:
+    """Wild cluster (score) bootstrap p-value of the joint ``H0: θ = 0`` for q parameters.
+
+    ``psi`` (n × q) influence functions at the estimate, ``jacobian`` (n × q): ``a_ik`` with
+    ``ψ_ik(0) = ψ_ik + θ̂_k·a_ik``. Null-imposed cluster scores ``S⁰ = S + A·diag(θ̂)``; each draw
+    ``θ* = w'S⁰ / n`` is tested with its own CR1 covariance from the re-centred scores
+    ``w_c S⁰_c − A_c ∘ θ*``: ``W* = θ*' V*⁻¹ θ*`` against the observed ``W = θ̂' V⁻¹ θ̂``;
+    p = share of draws with ``W* ≥ W``. For q = 1 this is :func:`wild_cluster_pvalue`.
+    """
+    psi = np.asarray(psi, dtype=float)
+    a = np.asarray(jacobian, dtype=float)
+    theta = np.asarray(theta_hat, dtype=float).ravel()
+    n, q = psi.shape
+    S = cluster_sums(psi, clustering.codes)
+    A = cluster_sums(a, clustering.codes)
+    G = S.shape[0]
     k = small_sample_factor(G, True)
-    se = np.sqrt(k * (S**2).sum()) / n
-    t_obs = (theta_hat - theta0) / se
-    S0 = S + (theta_hat - theta0) * A
+    V = k * S.T @ S / n**2
+    W = float(theta @ np.linalg.solve(V, theta))
+    S0 = S + A * theta[None, :]
     kind = default_weights(G)
     rng = np.random.default_rng(seed)
     w = _weights(rng, (biters, G), kind)
-    num = w @ S0 / n
-    resid = w * S0[None, :] - num[:, None] * A[None, :]
-    se_star = np.sqrt(k * (resid**2).sum(axis=1)) / n
-    t_star = num / se_star
-    pvalue = float(np.mean(np.abs(t_star) >= abs(t_obs)))
-    return {"pvalue": pvalue, "t": float(t_obs), "weights": kind, "biters": biters, "seed": seed, "n_clusters": G}
+    num = w @ S0 / n  # biters × q
+    resid = w[:, :, None] * S0[None, :, :] - num[:, None, :] * A[None, :, :]  # biters × G × q
+    V_star = k * np.einsum("bgi,bgj->bij", resid, resid) / n**2
+    W_star = np.einsum("bi,bi->b", num, np.linalg.solve(V_star, num[:, :, None])[:, :, 0])
+    return {
+        "W": W,
+        "pvalue": float(np.mean(W_star >= W)),
+        "se": np.sqrt(np.diag(V)),
+        "weights": kind,
+        "biters": biters,
+        "seed": seed,
+        "n_clusters": G,
+    }
