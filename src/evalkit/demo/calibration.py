@@ -1,0 +1,435 @@
+"""Demo generator parameters: the design (years, cohorts, block size) and the calibrated assumptions.
+
+These are demo assumptions, not domain facts: per-capita year levels of the untreated income
+components, shock and persistence parameters, household shares by region, and per measure
+(:class:`MeasureParams`) the selection coefficients, effect sizes and dynamic profiles. They are
+tuned so that the pooled aggregates hit the calibration targets of :mod:`evalkit.demo.generator`.
+Changing any number changes the demo panel: bump ``GENERATOR_VERSION`` and the pinned
+fingerprints (tests/test_demo_pinned.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+YEARS: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024, 2025)
+COHORTS: tuple[int, ...] = (2021, 2022, 2023, 2024, 2025)
+BLOCK_SIZE = 5_000
+
+# ---------------------------------------------------------------------------------------------
+# Generator parameters (demo assumptions, not domain facts).
+# Per-capita year levels of the untreated components; tuned so the pooled aggregates (with the
+# measure effects) hit the calibration targets in the module docstring.
+WAGE_MONTHLY = np.array([1626.0, 1860.0, 2068.0, 2195.0, 2351.0, 2544.0])  # W_t, yuan per worker-month
+NETOP_PC = np.array([2020.0, 2290.0, 2520.0, 2680.0, 2850.0, 3080.0])  # O_t, yuan per person
+PENSION = np.array([1300.0, 1380.0, 1460.0, 1540.0, 1620.0, 1700.0])  # per elderly member per year
+DIBAO_PC = np.array([4000.0, 4200.0, 4400.0, 4600.0, 4800.0, 5000.0])  # 兜底 support per person
+OTHER_TRANSFER_PC = 1250.0  # 赡养/教育/医疗 and other transfers not itemised in the detail columns
+FARM_ECO_PC = 330.0
+PROPERTY_PC = 330.0
+RHO, SIGMA = 0.5, 0.17
+SHOCK_PROB = 0.04
+#: Household shares by reporting group and province income level (Henan above Guangxi/Yunnan).
+GROUP_SHARES = {"xinyang": 0.32, "mile": 0.10, "shangyou": 0.08, "guangxi": 0.50}
+PROVINCE_LEVEL = {"河南省": 1.08, "江西省": 0.98, "广西壮族自治区": 0.93, "云南省": 0.95}
+XINYANG_WEIGHTS = {
+    "xinyang-shihe": 0.06,
+    "xinyang-pingqiao": 0.09,
+    "xinyang-luoshan": 0.10,
+    "xinyang-guangshan": 0.11,
+    "xinyang-xinxian": 0.06,
+    "xinyang-shangcheng": 0.11,
+    "xinyang-gushi": 0.18,
+    "xinyang-huangchuan": 0.10,
+    "xinyang-huaibin": 0.09,
+    "xinyang-xixian": 0.12,
+    "xinyang-yangshan": 0.02,
+}
+#: cohort weights w_g for 2021..2025
+COHORT_WEIGHTS = np.array([0.30, 0.25, 0.20, 0.15, 0.10])
+#: labour groups: 0 = no labour (兜底), 1 = weak/half labour only, 2 = one full labourer, 3 = two or more
+#: codes of the ``detail`` scheme of ``data/labour_groups.csv`` (:func:`evalkit.schema.labour_group`)
+LABOUR_GROUPS = ("none", "weak_only", "one_full", "two_plus")
+
+
+@dataclass(frozen=True)
+class MeasureParams:
+    """Demo parameters of one measure (a code of ``data/measures.csv``).
+
+    ``alpha``: logit intercept of ever receiving; ``b_inc, b_lab, b_doudi, b_reloc, b_size,
+    b_op``: selection coefficients on z_income, labour, doudi, relocated, household_size,
+    has_operating (plus a fixed province shift); ``component`` / ``detail``: the income column
+    (and transfer-detail column) raised; ``effect``: yuan per household at adoption (per person
+    when ``per_person``); ``k``: multiplier by labour group (:data:`LABOUR_GROUPS`); ``growth``:
+    extra share of the effect per year since adoption; ``profile``: ``linear`` | ``lagged``
+    (20 % in the first year, full from the next) | ``once`` (first year only); ``expense_share``:
+    extra operating expenses per yuan of operating income (industry); ``crowd_out``: transfer
+    lowers wage; ``persist``: probability of a measures row in each later year (1 = every year);
+    ``amount``: rule for the amount column. A catalogue measure without parameters here is not
+    generated.
+    """
+
+    alpha: float
+    b_inc: float
+    b_lab: float
+    b_doudi: float
+    b_reloc: float
+    b_size: float
+    b_op: float
+    component: str
+    detail: str
+    effect: float
+    per_person: bool
+    k: tuple[float, float, float, float]
+    growth: float
+    profile: str
+    expense_share: float
+    crowd_out: bool
+    persist: float
+    amount: str
+
+
+MEASURE_PARAMS: dict[str, MeasureParams] = {
+    "public_welfare_post": MeasureParams(
+        -2.2,
+        -0.9,
+        0.3,
+        -2.0,
+        0.3,
+        0.0,
+        0.0,
+        "wage",
+        "",
+        6000,
+        False,
+        (0, 1.0, 1.0, 0.9),
+        0.0,
+        "linear",
+        0,
+        False,
+        1.0,
+        "effect",
+    ),
+    "transport_subsidy": MeasureParams(
+        -2.4,
+        -0.6,
+        0.6,
+        -3.0,
+        0.2,
+        0.0,
+        0.0,
+        "wage",
+        "",
+        2500,
+        False,
+        (0, 0.5, 1.0, 1.4),
+        0.10,
+        "linear",
+        0,
+        False,
+        0.6,
+        "transport",
+    ),
+    "skills_training": MeasureParams(
+        -2.3,
+        -0.5,
+        0.5,
+        -3.0,
+        0.3,
+        0.0,
+        0.0,
+        "wage",
+        "",
+        2200,
+        False,
+        (0, 0.6, 1.0, 1.2),
+        0.25,
+        "linear",
+        0,
+        False,
+        0.3,
+        "none",
+    ),
+    "assistance_workshop": MeasureParams(
+        -3.2,
+        -0.8,
+        0.4,
+        -3.0,
+        0.6,
+        0.0,
+        0.0,
+        "wage",
+        "",
+        7000,
+        False,
+        (0, 0.8, 1.0, 1.0),
+        0.05,
+        "linear",
+        0,
+        False,
+        1.0,
+        "none",
+    ),
+    "work_relief": MeasureParams(
+        -3.0,
+        -0.6,
+        0.4,
+        -3.0,
+        0.0,
+        0.0,
+        0.0,
+        "wage",
+        "",
+        3000,
+        False,
+        (0, 0.6, 1.0, 1.1),
+        0.0,
+        "linear",
+        0,
+        False,
+        0.4,
+        "effect",
+    ),
+    "yulu_plan": MeasureParams(
+        -3.3,
+        -0.4,
+        0.1,
+        -1.0,
+        0.2,
+        0.25,
+        0.0,
+        "wage",
+        "",
+        9000,
+        False,
+        (0.5, 0.8, 1.0, 1.0),
+        0.10,
+        "lagged",
+        0,
+        False,
+        0.5,
+        "yulu",
+    ),
+    "industry_award": MeasureParams(
+        -2.2,
+        -0.3,
+        0.3,
+        -2.0,
+        -0.8,
+        0.0,
+        1.2,
+        "operating_income",
+        "",
+        3500,
+        False,
+        (0.3, 0.7, 1.0, 1.2),
+        0.05,
+        "linear",
+        0.35,
+        False,
+        0.5,
+        "award",
+    ),
+    "microcredit": MeasureParams(
+        -3.0,
+        -0.2,
+        0.4,
+        -3.0,
+        -0.8,
+        0.0,
+        1.0,
+        "operating_income",
+        "",
+        5500,
+        False,
+        (0, 0.6, 1.0, 1.2),
+        0.15,
+        "linear",
+        0.45,
+        False,
+        0.3,
+        "loan",
+    ),
+    "contract_farming": MeasureParams(
+        -2.8,
+        -0.3,
+        0.2,
+        -0.5,
+        -1.0,
+        0.0,
+        1.0,
+        "operating_income",
+        "",
+        3000,
+        False,
+        (0.6, 0.8, 1.0, 1.0),
+        0.05,
+        "linear",
+        0.30,
+        False,
+        0.7,
+        "none",
+    ),
+    "enterprise_linkage": MeasureParams(
+        -2.5,
+        -0.2,
+        0.2,
+        -1.5,
+        -0.5,
+        0.0,
+        0.8,
+        "operating_income",
+        "",
+        2000,
+        False,
+        (0.4, 0.8, 1.0, 1.1),
+        0.10,
+        "linear",
+        0.25,
+        False,
+        0.7,
+        "none",
+    ),
+    "dibao": MeasureParams(
+        -3.2,
+        -1.6,
+        -0.3,
+        1.8,
+        0.0,
+        0.0,
+        0.0,
+        "transfer",
+        "transfer_dibao",
+        1500,
+        True,
+        (1.2, 1.0, 0.8, 0.7),
+        0.05,
+        "linear",
+        0,
+        True,
+        1.0,
+        "effect",
+    ),
+    "tekun": MeasureParams(
+        -4.5,
+        -1.0,
+        -0.8,
+        2.5,
+        0.0,
+        -0.6,
+        0.0,
+        "transfer",
+        "transfer_tekun",
+        4500,
+        False,
+        (1.0, 0.8, 0.5, 0.5),
+        0.05,
+        "linear",
+        0,
+        True,
+        1.0,
+        "effect",
+    ),
+    "pension_premium_waiver": MeasureParams(
+        -2.0,
+        -0.8,
+        0.0,
+        0.8,
+        0.0,
+        0.0,
+        0.0,
+        "transfer",
+        "transfer_pension",
+        300,
+        False,
+        (1.0, 1.0, 1.0, 1.0),
+        0.0,
+        "linear",
+        0,
+        False,
+        1.0,
+        "effect",
+    ),
+    "temporary_relief": MeasureParams(
+        -3.5,
+        -1.2,
+        -0.2,
+        0.8,
+        0.0,
+        0.0,
+        0.0,
+        "transfer",
+        "transfer_relief",
+        2000,
+        False,
+        (1.0, 1.0, 1.0, 1.0),
+        0.0,
+        "once",
+        0,
+        False,
+        0.0,
+        "effect",
+    ),
+    "land_transfer": MeasureParams(
+        -2.4,
+        0.0,
+        -0.2,
+        0.5,
+        -0.5,
+        0.1,
+        0.8,
+        "property",
+        "",
+        1300,
+        False,
+        (1.2, 1.1, 1.0, 0.9),
+        0.03,
+        "linear",
+        0,
+        False,
+        1.0,
+        "effect",
+    ),
+    "collective_dividend": MeasureParams(
+        -1.6,
+        -0.5,
+        0.0,
+        0.3,
+        0.0,
+        0.0,
+        0.0,
+        "property",
+        "",
+        400,
+        False,
+        (1.0, 1.0, 1.0, 1.0),
+        0.10,
+        "linear",
+        0,
+        False,
+        1.0,
+        "effect",
+    ),
+    "photovoltaic": MeasureParams(
+        -2.6,
+        -0.6,
+        0.0,
+        0.5,
+        0.0,
+        0.0,
+        0.0,
+        "property",
+        "",
+        700,
+        False,
+        (1.0, 1.0, 1.0, 1.0),
+        0.0,
+        "linear",
+        0,
+        False,
+        1.0,
+        "effect",
+    ),
+}
