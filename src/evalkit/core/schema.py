@@ -69,16 +69,16 @@ class Column:
 def _columns_from(file: str) -> dict[str, Column]:
     table = read_reference_csv(file)
     out = {}
-    for row in table.itertuples(index=False):
-        out[row.name] = Column(
-            name=row.name,
-            kind=row.kind,
-            dtype=row.dtype,
-            required=row.required == "yes",
-            min_value=float(row.min_value) if row.min_value != "" else None,
-            label_zh=row.label_zh,
-            label_en=row.label_en,
-            aliases=tuple(a.strip() for a in row.aliases.split("|") if a.strip()),
+    for row in table.to_dict("records"):
+        out[str(row["name"])] = Column(
+            name=str(row["name"]),
+            kind=str(row["kind"]),
+            dtype=str(row["dtype"]),
+            required=row["required"] == "yes",
+            min_value=float(row["min_value"]) if row["min_value"] != "" else None,
+            label_zh=str(row["label_zh"]),
+            label_en=str(row["label_en"]),
+            aliases=tuple(a.strip() for a in str(row["aliases"]).split("|") if a.strip()),
         )
     return out
 

@@ -59,6 +59,7 @@ from __future__ import annotations
 import difflib
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -346,8 +347,13 @@ def measure_effects(
     if by is not None:
         data["_subgroup"] = data["household_id"].map(_subgroups(hh, base, by)).to_numpy()
 
-    groups = [(None, data)] if by is None else [(value, part) for value, part in data.groupby("_subgroup", sort=True)]
-    effects, events, results, skipped = [], [], {}, []
+    groups: list[tuple[Any, pd.DataFrame]] = (
+        [(None, data)] if by is None else list(data.groupby("_subgroup", sort=True))
+    )
+    rows: list[dict[str, Any]] = []
+    events: list[pd.DataFrame] = []
+    results: dict = {}
+    skipped: list = []
     for value, part in groups:
         if by is not None:  # the publication threshold applies to each subgroup's cohorts too
             sizes = part.drop_duplicates("household_id")["cohort"].value_counts()
@@ -373,12 +379,12 @@ def measure_effects(
                 skipped.append({by: value, "outcome": outcome, "reason": str(error)})
                 continue
             results[(value, outcome)] = res
-            effects.append({**({by: value} if by else {}), **_effect_row(res, outcome)})
+            rows.append({**({by: value} if by else {}), **_effect_row(res, outcome)})
             dyn = res.aggregate("dynamic").table.assign(outcome=outcome)
             if by:
                 dyn.insert(0, by, value)
             events.append(dyn)
-    effects = pd.DataFrame(effects)
+    effects = pd.DataFrame(rows)
     return MeasureEffects(
         measure=code,
         label_zh=row["label_zh"],

@@ -347,7 +347,8 @@ def _repeated(rows: pd.DataFrame, region: Region, min_repeat: int, lang: str) ->
         )
     ]
     county = pd.DataFrame({"max": per_village, "flag": flagged_v, "n": households}).groupby(level="county")
-    for name, grp in county:
+    for county_name, grp in county:
+        name = str(county_name)
         out.append(
             _row(
                 "repeated_figures",
@@ -363,8 +364,9 @@ def _repeated(rows: pd.DataFrame, region: Region, min_repeat: int, lang: str) ->
                 detail=f"{int(grp['flag'].sum())} villages with ≥ {min_repeat} identical households",
             )
         )
+    village_households = households.to_dict()
     for idx, n in per_village.items():
-        parts = dict(zip(keys, idx, strict=False))
+        parts = dict(zip(keys, idx if isinstance(idx, tuple) else (idx,), strict=False))
         out.append(
             _row(
                 "repeated_figures",
@@ -373,7 +375,7 @@ def _repeated(rows: pd.DataFrame, region: Region, min_repeat: int, lang: str) ->
                 parts.get("township", ""),
                 parts["village"],
                 "/".join(str(parts[k]) for k in keys if str(parts[k])),
-                int(households[idx]),
+                int(village_households[idx]),
                 lang,
                 statistic=float(n),
                 flagged=bool(n >= min_repeat),

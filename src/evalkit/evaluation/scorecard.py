@@ -508,6 +508,8 @@ def _rural_income(place: str, year: int, synthetic: bool) -> float:
 
 def _reference_value(ctx: _Context, target: Target, unit: Region, year: int) -> _Measured:
     ref = target.reference
+    if ref is None:
+        raise EvalkitError(f"目标 {target.id} 没有参照值 / target {target.id} has no reference")
     if ref["series"] == "panel":
         return _panel_value(ctx, unit, ref["indicator"], ref["population"], year)
     place = unit.name_zh if ref["region"] == "local" else ref["region"]
@@ -662,7 +664,7 @@ def applicable_units(target: Target, region: Region) -> list[Region]:
     if any(region.filter.get(k) != v for k, v in home.filter.items()) or not home.filter:
         return []
     if target.scope == "each_county":
-        units = _county_units(region)
+        units = list(_county_units(region))
         return [u for u in units if u.name_zh in target.counties] if target.counties else units
     return [region] if (region.code == home.code or target.subregions) else []
 

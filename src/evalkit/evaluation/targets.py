@@ -458,9 +458,11 @@ def targets_table(targets: list[Target] | None = None) -> pd.DataFrame:
 
 
 def _count_rule(series: pd.Series, rule) -> pd.Series:
-    op, number = _COUNT_RULE.match(str(rule).strip()).groups()
-    number = int(number)
-    return {">=": series.ge, "<=": series.le, ">": series.gt, "<": series.lt, None: series.eq}[op](number)
+    match = _COUNT_RULE.match(str(rule).strip())
+    if match is None:
+        raise EvalkitError(f"无法解析的计数规则 / unparsable count rule {rule!r}: expected e.g. '>=2' or '3'")
+    op, number = match.groups()
+    return {">=": series.ge, "<=": series.le, ">": series.gt, "<": series.lt, None: series.eq}[op](int(number))
 
 
 def _need(households: pd.DataFrame, columns, what: str) -> None:

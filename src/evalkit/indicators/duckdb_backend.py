@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -497,7 +498,7 @@ def _pandas(name: str):
 
 
 #: Indicator tables: name → (pandas function, DuckDB function), called with ``by=`` and the kwargs.
-TABLES = {
+TABLES: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "income_indicators": (_pandas("income_indicators"), income_indicators),
     "growth_contributions": (_pandas("growth_contributions"), growth_contributions),
     "below_threshold": (_pandas("below_threshold"), below_threshold),

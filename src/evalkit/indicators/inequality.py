@@ -29,6 +29,7 @@ Grouped versions (``*_by_group`` and :func:`inequality_table`) are vectorised wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -135,7 +136,7 @@ class _GroupSort:
             self.counts = np.bincount(codes, minlength=gmax + 1)
         self.starts = np.cumsum(self.counts) - self.counts
         self.nonempty = self.counts > 0
-        self._by_group = None
+        self._by_group: np.ndarray | None = None
 
     def order(self, y: np.ndarray, ties: str) -> np.ndarray:
         """Row order by group, then value (ties in data order when ``ties="stable"``), as
@@ -144,7 +145,7 @@ class _GroupSort:
         every variable), then each group's slice sorted on its own (small sorts stay in cache:
         ~2× faster than one sort of all rows). More groups: one sort by value, then a stable
         radix sort by group."""
-        kind = "stable" if ties == "stable" else "quicksort"
+        kind: Literal["stable", "quicksort"] = "stable" if ties == "stable" else "quicksort"
         if self.codes is None:
             return np.argsort(y, kind=kind)
         if self.counts.size > SEGMENTED_SORT_MAX_GROUPS:

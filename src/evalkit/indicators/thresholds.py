@@ -67,11 +67,9 @@ def line_per_row(
         if "province" not in households.columns:
             raise EvalkitError("按省监测线需要 province 列 / the monitoring line needs the province column")
         if lines is None:
-            try:
-                from evalkit.core.comparison import series
-            except ImportError:
-                series = None
-            lines = series(MONITORING_LINE, include_synthetic=include_synthetic) if series else None
+            from evalkit.core.comparison import series
+
+            lines = series(MONITORING_LINE, include_synthetic=include_synthetic)
         if lines is None or len(lines) == 0:
             return pd.Series(np.nan, index=households.index, name="line")
         table = lines.rename(columns={"region": "province"})[["province", "year", "value"]]

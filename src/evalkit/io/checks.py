@@ -211,8 +211,8 @@ def as_text(values: pd.Series) -> pd.Series:
     return values.astype("str").fillna("").str.strip()
 
 
-def blank(values: pd.Series) -> pd.Series:
-    """True where a cell is empty."""
+def blank(values: pd.Series) -> np.ndarray:
+    """True where a cell is empty (a boolean array)."""
     return as_text(values).eq("").to_numpy(dtype=bool)
 
 

@@ -36,6 +36,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -120,7 +121,7 @@ class _TableWriter:
     def write(self, frame: pd.DataFrame) -> None:
         self.hash.update(frame)
         if not self.dtypes:
-            self.dtypes = {c: str(t) for c, t in frame.dtypes.items()}
+            self.dtypes = {str(c): str(t) for c, t in frame.dtypes.items()}
         if not len(frame):
             return
         # Sorting by the partition keys makes each row group belong to one partition (large groups).
@@ -181,11 +182,11 @@ def write_dataset(
             )
         shutil.rmtree(path)
     path.mkdir(parents=True, exist_ok=True)
-    whole = isinstance(panels, Panel)
+    whole = panels if isinstance(panels, Panel) else None
     households = _TableWriter(path / HOUSEHOLDS_DIR, HOUSEHOLD_PARTITIONS)
     measures = _TableWriter(path / MEASURES_DIR, MEASURE_PARTITIONS)
     meta: dict | None = None
-    for panel in [panels] if whole else panels:
+    for panel in [whole] if whole is not None else cast(Iterable[Panel], panels):
         _check_partition_columns(panel.households)
         meta = dict(panel.meta) if meta is None else _common_meta(meta, panel.meta)
         households.write(panel.households)
@@ -207,8 +208,8 @@ def write_dataset(
         "accounting": accounting.to_dict(orient="records") if accounting is not None else None,
         "fingerprint": _fingerprint(households.hash, measures.hash),
     }
-    if whole:
-        record["panel_fingerprint"] = panels.fingerprint()
+    if whole is not None:
+        record["panel_fingerprint"] = whole.fingerprint()
     (path / DATASET_META).write_text(
         json.dumps(record, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
     )

@@ -255,7 +255,7 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
     ]
     labels = {k: t(k, lang) for k in label_keys}
     labels["ok"] = labels.pop("ok_status")
-    fingerprints = sorted({o.results.get("data_fingerprint") for o in outcomes if o.results.get("data_fingerprint")})
+    fingerprints = sorted({str(o.results["data_fingerprint"]) for o in outcomes if o.results.get("data_fingerprint")})
     html_text = env.get_template("index.html.j2").render(
         lang=lang,
         title=f"{year} {t('report_title', lang)}",

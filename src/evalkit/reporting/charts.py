@@ -65,10 +65,10 @@ def _refresh_fonts() -> None:
         except (OSError, RuntimeError, ValueError):
             continue
     if _installed_cjk() is None:
-        rebuilt = font_manager._load_fontmanager(try_read_cache=False)
+        rebuilt = font_manager._load_fontmanager(try_read_cache=False)  # type: ignore[attr-defined]
         font_manager.fontManager.ttflist = rebuilt.ttflist
         font_manager.fontManager.afmlist = rebuilt.afmlist
-        font_manager.fontManager._findfont_cached.cache_clear()
+        font_manager.fontManager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
 
 
 def cjk_font() -> str:

@@ -52,7 +52,7 @@ def t(key: str, lang: str = "zh") -> str:
     table = labels()
     if key not in table.index:
         raise EvalkitError(f"data/labels.csv 缺少标签 / has no label for key {key!r}")
-    return table.at[key, "label_zh" if lang == "zh" else "label_en"]
+    return str(table.at[key, "label_zh" if lang == "zh" else "label_en"])
 
 
 def label_or(key: str, lang: str = "zh") -> str:
@@ -63,7 +63,7 @@ def label_or(key: str, lang: str = "zh") -> str:
 
 def color(key: str) -> str:
     """Colour of ``key`` (income component, line, status) from ``data/labels.csv``."""
-    value = labels().at[key, "color"] if key in labels().index else ""
+    value = str(labels().at[key, "color"]) if key in labels().index else ""
     if not value:
         raise EvalkitError(f"data/labels.csv: no colour for {key!r} / 缺少颜色")
     return value
@@ -188,7 +188,7 @@ def format_table(
     df: pd.DataFrame,
     columns: Mapping[str, str],
     lang: str = "zh",
-    gates: Mapping[str, str] | None = None,
+    gates: Mapping[str, str | None] | None = None,
     count_column: str | None = "n_households",
     headers: Mapping[str, str] | None = None,
     adds_up: bool = False,

@@ -220,7 +220,7 @@ def load_report_panel(data: str | Path, region=None, year: int | None = None):
     if not is_dataset(data):
         return load_panel(data)
     selection = get_region(region).filter if region is not None else {}
-    filters = [(column, "==", name) for column, name in selection.items()]
+    filters: list[tuple[str, str, object]] = [(column, "==", name) for column, name in selection.items()]
     filters += [("year", "<=", int(year))] if year is not None else []
     return load_panel_from_dataset(data, filters=filters or None)
 
@@ -598,15 +598,16 @@ def run_report(
         "notebook": year_dir / f"{stem}.ipynb",
         "results_file": year_dir / f"{stem}.json",
     }
+    log_path = logs / f"{stem}.log"
     outcome = ReportOutcome(
         region=code,
         year=year,
         status="failed",
-        log=logs / f"{stem}.log",
+        log=log_path,
         replaced=any(p.exists() for p in final.values()),
         lang=params["lang"],
     )
-    log = _logger(outcome.log)
+    log = _logger(log_path)
     log.info(
         "evalkit %s report %s %s, parameters %s",
         __version__,
@@ -709,7 +710,9 @@ def results_payload(
 
     values = {row.key: publishable(row.value, row.n_households) for row in numbers.itertuples(index=False)}
     suppressed = sorted(
-        row.key for row in numbers.itertuples(index=False) if is_small(row.n_households) and not _is_missing(row.value)
+        str(row.key)
+        for row in numbers.itertuples(index=False)
+        if is_small(row.n_households) and not _is_missing(row.value)
     )
     payload = {
         "region": region.code,

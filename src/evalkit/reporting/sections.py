@@ -374,11 +374,11 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
 
     sections = []
     for spec in measures.itertuples(index=False):
-        outcomes = ("net_income_pc", spec.outcome)
+        kind, outcomes = str(spec.kind), ("net_income_pc", str(spec.outcome))
         try:
-            result = estimate(region_data, spec.measure, outcomes=outcomes)
+            result = estimate(region_data, str(spec.measure), outcomes=outcomes)
         except DesignError as problem:
-            sections.append(MeasureSection(kind=spec.kind, heading_suffix="", reason=str(problem)))
+            sections.append(MeasureSection(kind=kind, heading_suffix="", reason=str(problem)))
             continue
         name = result.label_zh if lang == "zh" else result.label_en
         table = format_table(
@@ -412,7 +412,7 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
         ]
         sections.append(
             MeasureSection(
-                kind=spec.kind,
+                kind=kind,
                 heading_suffix=f": {name}",
                 table=table,
                 event_studies=[d for d in dynamics if len(d[2])],
