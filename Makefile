@@ -31,11 +31,12 @@ demo: $(DEMO)/meta.json
 reports: system-deps $(VENV)/.installed demo
 	$(BIN)/evalkit batch --year $(YEAR) --jobs $(JOBS) --data $(DEMO)
 
-## Lint and format check (config in pyproject.toml), then the whole test suite
+## Lint, format check and type check (config in pyproject.toml), then the whole test suite
 ## (unit tests, notebooks with nbval)
 test: system-deps $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests notebooks --nbval-lax \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
 

@@ -26,7 +26,7 @@ def test_make_test_lints_formats_and_type_checks_before_pytest():
     recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
     steps = [line.strip() for line in recipe.splitlines()[1:] if line.startswith("\t")]
     joined = "\n".join(steps)
-    positions = [joined.find(s) for s in ("ruff check", "ruff format --check", "pytest")]
+    positions = [joined.find(s) for s in ("ruff check", "ruff format --check", "mypy", "pytest")]
     assert -1 not in positions and positions == sorted(positions), steps
 
 

@@ -91,11 +91,11 @@ class StaggeredDiDResult(EstimateResult):
     covariates: tuple[str, ...]
     n_units: int
     alpha: float
-    clustering: Clustering = field(default=None, repr=False)
+    clustering: Clustering = field(repr=False)
     notes: list[str] = field(default_factory=list)
-    _model: ATTgt = field(default=None, repr=False)
-    _unit_cohort: np.ndarray = field(default=None, repr=False)
-    _unit_labels: np.ndarray = field(default=None, repr=False)
+    _model: ATTgt | None = field(default=None, repr=False)
+    _unit_cohort: np.ndarray | None = field(default=None, repr=False)
+    _unit_labels: np.ndarray | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -132,7 +132,7 @@ class StaggeredDiDResult(EstimateResult):
         df = self.clustering.df
         overall_se = float(np.sqrt(cluster_vcov(overall_psi, self.clustering)[0, 0]))
         table = pd.DataFrame()
-        if KINDS[kind] is not None:
+        if table_psi is not None:  # every kind but "simple" has a table
             V = cluster_vcov(table_psi, self.clustering)
             table = add_ci(
                 pd.DataFrame(
@@ -146,7 +146,7 @@ class StaggeredDiDResult(EstimateResult):
                 df=df,
             )
         crit = None
-        if bootstrap and KINDS[kind] is not None:
+        if bootstrap and table_psi is not None:
             if band == "multiplier":
                 boot = multiplier_bootstrap(table_psi, self.clustering, biters=biters, seed=seed, alpha=self.alpha)
                 crit = boot["crit"]
@@ -316,7 +316,7 @@ class CellsNotEstimable(DesignError):
     """Some ATT(g,t) cells could not be estimated: ``cells`` [(g, t)], ``reasons`` (one text per
     cell) and ``constant_covariates`` (covariates constant among the treated or controls of a cell)."""
 
-    def __init__(self, message: str, cells: list, reasons: list[str], constant_covariates: list[str]):
+    def __init__(self, message: str, cells: list, reasons: list[str], constant_covariates: list):
         super().__init__(message)
         self.cells = cells
         self.reasons = reasons
@@ -363,7 +363,7 @@ def check_full_rank(design: pd.DataFrame, what: str) -> None:
         )
 
 
-def cell_reasons(frame: pd.DataFrame, cells, unit, time, cohort, covariates, control) -> list[str]:
+def cell_reasons(frame: pd.DataFrame, cells, unit, time, cohort, covariates, control) -> tuple[list[str], list]:
     """Why each cell (g, t) could not be estimated, in words: the treated and control units of the
     cell (with outcomes in t and the base period) and the covariates that do not vary among them.
     Returns (reasons, covariates constant among the treated or the controls of some cell)."""

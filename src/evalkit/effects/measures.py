@@ -332,7 +332,7 @@ def measure_effects(
         _design_row(
             "cluster",
             cluster or "household",
-            f"标准误按{LEVEL_ZH.get(cluster, cluster or '户')}聚类",
+            f"标准误按{LEVEL_ZH.get(cluster or 'household_id', cluster)}聚类",
             f"standard errors clustered by {cluster or 'household'}",
         )
     )

@@ -99,7 +99,7 @@ class Summary(pd.DataFrame):
     _metadata = ["title", "notes"]
 
     def __init__(self, data=None, *args, title: str = "", notes: tuple[str, ...] = (), **kwargs):
-        super().__init__(data, *args, **kwargs)
+        super().__init__(data, *args, **kwargs)  # type: ignore[call-arg]  # pandas-stubs type DataFrame() via __new__
         self.title = title
         self.notes = tuple(notes)
 

@@ -21,7 +21,9 @@ benchmarks/simulation_clustered.py (≥ 200 replications).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -118,7 +120,7 @@ def true_effects(panel: pd.DataFrame, cohorts_estimated) -> dict:
     simple = float((post["att"] * post["n"]).sum() / post["n"].sum())
     dynamic = {
         int(e): float((part["att"] * part["n"]).sum() / part["n"].sum()) if e >= 0 else 0.0
-        for e, part in cells.groupby("e")
+        for e, part in cast(Iterable[tuple[int, pd.DataFrame]], cells.groupby("e"))
     }
     return {"simple": simple, "dynamic": dynamic}
 

@@ -117,13 +117,13 @@ def support_match(
     parts = []
     for rule in rules:
         spec = table.loc[rule]
-        inside = _condition(rows, spec["condition"])
+        inside = _condition(rows, str(spec["condition"]))
         part = rows.loc[inside, keep].copy()
         part["labour_capacity"] = labour_group(rows.loc[inside], "capacity", labels="zh")
         part["net_income_pc"] = rows.loc[inside, "net_income_pc"]
         part["rule"] = rule
         part["rule_label"] = spec["label_zh"]
-        part["matched"] = _menu_hit(rows.loc[inside], received, spec["menu"])
+        part["matched"] = _menu_hit(rows.loc[inside], received, str(spec["menu"]))
         part["measures"] = part["household_id"].map(labels).astype(object).fillna("")
         parts.append(part)
     columns = [*keep, "labour_capacity", "net_income_pc", "rule", "rule_label", "matched", "measures"]

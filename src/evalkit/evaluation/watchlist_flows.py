@@ -79,7 +79,7 @@ def t_label(flag: str, meta: pd.DataFrame, lang: str) -> str:
     """Label of a watch-list flag (or of ``any_flag``) in ``lang``."""
     if flag == "any_flag":
         return "任一预警" if lang == "zh" else "any flag"
-    return meta.loc[flag, "label_zh" if lang == "zh" else "label_en"]
+    return str(meta.loc[flag, "label_zh" if lang == "zh" else "label_en"])
 
 
 def ranked_watchlist(

@@ -65,7 +65,7 @@ class _Source:
             self.con = duckdb.connect()
             self.con.register("_frame", source)
             self.con.execute("CREATE VIEW households AS SELECT * FROM _frame")
-            self.dtypes = {c: str(t) for c, t in source.dtypes.items()}
+            self.dtypes = {str(c): str(t) for c, t in source.dtypes.items()}
         elif isinstance(source, (str, Path)):
             from evalkit.io.dataset import duckdb_connection, read_dataset_meta
 

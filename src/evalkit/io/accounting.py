@@ -209,5 +209,5 @@ def format_accounting(result: IngestResult) -> str:
         lines.append("按原因 / by reason:")
         status = {"rejected": "拒绝/rejected", "excluded": "排除/excluded", "normalised": "已规范/normalised"}
         for r in result.reasons.itertuples(index=False):
-            lines.append(f"  {r.file} [{status[r.status]}] {r.reason_zh} / {r.reason_en}: {r.rows}")
+            lines.append(f"  {r.file} [{status[str(r.status)]}] {r.reason_zh} / {r.reason_en}: {r.rows}")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from evalkit.io.file_checks import (
     reject_duplicates,
     typed_column,
 )
-from evalkit.io.keys import KeyLog
+from evalkit.io.keys import KeyLog, KeySet
 from evalkit.io.plan import (
     DEFAULT_MIN_YEAR,
     MEASURE_DTYPES,
@@ -93,7 +93,8 @@ class ChunkedIngest:
 
     def _scan(self, i: int, path: Path, log: KeyLog) -> tuple[dict[str, bool], set[str] | None]:
         """First pass over a household file: its keys (into ``log``), its wide 1/0 flag columns, its columns."""
-        flags, columns = {}, None
+        flags: dict[str, bool] = {}
+        columns: set[str] | None = None
         catalogue = household_columns()
         for raw in read_blocks(path, self.chunk_rows):
             headers, wide, checks = map_columns(raw, "households", path.name, False)
@@ -143,7 +144,9 @@ class ChunkedIngest:
         order = [c for c in household_columns() if c in columns]
         staging = self.workdir / "measures-staging"
         staging.mkdir(parents=True, exist_ok=True)
-        staged, accepted_log, accepted, empty_hh = 0, KeyLog(where=False), None, None
+        staged, empty_hh = 0, None
+        accepted_log: KeyLog | None = KeyLog(where=False)
+        accepted: KeySet | None = None
 
         def stage(part: pd.DataFrame | None) -> None:
             nonlocal staged
@@ -164,7 +167,8 @@ class ChunkedIngest:
                         reject_duplicates(s, dup[dup["state"].eq(i)])
                     if table == "measures" and keyed and scans:
                         if accepted is None:  # household files come first: their accepted keys are complete
-                            accepted, accepted_log = accepted_log.key_set(), None
+                            done = accepted_log if accepted_log is not None else KeyLog(where=False)
+                            accepted, accepted_log = done.key_set(), None
                         check_measure_keys(
                             s,
                             listed.contains(s.data["household_id"], s.data["year"]),
@@ -176,7 +180,8 @@ class ChunkedIngest:
                     if table != "households" or not keyed:  # not keyed: a file-level error rejected every row
                         continue
                     kept = s.data[~s.checks.rejected]
-                    accepted_log.add(kept["household_id"], kept["year"])
+                    if accepted_log is not None:  # None once the measure files began (households come first)
+                        accepted_log.add(kept["household_id"], kept["year"])
                     hh = households_table(rows.reindex(columns=order))
                     if empty_hh is None:
                         empty_hh = hh.iloc[:0]
@@ -203,8 +208,8 @@ class ChunkedIngest:
                     "temp_directory": str(staging / "spill"),
                 }
             )
-            files = (staging / "*.parquet").as_posix().replace("'", "''")
-            source = f"read_parquet('{files}')"
+            pattern = (staging / "*.parquet").as_posix().replace("'", "''")
+            source = f"read_parquet('{pattern}')"
             n_rows, n_keys = con.sql(
                 f"SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT household_id, year, "
                 f"measure FROM {source})) FROM {source}"
@@ -224,7 +229,7 @@ class ChunkedIngest:
         shutil.rmtree(staging, ignore_errors=True)
         rejections = [r for i in totals for r in totals[i].rejections]
         reasons = [r for i in totals for r in totals[i].reason_rows()]
-        accounting = unreadable_rows + [totals[i].row for i in totals if totals[i].row is not None]
+        accounting = unreadable_rows + [t.row for t in totals.values() if t.row is not None]
         households = empty_hh if empty_hh is not None else pd.DataFrame()
         self._result = self.plan.result(households, empty_measures(), accounting, found, rejections, reasons)
 

@@ -146,15 +146,15 @@ def map_columns(
         canonical = lookup(header, index)
         if canonical is not None:
             mapping[header] = canonical
-        elif table == "households" and lookup(header, measure_aliases()) is not None:
-            wide[header] = lookup(header, measure_aliases())
+        elif table == "households" and (code := lookup(header, measure_aliases())) is not None:
+            wide[header] = code
         elif header.startswith("(第") and blank(raw[header]).all():
             continue  # an empty column without a header carries nothing
         elif normalise_header(header) in DERIVED_COLUMNS:
             derived.append(header)
         else:
             unknown.append(header)
-    headers = {}
+    headers: dict[str, str] = {}
     for header, canonical in mapping.items():
         headers.setdefault(canonical, header)
     checks = FileChecks(file, raw, headers, strict)

@@ -32,7 +32,7 @@ def normalise_header(text: object) -> str:
 def alias_index(table: str) -> dict[str, str]:
     """Normalised alias → canonical column of ``table`` (households | measures)."""
     columns = household_columns() if table == "households" else measure_columns()
-    index = {}
+    index: dict[str, str] = {}
     for col in columns.values():
         for alias in (*col.aliases, col.name, col.label_zh):
             index.setdefault(normalise_header(alias), col.name)
@@ -42,11 +42,11 @@ def alias_index(table: str) -> dict[str, str]:
 @lru_cache(maxsize=1)
 def measure_aliases() -> dict[str, str]:
     """Normalised measure name → measure code (aliases, Chinese label and code of ``data/measures.csv``)."""
-    index = {}
-    for row in measures_catalogue().itertuples(index=False):
-        for alias in (*row.aliases.split("|"), row.label_zh, row.code):
+    index: dict[str, str] = {}
+    for row in measures_catalogue().to_dict("records"):
+        for alias in (*str(row["aliases"]).split("|"), str(row["label_zh"]), str(row["code"])):
             if alias.strip():
-                index.setdefault(normalise_header(alias), row.code)
+                index.setdefault(normalise_header(alias), str(row["code"]))
     return index
 
 

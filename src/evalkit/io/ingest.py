@@ -145,12 +145,12 @@ def _measures_without_households(states: list[FileState]) -> None:
     households = [s for s in states if s.table == "households" and {"household_id", "year"} <= set(s.data.columns)]
     if not any(s.table == "households" for s in states):
         return
-    listed, accepted = KeyLog(where=False), KeyLog(where=False)
+    listed_log, accepted_log = KeyLog(where=False), KeyLog(where=False)
     for s in households:
-        listed.add(s.data["household_id"], s.data["year"])
+        listed_log.add(s.data["household_id"], s.data["year"])
         kept = s.data[~s.checks.rejected]
-        accepted.add(kept["household_id"], kept["year"])
-    listed, accepted = listed.key_set(), accepted.key_set()
+        accepted_log.add(kept["household_id"], kept["year"])
+    listed, accepted = listed_log.key_set(), accepted_log.key_set()
     for s in states:
         if s.table != "measures" or not {"household_id", "year"} <= set(s.data.columns):
             continue
@@ -175,7 +175,7 @@ def _combine_measures(parts: list[pd.DataFrame], states: list[FileState], found:
     out = frame.groupby(["household_id", "year", "measure"], as_index=False, sort=True)["amount"].sum(min_count=1)
     out["household_id"] = out["household_id"].astype("str")
     out["measure"] = out["measure"].astype("str")
-    return out[MEASURE_COLUMNS]
+    return pd.DataFrame(out[MEASURE_COLUMNS])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,10 +194,15 @@ def validate_command(
 
     ``min_year`` / ``max_year`` bound the accepted years (defaults as in :func:`ingest`).
     """
-    years = {"min_year": min_year} if min_year is not None else {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DemoKeyWarning)
-        result = ingest(paths, measures=measures or (), strict=strict, max_year=max_year, **years)
+        result = ingest(
+            paths,
+            measures=measures or (),
+            strict=strict,
+            min_year=DEFAULT_MIN_YEAR if min_year is None else min_year,
+            max_year=max_year,
+        )
     for w in caught:
         if issubclass(w.category, DemoKeyWarning):
             print(str(w.message), file=sys.stderr)

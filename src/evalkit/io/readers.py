@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import itertools
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -142,8 +143,9 @@ def _csv_frames(path: Path, layout: CsvLayout, chunk_rows: int | None):
                 chunksize=chunk_rows,
             )
             start = layout.header_idx + 2
-            for block in [read] if chunk_rows is None else read:
-                block.columns = layout.headers
+            blocks: Iterable[pd.DataFrame] = [read] if isinstance(read, pd.DataFrame) else read
+            for block in blocks:
+                block.columns = pd.Index(layout.headers)
                 block = block.fillna("")
                 block.insert(0, ROW, np.arange(len(block)) + start)
                 start += len(block)

@@ -124,7 +124,7 @@ def run_batch(
     ``jobs`` spawned workers, or as tasks on the Dask cluster at ``scheduler`` (``"local"``
     starts a LocalCluster of ``jobs`` workers, :mod:`evalkit.reporting.cluster`) — then write
     ``index.html`` and ``comparison.csv``; returns the outcomes in registry order."""
-    formats = parse_formats(formats)
+    report_formats = parse_formats(formats)
     if lang not in LANGS:
         raise EvalkitError(f"参数 lang={lang!r} 无效, 应为 zh 或 en / lang must be zh or en")
     if jobs < 1:
@@ -146,7 +146,7 @@ def run_batch(
             out=str(out),
             notebook=notebook,
             years=years,
-            formats=formats,
+            formats=report_formats,
         )
         for r in chosen
     ]

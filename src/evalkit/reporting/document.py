@@ -64,12 +64,15 @@ def _html_blocks(markup: str) -> list[Block]:
             if classes:
                 blocks.append(Block("notice", text=element.get_text(" ", strip=True), style=classes[0][3:]))
         elif element.name == "img":
-            src = element.get("src", "")
+            src = str(element.get("src") or "")
             match = re.match(r"data:(image/[\w+.-]+);base64,(.*)", src, re.S)
             if match:
                 blocks.append(
                     Block(
-                        "image", data=base64.b64decode(match.group(2)), mime=match.group(1), text=element.get("alt", "")
+                        "image",
+                        data=base64.b64decode(match.group(2)),
+                        mime=match.group(1),
+                        text=str(element.get("alt") or ""),
                     )
                 )
         elif element.name == "p" and element.find_parent(["table", "div"]) is None:

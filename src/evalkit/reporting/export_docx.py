@@ -97,7 +97,7 @@ def _table(document, block: Block) -> None:
 def blocks_to_docx(blocks: list[Block], path: str | Path, title: str = "", lang: str = "zh") -> Path:
     """Write the report's blocks as a DOCX at ``path``."""
     from docx import Document
-    from docx.shared import Cm, Pt, RGBColor
+    from docx.shared import Cm, Emu, Pt, RGBColor
 
     document = Document()
     section = document.sections[0]
@@ -117,7 +117,7 @@ def blocks_to_docx(blocks: list[Block], path: str | Path, title: str = "", lang:
     properties.author = properties.last_modified_by = "evalkit"
     properties.created = properties.modified = FIXED_TIME.replace(tzinfo=None)
     properties.revision = 1
-    width = section.page_width - section.left_margin - section.right_margin
+    width = Emu(int(section.page_width or 0) - int(section.left_margin or 0) - int(section.right_margin or 0))
     for block in blocks:
         if block.kind == "heading":
             document.add_heading(block.text, level=0 if block.level == 1 else min(block.level - 1, 3))
