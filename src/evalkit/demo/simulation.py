@@ -50,10 +50,10 @@ def _leaves() -> pd.DataFrame:
     leaves = reg[is_leaf].reset_index(drop=True)
     group = leaves["code"].str.split("-").str[0]
     district = leaves["county"].str.endswith("区") & group.eq("guangxi")
-    within = np.where(
+    raw_within = np.where(
         group.eq("xinyang"), leaves["code"].map(XINYANG_WEIGHTS).fillna(0.0), np.where(district, 0.5, 1.0)
     )
-    within = pd.Series(within).groupby(group).transform(lambda s: s / s.sum())
+    within = pd.Series(raw_within).groupby(group).transform(lambda s: s / s.sum())
     leaves["weight"] = within * group.map(GROUP_SHARES)
     # fixed (seed-independent) unit-level income factors: regional structure is part of the design
     unit_rng = np.random.default_rng(np.random.SeedSequence([7, 2020]))
@@ -153,7 +153,7 @@ def _draw_households(rng: np.random.Generator, n: int, leaves: pd.DataFrame) -> 
     doudi = (labour_full + labour_weak) == 0
     elderly = rng.binomial(size - labour_full - labour_weak, 0.55)
     group = pd.Index(LABOUR_GROUPS).get_indexer(
-        labour_group(pd.DataFrame({"labour_full": labour_full, "labour_weak": labour_weak}), "detail", "code")
+        pd.Index(labour_group(pd.DataFrame({"labour_full": labour_full, "labour_weak": labour_weak}), "detail", "code"))
     )
     province = leaves["province"].to_numpy()[leaf]
     poor_province = (province == "广西壮族自治区") | (province == "云南省")
@@ -365,7 +365,8 @@ def _draw_measures(rng: np.random.Generator, h: _Households, inc: _Incomes, effe
         else:
             effect[p.component] = applied
         effect["net_income"] = sum(
-            v for k, v in effect.items() if k in ("wage", "net_operating", "property", "transfer")
+            (v for k, v in effect.items() if k in ("wage", "net_operating", "property", "transfer")),
+            np.zeros_like(applied),
         )
         for k, v in effect.items():
             if k in comp:
