@@ -95,7 +95,15 @@ def test_report_is_deterministic_complete_and_free_of_household_ids(small_panel,
     assert "合成数据" in html and results["synthetic"] is True
     assert results["data_fingerprint"] == panel.fingerprint()
     assert results["key_numbers"]["n_households"] >= 10
-    assert set(results["scorecard_counts"]) <= {"met", "not_met", "not_measurable"}
+    assert set(results["scorecard_counts"]) <= {
+        "met",
+        "not_met",
+        "not_due",
+        "not_measurable",
+        "reported",
+        "check_flagged",
+        "check_clear",
+    }
     # code is hidden: no input cells, no prompts
     assert "import evalkit" not in html and "In&nbsp;[" not in html
     assert not re.search(r'<div class="[^"]*jp-(InputArea|InputPrompt|OutputPrompt)\b', html)

@@ -74,24 +74,38 @@ def test_every_target_unit_has_a_label_in_both_languages():
 
 
 def test_scorecard_tables_translate_units_and_count_statuses():
+    nan = math.nan
     card = pd.DataFrame(
         {
             "description": ["增速高于农村", "村集体经济", "帮扶车间"],
             "region": ["信阳市", "信阳市", "信阳市"],
             "county": ["", "", "光山县"],
-            "value": [1.2, 30.0, math.nan],
+            "value": [1.2, 30.0, nan],
             "threshold": [1.0, 50.0, 1.0],
+            "margin": [0.2, -20.0, nan],
+            "previous_value": [nan, 20.0, nan],
             "unit": ["percent", "villages", "flag"],
-            "status": ["达标", "未达标", "无法评估"],
+            "status": ["达标", "进行中: 按进度", "缺少数据"],
+            "status_code": ["met", "not_due", "not_measurable"],
             "reason": ["", "", "no data"],
+            "change": ["", "", ""],
+            "due_year": [2024, 2025, 2024],
+            "pace_needed": [nan, 20.0, nan],
+            "pace_last_year": [nan, 10.0, nan],
         }
     )
     counts, detail = sections.scorecard_tables(card, "zh")
-    assert counts.set_index(counts.columns[0]).iloc[:, 0].to_dict() == {"达标": "1", "未达标": "1", "无法评估": "1"}
-    assert detail["单位"].tolist() == ["%", "个村", "是/否"]
+    assert counts.set_index(counts.columns[0]).iloc[:, 0].to_dict() == {
+        "达标": "1",
+        "未达标": "0",
+        "未到考核年份": "1",
+        "缺少数据": "1",
+    }
+    assert detail["实际值"].tolist() == ["1.2%", "30 个村", "—"]
     assert detail["地区"].tolist() == ["信阳市", "信阳市", "光山县"]  # region-wide targets name the region
+    assert detail["说明"].tolist()[1] == "2025 年考核: 距目标 20 个村，需每年推进 20 个村，上年推进 10 个村"
     _, detail_en = sections.scorecard_tables(card, "en")
-    assert detail_en["unit"].tolist() == ["percent", "villages", "flag"]
+    assert detail_en["value"].tolist() == ["1.2%", "30 villages", "—"]
 
 
 def test_below_chart_data_blanks_years_with_fewer_than_ten_households():

@@ -5,10 +5,16 @@ targets): value, threshold, margin, previous-year value and status
 
 * 达标 / met — the value satisfies the comparison;
 * 未达标 / not met — it does not;
-* 无法评估 / not measurable — with the reason: ``year_outside_plan`` (the year is not one of
-  the target's years), ``missing_series`` (no panel rows for the year, a column the population
-  or indicator needs, a comparison series, a programme value), ``too_few_households`` (fewer
-  than 10 households in the population: :data:`MIN_HOUSEHOLDS`).
+* 未到考核年份 / not yet due (``not_due``) — an end-of-plan target before its year: the value
+  now, the distance to the target, the yearly pace needed and last year's pace, and whether it
+  is on track (进行中: 按进度 / 落后于进度 / 进度不明);
+* 缺少数据 / no data (``not_measurable``) — with the reason: ``missing_series`` (no panel rows
+  for the year, a column the population or indicator needs, a comparison series, a programme
+  value), ``too_few_households`` (fewer than 10 households in the population:
+  :data:`MIN_HOUSEHOLDS`).
+
+Only the plans in force in the year are listed. Each assessed row also carries last year's
+status and the change (转为达标, 转为未达标, 保持达标, 仍未达标) when last year was a target year.
 
 A target is never "met" unless both its value and its threshold were measured.
 
@@ -65,13 +71,26 @@ WORK_INCENTIVE = {"min_months": 3, "per_month": 50, "per_year": 600}
 STATUS_LABELS = {
     "met": ("达标", "met"),
     "not_met": ("未达标", "not met"),
-    "not_measurable": ("无法评估", "not measurable"),
+    "not_due": ("未到考核年份", "not yet due"),
+    "not_measurable": ("缺少数据", "no data"),
     "reported": ("仅列示", "reported only"),
     "check_flagged": ("需核查", "to check"),
     "check_clear": ("未发现", "none found"),
 }
+#: Status of a target before its assessment year (``not_due``): progress towards it.
+PROGRESS_LABELS = {
+    "on_track": ("进行中: 按进度", "in progress: on track"),
+    "off_track": ("进行中: 落后于进度", "in progress: off track"),
+    "unknown": ("进行中: 进度不明", "in progress: progress unknown"),
+}
+#: Change of status on the previous year.
+CHANGE_LABELS = {
+    "now_met": ("转为达标", "now met"),
+    "no_longer_met": ("转为未达标", "no longer met"),
+    "still_met": ("保持达标", "still met"),
+    "still_not_met": ("仍未达标", "still not met"),
+}
 REASON_LABELS = {
-    "year_outside_plan": ("年度不在目标年份内", "year outside the plan"),
     "missing_series": ("缺少数据", "missing series"),
     "too_few_households": (f"不足{MIN_HOUSEHOLDS}户", f"not enough households (< {MIN_HOUSEHOLDS})"),
 }
@@ -105,6 +124,17 @@ COLUMNS = [
     "n_households",
     "clause",
     "note",
+    "plan_title",
+    "plan_first_year",
+    "plan_last_year",
+    "due_year",
+    "previous_status_code",
+    "previous_status",
+    "change_code",
+    "change",
+    "progress_code",
+    "pace_needed",
+    "pace_last_year",
 ]
 
 
@@ -602,6 +632,17 @@ def _row(
         "n_households": value.n_households if value is not None else None,
         "clause": target.clause,
         "note": target.note,
+        "plan_title": target.document_title_zh if i == 0 else (target.document_title_en or target.document_title_zh),
+        "plan_first_year": target.plan_years[0],
+        "plan_last_year": target.plan_years[1],
+        "due_year": year,
+        "previous_status_code": "",
+        "previous_status": "",
+        "change_code": "",
+        "change": "",
+        "progress_code": "",
+        "pace_needed": np.nan,
+        "pace_last_year": np.nan,
     }
 
 
@@ -633,13 +674,97 @@ def _evaluate_target(
         if not m.ok:
             code = m.reason or "missing_series"
             labels = REASON_LABELS[code]
-            reason = (
-                code,
-                f"{labels[0]}: {m.detail[0]}" if m.detail[0] else labels[0],
-                f"{labels[1]}: {m.detail[1]}" if m.detail[1] else labels[1],
-            )
+            reason = (code, _reason_text(labels[0], m.detail[0]), _reason_text(labels[1], m.detail[1]))
             break
-    return _row(target, region, county, year, lang, value, threshold, previous, reason)
+    row = _row(target, region, county, year, lang, value, threshold, previous, reason)
+    if reason is None and year - 1 in target.years:
+        before = _previous_status(ctx, target, unit, year - 1, previous)
+        if before:
+            i = 0 if lang == "zh" else 1
+            change = {
+                ("not_met", "met"): "now_met",
+                ("met", "not_met"): "no_longer_met",
+                ("met", "met"): "still_met",
+                ("not_met", "not_met"): "still_not_met",
+            }[(before, row["status_code"])]
+            row |= {
+                "previous_status_code": before,
+                "previous_status": STATUS_LABELS[before][i],
+                "change_code": change,
+                "change": CHANGE_LABELS[change][i],
+            }
+    return row
+
+
+def _reason_text(label: str, detail: str) -> str:
+    """``label: detail``, or the label alone when the detail only repeats it."""
+    return f"{label}: {detail}" if detail and detail != label else label
+
+
+def _previous_status(ctx: _Context, target: Target, unit: Region, year: int, value: _Measured) -> str:
+    """Status code (met / not_met) of ``target`` on ``unit`` in ``year`` given its ``value`` then,
+    or ``""`` when it cannot be told (or the target is only reported)."""
+    if not value.ok or target.comparison in REPORT_COMPARISONS:
+        return ""
+    if target.comparison in PREVIOUS_YEAR_COMPARISONS:
+        threshold = _value(ctx, target, unit, year - 1)
+    elif target.comparison in REFERENCE_COMPARISONS:
+        threshold = _reference_value(ctx, target, unit, year)
+    else:
+        threshold = _Measured(value=target.threshold_for(year))
+    if not threshold.ok:
+        return ""
+    return "met" if _compare(target.comparison, value.value, threshold.value, target.tolerance) else "not_met"
+
+
+def _progress_row(
+    ctx: _Context, target: Target, region: Region, unit: Region, year: int, due: int, lang: str, county: str
+) -> dict:
+    """A target before its assessment year ``due``: the value now against the target, the
+    distance, the yearly pace needed to close it and last year's pace (status ``not_due``,
+    progress on track / off track / unknown). Targets against the previous year or a reference
+    series are on track when they hold now."""
+    value = _value(ctx, target, unit, year)
+    previous = _value(ctx, target, unit, year - 1)
+    sign = -1.0 if target.comparison in LOWER_IS_BETTER else 1.0
+    if target.comparison in PREVIOUS_YEAR_COMPARISONS:
+        threshold = previous
+    elif target.comparison in REFERENCE_COMPARISONS:
+        threshold = _reference_value(ctx, target, unit, year)
+    else:
+        threshold = _Measured(value=target.threshold_for(due))
+    row = _row(target, region, county, year, lang, value, threshold, previous, ("", "", ""))
+    i = 0 if lang == "zh" else 1
+    progress, pace_needed, pace_last = "unknown", np.nan, np.nan
+    if value.ok and threshold.ok:
+        margin = sign * (value.value - threshold.value) + target.tolerance
+        row["margin"] = margin
+        if target.comparison in PREVIOUS_YEAR_COMPARISONS or target.comparison in REFERENCE_COMPARISONS:
+            met = _compare(target.comparison, value.value, threshold.value, target.tolerance)
+            progress = "on_track" if met else "off_track"
+        else:
+            pace_needed = max(0.0, -margin) / (due - year)
+            if previous.ok:
+                pace_last = sign * (value.value - previous.value)
+            if margin >= 0:
+                progress = "on_track"
+            elif np.isfinite(pace_last):
+                progress = "on_track" if pace_last >= pace_needed else "off_track"
+    reason = value if not value.ok else threshold if not threshold.ok else None
+    detail = ("", "")
+    if reason is not None:
+        labels = REASON_LABELS[reason.reason or "missing_series"]
+        detail = (_reason_text(labels[0], reason.detail[0]), _reason_text(labels[1], reason.detail[1]))
+    return row | {
+        "status_code": "not_due",
+        "status": PROGRESS_LABELS[progress][i],
+        "reason_code": reason.reason or "missing_series" if reason is not None else "",
+        "reason": detail[i],
+        "due_year": due,
+        "progress_code": progress,
+        "pace_needed": pace_needed,
+        "pace_last_year": pace_last,
+    }
 
 
 @cache
@@ -712,6 +837,17 @@ def check_rows(panel, region: Region, year: int, lang: str = "zh") -> list[dict]
                 "n_households": len(flags) if flags is not None else None,
                 "clause": "",
                 "note": ("核查项, 不是目标", "a check, not a target")[i],
+                "plan_title": ("识别核查 (核查项, 不是目标)", "identification checks (checks, not targets)")[i],
+                "plan_first_year": None,
+                "plan_last_year": None,
+                "due_year": year,
+                "previous_status_code": "",
+                "previous_status": "",
+                "change_code": "",
+                "change": "",
+                "progress_code": "",
+                "pace_needed": np.nan,
+                "pace_last_year": np.nan,
             }
         )
     return rows
@@ -730,10 +866,14 @@ def scorecard(
 
     ``programme``: a programme-indicator table (DataFrame or path, see :func:`load_programme`);
     default: the SYNTHETIC demo table when ``panel.synthetic``, else none (programme targets are
-    then 无法评估). ``lang``: zh | en for descriptions, statuses and reasons. ``targets``: default
-    all of ``data/targets``. Targets whose years do not include ``year`` are listed once, as
-    无法评估 (year outside the plan), without per-county rows. ``checks``: append the
-    identification checks (:func:`check_rows`; status 需核查 / 未发现, never 达标).
+    then 缺少数据). ``lang``: zh | en for descriptions, statuses and reasons. ``targets``: default
+    all of ``data/targets``. ``checks``: append the identification checks (:func:`check_rows`;
+    status 需核查 / 未发现, never 达标).
+
+    Only plans in force in ``year`` (the document's period contains it) are listed; the plan's
+    last year is its final assessment (``plan_last_year == year``). A target due in a later
+    year of the plan (an end-of-plan target) is listed with status ``not_due`` and its progress
+    (:func:`_progress_row`); a target assessed only in earlier years of the plan is not listed.
     """
     if lang not in ("zh", "en"):
         raise EvalkitError(f"lang 必须是 zh 或 en / lang must be zh or en, got {lang!r}")
@@ -751,20 +891,17 @@ def scorecard(
     rows = []
     for target in _default_targets() if targets is None else targets:
         units = applicable_units(target, region)
-        if not units:
+        if not units or not target.in_force(year):
             continue
-        if year not in target.years:
-            plan = ",".join(map(str, target.years))
-            reason = (
-                "year_outside_plan",
-                f"年度不在目标年份内 (目标年份 {plan})",
-                f"year outside the plan (target years {plan})",
-            )
-            rows.append(_row(target, region, "", year, lang, None, None, None, reason))
-            continue
+        later = [y for y in target.years if y > year] if target.comparison not in REPORT_COMPARISONS else []
+        if year not in target.years and not later:
+            continue  # assessed only in earlier years of the plan
         for unit in units:
             county = (unit.name_zh if lang == "zh" else unit.name_en) if target.scope == "each_county" else ""
-            rows.append(_evaluate_target(ctx, target, region, unit, year, lang, county))
+            if year in target.years:
+                rows.append(_evaluate_target(ctx, target, region, unit, year, lang, county))
+            else:
+                rows.append(_progress_row(ctx, target, region, unit, year, min(later), lang, county))
     if checks:
         rows += check_rows(panel, region, year, lang)
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -778,19 +915,29 @@ def scorecard_command(
     out: str | None = None,
     programme: str | None = None,
 ) -> int:
-    """``evalkit scorecard``: print the scorecard; write it as CSV (UTF-8 with BOM) to ``out`` if given.
+    """``evalkit scorecard``: print the scorecard as the report shows it (formatted values, no
+    ``NaN``); write it to ``out`` if given: ``.xlsx`` as an Excel workbook (the display table and
+    the full table with raw values), anything else as CSV (UTF-8 with BOM).
     ``data``: a panel folder, a dataset (only ``region``'s partitions are read) or the demo."""
     from evalkit.reporting.report import load_report_panel
+    from evalkit.reporting.scorecard_view import scorecard_display, status_counts
 
     panel = load_report_panel(data, region)
     table = scorecard(panel, region, year, programme=programme, lang=lang)
     if panel.synthetic:
         print("合成数据 / SYNTHETIC DATA")
-    shown = table[["target_id", "county", "description", "value", "threshold", "margin", "status", "reason"]]
-    with pd.option_context("display.max_rows", None, "display.max_colwidth", 40, "display.width", 200):
-        print(shown.to_string(index=False))
-    counts = table["status"].value_counts()
-    print(" / ".join(f"{k}: {v}" for k, v in counts.items()))
+    shown = scorecard_display(table, lang)
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", 40, "display.width", 250):
+        print(shown.to_string(index=False) if len(shown) else "—")
+    counts = status_counts(table, lang)
+    print(" / ".join(f"{k}: {v}" for k, v in zip(counts.iloc[:, 0], counts.iloc[:, 1], strict=True)))
     if out:
-        table.to_csv(out, index=False, encoding="utf-8-sig")
+        path = Path(out)
+        if path.suffix.lower() == ".xlsx":
+            with pd.ExcelWriter(path, engine="openpyxl") as writer:
+                shown.to_excel(writer, sheet_name="scorecard", index=False)
+                table.to_excel(writer, sheet_name="values", index=False)
+        else:
+            table.to_csv(path, index=False, encoding="utf-8-sig")
+        print(f"已写出 / written: {path}")
     return 0

@@ -125,6 +125,13 @@ class Target:
     county_list: str = ""
     #: a rule of ``data/matching_rules.csv`` (indicator share_households_support_matched)
     matching_rule: str = ""
+    #: the document's plan period (first, last year) and English title
+    plan_years: tuple[int, int] = (0, 0)
+    document_title_en: str = ""
+
+    def in_force(self, year: int) -> bool:
+        """True when ``year`` lies within the plan period of the target's document."""
+        return self.plan_years[0] <= int(year) <= self.plan_years[1]
 
     def threshold_for(self, year: int) -> float:
         """The threshold for ``year`` (per-year thresholds are a mapping); ``nan`` when none."""
@@ -371,6 +378,8 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
         tolerance=float(tolerance),
         county_list=county_list,
         matching_rule=rule,
+        plan_years=(int(first), int(last)),
+        document_title_en=str(doc.get("title_en", "")),
     )
 
 

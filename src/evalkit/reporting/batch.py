@@ -52,7 +52,7 @@ INDEX_NUMBERS = {
     "share_persons_below_10000": "pct",
     "n_persons_below_monitoring": "persons",
 }
-STATUS_CODES = ("met", "not_met", "not_measurable")
+STATUS_CODES = ("met", "not_met", "not_due", "not_measurable")
 
 
 def index_name(lang: str = "zh") -> str:
@@ -246,7 +246,9 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
         *INDEX_NUMBERS,
         "status_met",
         "status_not_met",
+        "status_not_due",
         "status_not_measurable",
+        "report_status",
         "data_fingerprint",
         "evalkit_version",
         "files",

@@ -23,6 +23,7 @@ PRINT_CSS = """
   @bottom-center { content: counter(page) " / " counter(pages); font-size: 9pt; color: #555; } }
 .ek-table th { word-break: keep-all; overflow-wrap: normal; }
 .ek-table td.ek-text { min-width: 5em; }
+.ek-table td.ek-text:first-child { min-width: 10em; }
 @media print {
   html, body { background: #fff; }
   body { font-size: 10.5pt; }

@@ -69,36 +69,11 @@ def unit_label(unit: str, lang: str = "zh") -> str:
 
 def scorecard_tables(scorecard: pd.DataFrame, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The scorecard (:func:`evalkit.scorecard.scorecard`) as two display tables: the number of
-    targets per status (达标/未达标/无法评估) and one row per target and unit with its unit label
-    in ``lang``."""
-    counts = scorecard["status"].value_counts().rename_axis("status").reset_index()
-    counts_table = format_table(
-        counts, {"status": "text", "count": "int"}, lang, headers={"count": t("n_targets", lang)}
-    )
-    # a region-wide target is evaluated for the region itself: show its name, not an empty cell
-    area = scorecard["county"].where(scorecard["county"].fillna("") != "", scorecard["region"])
-    detail = format_table(
-        scorecard.assign(unit=[unit_label(u, lang) for u in scorecard["unit"]], county=area),
-        {
-            "description": "text",
-            "county": "text",
-            "value": "ratio",
-            "threshold": "ratio",
-            "unit": "text",
-            "status": "text",
-            "reason": "text",
-        },
-        lang,
-        count_column=None,
-        headers={
-            "description": t("target", lang),
-            "county": t("region", lang),
-            "threshold": t("threshold", lang),
-            "unit": t("unit", lang),
-            "reason": t("reason", lang),
-        },
-    )
-    return counts_table, detail
+    targets per status and one row per target and unit
+    (:mod:`evalkit.reporting.scorecard_view`, which the report uses plan by plan)."""
+    from evalkit.reporting.scorecard_view import scorecard_display, status_counts
+
+    return status_counts(scorecard, lang), scorecard_display(scorecard, lang)
 
 
 # ---------------------------------------------------------------------------------------------
