@@ -101,7 +101,7 @@ def _note(row: pd.Series, lang: str, d: int) -> str:
     else:
         distance = format_target_value(max(0.0, -row["margin"]), unit, lang, d, difference=True)
         pace = format_target_value(row["pace_needed"], unit, lang, d, difference=True)
-        last = row.get("pace_last_year")
+        last = float(row["pace_last_year"]) if "pace_last_year" in row else math.nan
         if _missing(last):
             text = t("pace_note_unknown", lang).format(due=due, distance=distance, pace=pace)
         else:
