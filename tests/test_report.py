@@ -104,6 +104,8 @@ def test_report_is_deterministic_complete_and_free_of_household_ids(small_panel,
         "check_flagged",
         "check_clear",
     }
+    for heading in ("识别精准度", "帮扶措施覆盖与匹配度", "监测预警台账", "帮扶资金每元增收"):  # issue 16 parts
+        assert heading in html, heading
     # code is hidden: no input cells, no prompts
     assert "import evalkit" not in html and "In&nbsp;[" not in html
     assert not re.search(r'<div class="[^"]*jp-(InputArea|InputPrompt|OutputPrompt)\b', html)

@@ -71,7 +71,33 @@ def test_flows_by_hand():
 def test_ranked_by_shortfall():
     ranked = ranked_watchlist(flows_panel(), "兴宁区", 2024, rules=["guangxi"], slow_growth_pct=0)
     assert ranked["household_id"].tolist() == ["e", "c", "a"]  # shortfalls 3000, 2000, 500
-    assert ranked["rank"].tolist() == [1, 2, 3]
+    # default slow-growth threshold (the local rural growth) flags one more household than test_ranked_by_shortfall
+    assert ranked["rank"].tolist() == list(range(1, len(ranked) + 1)) and ranked["household_id"].iloc[0] == "e"
     assert ranked["shortfall_to_line"].tolist() == [3000, 2000, 500]
     assert ranked["on_list_last_year"].tolist() == [True, False, True]
     assert not {"head_name", "id_card", "phone"} & set(ranked.columns)
+
+
+def test_caseworker_lists_and_cli(tmp_path, capsys):
+    from evalkit.cli.main import main
+    from evalkit.core.panel import save_panel
+    from evalkit.evaluation.watchlist_flows import CASEWORKER_LISTS, caseworker_lists
+
+    panel = flows_panel()
+    panel = Panel(households=panel.households, measures=panel.measures, meta={"synthetic": True})
+    lists = caseworker_lists(panel, "兴宁区", 2024)
+    assert tuple(lists) == CASEWORKER_LISTS
+    assert lists["watchlist_ranked"]["household_id"].tolist()[0] == "e"
+    for table in lists.values():
+        assert not {"head_name", "id_card", "phone"} & set(table.columns)
+    save_panel(panel, tmp_path / "panel")
+    out = tmp_path / "lists"
+    assert (
+        main(["lists", "--region", "兴宁区", "--year", "2024", "--data", str(tmp_path / "panel"), "--out", str(out)])
+        == 0
+    )
+    written = sorted(p.name for p in out.glob("*.csv"))
+    assert len(written) == 3 and all(name.endswith(tuple(f"{n}.csv" for n in CASEWORKER_LISTS)) for name in written)
+    ranked = pd.read_csv(next(out.glob("*watchlist_ranked.csv")), encoding="utf-8-sig")
+    # default slow-growth threshold (the local rural growth) flags one more household than test_ranked_by_shortfall
+    assert ranked["rank"].tolist() == list(range(1, len(ranked) + 1)) and ranked["household_id"].iloc[0] == "e"

@@ -63,6 +63,12 @@ def _cmd_watchlist(args: argparse.Namespace) -> int:
     return watchlist_command(region=args.region, year=args.year, data=args.data, out=args.out)
 
 
+def _cmd_lists(args: argparse.Namespace) -> int:
+    from evalkit.evaluation.watchlist_flows import lists_command
+
+    return lists_command(region=args.region, year=args.year, data=args.data, out=args.out)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from evalkit.reporting.report import report_command
 
@@ -188,6 +194,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
     p.add_argument("--out", default=None, help="输出 CSV/XLSX 文件 / output CSV or XLSX file")
     p.set_defaults(func=_cmd_watchlist)
+
+    p = sub.add_parser(
+        "lists",
+        help="核实名单(假名化): 识别核查、帮扶未匹配、排序预警名单 / caseworker lists (pseudonymised)",
+        description="写出识别核查、帮扶措施未匹配和按差距排序的预警名单 / write the identification, "
+        "unmatched-support and ranked watch-list lists",
+    )
+    p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
+    p.add_argument("--year", type=int, required=True, help="年度 / year")
+    p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
+    p.add_argument("--out", default="lists", help="输出目录 / output folder (default lists)")
+    p.set_defaults(func=_cmd_lists)
 
     p = sub.add_parser(
         "report",

@@ -97,6 +97,12 @@ def weak_labour_key(rows: pd.DataFrame) -> pd.Series:
     return (below & ((full == 0) | ((full + weak) / size < WEAK_LABOUR_SHARE))).fillna(False).astype(bool)
 
 
+def rules_for(region: Region | str) -> tuple[list[str], str]:
+    """The watch-list rules that apply in ``region`` and their source: ``own``, or
+    ``reference: guangxi`` when no rule covers the region (广西's rules are used as reference)."""
+    return _rules_for(get_region(region) if isinstance(region, str) else region)
+
+
 def _slow_growth_threshold(rows: pd.DataFrame, year: int, synthetic: bool) -> pd.Series:
     """Growth (%) of rural disposable income of each row's county, else prefecture, else province."""
     from evalkit.core.comparison import series

@@ -102,3 +102,50 @@ def ranked_watchlist(
     out = out.sort_values(["shortfall_to_line", "net_income_pc", "household_id"], ascending=[False, True, True])
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out.reset_index(drop=True)
+
+
+#: the caseworker lists ``evalkit lists`` writes, by file stem
+CASEWORKER_LISTS = ("identification", "unmatched_support", "watchlist_ranked")
+
+
+def caseworker_lists(panel, region: Region | str, year: int) -> dict[str, pd.DataFrame]:
+    """The three caseworker lists of issue 16 (pseudonymised ids only): identification checks
+    (:func:`evalkit.evaluation.identification.identification_list`), households whose support does
+    not match the rules (:func:`evalkit.evaluation.coverage.unmatched_list`) and the ranked
+    watch-list (:func:`ranked_watchlist`; flags of ``year`` alone when ``year − 1`` is not in the data)."""
+    from evalkit.evaluation.coverage import region_support_match, unmatched_list
+    from evalkit.evaluation.identification import identification_flags, identification_list
+    from evalkit.evaluation.watchlist import EXPORT_COLUMNS
+
+    region = get_region(region) if isinstance(region, str) else region
+    year = int(year)
+    now = watchlist(panel, region, year)
+    has_before = (panel.households["year"] == year - 1).any()
+    before = watchlist(panel, region, year - 1) if has_before else now.iloc[0:0]
+    ranked = ranked_watchlist(panel, region, year, now=now, before=before)
+    keep = ["rank", "shortfall_to_line", "on_list_last_year", "year", *EXPORT_COLUMNS]
+    return {
+        "identification": identification_list(identification_flags(panel, region, year)),
+        "unmatched_support": unmatched_list(region_support_match(panel, region, year)),
+        "watchlist_ranked": ranked[[c for c in keep if c in ranked.columns]],
+    }
+
+
+def lists_command(region: str, year: int, data: str = "data/demo", out: str = "lists") -> int:
+    """``evalkit lists``: write the caseworker lists of ``region`` and ``year`` as CSV (UTF-8 with
+    BOM, for Excel) into ``out``: ``<region>_<year>_<list>.csv``; print how many rows each has."""
+    from pathlib import Path
+
+    from evalkit.reporting.report import load_report_panel
+
+    panel = load_report_panel(data, region)
+    region_info = get_region(region)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    if panel.synthetic:
+        print("合成数据 / SYNTHETIC DATA")
+    for name, table in caseworker_lists(panel, region_info, year).items():
+        path = folder / f"{region_info.code}_{year}_{name}.csv"
+        table.to_csv(path, index=False, encoding="utf-8-sig")
+        print(f"{name}: {len(table)} 行 / rows -> {path}")
+    return 0

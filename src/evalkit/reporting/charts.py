@@ -302,3 +302,26 @@ def event_study(table: pd.DataFrame, lang: str = "zh", title: str = "", outcome_
         ax.set_title(title)
     ax.legend(loc="upper left", labels=[f"{t('estimate', lang)}, {t('ci', lang)}"])
     return fig
+
+
+def watch_flows(flows: pd.DataFrame, lang: str = "zh") -> Figure:
+    """The watch-list over time (:func:`evalkit.evaluation.watchlist_flows.watchlist_flows`):
+    per rule, horizontal stacked bars of households still flagged and newly flagged this year,
+    and (to the left of zero) those no longer flagged. Counts under 10 are not drawn."""
+    table = flows.copy()
+    for part in ("new", "still", "left"):
+        n = table[f"n_{part}"].astype(float)
+        table[f"n_{part}"] = n.where(n >= 10, 0.0)
+    height = max(2.2, 0.42 * len(table) + 1.0)
+    fig = _figure((7.5, height))
+    ax = fig.subplots()
+    labels = table["label"].astype(str)
+    ax.barh(labels, table["n_still"], color="#0072B2", label=t("flow_still", lang))
+    ax.barh(labels, table["n_new"], left=table["n_still"], color="#E69F00", label=t("flow_new", lang))
+    ax.barh(labels, -table["n_left"], color="#009E73", label=t("flow_left", lang))
+    ax.axvline(0, color="#333", linewidth=0.8)
+    ax.invert_yaxis()
+    ax.set_xlabel(t("unit_households", lang))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{abs(x):,.0f}"))
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig

@@ -72,7 +72,7 @@ def coverage_pivot(coverage: pd.DataFrame, by: str, lang: str = "zh") -> pd.Data
     group of ``by``: share of the group's households receiving it ("<10" under 10 households)."""
     shown = coverage.assign(
         cell=[
-            SUPPRESSED if n < MIN_HOUSEHOLDS else format_value(100 * s, "pct", lang)
+            SUPPRESSED if n < MIN_HOUSEHOLDS else format_value(s, "pct", lang)
             for n, s in zip(coverage["n_receiving"], coverage["share"], strict=True)
         ]
     )
@@ -128,13 +128,16 @@ def cost_table(cost: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     )
 
 
-def rule_notes(watch_source: str, watch_rules, match_source: str, lang: str = "zh") -> list[str]:
-    """Notes the report must carry: 广西 第33条's quarterly flags computed yearly, and rules borrowed
-    from another plan (the watch-list rules of 广西, the matching rules of 江西)."""
+def rule_notes(region, match_source: str, lang: str = "zh") -> list[str]:
+    """Notes the report must carry for ``region``: 广西 第33条's quarterly flags computed yearly,
+    and rules borrowed from another plan (广西's watch-list rules, 江西's matching rules)."""
+    from evalkit.evaluation.watchlist import rules_for
+
+    rules, source = rules_for(region)
     notes = []
-    if "guangxi" in set(watch_rules):
+    if "guangxi" in rules:
         notes.append(t("note_quarterly_yearly", lang))
-    if str(watch_source).startswith("reference"):
+    if source.startswith("reference"):
         notes.append(t("note_watch_rules_borrowed", lang))
     if str(match_source).startswith("reference"):
         notes.append(t("note_matching_rules_borrowed", lang))

@@ -14,7 +14,7 @@ import math
 
 import pandas as pd
 
-from evalkit.reporting.present import MISSING, t
+from evalkit.reporting.present import MISSING, SUPPRESSED, is_small, t
 
 #: Status codes in the order the counts show them.
 STATUS_ORDER = ("met", "not_met", "not_due", "not_measurable")
@@ -111,6 +111,14 @@ def _note(row: pd.Series, lang: str, d: int) -> str:
     return f"{text}; {reason}" if reason else text
 
 
+def _value_text(row: pd.Series, unit: str, lang: str, d: int) -> str:
+    """The value; a count of households (identification checks, listed counts) under 10 is "<10"."""
+    value = row["value"]
+    if unit == "households" and not _missing(value) and value > 0 and is_small(value):
+        return SUPPRESSED
+    return format_target_value(value, unit, lang, d)
+
+
 def scorecard_display(card: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """One display row per target and unit: 目标, 地区, 实际值, 目标值, 差距, 上年值, 较上年,
     评估结果, 说明 (all strings; no ``NaN``)."""
@@ -122,7 +130,7 @@ def scorecard_display(card: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             {
                 t("target", lang): row["description"],
                 t("region", lang): _area(row),
-                t("value", lang): format_target_value(row["value"], unit, lang, d),
+                t("value", lang): _value_text(row, unit, lang, d),
                 t("threshold", lang): format_target_value(row["threshold"], unit, lang, d),
                 t("margin", lang): format_target_value(row["margin"], unit, lang, d, signed=True),
                 t("previous_value", lang): format_target_value(row["previous_value"], unit, lang, d),

@@ -324,6 +324,8 @@ class MeasureSection:
     table: pd.DataFrame | None = None
     event_studies: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)  # (title, outcome, rows)
     reason: str = ""
+    measure: str = ""  # the measure's code (data/measures.csv)
+    effects: pd.DataFrame | None = None  # MeasureEffects.effects, for the cost-per-yuan table
 
     @property
     def estimated(self) -> bool:
@@ -353,7 +355,9 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
         try:
             result = estimate(region_data, str(spec.measure), outcomes=outcomes)
         except DesignError as problem:
-            sections.append(MeasureSection(kind=kind, heading_suffix="", reason=str(problem)))
+            sections.append(
+                MeasureSection(kind=kind, heading_suffix="", reason=str(problem), measure=str(spec.measure))
+            )
             continue
         name = result.label_zh if lang == "zh" else result.label_en
         table = format_table(
@@ -391,6 +395,8 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
                 heading_suffix=f": {name}",
                 table=table,
                 event_studies=[d for d in dynamics if len(d[2])],
+                measure=spec.measure,
+                effects=result.effects,
             )
         )
     return sections
