@@ -63,6 +63,13 @@ def _cmd_watchlist(args: argparse.Namespace) -> int:
     return watchlist_command(region=args.region, year=args.year, data=args.data, out=args.out)
 
 
+def _region_year_data(p: argparse.ArgumentParser) -> None:
+    """--region, --year and --data, shared by the commands that read one region-year of a panel."""
+    p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
+    p.add_argument("--year", type=int, required=True, help="年度 / year")
+    p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
+
+
 def _cmd_lists(args: argparse.Namespace) -> int:
     from evalkit.evaluation.watchlist_flows import lists_command
 
@@ -189,9 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="监测预警名单(假名化) / monitoring watch-list (pseudonymised)",
         description="按广西、江西、弥勒规则标记需关注农户 / flag households by the 广西, 江西 and 弥勒 rules",
     )
-    p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
-    p.add_argument("--year", type=int, required=True, help="年度 / year")
-    p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
+    _region_year_data(p)
     p.add_argument("--out", default=None, help="输出 CSV/XLSX 文件 / output CSV or XLSX file")
     p.set_defaults(func=_cmd_watchlist)
 
@@ -201,9 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="写出识别核查、帮扶措施未匹配和按差距排序的预警名单 / write the identification, "
         "unmatched-support and ranked watch-list lists",
     )
-    p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
-    p.add_argument("--year", type=int, required=True, help="年度 / year")
-    p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
+    _region_year_data(p)
     p.add_argument("--out", default="lists", help="输出目录 / output folder (default lists)")
     p.set_defaults(func=_cmd_lists)
 
