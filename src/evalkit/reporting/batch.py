@@ -30,10 +30,10 @@ from evalkit.reporting.report import (
     LANGS,
     LOGS,
     ReportOutcome,
-    _panel_years,
     atomic_write_text,
     declared_parameters,
     ensure_data,
+    panel_years,
     parse_formats,
     report_stem,
     run_report,
@@ -131,7 +131,7 @@ def run_batch(
         raise EvalkitError(f"--jobs 必须 ≥ 1 / --jobs must be at least 1, got {jobs}")
     chosen = resolve_regions(regions)
     data_path = ensure_data(data)  # generate the demo once, before any worker starts
-    years = _panel_years(data_path)
+    years = panel_years(data_path)
     if int(year) not in years:
         raise EvalkitError(
             f"数据中没有 {year} 年 / year {year} is not in the data; 数据年度 / years in the data: {years}"
@@ -287,7 +287,7 @@ def batch_command(
     """``evalkit batch``: exit 0 when every report was written, 1 when any failed (summary on
     stderr). Without ``year``, the latest year in the data."""
     if year is None:
-        year = _panel_years(ensure_data(data))[-1]
+        year = panel_years(ensure_data(data))[-1]
         print(f"报告年度 / report year: {year} (数据中最近的年度 / the latest year in the data)")
     outcomes = run_batch(
         year, regions=regions, jobs=jobs, data=data, lang=lang, out=out, formats=formats, scheduler=scheduler

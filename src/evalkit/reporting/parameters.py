@@ -1,0 +1,184 @@
+"""The report notebook, its parameters and data: find the notebook, validate parameters before a kernel starts,
+load the panel of a region (the settings of a report run: languages, formats, seed, file layout).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from evalkit.core.errors import EvalkitError
+from evalkit.core.resources import data_dir
+
+NOTEBOOK_NAME = "report.ipynb"
+RESULTS_VERSION = 1
+LANGS = ("zh", "en")
+#: Default seed for anything random in a report (none by default: analytic standard errors).
+DEFAULT_SEED = 20240101
+KERNEL_NAME = "python3"
+#: The kernel app keeps its own log quiet (it warns on every start that local TCP is unencrypted and
+#: logs a KeyboardInterrupt at shutdown); errors in cells are recorded in the notebook itself.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+STAGING = ".staging"
+LOGS = "logs"
+#: Deliverable formats of a report, in the order they are written (pdf is printed from the html).
+FORMATS = ("html", "pdf", "docx", "xlsx")
+
+
+def report_stem(code: str, lang: str = "zh") -> str:
+    """File name stem of a report: the registry code (zh), ``<code>.en`` (en)."""
+    return code if lang == "zh" else f"{code}.{lang}"
+
+
+def parse_formats(formats: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """``"html,pdf"`` or a list → a tuple in :data:`FORMATS` order; ``None``/``"all"`` → all.
+    An unknown format raises :class:`EvalkitError`."""
+    if formats is None or (isinstance(formats, str) and formats.strip().lower() in ("", "all")):
+        return FORMATS
+    names = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats) if f.strip()]
+    unknown = sorted(set(names) - set(FORMATS))
+    if unknown or not names:
+        raise EvalkitError(
+            f"未知输出格式 / unknown output format {unknown or formats!r}; 可用 / use: {','.join(FORMATS)}"
+        )
+    return tuple(f for f in FORMATS if f in names)
+
+
+def notebook_path() -> Path:
+    """The report notebook: ``notebooks/report.ipynb`` of the repository, else the installed copy."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[3] / "notebooks" / NOTEBOOK_NAME, here.parent / "notebooks" / NOTEBOOK_NAME):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"report notebook {NOTEBOOK_NAME} not found / 找不到报告笔记本")
+
+
+def declared_parameters(notebook: str | Path | None = None) -> dict:
+    """Parameter names (and defaults) the notebook's ``parameters`` cell declares."""
+    import papermill
+
+    return papermill.inspect_notebook(str(notebook or notebook_path()))
+
+
+def panel_years(data: str | Path) -> list[int]:
+    """Years present in a panel folder or partitioned dataset, reading the year column only."""
+    from evalkit.core.panel import HOUSEHOLDS_FILE
+    from evalkit.io.dataset import is_dataset, open_dataset
+
+    data = Path(data)
+    if is_dataset(data):
+        years = open_dataset(data).to_table(columns=["year"]).column("year").unique().to_pylist()
+    elif (data / HOUSEHOLDS_FILE).exists():
+        years = pd.read_parquet(data / HOUSEHOLDS_FILE, columns=["year"])["year"].unique().tolist()
+    else:
+        raise EvalkitError(f"{data}: 不是 evalkit 面板目录或数据集 / not an evalkit panel folder or dataset")
+    return sorted(int(y) for y in years)
+
+
+def is_demo_path(data: str | Path) -> bool:
+    """True when ``data`` is the project's demo folder (``data/demo``), generated on first use."""
+    return Path(data).resolve() == (data_dir() / "demo").resolve()
+
+
+def ensure_data(data: str | Path) -> Path:
+    """The data folder, generating the synthetic demo panel first when ``data`` is ``data/demo``
+    and it is missing (:func:`evalkit.demo.load_demo`)."""
+    data = Path(data)
+    if is_demo_path(data) and not data.exists():
+        from evalkit.demo import load_demo
+
+        load_demo(str(data))
+    if not data.exists():
+        raise EvalkitError(f"{data}: 数据目录不存在 / data folder does not exist")
+    return data
+
+
+def load_report_panel(data: str | Path, region=None, year: int | None = None):
+    """The panel a report reads: a panel folder, a partitioned dataset, or the demo (generated
+    when missing).
+
+    From a dataset (:mod:`evalkit.dataset`) with ``region`` given (registry code, name or
+    :class:`~evalkit.registry.Region`), only that region's rows are read, by its registry filter:
+    a prefecture's or county's report opens only the files of its prefecture partitions, and the
+    measures of those households only, so a report on a provincial or national dataset costs what
+    its region costs; with ``year``, only the years up to it (a report never looks at later
+    years). ``panel.years`` are then the region's years.
+    """
+    from evalkit.core.panel import load_panel
+    from evalkit.core.registry import get_region
+    from evalkit.io.dataset import is_dataset, load_panel_from_dataset
+
+    data = ensure_data(data)
+    if not is_dataset(data):
+        return load_panel(data)
+    selection = get_region(region).filter if region is not None else {}
+    filters: list[tuple[str, str, object]] = [(column, "==", name) for column, name in selection.items()]
+    filters += [("year", "<=", int(year))] if year is not None else []
+    return load_panel_from_dataset(data, filters=filters or None)
+
+
+def data_fingerprint(panel) -> str:
+    """The fingerprint a report states: that of the whole dataset recorded in its ``dataset.json``
+    when the panel was read from one (whatever part of it was loaded), else the panel's own
+    (:meth:`evalkit.panel.Panel.fingerprint`)."""
+    recorded = (panel.meta.get("dataset") or {}).get("fingerprint")
+    return recorded or panel.fingerprint()
+
+
+def validate_parameters(parameters: dict, notebook: str | Path | None = None, years: list[int] | None = None) -> dict:
+    """Check every parameter before a kernel starts; return them completed and normalised.
+
+    * names: each must be declared in the notebook's ``parameters`` cell;
+    * ``region``: known to :mod:`evalkit.registry` (normalised to its code);
+    * ``year`` (and ``base_year`` when given): present in the data, ``base_year < year``;
+    * ``lang``: zh or en; ``seed``: an integer.
+
+    Raises :class:`EvalkitError` with a bilingual message naming the parameter.
+    """
+    from evalkit.core.registry import get_region
+
+    declared = declared_parameters(notebook)
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise EvalkitError(
+            f"报告笔记本没有声明参数 / the report notebook declares no parameter {unknown}; "
+            f"可用参数 / declared: {sorted(declared)}"
+        )
+    params = dict(parameters)
+    if "region" not in params or not params["region"]:
+        raise EvalkitError("缺少参数 region / parameter region is required")
+    region = get_region(str(params["region"]))
+    params["region"] = region.code
+    lang = params.get("lang", "zh")
+    if lang not in LANGS:
+        raise EvalkitError(f"参数 lang={lang!r} 无效, 应为 zh 或 en / lang must be zh or en")
+    for name in ("year", "base_year", "seed"):
+        value = params.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            try:
+                value = int(str(value))
+            except ValueError:
+                raise EvalkitError(f"参数 {name}={value!r} 应为整数 / {name} must be an integer") from None
+        params[name] = value
+    if "year" not in params or params["year"] is None:
+        raise EvalkitError("缺少参数 year / parameter year is required")
+    if "data" in params:
+        data = ensure_data(params["data"])
+        params["data"] = str(data.resolve())
+        years = years if years is not None else panel_years(data)
+    if years is not None:
+        if params["year"] not in years:
+            raise EvalkitError(
+                f"数据中没有 {params['year']} 年 / year {params['year']} is not in the data; "
+                f"数据年度 / years in the data: {years}"
+            )
+        base = params.get("base_year")
+        if base is not None and (base not in years or base >= params["year"]):
+            raise EvalkitError(
+                f"基期 base_year={base} 须为数据中早于 {params['year']} 的年度 / base_year must be a year of the "
+                f"data before {params['year']}; 数据年度 / years: {years}"
+            )
+    return params

@@ -1,0 +1,288 @@
+"""Run one report: papermill in a fresh kernel, clean the executed notebook, write the deliverables.
+
+See :mod:`evalkit.reporting.report` for the files written and the guarantees (staging, determinism).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from evalkit import __version__
+from evalkit.core.errors import EvalkitError
+from evalkit.reporting.files import atomic_write_text, results_path
+from evalkit.reporting.parameters import (
+    DEFAULT_SEED,
+    FORMATS,
+    KERNEL_ARGUMENTS,
+    KERNEL_NAME,
+    LOGS,
+    STAGING,
+    notebook_path,
+    parse_formats,
+    report_stem,
+    validate_parameters,
+)
+
+#: Cell tags whose cells are removed from the HTML (notes for researchers, set-up code).
+REMOVE_TAGS = ("remove-cell", "remove_cell")
+
+
+def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Strip volatile metadata papermill and nbclient add (times, durations, paths)."""
+    nb = nbformat.from_dict(nb)
+    pm = nb.metadata.get("papermill", {})
+    nb.metadata["papermill"] = {k: pm[k] for k in ("parameters", "default_parameters", "version") if k in pm}
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives the cell it inserts a random id
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("collapsed", None)
+    return nb
+
+
+def export_html(nb: nbformat.NotebookNode, title: str, lang: str = "zh") -> str:
+    """HTML of an executed notebook with no input cells and no prompts (a report for readers),
+    self-contained and offline (:func:`evalkit.reporting.offline_html.make_offline`)."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_TAGS)
+    exporter = HTMLExporter(config=config, template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.exclude_markdown = False
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    from evalkit.reporting.offline_html import make_offline
+
+    return make_offline(body, lang)
+
+
+def write_deliverables(nb: nbformat.NotebookNode, folder: Path, stem: str, title: str, lang: str, formats) -> dict:
+    """Write the report's ``formats`` into ``folder`` as ``<stem>.<format>``; returns
+    ``{format: path}``. The PDF is printed from the HTML (written to the folder for it even when
+    html is not asked for; the caller moves only the formats asked for)."""
+    from evalkit.reporting.document import notebook_blocks
+
+    written: dict[str, Path] = {}
+    html_file = folder / f"{stem}.html"
+    if "html" in formats or "pdf" in formats:
+        atomic_write_text(html_file, export_html(nb, title, lang))
+        if "html" in formats:
+            written["html"] = html_file
+    if "pdf" in formats:
+        from evalkit.reporting.export_pdf import html_to_pdf
+
+        written["pdf"] = html_to_pdf(html_file, folder / f"{stem}.pdf")
+    if "docx" in formats or "xlsx" in formats:
+        blocks = notebook_blocks(nb)
+        if "docx" in formats:
+            from evalkit.reporting.export_docx import blocks_to_docx
+
+            written["docx"] = blocks_to_docx(blocks, folder / f"{stem}.docx", title, lang)
+        if "xlsx" in formats:
+            from evalkit.reporting.export_xlsx import blocks_to_xlsx
+
+            written["xlsx"] = blocks_to_xlsx(blocks, folder / f"{stem}.xlsx", title)
+    return written
+
+
+def _error_summary(exc: BaseException) -> str:
+    """One line naming the error (papermill's ename: evalue, or the exception)."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    text = f"{ename}: {evalue}" if ename else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())[:500]
+
+
+@dataclass
+class ReportOutcome:
+    """What one report run produced (or why it failed)."""
+
+    region: str
+    year: int
+    status: str  # ok | failed
+    html: Path | None = None
+    pdf: Path | None = None
+    docx: Path | None = None
+    xlsx: Path | None = None
+    notebook: Path | None = None
+    results_file: Path | None = None
+    log: Path | None = None
+    error: str = ""
+    seconds: float = 0.0
+    replaced: bool = False
+    results: dict = field(default_factory=dict)
+    lang: str = "zh"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def stem(self) -> str:
+        return report_stem(self.region, self.lang)
+
+
+def _kernel_env() -> None:
+    """Make the kernel's ``python`` the interpreter running evalkit (kernelspecs name ``python``)."""
+    bindir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if not path.split(os.pathsep)[0] == bindir:
+        os.environ["PATH"] = bindir + os.pathsep + path
+
+
+def _logger(log_path: Path) -> logging.Logger:
+    logger = logging.getLogger(f"evalkit.report.{log_path.stem}")
+    logger.handlers.clear()
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    handler = logging.FileHandler(log_path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    return logger
+
+
+def run_report(
+    region: str,
+    year: int,
+    data: str | Path = "data/demo",
+    lang: str = "zh",
+    out: str | Path = "reports",
+    base_year: int | None = None,
+    seed: int = DEFAULT_SEED,
+    notebook: str | Path | None = None,
+    years: list[int] | None = None,
+    extra_parameters: dict | None = None,
+    formats: str | list[str] | tuple[str, ...] | None = None,
+) -> ReportOutcome:
+    """Validate, execute and export one report in ``formats`` (:func:`parse_formats`; default
+    all); never raises for a failing notebook (the outcome says ``failed`` with the error),
+    raises :class:`EvalkitError` for bad parameters."""
+    import papermill
+
+    formats = parse_formats(formats)
+    notebook = Path(notebook or notebook_path())
+    params = validate_parameters(
+        dict(
+            {"region": region, "year": year, "data": str(data), "lang": lang, "base_year": base_year, "seed": seed},
+            **(extra_parameters or {}),
+        ),
+        notebook,
+        years=years,
+    )
+    code, year = params["region"], params["year"]
+    stem = report_stem(code, params["lang"])
+    year_dir = Path(out).resolve() / str(year)
+    staging = year_dir / STAGING / stem
+    logs = year_dir / LOGS
+    logs.mkdir(parents=True, exist_ok=True)
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    params["output_dir"] = str(staging)
+    final = {f: year_dir / f"{stem}.{f}" for f in formats} | {
+        "notebook": year_dir / f"{stem}.ipynb",
+        "results_file": year_dir / f"{stem}.json",
+    }
+    log_path = logs / f"{stem}.log"
+    outcome = ReportOutcome(
+        region=code,
+        year=year,
+        status="failed",
+        log=log_path,
+        replaced=any(p.exists() for p in final.values()),
+        lang=params["lang"],
+    )
+    log = _logger(log_path)
+    log.info(
+        "evalkit %s report %s %s, parameters %s",
+        __version__,
+        code,
+        year,
+        json.dumps({k: v for k, v in params.items() if k != "output_dir"}, ensure_ascii=False, sort_keys=True),
+    )
+    _kernel_env()
+    started = time.perf_counter()
+    staged_nb = staging / f"{stem}.ipynb"
+    try:
+        executed = papermill.execute_notebook(
+            str(notebook),
+            str(staged_nb),
+            parameters=params,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            cwd=str(notebook.parent),
+            extra_arguments=KERNEL_ARGUMENTS,
+        )
+        log.info("notebook executed in %.1f s", time.perf_counter() - started)
+        nb = clean_notebook(executed)
+        results_staged = results_path(staging, code)
+        if not results_staged.exists():
+            raise EvalkitError("报告笔记本没有写出结果文件 / the report notebook wrote no results file")
+        outcome.results = json.loads(results_staged.read_text(encoding="utf-8"))
+        if stem != code:
+            os.replace(results_staged, staging / f"{stem}.json")
+        title = outcome.results.get("title") or f"{code} {year}"
+        exported = time.perf_counter()
+        write_deliverables(nb, staging, stem, title, params["lang"], formats)
+        log.info("%s written in %.1f s", ", ".join(formats), time.perf_counter() - exported)
+        atomic_write_text(staged_nb, nbformat.writes(nb) + "\n")
+        for key, target in final.items():
+            os.replace(staging / target.name, target)
+            setattr(outcome, key, target)
+        outcome.status = "ok"
+        log.info("wrote %s", ", ".join(p.name for p in final.values()))
+    except Exception as exc:  # a failing report must not stop a batch: record it
+        outcome.error = _error_summary(exc)
+        log.error("report failed / 报告生成失败: %s", outcome.error)
+        if staged_nb.exists():
+            os.replace(staged_nb, logs / f"{stem}.failed.ipynb")
+            log.error("executed notebook up to the failing cell: %s", logs / f"{stem}.failed.ipynb")
+        for stale in final.values():
+            if stale.exists():
+                stale.unlink()
+                log.error("removed the previous %s (it no longer matches the data)", stale.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            (year_dir / STAGING).rmdir()
+        except OSError:
+            pass
+        outcome.seconds = time.perf_counter() - started
+        log.info("finished in %.1f s: %s", outcome.seconds, outcome.status)
+        for handler in log.handlers:
+            handler.close()
+        log.handlers.clear()
+    return outcome
+
+
+def report_command(
+    region: str, year: int, data: str = "data/demo", lang: str = "zh", out: str = "reports", formats=None
+) -> int:
+    """``evalkit report``: one region's report; exit code 0 when written, 1 when the notebook failed."""
+    outcome = run_report(region, year, data=data, lang=lang, out=out, formats=formats)
+    verb = "regenerated / 已重新生成" if outcome.replaced else "written / 已生成"
+    if outcome.ok:
+        files = [getattr(outcome, f) for f in FORMATS if getattr(outcome, f) is not None]
+        print(f"{outcome.region} {outcome.year}: {verb} ({outcome.seconds:.1f} s)")
+        for path in [*files, outcome.notebook, outcome.results_file]:
+            print(f"  {path}")
+        print(f"  log: {outcome.log}")
+        return 0
+    print(f"{outcome.region} {outcome.year}: 失败 / FAILED: {outcome.error}\n  log: {outcome.log}", file=sys.stderr)
+    return 1
