@@ -157,6 +157,7 @@ def test_integrity_summary_counts_units_flags_and_unmeasurable_in_check_order():
 
 class _Estimate:
     label_zh, label_en = "公益岗位", "public-welfare jobs"
+    measure = "public_jobs"
 
     def __init__(self, outcomes, n_treated):
         self.effects = pd.DataFrame(
@@ -169,7 +170,14 @@ class _Estimate:
                 "ci_low": [624.0, 464.0],
                 "ci_high": [1016.0, 816.0],
                 "n_treated": n_treated,
+                "n_control": [900, 900],
                 "pretest_pvalue": [0.4, 0.5],
+                "cluster": "county",
+                "n_clusters": [40, 40],
+                "design_zh": "处理组: …",
+                "design_en": "treated: …",
+                "caveat_zh": ["", "处理前趋势检验 p = 0.010 < 0.05"],
+                "caveat_en": ["", "pre-trend test p = 0.010 < 0.05"],
             }
         )
         self.event_studies = pd.DataFrame(
@@ -200,6 +208,9 @@ def test_effect_sections_return_the_reason_for_a_design_error_and_keep_going():
     assert first.table.iloc[0, 1] == "820 元"
     assert first.table.iloc[1, 1] == present.SUPPRESSED  # 8 treated households
     assert [outcome for _, outcome, _ in first.event_studies] == ["net_income_pc"]  # wage_pc has no rows
+    # the design and clustering note, then the caveat of the outcome that has one
+    assert first.notes == ["处理组: … 标准误按县聚类（40 个聚类）。", "工资性收入: 处理前趋势检验 p = 0.010 < 0.05"]
+    assert first.measure == "public_jobs" and first.result is not None
     assert not second.estimated and "fewer than 10 treated" in second.reason and second.kind == "industry"
 
 

@@ -380,7 +380,7 @@ def measure_effects(
                 continue
             results[(value, outcome)] = res
             rows.append({**({by: value} if by else {}), **_effect_row(res, outcome)})
-            dyn = res.aggregate("dynamic").table.assign(outcome=outcome)
+            dyn = res.event_study().table.assign(outcome=outcome)  # with the 95 % simultaneous band
             if by:
                 dyn.insert(0, by, value)
             events.append(dyn)
@@ -460,6 +460,13 @@ def _estimate(part, outcome, covariates, control, method, cluster, alpha, design
         return staggered_did(part, outcome, "household_id", "year", "cohort", covariates=kept, **kwargs)
 
 
+def format_pvalue(p: float, draws: int = 9999) -> str:
+    """A p-value for the reader: 3 decimals, "< 0.001" when smaller (a bootstrap p of 0 means below 1/draws)."""
+    if not np.isfinite(p):
+        return "—"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def _effect_row(res: StaggeredDiDResult, outcome: str) -> dict:
     """One row of ``MeasureEffects.effects``: the simple aggregation, the design and the caveats."""
     simple = res.aggregate("simple")
@@ -477,18 +484,19 @@ def _effect_row(res: StaggeredDiDResult, outcome: str) -> dict:
             f"pre-trend test p = {p:.3f} < 0.05: treated and control households already diverged before "
             "treatment, so the estimate may be biased."
         )
-    if few and res.cluster:
-        caveats_zh.append(
-            f"只有 {res.n_clusters} 个聚类 (少于 {FEW_CLUSTERS}): 置信区间不够可靠, "
-            f"请参考野聚类自助法 p 值 {wild:.3f}。"
-        )
-        caveats_en.append(
-            f"only {res.n_clusters} clusters (fewer than {FEW_CLUSTERS}): the interval is less reliable; "
-            f"see the wild cluster bootstrap p-value {wild:.3f}."
-        )
     if summary["control_cohorts"]:
         caveats_zh.append(summary["note_zh"])
         caveats_en.append(summary["note_en"])
+    other_zh, other_en = " ".join(caveats_zh), " ".join(caveats_en)  # all but the few-clusters caveat
+    if few and res.cluster:
+        shown = format_pvalue(wild)
+        caveats_zh.append(
+            f"只有 {res.n_clusters} 个聚类 (少于 {FEW_CLUSTERS}): 置信区间不够可靠, 请参考野聚类自助法 p 值 {shown}。"
+        )
+        caveats_en.append(
+            f"only {res.n_clusters} clusters (fewer than {FEW_CLUSTERS}): the interval is less reliable; "
+            f"see the wild cluster bootstrap p-value {shown}."
+        )
     return {
         "outcome": outcome,
         "label_zh": outcome_label(outcome, "zh"),
@@ -507,6 +515,8 @@ def _effect_row(res: StaggeredDiDResult, outcome: str) -> dict:
         "pretest_pvalue": p,
         "caveat_zh": " ".join(caveats_zh),
         "caveat_en": " ".join(caveats_en),
+        "caveat_design_zh": other_zh,
+        "caveat_design_en": other_en,
         "design_zh": summary["note_zh"],
         "design_en": summary["note_en"],
     }
@@ -605,6 +615,7 @@ __all__ = [
     "MeasureEffects",
     "baseline",
     "default_cluster",
+    "format_pvalue",
     "cohorts",
     "measure_effects",
     "naive_difference",

@@ -273,20 +273,29 @@ def group_bars(table: pd.DataFrame, group: str, value: str = "net_income_pc", la
     return fig
 
 
-def event_study(table: pd.DataFrame, lang: str = "zh", title: str = "", outcome_key: str = "net_income_pc") -> Figure:
-    """Event-study chart: estimate with its 95% confidence interval by event time.
+def event_study(
+    table: pd.DataFrame,
+    lang: str = "zh",
+    title: str = "",
+    outcome_key: str = "net_income_pc",
+    bands: str = "simultaneous",
+) -> Figure:
+    """Event-study chart: estimate with its 95% simultaneous band (default, when the table has
+    band_low/band_high: covers all event times at once) or pointwise CI (``bands="pointwise"``).
 
-    ``table`` columns: event_time, att, ci_low, ci_high (the dynamic aggregation of
-    :func:`evalkit.effects.staggered_did`). The reference period and zero
+    ``table`` columns: event_time, att, ci_low, ci_high [, band_low, band_high] (the dynamic
+    aggregation of :func:`evalkit.effects.staggered_did`). The reference period and zero
     line are marked; pre-periods (event_time < 0) are the placebo check."""
     fig = _figure((7.5, 3.4))
     ax = fig.subplots()
     ordered = table.sort_values("event_time")
     key = outcome_key.removesuffix("_pc") if outcome_key.removesuffix("_pc") in COMPONENTS else "net_income_pc"
+    simultaneous = bands == "simultaneous" and {"band_low", "band_high"} <= set(ordered.columns)
+    low, high = ("band_low", "band_high") if simultaneous else ("ci_low", "ci_high")
     ax.errorbar(
         ordered["event_time"],
         ordered["att"],
-        yerr=[ordered["att"] - ordered["ci_low"], ordered["ci_high"] - ordered["att"]],
+        yerr=[ordered["att"] - ordered[low], ordered[high] - ordered["att"]],
         fmt="o",
         color=color(key),
         ecolor=color(key),
@@ -300,7 +309,7 @@ def event_study(table: pd.DataFrame, lang: str = "zh", title: str = "", outcome_
     ax.set_ylabel(f"{t('estimate', lang)} ({t('yuan_unit', lang)})")
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper left", labels=[f"{t('estimate', lang)}, {t('ci', lang)}"])
+    ax.legend(loc="upper left", labels=[f"{t('estimate', lang)}, {t('uniform_band' if simultaneous else 'ci', lang)}"])
     return fig
 
 

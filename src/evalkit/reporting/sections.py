@@ -326,6 +326,8 @@ class MeasureSection:
     reason: str = ""
     measure: str = ""  # the measure's code (data/measures.csv)
     effects: pd.DataFrame | None = None  # MeasureEffects.effects, for the cost-per-yuan table
+    notes: list[str] = field(default_factory=list)  # design, clustering, caveats (effects_section.effect_notes)
+    result: object = field(default=None, repr=False)  # the MeasureEffects, reused by the every-measure table
 
     @property
     def estimated(self) -> bool:
@@ -348,6 +350,7 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
     if estimate is None:
         from evalkit.effects.measures import measure_effects as estimate
     from evalkit.effects.results import outcome_label
+    from evalkit.reporting.effects_section import effect_notes
 
     sections = []
     for spec in measures.itertuples(index=False):
@@ -369,6 +372,7 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
                 "ci_low": "yuan",
                 "ci_high": "yuan",
                 "n_treated": "households",
+                "n_control": "households",
                 "pretest_pvalue": "number",
             },
             lang,
@@ -397,6 +401,8 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
                 event_studies=[d for d in dynamics if len(d[2])],
                 measure=spec.measure,
                 effects=result.effects,
+                notes=effect_notes(result, lang),
+                result=result,
             )
         )
     return sections

@@ -1,0 +1,163 @@
+"""The effects section's words and the every-measure table: design notes, caveats, clustering.
+
+:func:`effect_notes` turns a :class:`~evalkit.effects.measures.MeasureEffects` into the sentences a
+reader needs beside the numbers (who was compared with whom in which years, how standard errors
+were clustered and with how many clusters, a pre-trend p below 0.05, fewer than 30 clusters).
+:func:`measures_overview` estimates every measure of ``data/measures.csv`` with at least
+:data:`MIN_TREATED` treated households on per-capita net income and returns one compact table
+(effect, 95 % CI, treated households, pre-trend p, caveat), reusing the estimates the key measures
+already have.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evalkit.core.errors import DesignError
+from evalkit.core.schema import measures_catalogue
+from evalkit.reporting.present import format_table, t
+
+#: A measure with fewer treated households than this is not estimated in the every-measure table.
+MIN_TREATED = 50
+
+
+def _cluster_label(level: str, lang: str) -> str:
+    key = f"cluster_{'household' if level in ('household', 'household_id') else level}"
+    try:
+        return t(key, lang)
+    except Exception:  # a user-given cluster column: its name
+        return level
+
+
+def clustering_note(row: pd.Series | dict, lang: str = "zh") -> str:
+    """ "Standard errors clustered by county (124 clusters)." for one effects row."""
+    return t("effects_clustering", lang).format(level=_cluster_label(row["cluster"], lang), n=int(row["n_clusters"]))
+
+
+def effect_notes(result, lang: str = "zh") -> list[str]:
+    """Sentences to show beside a measure's effect table: the design (cohorts, years, treated and
+    control households) and clustering of its net-income estimate, then every caveat by outcome."""
+    effects = result.effects
+    if effects.empty:
+        return []
+    suffix = "zh" if lang == "zh" else "en"
+    first = effects.iloc[0]
+    notes = [f"{first[f'design_{suffix}']} {clustering_note(first, lang)}"]
+    for row in effects.itertuples(index=False):
+        caveat = getattr(row, f"caveat_{suffix}")
+        if caveat:
+            notes.append(f"{getattr(row, f'label_{suffix}')}: {caveat}")
+    return notes
+
+
+def _treated_counts(panel) -> pd.Series:
+    """Households that ever received each measure (index: measure code)."""
+    return panel.measures.drop_duplicates(["household_id", "measure"])["measure"].value_counts()
+
+
+def measures_overview(
+    panel,
+    lang: str = "zh",
+    reuse: dict | None = None,
+    estimate=None,
+    min_treated: int = MIN_TREATED,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Every catalogue measure's effect on per-capita net income (module doc).
+
+    Returns (display table, notes): the table has measure, effect, CI, treated households,
+    pre-trend p, clusters and caveat; the notes name the measures with too few treated households
+    and those whose design could not be estimated (with the reason). ``reuse`` maps a measure code
+    to a :class:`MeasureEffects` that already holds net_income_pc; ``estimate`` defaults to
+    :func:`evalkit.effects.measures.measure_effects`.
+    """
+    from evalkit.effects.inference import FEW_CLUSTERS  # lazily: evalkit.effects imports pyfixest
+    from evalkit.effects.measures import format_pvalue
+
+    if estimate is None:
+        from evalkit.effects.measures import measure_effects as estimate
+    reuse = reuse or {}
+    catalogue = measures_catalogue()
+    counts = _treated_counts(panel)
+    name = "label_zh" if lang == "zh" else "label_en"
+    rows, too_few, failed, few = [], [], [], False
+    for spec in catalogue.itertuples(index=False):
+        n = int(counts.get(spec.code, 0))
+        if n < min_treated:
+            too_few.append(getattr(spec, name))
+            continue
+        result = reuse.get(spec.code)
+        if result is None or "net_income_pc" not in set(result.effects["outcome"]):
+            try:
+                result = estimate(panel, spec.code, outcomes=("net_income_pc",))
+            except DesignError as problem:
+                failed.append(t("measures_failed", lang).format(name=getattr(spec, name), reason=problem))
+                continue
+        row = result.effects.set_index("outcome").loc["net_income_pc"]
+        rows.append(
+            {
+                "measure": getattr(spec, name),
+                "kind": t(f"kind_{spec.kind}", lang),
+                "att": row["att"],
+                "ci_low": row["ci_low"],
+                "ci_high": row["ci_high"],
+                "n_treated": row["n_treated"],
+                "pretest_pvalue": row["pretest_pvalue"],
+                "n_clusters": row["n_clusters"],
+                "wild_pvalue": format_pvalue(row["wild_pvalue"]) if np.isfinite(row["wild_pvalue"]) else "",
+                "caveat": row["caveat_design_zh" if lang == "zh" else "caveat_design_en"] or "",
+            }
+        )
+        few = few or bool(np.isfinite(row["wild_pvalue"]))
+    notes = [t("effect_unit_note", lang)]
+    if few:
+        notes.append(t("few_clusters_note", lang).format(n=FEW_CLUSTERS))
+    if too_few:
+        notes.append(t("measures_too_few", lang).format(min=min_treated, names=", ".join(too_few)))
+    notes += failed
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "measure",
+            "kind",
+            "att",
+            "ci_low",
+            "ci_high",
+            "n_treated",
+            "pretest_pvalue",
+            "n_clusters",
+            "wild_pvalue",
+            "caveat",
+        ],
+    )
+    if not few:
+        frame = frame.drop(columns="wild_pvalue")
+    frame["n_clusters"] = frame["n_clusters"].astype("float").where(np.isfinite(frame["n_clusters"].astype(float)))
+    table = format_table(
+        frame,
+        {
+            "measure": "text",
+            "kind": "text",
+            "att": "yuan",
+            "ci_low": "yuan",
+            "ci_high": "yuan",
+            "n_treated": "households",
+            "pretest_pvalue": "number",
+            "n_clusters": "int",
+            **({"wild_pvalue": "text"} if few else {}),
+            "caveat": "text",
+        },
+        lang,
+        count_column="n_treated",
+        headers={
+            "att": t("estimate", lang),
+            "kind": t("measure_kind", lang),
+            "ci_low": t("ci_low", lang),
+            "ci_high": t("ci_high", lang),
+            "pretest_pvalue": t("pretest_pvalue", lang),
+            "n_clusters": t("n_clusters", lang),
+            "wild_pvalue": t("wild_pvalue", lang),
+            "caveat": t("caveat", lang),
+        },
+    )
+    return table, notes
