@@ -1,6 +1,5 @@
 """The effects section's words and the every-measure table (evalkit.reporting.effects_section)."""
 
-import pandas as pd
 import pytest
 
 from evalkit.demo import generator as demo

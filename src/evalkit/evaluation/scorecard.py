@@ -433,18 +433,25 @@ def _threshold_indicator(rows: pd.DataFrame, indicator: str, synthetic: bool) ->
 
 
 def _since_base(unit_hh: pd.DataFrame, ids: pd.Series, population: dict, year: int) -> _Measured:
-    from evalkit.indicators.income import share_above_since
+    from evalkit.evaluation.cohorts import TrackedCohort, cohort_progress, tracked_cohorts
 
     base = population.get("below_line_in_base_year") or {"year": None, "line": 10_000}
     if base["year"] is None:
         return _missing("人群未定义基年", "the population has no base year (below_line_in_base_year)")
     if year <= int(base["year"]):
         return _missing(f"{year} 年不晚于基年 {base['year']}", f"{year} is not after the base year {base['year']}")
-    s = share_above_since(unit_hh[unit_hh["_hid"].isin(ids)], float(base["line"]), int(base["year"]), [year]).iloc[0]
+    # the tracked cohort with this base year and line defines "above" (超过: >) and the unit; one computation
+    known = [c for c in tracked_cohorts() if c.base_year == int(base["year"]) and c.line == float(base["line"])]
+    cohort = (
+        known[0]
+        if known
+        else TrackedCohort("", "", "", int(base["year"]), float(base["line"]), (), "persons", ">=", "", "", "")
+    )
+    s = cohort_progress(unit_hh[unit_hh["_hid"].isin(ids)], cohort, [year], restrict_groups=False).iloc[0]
     n = int(s["n_observed"])
     if n < MIN_HOUSEHOLDS:
         return _Measured(reason="too_few_households", n_households=n, detail=REASON_LABELS["too_few_households"])
-    return _Measured(value=float(s["share_above_persons"]), n_households=n)
+    return _Measured(value=float(s["share"]), n_households=n)
 
 
 def _ratio_to_rural(rows: pd.DataFrame, place: str, synthetic: bool) -> _Measured:

@@ -138,8 +138,10 @@ def share_above_since(
     *,
     lines: pd.DataFrame | None = None,
     include_synthetic: bool = False,
+    strict: bool = False,
 ) -> pd.DataFrame:
-    """Among households below ``line`` in ``base_year`` (the cohort), the share at or above it in each of ``years``.
+    """Among households below ``line`` in ``base_year`` (the cohort), the share at or above it in each of ``years``
+    (strictly above with ``strict=True``: a clause saying 超过 — tracked cohorts say which, evalkit.evaluation.cohorts).
 
     The 弥勒 target (2022 ≥ 85 %, 2023 all of those below 10,000 yuan in the base year). Households
     are matched by ``household_id``; ``by`` is taken from the base year. Columns: by…, base_year,
@@ -177,7 +179,7 @@ def share_above_since(
         later, on=["household_id", "year"], how="left"
     )
     observed = grid["_pc"].notna()
-    above = observed & (grid["_pc"] >= grid["_z"])
+    above = observed & ((grid["_pc"] > grid["_z"]) if strict else (grid["_pc"] >= grid["_z"]))
     grid = grid.assign(
         _one=1,
         _obs=observed.astype(int),

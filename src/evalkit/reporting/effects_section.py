@@ -22,6 +22,13 @@ from evalkit.reporting.present import format_table, t
 MIN_TREATED = 50
 
 
+def effect_headers(lang: str = "zh") -> dict[str, str]:
+    """Column headers of effect tables (att → "estimate", ci_low, ci_high, pretest_pvalue, …)."""
+    keys = {"att": "estimate", "se": "std_error", "kind": "measure_kind"}
+    columns = ("att", "se", "kind", "ci_low", "ci_high", "pretest_pvalue", "n_clusters", "wild_pvalue", "caveat")
+    return {column: t(keys.get(column, column), lang) for column in columns}
+
+
 def _cluster_label(level: str, lang: str) -> str:
     key = f"cluster_{'household' if level in ('household', 'household_id') else level}"
     try:
@@ -149,15 +156,6 @@ def measures_overview(
         },
         lang,
         count_column="n_treated",
-        headers={
-            "att": t("estimate", lang),
-            "kind": t("measure_kind", lang),
-            "ci_low": t("ci_low", lang),
-            "ci_high": t("ci_high", lang),
-            "pretest_pvalue": t("pretest_pvalue", lang),
-            "n_clusters": t("n_clusters", lang),
-            "wild_pvalue": t("wild_pvalue", lang),
-            "caveat": t("caveat", lang),
-        },
+        headers=effect_headers(lang),
     )
     return table, notes

@@ -202,12 +202,35 @@ def transition_tables(
     return out
 
 
-def share_above_table(households: pd.DataFrame, years, base: int, year: int, lang: str = "zh") -> pd.DataFrame | None:
-    """Of the households below 10,000 yuan in ``base``, the share above it in each later year up to
-    ``year`` (:func:`evalkit.income.share_above_since`); ``None`` when ``base`` is not before ``year``."""
-    if base >= year:
+def _share_above_cohort(region: str | None, base: int):
+    """The cohort the share-above table follows: the region's tracked cohort
+    (:mod:`evalkit.evaluation.cohorts`, e.g. 弥勒's low-income cohort: base 2021, persons, 超过 = >),
+    else every household below 10,000 yuan in the report's base year (≥ counts as above)."""
+    from evalkit.evaluation.cohorts import TrackedCohort, cohort_for_region
+
+    tracked = cohort_for_region(region) if region else None
+    return tracked or TrackedCohort("", region or "", "", int(base), 10_000.0, (), "households", ">=", "", "", "")
+
+
+def share_above_cohort_note(region: str | None, base: int, lang: str = "zh") -> tuple[int, str]:
+    """(base year, reading of the cohort) for the heading and the note under the share-above table."""
+    cohort = _share_above_cohort(region, base)
+    return cohort.base_year, cohort.reason(lang)
+
+
+def share_above_table(
+    households: pd.DataFrame, years, base: int, year: int, lang: str = "zh", region: str | None = None
+) -> pd.DataFrame | None:
+    """Of the cohort below 10,000 yuan in its base year, the share above it in each later year up to
+    ``year`` (:func:`evalkit.evaluation.cohorts.cohort_progress`, the computation the scorecard uses),
+    by households and by persons; ``None`` when the base year is not before ``year``."""
+    from evalkit.evaluation.cohorts import cohort_progress
+
+    cohort = _share_above_cohort(region, base)
+    if cohort.base_year >= year:
         return None
-    since = income.share_above_since(households, 10_000, base, [y for y in years if base < y <= year])
+    later = [y for y in years if cohort.base_year < y <= year]
+    since = cohort_progress(households, cohort, later, restrict_groups=bool(cohort.groups))
     return format_table(
         since,
         {
@@ -216,9 +239,10 @@ def share_above_table(households: pd.DataFrame, years, base: int, year: int, lan
             "n_observed": "households",
             "n_above": "households",
             "share_above": "pct",
+            "share_above_persons": "pct",
         },
         lang,
-        gates={"share_above": "n_above"},
+        gates={"share_above": "n_above", "share_above_persons": "n_above"},
     )
 
 
@@ -350,7 +374,7 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
     if estimate is None:
         from evalkit.effects.measures import measure_effects as estimate
     from evalkit.effects.results import outcome_label
-    from evalkit.reporting.effects_section import effect_notes
+    from evalkit.reporting.effects_section import effect_headers, effect_notes
 
     sections = []
     for spec in measures.itertuples(index=False):
@@ -377,13 +401,7 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
             },
             lang,
             count_column="n_treated",
-            headers={
-                "att": t("estimate", lang),
-                "se": t("std_error", lang),
-                "ci_low": t("ci_low", lang),
-                "ci_high": t("ci_high", lang),
-                "pretest_pvalue": t("pretest_pvalue", lang),
-            },
+            headers=effect_headers(lang),
         )
         dynamics = [
             (

@@ -1,0 +1,116 @@
+"""One definition per tracked cohort: the people a plan follows over time.
+
+A plan that tracks a fixed group — 弥勒's 脱贫人口 and 监测对象 below 10,000 yuan when the plan was
+written, to be lifted above it — is evaluated by the scorecard and described by the report. Both
+use the definition here (``data/tracked_cohorts.csv``: base year, line, groups, unit, whether
+"above" is ``>`` or ``≥``, the clause and the reason for each reading), so they cannot disagree:
+:func:`cohort_progress` is the only computation of the share above the line, and
+tests/test_cohorts.py checks that the scorecard, the report section and the target file's
+population give the same cohort and the same number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+from evalkit.core.errors import EvalkitError
+from evalkit.core.resources import read_reference_csv
+
+
+@dataclass(frozen=True)
+class TrackedCohort:
+    """A tracked cohort (one row of data/tracked_cohorts.csv)."""
+
+    code: str
+    region: str
+    document: str
+    base_year: int
+    line: float
+    groups: tuple[str, ...]
+    unit: str  # persons | households: the unit of the headline share
+    above: str  # ">" (strictly above) or ">="
+    clause_zh: str
+    reason_zh: str
+    reason_en: str
+
+    @property
+    def strict(self) -> bool:
+        return self.above == ">"
+
+    def reason(self, lang: str = "zh") -> str:
+        return self.reason_zh if lang == "zh" else self.reason_en
+
+
+@cache
+def tracked_cohorts() -> tuple[TrackedCohort, ...]:
+    table = read_reference_csv("tracked_cohorts.csv")
+    out = []
+    for row in table.itertuples(index=False):
+        if row.above not in (">", ">="):
+            raise EvalkitError(f"tracked_cohorts.csv {row.code}: above={row.above!r}, use '>' or '>='")
+        if row.unit not in ("persons", "households"):
+            raise EvalkitError(f"tracked_cohorts.csv {row.code}: unit={row.unit!r}, use persons or households")
+        out.append(
+            TrackedCohort(
+                code=row.code,
+                region=row.region,
+                document=row.document,
+                base_year=int(row.base_year),
+                line=float(row.line),
+                groups=tuple(str(row.groups).split("|")),
+                unit=row.unit,
+                above=row.above,
+                clause_zh=row.clause_zh,
+                reason_zh=row.reason_zh,
+                reason_en=row.reason_en,
+            )
+        )
+    return tuple(out)
+
+
+def cohort_for_region(region: str) -> TrackedCohort | None:
+    """The tracked cohort of a region (its Chinese name), or None."""
+    hits = [c for c in tracked_cohorts() if c.region == region]
+    return hits[0] if hits else None
+
+
+def cohort_for_document(document: str) -> TrackedCohort | None:
+    """The tracked cohort of a target document (its id in data/targets/), or None."""
+    hits = [c for c in tracked_cohorts() if c.document == document]
+    return hits[0] if hits else None
+
+
+def in_groups(households: pd.DataFrame, groups) -> pd.Series:
+    """Rows of households in any of ``groups`` (tuopin → is_tuopin, monitored → is_monitored)."""
+    mask = pd.Series(False, index=households.index)
+    for group in groups:
+        mask |= households["is_tuopin" if group == "tuopin" else "is_monitored"].astype(bool)
+    return mask
+
+
+def cohort_progress(
+    households: pd.DataFrame, cohort: TrackedCohort, years, restrict_groups: bool = True
+) -> pd.DataFrame:
+    """Of the cohort (base-year households of ``cohort.groups`` below the line), the share above
+    the line in each of ``years`` — above meaning ``cohort.above``. Columns of
+    :func:`evalkit.indicators.thresholds.share_above_since` plus ``share`` (the headline share in
+    ``cohort.unit``), ``unit`` and ``above``. ``restrict_groups=False`` when ``households`` is already
+    the population (the scorecard's population mask)."""
+    from evalkit.indicators.thresholds import share_above_since
+
+    years = [y for y in years if y > cohort.base_year]
+    rows = households
+    if restrict_groups:
+        base = households[(households["year"] == cohort.base_year) & in_groups(households, cohort.groups)]
+        rows = households[households["household_id"].isin(base["household_id"])]
+    out = share_above_since(rows, cohort.line, cohort.base_year, years, strict=cohort.strict)
+    out["share"] = out["share_above_persons" if cohort.unit == "persons" else "share_above"]
+    out["unit"] = cohort.unit
+    out["above"] = cohort.above
+    return out
+
+
+__all__ = ["TrackedCohort", "cohort_for_document", "cohort_for_region", "cohort_progress", "tracked_cohorts"]
