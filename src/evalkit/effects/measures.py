@@ -95,7 +95,7 @@ class MeasureEffects(EstimateResult):
     ``effects``: [by..., outcome, label_zh, label_en, att, se, ci_low, ci_high, n_treated,
     n_control, pretest_W, pretest_pvalue] — the simple aggregation (average effect over all
     treated household-years, yuan per person per year).
-    ``event_studies``: [by..., outcome, event_time, att, se, ci_low, ci_high] (every outcome's
+    ``event_studies``: [by..., outcome, event_time, att, se, ci_low, ci_high, band_low, band_high] (every outcome's
     dynamic aggregation); ``event_study(outcome, subgroup, ...)``: one outcome's dynamic aggregation
     with the uniform band, as :meth:`StaggeredDiDResult.event_study` (the DataFrame use of
     ``event_study`` is deprecated: use ``event_studies``).
