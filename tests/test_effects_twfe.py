@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -116,3 +118,25 @@ def test_singleton_mask_is_iterative():
     # year 2022 has one row (unit 3); removing it leaves unit 3 with one row, removed next
     frame = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3], "year": [2020, 2021, 2020, 2021, 2020, 2022]})
     assert singleton_mask(frame, ["unit", "year"]).tolist() == [False, False, False, False, True, True]
+
+
+def test_compare_twfe_cs_warns_when_twfe_is_more_than_10_percent_off():
+    frame = staggered_no_noise()
+    frame["y"] = frame["y"] + np.random.default_rng(3).normal(scale=0.01, size=len(frame))
+    cs = staggered_did(frame, "y", "unit", "year", "cohort", method="reg")
+    with pytest.warns(UserWarning, match="differs from Callaway–Sant'Anna"):
+        comparison = compare_twfe_cs(frame, "y", "unit", "year", "cohort", cs)
+    simple = cs.aggregate("simple").att
+    assert comparison.gap == pytest.approx(comparison.twfe.att - simple)
+    assert comparison.gap_share == pytest.approx(abs(comparison.twfe.att - simple) / abs(simple))
+    assert comparison.gap_share > 0.10
+    assert comparison.table.set_index("estimator").loc["twfe", "gap_to_cs"] == pytest.approx(comparison.gap)
+    assert "negative weights" in comparison.warning("en") and "请以 CS 为准" in comparison.warning("zh")
+    assert any("gap TWFE − CS" in note for note in comparison._notes())
+    # homogeneous, constant effect: TWFE equals CS, no warning
+    flat = frame.assign(y=frame["y"] - frame["tau"] + 2.0 * frame["d"])
+    cs_flat = staggered_did(flat, "y", "unit", "year", "cohort", method="reg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        quiet = compare_twfe_cs(flat, "y", "unit", "year", "cohort", cs_flat)
+    assert quiet.gap_share < 0.01 and quiet.warning() == ""

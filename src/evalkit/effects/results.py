@@ -408,6 +408,39 @@ class TWFEComparison(EstimateResult):
     twfe: TWFEResult
     cs: Aggregation
 
+    #: |TWFE − CS| above this share of |CS| is a warning: TWFE is then not a summary of the CS effects.
+    GAP_WARNING = 0.10
+
+    @property
+    def gap(self) -> float:
+        """TWFE coefficient minus the CS simple aggregation."""
+        return float(self.twfe.att - self.cs.att)
+
+    @property
+    def gap_share(self) -> float:
+        """|TWFE − CS| / |CS| (NaN when CS is 0)."""
+        return abs(self.gap) / abs(self.cs.att) if self.cs.att else float("nan")
+
+    def warning(self, lang: str = "en") -> str:
+        """A sentence when the gap exceeds :attr:`GAP_WARNING` of CS ("" otherwise), with the weights."""
+        if not (self.gap_share > self.GAP_WARNING):
+            return ""
+        n, total = int(self.table["n_negative_weights"].iloc[0]), float(self.table["sum_negative_weights"].iloc[0])
+        implied = float(self.table.set_index("estimator").loc["twfe_implied_by_cs", "att"])
+        if lang == "zh":
+            return (
+                f"双向固定效应 (TWFE) {self.twfe.att:,.1f} 与 Callaway–Sant'Anna {self.cs.att:,.1f} 相差 "
+                f"{100 * self.gap_share:.0f}% (超过 {100 * self.GAP_WARNING:.0f}%): 效果随队列和受益年数变化时 TWFE "
+                f"按权重加总各单元效果 (负权重 {n} 个, 合计 {total:.3f}; 按 CS 单元效果推算的 TWFE 为 {implied:,.1f}), "
+                "还依赖无条件平行趋势; 请以 CS 为准。"
+            )
+        return (
+            f"TWFE {self.twfe.att:,.1f} differs from Callaway–Sant'Anna {self.cs.att:,.1f} by "
+            f"{100 * self.gap_share:.0f}% (more than {100 * self.GAP_WARNING:.0f}%): with effects that vary by cohort "
+            f"and exposure TWFE weights the cell effects ({n} negative weights, sum {total:.3f}; TWFE implied by the CS "
+            f"cell effects {implied:,.1f}) and assumes unconditional parallel trends; read CS."
+        )
+
     def tidy(self) -> pd.DataFrame:
         """One row per estimator; the TWFE row keeps its t(G − 1) interval and p-value."""
         out = tidy_frame(self.table, "estimator", self.cs.alpha)
@@ -421,7 +454,8 @@ class TWFEComparison(EstimateResult):
 
     def _notes(self) -> tuple[str, ...]:
         n, total = self.table["n_negative_weights"].iloc[0], self.table["sum_negative_weights"].iloc[0]
-        return (f"negative weights: {n} cells, sum {total:.4g}",)
+        gap = f"gap TWFE − CS {self.gap:.4g} ({100 * self.gap_share:.1f}% of CS)"
+        return (f"negative weights: {n} cells, sum {total:.4g}", gap) + ((self.warning(),) if self.warning() else ())
 
     def __iter__(self):
         warnings.warn(

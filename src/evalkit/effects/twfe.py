@@ -238,7 +238,9 @@ def compare_twfe_cs(
     Returns a :class:`~evalkit.effects.results.TWFEComparison`: ``table`` rows ``twfe``
     (coefficient, CRV1 SE), ``cs_simple`` (CS simple aggregation), ``twfe_implied_by_cs`` =
     Σ w_gt·ATT_CS(g,t) (what TWFE would give if the CS cell effects were the truth, no SE), with
-    n_negative_weights and sum_negative_weights; ``weights`` is :func:`twfe_weights` joined with
+    n_negative_weights, sum_negative_weights, gap_to_cs and gap_share_of_cs (a UserWarning and
+    ``comparison.warning()`` when TWFE is more than 10 % away from CS: negative weights are not needed for
+    that — heterogeneous effects with all weights positive bias TWFE too); ``weights`` is :func:`twfe_weights` joined with
     the CS cell effects; ``tidy()`` and ``summary()`` as every result.
     """
     g = pd.to_numeric(data[cohort], errors="coerce").fillna(0)
@@ -258,4 +260,9 @@ def compare_twfe_cs(
     )
     table["n_negative_weights"] = int(negative.sum())
     table["sum_negative_weights"] = float(weights.loc[negative, "weight"].sum())
-    return TWFEComparison(table=table, weights=weights, twfe=fit, cs=simple)
+    table["gap_to_cs"] = table["att"] - simple.att
+    table["gap_share_of_cs"] = table["gap_to_cs"].abs() / abs(simple.att) if simple.att else np.nan
+    comparison = TWFEComparison(table=table, weights=weights, twfe=fit, cs=simple)
+    if comparison.warning():
+        warnings.warn(comparison.warning(), UserWarning, stacklevel=2)
+    return comparison
