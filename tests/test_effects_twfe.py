@@ -1,8 +1,7 @@
 """TWFE (pyfixest) against R fixest on mpdta; dCDH weights by their exact identity; guards."""
 
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -436,9 +436,9 @@ class TWFEComparison(EstimateResult):
             )
         return (
             f"TWFE {self.twfe.att:,.1f} differs from Callaway–Sant'Anna {self.cs.att:,.1f} by "
-            f"{100 * self.gap_share:.0f}% (more than {100 * self.GAP_WARNING:.0f}%): with effects that vary by cohort "
-            f"and exposure TWFE weights the cell effects ({n} negative weights, sum {total:.3f}; TWFE implied by the CS "
-            f"cell effects {implied:,.1f}) and assumes unconditional parallel trends; read CS."
+            f"{100 * self.gap_share:.0f}% (more than {100 * self.GAP_WARNING:.0f}%): with effects that vary by "
+            f"cohort and exposure TWFE weights the cell effects ({n} negative weights, sum {total:.3f}; TWFE implied "
+            f"by the CS cell effects {implied:,.1f}) and assumes unconditional parallel trends; read CS."
         )
 
     def tidy(self) -> pd.DataFrame:

@@ -239,9 +239,9 @@ def compare_twfe_cs(
     (coefficient, CRV1 SE), ``cs_simple`` (CS simple aggregation), ``twfe_implied_by_cs`` =
     Σ w_gt·ATT_CS(g,t) (what TWFE would give if the CS cell effects were the truth, no SE), with
     n_negative_weights, sum_negative_weights, gap_to_cs and gap_share_of_cs (a UserWarning and
-    ``comparison.warning()`` when TWFE is more than 10 % away from CS: negative weights are not needed for
-    that — heterogeneous effects with all weights positive bias TWFE too); ``weights`` is :func:`twfe_weights` joined with
-    the CS cell effects; ``tidy()`` and ``summary()`` as every result.
+    ``comparison.warning()`` when TWFE is more than 10 % away from CS: negative weights are not
+    needed for that — heterogeneous effects with all weights positive bias TWFE too); ``weights``
+    is :func:`twfe_weights` joined with the CS cell effects; ``tidy()`` and ``summary()`` as every result.
     """
     g = pd.to_numeric(data[cohort], errors="coerce").fillna(0)
     treated = ((g > 0) & (pd.to_numeric(data[time]) >= g)).astype(int)
