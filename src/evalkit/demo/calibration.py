@@ -29,8 +29,22 @@ DIBAO_PC = np.array([4000.0, 4200.0, 4400.0, 4600.0, 4800.0, 5000.0])  # 兜底 
 OTHER_TRANSFER_PC = 1250.0  # 赡养/教育/医疗 and other transfers not itemised in the detail columns
 FARM_ECO_PC = 330.0
 PROPERTY_PC = 330.0
-RHO, SIGMA = 0.5, 0.17
+RHO, SIGMA = 0.5, 0.08
+#: sd of a permanent household income component added to e (GENERATOR_VERSION 1.2): keeps the
+#: cross-section spread of e of the old SIGMA = 0.17 (0.17² / (1 − ρ²) ≈ 0.08² / (1 − ρ²) + 0.17²)
+#: while year-to-year changes are smaller (any fall in about one household in five, not 37%).
+PERMANENT_SD = 0.17
 SHOCK_PROB = 0.04
+#: Year-to-year persistence of work (issue 16, GENERATOR_VERSION 1.2). A labourer's work status is
+#: a two-state Markov chain with the household's work probability p as stationary share: P(stay in
+#: work) = λ + (1 − λ) p, P(start work) = (1 − λ) p. λ = 0 is the old independent yearly draw, which
+#: made a one-worker household lose all its wage in about one year in six and flagged 37% of
+#: households as "income fell" each year. Months worked follow an AR(1) around 9 months with sd
+#: MONTHS_SD (was an independent yearly draw with sd 2).
+WORK_PERSISTENCE = 0.8
+MONTHS_RHO, MONTHS_SD = 0.8, 1.0
+#: Share of labourers not in work who want work (有意愿未就业); was 0.5.
+SEEKING_WORK_PROB = 0.2
 #: Household shares by reporting group and province income level (Henan above Guangxi/Yunnan).
 GROUP_SHARES = {"xinyang": 0.32, "mile": 0.10, "shangyou": 0.08, "guangxi": 0.50}
 PROVINCE_LEVEL = {"河南省": 1.08, "江西省": 0.98, "广西壮族自治区": 0.93, "云南省": 0.95}

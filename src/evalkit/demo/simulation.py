@@ -24,15 +24,20 @@ from evalkit.demo.calibration import (
     GROUP_SHARES,
     LABOUR_GROUPS,
     MEASURE_PARAMS,
+    MONTHS_RHO,
+    MONTHS_SD,
     NETOP_PC,
     OTHER_TRANSFER_PC,
     PENSION,
+    PERMANENT_SD,
     PROPERTY_PC,
     PROVINCE_LEVEL,
     RHO,
+    SEEKING_WORK_PROB,
     SHOCK_PROB,
     SIGMA,
     WAGE_MONTHLY,
+    WORK_PERSISTENCE,
     XINYANG_WEIGHTS,
     YEARS,
 )
@@ -229,6 +234,7 @@ def _draw_shocks(rng: np.random.Generator, m: _Monitoring) -> tuple[np.ndarray, 
     e[:, 0] = eta[:, 0] / np.sqrt(1 - RHO**2) - shock[:, 0]
     for t in range(1, T):  # loop over 6 years, vectorised over households
         e[:, t] = RHO * e[:, t - 1] + eta[:, t] - shock[:, t]
+    e += rng.normal(0.0, PERMANENT_SD, n)[:, None]  # permanent component (calibration.PERMANENT_SD)
     return shock, e
 
 
@@ -236,10 +242,20 @@ def _draw_incomes(rng: np.random.Generator, h: _Households, shock: np.ndarray, e
     """Phase 4: untreated wage (migrant work), operating income and expenses, property and transfers."""
     n, T = len(h.size), len(YEARS)
     size = h.size
-    workers = rng.binomial(h.labour_full[:, None], h.worker_p_full[:, None], (n, T)) + rng.binomial(
-        h.labour_weak[:, None], h.worker_p_weak[:, None], (n, T)
-    )
-    months = np.clip(rng.normal(9.0, 2.0, (n, T)) - 3.0 * (shock > 0), 1.0, 12.0) * (workers > 0)
+    workers = np.empty((n, T), dtype=np.int64)
+    for labour, p in ((h.labour_full, h.worker_p_full), (h.labour_weak, h.worker_p_weak)):
+        # persistent work status (calibration.WORK_PERSISTENCE): stationary share p in every year
+        now = rng.binomial(labour, p)
+        part = [now]
+        stay, start = WORK_PERSISTENCE + (1 - WORK_PERSISTENCE) * p, (1 - WORK_PERSISTENCE) * p
+        for _ in range(1, T):
+            now = rng.binomial(now, stay) + rng.binomial(labour - now, start)
+            part.append(now)
+        workers = (workers if labour is h.labour_weak else 0) + np.stack(part, axis=1)
+    deviation = rng.normal(0.0, MONTHS_SD, (n, T))
+    for t in range(1, T):  # AR(1) months deviation with stationary sd MONTHS_SD
+        deviation[:, t] = MONTHS_RHO * deviation[:, t - 1] + np.sqrt(1 - MONTHS_RHO**2) * deviation[:, t]
+    months = np.clip(9.0 + deviation - 3.0 * (shock > 0), 1.0, 12.0) * (workers > 0)
     months = np.round(months, 1)
     level = h.region_level[:, None]
     wage0 = (
@@ -484,7 +500,7 @@ def _household_table(
             "migrant_workers": flat(inc.workers).astype("int64"),
             "migrant_work_months": flat(inc.months),
             "labour_seeking_work": flat(
-                np.minimum(rng.binomial(labour - inc.workers, 0.5), labour - inc.workers)
+                np.minimum(rng.binomial(labour - inc.workers, SEEKING_WORK_PROB), labour - inc.workers)
             ).astype("int64"),
             "wage": flat(wage),
             "operating_income": flat(op_income),
