@@ -10,10 +10,15 @@ import argparse
 import sys
 
 from evalkit import __version__
+from evalkit.core.config import DEFAULT_SEED
 from evalkit.core.errors import EvalkitError
 
 DESCRIPTION = (
     "evalkit: 脱贫人口收入政策评估工具 / evaluation toolkit for income policies for people lifted out of poverty"
+)
+DATA_HELP = (
+    "面板目录或数据集 / panel folder or dataset "
+    "(默认: 演示面板 / default: the synthetic demo panel, data/demo of the installation, whatever the folder)"
 )
 
 
@@ -67,7 +72,7 @@ def _region_year_data(p: argparse.ArgumentParser) -> None:
     """--region, --year and --data, shared by the commands that read one region-year of a panel."""
     p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
     p.add_argument("--year", type=int, required=True, help="年度 / year")
-    p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
+    p.add_argument("--data", default=None, help=DATA_HELP)
 
 
 def _cmd_lists(args: argparse.Namespace) -> int:
@@ -139,9 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="生成带已知真实效应的确定性合成面板 / "
         "generate a deterministic synthetic panel with known true effects",
     )
-    p.add_argument("--out", default="data/demo", help="输出目录 / output folder (default data/demo)")
+    p.add_argument("--out", default=None, help="输出目录 / output folder (default: the demo folder, data/demo)")
     p.add_argument("--households", type=int, default=30_000, help="户数 / number of households (default 30000)")
-    p.add_argument("--seed", type=int, default=20240101, help="随机种子 / random seed")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"随机种子 / random seed (default {DEFAULT_SEED})")
     p.set_defaults(func=_cmd_demo_data)
 
     p = sub.add_parser(
@@ -181,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
     p.add_argument("--year", type=int, required=True, help="评估年度 / year")
-    p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
+    p.add_argument("--data", default=None, help=DATA_HELP)
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
     p.add_argument("--out", default=None, help="输出 CSV 文件 / output CSV file")
     p.add_argument(
@@ -218,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
     p.add_argument("--year", type=int, required=True, help="报告年度 / report year")
-    p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
+    p.add_argument("--data", default=None, help=DATA_HELP)
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
     p.add_argument("--out", default="reports", help="输出目录 / output folder")
     _formats_argument(p)
@@ -237,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--regions", default="all", help="all 或逗号分隔的地区 / all or a comma-separated list")
     p.add_argument("--jobs", type=int, default=2, help="并行进程数 / parallel processes")
-    p.add_argument("--data", default="data/demo", help="面板目录或数据集 / panel folder or dataset (default data/demo)")
+    p.add_argument("--data", default=None, help=DATA_HELP)
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
     p.add_argument("--out", default="reports", help="输出目录 / output folder")
     _formats_argument(p)

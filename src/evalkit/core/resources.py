@@ -1,33 +1,25 @@
 """Locate the domain-fact files shipped in ``data/`` (column aliases, regions, measures,
 comparison series, policy targets).
 
-The files live in the repository's ``data/`` folder (evalkit is installed editable from its
-clone, so the data travels with the code); ``EVALKIT_DATA_DIR`` points elsewhere, e.g. to a
-user's own copy with added regions or targets.
+The files live in the repository's ``data/`` folder when evalkit is installed editable from its
+clone, or in the copy the wheel ships (``evalkit/_data``); ``EVALKIT_DATA_DIR`` points elsewhere,
+e.g. to a user's own copy with added regions or targets (:mod:`evalkit.core.config`).
 """
 
 from __future__ import annotations
 
-import os
 from functools import cache, lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from evalkit.core import config
+
 
 @lru_cache(maxsize=1)
 def data_dir() -> Path:
-    """Folder holding the reference files."""
-    env = os.environ.get("EVALKIT_DATA_DIR")
-    if env:
-        return Path(env)
-    candidate = Path(__file__).resolve().parents[3] / "data"
-    if (candidate / "columns.csv").exists():
-        return candidate
-    raise FileNotFoundError(
-        "evalkit reference data (data/columns.csv) not found; install evalkit editable from "
-        "its clone (pip install -e .) or set EVALKIT_DATA_DIR"
-    )
+    """Folder holding the reference files (:func:`evalkit.core.config.data_dir`, resolved once)."""
+    return config.data_dir()
 
 
 def data_path(name: str) -> Path:

@@ -93,9 +93,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalkit.core.config import DEFAULT_SEED, demo_dir
 from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import Panel, load_panel, save_panel
-from evalkit.core.resources import data_dir
 from evalkit.demo.calibration import (  # re-exported: part of this module's API
     BLOCK_SIZE,
     COHORT_WEIGHTS,
@@ -163,7 +163,6 @@ __all__ = [
 GENERATOR_VERSION = "1.2"
 LABEL = "SYNTHETIC DEMO DATA — 合成演示数据, 非真实统计"
 DEFAULT_HOUSEHOLDS = 30_000
-DEFAULT_SEED = 20240101
 TRUE_EFFECTS_FILE = "true_effects.csv"
 TRUE_EFFECT_COLUMNS = ["measure", "component", "cohort", "year", "n_treated", "att_household", "att_per_capita"]
 
@@ -360,7 +359,7 @@ def load_demo(
     the working directory (notebooks run with their own folder as working directory). A saved
     panel is reused only when its meta has the same seed, household count and generator version.
     """
-    folder = Path(folder) if folder is not None else data_dir() / "demo"
+    folder = Path(folder) if folder is not None else demo_dir()
     meta_path = folder / "meta.json"
     if meta_path.exists():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -381,9 +380,11 @@ STREAM_THRESHOLD = 250_000
 
 
 def demo_data_command(
-    out: str | Path = "data/demo", households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED
+    out: str | Path | None = None, households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED
 ) -> int:
-    """``evalkit demo-data``: generate, save, and print what was written with the SYNTHETIC label."""
+    """``evalkit demo-data``: generate, save (default :func:`evalkit.core.config.demo_dir`), and print
+    what was written with the SYNTHETIC label."""
+    out = demo_dir() if out is None else out
     if households > STREAM_THRESHOLD:
         folder, rows = stream_demo(out, households, seed)
     else:

@@ -43,6 +43,7 @@ import pandas as pd
 from csdid.att_gt import ATTgt
 from threadpoolctl import threadpool_limits
 
+from evalkit.core.config import DEFAULT_SEED
 from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.effects.inference import (
     PRETEST_DRAWS,
@@ -107,7 +108,7 @@ class StaggeredDiDResult(EstimateResult):
         kind: str = "simple",
         bootstrap: bool = False,
         biters: int = 999,
-        seed: int = 20240101,
+        seed: int = DEFAULT_SEED,
         band: str = "sup_t",
     ) -> Aggregation:
         """Aggregate ATT(g,t) (``kind`` in simple, group, dynamic, calendar).
@@ -170,12 +171,12 @@ class StaggeredDiDResult(EstimateResult):
         return result
 
     def event_study(
-        self, bootstrap: bool = True, biters: int = 999, seed: int = 20240101, band: str = "sup_t"
+        self, bootstrap: bool = True, biters: int = 999, seed: int = DEFAULT_SEED, band: str = "sup_t"
     ) -> Aggregation:
         """Dynamic aggregation with the uniform band (shorthand for ``aggregate("dynamic", ...)``)."""
         return self.aggregate("dynamic", bootstrap=bootstrap, biters=biters, seed=seed, band=band)
 
-    def wild_pvalue(self, theta0: float = 0.0, biters: int = 9999, seed: int = 20240101) -> dict:
+    def wild_pvalue(self, theta0: float = 0.0, biters: int = 9999, seed: int = DEFAULT_SEED) -> dict:
         """Wild cluster bootstrap p-value of ``H0: overall (simple) ATT = theta0``
         (:func:`evalkit.effects.inference.wild_cluster_pvalue`; the null is imposed by shifting every
         post-treatment ATT(g,t) by the same amount, which leaves the aggregation weights unchanged)."""
@@ -202,7 +203,7 @@ class StaggeredDiDResult(EstimateResult):
         att_gt, test = _cell_inference(self.att_gt, self._model, clustering, self.alpha, self._unit_cohort)
         return replace(self, att_gt=att_gt, pretest=test, cluster=level, clustering=clustering, _cache={})
 
-    def wild_pretest(self, biters: int = PRETEST_DRAWS, seed: int = 20240101) -> dict:
+    def wild_pretest(self, biters: int = PRETEST_DRAWS, seed: int = DEFAULT_SEED) -> dict:
         """Wild cluster bootstrap p-value of the pre-trend test (all pre-treatment ATT(g,t) = 0;
         :func:`evalkit.effects.inference.wild_cluster_wald`): W, pvalue, weights, n_clusters."""
         key = ("wild_pretest", biters, seed)
@@ -628,10 +629,10 @@ def _cell_inference(att_gt: pd.DataFrame, model: ATTgt, clustering: Clustering, 
     test["pvalue_hotelling"] = test["pvalue"] if clustering.small_sample else np.nan
     wild_ok = clustering.small_sample and clustering.n_clusters <= WILD_PRETEST_MAX_CLUSTERS
     if wild_ok and np.isfinite(test["pvalue"]):
-        wild = _wild_pretest(att_gt, model, unit_cohort, clustering, PRETEST_DRAWS, 20240101)
+        wild = _wild_pretest(att_gt, model, unit_cohort, clustering, PRETEST_DRAWS, DEFAULT_SEED)
         test["pvalue"] = wild["pvalue"]
         test["reference"] = (
-            f"wild cluster bootstrap ({wild['weights']}, {PRETEST_DRAWS} draws, seed 20240101), "
+            f"wild cluster bootstrap ({wild['weights']}, {PRETEST_DRAWS} draws, seed {DEFAULT_SEED}), "
             f"{clustering.n_clusters} clusters; Hotelling F p = {test['pvalue_hotelling']:.3f}"
         )
     return att_gt, test

@@ -38,6 +38,8 @@ from scipy.stats import f as f_dist
 from scipy.stats import norm
 from scipy.stats import t as t_dist
 
+from evalkit.core.config import DEFAULT_SEED
+
 #: Fewer clusters than this: a warning in the report and a wild cluster bootstrap p-value.
 FEW_CLUSTERS = 30
 #: Up to this many clusters the pre-trend p-value is the wild cluster bootstrap's (memory grows
@@ -135,7 +137,7 @@ def pretest(theta: np.ndarray, vcov: np.ndarray, clustering: Clustering) -> dict
 
 
 def sup_t_critical(
-    vcov: np.ndarray, df: int | None, alpha: float = 0.05, draws: int = SUP_T_DRAWS, seed: int = 20240101
+    vcov: np.ndarray, df: int | None, alpha: float = 0.05, draws: int = SUP_T_DRAWS, seed: int = DEFAULT_SEED
 ) -> float:
     """1−α quantile of ``max_k |T_k|``, ``T = Z / sqrt(χ²_df / df)``, ``Z ~ N(0, R)`` with ``R`` the
     correlation of ``vcov`` (normal when ``df`` is None); parameters with zero variance are left out.
@@ -168,7 +170,7 @@ def default_weights(n_clusters: int) -> str:
 
 
 def multiplier_bootstrap(
-    psi: np.ndarray, clustering: Clustering, biters: int = 999, seed: int = 20240101, alpha: float = 0.05
+    psi: np.ndarray, clustering: Clustering, biters: int = 999, seed: int = DEFAULT_SEED, alpha: float = 0.05
 ) -> dict:
     """Cluster multiplier bootstrap of parameters with influence functions ``psi`` (n × k).
 
@@ -203,7 +205,7 @@ def wild_cluster_pvalue(
     clustering: Clustering,
     theta0: float = 0.0,
     biters: int = 9999,
-    seed: int = 20240101,
+    seed: int = DEFAULT_SEED,
 ) -> dict:
     """Wild cluster (score) bootstrap p-value of ``H0: θ = θ0`` for one parameter.
 
@@ -231,7 +233,7 @@ def wild_cluster_wald(
     theta_hat: np.ndarray,
     clustering: Clustering,
     biters: int = 9999,
-    seed: int = 20240101,
+    seed: int = DEFAULT_SEED,
 ) -> dict:
     """Wild cluster (score) bootstrap p-value of the joint ``H0: θ = 0`` for q parameters.
 

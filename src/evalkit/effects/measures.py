@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.core.config import DEFAULT_SEED
 from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.core.panel import Panel
 from evalkit.core.schema import COMPONENTS, REGION_LEVELS, labour_group, measures_catalogue
@@ -157,7 +158,7 @@ class _EventStudyMethod:
         subgroup=None,
         bootstrap: bool = True,
         biters: int = 999,
-        seed: int = 20240101,
+        seed: int = DEFAULT_SEED,
     ) -> Aggregation:
         return self._owner.result(outcome, subgroup).event_study(bootstrap=bootstrap, biters=biters, seed=seed)
 

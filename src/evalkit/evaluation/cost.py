@@ -74,7 +74,7 @@ def cost_per_yuan(
         & (pd.to_numeric(measures["amount"], errors="coerce") > 0)
     ]
     # one amount per household-year and measure (several payments in a year add up)
-    paid = paid.groupby(["measure", "household_id", "year"], as_index=False)["amount"].sum()
+    paid = pd.DataFrame(paid.groupby(["measure", "household_id", "year"], as_index=False)["amount"].sum())
     paid["household_size"] = size.reindex(pd.MultiIndex.from_frame(paid[["household_id", "year"]])).to_numpy()
     rows = []
     order = {c: k for k, c in enumerate(catalogue.index)}
@@ -85,7 +85,7 @@ def cost_per_yuan(
         mean_size = float(part["household_size"].mean())
         row = {
             "measure": code,
-            "label": catalogue.loc[code, "label_zh" if i == 0 else "label_en"],
+            "label": catalogue.at[str(code), "label_zh" if i == 0 else "label_en"],
             "n_households": int(part["household_id"].nunique()),
             "n_household_years": n,
             "amount_per_household": amount,

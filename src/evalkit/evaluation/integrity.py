@@ -61,10 +61,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.config import LINE_10000
 from evalkit.core.errors import EvalkitError
 from evalkit.core.registry import Region, get_region, region_mask
 
-LINE_10000 = 10_000
 AMOUNT_COLUMNS = ("wage", "operating_income", "property", "transfer")
 FIGURE_COLUMNS = ("wage", "operating_income", "operating_expenses", "property", "transfer")
 VILLAGE_KEYS = ("county", "township", "village")

@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit.core.config import LINE_10000, MIN_HOUSEHOLDS
 from evalkit.core.errors import EvalkitError
 from evalkit.core.registry import Region, get_region, region_mask, regions
 from evalkit.core.resources import data_path
@@ -60,7 +61,6 @@ from evalkit.evaluation.targets import (
     population_year,
 )
 
-MIN_HOUSEHOLDS = 10
 DEMO_PROGRAMME_FILE = "demo_programme_indicators.csv"
 PROGRAMME_COLUMNS = ("region", "year", "indicator", "value", "source")
 DEVELOPMENTAL_KINDS = ("employment", "industry")
@@ -422,7 +422,7 @@ def _growth(unit_hh: pd.DataFrame, rows: pd.DataFrame, year: int) -> _Measured:
 def _threshold_indicator(rows: pd.DataFrame, indicator: str, synthetic: bool) -> _Measured:
     from evalkit.indicators.income import below_threshold
 
-    line = "monitoring_line" if "monitoring_line" in indicator else 10_000
+    line = "monitoring_line" if "monitoring_line" in indicator else LINE_10000
     b = below_threshold(rows, line, include_synthetic=synthetic).iloc[0]
     if b["status"] != "ok":
         return _missing(
@@ -435,7 +435,7 @@ def _threshold_indicator(rows: pd.DataFrame, indicator: str, synthetic: bool) ->
 def _since_base(unit_hh: pd.DataFrame, ids: pd.Series, population: dict, year: int) -> _Measured:
     from evalkit.evaluation.cohorts import TrackedCohort, cohort_progress, tracked_cohorts
 
-    base = population.get("below_line_in_base_year") or {"year": None, "line": 10_000}
+    base = population.get("below_line_in_base_year") or {"year": None, "line": LINE_10000}
     if base["year"] is None:
         return _missing("人群未定义基年", "the population has no base year (below_line_in_base_year)")
     if year <= int(base["year"]):
@@ -917,7 +917,7 @@ def scorecard(
 def scorecard_command(
     region: str,
     year: int,
-    data: str = "data/demo",
+    data: str | None = None,
     lang: str = "zh",
     out: str | None = None,
     programme: str | None = None,
@@ -926,7 +926,7 @@ def scorecard_command(
     ``NaN``); write it to ``out`` if given: ``.xlsx`` as an Excel workbook (the display table and
     the full table with raw values), anything else as CSV (UTF-8 with BOM).
     ``data``: a panel folder, a dataset (only ``region``'s partitions are read) or the demo."""
-    from evalkit.reporting.report import load_report_panel
+    from evalkit.io.load import load_report_panel
     from evalkit.reporting.scorecard_view import scorecard_display, status_counts
 
     panel = load_report_panel(data, region)

@@ -35,14 +35,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit.core.config import LINE_10000, MIN_HOUSEHOLDS
 from evalkit.core.errors import EvalkitError
 from evalkit.core.registry import Region, get_region, region_mask
 from evalkit.core.resources import read_reference_csv
 from evalkit.core.schema import label, measures_catalogue
 
 RULES_FILE = "watchlist_rules.csv"
-MIN_HOUSEHOLDS = 10
-LINE = 10_000
+LINE = LINE_10000
 MIN_WORK_MONTHS = 6
 WEAK_LABOUR_SHARE = 0.25
 COMPONENT_CHANGES = ("wage", "net_operating", "property", "transfer")
@@ -311,9 +311,9 @@ def export_watchlist(watch: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def watchlist_command(region: str, year: int, data: str = "data/demo", out: str | None = None) -> int:
+def watchlist_command(region: str, year: int, data: str | None = None, out: str | None = None) -> int:
     """``evalkit watchlist``: print the counts by county (small cells suppressed); export the list to ``out``."""
-    from evalkit.reporting.report import load_report_panel
+    from evalkit.io.load import load_report_panel
 
     panel = load_report_panel(data, region)
     watch = watchlist(panel, region, year)

@@ -131,12 +131,12 @@ def caseworker_lists(panel, region: Region | str, year: int) -> dict[str, pd.Dat
     }
 
 
-def lists_command(region: str, year: int, data: str = "data/demo", out: str = "lists") -> int:
+def lists_command(region: str, year: int, data: str | None = None, out: str = "lists") -> int:
     """``evalkit lists``: write the caseworker lists of ``region`` and ``year`` as CSV (UTF-8 with
     BOM, for Excel) into ``out``: ``<region>_<year>_<list>.csv``; print how many rows each has."""
     from pathlib import Path
 
-    from evalkit.reporting.report import load_report_panel
+    from evalkit.io.load import load_report_panel
 
     panel = load_report_panel(data, region)
     region_info = get_region(region)

@@ -25,7 +25,6 @@ DuckDB otherwise.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,12 +33,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.core.config import DEFAULT_MEMORY_BUDGET, ENV_MEMORY_BUDGET, LINE_10000, env
 from evalkit.core.errors import EvalkitError
 from evalkit.core.schema import COMPONENTS, INCOME_COLUMNS, TRANSFER_DETAIL, income_signs, income_sql
 
 GROWTH_COMPONENTS: tuple[str, ...] = INCOME_COLUMNS
 #: Default memory budget for the pandas path (bytes of the needed columns in memory).
-DEFAULT_MEMORY_BUDGET = "4GB"
 _UNITS = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
 
 
@@ -250,7 +249,7 @@ def _growth_from(src: _Source, ind: pd.DataFrame, by, base_year) -> pd.DataFrame
 
 
 def indicator_tables(
-    source, by=(), line=10_000, weight: str = "person", quintile_year: int | None = None, filters=None
+    source, by=(), line=LINE_10000, weight: str = "person", quintile_year: int | None = None, filters=None
 ) -> dict[str, pd.DataFrame | pd.Series]:
     """The income indicator set by DuckDB in one connection: ``income_indicators`` (levels,
     components per capita, shares), ``growth_contributions`` (year on year, from the same
@@ -419,7 +418,7 @@ def parse_bytes(value) -> int:
 
 def memory_budget(value=None) -> int:
     """The memory budget in bytes: ``value``, else ``EVALKIT_MEMORY_BUDGET``, else 4 GB."""
-    return parse_bytes(value if value is not None else os.environ.get("EVALKIT_MEMORY_BUDGET", DEFAULT_MEMORY_BUDGET))
+    return parse_bytes(value if value is not None else env(ENV_MEMORY_BUDGET) or DEFAULT_MEMORY_BUDGET)
 
 
 def choose_backend(path, columns: Sequence[str], budget=None) -> str:
@@ -471,7 +470,7 @@ def needed_columns(path, by=()) -> list[str]:
     return list(dict.fromkeys([*by_list, "household_id", "year", "household_size", *INCOME_COLUMNS, *optional]))
 
 
-def _pandas_indicator_tables(households, by=(), line=10_000, weight: str = "person", quintile_year=None):
+def _pandas_indicator_tables(households, by=(), line=LINE_10000, weight: str = "person", quintile_year=None):
     """The pandas path of :func:`indicator_tables` (the functions of :mod:`evalkit.income`)."""
     from evalkit.indicators import income
 

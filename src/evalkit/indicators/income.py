@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalkit.core.config import LINE_10000
 from evalkit.core.errors import EvalkitError
 from evalkit.core.schema import (  # noqa: F401 (labour_group re-exported)
     COMPONENTS,
@@ -42,9 +43,7 @@ from evalkit.indicators.thresholds import (  # noqa: F401  (re-exported: agreed 
     below_threshold,
     per_capita_income,
     quintile_groups,
-    quintile_growth,
     share_above_since,
-    track_households,
     transitions,
 )
 
@@ -259,7 +258,7 @@ def gap_to_rural(
     return out.drop(columns=["_rural_prev", "_tp_prev"])
 
 
-def indicator_set(households: pd.DataFrame, by=(), weight: str = "person", line: float = 10_000) -> pd.DataFrame:
+def indicator_set(households: pd.DataFrame, by=(), weight: str = "person", line: float = LINE_10000) -> pd.DataFrame:
     """The full indicator set per group × year in one call: levels and structure
     (:func:`income_indicators`), year-on-year growth and contributions (:func:`growth_contributions`),
     persons and households below ``line`` (:func:`below_threshold`) and the inequality and poverty
@@ -278,4 +277,52 @@ def indicator_set(households: pd.DataFrame, by=(), weight: str = "person", line:
     for block in (growth, below, ineq):
         extra = [c for c in block.columns if c not in out.columns or c in keys]
         out = out.merge(block[extra], on=keys, how="left")
+    return out
+
+
+def quintile_growth(households: pd.DataFrame, year: int, by=(), weight: str = "person") -> pd.DataFrame:
+    """Income growth from year − 1 to ``year`` of each quintile group of year − 1 income (same households).
+
+    Households are grouped by :func:`quintile_groups` and followed by ``household_id``; the output is
+    :func:`evalkit.income.growth_contributions` for groups by… × quintile on the households present
+    in both years, plus ``n_not_followed`` (quintile members absent in ``year``).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    q = quintile_groups(households, year, by)
+    present = set(households.loc[households["year"] == year, "household_id"])
+    followed = q[q.index.isin(present)]
+    rows = households[households["year"].isin([year - 1, year]) & households["household_id"].isin(followed.index)]
+    rows = rows.assign(quintile=rows["household_id"].map(followed).to_numpy())
+    if by:
+        # a household keeps its year − 1 group, so that a move between groups does not split it
+        origin = households.loc[households["year"] == year - 1].set_index("household_id")[by]
+        rows = rows.drop(columns=by).join(origin, on="household_id")
+    out = growth_contributions(rows, [*by, "quintile"], weight, base_year=year - 1)
+    lost = q[~q.index.isin(present)].rename("quintile").reset_index()
+    if by:
+        lost = lost.join(origin, on="household_id")
+    n_lost = lost.groupby([*by, "quintile"], dropna=False).size().rename("n_not_followed").reset_index()
+    out = out.merge(n_lost, on=[*by, "quintile"], how="left")
+    out["n_not_followed"] = out["n_not_followed"].fillna(0).astype(int)
+    return out
+
+
+def track_households(
+    households: pd.DataFrame, household_ids, years=None, by=(), weight: str = "person"
+) -> pd.DataFrame:
+    """Income indicators of a fixed set of households (e.g. the bottom quintile of a base year) in each year.
+
+    :func:`evalkit.income.income_indicators` restricted to ``household_ids`` (and ``years`` if
+    given), plus ``n_tracked`` = the size of the set and ``n_missing`` = tracked households absent that year.
+    """
+    ids = pd.Index(pd.unique(pd.Series(list(household_ids))))
+    rows = households[households["household_id"].isin(ids)]
+    if years is not None:
+        rows = rows[rows["year"].isin([years] if np.isscalar(years) else list(years))]
+    if len(rows) == 0:
+        raise EvalkitError("跟踪的农户在所选年度没有数据 / the tracked households have no rows in the years selected")
+    out = income_indicators(rows, by, weight)
+    out["n_tracked"] = len(ids)
+    if not by:
+        out["n_missing"] = len(ids) - out["n_households"]
     return out

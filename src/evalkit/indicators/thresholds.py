@@ -293,65 +293,11 @@ def quintile_groups(households: pd.DataFrame, year: int, by=()) -> pd.Series:
     return pd.Series(q, index=pd.Index(prev["household_id"].to_numpy(), name="household_id"), name="quintile")
 
 
-def quintile_growth(households: pd.DataFrame, year: int, by=(), weight: str = "person") -> pd.DataFrame:
-    """Income growth from year − 1 to ``year`` of each quintile group of year − 1 income (same households).
-
-    Households are grouped by :func:`quintile_groups` and followed by ``household_id``; the output is
-    :func:`evalkit.income.growth_contributions` for groups by… × quintile on the households present
-    in both years, plus ``n_not_followed`` (quintile members absent in ``year``).
-    """
-    from evalkit.indicators.income import growth_contributions
-
-    by = [by] if isinstance(by, str) else list(by)
-    q = quintile_groups(households, year, by)
-    present = set(households.loc[households["year"] == year, "household_id"])
-    followed = q[q.index.isin(present)]
-    rows = households[households["year"].isin([year - 1, year]) & households["household_id"].isin(followed.index)]
-    rows = rows.assign(quintile=rows["household_id"].map(followed).to_numpy())
-    if by:
-        # a household keeps its year − 1 group, so that a move between groups does not split it
-        origin = households.loc[households["year"] == year - 1].set_index("household_id")[by]
-        rows = rows.drop(columns=by).join(origin, on="household_id")
-    out = growth_contributions(rows, [*by, "quintile"], weight, base_year=year - 1)
-    lost = q[~q.index.isin(present)].rename("quintile").reset_index()
-    if by:
-        lost = lost.join(origin, on="household_id")
-    n_lost = lost.groupby([*by, "quintile"], dropna=False).size().rename("n_not_followed").reset_index()
-    out = out.merge(n_lost, on=[*by, "quintile"], how="left")
-    out["n_not_followed"] = out["n_not_followed"].fillna(0).astype(int)
-    return out
-
-
-def track_households(
-    households: pd.DataFrame, household_ids, years=None, by=(), weight: str = "person"
-) -> pd.DataFrame:
-    """Income indicators of a fixed set of households (e.g. the bottom quintile of a base year) in each year.
-
-    :func:`evalkit.income.income_indicators` restricted to ``household_ids`` (and ``years`` if
-    given), plus ``n_tracked`` = the size of the set and ``n_missing`` = tracked households absent that year.
-    """
-    from evalkit.indicators.income import income_indicators
-
-    ids = pd.Index(pd.unique(pd.Series(list(household_ids))))
-    rows = households[households["household_id"].isin(ids)]
-    if years is not None:
-        rows = rows[rows["year"].isin([years] if np.isscalar(years) else list(years))]
-    if len(rows) == 0:
-        raise EvalkitError("跟踪的农户在所选年度没有数据 / the tracked households have no rows in the years selected")
-    out = income_indicators(rows, by, weight)
-    out["n_tracked"] = len(ids)
-    if not by:
-        out["n_missing"] = len(ids) - out["n_households"]
-    return out
-
-
 __all__ = [
     "below_threshold",
     "share_above_since",
     "transitions",
     "quintile_groups",
-    "quintile_growth",
-    "track_households",
     "line_per_row",
     "per_capita_income",
 ]

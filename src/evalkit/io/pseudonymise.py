@@ -24,17 +24,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from evalkit.core.config import ENV_PSEUDONYM_KEY, ENV_PSEUDONYM_KEY_FILE, env
 from evalkit.core.errors import EvalkitError
 
-KEY_ENV = "EVALKIT_PSEUDONYM_KEY"
-KEY_FILE_ENV = "EVALKIT_PSEUDONYM_KEY_FILE"
+KEY_ENV = ENV_PSEUDONYM_KEY
+KEY_FILE_ENV = ENV_PSEUDONYM_KEY_FILE
 #: Public key for the synthetic demo; never protects real data.
 DEMO_KEY = b"evalkit-public-demo-key-NOT-SECRET"
 HOUSEHOLD_PREFIX = "h_"
@@ -58,9 +58,9 @@ class DemoKeyWarning(UserWarning):
 def resolve_key(key: str | bytes | None = None, key_file: str | Path | None = None) -> tuple[bytes, bool]:
     """The pseudonymisation key and whether it is the demo key (see module docstring for the order)."""
     if key is None:
-        key = os.environ.get(KEY_ENV) or None
+        key = env(KEY_ENV)
     if key is None:
-        key_file = key_file or os.environ.get(KEY_FILE_ENV) or None
+        key_file = key_file or env(KEY_FILE_ENV)
         if key_file is not None:
             path = Path(key_file)
             if not path.exists():

@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from evalkit.core.config import ENV_CHROMIUM, env
 from evalkit.core.errors import EvalkitError
 
 #: Names the Chromium binary has on Debian, Ubuntu and elsewhere; ``EVALKIT_CHROMIUM`` overrides.
@@ -45,7 +46,7 @@ TIMEOUT_SECONDS = 180
 def chromium_binary() -> str | None:
     """Path of the Chromium binary (``EVALKIT_CHROMIUM``, else the first of :data:`CHROMIUM_NAMES`
     on ``PATH``), or ``None``."""
-    override = os.environ.get("EVALKIT_CHROMIUM")
+    override = env(ENV_CHROMIUM)
     if override:
         return override if shutil.which(override) else None
     for name in CHROMIUM_NAMES:

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
+from evalkit.core.config import DEFAULT_SEED as DEFAULT_SEED
 from evalkit.core.errors import EvalkitError
-from evalkit.core.resources import data_dir
+
+# the loading functions live in evalkit.io.load; re-exported here (and by evalkit.reporting.report)
+from evalkit.io.load import data_fingerprint as data_fingerprint
+from evalkit.io.load import ensure_data as ensure_data
+from evalkit.io.load import is_demo_path as is_demo_path
+from evalkit.io.load import load_report_panel as load_report_panel
+from evalkit.io.load import panel_years as panel_years
 
 NOTEBOOK_NAME = "report.ipynb"
 RESULTS_VERSION = 1
 LANGS = ("zh", "en")
-#: Default seed for anything random in a report (none by default: analytic standard errors).
-DEFAULT_SEED = 20240101
 KERNEL_NAME = "python3"
 #: The kernel app keeps its own log quiet (it warns on every start that local TCP is unencrypted and
 #: logs a KeyboardInterrupt at shutdown); errors in cells are recorded in the notebook itself.
@@ -59,71 +62,6 @@ def declared_parameters(notebook: str | Path | None = None) -> dict:
     import papermill
 
     return papermill.inspect_notebook(str(notebook or notebook_path()))
-
-
-def panel_years(data: str | Path) -> list[int]:
-    """Years present in a panel folder or partitioned dataset, reading the year column only."""
-    from evalkit.core.panel import HOUSEHOLDS_FILE
-    from evalkit.io.dataset import is_dataset, open_dataset
-
-    data = Path(data)
-    if is_dataset(data):
-        years = open_dataset(data).to_table(columns=["year"]).column("year").unique().to_pylist()
-    elif (data / HOUSEHOLDS_FILE).exists():
-        years = pd.read_parquet(data / HOUSEHOLDS_FILE, columns=["year"])["year"].unique().tolist()
-    else:
-        raise EvalkitError(f"{data}: 不是 evalkit 面板目录或数据集 / not an evalkit panel folder or dataset")
-    return sorted(int(y) for y in years)
-
-
-def is_demo_path(data: str | Path) -> bool:
-    """True when ``data`` is the project's demo folder (``data/demo``), generated on first use."""
-    return Path(data).resolve() == (data_dir() / "demo").resolve()
-
-
-def ensure_data(data: str | Path) -> Path:
-    """The data folder, generating the synthetic demo panel first when ``data`` is ``data/demo``
-    and it is missing (:func:`evalkit.demo.load_demo`)."""
-    data = Path(data)
-    if is_demo_path(data) and not data.exists():
-        from evalkit.demo import load_demo
-
-        load_demo(str(data))
-    if not data.exists():
-        raise EvalkitError(f"{data}: 数据目录不存在 / data folder does not exist")
-    return data
-
-
-def load_report_panel(data: str | Path, region=None, year: int | None = None):
-    """The panel a report reads: a panel folder, a partitioned dataset, or the demo (generated
-    when missing).
-
-    From a dataset (:mod:`evalkit.dataset`) with ``region`` given (registry code, name or
-    :class:`~evalkit.registry.Region`), only that region's rows are read, by its registry filter:
-    a prefecture's or county's report opens only the files of its prefecture partitions, and the
-    measures of those households only, so a report on a provincial or national dataset costs what
-    its region costs; with ``year``, only the years up to it (a report never looks at later
-    years). ``panel.years`` are then the region's years.
-    """
-    from evalkit.core.panel import load_panel
-    from evalkit.core.registry import get_region
-    from evalkit.io.dataset import is_dataset, load_panel_from_dataset
-
-    data = ensure_data(data)
-    if not is_dataset(data):
-        return load_panel(data)
-    selection = get_region(region).filter if region is not None else {}
-    filters: list[tuple[str, str, object]] = [(column, "==", name) for column, name in selection.items()]
-    filters += [("year", "<=", int(year))] if year is not None else []
-    return load_panel_from_dataset(data, filters=filters or None)
-
-
-def data_fingerprint(panel) -> str:
-    """The fingerprint a report states: that of the whole dataset recorded in its ``dataset.json``
-    when the panel was read from one (whatever part of it was loaded), else the panel's own
-    (:meth:`evalkit.panel.Panel.fingerprint`)."""
-    recorded = (panel.meta.get("dataset") or {}).get("fingerprint")
-    return recorded or panel.fingerprint()
 
 
 def validate_parameters(parameters: dict, notebook: str | Path | None = None, years: list[int] | None = None) -> dict:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from evalkit.core.config import MIN_HOUSEHOLDS
 from evalkit.reporting.present import SUPPRESSED, format_table, format_value, t, watch_table
-
-MIN_HOUSEHOLDS = 10
 
 
 def _as_watch_counts(counts: pd.DataFrame, by: str, key: str, n: str) -> pd.DataFrame:

@@ -19,11 +19,11 @@ from functools import lru_cache
 
 import pandas as pd
 
+from evalkit.core.config import MIN_HOUSEHOLDS
 from evalkit.core.errors import EvalkitError
 from evalkit.core.resources import read_reference_csv
 
 #: Smallest number of households a published count or mean may rest on.
-MIN_HOUSEHOLDS = 10
 #: What a suppressed cell shows.
 SUPPRESSED = "<10"
 #: What a missing value shows.
@@ -74,19 +74,20 @@ def color(key: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _missing(x) -> bool:
+def is_missing(x) -> bool:
+    """True for a value that is not there: ``None``, NaN, ``pd.NA`` or ``pd.NaT``."""
     return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA or x is pd.NaT
 
 
 def fmt_yuan(x, lang: str = "zh", decimals: int = 0) -> str:
     """Amount in yuan: ``12,345 元`` (zh) / ``12,345 yuan`` (en)."""
-    if _missing(x):
+    if is_missing(x):
         return MISSING
     return f"{x:,.{decimals}f} {t('yuan_unit', lang)}"
 
 
 def _fmt_headcount(x, lang: str, unit_key: str) -> str:
-    if _missing(x):
+    if is_missing(x):
         return MISSING
     unit = t(unit_key, lang)
     if lang == "zh" and abs(x) >= 10_000:
@@ -106,33 +107,33 @@ def fmt_households(x, lang: str = "zh") -> str:
 
 def fmt_pct(x, lang: str = "zh", decimals: int = 1) -> str:
     """A share or rate given as a fraction: ``0.1234`` → ``12.3%``."""
-    if _missing(x):
+    if is_missing(x):
         return MISSING
     return f"{100 * x:.{decimals}f}%"
 
 
 def fmt_pp(x, lang: str = "zh", decimals: int = 1) -> str:
     """Percentage points, signed: ``+1.2 个百分点`` (zh) / ``+1.2 pp`` (en)."""
-    if _missing(x):
+    if is_missing(x):
         return MISSING
     return f"{x:+.{decimals}f} {t('pp_unit', lang)}"
 
 
 def fmt_number(x, lang: str = "zh", decimals: int = 3) -> str:
     """A plain number (index, ratio, coefficient) with ``decimals`` decimals."""
-    if _missing(x):
+    if is_missing(x):
         return MISSING
     return f"{x:,.{decimals}f}"
 
 
 def fmt_int(x, lang: str = "zh") -> str:
-    if _missing(x):
+    if is_missing(x):
         return MISSING
     return f"{int(x)}"
 
 
 def fmt_text(x, lang: str = "zh") -> str:
-    return MISSING if _missing(x) else str(x)
+    return MISSING if is_missing(x) else str(x)
 
 
 FORMATTERS = {
@@ -162,12 +163,12 @@ def format_value(x, kind: str, lang: str = "zh") -> str:
 
 def is_small(n) -> bool:
     """True when a household count ``n`` is too small to publish (``n < 10``; missing counts too)."""
-    return _missing(n) or n < MIN_HOUSEHOLDS
+    return is_missing(n) or n < MIN_HOUSEHOLDS
 
 
 def publishable(value, n):
     """``value`` when it rests on at least 10 households, else ``None`` (for results files)."""
-    if is_small(n) or _missing(value):
+    if is_small(n) or is_missing(value):
         return None
     return value
 

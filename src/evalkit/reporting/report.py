@@ -168,7 +168,7 @@ def region_panel(panel, households: pd.DataFrame):
 EFFECTS_MAX_HOUSEHOLDS = 200_000
 
 
-def effects_sample(panel, max_households: int = EFFECTS_MAX_HOUSEHOLDS, seed: int = 20240101):
+def effects_sample(panel, max_households: int = EFFECTS_MAX_HOUSEHOLDS, seed: int = DEFAULT_SEED):
     """The panel the effect estimates of a report use, and a record of the sampling (``None``
     when the region has at most ``max_households`` households: all are used).
 
@@ -273,14 +273,13 @@ def results_payload(
     suppressed or missing), the scorecard rows and status counts, watch-list counts, provenance
     (data fingerprint, evalkit version, synthetic flag, parameters, the effects sample of
     :func:`effects_sample` when one was drawn). No time, no random id."""
-    from evalkit.reporting.present import _missing as _is_missing
-    from evalkit.reporting.present import is_small, publishable, t
+    from evalkit.reporting.present import is_missing, is_small, publishable, t
 
     values = {row.key: publishable(row.value, row.n_households) for row in numbers.itertuples(index=False)}
     suppressed = sorted(
         str(row.key)
         for row in numbers.itertuples(index=False)
-        if is_small(row.n_households) and not _is_missing(row.value)
+        if is_small(row.n_households) and not is_missing(row.value)
     )
     payload = {
         "region": region.code,

@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 from evalkit import __version__
+from evalkit.core.config import default_data
 from evalkit.core.errors import EvalkitError
 from evalkit.reporting.files import atomic_write_text, results_path
 from evalkit.reporting.parameters import (
@@ -158,7 +159,7 @@ def _logger(log_path: Path) -> logging.Logger:
 def run_report(
     region: str,
     year: int,
-    data: str | Path = "data/demo",
+    data: str | Path | None = None,
     lang: str = "zh",
     out: str | Path = "reports",
     base_year: int | None = None,
@@ -177,7 +178,14 @@ def run_report(
     notebook = Path(notebook or notebook_path())
     params = validate_parameters(
         dict(
-            {"region": region, "year": year, "data": str(data), "lang": lang, "base_year": base_year, "seed": seed},
+            {
+                "region": region,
+                "year": year,
+                "data": str(default_data(data)),
+                "lang": lang,
+                "base_year": base_year,
+                "seed": seed,
+            },
             **(extra_parameters or {}),
         ),
         notebook,
@@ -272,7 +280,7 @@ def run_report(
 
 
 def report_command(
-    region: str, year: int, data: str = "data/demo", lang: str = "zh", out: str = "reports", formats=None
+    region: str, year: int, data: str | None = None, lang: str = "zh", out: str = "reports", formats=None
 ) -> int:
     """``evalkit report``: one region's report; exit code 0 when written, 1 when the notebook failed."""
     outcome = run_report(region, year, data=data, lang=lang, out=out, formats=formats)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from evalkit.core.config import LINE_10000
 from evalkit.core.errors import DesignError
 from evalkit.indicators import income
 from evalkit.reporting.present import MIN_HOUSEHOLDS, SUPPRESSED, format_table, format_value, is_small, label_or, t
@@ -189,7 +190,7 @@ def transition_tables(
     if year - 1 not in set(years):
         return []
     out = []
-    for line, key in ((10_000, "line_10000"), ("monitoring_line", "line_monitoring")):
+    for line, key in ((LINE_10000, "line_10000"), ("monitoring_line", "line_monitoring")):
         moves = income.transitions(households, line, year - 1, year, include_synthetic=include_synthetic)
         table = format_table(
             moves.assign(transition=[t(k, lang) for k in moves["transition"]]),
@@ -209,7 +210,7 @@ def _share_above_cohort(region: str | None, base: int):
     from evalkit.evaluation.cohorts import TrackedCohort, cohort_for_region
 
     tracked = cohort_for_region(region) if region else None
-    return tracked or TrackedCohort("", region or "", "", int(base), 10_000.0, (), "households", ">=", "", "", "")
+    return tracked or TrackedCohort("", region or "", "", int(base), float(LINE_10000), (), "households", ">=", "", "", "")
 
 
 def share_above_cohort_note(region: str | None, base: int, lang: str = "zh") -> tuple[int, str]:
@@ -300,7 +301,7 @@ def inequality_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> 
     from evalkit.indicators.inequality import gini_by_source, inequality_table
     from evalkit.reporting.report import per_capita_components
 
-    table = inequality_table(households, line=10_000)
+    table = inequality_table(households, line=LINE_10000)
     columns = {
         "year": "int",
         "n_households": "households",
@@ -417,7 +418,7 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
                 heading_suffix=f": {name}",
                 table=table,
                 event_studies=[d for d in dynamics if len(d[2])],
-                measure=spec.measure,
+                measure=str(spec.measure),
                 effects=result.effects,
                 notes=effect_notes(result, lang),
                 result=result,
