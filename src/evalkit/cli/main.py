@@ -55,7 +55,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_scorecard(args: argparse.Namespace) -> int:
-    from evalkit.evaluation.scorecard import scorecard_command
+    from evalkit.cli.commands import scorecard_command
 
     return scorecard_command(
         region=args.region, year=args.year, data=args.data, lang=args.lang, out=args.out, programme=args.programme
