@@ -426,7 +426,7 @@ class TWFEComparison(EstimateResult):
         if not (self.gap_share > self.GAP_WARNING):
             return ""
         n, total = int(self.table["n_negative_weights"].iloc[0]), float(self.table["sum_negative_weights"].iloc[0])
-        implied = float(self.table.set_index("estimator").loc["twfe_implied_by_cs", "att"])
+        implied = float(self.table.set_index("estimator").at["twfe_implied_by_cs", "att"])  # type: ignore[arg-type]
         if lang == "zh":
             return (
                 f"双向固定效应 (TWFE) {self.twfe.att:,.1f} 与 Callaway–Sant'Anna {self.cs.att:,.1f} 相差 "

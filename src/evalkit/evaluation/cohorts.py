@@ -55,17 +55,17 @@ def tracked_cohorts() -> tuple[TrackedCohort, ...]:
             raise EvalkitError(f"tracked_cohorts.csv {row.code}: unit={row.unit!r}, use persons or households")
         out.append(
             TrackedCohort(
-                code=row.code,
-                region=row.region,
-                document=row.document,
-                base_year=int(row.base_year),
-                line=float(row.line),
+                code=str(row.code),
+                region=str(row.region),
+                document=str(row.document),
+                base_year=int(str(row.base_year)),
+                line=float(str(row.line)),
                 groups=tuple(str(row.groups).split("|")),
-                unit=row.unit,
-                above=row.above,
-                clause_zh=row.clause_zh,
-                reason_zh=row.reason_zh,
-                reason_en=row.reason_en,
+                unit=str(row.unit),
+                above=str(row.above),
+                clause_zh=str(row.clause_zh),
+                reason_zh=str(row.reason_zh),
+                reason_en=str(row.reason_en),
             )
         )
     return tuple(out)

@@ -210,7 +210,9 @@ def _share_above_cohort(region: str | None, base: int):
     from evalkit.evaluation.cohorts import TrackedCohort, cohort_for_region
 
     tracked = cohort_for_region(region) if region else None
-    return tracked or TrackedCohort("", region or "", "", int(base), float(LINE_10000), (), "households", ">=", "", "", "")
+    return tracked or TrackedCohort(
+        "", region or "", "", int(base), float(LINE_10000), (), "households", ">=", "", "", ""
+    )
 
 
 def share_above_cohort_note(region: str | None, base: int, lang: str = "zh") -> tuple[int, str]:
