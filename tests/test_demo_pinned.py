@@ -40,7 +40,7 @@ PINNED = {
         "no_effects": "ffc48b3b8e02e900",
         "two_blocks": "d9f7f6d9e5c3aa97",
         "applied": "b4f24531baa30f7d",
-    }
+    },
 }
 
 
