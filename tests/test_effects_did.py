@@ -28,8 +28,8 @@ def test_att_gt_matches_r_did(fit):
     expected = pd.read_csv(DATA / "mpdta_att_gt_expected.csv")
     got = fit.att_gt.merge(expected, on=["group", "time"], suffixes=("", "_r"))
     assert len(got) == len(expected) == len(fit.att_gt) == 12
-    np.testing.assert_allclose(got["att"], got["att_r"], rtol=0, atol=1e-6)
-    np.testing.assert_allclose(got["se"], got["se_r"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(got["att"], got["att_r"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got["se"], got["se_r"], rtol=0, atol=1e-12)
     z = 1.959963984540054
     np.testing.assert_allclose(got["ci_low"], got["att"] - z * got["se"], atol=1e-12)
 
@@ -40,8 +40,8 @@ def test_aggregations_match_r_did(fit, kind):
     expected = expected[expected["aggregation"] == kind]
     agg = fit.aggregate(kind)
     overall = expected[expected["e"] == "overall"].iloc[0]
-    assert agg.att == pytest.approx(overall["att"], abs=1e-6)
-    assert agg.se == pytest.approx(overall["se"], abs=1e-6)
+    assert agg.att == pytest.approx(overall["att"], abs=1e-12)
+    assert agg.se == pytest.approx(overall["se"], abs=1e-12)
     rows = expected[expected["e"] != "overall"]
     if kind == "simple":
         assert rows.empty and agg.table.empty
@@ -50,8 +50,8 @@ def test_aggregations_match_r_did(fit, kind):
     table = agg.table.set_index(key)
     assert sorted(table.index) == sorted(rows["e"].astype(int))
     for row in rows.itertuples():
-        assert table.loc[int(row.e), "att"] == pytest.approx(row.att, abs=1e-6)
-        assert table.loc[int(row.e), "se"] == pytest.approx(row.se, abs=1e-6)
+        assert table.loc[int(row.e), "att"] == pytest.approx(row.att, abs=1e-12)
+        assert table.loc[int(row.e), "se"] == pytest.approx(row.se, abs=1e-12)
 
 
 def test_pretest_matches_r_did(fit):

@@ -26,7 +26,6 @@ import pandas as pd
 from evalkit.core.errors import EvalkitError
 from evalkit.core.resources import read_reference_csv
 
-LEVELS: tuple[str, ...] = ("country", "province", "prefecture", "county", "township")
 #: Region columns of the panel, from the top; a region at level L filters on the columns up to L.
 NAME_COLUMNS: tuple[str, ...] = ("province", "prefecture", "county", "township")
 

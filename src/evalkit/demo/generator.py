@@ -74,7 +74,7 @@ draws from ``numpy.random.default_rng(SeedSequence([seed, k]))``, so any chunkin
 blocks gives the same rows (:func:`iter_panel_chunks` concatenated == :func:`generate_panel`).
 Regional income levels and household shares per unit are fixed (independent of the seed).
 5,000 households take about 0.3 s; ``evalkit demo-data --households 2000000`` streams to disk
-(:func:`stream_demo`, about 1 GB of memory, ~80 s of CPU).
+(:func:`stream_demo`: one chunk in memory, about 1.5 GB, ~80 s of CPU).
 
 Modules: :mod:`evalkit.demo.calibration` (the parameters), :mod:`evalkit.demo.simulation` (one
 block, phase by phase), :mod:`evalkit.demo.exports` (export files); this module assembles,

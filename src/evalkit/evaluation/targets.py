@@ -145,7 +145,7 @@ class Target:
 
 @lru_cache(maxsize=1)
 def indicator_catalogue() -> pd.DataFrame:
-    """``data/indicator_catalogue.csv``: name, source (panel | programme), unit, labels, computed_by."""
+    """``data/indicator_catalogue.csv``: name, source (panel | programme), unit, labels, definition."""
     table = read_reference_csv(CATALOGUE_FILE)
     bad = table[~table["source"].isin(["panel", "programme"])]
     if len(bad):
