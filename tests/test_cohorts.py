@@ -27,28 +27,30 @@ def test_target_file_population_is_the_tracked_cohort():
     assert len({c.code for c in tracked_cohorts()}) == len(tracked_cohorts())
 
 
+def _frame(year, pc):
+    """One row per household (one person each, all 脱贫人口) in ``year`` with per-capita income ``pc``."""
+    return pd.DataFrame(
+        {
+            "household_id": [f"h{i}" for i in range(len(pc))],
+            "year": year,
+            "household_size": 1,
+            "wage": pc,
+            "operating_income": 0.0,
+            "operating_expenses": 0.0,
+            "property": 0.0,
+            "transfer": 0.0,
+            "is_tuopin": True,
+            "is_monitored": False,
+        }
+    )
+
+
 def _hand(incomes_2022):
-    """Six households, one person each, all 脱贫人口, below 10,000 in 2021; incomes in 2022 given."""
+    """Six households below 10,000 in 2021; incomes in 2022 given."""
     n = len(incomes_2022)
-    rows = []
-    for year, pc in ((2021, np.full(n, 8000.0)), (2022, np.asarray(incomes_2022, dtype=float))):
-        rows.append(
-            pd.DataFrame(
-                {
-                    "household_id": [f"h{i}" for i in range(n)],
-                    "year": year,
-                    "household_size": 1,
-                    "wage": pc,
-                    "operating_income": 0.0,
-                    "operating_expense": 0.0,
-                    "property": 0.0,
-                    "transfer": 0.0,
-                    "is_tuopin": True,
-                    "is_monitored": False,
-                }
-            )
-        )
-    return pd.concat(rows, ignore_index=True)
+    return pd.concat(
+        [_frame(2021, np.full(n, 8000.0)), _frame(2022, np.asarray(incomes_2022, dtype=float))], ignore_index=True
+    )
 
 
 def test_exactly_10000_is_not_above():
@@ -85,3 +87,36 @@ def test_scorecard_and_report_section_give_the_same_share(mile):
     assert base == 2021 and "strictly above" in note
     # a region without a tracked cohort follows the report's base year and reads ≥
     assert sections.share_above_cohort_note("光山县", 2020, "en") == (2020, "")
+
+
+def _mean_reverting(n=1000, years=(2021, 2022, 2023, 2024), seed=0):
+    """Permanent income plus i.i.d. yearly luck, no support and no trend: any growth of a cohort
+    chosen by last year's income is regression to the mean."""
+    rng = np.random.default_rng(seed)
+    permanent = rng.normal(12000, 2000, n)
+    hh = pd.concat([_frame(year, permanent + rng.normal(0, 2500, n)) for year in years], ignore_index=True)
+    hh["net_income_pc"] = hh["wage"]
+    hh["net_income"] = hh["wage"]
+    return hh
+
+
+def test_bottom_quintile_cohort_grows_by_regression_to_the_mean_alone():
+    from evalkit.evaluation.cohorts import bottom_quintile_comparison
+
+    out = bottom_quintile_comparison(_mean_reverting(), 2024, plan_start=2024).set_index("comparison")
+    assert out.loc["cohort", "growth_pct"] > 10  # the bottom fifth "rises" with no support at all
+    assert out.loc["top_cohort", "growth_pct"] < -5  # and the top fifth falls back
+    assert abs(out.loc["cross_section", "growth_pct"]) < 3  # the bottom 20 % of each year does not move
+    assert (out.loc["cohort_before_plan", "base_year"], out.loc["cohort_before_plan", "year"]) == (2022, 2023)
+    # the same selection before the plan shows the same regression: the excess is near zero
+    assert abs(out.loc["cohort", "excess_pp"]) < 5
+    assert out.loc["cohort", "n_households"] == pytest.approx(200, abs=2)
+
+
+def test_report_shows_the_benchmark_for_jiangxi_regions_only():
+    hh = _mean_reverting()
+    table, note = sections.bottom_quintile_table(hh, 2024, {"上犹县", "江西省"}, "en")
+    assert len(table) == 4 and "Regression to the mean" in note and "2022→2023" in note
+    assert "growth beyond the same group before the plan" in table.columns
+    assert sections.bottom_quintile_table(hh, 2024, {"弥勒市", "云南省"}, "en") is None
+    assert sections.bottom_quintile_table(hh, 2023, {"上犹县", "江西省"}, "en") is None  # not a plan year

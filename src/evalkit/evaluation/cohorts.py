@@ -113,4 +113,89 @@ def cohort_progress(
     return out
 
 
-__all__ = ["TrackedCohort", "cohort_for_document", "cohort_for_region", "cohort_progress", "tracked_cohorts"]
+def bottom_quintile_comparison(
+    households: pd.DataFrame, year: int, plan_start: int, groups=("tuopin", "monitored")
+) -> pd.DataFrame:
+    """Growth of a bottom-quintile cohort beside benchmarks with the same regression to the mean.
+
+    Following the households in last year's bottom fifth (江西's 两类增收重点对象) measures their
+    growth and also regression to the mean: a household is in the bottom fifth partly because of a bad
+    year, and bad years are followed by better ones even when nothing is done. Rows (comparison):
+
+    * ``cohort``: last year's bottom quintile, followed from ``year − 1`` to ``year`` (the scorecard's verdict);
+    * ``cohort_before_plan``: the same quintile's cohort a year before the plan (``plan_start − 2`` →
+      ``plan_start − 1``): the same selection and so the same regression to the mean, without the plan;
+    * ``top_cohort``: last year's top quintile followed the same way (regression the other way);
+    * ``cross_section``: this year's bottom 20 % against last year's bottom 20 % (different households:
+      no regression to the mean).
+
+    Columns: comparison, base_year, year, n_households, growth_pct (person-weighted per-capita net
+    income, :func:`evalkit.indicators.thresholds.quintile_growth`), and ``excess_pp`` = cohort growth −
+    the before-plan cohort's growth on the cohort row. Households of ``groups`` only.
+    """
+    from evalkit.indicators.income import income_indicators
+    from evalkit.indicators.thresholds import quintile_groups, quintile_growth
+
+    hh = households[in_groups(households, groups)]
+    rows = []
+
+    def cohort_row(name, y, quintile):
+        if not {y - 1, y} <= set(hh["year"].unique()):
+            return {"comparison": name, "base_year": y - 1, "year": y, "n_households": 0, "growth_pct": float("nan")}
+        out = quintile_growth(hh, y).set_index("quintile")
+        hit = out.loc[quintile] if quintile in out.index else None
+        return {
+            "comparison": name,
+            "base_year": y - 1,
+            "year": y,
+            "n_households": int(hit["n_households"]) if hit is not None else 0,
+            "growth_pct": float(hit["growth_pct"]) if hit is not None else float("nan"),
+        }
+
+    rows.append(cohort_row("cohort", year, 1))
+    rows.append(cohort_row("cohort_before_plan", plan_start - 1, 1))
+    rows.append(cohort_row("top_cohort", year, 5))
+    cross = {
+        "comparison": "cross_section",
+        "base_year": year - 1,
+        "year": year,
+        "n_households": 0,
+        "growth_pct": float("nan"),
+    }
+    if {year - 1, year} <= set(hh["year"].unique()):
+        means = []
+        for y in (year - 1, year):
+            q = quintile_groups(hh[hh["year"] == y], y + 1)  # quintiles of year y's own income
+            bottom = hh[(hh["year"] == y) & hh["household_id"].isin(q[q == 1].index)]
+            means.append((float(income_indicators(bottom)["net_income_pc"].iloc[0]), len(bottom)))
+        cross.update(n_households=means[1][1], growth_pct=100 * (means[1][0] / means[0][0] - 1))
+    rows.append(cross)
+    out = pd.DataFrame(rows)
+    out["excess_pp"] = float("nan")
+    out.loc[0, "excess_pp"] = out.loc[0, "growth_pct"] - out.loc[1, "growth_pct"]
+    return out
+
+
+def bottom_quintile_target(region_names):
+    """The target that tracks last year's bottom quintile's income growth (江西's 两类增收重点对象)
+    for a region given by its name and its ancestors' names, or None: its ``years[0]`` is the plan start."""
+    from evalkit.evaluation.targets import load_targets
+
+    names = set(region_names)
+    for target in load_targets():
+        population = target.population or {}
+        if population.get("bottom_quintile_previous_year") and target.indicator == "net_income_pc_growth":
+            if target.region in names:
+                return target
+    return None
+
+
+__all__ = [
+    "bottom_quintile_comparison",
+    "bottom_quintile_target",
+    "TrackedCohort",
+    "cohort_for_document",
+    "cohort_for_region",
+    "cohort_progress",
+    "tracked_cohorts",
+]

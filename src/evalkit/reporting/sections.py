@@ -249,6 +249,31 @@ def share_above_table(
     )
 
 
+def bottom_quintile_table(households: pd.DataFrame, year: int, region_names, lang: str = "zh"):
+    """(table, note) for a region whose plan tracks last year's bottom quintile (江西's 两类增收重点对象):
+    the cohort's growth beside the same quintile's cohort before the plan, the top quintile's cohort and
+    the cross-sectional bottom 20 % (:func:`evalkit.evaluation.cohorts.bottom_quintile_comparison`), and
+    one sentence on regression to the mean; None when no such plan applies or the year is not in it."""
+    from evalkit.evaluation.cohorts import bottom_quintile_comparison, bottom_quintile_target
+
+    target = bottom_quintile_target(region_names)
+    if target is None or year not in target.years:
+        return None
+    plan_start = min(target.years)
+    groups = tuple((target.population or {}).get("groups", ("tuopin", "monitored")))
+    out = bottom_quintile_comparison(households, year, plan_start, groups)
+    out["comparison"] = [t(f"rtm_{c}", lang) for c in out["comparison"]]
+    out["period"] = [f"{b}→{y}" for b, y in zip(out["base_year"], out["year"], strict=True)]
+    out["rtm_growth"] = out["growth_pct"] / 100
+    table = format_table(
+        out,
+        {"comparison": "text", "period": "text", "n_households": "households", "rtm_growth": "pct", "excess_pp": "pp"},
+        lang,
+        gates={"rtm_growth": "n_households", "excess_pp": "n_households"},
+    )
+    return table, t("rtm_note", lang).format(before=f"{plan_start - 2}→{plan_start - 1}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Groups
 # ---------------------------------------------------------------------------------------------
