@@ -145,7 +145,7 @@ def test_plots(fits):
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert len(ax.patches) == len(res.aggregate("dynamic").table)  # one uniform-band bar per event time
-    assert "一致置信带" in ax.get_legend().get_texts()[0].get_text()
+    assert "同时置信带" in ax.get_legend().get_texts()[0].get_text()  # the 95 % simultaneous band
     fig2 = components_plot(fits["dibao"].effects, lang="en")
     assert [t.get_text() for t in fig2.axes[0].get_yticklabels()][-1] == "per-capita net income"
 
