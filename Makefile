@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-YEAR   ?= 2025
+YEAR   ?= plan
 JOBS   ?= 2
 DEMO   := data/demo
 
@@ -27,7 +27,8 @@ $(DEMO)/meta.json: | $(VENV)/.installed
 
 demo: $(DEMO)/meta.json
 
-## Main job: batch reports for every demo region (reports/$(YEAR)/index.html)
+## Main job: batch reports for every demo region, each for the latest year its plans and the data cover
+## (reports/2023/, reports/2024/, reports/2025/, each with its index.html; YEAR=2025 for one year)
 reports: system-deps $(VENV)/.installed demo
 	$(BIN)/evalkit batch --year $(YEAR) --jobs $(JOBS) --data $(DEMO)
 
@@ -46,7 +47,7 @@ bench: system-deps $(VENV)/.installed
 
 ## Open index.html and one report in headless Chromium and save screenshots
 screenshot: reports
-	bash scripts/screenshot.sh $(YEAR)
+	bash scripts/screenshot.sh 2025
 
 clean:
 	rm -rf $(VENV) reports/*/ $(DEMO)

@@ -70,3 +70,19 @@ def test_unknown_region_or_year_stops_the_batch_before_any_report(panel_without_
 def test_all_resolves_to_the_registry_report_regions():
     codes = [r.code for r in batch.resolve_regions("all")]
     assert len(codes) == 29 and "xinyang" in codes and "mile" in codes and "guangxi-nanning" in codes
+
+
+def test_plan_year_is_the_latest_year_a_plan_and_the_data_cover():
+    from evalkit.core.registry import get_region
+
+    years = [2020, 2021, 2022, 2023, 2024, 2025]
+    assert batch.plan_year(get_region("guangxi-beihai"), years) == 2024  # plan 2022–2024
+    assert batch.plan_year(get_region("mile"), years) == 2023  # plan 2022–2023
+    assert batch.plan_year(get_region("xinyang"), years) == 2025  # plan 2023–2025
+    assert batch.plan_year(get_region("shangyou"), years) == 2025  # 江西 2024–2025
+    assert batch.plan_year(get_region("mile"), [2020, 2021]) == 2021  # no plan year in the data: the latest
+
+
+def test_batch_year_must_be_a_year_or_plan(panel_without_yangshan, tmp_path):
+    with pytest.raises(EvalkitError, match="must be a year or plan"):
+        batch.batch_command("latest", regions="shangyou", data=str(panel_without_yangshan), out=str(tmp_path))

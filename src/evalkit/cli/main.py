@@ -236,9 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--year",
-        type=int,
         default=None,
-        help="报告年度(默认数据中最近的年度) / report year (default: the latest in the data)",
+        help="报告年度; plan = 各地区规划期与数据覆盖的最近年度 (默认数据中最近的年度) / report year; plan = for "
+        "each region the latest year its plans and the data cover (default: the latest year in the data)",
     )
     p.add_argument("--regions", default="all", help="all 或逗号分隔的地区 / all or a comma-separated list")
     p.add_argument("--jobs", type=int, default=2, help="并行进程数 / parallel processes")

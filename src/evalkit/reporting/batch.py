@@ -84,6 +84,17 @@ def _failed(kwargs: dict, error: str) -> dict:
     )
 
 
+def plan_year(region, years: list[int]) -> int:
+    """The year a region's report is made for by ``--year plan``: the latest year of the data
+    inside the period of a plan that applies to the region (广西 2022–2024 → 2024, 弥勒 2022–2023
+    → 2023), else the latest year of the data (信阳 2023–2025 and 江西 2024– → the latest)."""
+    from evalkit.evaluation.scorecard import applicable_units
+    from evalkit.evaluation.targets import load_targets
+
+    covered = {y for t in load_targets() if applicable_units(t, region) for y in years if t.in_force(y)}
+    return max(covered) if covered else max(years)
+
+
 def _run_one(kwargs: dict) -> dict:
     """Worker: one report in its own process; bad parameters become a failed outcome."""
     try:
@@ -275,7 +286,7 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
 
 
 def batch_command(
-    year: int | None,
+    year: int | str | None,
     regions: str = "all",
     jobs: int = 2,
     data: str | None = None,
@@ -285,14 +296,42 @@ def batch_command(
     scheduler: str | None = None,
 ) -> int:
     """``evalkit batch``: exit 0 when every report was written, 1 when any failed (summary on
-    stderr). Without ``year``, the latest year in the data."""
+    stderr). Without ``year``, the latest year in the data; ``year="plan"``: each region for the
+    latest year its plans and the data cover (:func:`plan_year`), one folder and index per year."""
+    years = panel_years(ensure_data(data))
+    chosen = resolve_regions(regions)
     if year is None:
-        year = panel_years(ensure_data(data))[-1]
-        print(f"报告年度 / report year: {year} (数据中最近的年度 / the latest year in the data)")
-    outcomes = run_batch(
-        year, regions=regions, jobs=jobs, data=data, lang=lang, out=out, formats=formats, scheduler=scheduler
-    )
-    year_dir = Path(out) / str(year)
+        groups = {years[-1]: chosen}
+        print(f"报告年度 / report year: {years[-1]} (数据中最近的年度 / the latest year in the data)")
+    elif str(year).strip().lower() == "plan":
+        groups = {}
+        for region in chosen:
+            groups.setdefault(plan_year(region, years), []).append(region)
+        made = ", ".join(f"{y}: {len(g)}" for y, g in sorted(groups.items()))
+        print(f"报告年度 / report years (规划期与数据覆盖 / plan period and data) {made}")
+    else:
+        try:
+            groups = {int(year): chosen}
+        except ValueError:
+            raise EvalkitError(f"--year 应为年份或 plan / --year must be a year or plan, got {year!r}") from None
+    code = 0
+    for group_year, group in sorted(groups.items()):
+        outcomes = run_batch(
+            group_year,
+            regions=[r.code for r in group],
+            jobs=jobs,
+            data=data,
+            lang=lang,
+            out=out,
+            formats=formats,
+            scheduler=scheduler,
+        )
+        code = max(code, _summary(outcomes, Path(out) / str(group_year), lang))
+    return code
+
+
+def _summary(outcomes: list[ReportOutcome], year_dir: Path, lang: str) -> int:
+    """Print what one year's batch regenerated, wrote and failed; its exit code."""
     regenerated = [o.region for o in outcomes if o.ok and o.replaced]
     new = [o.region for o in outcomes if o.ok and not o.replaced]
     failed = [o for o in outcomes if not o.ok]
