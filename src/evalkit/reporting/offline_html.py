@@ -24,6 +24,7 @@ PRINT_CSS = """
 .ek-table th { word-break: keep-all; overflow-wrap: normal; }
 .ek-table td.ek-text { min-width: 5em; }
 .ek-table td.ek-text:first-child { min-width: 10em; }
+.ek-summary { font-size: 15px; line-height: 1.7; margin: 0.2em 0; }
 @media print {
   html, body { background: #fff; }
   body { font-size: 10.5pt; }

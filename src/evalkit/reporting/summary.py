@@ -1,0 +1,262 @@
+"""The report's written summary (主要结论) and problem list (问题清单), generated from the numbers
+by the sentence templates of ``data/summary_templates.yaml`` (zh and en).
+
+Every value a sentence quotes is formatted by :mod:`evalkit.reporting.present` /
+:mod:`evalkit.reporting.scorecard_view` from the same tables the report shows; a sentence whose
+numbers are missing or rest on fewer than 10 households is left out (never a sentence with
+``—`` or ``<10`` in it). The problem list has one row per unmet target and area (the counties
+concerned, with value, target and margin), per target without data, and per data-quality finding.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import pandas as pd
+import yaml
+
+from evalkit.core.resources import data_path
+from evalkit.reporting.present import format_value, is_small, t
+from evalkit.reporting.scorecard_view import display_decimals, format_target_value
+
+TEMPLATES_FILE = "summary_templates.yaml"
+COMPONENTS = ("wage", "operating_income", "operating_expenses", "property", "transfer")
+#: Unmet targets named in the summary (largest relative shortfall first).
+MAX_SHORTFALLS = 3
+NOT_TARGETS = ("identification",)
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict:
+    """The sentence templates (``data/summary_templates.yaml``: key → {zh, en})."""
+    return yaml.safe_load(data_path(TEMPLATES_FILE).read_text(encoding="utf-8"))
+
+
+def say(key: str, lang: str = "zh", **values) -> str:
+    """Template ``key`` in ``lang`` with ``values`` filled in."""
+    return templates()[key][lang].format(**values)
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
+
+
+def _number(numbers: pd.DataFrame, key: str):
+    """The key number ``key`` when it is published (present and resting on ≥ 10 households), else None."""
+    rows = numbers[numbers["key"] == key]
+    if len(rows) == 0:
+        return None
+    row = rows.iloc[0]
+    if _missing(row["value"]) or is_small(row["n_households"]):
+        return None
+    return row["value"]
+
+
+def _targets_only(card: pd.DataFrame) -> pd.DataFrame:
+    return card[~card["document"].isin(NOT_TARGETS)] if len(card) else card
+
+
+def _area(row) -> str:
+    return row["county"] if isinstance(row["county"], str) and row["county"] else row["region"]
+
+
+def shortfalls(card: pd.DataFrame, n: int = MAX_SHORTFALLS) -> pd.DataFrame:
+    """Unmet targets by relative shortfall (margin / |threshold|, the widest first)."""
+    missed = _targets_only(card)
+    missed = missed[missed["status_code"] == "not_met"]
+    if len(missed) == 0:
+        return missed
+    scale = missed["threshold"].abs().where(missed["threshold"].abs() > 0, 1.0)
+    return missed.assign(_relative=missed["margin"] / scale).sort_values("_relative", kind="stable").head(n)
+
+
+def _pp(x: float, lang: str) -> str:
+    return f"{x:.1f} {t('pp_unit', lang)}"
+
+
+def summary_sentences(
+    numbers: pd.DataFrame,
+    growth_prev: pd.DataFrame,
+    card: pd.DataFrame,
+    year: int,
+    region_name: str,
+    lang: str = "zh",
+    watch_counts: pd.DataFrame | None = None,
+    integrity_findings: pd.DataFrame | None = None,
+) -> list[str]:
+    """The 主要结论 sentences, in order: level and growth, the component that drove growth, the gap
+    to rural residents, the thresholds, targets met and missed with the largest shortfalls, the
+    watch-list, the data-quality findings."""
+    out = []
+    income, growth = _number(numbers, "net_income_pc"), _number(numbers, "growth_prev")
+    if income is not None:
+        values = {"year": year, "region": region_name, "income": format_value(income, "yuan", lang)}
+        if growth is not None:
+            out.append(say("level_growth", lang, **values, growth=format_value(growth, "pct", lang)))
+        else:
+            out.append(say("level_only", lang, **values))
+    row = growth_prev[growth_prev["year"] == year] if len(growth_prev) else growth_prev
+    if growth is not None and len(row) and growth > 0:
+        contributions = {c: float(row[f"contrib_{c}_pp"].iloc[0]) for c in COMPONENTS}
+        top = max(contributions, key=lambda c: contributions[c])
+        if contributions[top] > 0:
+            out.append(
+                say(
+                    "driver",
+                    lang,
+                    component=t(top, lang),
+                    contribution=_pp(contributions[top], lang),
+                    share=format_value(contributions[top] / (100 * growth), "pct", lang),
+                )
+            )
+    ratio, differential = _number(numbers, "ratio_rural_to_tuopin"), _number(numbers, "growth_differential_pp")
+    if ratio is not None and differential is not None:
+        out.append(
+            say(
+                "gap",
+                lang,
+                ratio=format_value(ratio, "ratio", lang),
+                direction=templates()["gap_faster" if differential >= 0 else "gap_slower"][lang],
+                differential=_pp(abs(differential), lang),
+            )
+        )
+    share_10000, below_line = (
+        _number(numbers, "share_persons_below_10000"),
+        _number(numbers, "n_persons_below_monitoring"),
+    )
+    if share_10000 is not None and below_line is not None:
+        out.append(
+            say(
+                "thresholds",
+                lang,
+                share_10000=format_value(share_10000, "pct", lang),
+                below_line=format_value(below_line, "persons", lang),
+            )
+        )
+    targets = _targets_only(card)
+    if len(targets):
+        counts = targets["status_code"].value_counts()
+        out.append(
+            say(
+                "targets",
+                lang,
+                n_assessed=int(counts.get("met", 0) + counts.get("not_met", 0)),
+                n_met=int(counts.get("met", 0)),
+                n_not_met=int(counts.get("not_met", 0)),
+                n_due=int(counts.get("not_due", 0)),
+                n_missing=int(counts.get("not_measurable", 0)),
+            )
+        )
+        worst = shortfalls(card)
+        if len(worst):
+            items = [
+                say(
+                    "shortfall_item",
+                    lang,
+                    target=r["description"],
+                    area=_area(r),
+                    value=format_target_value(
+                        r["value"], r["unit"], lang, display_decimals(r["value"], r["threshold"], r["unit"])
+                    ),
+                    threshold=format_target_value(
+                        r["threshold"], r["unit"], lang, display_decimals(r["value"], r["threshold"], r["unit"])
+                    ),
+                )
+                for _, r in worst.iterrows()
+            ]
+            out.append(say("shortfalls", lang, items=("；" if lang == "zh" else "; ").join(items)))
+    if watch_counts is not None and len(watch_counts):
+        by = watch_counts.columns[0]
+        total = watch_counts[(watch_counts[by] == watch_counts[by].iloc[-1]) & (watch_counts["flag"] == "any_flag")]
+        if len(total) and not bool(total["suppressed"].iloc[0]) and not _missing(total["n_households"].iloc[0]):
+            out.append(say("watchlist", lang, n=f"{int(total['n_households'].iloc[0]):,}"))
+    if integrity_findings is not None:
+        flagged = int(integrity_findings["flagged"].astype(bool).sum()) if len(integrity_findings) else 0
+        out.append(say("integrity", lang, n=flagged) if flagged else say("integrity_clear", lang))
+    return out
+
+
+def problem_list(card: pd.DataFrame, lang: str = "zh", integrity_findings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """问题清单: one row per unmet target and area (value, target, margin), per target without data
+    (the reason), per flagged data-quality finding (the check, the area, what was found)."""
+    rows = []
+    targets = _targets_only(card)
+    for _, r in targets[targets["status_code"] == "not_met"].iterrows():
+        d = display_decimals(r["value"], r["threshold"], r["unit"])
+        rows.append(
+            {
+                "problem": say("problem_target", lang, target=r["description"]),
+                "area": _area(r),
+                "value": format_target_value(r["value"], r["unit"], lang, d),
+                "threshold": format_target_value(r["threshold"], r["unit"], lang, d),
+                "margin": format_target_value(r["margin"], r["unit"], lang, d, signed=True),
+                "note": "",
+            }
+        )
+    for _, r in targets[targets["status_code"] == "not_measurable"].iterrows():
+        rows.append(
+            {
+                "problem": say("problem_missing", lang, target=r["description"]),
+                "area": _area(r),
+                "value": "",
+                "threshold": "",
+                "margin": "",
+                "note": r["reason"],
+            }
+        )
+    if integrity_findings is not None and len(integrity_findings):
+        for _, r in integrity_findings[integrity_findings["flagged"].astype(bool)].iterrows():
+            rows.append(
+                {
+                    "problem": say("problem_integrity", lang, check=r["check_label"]),
+                    "area": r["unit"],
+                    "value": "",
+                    "threshold": "",
+                    "margin": "",
+                    "note": r.get("detail", "") or "",
+                }
+            )
+    table = pd.DataFrame(rows, columns=["problem", "area", "value", "threshold", "margin", "note"])
+    return table.rename(
+        columns={
+            "problem": t("problem", lang),
+            "area": t("region", lang),
+            "value": t("value", lang),
+            "threshold": t("threshold", lang),
+            "margin": t("margin", lang),
+            "note": t("reason", lang),
+        }
+    )
+
+
+def show_summary(
+    numbers,
+    growth_prev,
+    card,
+    year: int,
+    region_name: str,
+    lang: str = "zh",
+    watch_counts=None,
+    integrity_findings=None,
+) -> None:
+    """Display 主要结论: the summary sentences (report notebook)."""
+    from evalkit.reporting.present import show_heading, show_notice
+
+    show_heading("sub_conclusions", lang, level=3)
+    for sentence in summary_sentences(
+        numbers, growth_prev, card, year, region_name, lang, watch_counts, integrity_findings
+    ):
+        show_notice(sentence, "summary")
+
+
+def show_problems(card, lang: str = "zh", integrity_findings=None) -> None:
+    """Display 问题清单: the problem list (report notebook)."""
+    from evalkit.reporting.present import show_heading, show_notice, show_table
+
+    show_heading("sub_problems", lang, level=3)
+    problems = problem_list(card, lang, integrity_findings)
+    if len(problems):
+        show_table(problems, text_columns=2)
+    else:
+        show_notice(say("no_problems", lang), "note")
