@@ -130,11 +130,11 @@ def bottom_quintile_comparison(
       no regression to the mean).
 
     Columns: comparison, base_year, year, n_households, growth_pct (person-weighted per-capita net
-    income, :func:`evalkit.indicators.thresholds.quintile_growth`), and ``excess_pp`` = cohort growth −
+    income, :func:`evalkit.indicators.income.quintile_growth`), and ``excess_pp`` = cohort growth −
     the before-plan cohort's growth on the cohort row. Households of ``groups`` only.
     """
-    from evalkit.indicators.income import income_indicators
-    from evalkit.indicators.thresholds import quintile_groups, quintile_growth
+    from evalkit.indicators.income import income_indicators, quintile_growth
+    from evalkit.indicators.thresholds import quintile_groups
 
     hh = households[in_groups(households, groups)]
     rows = []
