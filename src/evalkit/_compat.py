@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 import warnings
 
 
@@ -17,3 +18,18 @@ def moved(old: str, new: str) -> None:
     """Replace module ``old`` in :data:`sys.modules` by module ``new``, with a DeprecationWarning."""
     warnings.warn(f"{old} has moved to {new}; the old path goes in evalkit 0.3", DeprecationWarning, stacklevel=3)
     sys.modules[old] = importlib.import_module(new)
+
+
+class _CallableModule(types.ModuleType):
+    """A module that can be called: forwards to its function of the same name (``evalkit.scorecard``)."""
+
+    def __call__(self, *args, **kwargs):
+        return getattr(self, self.__name__.rsplit(".", 1)[-1])(*args, **kwargs)
+
+
+def moved_callable(old: str, new: str) -> None:
+    """:func:`moved`, for an old path that is also the name of a public function of ``evalkit``
+    (``evalkit.scorecard``, ``evalkit.watchlist``): the module becomes callable, so the attribute
+    ``evalkit.<name>`` works as the function whether or not the old path was imported."""
+    moved(old, new)
+    sys.modules[old].__class__ = _CallableModule

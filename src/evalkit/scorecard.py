@@ -1,5 +1,5 @@
 """Deprecated path: moved to :mod:`evalkit.evaluation.scorecard`."""
 
-from evalkit._compat import moved
+from evalkit._compat import moved_callable
 
-moved(__name__, "evalkit.evaluation.scorecard")
+moved_callable(__name__, "evalkit.evaluation.scorecard")
