@@ -172,7 +172,8 @@ def bottom_quintile_comparison(
     rows.append(cross)
     out = pd.DataFrame(rows)
     out["excess_pp"] = float("nan")
-    out.loc[0, "excess_pp"] = out.loc[0, "growth_pct"] - out.loc[1, "growth_pct"]
+    growth = out["growth_pct"].astype(float).to_numpy()
+    out.loc[0, "excess_pp"] = growth[0] - growth[1]
     return out
 
 
