@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalkit.core.registry import get_region
 from evalkit.evaluation.scorecard import scorecard
+from evalkit.evaluation.watchlist import export_watchlist, watchlist, watchlist_counts
+from evalkit.evaluation.watchlist_flows import caseworker_lists
 from evalkit.io.load import load_report_panel
 from evalkit.reporting.scorecard_view import scorecard_display, status_counts
 
@@ -46,4 +49,37 @@ def scorecard_command(
     return 0
 
 
-__all__ = ["scorecard_command"]
+def watchlist_command(region: str, year: int, data: str | None = None, out: str | None = None) -> int:
+    """``evalkit watchlist``: print the counts by county (small cells suppressed); export the list to ``out``."""
+    panel = load_report_panel(data, region)
+    watch = watchlist(panel, region, year)
+    if panel.synthetic:
+        print("合成数据 / SYNTHETIC DATA")
+    counts = watchlist_counts(watch)
+    shown = counts.assign(n_households=counts["n_households"].map(lambda v: "<10" if pd.isna(v) else f"{int(v)}"))
+    wide = shown.pivot(index="county", columns="label", values="n_households")
+    with pd.option_context("display.max_rows", None, "display.width", 200):
+        print(wide.to_string())
+    if out:
+        export_watchlist(watch, out)
+        print(f"{len(watch)} 户已导出 / households exported: {out}")
+    return 0
+
+
+def lists_command(region: str, year: int, data: str | None = None, out: str = "lists") -> int:
+    """``evalkit lists``: write the caseworker lists of ``region`` and ``year`` as CSV (UTF-8 with
+    BOM, for Excel) into ``out``: ``<region>_<year>_<list>.csv``; print how many rows each has."""
+    panel = load_report_panel(data, region)
+    region_info = get_region(region)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    if panel.synthetic:
+        print("合成数据 / SYNTHETIC DATA")
+    for name, table in caseworker_lists(panel, region_info, year).items():
+        path = folder / f"{region_info.code}_{year}_{name}.csv"
+        table.to_csv(path, index=False, encoding="utf-8-sig")
+        print(f"{name}: {len(table)} 行 / rows -> {path}")
+    return 0
+
+
+__all__ = ["lists_command", "scorecard_command", "watchlist_command"]

@@ -63,7 +63,7 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
 
 
 def _cmd_watchlist(args: argparse.Namespace) -> int:
-    from evalkit.evaluation.watchlist import watchlist_command
+    from evalkit.cli.commands import watchlist_command
 
     return watchlist_command(region=args.region, year=args.year, data=args.data, out=args.out)
 
@@ -76,7 +76,7 @@ def _region_year_data(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_lists(args: argparse.Namespace) -> int:
-    from evalkit.evaluation.watchlist_flows import lists_command
+    from evalkit.cli.commands import lists_command
 
     return lists_command(region=args.region, year=args.year, data=args.data, out=args.out)
 

@@ -309,22 +309,3 @@ def export_watchlist(watch: pd.DataFrame, path: str | Path) -> Path:
     else:
         raise EvalkitError(f"{path}: 只支持 .csv 或 .xlsx / only .csv or .xlsx are supported")
     return path
-
-
-def watchlist_command(region: str, year: int, data: str | None = None, out: str | None = None) -> int:
-    """``evalkit watchlist``: print the counts by county (small cells suppressed); export the list to ``out``."""
-    from evalkit.io.load import load_report_panel
-
-    panel = load_report_panel(data, region)
-    watch = watchlist(panel, region, year)
-    if panel.synthetic:
-        print("合成数据 / SYNTHETIC DATA")
-    counts = watchlist_counts(watch)
-    shown = counts.assign(n_households=counts["n_households"].map(lambda v: "<10" if pd.isna(v) else f"{int(v)}"))
-    wide = shown.pivot(index="county", columns="label", values="n_households")
-    with pd.option_context("display.max_rows", None, "display.width", 200):
-        print(wide.to_string())
-    if out:
-        export_watchlist(watch, out)
-        print(f"{len(watch)} 户已导出 / households exported: {out}")
-    return 0

@@ -129,23 +129,3 @@ def caseworker_lists(panel, region: Region | str, year: int) -> dict[str, pd.Dat
         "unmatched_support": unmatched_list(region_support_match(panel, region, year)),
         "watchlist_ranked": ranked[[c for c in keep if c in ranked.columns]],
     }
-
-
-def lists_command(region: str, year: int, data: str | None = None, out: str = "lists") -> int:
-    """``evalkit lists``: write the caseworker lists of ``region`` and ``year`` as CSV (UTF-8 with
-    BOM, for Excel) into ``out``: ``<region>_<year>_<list>.csv``; print how many rows each has."""
-    from pathlib import Path
-
-    from evalkit.io.load import load_report_panel
-
-    panel = load_report_panel(data, region)
-    region_info = get_region(region)
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    if panel.synthetic:
-        print("合成数据 / SYNTHETIC DATA")
-    for name, table in caseworker_lists(panel, region_info, year).items():
-        path = folder / f"{region_info.code}_{year}_{name}.csv"
-        table.to_csv(path, index=False, encoding="utf-8-sig")
-        print(f"{name}: {len(table)} 行 / rows -> {path}")
-    return 0
