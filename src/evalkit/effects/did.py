@@ -317,6 +317,8 @@ class CellsNotEstimable(DesignError):
     """Some ATT(g,t) cells could not be estimated: ``cells`` [(g, t)], ``reasons`` (one text per
     cell) and ``constant_covariates`` (covariates constant among the treated or controls of a cell)."""
 
+    code = "E-DESIGN-CELLS"
+
     def __init__(self, message: str, cells: list, reasons: list[str], constant_covariates: list):
         super().__init__(message)
         self.cells = cells

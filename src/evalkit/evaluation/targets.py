@@ -93,6 +93,8 @@ _COUNT_RULE = re.compile(r"^(>=|<=|>|<)?\s*(\d+)$")
 class TargetError(EvalkitError):
     """A targets file is malformed: the message names the file and the target id."""
 
+    code = "E-TARGET"
+
 
 @dataclass(frozen=True)
 class Target:

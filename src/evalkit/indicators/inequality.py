@@ -64,6 +64,8 @@ __all__ = [
 class InequalityInputError(EvalkitError):
     """Income or weights that no inequality or poverty measure can be computed from."""
 
+    code = "E-INEQUALITY-INPUT"
+
 
 # --------------------------------------------------------------------------- input checks
 def _as_arrays(income, weights=None, name: str = "income") -> tuple[np.ndarray, np.ndarray]:
