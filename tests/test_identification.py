@@ -111,12 +111,21 @@ def test_counts_by_county_and_township_and_the_list():
 
 
 def test_checks_are_scorecard_rows_not_targets():
-    card = scorecard(small_panel(), "信阳市", 2024, targets=[])
+    full = scorecard(small_panel(), "信阳市", 2024, targets=[])
+    assert list(dict.fromkeys(full["document"])) == ["identification", "support_matching", "watchlist_flows"]
+    card = full[full["document"] == "identification"]
     assert list(card["target_id"]) == [f"check-{c}" for c in CHECKS]
     card = card.set_index("indicator")
     assert card.loc["below_line_not_monitored", ["value", "n_households"]].tolist() == [3, 8]
     assert set(card["status_code"]) == {"check_flagged"}
     assert card["threshold"].isna().all() and card["margin"].isna().all()
+    # the panel has no labour counts: matching is not measurable, with the reason
+    match = full[full["document"] == "support_matching"]
+    assert match["status_code"].tolist() == ["not_measurable"] and "labour" in match["reason"].iloc[0]
+    # 台账 (any flag, 广西 rules as reference): listed, never a status of a target
+    flows = full[full["document"] == "watchlist_flows"].set_index("target_id")
+    assert set(flows["status_code"]) == {"reported"}
+    assert flows.loc[["check-flow-new", "check-flow-still", "check-flow-left"], "value"].notna().all()
     # a year without data: not measurable, with the reason
     empty = scorecard(small_panel(), "信阳市", 2020, targets=[])
     assert set(empty["status_code"]) == {"not_measurable"} and (empty["reason"] != "").all()

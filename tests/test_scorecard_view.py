@@ -134,7 +134,8 @@ def test_identification_checks_get_their_own_table_without_nan(tmp_path):
     card = scorecard(hand_panel(), "光山县", 2024, targets=targets)
     headings = [h for h, _ in scorecard_sections(card, 2024, "zh")]
     assert headings[0] == "手算方案 (规划期 2022—2025年)"
-    if (card["document"] == "identification").any():
-        assert headings[-1].startswith("识别核查")
+    if (card["document"] == "identification").any():  # after the plans: identification, matching, 台账 (issue 16)
+        checks = [h for h in headings if h.startswith(("识别核查", "帮扶措施匹配核查", "监测预警台账"))]
+        assert checks and checks[0].startswith("识别核查") and headings[-len(checks) :] == checks
     for _, table in scorecard_sections(card, 2024, "zh"):
         assert "nan" not in table.to_string().lower()
