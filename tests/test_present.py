@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from evalkit.core.errors import EvalkitError
-from evalkit.reporting import present
+from evalkit.reporting import disclosure, present
 
 
 def test_chinese_number_formats():
@@ -65,11 +65,11 @@ def test_small_cells_are_suppressed_row_and_cell_wise():
     big, small, partly = table.to_dict("records")
     assert big["人均纯收入"] == "15,000 元" and big["户数"] == "250 户"
     # a group of 9 households: its count and its mean are both hidden
-    assert small["户数"] == "<10" and small["人均纯收入"] == "<10"
+    assert small["户数"] == "<10" and small["人均纯收入"] == "§"  # the mean: its own mark, never "<10"
     # 7 households below the line out of 40: the count, the persons and the share are hidden
     assert partly["人均纯收入"] == "12,000 元"
-    assert partly["低于该线户数"] == "<10" and partly["低于该线人数"] == "<10" and partly["低于该线户比例"] == "<10"
-    assert present.publishable(5.0, 9) is None and present.publishable(5.0, 10) == 5.0
+    assert partly["低于该线户数"] == "<10" and partly["低于该线人数"] == "§" and partly["低于该线户比例"] == "§"
+    assert disclosure.publishable(5.0, 9) is None and disclosure.publishable(5.0, 10) == 5.0
 
 
 def test_table_html_is_escaped_and_has_no_random_ids():
@@ -93,11 +93,15 @@ def test_complementary_suppression_protects_a_lone_small_cell():
     plain = present.format_table(df, columns)
     assert list(plain["户数"]) == ["250 户", "<10", "40 户", "31 户"]
     table = present.format_table(df, columns, adds_up=True)
-    assert list(table["户数"]) == ["250 户", "<10", "40 户", "<10"]
-    assert list(table["人均纯收入"]) == ["15,000 元", "<10", "12,000 元", "<10"]
-    # two small rows already protect each other; nothing more is hidden
+    # 31 is hidden to protect 7: it is marked as complementary, not as "<10" (it is not under 10)
+    assert list(table["户数"]) == ["250 户", "<10", "40 户", "×"]
+    assert list(table["人均纯收入"]) == ["15,000 元", "§", "12,000 元", "§"]
+    # two small rows whose sum reaches the threshold already protect each other
     two = present.format_table(df.assign(n_households=[250, 7, 40, 3]), columns, adds_up=True)
     assert list(two["户数"]) == ["250 户", "<10", "40 户", "<10"]
+    # ... but 7 + 1 would pin each to [0, 8], narrower than 10: the smallest other row goes too
+    narrow = present.format_table(df.assign(n_households=[250, 7, 40, 1]), columns, adds_up=True)
+    assert list(narrow["户数"]) == ["250 户", "<10", "×", "<10"]
 
 
 def test_watch_table_hides_a_second_cell_when_one_is_suppressed():
@@ -106,10 +110,10 @@ def test_watch_table_hides_a_second_cell_when_one_is_suppressed():
             "county": ["甲县", "乙县", "丙县", "合计"] * 2,
             "flag": ["a"] * 4 + ["b"] * 4,
             "label": ["收入下降"] * 4 + ["低于1万元"] * 4,
-            "n_households": [28.0, None, 10.0, 46.0, 12.0, 15.0, 30.0, 57.0],
+            "n_households": [28.0, 8.0, 10.0, 46.0, 12.0, 15.0, 30.0, 57.0],
             "suppressed": [False, True, False, False, False, False, False, False],
         }
     )
     table = present.watch_table(counts, "county")
-    assert list(table["收入下降"]) == ["28", "<10", "<10", "46"]
+    assert list(table["收入下降"]) == ["28", "<10", "×", "46"]
     assert list(table["低于1万元"]) == ["12", "15", "30", "57"]

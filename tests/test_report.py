@@ -47,7 +47,18 @@ def no_papermill(monkeypatch):
 
 
 def test_notebook_declares_the_agreed_parameters():
-    assert set(report.declared_parameters()) == {"region", "year", "data", "base_year", "lang", "output_dir", "seed"}
+    assert set(report.declared_parameters()) == {
+        "region",
+        "year",
+        "data",
+        "base_year",
+        "lang",
+        "output_dir",
+        "seed",
+        "min_households",
+        "suppress_zeros",
+        "merge_regions",
+    }
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.evaluation.targets import targets_table
 from evalkit.indicators import income
-from evalkit.reporting import present, sections
+from evalkit.reporting import disclosure, sections
 
 
 def test_key_numbers_table_names_population_and_suppresses_small_counts():
@@ -31,7 +31,7 @@ def test_key_numbers_table_names_population_and_suppresses_small_counts():
         "脱贫人口和监测对象 (面板全部农户)",
     ]
     assert zh["实际值"].tolist()[0] == "19,807 元"
-    assert zh["实际值"].tolist()[3] == present.SUPPRESSED  # 9 households below the line
+    assert zh["实际值"].tolist()[3] == disclosure.DERIVED  # persons over 9 households below the line: not "<10"
     en = sections.key_numbers_table(numbers, "en")
     assert en.iloc[1, 1] == "people lifted out of poverty (脱贫人口)"
     assert en.iloc[0, 1].startswith("all households in the panel")
@@ -130,7 +130,7 @@ def test_below_tables_gate_persons_and_shares_on_households_below():
     )
     (shown,) = sections.below_tables({"line_monitoring": table}, "zh")
     assert shown.iloc[0, 0] == "防止返贫监测线"
-    assert shown.iloc[0, 2:].tolist() == [present.SUPPRESSED] * 4
+    assert shown.iloc[0, 2:].tolist() == ["<10"] + [disclosure.DERIVED] * 3  # 27 persons and 1% are not "<10"
     assert shown.iloc[1, 3] == "90 人"
 
 
@@ -206,7 +206,7 @@ def test_effect_sections_return_the_reason_for_a_design_error_and_keep_going():
     first, second = parts
     assert first.estimated and first.heading_suffix == ": 公益岗位"
     assert first.table.iloc[0, 1] == "820 元"
-    assert first.table.iloc[1, 1] == present.SUPPRESSED  # 8 treated households
+    assert first.table.iloc[1, 1] == disclosure.DERIVED  # an estimate over 8 treated households
     assert [outcome for _, outcome, _ in first.event_studies] == ["net_income_pc"]  # wage_pc has no rows
     # the design and clustering note, then the caveat of the outcome that has one
     assert first.notes == ["处理组: … 标准误按县聚类（40 个聚类）。", "工资性收入: 处理前趋势检验 p = 0.010 < 0.05"]
@@ -239,8 +239,9 @@ def test_group_tables_add_up_to_the_region_and_translate_groups(demo_households)
     current = demo_households[demo_households["year"] == year]
     relocated = parts[1][1]
     assert set(relocated.iloc[:, 0]) <= {"易地搬迁户", "其他户"}
-    shown = [int(v.replace(",", "").removesuffix(" 户")) for v in relocated.iloc[:, 1] if v != present.SUPPRESSED]
-    if present.SUPPRESSED not in set(relocated.iloc[:, 1]):
+    hidden = set(disclosure.marks().values())
+    shown = [int(v.replace(",", "").removesuffix(" 户")) for v in relocated.iloc[:, 1] if v not in hidden]
+    if not hidden & set(relocated.iloc[:, 1]):
         assert sum(shown) == len(current)
     types = parts[2][1]
     assert set(types.iloc[:, 0]) <= set(current["household_type"].astype(str))
@@ -250,7 +251,7 @@ def test_group_tables_add_up_to_the_region_and_translate_groups(demo_households)
 
 def test_area_tables_chart_only_areas_of_ten_or_more(demo_households):
     chart, table = sections.area_tables(demo_households, 2023, "county", "zh")
-    assert (chart["n_households"] >= present.MIN_HOUSEHOLDS).all()
+    assert (chart["n_households"] >= disclosure.Rule().threshold).all()
     assert len(table) >= len(chart)
 
 

@@ -12,7 +12,14 @@ from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import Panel
 from evalkit.core.schema import derive_income
 from evalkit.demo import load_demo
-from evalkit.evaluation.watchlist import export_watchlist, watchlist, watchlist_counts, watchlist_rules
+from evalkit.evaluation.watchlist import (
+    CONFIDENTIAL_BANNER,
+    CONFIDENTIAL_SHEET,
+    export_watchlist,
+    watchlist,
+    watchlist_counts,
+    watchlist_rules,
+)
 
 SEEDS = Path(__file__).parent / "data" / "policy_seeds"
 PLACES = {
@@ -182,7 +189,7 @@ def test_counts_suppress_small_cells():
     counts = watchlist_counts(w)
     assert set(counts["county"]) == {"兴宁区", "合计"}
     one = counts[(counts["flag"] == "gx_income_fell") & (counts["county"] == "合计")].iloc[0]
-    assert one["suppressed"] and np.isnan(one["n_households"])  # 1 household: never published
+    assert one["suppressed"] and one["n_households"] == 1  # 1 household: flagged as a primary small cell
     zero = watchlist_counts(w[w["household_id"] != "c"])
     zero = zero[zero["flag"] == "gx_weak_labour_key"]
     assert not zero["suppressed"].any() and (zero["n_households"] == 0).all()  # a true zero is shown
@@ -196,12 +203,39 @@ def test_export_has_pseudonymised_ids_only(tmp_path):
     w = watchlist(guangxi_panel(), "兴宁区", 2023, slow_growth_pct=5)
     for name in ("list.csv", "list.xlsx"):
         path = export_watchlist(w, tmp_path / name)
-        back = pd.read_csv(path, encoding="utf-8-sig") if name.endswith("csv") else pd.read_excel(path)
+        skip = len(CONFIDENTIAL_BANNER)  # the list says it is confidential in its first rows
+        back = (
+            pd.read_csv(path, encoding="utf-8-sig", skiprows=skip)
+            if name.endswith("csv")
+            else pd.read_excel(path, skiprows=skip)
+        )
         assert sorted(back["household_id"]) == list("abcde")
         raw = path.read_bytes()
         assert "张三".encode() not in raw and b"410101199001019994" not in raw
     with pytest.raises(EvalkitError, match=r"\.csv or \.xlsx"):
         export_watchlist(w, tmp_path / "list.json")
+
+
+def test_export_is_labelled_confidential_and_runs_no_formula(tmp_path):
+    from openpyxl import load_workbook
+
+    w = watchlist(guangxi_panel(), "兴宁区", 2023, slow_growth_pct=5)
+    payloads = ['=HYPERLINK("http://x.invalid","点击")', "+1+1", "-2+3", "@SUM(A1)", "\t=2+2", "\r=1"]
+    w = w.assign(village=(payloads * 2)[: len(w)], measures=["=1+1"] + [""] * (len(w) - 1))
+    csv_path = export_watchlist(w, tmp_path / "list.csv")
+    lines = csv_path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("内部资料，注意保密") and "CONFIDENTIAL" in lines[1]
+    back = pd.read_csv(csv_path, encoding="utf-8-sig", skiprows=len(CONFIDENTIAL_BANNER), keep_default_na=False)
+    assert set(back["village"]) == {"'" + p for p in payloads[: len(w)]}  # every payload prefixed: text
+    assert back["net_income_pc"].dtype.kind == "f"  # numbers stay numbers
+    xlsx = export_watchlist(w, tmp_path / "list.xlsx")
+    book = load_workbook(xlsx)
+    assert book.sheetnames == [CONFIDENTIAL_SHEET]
+    sheet = book[CONFIDENTIAL_SHEET]
+    assert sheet["A1"].value.startswith("内部资料，注意保密")
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula cell anywhere
+    assert not [c.value for c in cells if c.value.startswith(("=", "+", "-", "@", "\t", "\r"))]
 
 
 def test_unknown_rule_and_empty_region():
@@ -233,8 +267,8 @@ def test_demo_regions_every_plan_year(demo, region, years, rules):
         fell = w["largest_fall"] != ""
         assert (w.loc[fell, "largest_fall_pc"] < 0).all()
         counts = watchlist_counts(w)
-        published = counts.dropna(subset=["n_households"])
-        assert ((published["n_households"] == 0) | (published["n_households"] >= 10)).all()
+        small = (counts["n_households"] > 0) & (counts["n_households"] < 10)
+        assert (counts["suppressed"] == small).all()
 
 
 def test_cli_watchlist(tmp_path, capsys):
@@ -242,4 +276,4 @@ def test_cli_watchlist(tmp_path, capsys):
     assert main(["watchlist", "--region", "mile", "--year", "2023", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "SYNTHETIC" in printed and "households exported" in printed
-    assert len(pd.read_excel(out)) > 0
+    assert len(pd.read_excel(out, skiprows=len(CONFIDENTIAL_BANNER))) > 0

@@ -55,11 +55,15 @@ def watchlist_command(region: str, year: int, data: str | None = None, out: str 
     watch = watchlist(panel, region, year)
     if panel.synthetic:
         print("合成数据 / SYNTHETIC DATA")
-    counts = watchlist_counts(watch)
-    shown = counts.assign(n_households=counts["n_households"].map(lambda v: "<10" if pd.isna(v) else f"{int(v)}"))
-    wide = shown.pivot(index="county", columns="label", values="n_households")
+    from evalkit.reporting import disclosure
+    from evalkit.reporting.present import watch_table
+
+    wide = watch_table(watchlist_counts(watch), "county")  # the published counts: same protection as a report
     with pd.option_context("display.max_rows", None, "display.width", 200):
-        print(wide.to_string())
+        print(wide.to_string(index=False))
+    key = disclosure.legend(wide.iloc[:, 1:].to_numpy().ravel())
+    if key:
+        print(key)
     if out:
         export_watchlist(watch, out)
         print(f"{len(watch)} 户已导出 / households exported: {out}")

@@ -85,7 +85,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from evalkit.reporting.report import report_command
 
     return report_command(
-        region=args.region, year=args.year, data=args.data, lang=args.lang, out=args.out, formats=args.formats
+        region=args.region,
+        year=args.year,
+        data=args.data,
+        lang=args.lang,
+        out=args.out,
+        formats=args.formats,
+        min_households=args.min_households,
+        suppress_zeros=args.suppress_zeros,
     )
 
 
@@ -101,6 +108,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         out=args.out,
         formats=args.formats,
         scheduler=args.scheduler,
+        min_households=args.min_households,
+        suppress_zeros=args.suppress_zeros,
     )
 
 
@@ -109,6 +118,20 @@ def _formats_argument(p: argparse.ArgumentParser) -> None:
         "--formats",
         default="html,pdf,docx,xlsx",
         help="输出格式, 逗号分隔 (默认全部) / output formats, comma-separated (default html,pdf,docx,xlsx)",
+    )
+
+
+def _disclosure_arguments(p: argparse.ArgumentParser) -> None:
+    from evalkit.core.config import MIN_HOUSEHOLDS
+
+    p.add_argument(
+        "--min-households",
+        type=int,
+        default=MIN_HOUSEHOLDS,
+        help=f"公布阈值: 少于该户数的计数不予公布 / disclosure threshold in households (default {MIN_HOUSEHOLDS})",
+    )
+    p.add_argument(
+        "--suppress-zeros", action="store_true", help="零值也隐去 / hide zero counts too (default: zeros are shown)"
     )
 
 
@@ -227,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
     p.add_argument("--out", default="reports", help="输出目录 / output folder")
     _formats_argument(p)
+    _disclosure_arguments(p)
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser(
@@ -252,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="在 Dask 集群上运行: local 或调度器地址 / run on a Dask cluster: local or a scheduler address "
         "(tcp://host:8786); needs pip install 'evalkit[cluster]'",
     )
+    _disclosure_arguments(p)
     p.set_defaults(func=_cmd_batch)
     return parser
 

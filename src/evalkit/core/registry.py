@@ -122,7 +122,8 @@ def region_mask(households: pd.DataFrame, region: Region | str) -> pd.Series:
     """Boolean Series selecting ``region``'s households (all rows for 全国).
 
     Filters on the region columns of the panel named in ``region.filter`` (province, prefecture,
-    county, township), so that e.g. 东山镇 of 弥勒市 is not confused with 东山镇 of 上犹县.
+    county, township), so that e.g. 东山镇 of 弥勒市 is not confused with 东山镇 of 上犹县. A filter
+    value that is a tuple selects any of its names (a unit published merged with a small sibling).
     """
     if isinstance(region, str):
         region = get_region(region)
@@ -133,7 +134,7 @@ def region_mask(households: pd.DataFrame, region: Region | str) -> pd.Series:
                 f"面板缺少地区列 '{column}', 无法选择 {region.name_zh} / "
                 f"panel has no region column '{column}' needed to select {region.name_en}"
             )
-        mask &= households[column] == name
+        mask &= households[column].isin(name) if isinstance(name, tuple) else households[column] == name
     return mask.fillna(False).astype(bool)
 
 

@@ -270,9 +270,12 @@ def watchlist(
 def watchlist_counts(watch: pd.DataFrame, by: str = "county", lang: str = "zh") -> pd.DataFrame:
     """Flagged households per flag by ``by`` (county) and in total, for publication.
 
-    Long table: ``by``, flag, label, n_households, suppressed. Cells of fewer than
-    :data:`MIN_HOUSEHOLDS` (but more than zero) households are suppressed: n_households ``nan``
-    and suppressed ``True`` (shown as "<10" in reports). The total row has ``by`` = 合计 / total.
+    Long table: ``by``, flag, label, n_households (the true count: this is the analysis table,
+    not a publication), suppressed (``True`` for a primary small cell: more than zero and fewer
+    than :data:`MIN_HOUSEHOLDS`). The total row has ``by`` = 合计 / total. Whatever is published
+    goes through :func:`evalkit.reporting.present.watch_grid`, which adds the complementary
+    suppression the LP audit requires (a published table must never be built from this one
+    directly).
     """
     flag_cols = [c for c in watch.columns if c in set(watchlist_rules()["flag"])]
     meta = watchlist_rules().set_index("flag")
@@ -292,20 +295,33 @@ def watchlist_counts(watch: pd.DataFrame, by: str = "county", lang: str = "zh") 
     )
     n = long["n_households"].astype(float)
     long["suppressed"] = (n > 0) & (n < MIN_HOUSEHOLDS)
-    long["n_households"] = n.where(~long["suppressed"])
+    long["n_households"] = n
     return long[[by, "flag", "label", "n_households", "suppressed"]]
+
+
+#: First rows and sheet name of the caseworkers' list: a household list is not a publication.
+CONFIDENTIAL_SHEET = "内部资料 注意保密"
+CONFIDENTIAL_BANNER = [
+    "内部资料，注意保密：监测预警户名单（户级，仅供帮扶工作人员使用，不得公开或转发）",
+    "CONFIDENTIAL: household-level watch-list for caseworkers only; not for publication or forwarding",
+]
 
 
 def export_watchlist(watch: pd.DataFrame, path: str | Path) -> Path:
     """Write the caseworker list (pseudonymised ids, :data:`EXPORT_COLUMNS` and the flag columns)
-    to ``path`` (.csv in UTF-8 with BOM for Excel, or .xlsx)."""
+    to ``path`` (.csv in UTF-8 with BOM for Excel, or .xlsx). The list is household-level by
+    design, so it is labelled confidential in its first rows (:data:`CONFIDENTIAL_BANNER`; the
+    header follows) and, in XLSX, in its sheet name; text cells that begin like a formula
+    (``=``, ``+``, ``-``, ``@``, TAB, CR) are written as text (:mod:`evalkit.io.spreadsheet`)."""
+    from evalkit.io.spreadsheet import write_csv, write_xlsx
+
     path = Path(path)
     flag_cols = [c for c in watch.columns if c in set(watchlist_rules()["flag"])]
     table = watch[[c for c in ["year", *EXPORT_COLUMNS, *flag_cols] if c in watch.columns]]
     if path.suffix.lower() == ".xlsx":
-        table.to_excel(path, index=False)
+        write_xlsx(table, path, CONFIDENTIAL_SHEET, CONFIDENTIAL_BANNER)
     elif path.suffix.lower() == ".csv":
-        table.to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(table, path, CONFIDENTIAL_BANNER)
     else:
         raise EvalkitError(f"{path}: 只支持 .csv 或 .xlsx / only .csv or .xlsx are supported")
     return path

@@ -72,7 +72,10 @@ def load(path: str | Path | None = None, region: str | Region | None = None, yea
         return load_panel(data)
     unit = region if isinstance(region, Region) or region is None else get_region(region)
     selection = unit.filter if unit is not None else {}
-    filters: list[tuple[str, str, object]] = [(column, "==", name) for column, name in selection.items()]
+    filters: list[tuple[str, str, object]] = [
+        (column, "in", list(name)) if isinstance(name, tuple) else (column, "==", name)  # a merged unit
+        for column, name in selection.items()
+    ]
     filters += [("year", "<=", int(year))] if year is not None else []
     return load_panel_from_dataset(data, filters=filters or None)
 

@@ -26,6 +26,8 @@ import pandas as pd
 
 from evalkit import __version__
 from evalkit.core.errors import EvalkitError
+from evalkit.reporting import disclosure
+from evalkit.reporting.parameters import disclosure_parameters
 from evalkit.reporting.report import (
     LANGS,
     LOGS,
@@ -33,6 +35,7 @@ from evalkit.reporting.report import (
     atomic_write_text,
     declared_parameters,
     ensure_data,
+    merged_name,
     panel_years,
     parse_formats,
     report_stem,
@@ -130,6 +133,8 @@ def run_batch(
     notebook: str | None = None,
     formats: str | list[str] | None = None,
     scheduler: str | None = None,
+    min_households: int | None = None,
+    suppress_zeros: bool = False,
 ) -> list[ReportOutcome]:
     """Run every report in ``formats`` (default html, pdf, docx, xlsx) — in a process pool of
     ``jobs`` spawned workers, or as tasks on the Dask cluster at ``scheduler`` (``"local"``
@@ -148,6 +153,14 @@ def run_batch(
             f"数据中没有 {year} 年 / year {year} is not in the data; 数据年度 / years in the data: {years}"
         )
     declared_parameters(notebook)  # the notebook is readable and has a parameters cell
+    rule = disclosure.Rule(
+        threshold=disclosure.Rule().threshold if min_households is None else int(min_households),
+        suppress_zeros=bool(suppress_zeros),
+    )
+    extra = disclosure_parameters(min_households, suppress_zeros)
+    with disclosure.use_rule(rule):
+        hosts = merge_hosts(data_path, chosen, int(year))
+    merged_away = {code: host for host, small in hosts.items() for code in small}
     tasks = [
         dict(
             region=r.code,
@@ -158,8 +171,10 @@ def run_batch(
             notebook=notebook,
             years=years,
             formats=report_formats,
+            extra_parameters=extra | ({"merge_regions": ",".join(hosts[r.code])} if r.code in hosts else {}),
         )
         for r in chosen
+        if r.code not in merged_away
     ]
     if scheduler:
         from evalkit.reporting.cluster import run_on_cluster
@@ -168,28 +183,91 @@ def run_batch(
     else:
         raw = _run_pool(tasks, jobs, progress, desc=f"reports {year}")
     results = {region: ReportOutcome(**outcome) for region, outcome in raw.items()}
+    for code, host in merged_away.items():
+        results[code] = merged_outcome(code, host, int(year), lang, rule)
     outcomes = [results[r.code] for r in chosen]
     year_dir = Path(out).resolve() / str(year)
-    write_comparison(outcomes, chosen, year_dir / COMPARISON)
-    write_index(outcomes, chosen, year_dir / index_name(lang), int(year), lang)
+    with disclosure.use_rule(rule):
+        write_comparison(outcomes, chosen, year_dir / COMPARISON)
+        write_index(outcomes, chosen, year_dir / index_name(lang), int(year), lang)
     return outcomes
+
+
+def merge_hosts(data: Path, chosen: list, year: int) -> dict[str, list[str]]:
+    """Host code → small siblings published inside the host's report, for the regions of this
+    batch (:func:`evalkit.reporting.report.merge_plan` per parent; both host and small region
+    must be in the batch). Reads the region columns of ``year`` only."""
+    from evalkit.core.panel import HOUSEHOLDS_FILE
+    from evalkit.core.registry import get_region
+    from evalkit.io.dataset import is_dataset, read_households
+    from evalkit.reporting.report import merge_plan
+
+    codes = {r.code for r in chosen}
+    parents = {r.parent_code for r in chosen if r.parent_code}
+    if not parents:
+        return {}
+    wanted = ["province", "prefecture", "county", "township", "year"]
+    if is_dataset(data):
+        households = read_households(data, columns=wanted, filters=[("year", "==", int(year))])
+    else:
+        import pyarrow.parquet as pq
+
+        names = set(pq.read_schema(Path(data) / HOUSEHOLDS_FILE).names)
+        households = pd.read_parquet(Path(data) / HOUSEHOLDS_FILE, columns=[c for c in wanted if c in names])
+        households = households[households["year"] == int(year)]
+    hosts: dict[str, list[str]] = {}
+    for parent in sorted(parents):
+        for host, small in merge_plan(households, get_region(parent), year).items():
+            small = [c for c in small if c in codes]
+            if host in codes and small:
+                hosts[host] = small
+    return hosts
+
+
+def merged_outcome(code: str, host: str, year: int, lang: str, rule) -> ReportOutcome:
+    """The batch's record of a region published inside its host's report (no report of its own)."""
+    from evalkit.core.registry import get_region
+
+    region, into = get_region(code), get_region(host)
+    error = (
+        f"少于 {rule.threshold} 户, 并入 {into.name_zh} 报告公布 / fewer than {rule.threshold} households: "
+        f"published within the report of {into.name_en}"
+    )
+    return ReportOutcome(
+        region=region.code, year=year, status="merged", error=error, lang=lang, results={"merged_into": host}
+    )
+
+
+def _hidden_marks(results: dict) -> dict[str, str]:
+    """Key → mark of the key numbers a report's results hide (the report's own rule and states,
+    so comparison.csv and index.html show exactly what the report shows)."""
+    settings = results.get("disclosure", {})
+    rule = disclosure.Rule(
+        threshold=int(settings.get("threshold", disclosure.Rule().threshold)),
+        suppress_zeros=bool(settings.get("suppress_zeros", False)),
+    )
+    states = results.get("suppression") or dict.fromkeys(results.get("suppressed_keys", []), disclosure.DEPENDENT)
+    return {key: disclosure.mark(state, rule) for key, state in states.items()}
 
 
 def _rows(outcomes: list[ReportOutcome], chosen: list) -> list[dict]:
     rows = []
     for outcome, region in zip(outcomes, chosen, strict=False):
         numbers = outcome.results.get("key_numbers", {})
-        suppressed = set(outcome.results.get("suppressed_keys", []))
+        hidden = _hidden_marks(outcome.results)
+        merged_in = [
+            c for c in str((outcome.results.get("parameters") or {}).get("merge_regions") or "").split(",") if c
+        ]
         counts = outcome.results.get("scorecard_counts", {})
         rows.append(
             {
                 "region": region.code,
-                "name_zh": region.name_zh,
-                "name_en": region.name_en,
+                "name_zh": merged_name(region, merged_in, "zh"),
+                "name_en": merged_name(region, merged_in, "en"),
                 "level": region.level,
                 "status": outcome.status,
                 "error": outcome.error,
-                **{k: ("<10" if k in suppressed else numbers.get(k)) for k in INDEX_NUMBERS},
+                **{k: hidden.get(k, numbers.get(k)) for k in INDEX_NUMBERS},
                 **{k: counts.get(k, 0) if outcome.ok else None for k in STATUS_CODES},
                 "data_fingerprint": outcome.results.get("data_fingerprint", ""),
                 "synthetic": outcome.results.get("synthetic"),
@@ -200,7 +278,7 @@ def _rows(outcomes: list[ReportOutcome], chosen: list) -> list[dict]:
 
 def write_comparison(outcomes: list[ReportOutcome], chosen: list, path: Path) -> Path:
     """``comparison.csv``: one row per region (registry order), key numbers and status counts
-    (suppressed numbers as ``<10``, failed regions with their error)."""
+    (hidden numbers with the report's marks, failed regions with their error)."""
     table = pd.DataFrame(_rows(outcomes, chosen))
     return atomic_write_text(path, table.to_csv(index=False, lineterminator="\n"))
 
@@ -223,7 +301,11 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
         rows.append(
             {
                 "name": name,
-                "failed": not outcome.ok,
+                "failed": outcome.status == "failed",
+                "merged": outcome.status == "merged",
+                "host_html": f"{report_stem(outcome.results.get('merged_into'), lang)}.html"
+                if outcome.status == "merged"
+                else None,
                 "error": outcome.error,
                 "html": f"{stem}.html" if outcome.ok and outcome.html else None,
                 "documents": [
@@ -236,20 +318,26 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
                 if (path.parent / LOGS / f"{stem}.failed.ipynb").exists()
                 else None,
                 "numbers": [
-                    row[k] if row[k] == "<10" else format_value(row[k], kind, lang) for k, kind in INDEX_NUMBERS.items()
+                    row[k] if isinstance(row[k], str) else format_value(row[k], kind, lang)
+                    for k, kind in INDEX_NUMBERS.items()
                 ],
                 **{k: row[k] for k in STATUS_CODES},
             }
         )
     failed = [r["name"] for r in rows if r["failed"]]
-    ok = len(rows) - len(failed)
+    merged = [r["name"] for r in rows if r["merged"]]
+    ok = len(rows) - len(failed) - len(merged)
     if lang == "zh":
-        summary = f"共 {len(rows)} 个地区: {ok} 个报告已生成" + (
-            f", {len(failed)} 个失败: {'、'.join(failed)}" if failed else ""
+        summary = (
+            f"共 {len(rows)} 个地区: {ok} 个报告已生成"
+            + (f", {len(merged)} 个并入相邻地区报告: {'、'.join(merged)}" if merged else "")
+            + (f", {len(failed)} 个失败: {'、'.join(failed)}" if failed else "")
         )
     else:
-        summary = f"{len(rows)} regions: {ok} reports written" + (
-            f", {len(failed)} failed: {', '.join(failed)}" if failed else ""
+        summary = (
+            f"{len(rows)} regions: {ok} reports written"
+            + (f", {len(merged)} published within a neighbour's report: {', '.join(merged)}" if merged else "")
+            + (f", {len(failed)} failed: {', '.join(failed)}" if failed else "")
         )
     label_keys = [
         "region",
@@ -265,6 +353,7 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
         "files",
         "failed",
         "ok_status",
+        "status_merged",
     ]
     labels = {k: t(k, lang) for k in label_keys}
     labels["ok"] = labels.pop("ok_status")
@@ -280,7 +369,8 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
         fingerprints=fingerprints,
         synthetic=any(o.results.get("synthetic") for o in outcomes),
         synthetic_notice=t("synthetic_notice", lang),
-        suppressed_note=t("suppressed_note", lang),
+        suppressed_note=disclosure.note(lang),
+        legend=disclosure.legend([n for r in rows for n in r["numbers"]], lang),
     )
     return atomic_write_text(path, html_text)
 
@@ -294,6 +384,8 @@ def batch_command(
     out: str = "reports",
     formats: str | None = None,
     scheduler: str | None = None,
+    min_households: int | None = None,
+    suppress_zeros: bool = False,
 ) -> int:
     """``evalkit batch``: exit 0 when every report was written, 1 when any failed (summary on
     stderr). Without ``year``, the latest year in the data; ``year="plan"``: each region for the
@@ -325,6 +417,8 @@ def batch_command(
             out=out,
             formats=formats,
             scheduler=scheduler,
+            min_households=min_households,
+            suppress_zeros=suppress_zeros,
         )
         code = max(code, _summary(outcomes, Path(out) / str(group_year), lang))
     return code
@@ -334,7 +428,7 @@ def _summary(outcomes: list[ReportOutcome], year_dir: Path, lang: str) -> int:
     """Print what one year's batch regenerated, wrote and failed; its exit code."""
     regenerated = [o.region for o in outcomes if o.ok and o.replaced]
     new = [o.region for o in outcomes if o.ok and not o.replaced]
-    failed = [o for o in outcomes if not o.ok]
+    failed = [o for o in outcomes if o.status == "failed"]
     if regenerated:
         print(f"重新生成 / regenerated (previous files replaced) {len(regenerated)}: {', '.join(regenerated)}")
     if new:

@@ -91,7 +91,7 @@ def validate_parameters(parameters: dict, notebook: str | Path | None = None, ye
     lang = params.get("lang", "zh")
     if lang not in LANGS:
         raise EvalkitError(f"参数 lang={lang!r} 无效, 应为 zh 或 en / lang must be zh or en")
-    for name in ("year", "base_year", "seed"):
+    for name in ("year", "base_year", "seed", "min_households"):
         value = params.get(name)
         if value is None:
             continue
@@ -103,6 +103,12 @@ def validate_parameters(parameters: dict, notebook: str | Path | None = None, ye
         params[name] = value
     if "year" not in params or params["year"] is None:
         raise EvalkitError("缺少参数 year / parameter year is required")
+    if params.get("min_households") is not None and params["min_households"] < 1:
+        raise EvalkitError(
+            f"参数 min_households={params['min_households']} 应为正整数 / min_households must be a positive integer"
+        )
+    if "suppress_zeros" in params and not isinstance(params["suppress_zeros"], bool):
+        raise EvalkitError("参数 suppress_zeros 应为 True 或 False / suppress_zeros must be True or False")
     if "data" in params:
         data = ensure_data(params["data"])
         params["data"] = str(data.resolve())
@@ -119,4 +125,16 @@ def validate_parameters(parameters: dict, notebook: str | Path | None = None, ye
                 f"基期 base_year={base} 须为数据中早于 {params['year']} 的年度 / base_year must be a year of the "
                 f"data before {params['year']}; 数据年度 / years: {years}"
             )
+    return params
+
+
+def disclosure_parameters(min_households: int | None = None, suppress_zeros: bool = False) -> dict:
+    """The notebook parameters of the disclosure rule (only those that differ from the default)."""
+    from evalkit.core.config import MIN_HOUSEHOLDS
+
+    params: dict = {}
+    if min_households is not None and min_households != MIN_HOUSEHOLDS:
+        params["min_households"] = int(min_households)
+    if suppress_zeros:
+        params["suppress_zeros"] = True
     return params

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalkit.core.config import MIN_HOUSEHOLDS
-from evalkit.reporting.present import SUPPRESSED, format_table, format_value, t, watch_table
+from evalkit.reporting import disclosure
+from evalkit.reporting.present import format_table, format_value, t, watch_table
 
 
 def _as_watch_counts(counts: pd.DataFrame, by: str, key: str, n: str) -> pd.DataFrame:
     """A long count table in the shape :func:`evalkit.reporting.present.watch_table` shows."""
     values = counts[n].astype(float)
-    small = (values > 0) & (values < MIN_HOUSEHOLDS)
+    small = disclosure.primary_states(values) == disclosure.PRIMARY
     return pd.DataFrame(
         {
             by: counts[by].to_numpy(),
             "flag": counts[key].to_numpy(),
             "label": counts["label"].to_numpy(),
-            "n_households": values.where(~small).to_numpy(),
-            "suppressed": small.to_numpy(),
+            "n_households": values.to_numpy(),  # true counts: watch_table protects them (disclosure)
+            "suppressed": small,
         }
     )
 
@@ -71,7 +71,7 @@ def coverage_pivot(coverage: pd.DataFrame, by: str, lang: str = "zh") -> pd.Data
     group of ``by``: share of the group's households receiving it ("<10" under 10 households)."""
     shown = coverage.assign(
         cell=[
-            SUPPRESSED if n < MIN_HOUSEHOLDS else format_value(s, "pct", lang)
+            disclosure.DERIVED if disclosure.is_small(n) else format_value(s, "pct", lang)
             for n, s in zip(coverage["n_receiving"], coverage["share"], strict=True)
         ]
     )

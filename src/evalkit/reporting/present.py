@@ -4,10 +4,10 @@ suppression and readable HTML tables.
 Labels, colours and report wording live in ``data/labels.csv`` (key, label_zh, label_en,
 color, source); nothing here computes an indicator.
 
-Disclosure rule (issue 6): a published count or mean over fewer than
-:data:`MIN_HOUSEHOLDS` households is replaced by ``"<10"`` so that no household can be singled
-out. :func:`format_table` applies it cell by cell through *gates*: each value column is
-published only when the household count that gates it is at least :data:`MIN_HOUSEHOLDS`.
+Disclosure control (the rule, its marks ``<10`` / ``×`` / ``§``, the LP audit) lives in
+:mod:`evalkit.reporting.disclosure`; :func:`format_table` applies it cell by cell through
+*gates*: each value column is published only when the household count that gates it is, and
+:func:`table_html` puts the legend of the marks under every table that has them.
 """
 
 from __future__ import annotations
@@ -15,17 +15,19 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from evalkit.core.config import MIN_HOUSEHOLDS
 from evalkit.core.errors import EvalkitError
 from evalkit.core.resources import read_reference_csv
+from evalkit.reporting import disclosure
 
-#: Smallest number of households a published count or mean may rest on.
-#: What a suppressed cell shows.
-SUPPRESSED = "<10"
+#: Default primary mark, for the default threshold MIN_HOUSEHOLDS (the rule: :mod:`evalkit.reporting.disclosure`).
+SUPPRESSED = disclosure.primary_mark(disclosure.Rule())
 #: What a missing value shows.
 MISSING = "—"
 LANGS = ("zh", "en")
@@ -157,32 +159,8 @@ def format_value(x, kind: str, lang: str = "zh") -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Small-cell suppression
+# Display tables (suppression: :mod:`evalkit.reporting.disclosure`)
 # ---------------------------------------------------------------------------------------------
-
-
-def is_small(n) -> bool:
-    """True when a household count ``n`` is too small to publish (``n < 10``; missing counts too)."""
-    return is_missing(n) or n < MIN_HOUSEHOLDS
-
-
-def publishable(value, n):
-    """``value`` when it rests on at least 10 households, else ``None`` (for results files)."""
-    if is_small(n) or is_missing(value):
-        return None
-    return value
-
-
-def complementary(counts: pd.Series, small: pd.Series) -> pd.Series:
-    """Secondary suppression for rows that add up to a published total: when exactly one row is
-    suppressed, the suppressed count could be recovered as total − the others, so the smallest
-    other non-zero row is suppressed too. Returns the extended mask (``small`` for other cases)."""
-    if int(small.sum()) != 1 or len(counts) < 2:
-        return small
-    others = counts.where(~small & counts.gt(0))
-    if others.notna().sum() == 0:
-        return small
-    return small | (counts.index == others.idxmin())
 
 
 def format_table(
@@ -193,17 +171,22 @@ def format_table(
     count_column: str | None = "n_households",
     headers: Mapping[str, str] | None = None,
     adds_up: bool = False,
+    rule: disclosure.Rule | None = None,
 ) -> pd.DataFrame:
     """A display table of strings: formatted, suppressed, with translated headers.
 
     ``columns`` maps each column to publish (in order) to its kind (``yuan``, ``pct``, ``pp``,
-    ``persons``, ``households``, ``number``, ``ratio``, ``int``, ``text``). Suppression: a
-    ``households`` column gates itself; every other non-``text`` column is gated by
-    ``gates.get(column, count_column)``; a cell whose gating household count is below 10 shows
-    ``"<10"``; a gate of ``None`` publishes the column as is. ``count_column=None`` with no gate means the
-    column is not a count or mean over households (e.g. a year or a target value). Headers come from
-    ``data/labels.csv`` unless given in ``headers``. ``adds_up=True`` marks rows that add up to a total
-    published elsewhere (groups of a region): :func:`complementary` suppression is then applied to each gate.
+    ``persons``, ``households``, ``number``, ``ratio``, ``int``, ``text``). Suppression
+    (:mod:`evalkit.reporting.disclosure`, the run's rule unless ``rule`` is given): a
+    ``households`` column gates itself and shows ``<10`` where its count is under the threshold;
+    every other non-``text`` column is gated by ``gates.get(column, count_column)`` and shows ``§``
+    where that count is hidden; a gate of ``None`` publishes the column as is (``count_column=None``
+    with no gate: the column is not a count or mean over households, e.g. a year or a target
+    value). ``adds_up=True`` marks rows that add up to a total published elsewhere (groups of a
+    region): complementary suppression (``×``) is then chosen for each gate by the LP audit
+    (:func:`evalkit.reporting.disclosure.additive_states`). Headers come from ``data/labels.csv``
+    unless given in ``headers``. The cell states are kept in ``table.attrs["disclosure"]`` (a
+    frame of the same shape: shown / primary / complementary / derived) for results files and audits.
     """
     gates = dict(gates or {})
     headers = dict(headers or {})
@@ -212,17 +195,31 @@ def format_table(
     ]
     if missing:
         raise EvalkitError(f"format_table: missing columns / 缺少列 {sorted(set(missing))}")
-    out = {}
+    gate_states: dict[str, np.ndarray] = {}
+
+    def states_of(gate: str) -> np.ndarray:
+        if gate not in gate_states:
+            counts = df[gate].astype(float).to_numpy()
+            gate_states[gate] = (
+                disclosure.additive_states(counts, rule) if adds_up else disclosure.primary_states(counts, rule)
+            )
+        return gate_states[gate]
+
+    out, states = {}, {}
     for column, kind in columns.items():
-        text = df[column].map(lambda v, k=kind: format_value(v, k, lang))
+        text = df[column].map(lambda v, k=kind: format_value(v, k, lang)).to_numpy()
         gate = column if kind == "households" else (None if kind == "text" else gates.get(column, count_column))
         if gate is not None and gate in df.columns:
-            small = df[gate].map(is_small).astype(bool)
-            if adds_up:
-                small = complementary(df[gate].astype(float), small)
-            text = text.where(~small.to_numpy(), SUPPRESSED)
-        out[headers.get(column) or label_or(column, lang)] = text.to_numpy()
-    return pd.DataFrame(out)
+            state = states_of(gate) if gate == column else disclosure.gated_states(states_of(gate))
+        else:
+            state = np.full(len(df), disclosure.SHOWN, dtype=object)
+        header = headers.get(column) or label_or(column, lang)
+        out[header] = disclosure.apply_marks(text, state, rule)
+        states[header] = state
+    table = pd.DataFrame(out)
+    table.attrs["disclosure"] = {k: list(v) for k, v in states.items()}
+    table.attrs["lang"] = lang
+    return table
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,9 +242,11 @@ CSS = """
 """
 
 
-def table_html(table: pd.DataFrame, text_columns: int = 1) -> str:
+def table_html(table: pd.DataFrame, text_columns: int = 1, lang: str | None = None) -> str:
     """An HTML table of display strings (from :func:`format_table`); the first ``text_columns``
-    columns are left-aligned and wrap, the others right-aligned."""
+    columns are left-aligned and wrap, the others right-aligned. When a cell carries a disclosure
+    mark, the legend of the marks follows the table (in ``lang``, default the table's own
+    ``attrs["lang"]``, else Chinese)."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
     rows = []
     for values in table.itertuples(index=False):
@@ -256,7 +255,9 @@ def table_html(table: pd.DataFrame, text_columns: int = 1) -> str:
             for i, v in enumerate(values)
         )
         rows.append(f"<tr>{cells}</tr>")
-    return f'<table class="ek-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    markup = f'<table class="ek-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    key = disclosure.legend(table.iloc[:, text_columns:].to_numpy().ravel(), lang or table.attrs.get("lang", "zh"))
+    return markup + (f'<p class="ek-note ek-legend">{html.escape(key)}</p>' if key else "")
 
 
 def notice_html(text: str, kind: str = "notice") -> str:
@@ -297,22 +298,111 @@ def show_title(region_name: str, year: int, lang: str = "zh") -> None:
     display(Markdown(f"# {region_name} {year}{sep}{t('title_suffix', lang)}"))
 
 
-def watch_table(counts: pd.DataFrame, by: str, lang: str = "zh") -> pd.DataFrame:
-    """Watch-list counts (:func:`evalkit.watchlist.watchlist_counts`, long, already suppressed)
-    as a display table: one row per ``by`` unit (the total last), one column per flag; suppressed
-    cells show ``"<10"``, with :func:`complementary` suppression among the units of each flag."""
-    hidden = counts["suppressed"].astype(bool)
-    units = counts[by] != counts[by].iloc[-1]  # the total row comes last for every flag
-    for flag in counts["flag"].unique():  # a handful of flags: secondary suppression per column
-        rows = (counts["flag"] == flag) & units
-        hidden[rows] = complementary(counts.loc[rows, "n_households"].astype(float), hidden[rows])
-    shown = counts.assign(
-        shown=[
-            SUPPRESSED if s else format_value(n, "int", lang)
-            for n, s in zip(counts["n_households"], hidden, strict=False)
-        ]
-    )
-    order = list(dict.fromkeys(counts[by]))
-    table = shown.pivot(index=by, columns="label", values="shown").reindex(order)
-    table = table[list(dict.fromkeys(counts["label"]))]
-    return table.reset_index().rename(columns={by: label_or(by, lang)})
+def guess_kind(column: str, series: pd.Series) -> str:
+    """Display kind of a column of an analysis table whose layout this module does not know:
+    household counts (``n_households*``, ``count``), persons, shares, yuan amounts, other numbers, text."""
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return "text"
+    if column == "year" or column.endswith("_year") or column in ("year0", "year1"):
+        return "int"
+    if column.startswith("n_households") or column in ("count", "n", "n_treated", "n_cohort", "n_observed", "n_above"):
+        return "households"
+    if column.startswith("n_persons"):
+        return "persons"
+    if column.startswith("share") or column.endswith("_share") or column.endswith("_rate"):
+        return "pct"
+    if column.endswith("_pc") or column.endswith("_yuan") or "income" in column:
+        return "yuan"
+    return "number"
+
+
+def show_frame(df: pd.DataFrame, lang: str = "zh", count_column: str | None = None, drop=()) -> None:
+    """Display an analysis table with guessed formats (:func:`guess_kind`), translated headers and
+    small-cell suppression (household-count columns gate themselves; means are gated by
+    ``count_column`` when given)."""
+    columns = {c: guess_kind(c, df[c]) for c in df.columns if c not in drop}
+    table = format_table(df, columns, lang, count_column=count_column if count_column in df.columns else None)
+    text_columns = sum(1 for kind in columns.values() if kind == "text")
+    show_table(table, text_columns=max(1, text_columns))
+
+
+@dataclass
+class WatchGrid:
+    """The published watch-list counts: one row per unit (the total last), one column per flag
+    label (any flag last), the true counts, their disclosure states and the units merged into an
+    "other" row when the table could not be made safe at the unit level."""
+
+    by: str
+    units: list
+    labels: list
+    flags: list
+    values: np.ndarray
+    states: np.ndarray
+    merged: list = field(default_factory=list)
+    safe: bool = True
+
+    def shown(self, lang: str = "zh", rule: disclosure.Rule | None = None) -> np.ndarray:
+        text = np.array([[format_value(v, "int", lang) for v in row] for row in self.values], dtype=object)
+        return disclosure.apply_marks(text.ravel(), self.states.ravel(), rule).reshape(self.values.shape)
+
+
+def watch_grid(
+    counts: pd.DataFrame,
+    by: str,
+    lang: str = "zh",
+    rule: disclosure.Rule | None = None,
+    fixed_rows: Mapping[str, list] | None = None,
+) -> WatchGrid:
+    """Watch-list counts (:func:`evalkit.evaluation.watchlist.watchlist_counts`, long, true counts)
+    protected as one table: primary suppression, then complementary suppression audited by LP
+    over the column totals (合计 row) and the any-flag column (an equality when the flags are
+    disjoint, as 弥勒's are; bounds when they overlap). ``fixed_rows`` (unit → states of its cells)
+    are rows published by another report of the batch — a child region's own 合计 row
+    (:func:`evalkit.reporting.report.child_watch_states`) — kept as they are there
+    (:func:`evalkit.reporting.disclosure.grid_states`). When no choice of cells makes the table
+    safe, the units with a primary cell are merged into one "other" row (said in the note) and,
+    if that is not enough either, only the total row is published."""
+    units = list(dict.fromkeys(counts[by]))
+    labels = list(dict.fromkeys(counts["label"]))
+    flags = list(dict.fromkeys(counts["flag"]))
+    wide = counts.pivot(index=by, columns="flag", values="n_households").reindex(index=units, columns=flags)
+    values = wide.to_numpy(dtype=float)
+    fixed_rows = dict(fixed_rows or {})
+    preset = None
+    if fixed_rows:
+        preset = np.array([list(fixed_rows.get(u, [None] * len(flags))) for u in units], dtype=object)
+    merged: list = []
+    other = t("other_units", lang)
+    for _ in range(3):
+        states, safe = disclosure.grid_states(values, rule, any_column=flags[-1] == "any_flag", preset=preset)
+        if safe or len(units) <= 2:
+            break
+        small = [i for i in range(len(units) - 1) if (states[i] == disclosure.PRIMARY).any()]
+        if preset is None and 2 <= len(small) < len(units) - 1:  # merge the small units into one row
+            keep = [i for i in range(len(units) - 1) if i not in small]
+            merged += [units[i] for i in small]
+            values = np.vstack([values[keep], values[small].sum(axis=0), values[-1:]])
+            units = [units[i] for i in keep] + [other, units[-1]]
+        else:  # publish the total row only
+            merged += units[:-1]
+            values, units, preset = values[-1:], units[-1:], None
+    return WatchGrid(by, units, labels, flags, values, states, merged, safe)
+
+
+def watch_table(
+    counts: pd.DataFrame,
+    by: str,
+    lang: str = "zh",
+    rule: disclosure.Rule | None = None,
+    fixed_rows: Mapping[str, list] | None = None,
+) -> pd.DataFrame:
+    """Watch-list counts as a display table (:func:`watch_grid`): one row per ``by`` unit (the total
+    last), one column per flag; hidden cells carry their mark (``<10`` under the threshold, ``×``
+    complementary), the legend follows the table."""
+    grid = watch_grid(counts, by, lang, rule, fixed_rows)
+    table = pd.DataFrame(grid.shown(lang, rule), columns=grid.labels)
+    table.insert(0, label_or(by, lang), grid.units)
+    table.attrs["disclosure"] = {label: list(grid.states[:, j]) for j, label in enumerate(grid.labels)}
+    table.attrs["lang"] = lang
+    table.attrs["merged"] = list(grid.merged)
+    return table

@@ -267,20 +267,26 @@ def results_payload(
     scorecard: pd.DataFrame | None = None,
     watch_counts: pd.DataFrame | None = None,
     fingerprint: str | None = None,
+    watch_fixed_rows: dict | None = None,
     effects_sampled: dict | None = None,
 ) -> dict:
     """The machine-readable results of a report (``<region>.json``): key numbers (``None`` where
     suppressed or missing), the scorecard rows and status counts, watch-list counts, provenance
     (data fingerprint, evalkit version, synthetic flag, parameters, the effects sample of
     :func:`effects_sample` when one was drawn). No time, no random id."""
-    from evalkit.reporting.present import is_missing, is_small, publishable, t
+    from evalkit.reporting import disclosure
+    from evalkit.reporting.present import t, watch_grid
+    from evalkit.reporting.sections import key_number_states
 
-    values = {row.key: publishable(row.value, row.n_households) for row in numbers.itertuples(index=False)}
-    suppressed = sorted(
-        str(row.key)
-        for row in numbers.itertuples(index=False)
-        if is_small(row.n_households) and not is_missing(row.value)
-    )
+    rule = disclosure.current_rule()
+    states = key_number_states(numbers, rule)
+    values = {
+        row.key: None if state in disclosure.HIDDEN_STATES else row.value
+        for row, state in zip(numbers.itertuples(index=False), states, strict=True)
+    }
+    hidden = {row.key: state for row, state in zip(numbers.itertuples(index=False), states, strict=True)}
+    hidden = {k: v for k, v in hidden.items() if v in disclosure.HIDDEN_STATES}
+    suppressed = sorted(hidden)
     payload = {
         "region": region.code,
         "region_name_zh": region.name_zh,
@@ -295,6 +301,8 @@ def results_payload(
         "parameters": {k: v for k, v in parameters.items() if k not in ("output_dir", "data")},
         "key_numbers": values,
         "suppressed_keys": suppressed,
+        "suppression": hidden,
+        "disclosure": {"threshold": rule.threshold, "suppress_zeros": rule.suppress_zeros},
         "results_version": RESULTS_VERSION,
     }
     if effects_sampled is not None:
@@ -304,12 +312,153 @@ def results_payload(
         if "status_code" in scorecard.columns:
             payload["scorecard_counts"] = {str(k): int(v) for k, v in scorecard["status_code"].value_counts().items()}
     if watch_counts is not None:
-        # region totals only: unit rows carry only primary suppression (the report's table adds
-        # complementary suppression, which a machine-readable file would bypass)
-        by = watch_counts.columns[0]
-        totals = watch_counts[watch_counts[by] == watch_counts[by].iloc[-1]]
-        payload["watchlist_counts"] = totals.drop(columns=by).to_dict("records")
+        # the total row of the report's own protected table (same cells hidden as in the HTML)
+        grid = watch_grid(watch_counts, watch_counts.columns[0], lang, rule, watch_fixed_rows)
+        payload["watchlist_counts"] = [
+            {
+                "flag": flag,
+                "label": label,
+                "n_households": None if state in disclosure.HIDDEN_STATES else value,
+                **({"suppression": state} if state in disclosure.HIDDEN_STATES else {}),
+            }
+            for flag, label, value, state in zip(grid.flags, grid.labels, grid.values[-1], grid.states[-1], strict=True)
+        ]
     return payload
+
+
+# ---------------------------------------------------------------------------------------------
+# Small regions across a batch: published merged with their smallest sibling
+# ---------------------------------------------------------------------------------------------
+
+
+def merge_plan(households: pd.DataFrame, parent, year: int, rule=None) -> dict[str, list[str]]:
+    """Children of ``parent`` (with reports of their own) too small to publish: host code → codes
+    of the small children published inside the host's report.
+
+    A child with fewer households than the threshold cannot be published on its own: its
+    figures would be the parent's totals minus its siblings' (信阳市 − its other counties gave
+    羊山新区's 9 households, 38 persons, 15,675.34 yuan per capita). It is published merged into
+    its smallest publishable sibling (the cost rule), everywhere: the host's report covers both,
+    the parent's tables show one merged row, comparison.csv and index.html point the small one to
+    the host. ``households``: the parent's (or any superset's) households."""
+    from evalkit.core.registry import children, region_mask
+    from evalkit.reporting import disclosure
+
+    rule = rule or disclosure.current_rule()
+    current = households[households["year"] == year]
+    kids = [c for c in children(parent) if c.report]
+    counts = {c.code: int(region_mask(current, c).sum()) for c in kids}
+    small = [c.code for c in kids if 0 < counts[c.code] < rule.threshold]
+    hosts = sorted((counts[c.code], c.code) for c in kids if counts[c.code] >= rule.threshold)
+    if not small or not hosts:
+        return {}
+    return {hosts[0][1]: small}
+
+
+def merged_region(host, merged: list):
+    """``host`` (a :class:`~evalkit.core.registry.Region`) selecting its households and those of
+    the ``merged`` siblings (same code and names; the filter holds the names of all of them)."""
+    import dataclasses
+
+    from evalkit.core.registry import get_region
+
+    if not merged:
+        return host
+    others = [get_region(m) if isinstance(m, str) else m for m in merged]
+    level = host.level
+    names = tuple([host.filter[level]] + [o.filter[level] for o in others])
+    return dataclasses.replace(host, filter={**host.filter, level: names})
+
+
+def merged_name(host, merged: list, lang: str = "zh") -> str:
+    """``平桥区 (含羊山新区)`` / ``Pingqiao District (incl. Yangshan New District)``."""
+    from evalkit.core.registry import get_region
+
+    others = [get_region(m) if isinstance(m, str) else m for m in merged]
+    if lang == "zh":
+        base = host.name_zh
+        return f"{base} (含{'、'.join(o.name_zh for o in others)})" if others else base
+    base = host.name_en
+    return f"{base} (incl. {', '.join(o.name_en for o in others)})" if others else base
+
+
+def merged_note(host, merged: list, lang: str = "zh") -> str:
+    """The note of a host report saying which small siblings it includes and why."""
+    from evalkit.core.registry import get_region
+    from evalkit.reporting import disclosure
+    from evalkit.reporting.present import t
+
+    others = [get_region(m) if isinstance(m, str) else m for m in merged]
+    names = "、".join(o.name_zh for o in others) if lang == "zh" else ", ".join(o.name_en for o in others)
+    return t("merged_note", lang).format(small=names, t=disclosure.current_rule().threshold)
+
+
+def merge_plan_note(plan: dict[str, list[str]], lang: str = "zh") -> str:
+    """The note of a parent report naming the children it shows merged."""
+    from evalkit.core.registry import get_region
+    from evalkit.reporting import disclosure
+    from evalkit.reporting.present import t
+
+    parts = []
+    for host, small in plan.items():
+        h = get_region(host)
+        names = [get_region(c) for c in small]
+        parts.append(
+            t("merge_plan_note", lang).format(
+                small=("、" if lang == "zh" else ", ").join(n.name_zh if lang == "zh" else n.name_en for n in names),
+                host=h.name_zh if lang == "zh" else h.name_en,
+                t=disclosure.current_rule().threshold,
+            )
+        )
+    return " ".join(parts)
+
+
+def merge_areas(frame: pd.DataFrame, area: str | None, plan: dict[str, list[str]], lang: str = "zh") -> pd.DataFrame:
+    """``frame`` with the small children of ``plan`` relabelled as their host's merged row in the
+    ``area`` column (a parent's tables by child show the merged unit as one row)."""
+    from evalkit.core.registry import get_region
+
+    if not plan or area is None or area not in frame.columns:
+        return frame
+    names = {}
+    for host, small in plan.items():
+        label = merged_name(get_region(host), small, "zh")
+        for code in (host, *small):
+            names[get_region(code).name_zh] = label
+    column = frame[area].astype(object)
+    return frame.assign(**{area: column.map(lambda v: names.get(v, v))})
+
+
+def child_watch_states(
+    watch: pd.DataFrame, region, lang: str = "zh", plan: dict[str, list[str]] | None = None
+) -> dict[str, list]:
+    """For a region whose children have reports of their own (信阳市's counties, 广西's cities):
+    child name → disclosure states of the child's own watch-list 合计 row, as the child's report
+    computes them (:func:`evalkit.reporting.present.watch_grid` over the child's own areas). The
+    parent's watch-list shows each child's row with exactly these states
+    (``watch_grid(fixed_rows=...)``), so subtracting a child's report from its parent's recovers
+    nothing. ``watch`` is the parent's list (:func:`evalkit.evaluation.watchlist.watchlist`)."""
+    from evalkit.core.registry import children, region_mask
+    from evalkit.evaluation.watchlist import watchlist_counts
+    from evalkit.reporting.present import watch_grid
+
+    plan = plan or {}
+    merged_away = {code for small in plan.values() for code in small}
+    out = {}
+    for child in children(region):
+        if not child.report or child.code in merged_away:
+            continue
+        name = child.name_zh
+        if child.code in plan:
+            name = merged_name(child, plan[child.code], "zh")
+            child = merged_region(child, plan[child.code])
+        own = watch[region_mask(watch, child)] if len(watch) else watch
+        if len(own) == 0:
+            continue
+        by = area_column(child) or child.level
+        grid = watch_grid(watchlist_counts(own, by=by, lang=lang), by, lang)
+        out[name] = list(grid.states[-1])
+    return out
 
 
 def parameter_table(**values) -> pd.DataFrame:

@@ -280,10 +280,27 @@ def run_report(
 
 
 def report_command(
-    region: str, year: int, data: str | None = None, lang: str = "zh", out: str = "reports", formats=None
+    region: str,
+    year: int,
+    data: str | None = None,
+    lang: str = "zh",
+    out: str = "reports",
+    formats=None,
+    min_households: int | None = None,
+    suppress_zeros: bool = False,
 ) -> int:
     """``evalkit report``: one region's report; exit code 0 when written, 1 when the notebook failed."""
-    outcome = run_report(region, year, data=data, lang=lang, out=out, formats=formats)
+    from evalkit.reporting.parameters import disclosure_parameters
+
+    outcome = run_report(
+        region,
+        year,
+        data=data,
+        lang=lang,
+        out=out,
+        formats=formats,
+        extra_parameters=disclosure_parameters(min_households, suppress_zeros),
+    )
     verb = "regenerated / 已重新生成" if outcome.replaced else "written / 已生成"
     if outcome.ok:
         files = [getattr(outcome, f) for f in FORMATS if getattr(outcome, f) is not None]

@@ -14,7 +14,8 @@ import math
 
 import pandas as pd
 
-from evalkit.reporting.present import MISSING, SUPPRESSED, is_small, t
+from evalkit.reporting import disclosure
+from evalkit.reporting.present import MISSING, t
 
 #: Status codes in the order the counts show them.
 STATUS_ORDER = ("met", "not_met", "not_due", "not_measurable")
@@ -114,8 +115,8 @@ def _note(row: pd.Series, lang: str, d: int) -> str:
 def _value_text(row: pd.Series, unit: str, lang: str, d: int) -> str:
     """The value; a count of households (identification checks, listed counts) under 10 is "<10"."""
     value = row["value"]
-    if unit == "households" and not _missing(value) and value > 0 and is_small(value):
-        return SUPPRESSED
+    if unit == "households" and not _missing(value) and value > 0 and disclosure.is_small(value):
+        return disclosure.primary_mark()
     return format_target_value(value, unit, lang, d)
 
 

@@ -17,7 +17,8 @@ import pandas as pd
 from evalkit.core.config import LINE_10000
 from evalkit.core.errors import DesignError
 from evalkit.indicators import income
-from evalkit.reporting.present import MIN_HOUSEHOLDS, SUPPRESSED, format_table, format_value, is_small, label_or, t
+from evalkit.reporting import disclosure
+from evalkit.reporting.present import format_table, format_value, label_or, t
 
 #: Columns of a group table (one row per group of the region in the report year).
 GROUP_COLUMNS = {
@@ -45,21 +46,35 @@ def population_note(population: str, lang: str = "zh") -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def key_numbers_table(numbers: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+def key_number_states(numbers: pd.DataFrame, rule: disclosure.Rule | None = None) -> list[str]:
+    """Disclosure state of each key number (:func:`evalkit.report.key_numbers`): the region's
+    household count is ``primary`` under the threshold; every other number is ``derived`` when
+    the household count it rests on cannot be published. The report table, the results JSON,
+    ``comparison.csv`` and ``index.html`` all use these states."""
+    primary = disclosure.primary_states(numbers["n_households"], rule)
+    return [
+        state if key == "n_households" else disclosure.gated_states([state])[0]
+        for key, state in zip(numbers["key"], primary, strict=True)
+    ]
+
+
+def key_numbers_table(numbers: pd.DataFrame, lang: str = "zh", rule: disclosure.Rule | None = None) -> pd.DataFrame:
     """Display table of :func:`evalkit.report.key_numbers`: indicator, population (whom the number
     describes: all households of the region, or 脱贫人口 only for the gap to rural residents) and
-    the formatted value, ``<10`` when it rests on fewer than 10 households."""
-    shown = [
-        SUPPRESSED if is_small(n) else format_value(v, k, lang)
-        for v, k, n in zip(numbers["value"], numbers["kind"], numbers["n_households"], strict=False)
-    ]
-    return pd.DataFrame(
+    the formatted value, hidden (:func:`key_number_states`) when it rests on too few households."""
+    states = key_number_states(numbers, rule)
+    text = [format_value(v, k, lang) for v, k in zip(numbers["value"], numbers["kind"], strict=True)]
+    value = t("value", lang)
+    table = pd.DataFrame(
         {
             t("indicator_label", lang): [t(k, lang) for k in numbers["key"]],
             t("population", lang): [t(p, lang) for p in numbers["population"]],
-            t("value", lang): shown,
+            value: disclosure.apply_marks(text, states, rule),
         }
     )
+    table.attrs["disclosure"] = {value: states}
+    table.attrs["lang"] = lang
+    return table
 
 
 def unit_label(unit: str, lang: str = "zh") -> str:
@@ -153,13 +168,15 @@ def gap_table(gap: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
-def below_chart_data(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def below_chart_data(tables: dict[str, pd.DataFrame], rule: disclosure.Rule | None = None) -> dict[str, pd.DataFrame]:
     """Chart data of :func:`evalkit.charts.below_lines`: each line's table (from
     :func:`evalkit.income.below_threshold`) with ``share_persons_below`` blanked (NaN, no point
-    drawn) in years where fewer than 10 households are below the line."""
+    drawn) in years where the households below the line cannot be published."""
     return {
         key: table.assign(
-            share_persons_below=table["share_persons_below"].where(table["n_households_below"] >= MIN_HOUSEHOLDS)
+            share_persons_below=table["share_persons_below"].where(
+                disclosure.primary_states(table["n_households_below"], rule) == disclosure.SHOWN
+            )
         )
         for key, table in tables.items()
     }
@@ -281,12 +298,12 @@ def bottom_quintile_table(households: pd.DataFrame, year: int, region_names, lan
 
 def area_tables(households: pd.DataFrame, year: int, area: str, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Income by area (the region's counties, townships or cities) in ``year``: the chart data
-    (areas of at least 10 households only) and the display table (small areas ``<10``, with
-    complementary suppression)."""
+    (published areas only: neither small nor hidden to protect a small one) and the display table
+    (small areas ``<10``, complementary suppression ``×``)."""
     by_area = income.income_indicators(households[households["year"] == year], by=[area])
-    chart_data = by_area[by_area["n_households"] >= MIN_HOUSEHOLDS]
     table = format_table(by_area, {area: "text"} | GROUP_COLUMNS, lang, adds_up=True, headers=_share_headers(lang))
-    return chart_data, table
+    shown = [s == disclosure.SHOWN for s in table.attrs["disclosure"][table.columns[1]]]
+    return by_area[shown], table
 
 
 def group_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> list[tuple[str, pd.DataFrame]]:

@@ -1,0 +1,434 @@
+"""Disclosure control for every published output: the rule, its marks, and an audit by linear
+programming that no suppressed cell can be worked out from what is published.
+
+**The rule** (:class:`Rule`; default threshold :data:`evalkit.core.config.MIN_HOUSEHOLDS` = 10,
+set per run by the report/batch parameter ``min_households`` and stated in the methods text):
+
+* *primary suppression*: a household count ``0 < n < threshold`` is not published; zeros are shown
+  (``suppress_zeros=True`` hides them as well). A mean, share or person count resting on a
+  household count that is not published is not published either;
+* *secondary (complementary) suppression*: where cells add up to a margin published anywhere
+  (row and column totals, the 合计 row, the region's totals in the key numbers), further cells are
+  hidden, smallest values first, until an attacker who knows every published figure, that the
+  cells add up and that counts are non-negative cannot pin any hidden cell to an interval
+  narrower than the threshold (:func:`audit`: for each hidden cell minimise and maximise it
+  subject to everything published — the τ-ARGUS / sdcTable audit, integrality relaxed, solved
+  with HiGHS through :func:`scipy.optimize.linprog`).
+
+**The marks** tell the truth about the cell they replace:
+
+* ``<10`` (:func:`primary_mark`, the threshold of the run): a household count under the threshold;
+* ``×`` (:data:`COMPLEMENTARY`): a count hidden only so that others cannot be recovered — its
+  value may well be 10 or more;
+* ``§`` (:data:`DERIVED`): a mean, share or person count hidden because the household count it
+  rests on is hidden (never ``<10``: a share of ``<10`` would read "under 10%").
+
+Tables that carry a mark get a legend (:func:`legend`). Missing values keep the missing mark of
+:mod:`evalkit.reporting.present`, which none of these marks collides with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evalkit.core.config import MIN_HOUSEHOLDS
+
+#: What a complementary (secondary) suppressed count shows.
+COMPLEMENTARY = "×"
+#: What a mean, share or person count over a hidden household count shows.
+DERIVED = "§"
+
+#: Cell states.
+SHOWN, PRIMARY, SECONDARY, DEPENDENT = "shown", "primary", "complementary", "derived"
+HIDDEN_STATES = (PRIMARY, SECONDARY, DEPENDENT)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The disclosure rule of one run: threshold and the treatment of zeros."""
+
+    threshold: int = MIN_HOUSEHOLDS
+    suppress_zeros: bool = False
+
+    def __post_init__(self):
+        if isinstance(self.threshold, bool) or int(self.threshold) != self.threshold or self.threshold < 1:
+            raise ValueError(
+                f"阈值须为正整数 / the disclosure threshold must be a positive integer: {self.threshold!r}"
+            )
+
+    def is_primary(self, n) -> bool:
+        """True when a household count ``n`` must not be published by itself (missing counts too)."""
+        if _missing(n):
+            return True
+        if n == 0:
+            return self.suppress_zeros
+        return n < self.threshold
+
+
+_CURRENT = [Rule()]
+
+
+def current_rule() -> Rule:
+    """The rule in force (set once per report by the notebook with :func:`set_rule`)."""
+    return _CURRENT[-1]
+
+
+def set_rule(rule: Rule | None = None, threshold: int | None = None, suppress_zeros: bool | None = None) -> Rule:
+    """Set the rule of this process (a report notebook does so from its parameters)."""
+    base = rule or Rule()
+    chosen = Rule(
+        threshold=int(base.threshold if threshold is None else threshold),
+        suppress_zeros=bool(base.suppress_zeros if suppress_zeros is None else suppress_zeros),
+    )
+    _CURRENT[0] = chosen
+    return chosen
+
+
+@contextlib.contextmanager
+def use_rule(rule: Rule):
+    """Apply ``rule`` inside a ``with`` block (tests, one-off tables)."""
+    _CURRENT.append(rule)
+    try:
+        yield rule
+    finally:
+        _CURRENT.pop()
+
+
+def _rule(rule: Rule | None) -> Rule:
+    return rule if rule is not None else current_rule()
+
+
+def _missing(x) -> bool:
+    return x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and math.isnan(x))
+
+
+# ---------------------------------------------------------------------------------------------
+# Marks and their legend
+# ---------------------------------------------------------------------------------------------
+
+
+def primary_mark(rule: Rule | None = None) -> str:
+    """``<10`` for the threshold of ``rule`` (the current one by default)."""
+    return f"<{_rule(rule).threshold}"
+
+
+def mark(state: str, rule: Rule | None = None) -> str:
+    """The mark a hidden cell of ``state`` shows."""
+    return {PRIMARY: primary_mark(rule), SECONDARY: COMPLEMENTARY, DEPENDENT: DERIVED}[state]
+
+
+def marks(rule: Rule | None = None) -> dict[str, str]:
+    return {state: mark(state, rule) for state in HIDDEN_STATES}
+
+
+def _label(key: str, lang: str, rule: Rule | None) -> str:
+    from evalkit.reporting.present import t
+
+    return t(key, lang).format(t=_rule(rule).threshold)
+
+
+def legend(values: Iterable, lang: str = "zh", rule: Rule | None = None) -> str:
+    """The legend of the marks that occur in ``values`` (cells of a display table); ``""`` when none does."""
+    present = set(map(str, values))
+    parts = [_label(f"legend_{state}", lang, rule) for state, shown in marks(rule).items() if shown in present]
+    return "; ".join(parts) if lang == "en" else "；".join(parts)
+
+
+def note(lang: str = "zh", rule: Rule | None = None) -> str:
+    """The one-line disclosure note at the top of a report and of the index."""
+    return _label("suppressed_note", lang, rule)
+
+
+def methods_text(lang: str = "zh", rule: Rule | None = None) -> str:
+    """The methods paragraph stating the rule and the threshold of the run."""
+    text = _label("methods_disclosure", lang, rule)
+    zeros = _label("methods_zeros_hidden" if _rule(rule).suppress_zeros else "methods_zeros_shown", lang, rule)
+    return f"{text} {zeros}" if lang == "en" else f"{text}{zeros}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit: what can an attacker who knows every published figure infer about a hidden cell?
+# ---------------------------------------------------------------------------------------------
+
+
+def _system(values, hidden, eq, ub):
+    """The LP of an attacker: hidden cells as variables, published ones substituted."""
+    n = len(values)
+    idx = np.flatnonzero(hidden)
+    known = np.where(hidden, 0.0, values)
+
+    def split(matrix):
+        if matrix is None or len(matrix) == 0:
+            return None, None
+        matrix = np.asarray(matrix, dtype=float).reshape(-1, n)
+        rows = np.abs(matrix[:, idx]).sum(axis=1) > 0
+        if not rows.any():
+            return None, None
+        return matrix[rows][:, idx], -(matrix[rows] @ known)
+
+    return idx, split(eq), split(ub)
+
+
+def _interval(k: int, size: int, eq_part, ub_part) -> tuple[float, float]:
+    from scipy.optimize import linprog
+
+    c = np.zeros(size)
+    c[k] = 1.0
+    (a_eq, b_eq), (a_ub, b_ub) = eq_part, ub_part
+    low = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    high = linprog(-c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    return (low.fun if low.status == 0 else 0.0), (-high.fun if high.status == 0 else math.inf)  # 3: unbounded
+
+
+def audit(
+    values: Sequence[float],
+    hidden: Sequence[bool],
+    eq: np.ndarray | None = None,
+    ub: np.ndarray | None = None,
+) -> np.ndarray:
+    """Feasible interval ``[min, max]`` of every hidden cell (rows in the order of the hidden cells).
+
+    The cells ``x`` satisfy the homogeneous relations ``eq @ x == 0`` and ``ub @ x <= 0`` (a total
+    minus its parts is zero; a flag is at most the any-flag count); published cells are fixed at
+    their ``values``, hidden cells are free and non-negative (integrality relaxed). ``max`` is
+    ``inf`` when nothing bounds the cell."""
+    values = np.asarray(values, dtype=float)
+    hidden = np.asarray(hidden, dtype=bool)
+    idx, eq_part, ub_part = _system(values, hidden, eq, ub)
+    return np.array([_interval(k, len(idx), eq_part, ub_part) for k in range(len(idx))]).reshape(-1, 2)
+
+
+def unsafe_cells(
+    values, hidden, eq=None, ub=None, rule: Rule | None = None, width: float | None = None
+) -> list[tuple[int, float, float]]:
+    """Hidden cells an attacker can pin to an interval narrower than ``width`` (default the
+    threshold): ``[(cell, min, max)]``."""
+    width = float(_rule(rule).threshold if width is None else width)
+    hidden = np.asarray(hidden, dtype=bool)
+    intervals = audit(values, hidden, eq, ub)
+    return [
+        (int(i), float(lo), float(hi))
+        for i, (lo, hi) in zip(np.flatnonzero(hidden), intervals, strict=True)
+        if hi - lo < width - 1e-6
+    ]
+
+
+def _related(matrices, cell: int) -> np.ndarray:
+    """Cells that share a relation with ``cell``."""
+    related = np.zeros(matrices[0].shape[1], dtype=bool) if matrices else np.zeros(0, dtype=bool)
+    for matrix in matrices:
+        rows = matrix[:, cell] != 0
+        related |= (matrix[rows] != 0).any(axis=0)
+    return related
+
+
+def _singleton(eq: np.ndarray | None, hidden: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """A relation with exactly one hidden cell (that cell is recovered exactly, no LP needed)."""
+    if eq is None or len(eq) == 0:
+        return None
+    involved = eq != 0
+    counts = (involved & hidden).sum(axis=1)
+    for row in np.flatnonzero(counts == 1):
+        cell = int(np.flatnonzero(involved[row] & hidden)[0])
+        return cell, involved[row]
+    return None
+
+
+def _first_unsafe(values, hidden, verified, eq, ub, width: float) -> int | None:
+    """The first hidden cell (not yet verified) whose interval is narrower than ``width``; marks
+    the safe ones it passes as verified."""
+    idx, eq_part, ub_part = _system(values, hidden, eq, ub)
+    for k, cell in enumerate(idx):
+        if verified[cell]:
+            continue
+        low, high = _interval(k, len(idx), eq_part, ub_part)
+        if high - low < width - 1e-6:
+            return int(cell)
+        verified[cell] = True
+    return None
+
+
+def protect(
+    values: Sequence[float],
+    primary: Sequence[bool],
+    eq: np.ndarray | None = None,
+    ub: np.ndarray | None = None,
+    rule: Rule | None = None,
+    fixed: Sequence[bool] | None = None,
+) -> tuple[np.ndarray, bool]:
+    """Secondary suppression: starting from the ``primary`` cells, hide further cells (cost rule:
+    the smallest value first among the cells that share a relation with an unsafe cell; zeros and
+    ``fixed`` cells — published elsewhere — are never chosen) and re-audit until every hidden
+    cell's interval is at least the threshold wide. Returns the hidden mask and whether it is safe
+    (``False`` when no cell is left to hide: the caller publishes at a coarser level)."""
+    rule = _rule(rule)
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    hidden = np.asarray(primary, dtype=bool).copy()
+    fixed = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    eq = None if eq is None or len(eq) == 0 else np.asarray(eq, dtype=float).reshape(-1, n)
+    ub = None if ub is None or len(ub) == 0 else np.asarray(ub, dtype=float).reshape(-1, n)
+    matrices = [m for m in (eq, ub) if m is not None]
+    order = np.lexsort((np.arange(n), values))  # cost rule: smallest first, then table order
+    # hiding more cells only widens every interval: a cell found safe stays safe
+    verified = np.zeros(n, dtype=bool)
+    while hidden.any():
+        candidates = ~hidden & ~fixed & (values > 0)
+        single = _singleton(eq, hidden)
+        if single is not None:
+            pool = candidates & single[1]
+        else:
+            unsafe = _first_unsafe(values, hidden, verified, eq, ub, rule.threshold)
+            if unsafe is None:
+                return hidden, True
+            pool = candidates & _related(matrices, unsafe)
+        if not pool.any():
+            pool = candidates
+        if not pool.any():
+            return hidden, False
+        hidden[next(i for i in order if pool[i])] = True
+    return hidden, True
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------------------------
+
+
+def primary_states(counts: Iterable, rule: Rule | None = None) -> np.ndarray:
+    """``primary`` where a household count may not be published by itself, else ``shown``."""
+    rule = _rule(rule)
+    return np.array([PRIMARY if rule.is_primary(n) else SHOWN for n in counts], dtype=object)
+
+
+def additive_states(counts: Sequence[float], rule: Rule | None = None, total: float | None = None) -> np.ndarray:
+    """States of counts that add up to a total published elsewhere (``total``, default their sum:
+    the region's households in the key numbers): primary, then complementary suppression until
+    the audit of the parts against the total is safe."""
+    rule = _rule(rule)
+    counts = np.asarray([np.nan if _missing(v) else v for v in counts], dtype=float)
+    states = primary_states(counts, rule)
+    known = ~np.isnan(counts)
+    if known.sum() < len(counts) or len(counts) < 2:
+        return states
+    total = float(counts.sum() if total is None else total)
+    values = np.append(counts, total)
+    primary = np.append(states == PRIMARY, rule.is_primary(total))
+    eq = np.append(-np.ones(len(counts)), 1.0)[None, :]
+    fixed = np.append(np.zeros(len(counts), dtype=bool), True)
+    hidden, _ = protect(values, primary, eq, rule=rule, fixed=fixed)
+    return np.where(hidden[:-1] & (states != PRIMARY), SECONDARY, states)
+
+
+def grid_relations(values: np.ndarray, any_column: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Relations of a units × flags grid whose last row is the total and (``any_column``) last
+    column the any-flag count: every column adds up to its total; in every row each flag is at
+    most the any-flag count and the any-flag count at most the sum of the flags — an equality when
+    the flags are disjoint (any = their sum in every row, as the attacker may know from the rules)."""
+    rows, cols = values.shape
+    cell = np.arange(rows * cols).reshape(rows, cols)
+    eq, ub = [], []
+    for c in range(cols):
+        row = np.zeros(rows * cols)
+        row[cell[-1, c]] = 1.0
+        row[cell[:-1, c]] = -1.0
+        eq.append(row)
+    if any_column and cols >= 2:
+        flags = values[:, :-1]
+        disjoint = bool(np.allclose(flags.sum(axis=1), values[:, -1]))
+        for r in range(rows):
+            total = np.zeros(rows * cols)
+            total[cell[r, -1]] = 1.0
+            total[cell[r, :-1]] = -1.0
+            if disjoint:
+                eq.append(total)
+                continue
+            ub.append(total)
+            for c in range(cols - 1):
+                one = np.zeros(rows * cols)
+                one[cell[r, c]] = 1.0
+                one[cell[r, -1]] = -1.0
+                ub.append(one)
+    return np.array(eq), (np.array(ub) if ub else None)
+
+
+def grid_states(
+    values: np.ndarray, rule: Rule | None = None, any_column: bool = True, preset: np.ndarray | None = None
+) -> tuple[np.ndarray, bool]:
+    """States of a units × flags count grid (last row the total, last column any flag; see
+    :func:`grid_relations`) and whether it could be made safe.
+
+    ``preset`` (same shape, ``None`` where free) fixes the states of rows published elsewhere —
+    a parent report's row for a child region that has its own report shows exactly the child's
+    合计 row. Such cells are never chosen as complementary cells, and a total-row cell is
+    published only when every preset cell of its column is: the parent's total row then adds
+    nothing to what the children's reports publish (each published total is a sum of published
+    cells), so the reports of a batch cannot be combined to recover a child's hidden cell."""
+    rule = _rule(rule)
+    values = np.asarray(values, dtype=float)
+    states = primary_states(values.ravel(), rule).reshape(values.shape)
+    fixed = np.zeros(values.shape, dtype=bool)
+    if preset is not None:
+        fixed = np.array([[s is not None for s in row] for row in preset], dtype=bool)
+        states = np.where(fixed, preset, states)
+        hidden_below = np.array([[s in HIDDEN_STATES for s in row] for row in np.where(fixed, preset, SHOWN)])
+        column_hidden = hidden_below[:-1].any(axis=0)
+        states[-1] = np.where(column_hidden & (states[-1] == SHOWN), SECONDARY, states[-1])
+        fixed[-1] |= column_hidden
+    eq, ub = grid_relations(values, any_column)
+    start = np.isin(states.ravel(), HIDDEN_STATES)
+    hidden, safe = protect(values.ravel(), start, eq, ub, rule=rule, fixed=fixed.ravel())
+    flat = states.ravel().copy()
+    flat = np.where(hidden & (flat == SHOWN), SECONDARY, flat)
+    return flat.reshape(values.shape), safe
+
+
+def gated_states(gate_states: Sequence[str]) -> np.ndarray:
+    """States of cells (means, shares, persons) that rest on household counts of ``gate_states``:
+    ``derived`` where the count is hidden, else ``shown``."""
+    return np.array([DEPENDENT if s in HIDDEN_STATES else SHOWN for s in gate_states], dtype=object)
+
+
+def publishable(value, n, rule: Rule | None = None):
+    """``value`` when it rests on a publishable household count ``n``, else ``None`` (results files)."""
+    if _rule(rule).is_primary(n) or _missing(value):
+        return None
+    return value
+
+
+def is_small(n, rule: Rule | None = None) -> bool:
+    """True when a household count ``n`` cannot be published by itself (missing counts too)."""
+    return _rule(rule).is_primary(n)
+
+
+def apply_marks(text: pd.Series | np.ndarray, states: Sequence[str], rule: Rule | None = None) -> np.ndarray:
+    """Formatted cells with each hidden one replaced by the mark of its state."""
+    return np.array(
+        [mark(s, rule) if s in HIDDEN_STATES else v for v, s in zip(np.asarray(text), states, strict=True)],
+        dtype=object,
+    )
+
+
+def parse_count(text: str) -> float | None:
+    """The number in a formatted count cell (``1,234 户``, ``1.23 万户``, ``18``); ``None`` for a mark
+    or a missing value (for audits that read published tables back)."""
+    text = str(text).strip()
+    if not text or text in (COMPLEMENTARY, DERIVED) or text.startswith("<"):
+        return None
+    scale = 1.0
+    number = ""
+    for ch in text:
+        if ch.isdigit() or ch in ".-":
+            number += ch
+        elif ch == "万":
+            scale = 10_000.0
+    try:
+        return float(number) * scale
+    except ValueError:
+        return None
