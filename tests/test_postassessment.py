@@ -18,8 +18,9 @@ def test_identification_table_suppresses_small_cells():
     )
     table = postassessment.identification_table(counts, "county").set_index("县(市、区)")
     assert table.loc["新县", "低于监测线但未纳入监测"] == "<10"
-    # only one unit suppressed: the smallest other non-zero one is suppressed too (else total − others)
-    assert table.loc["光山县", "低于监测线但未纳入监测"] == "<10"
+    # only one unit suppressed: the smallest other non-zero one is suppressed too (else total − others),
+    # with the complementary mark: 12 is not under 10 (issue 14)
+    assert table.loc["光山县", "低于监测线但未纳入监测"] == "×"
     assert table.loc["合计", "低于监测线但未纳入监测"] == "15" and table.loc["光山县", "返贫"] == "0"
 
 
