@@ -21,7 +21,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from evalkit.core.config import MIN_HOUSEHOLDS
+from evalkit.core.config import MIN_HOUSEHOLDS  # noqa: F401  (re-exported: the default threshold)
 from evalkit.core.errors import EvalkitError
 from evalkit.core.resources import read_reference_csv
 from evalkit.reporting import disclosure
