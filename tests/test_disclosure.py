@@ -130,25 +130,48 @@ def demo():
     return load_demo()
 
 
-def test_mile_2025_watchlist_case_of_the_issue(demo):
-    """弥勒市 2025 by township: 五山乡 read `<10 | 18 | <10 | 38` with 13 under the first "<10", and
-    with three disjoint flags every row with one hidden cell was recovered from its total."""
+#: 弥勒市 2025 watch-list by township as the reviewer saw it (demo of the time): 2+ / 1 / no labourer, any.
+MILE_2025 = {
+    "东山镇": (23, 13, 11),
+    "五山乡": (13, 18, 7),
+    "巡检司镇": (19, 20, 10),
+    "弥阳街道": (20, 16, 7),
+    "新哨镇": (16, 15, 7),
+    "朋普镇": (17, 18, 14),
+    "江边乡": (14, 10, 12),
+    "竹园镇": (22, 12, 6),
+    "虹溪镇": (9, 13, 11),
+    "西一镇": (28, 23, 10),
+    "西三镇": (15, 13, 11),
+    "西二镇": (20, 23, 8),
+}
+
+
+def test_mile_2025_watchlist_case_of_the_issue():
+    """五山乡 read `<10 | 18 | <10 | 38` with 13 under the first "<10", and with three disjoint
+    flags every row with one hidden cell was recovered from its total (虹溪镇 9, 弥阳街道 7, ...)."""
+    parts = np.array(list(MILE_2025.values()), dtype=float)
+    values = np.column_stack([parts, parts.sum(axis=1)])
+    values = np.vstack([values, values.sum(axis=0)])
+    flags = ["ml_below_10000_labour_2plus", "ml_below_10000_labour_1", "ml_below_10000_labour_0", "any_flag"]
+    counts = long_counts(values, [*MILE_2025, "合计"], flags)
+    table = present.watch_table(counts, "township")
+    row = table[table.iloc[:, 0] == "五山乡"].iloc[0].tolist()
+    assert row[1] == disclosure.COMPLEMENTARY  # 13 is hidden to protect 7, and says so: not "<10"
+    assert row[2:] == ["18", disclosure.primary_mark(), "38"]
+    g = present.watch_grid(counts, "township")
+    assert grid(g.shown(), g.values, "弥勒市 2025") >= 10
+    markup = present.table_html(table)  # the legend says what the marks mean, in both languages
+    assert "“×”" in markup and "“&lt;10”" in markup
+    assert "“×”" in present.table_html(present.watch_table(counts, "township", "en"))
+
+
+def test_mile_2025_watchlist_on_the_demo(demo):
     region = registry.get_region("弥勒市")
     households = report.region_households(demo, region, 2025)
     watch = watchlist.watchlist(report.region_panel(demo, households), region, 2025)
-    counts = watchlist.watchlist_counts(watch, by="township")
-    table = present.watch_table(counts, "township")
-    row = table[table.iloc[:, 0] == "五山乡"].iloc[0].tolist()
-    truth = counts[counts["township"] == "五山乡"].set_index("flag")["n_households"]
-    assert truth["ml_below_10000_labour_2plus"] == 13 and row[1] == disclosure.COMPLEMENTARY  # not "<10"
-    assert row[2:] == ["18", disclosure.primary_mark(), "38"] and truth["ml_below_10000_labour_0"] < 10
-    grid_ = present.watch_grid(counts, "township")
-    hidden = grid(grid_.shown(), grid_.values, "弥勒市 2025")
-    assert hidden >= 10
-    # the legend says what the marks mean, in both languages
-    markup = present.table_html(table)
-    assert "“×”" in markup and "“&lt;10”" in markup
-    assert "“×”" in present.table_html(present.watch_table(counts, "township", "en"))
+    g = present.watch_grid(watchlist.watchlist_counts(watch, by="township"), "township")
+    assert grid(g.shown(), g.values, "弥勒市 2025 demo") > 0
 
 
 def test_a_lone_small_cell_is_protected_and_two_small_cells_that_sum_under_the_threshold_are_not_enough():

@@ -17,7 +17,8 @@ import pandas as pd
 import yaml
 
 from evalkit.core.resources import data_path
-from evalkit.reporting.present import format_value, is_small, t
+from evalkit.reporting import disclosure
+from evalkit.reporting.present import format_value, t
 from evalkit.reporting.scorecard_view import display_decimals, format_target_value
 
 TEMPLATES_FILE = "summary_templates.yaml"
@@ -48,7 +49,7 @@ def _number(numbers: pd.DataFrame, key: str):
     if len(rows) == 0:
         return None
     row = rows.iloc[0]
-    if _missing(row["value"]) or is_small(row["n_households"]):
+    if _missing(row["value"]) or disclosure.is_small(row["n_households"]):
         return None
     return row["value"]
 
