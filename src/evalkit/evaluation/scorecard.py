@@ -497,8 +497,8 @@ def check_rows(panel, region: Region, year: int, lang: str = "zh") -> list[dict]
                     f"check-match-{rule.rule}",
                     "support_matching",
                     description,
-                    int(rule.n_unmatched),
-                    int(rule.n_households),
+                    int(rule.n_unmatched),  # type: ignore[arg-type]  # itertuples fields are untyped
+                    int(rule.n_households),  # type: ignore[arg-type]
                     code,
                     None,
                     title,
@@ -506,7 +506,8 @@ def check_rows(panel, region: Region, year: int, lang: str = "zh") -> list[dict]
             )
     title = ("监测预警台账 (仅列示)", "the watch-list over time (reported only)")
     try:
-        flows, error = watchlist_flows(panel, region, year, lang).set_index("flag").loc["any_flag"], None
+        flows: pd.Series | None = watchlist_flows(panel, region, year, lang).set_index("flag").loc["any_flag"]  # type: ignore[assignment]  # one row: a Series
+        error = None
     except EvalkitError as exc:
         flows, error = None, str(exc)
     for part, zh, en in (

@@ -11,6 +11,7 @@ header, so a household list says what it is in its first rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +37,7 @@ def neutralise_frame(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(table: pd.DataFrame, path: str | Path, banner: list[str] = ()) -> Path:
+def write_csv(table: pd.DataFrame, path: str | Path, banner: Sequence[str] = ()) -> Path:
     """CSV in UTF-8 with BOM (for Excel): the ``banner`` lines, then the neutralised table."""
     path = Path(path)
     body = neutralise_frame(table).to_csv(index=False, lineterminator="\r\n")
@@ -47,7 +48,7 @@ def write_csv(table: pd.DataFrame, path: str | Path, banner: list[str] = ()) -> 
     return path
 
 
-def write_xlsx(table: pd.DataFrame, path: str | Path, sheet: str, banner: list[str] = ()) -> Path:
+def write_xlsx(table: pd.DataFrame, path: str | Path, sheet: str, banner: Sequence[str] = ()) -> Path:
     """XLSX with one sheet named ``sheet``: the ``banner`` lines (bold), then the table; text
     cells are string cells (never formulas) and neutralised as in :func:`neutralise`."""
     from openpyxl import Workbook

@@ -303,7 +303,7 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
                 "name": name,
                 "failed": outcome.status == "failed",
                 "merged": outcome.status == "merged",
-                "host_html": f"{report_stem(outcome.results.get('merged_into'), lang)}.html"
+                "host_html": f"{report_stem(str(outcome.results.get('merged_into')), lang)}.html"
                 if outcome.status == "merged"
                 else None,
                 "error": outcome.error,

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from evalkit.core.config import MIN_HOUSEHOLDS
 
@@ -128,7 +129,7 @@ def marks(rule: Rule | None = None) -> dict[str, str]:
 
 
 def _label(key: str, lang: str, rule: Rule | None) -> str:
-    from evalkit.reporting.present import t
+    from evalkit.reporting.labels import t
 
     return t(key, lang).format(t=_rule(rule).threshold)
 
@@ -187,8 +188,8 @@ def _interval(k: int, size: int, eq_part, ub_part) -> tuple[float, float]:
 
 
 def audit(
-    values: Sequence[float],
-    hidden: Sequence[bool],
+    values: ArrayLike,
+    hidden: ArrayLike,
     eq: np.ndarray | None = None,
     ub: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -255,12 +256,12 @@ def _first_unsafe(values, hidden, verified, eq, ub, width: float) -> int | None:
 
 
 def protect(
-    values: Sequence[float],
-    primary: Sequence[bool],
+    values: ArrayLike,
+    primary: ArrayLike,
     eq: np.ndarray | None = None,
     ub: np.ndarray | None = None,
     rule: Rule | None = None,
-    fixed: Sequence[bool] | None = None,
+    fixed: ArrayLike | None = None,
 ) -> tuple[np.ndarray, bool]:
     """Secondary suppression: starting from the ``primary`` cells, hide further cells (cost rule:
     the smallest value first among the cells that share a relation with an unsafe cell; zeros and
@@ -307,12 +308,12 @@ def primary_states(counts: Iterable, rule: Rule | None = None) -> np.ndarray:
     return np.array([PRIMARY if rule.is_primary(n) else SHOWN for n in counts], dtype=object)
 
 
-def additive_states(counts: Sequence[float], rule: Rule | None = None, total: float | None = None) -> np.ndarray:
+def additive_states(counts: ArrayLike, rule: Rule | None = None, total: float | None = None) -> np.ndarray:
     """States of counts that add up to a total published elsewhere (``total``, default their sum:
     the region's households in the key numbers): primary, then complementary suppression until
     the audit of the parts against the total is safe."""
     rule = _rule(rule)
-    counts = np.asarray([np.nan if _missing(v) else v for v in counts], dtype=float)
+    counts = np.asarray([np.nan if _missing(v) else v for v in np.asarray(counts, dtype=object)], dtype=float)
     states = primary_states(counts, rule)
     known = ~np.isnan(counts)
     if known.sum() < len(counts) or len(counts) < 2:
@@ -389,10 +390,12 @@ def grid_states(
     return flat.reshape(values.shape), safe
 
 
-def gated_states(gate_states: Sequence[str]) -> np.ndarray:
+def gated_states(gate_states: ArrayLike) -> np.ndarray:
     """States of cells (means, shares, persons) that rest on household counts of ``gate_states``:
     ``derived`` where the count is hidden, else ``shown``."""
-    return np.array([DEPENDENT if s in HIDDEN_STATES else SHOWN for s in gate_states], dtype=object)
+    return np.array(
+        [DEPENDENT if s in HIDDEN_STATES else SHOWN for s in np.asarray(gate_states, dtype=object)], dtype=object
+    )
 
 
 def publishable(value, n, rule: Rule | None = None):
@@ -407,10 +410,13 @@ def is_small(n, rule: Rule | None = None) -> bool:
     return _rule(rule).is_primary(n)
 
 
-def apply_marks(text: pd.Series | np.ndarray, states: Sequence[str], rule: Rule | None = None) -> np.ndarray:
+def apply_marks(text: pd.Series | np.ndarray | list[str], states: ArrayLike, rule: Rule | None = None) -> np.ndarray:
     """Formatted cells with each hidden one replaced by the mark of its state."""
     return np.array(
-        [mark(s, rule) if s in HIDDEN_STATES else v for v, s in zip(np.asarray(text), states, strict=True)],
+        [
+            mark(s, rule) if s in HIDDEN_STATES else v
+            for v, s in zip(np.asarray(text), np.asarray(states, dtype=object), strict=True)
+        ],
         dtype=object,
     )
 

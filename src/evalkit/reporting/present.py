@@ -16,59 +16,19 @@ import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from evalkit.core.config import MIN_HOUSEHOLDS  # noqa: F401  (re-exported: the default threshold)
 from evalkit.core.errors import EvalkitError
-from evalkit.core.resources import read_reference_csv
 from evalkit.reporting import disclosure
+from evalkit.reporting.labels import LANGS, color, label_or, labels, t  # noqa: F401  (present's public names)
 
 #: Default primary mark, for the default threshold MIN_HOUSEHOLDS (the rule: :mod:`evalkit.reporting.disclosure`).
 SUPPRESSED = disclosure.primary_mark(disclosure.Rule())
 #: What a missing value shows.
 MISSING = "—"
-LANGS = ("zh", "en")
-
-
-@lru_cache(maxsize=1)
-def labels() -> pd.DataFrame:
-    """The label table ``data/labels.csv`` indexed by key."""
-    table = read_reference_csv("labels.csv")
-    duplicated = table["key"][table["key"].duplicated()]
-    if len(duplicated):
-        raise EvalkitError(f"data/labels.csv: duplicated keys / 键重复: {', '.join(duplicated)}")
-    return table.set_index("key")
-
-
-def _check_lang(lang: str) -> None:
-    if lang not in LANGS:
-        raise EvalkitError(f"未知语言 / unknown language {lang!r}: use zh or en")
-
-
-def t(key: str, lang: str = "zh") -> str:
-    """Label of ``key`` in ``lang`` (``data/labels.csv``); unknown keys raise (no silent fallback)."""
-    _check_lang(lang)
-    table = labels()
-    if key not in table.index:
-        raise EvalkitError(f"data/labels.csv 缺少标签 / has no label for key {key!r}")
-    return str(table.at[key, "label_zh" if lang == "zh" else "label_en"])
-
-
-def label_or(key: str, lang: str = "zh") -> str:
-    """Label of ``key`` when ``data/labels.csv`` has one, else ``key`` itself (for data values
-    such as region or household-type names, which are already display text)."""
-    return t(key, lang) if key in labels().index else key
-
-
-def color(key: str) -> str:
-    """Colour of ``key`` (income component, line, status) from ``data/labels.csv``."""
-    value = str(labels().at[key, "color"]) if key in labels().index else ""
-    if not value:
-        raise EvalkitError(f"data/labels.csv: no colour for {key!r} / 缺少颜色")
-    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,7 +323,7 @@ def watch_grid(
     safe, the units with a primary cell are merged into one "other" row (said in the note) and,
     if that is not enough either, only the total row is published."""
     units = list(dict.fromkeys(counts[by]))
-    labels = list(dict.fromkeys(counts["label"]))
+    flag_labels = list(dict.fromkeys(counts["label"]))
     flags = list(dict.fromkeys(counts["flag"]))
     wide = counts.pivot(index=by, columns="flag", values="n_households").reindex(index=units, columns=flags)
     values = wide.to_numpy(dtype=float)
@@ -386,7 +346,7 @@ def watch_grid(
         else:  # publish the total row only
             merged += units[:-1]
             values, units, preset = values[-1:], units[-1:], None
-    return WatchGrid(by, units, labels, flags, values, states, merged, safe)
+    return WatchGrid(by, units, flag_labels, flags, values, states, merged, safe)
 
 
 def watch_table(

@@ -73,6 +73,7 @@ from evalkit.reporting.runner import (
     run_report,
     write_deliverables,
 )
+from evalkit.reporting.sections import per_capita_components  # noqa: F401  (notebook API)
 
 __all__ = [
     "DEFAULT_SEED",
@@ -198,14 +199,6 @@ def report_measures() -> pd.DataFrame:
     return read_reference_csv("report_measures.csv")
 
 
-def per_capita_components(households: pd.DataFrame) -> pd.DataFrame:
-    """The four income components per person of each household (for source decompositions):
-    wage, net_operating, property, transfer divided by ``household_size``; they add up to net_income_pc."""
-    from evalkit.core.schema import COMPONENTS
-
-    return households[list(COMPONENTS)].div(households["household_size"].astype(float), axis=0)
-
-
 def key_numbers(
     indicators: pd.DataFrame,
     growth_prev: pd.DataFrame,
@@ -284,7 +277,7 @@ def results_payload(
         row.key: None if state in disclosure.HIDDEN_STATES else row.value
         for row, state in zip(numbers.itertuples(index=False), states, strict=True)
     }
-    hidden = {row.key: state for row, state in zip(numbers.itertuples(index=False), states, strict=True)}
+    hidden = {str(key): state for key, state in zip(numbers["key"], states, strict=True)}
     hidden = {k: v for k, v in hidden.items() if v in disclosure.HIDDEN_STATES}
     suppressed = sorted(hidden)
     payload = {

@@ -343,7 +343,6 @@ def inequality_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> 
     10,000 yuan) and the Gini decomposition by income source in ``year``
     (:func:`evalkit.inequality.gini_by_source`, person-weighted)."""
     from evalkit.indicators.inequality import gini_by_source, inequality_table
-    from evalkit.reporting.report import per_capita_components
 
     table = inequality_table(households, line=LINE_10000)
     columns = {
@@ -524,3 +523,11 @@ def integrity_tables(findings: pd.DataFrame, lang: str = "zh") -> tuple[pd.DataF
             "detail": t("finding", lang),
         },
     )
+
+
+def per_capita_components(households: pd.DataFrame) -> pd.DataFrame:
+    """The four income components per person of each household (for source decompositions):
+    wage, net_operating, property, transfer divided by ``household_size``; they add up to net_income_pc."""
+    from evalkit.core.schema import COMPONENTS
+
+    return households[list(COMPONENTS)].div(households["household_size"].astype(float), axis=0)
