@@ -10,6 +10,7 @@ from evalkit.cli.main import main
 from evalkit.core.comparison import rural_income
 from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import Panel
+from evalkit.core.resources import data_path
 from evalkit.core.schema import derive_income
 from evalkit.demo import load_demo
 from evalkit.evaluation.scorecard import COLUMNS, load_programme, scorecard
@@ -542,6 +543,8 @@ def test_eastern_enterprises_only_on_key_counties(demo):
     card = scorecard(demo, "guangxi", 2023)
     rows = card[card["target_id"] == "gx-eastern-enterprises"]
     assert len(rows) == 20 and "兴宁区" not in set(rows["county"]) and "青秀区" not in set(rows["county"])
+    listed = pd.read_csv(data_path("key_assisted_counties.csv"))
+    assert set(rows["county"]) == set(listed.loc[listed["list"] == "national_key_assisted", "county"])
     exit_rows = scorecard(demo, "xinyang", 2019)
     exit_rows = exit_rows[exit_rows["target_id"] == "xy16-all-counties-exit"]
     assert len(exit_rows) == 9 and not {"固始县", "羊山新区"} & set(exit_rows["county"])

@@ -163,8 +163,12 @@ def test_issue16_scopes_units_and_rules(targets):
     east = by_id["gx-eastern-enterprises"]
     assert east.county_list == "national_key_assisted" and len(east.counties) == 20
     assert {"兴宁区", "青秀区"}.isdisjoint(east.counties) and {"融水苗族自治县", "天等县"} <= set(east.counties)
+    # the list as checked (data/key_assisted_counties.csv says against what): 马山县 and 靖西市 are on it,
+    # 龙胜 and 西林 (in the earlier list written from memory) are not
+    assert {"马山县", "靖西市"} <= set(east.counties) and {"龙胜各族自治县", "西林县"}.isdisjoint(east.counties)
     lists = pd.read_csv(data_path("key_assisted_counties.csv"))
     assert lists["source"].str.len().gt(0).all()
+    assert "checked" in lists.loc[0, "source"].lower() and "http" in lists.loc[0, "source"]
     # 信阳 2016: the nine scheduled counties, not 固始县 (直管县) or 羊山新区
     exit_all = by_id["xy16-all-counties-exit"].counties
     assert len(exit_all) == 9 and "固始县" not in exit_all and "羊山新区" not in exit_all
