@@ -65,9 +65,12 @@ def test_bad_designs():
     data = confounded(n=500)
     with pytest.raises(DesignError, match="collinear"):
         propensity_weighting(data.assign(l2=data["labour"] * 2), "y", "d", ["labour", "l2"])
-    with pytest.raises(DesignError, match="separate"):
+    with pytest.raises(DesignError) as info:
         propensity_weighting(data.assign(x=data["d"]), "y", "d", ["x"])
-    with pytest.raises(DesignError, match="fewer than 2"):
+    assert info.value.code == "E-DESIGN-SEPARATION"
+    with pytest.raises(DesignError) as info:
         propensity_weighting(data.assign(d=0.0), "y", "d", ["labour"])
-    with pytest.raises(EvalkitError, match="missing values"):
+    assert info.value.code == "E-DESIGN-TOO-FEW"
+    with pytest.raises(EvalkitError) as info:
         propensity_weighting(data.assign(labour=np.where(data.index < 3, np.nan, data["labour"])), "y", "d", ["labour"])
+    assert info.value.code == "E-DATA-MISSING-VALUES"

@@ -1,4 +1,7 @@
-"""Errors carry a stable code, documented in the table of evalkit.core.errors."""
+"""Errors carry a stable code, documented in the table of evalkit.core.errors and docs/errors.md."""
+
+import re
+from pathlib import Path
 
 import pytest
 
@@ -30,4 +33,18 @@ def test_code_defaults_to_the_class_and_can_be_narrowed():
 def test_a_raised_error_is_matched_by_code():
     with pytest.raises(EvalkitError) as excinfo:
         gini([])
-    assert excinfo.value.code == "E-INEQUALITY-INPUT"
+    assert excinfo.value.code == "E-DATA-EMPTY" and isinstance(excinfo.value, InequalityInputError)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+CODE_LITERAL = re.compile(r"""["'](E(?:-[A-Z0-9]+)+)["']""")
+
+
+def test_every_code_in_the_source_is_documented_and_every_documented_code_is_used():
+    used = {m for f in (ROOT / "src" / "evalkit").rglob("*.py") for m in CODE_LITERAL.findall(f.read_text("utf-8"))}
+    table = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    documented = re.findall(r"^\| `(E[A-Z0-9-]+)` \|", table, flags=re.M)
+    assert len(documented) == len(set(documented)), "a code is listed twice in docs/errors.md"
+    assert used - set(documented) == set(), "codes raised but not in docs/errors.md"
+    assert set(documented) - used == set(), "codes in docs/errors.md that nothing raises"
+    assert all(errors.CODE_PATTERN.match(c) for c in used)

@@ -27,10 +27,12 @@ def test_labels_are_bilingual_and_unknown_keys_raise():
     assert present.t("wage") == "工资性收入"
     assert present.t("wage", "en") == "wage income"
     assert present.t("sec_summary", "en").endswith("Summary")
-    with pytest.raises(EvalkitError, match="no_such_key"):
+    with pytest.raises(EvalkitError, match="no_such_key") as info:
         present.t("no_such_key")
-    with pytest.raises(EvalkitError, match="language"):
+    assert info.value.code == "E-LABEL-MISSING"
+    with pytest.raises(EvalkitError) as info:
         present.t("wage", "fr")
+    assert info.value.code == "E-LANG"
     # every label has both languages, every component has a colour
     table = present.labels()
     assert (table["label_zh"] != "").all() and (table["label_en"] != "").all()

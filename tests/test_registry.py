@@ -128,12 +128,14 @@ def test_get_region_by_code_name_and_english_name():
 def test_get_region_unknown_suggests_close_matches():
     with pytest.raises(EvalkitError, match="光山县") as info:
         get_region("光州县")
+    assert info.value.code == "E-REGION-UNKNOWN"
     assert "unknown region" in str(info.value) and "未知地区" in str(info.value)
 
 
 def test_get_region_ambiguous_name_lists_codes():
-    with pytest.raises(EvalkitError, match="mile-dongshan.*shangyou-dongshan"):
+    with pytest.raises(EvalkitError, match="mile-dongshan.*shangyou-dongshan") as info:
         get_region("东山镇")
+    assert info.value.code == "E-REGION-AMBIGUOUS"
 
 
 def test_region_mask_uses_the_whole_hierarchy():
@@ -149,5 +151,6 @@ def test_region_mask_uses_the_whole_hierarchy():
     assert region_mask(hh, "shangyou-dongshan").tolist() == [False, True, False, False]
     assert region_mask(hh, "信阳市").tolist() == [False, False, True, True]
     assert region_mask(hh, "全国").all()
-    with pytest.raises(EvalkitError, match="township"):
+    with pytest.raises(EvalkitError, match="township") as info:
         region_mask(hh.drop(columns="township"), "mile-dongshan")
+    assert info.value.code == "E-REGION-COLUMN"

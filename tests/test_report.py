@@ -62,21 +62,22 @@ def test_notebook_declares_the_agreed_parameters():
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "kwargs, code",
     [
-        (dict(region="not-a-region"), "unknown region"),
-        (dict(year=1999), "not in the data"),
-        (dict(base_year=2025), "base_year"),
-        (dict(lang="fr"), "lang"),
-        (dict(extra_parameters={"year; import os": 1}), "declares no parameter"),
-        (dict(extra_parameters={"colour": "red"}), "declares no parameter"),
+        (dict(region="not-a-region"), "E-REGION-UNKNOWN"),
+        (dict(year=1999), "E-YEAR-NOT-IN-DATA"),
+        (dict(base_year=2025), "E-YEAR-BASE"),
+        (dict(lang="fr"), "E-LANG"),
+        (dict(extra_parameters={"year; import os": 1}), "E-NOTEBOOK-PARAMETER"),
+        (dict(extra_parameters={"colour": "red"}), "E-NOTEBOOK-PARAMETER"),
     ],
 )
-def test_bad_parameters_are_refused_before_papermill(small_panel, tmp_path, no_papermill, kwargs, message):
+def test_bad_parameters_are_refused_before_papermill(small_panel, tmp_path, no_papermill, kwargs, code):
     folder, _ = small_panel
     args = dict(region="shangyou", year=2025, data=folder, out=tmp_path) | kwargs
-    with pytest.raises(EvalkitError, match=message):
+    with pytest.raises(EvalkitError) as info:
         report.run_report(**args)
+    assert info.value.code == code
     assert not (tmp_path / "2025").exists() or not any((tmp_path / "2025").glob("*.html"))
 
 

@@ -177,5 +177,6 @@ def test_demeaner_that_does_not_converge_raises(mpdta, monkeypatch):
         return resid, False
 
     monkeypatch.setattr(twfe_module, "demean", not_converged)
-    with pytest.raises(DesignError, match="did not converge"):
+    with pytest.raises(DesignError) as info:
         twfe_weights(mpdta, "countyreal", "year", "first.treat")
+    assert info.value.code == "E-TWFE-NOT-CONVERGED"

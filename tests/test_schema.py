@@ -37,10 +37,12 @@ def test_every_scheme_has_labels_and_a_source():
 
 
 def test_labour_group_refuses_missing_counts_and_unknown_schemes():
-    with pytest.raises(EvalkitError, match="labour counts missing"):
+    with pytest.raises(EvalkitError) as info:
         labour_group(HH.assign(labour_weak=[0, np.nan, 0, 0, 0, 0]))
-    with pytest.raises(EvalkitError, match="unknown labour-group scheme"):
+    assert info.value.code == "E-LABOUR-COUNTS-MISSING"
+    with pytest.raises(EvalkitError) as info:
         labour_group(HH, "bogus")
+    assert info.value.code == "E-LABOUR-SCHEME"
 
 
 def test_per_capita_net_income_identity():

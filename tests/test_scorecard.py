@@ -302,8 +302,9 @@ def test_load_programme_errors(tmp_path):
         "信阳市,2024,rural_tap_water_coverage,0.8,y\n",
         encoding="utf-8",
     )
-    with pytest.raises(EvalkitError, match="rows 2, 3: duplicate"):
+    with pytest.raises(EvalkitError, match="rows 2, 3: duplicate") as info:
         load_programme(path)
+    assert info.value.code == "E-PROGRAMME-DUPLICATE"
 
 
 # --- the demo data: every seed region, every year of its plan ------------------------------------

@@ -69,8 +69,9 @@ def test_every_target_unit_has_a_label_in_both_languages():
         assert zh and en
         assert not any(c.isascii() and c.isalpha() for c in zh), f"{unit}: Chinese label {zh!r} has Latin letters"
     assert sections.unit_label("villages", "en") == "villages"
-    with pytest.raises(EvalkitError, match="unit_furlongs"):
+    with pytest.raises(EvalkitError, match="unit_furlongs") as info:
         sections.unit_label("furlongs")
+    assert info.value.code == "E-LABEL-MISSING"
 
 
 def test_scorecard_tables_translate_units_and_count_statuses():

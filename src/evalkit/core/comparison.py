@@ -66,7 +66,8 @@ def _series(indicator: str, include_synthetic: bool) -> pd.DataFrame:
     if indicator not in known:
         raise EvalkitError(
             f"未知比较指标 '{indicator}', 可用: {', '.join(known)} / unknown comparison indicator "
-            f"'{indicator}'; available: {', '.join(known)}"
+            f"'{indicator}'; available: {', '.join(known)}",
+            code="E-COMPARISON-INDICATOR",
         )
     published = _load(PUBLISHED_FILE)
     out = published[published["indicator"] == indicator]

@@ -15,8 +15,9 @@ code                       class                                 raised when
 ``E-INEQUALITY-INPUT``     ``indicators.inequality.Inequality…`` income or weights no measure can use
 ========================== ===================================== ===========================================
 
-A raise site may give a more specific code (``EvalkitError(message, code="E-INPUT-LANG")``);
-codes are ``E-<AREA>[-<WHAT>]``, upper case, and never change once released.
+A raise site may give a more specific code (``EvalkitError(message, code="E-LANG")``);
+codes are ``E-<AREA>[-<WHAT>]``, upper case, never change once released and are listed in
+docs/errors.md.
 """
 
 from __future__ import annotations

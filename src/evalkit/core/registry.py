@@ -103,7 +103,8 @@ def get_region(name_or_code: str) -> Region:
             )
             raise EvalkitError(
                 f"地区名称不唯一: '{key}', 请使用代码之一 / "
-                f"ambiguous region name '{key}'; use one of the codes: {options}"
+                f"ambiguous region name '{key}'; use one of the codes: {options}",
+                code="E-REGION-AMBIGUOUS",
             )
     hits = table[table["name_en"].str.lower() == key.lower()]
     if len(hits) == 1:
@@ -115,7 +116,9 @@ def get_region(name_or_code: str) -> Region:
     candidates = list(table["code"]) + list(table["name_zh"]) + list(aliases["alias"])
     close = difflib.get_close_matches(key, candidates, n=5, cutoff=0.5)
     hint = ", ".join(close) if close else "evalkit.registry.regions()"
-    raise EvalkitError(f"未知地区: '{key}'; 是否指: {hint} / unknown region '{key}'; did you mean: {hint}")
+    raise EvalkitError(
+        f"未知地区: '{key}'; 是否指: {hint} / unknown region '{key}'; did you mean: {hint}", code="E-REGION-UNKNOWN"
+    )
 
 
 def region_mask(households: pd.DataFrame, region: Region | str) -> pd.Series:
@@ -132,7 +135,8 @@ def region_mask(households: pd.DataFrame, region: Region | str) -> pd.Series:
         if column not in households.columns:
             raise EvalkitError(
                 f"面板缺少地区列 '{column}', 无法选择 {region.name_zh} / "
-                f"panel has no region column '{column}' needed to select {region.name_en}"
+                f"panel has no region column '{column}' needed to select {region.name_en}",
+                code="E-REGION-COLUMN",
             )
         mask &= households[column].isin(name) if isinstance(name, tuple) else households[column] == name
     return mask.fillna(False).astype(bool)

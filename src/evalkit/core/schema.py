@@ -129,11 +129,14 @@ def labour_group(households: pd.DataFrame, scheme: str = "capacity", labels: str
     if table.empty:
         raise EvalkitError(
             f"未知的劳动力分组方案 / unknown labour-group scheme {scheme!r}; "
-            f"known: {sorted(labour_groups()['scheme'].unique())}"
+            f"known: {sorted(labour_groups()['scheme'].unique())}",
+            code="E-LABOUR-SCHEME",
         )
     missing = [c for c in ("labour_full", "labour_weak") if c not in households.columns or households[c].isna().any()]
     if missing:
-        raise EvalkitError(f"劳动力人数缺失, 无法分组 / labour counts missing, cannot group: {missing}")
+        raise EvalkitError(
+            f"劳动力人数缺失, 无法分组 / labour counts missing, cannot group: {missing}", code="E-LABOUR-COUNTS-MISSING"
+        )
     full = households["labour_full"].to_numpy(dtype=int)
     weak = households["labour_weak"].to_numpy(dtype=int)
     conditions = {

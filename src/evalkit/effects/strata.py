@@ -93,9 +93,11 @@ def combine_strata(strata: pd.DataFrame, weight: str = "n_treated", alpha: float
     """
     missing = {"stratum", "outcome", "att", "se"} - set(strata.columns)
     if missing:
-        raise EvalkitError(f"分层估计表缺少列 / stratum table lacks columns {sorted(missing)}")
+        raise EvalkitError(f"分层估计表缺少列 / stratum table lacks columns {sorted(missing)}", code="E-DATA-COLUMNS")
     if weight != "equal" and weight not in strata.columns:
-        raise EvalkitError(f"权重列 {weight!r} 不存在 / weight column {weight!r} not in the stratum table")
+        raise EvalkitError(
+            f"权重列 {weight!r} 不存在 / weight column {weight!r} not in the stratum table", code="E-STRATA-WEIGHT"
+        )
     z = norm.ppf(1 - alpha / 2)
     rows = []
     for outcome, part in strata.groupby("outcome", sort=False):

@@ -88,7 +88,8 @@ def _prepare(data, outcome, unit, time, extra, cluster, county):
     if singles.all():
         raise DesignError(
             "每个观测都是固定效应的单例(例如每户只有一年数据),无法估计双向固定效应 / "
-            "every observation is a fixed-effect singleton (e.g. one year per household): TWFE is not identified"
+            "every observation is a fixed-effect singleton (e.g. one year per household): TWFE is not identified",
+            code="E-TWFE-SINGLETONS",
         )
     return frame, work, fes, int(singles.sum()), int(len(data) - len(frame))
 
@@ -106,7 +107,8 @@ def _feols(formula: str, work: pd.DataFrame):
             if "collinear" in str(error):
                 raise DesignError(
                     "处理变量与固定效应共线(例如处理在县×年层面无县内差异)/ treatment is collinear "
-                    "with the fixed effects (e.g. it does not vary within county × year)"
+                    "with the fixed effects (e.g. it does not vary within county × year)",
+                    code="E-TWFE-COLLINEAR",
                 ) from error
             raise
 
@@ -220,7 +222,8 @@ def twfe_weights(data: pd.DataFrame, unit: str, time: str, cohort: str) -> pd.Da
         raise DesignError(
             f"去除固定效应的迭代未收敛({DEMEAN_MAXITER} 次, 容差 {DEMEAN_TOL:g}), 权重不可靠 / "
             f"the fixed-effect demeaning did not converge ({DEMEAN_MAXITER} iterations, tolerance {DEMEAN_TOL:g}): "
-            "the weights are unreliable"
+            "the weights are unreliable",
+            code="E-TWFE-NOT-CONVERGED",
         )
     eps = resid[:, 0]
     denominator = eps[d == 1].sum()

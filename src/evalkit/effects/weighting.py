@@ -47,7 +47,8 @@ def propensity_score(treated: np.ndarray, X: pd.DataFrame) -> np.ndarray:
         except (PerfectSeparationError, PerfectSeparationWarning, np.linalg.LinAlgError) as error:
             raise DesignError(
                 "协变量完全区分处理组与对照组(无重叠)/ covariates separate treated and controls "
-                f"perfectly (no overlap): {error}"
+                f"perfectly (no overlap): {error}",
+                code="E-DESIGN-SEPARATION",
             ) from error
     return fit.predict(design)
 
@@ -98,12 +99,18 @@ def propensity_weighting(
     frame = data[[outcome, treatment, *covariates]].apply(pd.to_numeric, errors="coerce")
     bad = frame.isna().sum()
     if bad.any():
-        raise EvalkitError("缺失值 / missing values: " + ", ".join(f"{k}: {v} 行/rows" for k, v in bad.items() if v))
+        raise EvalkitError(
+            "缺失值 / missing values: " + ", ".join(f"{k}: {v} 行/rows" for k, v in bad.items() if v),
+            code="E-DATA-MISSING-VALUES",
+        )
     d = frame[treatment].to_numpy(dtype=float)
     if not np.isin(d, (0, 1)).all():
         raise EvalkitError(f"{treatment}: 只能取 0/1 / must be 0 or 1")
     if d.sum() < 2 or (1 - d).sum() < 2:
-        raise DesignError(f"{treatment}: 处理组或对照组少于 2 户 / fewer than 2 treated or control households")
+        raise DesignError(
+            f"{treatment}: 处理组或对照组少于 2 户 / fewer than 2 treated or control households",
+            code="E-DESIGN-TOO-FEW",
+        )
     X = frame[covariates]
     check_full_rank(X, outcome)
     pscore = propensity_score(d, X)

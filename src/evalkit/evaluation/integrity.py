@@ -414,7 +414,8 @@ def integrity_checks(
     unknown = set(checks) - set(CHECKS)
     if unknown:
         raise EvalkitError(
-            f"未知核查 {sorted(unknown)} / unknown checks {sorted(unknown)} (known: {', '.join(CHECKS)})"
+            f"未知核查 {sorted(unknown)} / unknown checks {sorted(unknown)} (known: {', '.join(CHECKS)})",
+            code="E-INTEGRITY-CHECK-UNKNOWN",
         )
     hh = panel.households.loc[region_mask(panel.households, region)]
     rows = hh[hh["year"] == year]

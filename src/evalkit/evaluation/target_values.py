@@ -148,7 +148,9 @@ def load_programme(source: str | Path | pd.DataFrame) -> pd.DataFrame:
         first = table[dup].iloc[0]
         raise EvalkitError(
             f"{name}: 第{', '.join(map(str, rows[dup.to_numpy()]))}行 重复 ({first['region']}, {first['year']}, "
-            f"{first['indicator']}) / rows {', '.join(map(str, rows[dup.to_numpy()]))}: duplicate region-year-indicator"
+            f"{first['indicator']}) / rows {', '.join(map(str, rows[dup.to_numpy()]))}: "
+            "duplicate region-year-indicator",
+            code="E-PROGRAMME-DUPLICATE",
         )
     return table
 

@@ -158,8 +158,8 @@ def indicator_catalogue() -> pd.DataFrame:
     return table
 
 
-def _fail(file: str, target_id: str, zh: str, en: str) -> None:
-    raise TargetError(f"{file}: 目标 {target_id}: {zh} / target {target_id}: {en}")
+def _fail(file: str, target_id: str, zh: str, en: str, code: str = TargetError.code) -> None:
+    raise TargetError(f"{file}: 目标 {target_id}: {zh} / target {target_id}: {en}", code=code)
 
 
 def _region_name(name: str, file: str, target_id: str) -> str:
@@ -168,7 +168,7 @@ def _region_name(name: str, file: str, target_id: str) -> str:
     try:
         return get_region(name).name_zh
     except EvalkitError as exc:
-        _fail(file, target_id, f"未知地区 '{name}'", f"unknown region '{name}' ({exc})")
+        _fail(file, target_id, f"未知地区 '{name}'", f"unknown region '{name}' ({exc})", code="E-TARGET-REGION")
     return ""  # unreachable
 
 
@@ -179,13 +179,14 @@ def _check_count_rule(value, key: str, file: str, tid: str) -> None:
             tid,
             f"人口条件 {key} 应形如 '>=2', '1', '0', 实际为 '{value}'",
             f"population {key} must look like '>=2', '1' or '0', got '{value}'",
+            code="E-TARGET-POPULATION",
         )
 
 
 def validate_population(population, file: str, tid: str) -> dict:
     """Check a population specification; returns it (a dict) or raises :class:`TargetError`."""
     if not isinstance(population, dict):
-        _fail(file, tid, "population 应为映射", "population must be a mapping")
+        _fail(file, tid, "population 应为映射", "population must be a mapping", code="E-TARGET-POPULATION")
     unknown = set(population) - set(POPULATION_KEYS)
     if unknown:
         _fail(
@@ -193,6 +194,7 @@ def validate_population(population, file: str, tid: str) -> dict:
             tid,
             f"未知人口条件 {sorted(unknown)}",
             f"unknown population keys {sorted(unknown)} (known: {', '.join(POPULATION_KEYS)})",
+            code="E-TARGET-POPULATION",
         )
     groups = population.get("groups", list(POPULATION_GROUPS))
     if not groups or set(groups) - set(POPULATION_GROUPS):
@@ -201,19 +203,32 @@ def validate_population(population, file: str, tid: str) -> dict:
             tid,
             f"人口组别应为 {POPULATION_GROUPS} 之一, 实际为 {groups}",
             f"population groups must be among {POPULATION_GROUPS}, got {groups}",
+            code="E-TARGET-POPULATION",
         )
     for key in ("labourers", "full_labourers"):
         if key in population:
             _check_count_rule(population[key], key, file, tid)
     base = population.get("below_line_in_base_year")
     if base is not None and not (isinstance(base, dict) and set(base) == {"year", "line"}):
-        _fail(file, tid, "below_line_in_base_year 需要 year 和 line", "below_line_in_base_year needs year and line")
+        _fail(
+            file,
+            tid,
+            "below_line_in_base_year 需要 year 和 line",
+            "below_line_in_base_year needs year and line",
+            code="E-TARGET-POPULATION",
+        )
     return dict(population)
 
 
 def _validate_reference(reference, file: str, tid: str) -> dict:
     if not isinstance(reference, dict) or reference.get("series") not in REFERENCE_SERIES:
-        _fail(file, tid, f"参照序列应为 {REFERENCE_SERIES} 之一", f"reference series must be one of {REFERENCE_SERIES}")
+        _fail(
+            file,
+            tid,
+            f"参照序列应为 {REFERENCE_SERIES} 之一",
+            f"reference series must be one of {REFERENCE_SERIES}",
+            code="E-TARGET-REFERENCE",
+        )
     out = dict(reference)
     if out["series"] == "rural_disposable_income":
         if out.get("transform") not in REFERENCE_TRANSFORMS:
@@ -222,6 +237,7 @@ def _validate_reference(reference, file: str, tid: str) -> dict:
                 tid,
                 f"参照变换应为 {REFERENCE_TRANSFORMS} 之一",
                 f"reference transform must be one of {REFERENCE_TRANSFORMS}",
+                code="E-TARGET-REFERENCE",
             )
         region = out.get("region", "local")
         out["region"] = region if region == "local" else _region_name(region, file, tid)
@@ -232,6 +248,7 @@ def _validate_reference(reference, file: str, tid: str) -> dict:
                 tid,
                 f"参照指标 '{out.get('indicator')}' 不是面板指标",
                 f"reference indicator '{out.get('indicator')}' is not a panel indicator",
+                code="E-TARGET-REFERENCE",
             )
         out["population"] = validate_population(out.get("population", {}), file, tid)
     return out
@@ -253,6 +270,7 @@ def county_list_members(name: str, file: str = COUNTY_LISTS_FILE, tid: str = "?"
             tid,
             f"未知县名单 '{name}' (见 {COUNTY_LISTS_FILE})",
             f"unknown county list '{name}' (see {COUNTY_LISTS_FILE})",
+            code="E-TARGET-COUNTY-LIST",
         )
     return tuple(_region_name(c, file, tid) for c in rows["county"])
 
@@ -261,10 +279,10 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
     tid = str(raw.get("id", "?"))
     missing = TARGET_REQUIRED - set(raw)
     if missing:
-        _fail(file, tid, f"缺少字段 {sorted(missing)}", f"missing fields {sorted(missing)}")
+        _fail(file, tid, f"缺少字段 {sorted(missing)}", f"missing fields {sorted(missing)}", code="E-TARGET-FIELDS")
     unknown = set(raw) - TARGET_REQUIRED - TARGET_OPTIONAL
     if unknown:
-        _fail(file, tid, f"未知字段 {sorted(unknown)}", f"unknown fields {sorted(unknown)}")
+        _fail(file, tid, f"未知字段 {sorted(unknown)}", f"unknown fields {sorted(unknown)}", code="E-TARGET-FIELDS")
     catalogue = indicator_catalogue().set_index("name")
     if raw["indicator"] not in catalogue.index:
         _fail(
@@ -272,6 +290,7 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
             tid,
             f"未知指标 '{raw['indicator']}' (见 {CATALOGUE_FILE})",
             f"unknown indicator '{raw['indicator']}' (see {CATALOGUE_FILE})",
+            code="E-TARGET-INDICATOR",
         )
     comparison = str(raw["comparison"])
     if comparison not in COMPARISONS:
@@ -280,21 +299,38 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
             tid,
             f"未知比较方式 '{comparison}'",
             f"unknown comparison '{comparison}' (known: {', '.join(COMPARISONS)})",
+            code="E-TARGET-COMPARISON",
         )
     if raw["scope"] not in SCOPES:
-        _fail(file, tid, f"未知范围 '{raw['scope']}'", f"unknown scope '{raw['scope']}' (known: {', '.join(SCOPES)})")
+        _fail(
+            file,
+            tid,
+            f"未知范围 '{raw['scope']}'",
+            f"unknown scope '{raw['scope']}' (known: {', '.join(SCOPES)})",
+            code="E-TARGET-SCOPE",
+        )
     years = raw["years"]
     if not isinstance(years, list) or not years or not all(isinstance(y, int) for y in years):
-        _fail(file, tid, "years 应为年份列表", "years must be a list of years")
+        _fail(file, tid, "years 应为年份列表", "years must be a list of years", code="E-TARGET-YEARS")
     first, last = doc["years"]
     if any(y < first or y > last for y in years):
         _fail(
-            file, tid, f"年份 {years} 超出文件规划期 {first}–{last}", f"years {years} outside the plan {first}–{last}"
+            file,
+            tid,
+            f"年份 {years} 超出文件规划期 {first}–{last}",
+            f"years {years} outside the plan {first}–{last}",
+            code="E-TARGET-YEARS",
         )
     threshold = raw.get("threshold")
     if comparison in THRESHOLD_COMPARISONS:
         if threshold is None:
-            _fail(file, tid, f"比较方式 '{comparison}' 需要 threshold", f"comparison '{comparison}' needs a threshold")
+            _fail(
+                file,
+                tid,
+                f"比较方式 '{comparison}' 需要 threshold",
+                f"comparison '{comparison}' needs a threshold",
+                code="E-TARGET-THRESHOLD",
+            )
         if isinstance(threshold, dict):
             if set(threshold) != set(years) or not all(isinstance(v, (int, float)) for v in threshold.values()):
                 _fail(
@@ -302,16 +338,41 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
                     tid,
                     "分年度阈值必须覆盖目标年份且为数值",
                     "per-year thresholds must cover exactly the target years with numbers",
+                    code="E-TARGET-THRESHOLD",
                 )
         elif not isinstance(threshold, (int, float)):
-            _fail(file, tid, f"阈值不是数值: {threshold!r}", f"threshold is not a number: {threshold!r}")
+            _fail(
+                file,
+                tid,
+                f"阈值不是数值: {threshold!r}",
+                f"threshold is not a number: {threshold!r}",
+                code="E-TARGET-THRESHOLD",
+            )
     elif threshold is not None:
-        _fail(file, tid, f"比较方式 '{comparison}' 不使用 threshold", f"comparison '{comparison}' takes no threshold")
+        _fail(
+            file,
+            tid,
+            f"比较方式 '{comparison}' 不使用 threshold",
+            f"comparison '{comparison}' takes no threshold",
+            code="E-TARGET-THRESHOLD",
+        )
     tolerance = raw.get("tolerance", 0.0)
     if not isinstance(tolerance, (int, float)) or tolerance < 0:
-        _fail(file, tid, f"容差应为非负数: {tolerance!r}", f"tolerance must be a number >= 0: {tolerance!r}")
+        _fail(
+            file,
+            tid,
+            f"容差应为非负数: {tolerance!r}",
+            f"tolerance must be a number >= 0: {tolerance!r}",
+            code="E-TARGET-TOLERANCE",
+        )
     if tolerance and comparison not in THRESHOLD_COMPARISONS:
-        _fail(file, tid, "只有阈值比较可设 tolerance", "only threshold comparisons take a tolerance")
+        _fail(
+            file,
+            tid,
+            "只有阈值比较可设 tolerance",
+            "only threshold comparisons take a tolerance",
+            code="E-TARGET-TOLERANCE",
+        )
     rule = str(raw.get("matching_rule", ""))
     if (raw["indicator"] == "share_households_support_matched") != bool(rule):
         _fail(
@@ -319,6 +380,7 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
             tid,
             "指标 share_households_support_matched 需要且只有它使用 matching_rule",
             "matching_rule is needed by, and only by, indicator share_households_support_matched",
+            code="E-TARGET-MATCHING-RULE",
         )
     if rule:
         from evalkit.evaluation.coverage import matching_rules
@@ -329,11 +391,16 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
                 tid,
                 f"未知匹配规则 '{rule}' (见 matching_rules.csv)",
                 f"unknown matching rule '{rule}' (see matching_rules.csv)",
+                code="E-TARGET-MATCHING-RULE",
             )
     reference = raw.get("reference")
     if comparison in REFERENCE_COMPARISONS and reference is None:
         _fail(
-            file, tid, f"比较方式 '{comparison}' 需要 reference", f"comparison '{comparison}' needs a reference series"
+            file,
+            tid,
+            f"比较方式 '{comparison}' 需要 reference",
+            f"comparison '{comparison}' needs a reference series",
+            code="E-TARGET-REFERENCE",
         )
     if reference is not None:
         reference = _validate_reference(reference, file, tid)
@@ -344,6 +411,7 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
             tid,
             "ratio_rural_to_tuopin 需要农村居民收入参照",
             "ratio_rural_to_tuopin needs a rural_disposable_income reference",
+            code="E-TARGET-REFERENCE",
         )
     population = validate_population(raw.get("population", doc.get("population", {})), file, tid)
     region = _region_name(doc["region"], file, tid)
@@ -351,10 +419,22 @@ def _parse_target(raw: dict, doc: dict, file: str) -> Target:
     county_list = str(raw.get("county_list", ""))
     if county_list:
         if counties:
-            _fail(file, tid, "counties 与 county_list 只能二选一", "give counties or county_list, not both")
+            _fail(
+                file,
+                tid,
+                "counties 与 county_list 只能二选一",
+                "give counties or county_list, not both",
+                code="E-TARGET-COUNTIES",
+            )
         counties = county_list_members(county_list, file, tid)
     if counties and raw["scope"] != "each_county":
-        _fail(file, tid, "只有 each_county 目标可列出 counties", "only each_county targets may list counties")
+        _fail(
+            file,
+            tid,
+            "只有 each_county 目标可列出 counties",
+            "only each_county targets may list counties",
+            code="E-TARGET-COUNTIES",
+        )
     return Target(
         id=tid,
         document=doc["id"],
@@ -413,7 +493,7 @@ def load_target_file(path: str | Path) -> list[Target]:
     ids = [t.id for t in targets]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
-        raise TargetError(f"{file}: 目标编号重复 {dup} / duplicate target ids {dup}")
+        raise TargetError(f"{file}: 目标编号重复 {dup} / duplicate target ids {dup}", code="E-TARGET-DUPLICATE-ID")
     return targets
 
 
@@ -431,7 +511,8 @@ def load_targets(folder: str | Path | None = None) -> list[Target]:
     for t in targets:
         if t.id in seen:
             raise TargetError(
-                f"{t.file}: 目标编号 {t.id} 已在 {seen[t.id]} 中使用 / target id {t.id} already used in {seen[t.id]}"
+                f"{t.file}: 目标编号 {t.id} 已在 {seen[t.id]} 中使用 / target id {t.id} already used in {seen[t.id]}",
+                code="E-TARGET-DUPLICATE-ID",
             )
         seen[t.id] = t.file
     return targets
@@ -481,7 +562,8 @@ def _need(households: pd.DataFrame, columns, what: str) -> None:
     if missing:
         raise EvalkitError(
             f"面板缺少列 {missing}, 无法确定人群 '{what}' / "
-            f"panel lacks columns {missing} needed for population '{what}'"
+            f"panel lacks columns {missing} needed for population '{what}'",
+            code="E-POPULATION-COLUMNS",
         )
 
 

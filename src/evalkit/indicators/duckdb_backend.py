@@ -155,13 +155,14 @@ def income_indicators(source, by=(), weight: str = "person", filters=None) -> pd
     """
     if weight not in ("person", "household"):
         raise EvalkitError(
-            f"weight 必须是 person 或 household / weight must be 'person' or 'household', got {weight!r}"
+            f"weight 必须是 person 或 household / weight must be 'person' or 'household', got {weight!r}",
+            code="E-WEIGHT-KIND",
         )
     src = source if isinstance(source, _Source) else _Source(source, filters)
     keys = _keys(by)
     absent = [k for k in keys if k not in src.columns]
     if absent:
-        raise EvalkitError(f"缺少分组列 / missing grouping columns: {', '.join(absent)}")
+        raise EvalkitError(f"缺少分组列 / missing grouping columns: {', '.join(absent)}", code="E-GROUP-COLUMNS")
     src.check(["household_size", *INCOME_COLUMNS])
     checked = ["year", "household_size", *INCOME_COLUMNS]  # missing group keys form their own group
     sql, pc_cols = _aggregate_sql(src, keys, weight, _bad_counts(checked))
@@ -190,12 +191,13 @@ def _bad_counts(columns: Sequence[str]) -> list[str]:
 def _raise_bad(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """Raise the bilingual error of the pandas path for an empty result or bad values; drop the counts."""
     if not len(frame):
-        raise EvalkitError("households: 没有农户数据(空组) / no households (empty group)")
+        raise EvalkitError("households: 没有农户数据(空组) / no households (empty group)", code="E-DATA-EMPTY")
     for i, c in enumerate(columns):
         bad = int(frame[f"_bad_{i}"].sum())
         if bad:
             raise EvalkitError(
-                f"households: 列 {c} 有 {bad} 个缺失或无效值 / column {c} has {bad} missing or invalid values"
+                f"households: 列 {c} 有 {bad} 个缺失或无效值 / column {c} has {bad} missing or invalid values",
+                code="E-DATA-MISSING-VALUES",
             )
     return frame.drop(columns=[f"_bad_{i}" for i in range(len(columns))])
 
@@ -284,11 +286,14 @@ def _line_table(line, lines: pd.DataFrame | None, include_synthetic: bool) -> pd
     if not isinstance(line, str):
         z = float(line)
         if not np.isfinite(z) or z <= 0:
-            raise EvalkitError(f"收入线必须为正数 / the income line must be positive, got {line!r}")
+            raise EvalkitError(
+                f"收入线必须为正数 / the income line must be positive, got {line!r}", code="E-LINE-NOT-POSITIVE"
+            )
         return z
     if line != MONITORING_LINE:
         raise EvalkitError(
-            f"line 必须是数字或 'monitoring_line' / line must be a number or 'monitoring_line', got {line!r}"
+            f"line 必须是数字或 'monitoring_line' / line must be a number or 'monitoring_line', got {line!r}",
+            code="E-LINE-KIND",
         )
     if lines is None:
         from evalkit.core.comparison import series
@@ -340,7 +345,8 @@ def below_threshold(
         raise EvalkitError(
             f"人均纯收入有 {nulls} 个缺失值 / net_income_pc has {nulls} missing values"
             if nulls
-            else "没有农户数据(空组) / no households (empty group)"
+            else "没有农户数据(空组) / no households (empty group)",
+            code="E-DATA-MISSING-VALUES" if nulls else "E-DATA-EMPTY",
         )
     out = src.restore(out.drop(columns="_pc_missing"), keys)
     if join:
@@ -412,7 +418,9 @@ def parse_bytes(value) -> int:
         return int(value)
     match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", str(value))
     if not match or match.group(2).upper() not in _UNITS:
-        raise EvalkitError(f"无法识别的内存预算 / unrecognised memory budget {value!r} (e.g. 4GB, 512MiB)")
+        raise EvalkitError(
+            f"无法识别的内存预算 / unrecognised memory budget {value!r} (e.g. 4GB, 512MiB)", code="E-MEMORY-BUDGET"
+        )
     return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
 
 
@@ -444,7 +452,9 @@ def indicators(
     those columns and the ``filters`` partitions. Both return the same numbers.
     """
     if table not in TABLES:
-        raise EvalkitError(f"未知指标表 / unknown indicator table {table!r}; one of {sorted(TABLES)}")
+        raise EvalkitError(
+            f"未知指标表 / unknown indicator table {table!r}; one of {sorted(TABLES)}", code="E-INDICATOR-TABLE"
+        )
     from evalkit.io.dataset import load_panel_from_dataset
 
     needed = needed_columns(path, by)

@@ -63,10 +63,10 @@ def check_households(households: pd.DataFrame, columns, what: str = "households"
     """Raise :class:`EvalkitError` if ``households`` is empty, lacks ``columns``, has missing values
     in them, or has a household size below 1 (bilingual message naming column and rows)."""
     if len(households) == 0:
-        raise EvalkitError(f"{what}: 没有农户数据(空组) / no households (empty group)")
+        raise EvalkitError(f"{what}: 没有农户数据(空组) / no households (empty group)", code="E-DATA-EMPTY")
     absent = [c for c in columns if c not in households.columns]
     if absent:
-        raise EvalkitError(f"{what}: 缺少列 / missing columns: {', '.join(absent)}")
+        raise EvalkitError(f"{what}: 缺少列 / missing columns: {', '.join(absent)}", code="E-DATA-COLUMNS")
     for col in columns:
         bad = households[col].isna()
         if col == "household_size":
@@ -76,14 +76,16 @@ def check_households(households: pd.DataFrame, columns, what: str = "households"
             where = "; ".join(", ".join(str(v) for v in r) for r in rows.itertuples(index=False))
             raise EvalkitError(
                 f"{what}: 列 {col} 有 {int(bad.sum())} 个缺失或无效值(如 {where}) / "
-                f"column {col} has {int(bad.sum())} missing or invalid values (e.g. {where})"
+                f"column {col} has {int(bad.sum())} missing or invalid values (e.g. {where})",
+                code="E-DATA-MISSING-VALUES",
             )
 
 
 def _check_weight(weight: str) -> None:
     if weight not in WEIGHTINGS:
         raise EvalkitError(
-            f"weight 必须是 person 或 household / weight must be 'person' or 'household', got {weight!r}"
+            f"weight 必须是 person 或 household / weight must be 'person' or 'household', got {weight!r}",
+            code="E-WEIGHT-KIND",
         )
 
 
@@ -104,7 +106,7 @@ def income_indicators(households: pd.DataFrame, by=(), weight: str = "person") -
     keys = group_keys(by)
     absent = [k for k in keys if k not in households.columns]
     if absent:
-        raise EvalkitError(f"缺少分组列 / missing grouping columns: {', '.join(absent)}")
+        raise EvalkitError(f"缺少分组列 / missing grouping columns: {', '.join(absent)}", code="E-GROUP-COLUMNS")
     check_households(households, ["year", "household_size", *INCOME_COLUMNS])  # missing group keys: own group
     detail = [c for c in TRANSFER_DETAIL if c in households.columns]
     size = households["household_size"].astype(float)
@@ -160,7 +162,8 @@ def _growth(ind: pd.DataFrame, keys: list[str], base_year) -> pd.DataFrame:
     else:
         if base_year not in years:
             raise EvalkitError(
-                f"基期 {base_year} 不在数据中(有 {years}) / base year {base_year} not in the data ({years})"
+                f"基期 {base_year} 不在数据中(有 {years}) / base year {base_year} not in the data ({years})",
+                code="E-YEAR-BASE",
             )
         current = ind[ind["year"] > base_year].assign(base_year=base_year)
     base = ind[[*others, "year", *cols]].rename(columns={"year": "base_year", **{c: f"{c}_base" for c in cols}})

@@ -71,12 +71,13 @@ class InequalityInputError(EvalkitError):
 def _as_arrays(income, weights=None, name: str = "income") -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(income, dtype=float).ravel()
     if y.size == 0:
-        raise InequalityInputError(f"{name}: 没有观测值(空组) / no observations (empty group)")
+        raise InequalityInputError(f"{name}: 没有观测值(空组) / no observations (empty group)", code="E-DATA-EMPTY")
     n_missing = int(np.isnan(y).sum())
     if n_missing:
         raise InequalityInputError(
             f"{name}: {n_missing} 个缺失值 / {n_missing} missing values; "
-            "请先处理缺失收入 / handle missing incomes first"
+            "请先处理缺失收入 / handle missing incomes first",
+            code="E-DATA-MISSING-VALUES",
         )
     if weights is None:
         return y, np.ones_like(y)
@@ -84,19 +85,25 @@ def _as_arrays(income, weights=None, name: str = "income") -> tuple[np.ndarray, 
     if w.shape != y.shape:
         raise InequalityInputError(
             f"权重长度 {w.size} 与 {name} 长度 {y.size} 不一致 / "
-            f"weights length {w.size} differs from {name} length {y.size}"
+            f"weights length {w.size} differs from {name} length {y.size}",
+            code="E-WEIGHTS-LENGTH",
         )
     if np.isnan(w).any() or (w < 0).any():
-        raise InequalityInputError("权重有缺失或负值 / weights contain missing or negative values")
+        raise InequalityInputError(
+            "权重有缺失或负值 / weights contain missing or negative values", code="E-WEIGHTS-INVALID"
+        )
     if w.sum() <= 0:
-        raise InequalityInputError("权重全为零 / all weights are zero")
+        raise InequalityInputError("权重全为零 / all weights are zero", code="E-WEIGHTS-ZERO")
     return y, w
 
 
 def _check_line(line: float) -> float:
     z = float(line)
     if not np.isfinite(z) or z <= 0:
-        raise InequalityInputError(f"贫困线必须为正数, 得到 {line!r} / the poverty line must be positive, got {line!r}")
+        raise InequalityInputError(
+            f"贫困线必须为正数, 得到 {line!r} / the poverty line must be positive, got {line!r}",
+            code="E-LINE-NOT-POSITIVE",
+        )
     return z
 
 
@@ -274,11 +281,11 @@ def gini_by_source(sources: pd.DataFrame, weights=None, groups=None, ties: str =
     if not isinstance(sources, pd.DataFrame) or sources.shape[1] == 0:
         raise InequalityInputError("sources 必须是至少一列的 DataFrame / sources must be a DataFrame with ≥ 1 column")
     if len(sources) == 0:
-        raise InequalityInputError("sources: 没有观测值(空组) / no observations (empty group)")
+        raise InequalityInputError("sources: 没有观测值(空组) / no observations (empty group)", code="E-DATA-EMPTY")
     columns = [sources.iloc[:, k].to_numpy(dtype=float) for k in range(sources.shape[1])]
     n_missing = sum(int(np.isnan(c).sum()) for c in columns)
     if n_missing:
-        raise InequalityInputError(f"sources: {n_missing} 个缺失值 / missing values")
+        raise InequalityInputError(f"sources: {n_missing} 个缺失值 / missing values", code="E-DATA-MISSING-VALUES")
     total = columns[0].copy()
     for c in columns[1:]:  # the row sum, added left to right
         total += c
@@ -552,10 +559,12 @@ def inequality_table(
     if missing:
         raise InequalityInputError(f"缺少列 / missing columns: {', '.join(missing)}")
     if len(households) == 0:
-        raise InequalityInputError("没有农户数据(空组) / no households (empty group)")
+        raise InequalityInputError("没有农户数据(空组) / no households (empty group)", code="E-DATA-EMPTY")
     y = households[income].to_numpy(dtype=float)
     if np.isnan(y).any():
-        raise InequalityInputError(f"{income}: {int(np.isnan(y).sum())} 个缺失值 / missing values")
+        raise InequalityInputError(
+            f"{income}: {int(np.isnan(y).sum())} 个缺失值 / missing values", code="E-DATA-MISSING-VALUES"
+        )
     size = households["household_size"].to_numpy(dtype=float)
     w = size if weight == "person" else np.ones_like(y)
     codes, out = group_index(households, keys)
@@ -647,7 +656,8 @@ def datt_ravallion(income0, income1, line: float, alpha: float, weights0=None, w
     if mu0 <= 0 or mu1 <= 0:
         raise InequalityInputError(
             f"增长-再分配分解要求两期平均收入为正(得到 {mu0:g}, {mu1:g}) / "
-            f"the growth–redistribution decomposition needs positive means (got {mu0:g}, {mu1:g})"
+            f"the growth–redistribution decomposition needs positive means (got {mu0:g}, {mu1:g})",
+            code="E-INEQUALITY-MEAN",
         )
     p0, p1 = fgt(y0, z, alpha, w0), fgt(y1, z, alpha, w1)
     p10 = fgt(y0 * mu1 / mu0, z, alpha, w0)  # P(μ1, L0)
@@ -697,7 +707,9 @@ def _statistic(name: str, line):
         return gini
     if name in ("fgt0", "fgt1", "fgt2"):
         if line is None:
-            raise EvalkitError(f"{name} 需要贫困线 line / {name} needs a poverty line (line=...)")
+            raise EvalkitError(
+                f"{name} 需要贫困线 line / {name} needs a poverty line (line=...)", code="E-DECOMPOSITION-LINE"
+            )
         alpha = int(name[-1])
         return lambda y, w: fgt(y, line, alpha, w)
     raise EvalkitError(f"未知统计量 / unknown statistic {name!r}; use mean, gini, fgt0, fgt1, fgt2")
@@ -733,7 +745,10 @@ def shapley_by_component(
     """
     components = tuple(components)
     if components not in COMPONENT_SETS:
-        raise EvalkitError(f"components 必须构成纯收入 / components must add up to net income: one of {COMPONENT_SETS}")
+        raise EvalkitError(
+            f"components 必须构成纯收入 / components must add up to net income: one of {COMPONENT_SETS}",
+            code="E-DECOMPOSITION-COMPONENTS",
+        )
     if weight not in ("person", "household"):
         raise EvalkitError(f"weight must be 'person' or 'household', got {weight!r}")
     if statistics is None:
@@ -747,7 +762,10 @@ def shapley_by_component(
     rows1 = households.loc[households["year"] == year1, need].set_index("household_id")
     matched = rows0.index.intersection(rows1.index)
     if len(matched) == 0:
-        raise EvalkitError(f"{year0} 与 {year1} 没有共同农户 / no household is in both {year0} and {year1}")
+        raise EvalkitError(
+            f"{year0} 与 {year1} 没有共同农户 / no household is in both {year0} and {year1}",
+            code="E-DECOMPOSITION-NO-COMMON",
+        )
     r0, r1 = rows0.loc[matched], rows1.loc[matched]
 
     def per_capita(r: pd.DataFrame) -> dict:

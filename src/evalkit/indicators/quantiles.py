@@ -29,13 +29,15 @@ def _arrays(values, weights) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(values, dtype=float).ravel()
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float).ravel()
     if len(w) != len(x):
-        raise EvalkitError(f"{len(x)} 个数值但 {len(w)} 个权重 / {len(x)} values but {len(w)} weights")
+        raise EvalkitError(
+            f"{len(x)} 个数值但 {len(w)} 个权重 / {len(x)} values but {len(w)} weights", code="E-WEIGHTS-LENGTH"
+        )
     keep = np.isfinite(x) & np.isfinite(w)
     x, w = x[keep], w[keep]
     if (w < 0).any():
-        raise EvalkitError("权重不能为负 / weights must not be negative")
+        raise EvalkitError("权重不能为负 / weights must not be negative", code="E-WEIGHTS-INVALID")
     if len(x) == 0 or w.sum() <= 0:
-        raise EvalkitError("没有有效的数值或权重 / no finite values with positive weight")
+        raise EvalkitError("没有有效的数值或权重 / no finite values with positive weight", code="E-DATA-EMPTY")
     return x, w
 
 
@@ -50,7 +52,9 @@ def weighted_quantile(values, q, weights=None):
     cw = np.cumsum(w)
     qs = np.atleast_1d(np.asarray(q, dtype=float))
     if ((qs < 0) | (qs > 1)).any():
-        raise EvalkitError(f"分位数须在 0 与 1 之间 / quantiles must be in [0, 1]: {qs.tolist()}")
+        raise EvalkitError(
+            f"分位数须在 0 与 1 之间 / quantiles must be in [0, 1]: {qs.tolist()}", code="E-QUANTILE-RANGE"
+        )
     out = np.empty(len(qs))
     for k, p in enumerate(qs):
         P = p * cw[-1]

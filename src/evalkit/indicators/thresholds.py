@@ -35,7 +35,7 @@ def _keys(by) -> list[str]:
 def per_capita_income(households: pd.DataFrame) -> pd.Series:
     """``net_income_pc`` of each row (the derived column, or derived here from the components)."""
     if len(households) == 0:
-        raise EvalkitError("没有农户数据(空组) / no households (empty group)")
+        raise EvalkitError("没有农户数据(空组) / no households (empty group)", code="E-DATA-EMPTY")
     if "net_income_pc" in households.columns:
         pc = households["net_income_pc"].astype(float)
     else:
@@ -62,7 +62,8 @@ def line_per_row(
     if isinstance(line, str):
         if line != MONITORING_LINE:
             raise EvalkitError(
-                f"line 必须是数字或 'monitoring_line' / line must be a number or 'monitoring_line', got {line!r}"
+                f"line 必须是数字或 'monitoring_line' / line must be a number or 'monitoring_line', got {line!r}",
+                code="E-LINE-KIND",
             )
         if "province" not in households.columns:
             raise EvalkitError("按省监测线需要 province 列 / the monitoring line needs the province column")
@@ -84,7 +85,9 @@ def line_per_row(
         )
     z = float(line)
     if not np.isfinite(z) or z <= 0:
-        raise EvalkitError(f"收入线必须为正数 / the income line must be positive, got {line!r}")
+        raise EvalkitError(
+            f"收入线必须为正数 / the income line must be positive, got {line!r}", code="E-LINE-NOT-POSITIVE"
+        )
     return pd.Series(z, index=households.index, name="line")
 
 
@@ -154,7 +157,7 @@ def share_above_since(
     pc = per_capita_income(households)
     z = line_per_row(households, line, lines, include_synthetic)
     if base_year not in set(households["year"].unique()):
-        raise EvalkitError(f"基期 {base_year} 不在数据中 / base year {base_year} not in the data")
+        raise EvalkitError(f"基期 {base_year} 不在数据中 / base year {base_year} not in the data", code="E-YEAR-BASE")
     rows = households[["household_id", "year", "household_size", *by]].assign(_pc=pc, _z=z)
     base = rows[rows["year"] == base_year]
     cohort = base.loc[base["_pc"] < base["_z"], ["household_id", *by]]
@@ -284,7 +287,8 @@ def quintile_groups(households: pd.DataFrame, year: int, by=()) -> pd.Series:
     prev = households[households["year"] == year - 1]
     if len(prev) == 0:
         raise EvalkitError(
-            f"五等份需要上一年({year - 1})数据 / quintiles need the previous year ({year - 1}) in the data"
+            f"五等份需要上一年({year - 1})数据 / quintiles need the previous year ({year - 1}) in the data",
+            code="E-YEAR-PREVIOUS",
         )
     pc = per_capita_income(prev)
     codes = prev.groupby(by, sort=True, observed=True, dropna=False).ngroup().to_numpy() if by else None

@@ -45,7 +45,8 @@ def dask_client(scheduler: str, jobs: int = 2):
         return Client(scheduler, timeout=CONNECT_TIMEOUT)
     except OSError as exc:
         raise EvalkitError(
-            f"无法连接 Dask 调度器 {scheduler} / cannot reach the Dask scheduler {scheduler}: {exc}"
+            f"无法连接 Dask 调度器 {scheduler} / cannot reach the Dask scheduler {scheduler}: {exc}",
+            code="E-DASK-UNREACHABLE",
         ) from None
 
 

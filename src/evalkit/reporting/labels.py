@@ -29,7 +29,7 @@ def labels() -> pd.DataFrame:
 
 def _check_lang(lang: str) -> None:
     if lang not in LANGS:
-        raise EvalkitError(f"未知语言 / unknown language {lang!r}: use zh or en")
+        raise EvalkitError(f"未知语言 / unknown language {lang!r}: use zh or en", code="E-LANG")
 
 
 def t(key: str, lang: str = "zh") -> str:
@@ -37,7 +37,7 @@ def t(key: str, lang: str = "zh") -> str:
     _check_lang(lang)
     table = labels()
     if key not in table.index:
-        raise EvalkitError(f"data/labels.csv 缺少标签 / has no label for key {key!r}")
+        raise EvalkitError(f"data/labels.csv 缺少标签 / has no label for key {key!r}", code="E-LABEL-MISSING")
     return str(table.at[key, "label_zh" if lang == "zh" else "label_en"])
 
 

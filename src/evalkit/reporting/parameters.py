@@ -43,7 +43,8 @@ def parse_formats(formats: str | list[str] | tuple[str, ...] | None) -> tuple[st
     unknown = sorted(set(names) - set(FORMATS))
     if unknown or not names:
         raise EvalkitError(
-            f"未知输出格式 / unknown output format {unknown or formats!r}; 可用 / use: {','.join(FORMATS)}"
+            f"未知输出格式 / unknown output format {unknown or formats!r}; 可用 / use: {','.join(FORMATS)}",
+            code="E-FORMAT-UNKNOWN",
         )
     return tuple(f for f in FORMATS if f in names)
 
@@ -81,7 +82,8 @@ def validate_parameters(parameters: dict, notebook: str | Path | None = None, ye
     if unknown:
         raise EvalkitError(
             f"报告笔记本没有声明参数 / the report notebook declares no parameter {unknown}; "
-            f"可用参数 / declared: {sorted(declared)}"
+            f"可用参数 / declared: {sorted(declared)}",
+            code="E-NOTEBOOK-PARAMETER",
         )
     params = dict(parameters)
     if "region" not in params or not params["region"]:
@@ -90,7 +92,7 @@ def validate_parameters(parameters: dict, notebook: str | Path | None = None, ye
     params["region"] = region.code
     lang = params.get("lang", "zh")
     if lang not in LANGS:
-        raise EvalkitError(f"参数 lang={lang!r} 无效, 应为 zh 或 en / lang must be zh or en")
+        raise EvalkitError(f"参数 lang={lang!r} 无效, 应为 zh 或 en / lang must be zh or en", code="E-LANG")
     for name in ("year", "base_year", "seed", "min_households"):
         value = params.get(name)
         if value is None:
@@ -117,13 +119,15 @@ def validate_parameters(parameters: dict, notebook: str | Path | None = None, ye
         if params["year"] not in years:
             raise EvalkitError(
                 f"数据中没有 {params['year']} 年 / year {params['year']} is not in the data; "
-                f"数据年度 / years in the data: {years}"
+                f"数据年度 / years in the data: {years}",
+                code="E-YEAR-NOT-IN-DATA",
             )
         base = params.get("base_year")
         if base is not None and (base not in years or base >= params["year"]):
             raise EvalkitError(
                 f"基期 base_year={base} 须为数据中早于 {params['year']} 的年度 / base_year must be a year of the "
-                f"data before {params['year']}; 数据年度 / years: {years}"
+                f"data before {params['year']}; 数据年度 / years: {years}",
+                code="E-YEAR-BASE",
             )
     return params
 
