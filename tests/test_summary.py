@@ -4,7 +4,8 @@ import math
 
 import pandas as pd
 
-from evalkit.reporting.summary import problem_list, shortfalls, summary_sentences
+from evalkit.reporting.effects_section import ESTIMATE_COLUMNS, overview_table
+from evalkit.reporting.summary import measure_sentences, problem_list, shortfalls, summary_sentences
 
 NAN = math.nan
 
@@ -134,3 +135,58 @@ def test_problem_list_names_each_unmet_target_area_and_numbers_and_each_data_pro
     ]
     assert len(problems) == 5  # the met, not-due and identification rows are not problems
     assert shortfalls(_card())["description"].tolist() == ["全部过万", "一人就业", "资金投入产业"]
+
+
+def _estimates():
+    """Numbers of the every-measure effects table (effects_section.measures_estimates)."""
+    rows = [
+        # code, measure, att, ci_low, ci_high, n_treated, pretest p, clusters, wild p, caveat
+        ("industry", "产业帮扶", 812.4, 401.0, 1223.8, 900, 0.41, 124, NAN, ""),
+        ("jobs", "就业帮扶", 1534.6, 1020.2, 2049.0, 700, 0.62, 124, NAN, ""),
+        ("dibao", "低保", 655.0, 210.0, 1100.0, 400, 0.012, 124, NAN, "处理前趋势检验 p = 0.012 < 0.05: …"),
+        ("loan", "小额信贷", 300.0, 20.0, 580.0, 200, 0.5, 12, 0.08, ""),
+        ("housing", "危房改造", 120.0, -90.0, 330.0, 300, 0.3, 124, NAN, ""),
+        ("tiny", "微型措施", 999.0, 500.0, 1500.0, 8, 0.5, 124, NAN, ""),  # < 10 treated: hidden
+    ]
+    columns = ["code", "measure", "att", "ci_low", "ci_high", "n_treated", "pretest_pvalue", "n_clusters"]
+    frame = pd.DataFrame(rows, columns=[*columns, "wild_pvalue", "caveat"])
+    return frame.assign(kind="产业")[list(ESTIMATE_COLUMNS)]
+
+
+def test_measure_sentences_quote_the_effects_table():
+    estimates = _estimates()
+    sentences = measure_sentences(estimates, "zh")
+    assert sentences == [
+        # interval above zero and no caveat, the largest effect first
+        "有可信效应的帮扶措施（95%置信区间不含0、无需特别说明）: 就业帮扶1,535 元（95%置信区间1,020 元至2,049 元）；"
+        "产业帮扶812 元（95%置信区间401 元至1,224 元）。",
+        # interval above zero, but a failed pre-trend test / 12 clusters
+        "有效应但需谨慎解读的措施: 低保655 元（处理前趋势检验p=0.012）；小额信贷300 元（仅12个聚类）。",
+        "另有1项措施对人均纯收入的效应在统计上不显著（95%置信区间包含0）。",
+    ]
+    # every effect and bound quoted is the effects table's own cell
+    table = overview_table(estimates, few=True, lang="zh").set_index("帮扶措施")
+    for measure in ("就业帮扶", "产业帮扶", "低保", "小额信贷"):
+        assert table.loc[measure, "效果估计"] in " ".join(sentences)
+    assert table.loc["就业帮扶", "95% 置信区间下限"] in sentences[0]
+    assert "微型措施" not in " ".join(sentences)  # fewer than 10 treated households: not quoted
+    english = measure_sentences(estimates, "en")
+    assert english[1] == (
+        "Measures with an effect to be read with caution: 低保 655 yuan (pre-trend test p = 0.012); "
+        "小额信贷 300 yuan (only 12 clusters)."
+    )
+
+
+def test_measure_sentences_when_no_effect_is_credible_or_many_are():
+    flat = _estimates().assign(ci_low=-1.0)
+    assert measure_sentences(flat, "zh") == [
+        "估计的5项措施中，没有对人均纯收入有可信效应的措施（95%置信区间均包含0）。"
+    ]
+    assert measure_sentences(None, "zh") == [] and measure_sentences(flat.iloc[0:0], "en") == []
+    many = pd.concat([_estimates().iloc[[0]].assign(measure=f"m{i}", att=100.0 + i) for i in range(7)])
+    sentence = measure_sentences(many, "en")[0]
+    assert sentence.count(" yuan (95% interval") == 5 and sentence.endswith("; and 2 more.")
+    assert sentence.index("m6") < sentence.index("m5")  # largest effect first
+    assert measure_sentences(many, "zh")[0].endswith("等7项。")
+    summary = summary_sentences(_numbers(), GROWTH, _card(), 2023, "弥勒市", "zh", WATCH, FINDINGS, _estimates())
+    assert summary[6].startswith("有可信效应的帮扶措施") and summary[-2].startswith("按监测预警规则")

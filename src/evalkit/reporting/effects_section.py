@@ -21,6 +21,21 @@ from evalkit.reporting.present import format_table, t
 #: A measure with fewer treated households than this is not estimated in the every-measure table.
 MIN_TREATED = 50
 
+#: Columns of :func:`measures_estimates`.
+ESTIMATE_COLUMNS = (
+    "code",
+    "measure",
+    "kind",
+    "att",
+    "ci_low",
+    "ci_high",
+    "n_treated",
+    "pretest_pvalue",
+    "n_clusters",
+    "wild_pvalue",
+    "caveat",
+)
+
 
 def effect_headers(lang: str = "zh") -> dict[str, str]:
     """Column headers of effect tables (att → "estimate", ci_low, ci_high, pretest_pvalue, …)."""
@@ -63,23 +78,22 @@ def _treated_counts(panel) -> pd.Series:
     return panel.measures.drop_duplicates(["household_id", "measure"])["measure"].value_counts()
 
 
-def measures_overview(
+def measures_estimates(
     panel,
     lang: str = "zh",
     reuse: dict | None = None,
     estimate=None,
     min_treated: int = MIN_TREATED,
-) -> tuple[pd.DataFrame, list[str]]:
-    """Every catalogue measure's effect on per-capita net income (module doc).
+) -> tuple[pd.DataFrame, list[str], bool]:
+    """Every catalogue measure's effect on per-capita net income, as numbers (module doc).
 
-    Returns (display table, notes): the table has measure, effect, CI, treated households,
-    pre-trend p, clusters and caveat; the notes name the measures with too few treated households
-    and those whose design could not be estimated (with the reason). ``reuse`` maps a measure code
-    to a :class:`MeasureEffects` that already holds net_income_pc; ``estimate`` defaults to
-    :func:`evalkit.effects.measures.measure_effects`.
+    Returns (estimates, notes, few): one row per estimated measure (code, measure name, kind
+    label, att, ci_low, ci_high, n_treated, pretest_pvalue, n_clusters, wild_pvalue, caveat), the
+    notes under the table, and whether any estimate rests on too few clusters. Both the table of
+    :func:`measures_overview` and the summary's sentences on the measures
+    (:func:`evalkit.reporting.summary.measure_sentences`) are made from these numbers.
     """
     from evalkit.effects.inference import FEW_CLUSTERS  # lazily: evalkit.effects imports pyfixest
-    from evalkit.effects.measures import format_pvalue
 
     if estimate is None:
         from evalkit.effects.measures import measure_effects as estimate
@@ -103,6 +117,7 @@ def measures_overview(
         row = result.effects.set_index("outcome").loc["net_income_pc"]
         rows.append(
             {
+                "code": spec.code,
                 "measure": getattr(spec, name),
                 "kind": t(f"kind_{spec.kind}", lang),
                 "att": row["att"],
@@ -111,7 +126,7 @@ def measures_overview(
                 "n_treated": row["n_treated"],
                 "pretest_pvalue": row["pretest_pvalue"],
                 "n_clusters": row["n_clusters"],
-                "wild_pvalue": format_pvalue(row["wild_pvalue"]) if np.isfinite(row["wild_pvalue"]) else "",
+                "wild_pvalue": row["wild_pvalue"],
                 "caveat": row["caveat_design_zh" if lang == "zh" else "caveat_design_en"] or "",
             }
         )
@@ -122,25 +137,22 @@ def measures_overview(
     if too_few:
         notes.append(t("measures_too_few", lang).format(min=min_treated, names=", ".join(too_few)))
     notes += failed
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "measure",
-            "kind",
-            "att",
-            "ci_low",
-            "ci_high",
-            "n_treated",
-            "pretest_pvalue",
-            "n_clusters",
-            "wild_pvalue",
-            "caveat",
-        ],
+    frame = pd.DataFrame(rows, columns=[*ESTIMATE_COLUMNS])
+    frame["n_clusters"] = frame["n_clusters"].astype("float").where(np.isfinite(frame["n_clusters"].astype(float)))
+    return frame, notes, few
+
+
+def overview_table(estimates: pd.DataFrame, few: bool, lang: str = "zh") -> pd.DataFrame:
+    """The display table of :func:`measures_estimates`' numbers (the wild p column only when
+    some estimate rests on too few clusters)."""
+    from evalkit.effects.measures import format_pvalue
+
+    frame = estimates.drop(columns="code").assign(
+        wild_pvalue=[format_pvalue(p) if np.isfinite(p) else "" for p in estimates["wild_pvalue"].astype(float)]
     )
     if not few:
         frame = frame.drop(columns="wild_pvalue")
-    frame["n_clusters"] = frame["n_clusters"].astype("float").where(np.isfinite(frame["n_clusters"].astype(float)))
-    table = format_table(
+    return format_table(
         frame,
         {
             "measure": "text",
@@ -158,4 +170,22 @@ def measures_overview(
         count_column="n_treated",
         headers=effect_headers(lang),
     )
-    return table, notes
+
+
+def measures_overview(
+    panel,
+    lang: str = "zh",
+    reuse: dict | None = None,
+    estimate=None,
+    min_treated: int = MIN_TREATED,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Every catalogue measure's effect on per-capita net income (module doc).
+
+    Returns (display table, notes): the table has measure, effect, CI, treated households,
+    pre-trend p, clusters and caveat; the notes name the measures with too few treated households
+    and those whose design could not be estimated (with the reason). ``reuse`` maps a measure code
+    to a :class:`MeasureEffects` that already holds net_income_pc; ``estimate`` defaults to
+    :func:`evalkit.effects.measures.measure_effects`.
+    """
+    estimates, notes, few = measures_estimates(panel, lang, reuse, estimate, min_treated)
+    return overview_table(estimates, few, lang), notes

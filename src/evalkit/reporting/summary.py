@@ -25,6 +25,8 @@ TEMPLATES_FILE = "summary_templates.yaml"
 COMPONENTS = ("wage", "operating_income", "operating_expenses", "property", "transfer")
 #: Unmet targets named in the summary (largest relative shortfall first).
 MAX_SHORTFALLS = 3
+#: Measures named in each of the summary's measure sentences (largest effect first; "and n more").
+MAX_MEASURES = 5
 NOT_TARGETS = ("identification",)
 
 
@@ -76,6 +78,73 @@ def _pp(x: float, lang: str) -> str:
     return f"{x:.1f} {t('pp_unit', lang)}"
 
 
+def _excludes_zero(row) -> bool:
+    return bool(row["ci_low"] > 0 or row["ci_high"] < 0)
+
+
+def _caveat_reasons(row, lang: str) -> list[str]:
+    """Short reasons an estimate needs care: a failed pre-trend test, too few clusters, another caveat."""
+    from evalkit.effects.measures import PRETEST_ALERT, format_pvalue  # lazily: evalkit.effects imports pyfixest
+
+    reasons = []
+    p = row["pretest_pvalue"]
+    if not _missing(p) and p < PRETEST_ALERT:
+        reasons.append(say("caveat_pretrend", lang, p=format_pvalue(p)))
+    if not _missing(row["wild_pvalue"]):
+        reasons.append(say("caveat_few_clusters", lang, n=int(row["n_clusters"])))
+    if not reasons and row["caveat"]:
+        reasons.append(say("caveat_design", lang))
+    return reasons
+
+
+def _listed(items: list[str], lang: str) -> str:
+    shown = ("；" if lang == "zh" else "; ").join(items[:MAX_MEASURES])
+    if len(items) > MAX_MEASURES:
+        shown += ("" if lang == "zh" else "; ") + say(
+            "measures_more", lang, n=len(items), more=len(items) - MAX_MEASURES
+        )
+    return shown
+
+
+def measure_sentences(estimates: pd.DataFrame | None, lang: str = "zh") -> list[str]:
+    """The summary's sentences on the measures, from the numbers of the every-measure effects table
+    (:func:`evalkit.reporting.effects_section.measures_estimates`): measures whose 95% interval
+    excludes zero without a caveat (credible), those whose interval excludes zero but with a caveat
+    (a failed pre-trend test, too few clusters, another design caveat), and how many show no effect
+    distinguishable from zero. Effects are formatted as in the table; estimates resting on fewer
+    than 10 treated households are left out, as the table hides them."""
+    if estimates is None or len(estimates) == 0:
+        return []
+    shown = estimates[[not disclosure.is_small(n) for n in estimates["n_treated"]]]
+    shown = shown.sort_values("att", ascending=False, kind="stable")
+    credible, caveated, unclear = [], [], 0
+    for _, row in shown.iterrows():
+        if _missing(row["att"]) or _missing(row["ci_low"]) or _missing(row["ci_high"]):
+            continue
+        if not _excludes_zero(row):
+            unclear += 1
+            continue
+        effect = format_value(row["att"], "yuan", lang)
+        reasons = _caveat_reasons(row, lang)
+        if reasons:
+            reason = ("；" if lang == "zh" else "; ").join(reasons)
+            caveated.append(say("measure_caveat_item", lang, measure=row["measure"], effect=effect, reason=reason))
+        else:
+            low, high = format_value(row["ci_low"], "yuan", lang), format_value(row["ci_high"], "yuan", lang)
+            credible.append(say("measure_item", lang, measure=row["measure"], effect=effect, low=low, high=high))
+    out = []
+    if credible:
+        out.append(say("measures_credible", lang, items=_listed(credible, lang)))
+    if caveated:
+        out.append(say("measures_caveat", lang, items=_listed(caveated, lang)))
+    if credible or caveated:
+        if unclear:
+            out.append(say("measures_unclear", lang, n=unclear))
+    elif unclear:
+        out.append(say("measures_none", lang, n=unclear))
+    return out
+
+
 def summary_sentences(
     numbers: pd.DataFrame,
     growth_prev: pd.DataFrame,
@@ -85,10 +154,12 @@ def summary_sentences(
     lang: str = "zh",
     watch_counts: pd.DataFrame | None = None,
     integrity_findings: pd.DataFrame | None = None,
+    measures: pd.DataFrame | None = None,
 ) -> list[str]:
     """The 主要结论 sentences, in order: level and growth, the component that drove growth, the gap
     to rural residents, the thresholds, targets met and missed with the largest shortfalls, the
-    watch-list, the data-quality findings."""
+    measures with credible effects and those with caveats (``measures``: the numbers of the
+    effects table, :func:`measure_sentences`), the watch-list, the data-quality findings."""
     out = []
     income, growth = _number(numbers, "net_income_pc"), _number(numbers, "growth_prev")
     if income is not None:
@@ -167,6 +238,7 @@ def summary_sentences(
                 for _, r in worst.iterrows()
             ]
             out.append(say("shortfalls", lang, items=("；" if lang == "zh" else "; ").join(items)))
+    out += measure_sentences(measures, lang)
     if watch_counts is not None and len(watch_counts):
         by = watch_counts.columns[0]
         total = watch_counts[(watch_counts[by] == watch_counts[by].iloc[-1]) & (watch_counts["flag"] == "any_flag")]
@@ -240,13 +312,14 @@ def show_summary(
     lang: str = "zh",
     watch_counts=None,
     integrity_findings=None,
+    measures=None,
 ) -> None:
     """Display 主要结论: the summary sentences (report notebook)."""
     from evalkit.reporting.present import show_heading, show_notice
 
     show_heading("sub_conclusions", lang, level=3)
     for sentence in summary_sentences(
-        numbers, growth_prev, card, year, region_name, lang, watch_counts, integrity_findings
+        numbers, growth_prev, card, year, region_name, lang, watch_counts, integrity_findings, measures
     ):
         show_notice(sentence, "summary")
 
