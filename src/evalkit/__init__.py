@@ -37,8 +37,8 @@ _LAZY = {
     "gini_by_source": "evalkit.indicators.inequality",
     "fgt": "evalkit.indicators.inequality",
     "inequality_table": "evalkit.indicators.inequality",
-    "datt_ravallion": "evalkit.indicators.inequality",
-    "shapley_by_component": "evalkit.indicators.inequality",
+    "datt_ravallion": "evalkit.indicators.decomposition",
+    "shapley_by_component": "evalkit.indicators.decomposition",
     "measure_effects": "evalkit.effects.measures",
     "staggered_did": "evalkit.effects.did",
     "twfe": "evalkit.effects.twfe",
@@ -92,15 +92,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names are resol
     from evalkit.evaluation.integrity import integrity_checks
     from evalkit.evaluation.scorecard import scorecard
     from evalkit.evaluation.watchlist import watchlist
+    from evalkit.indicators.decomposition import datt_ravallion, shapley_by_component
     from evalkit.indicators.income import growth_contributions, income_indicators
-    from evalkit.indicators.inequality import (
-        datt_ravallion,
-        fgt,
-        gini,
-        gini_by_source,
-        inequality_table,
-        shapley_by_component,
-    )
+    from evalkit.indicators.inequality import fgt, gini, gini_by_source, inequality_table
     from evalkit.indicators.thresholds import below_threshold
     from evalkit.io.ingest import ingest
     from evalkit.io.load import load

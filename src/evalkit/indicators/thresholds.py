@@ -20,7 +20,7 @@ import pandas as pd
 
 from evalkit.core.errors import EvalkitError
 from evalkit.core.schema import INCOME_INPUTS, net_income_pc
-from evalkit.indicators.inequality import weighted_midrank
+from evalkit.indicators.weighted import weighted_midrank
 
 MONITORING_LINE = "monitoring_line"
 MISSING_LINE = "missing monitoring line"
@@ -278,7 +278,7 @@ def quintile_groups(households: pd.DataFrame, year: int, by=()) -> pd.Series:
     """Weighted quintile group (五等份, 1 = bottom 20 %) of each household's year − 1 net_income_pc.
 
     q_i = min(5, ⌊5 F_i⌋ + 1) with F_i the person-weighted mid-rank (weights household_size, tied
-    incomes share a rank and so a quintile; :func:`evalkit.inequality.weighted_midrank`),
+    incomes share a rank and so a quintile; :func:`evalkit.indicators.weighted.weighted_midrank`),
     computed within each ``by`` group (e.g. the county) when given. Returns a Series indexed by
     household_id (households present in year − 1), name ``quintile``. 江西's first 增收重点对象
     group is ``quintile == 1``. A group of one household falls in quintile 3 (F = 0.5).

@@ -258,34 +258,6 @@ def show_title(region_name: str, year: int, lang: str = "zh") -> None:
     display(Markdown(f"# {region_name} {year}{sep}{t('title_suffix', lang)}"))
 
 
-def guess_kind(column: str, series: pd.Series) -> str:
-    """Display kind of a column of an analysis table whose layout this module does not know:
-    household counts (``n_households*``, ``count``), persons, shares, yuan amounts, other numbers, text."""
-    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        return "text"
-    if column == "year" or column.endswith("_year") or column in ("year0", "year1"):
-        return "int"
-    if column.startswith("n_households") or column in ("count", "n", "n_treated", "n_cohort", "n_observed", "n_above"):
-        return "households"
-    if column.startswith("n_persons"):
-        return "persons"
-    if column.startswith("share") or column.endswith("_share") or column.endswith("_rate"):
-        return "pct"
-    if column.endswith("_pc") or column.endswith("_yuan") or "income" in column:
-        return "yuan"
-    return "number"
-
-
-def show_frame(df: pd.DataFrame, lang: str = "zh", count_column: str | None = None, drop=()) -> None:
-    """Display an analysis table with guessed formats (:func:`guess_kind`), translated headers and
-    small-cell suppression (household-count columns gate themselves; means are gated by
-    ``count_column`` when given)."""
-    columns = {c: guess_kind(c, df[c]) for c in df.columns if c not in drop}
-    table = format_table(df, columns, lang, count_column=count_column if count_column in df.columns else None)
-    text_columns = sum(1 for kind in columns.values() if kind == "text")
-    show_table(table, text_columns=max(1, text_columns))
-
-
 @dataclass
 class WatchGrid:
     """The published watch-list counts: one row per unit (the total last), one column per flag
