@@ -26,6 +26,10 @@ HOUSEHOLDS_FILE = "households.parquet"
 MEASURES_FILE = "measures.parquet"
 META_FILE = "meta.json"
 MEASURE_COLUMNS = ["household_id", "year", "measure", "amount"]
+#: Rows per Parquet row group of a panel folder's files: a reader that selects one region's rows
+#: (:func:`evalkit.io.load.read_panel_rows`) decodes one group at a time, so its memory is the
+#: selected rows plus one group, not the whole file.
+PANEL_ROW_GROUP_ROWS = 65_536
 
 
 @dataclass
@@ -68,8 +72,8 @@ def save_panel(panel: Panel, folder: str | Path) -> Path:
     """Write ``panel`` to ``folder`` (created); returns the folder."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    panel.households.to_parquet(folder / HOUSEHOLDS_FILE, index=False)
-    panel.measures.to_parquet(folder / MEASURES_FILE, index=False)
+    panel.households.to_parquet(folder / HOUSEHOLDS_FILE, index=False, row_group_size=PANEL_ROW_GROUP_ROWS)
+    panel.measures.to_parquet(folder / MEASURES_FILE, index=False, row_group_size=PANEL_ROW_GROUP_ROWS)
     meta = dict(panel.meta, fingerprint=panel.fingerprint())
     (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
     return folder
