@@ -239,10 +239,12 @@ def test_export_is_labelled_confidential_and_runs_no_formula(tmp_path):
 
 
 def test_unknown_rule_and_empty_region():
-    with pytest.raises(EvalkitError, match="unknown watch-list rules"):
+    with pytest.raises(EvalkitError) as info:
         watchlist(guangxi_panel(), "兴宁区", 2023, rules=["henan"])
-    with pytest.raises(EvalkitError, match="no 脱贫 or monitored households"):
+    assert info.value.code == "E-WATCHLIST-RULE"
+    with pytest.raises(EvalkitError) as info:
         watchlist(guangxi_panel(), "青秀区", 2023)
+    assert info.value.code == "E-WATCHLIST-EMPTY"
 
 
 @pytest.fixture(scope="module")

@@ -434,55 +434,19 @@ def integrity_checks(
             continue
         for level, county, township, village, label, frame in _unit_frames(rows, region):
             n = len(frame)
+            unit = (level, county, township, village, label, n, lang)  # the leading fields of _row
             z = line.loc[frame.index]
             if z.isna().any() or z.nunique() != 1:
-                out.append(
-                    _row(
-                        check,
-                        level,
-                        county,
-                        township,
-                        village,
-                        label,
-                        n,
-                        lang,
-                        status="missing monitoring line" if z.isna().any() else "several lines in one unit",
-                    )
-                )
+                status = "missing monitoring line" if z.isna().any() else "several lines in one unit"
+                out.append(_row(check, *unit, status=status))
                 continue
             if n < min_bunching_households:
                 if level != "village":
-                    out.append(
-                        _row(
-                            check,
-                            level,
-                            county,
-                            township,
-                            village,
-                            label,
-                            n,
-                            lang,
-                            status=f"fewer than {min_bunching_households} households",
-                        )
-                    )
+                    out.append(_row(check, *unit, status=f"fewer than {min_bunching_households} households"))
                 continue
             res = bunching_test(frame["net_income_pc"], float(z.iloc[0]), bin_width, n_boot=n_boot)
             flagged = res["status"] == "ok" and res["p_value"] < alpha and res["excess_count"] >= min_excess
-            out.append(
-                _row(
-                    check,
-                    level,
-                    county,
-                    township,
-                    village,
-                    label,
-                    n,
-                    lang,
-                    flagged=bool(flagged),
-                    detail=f"line {float(z.iloc[0]):.0f}",
-                    **res,
-                )
-            )
+            out.append(_row(check, *unit, flagged=bool(flagged), detail=f"line {float(z.iloc[0]):.0f}", **res))
     if "heaping" in checks:
         out += _heaping(rows, region, round_unit, alpha, min_count, min_share, lang)
     if "implausible_jumps" in checks:

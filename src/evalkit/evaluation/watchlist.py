@@ -49,16 +49,11 @@ COMPONENT_CHANGES = ("wage", "net_operating", "property", "transfer")
 AREA_COLUMNS = ("province", "prefecture", "county", "township", "village")
 #: first columns of every caseworker list (issue 16: identification, unmatched support)
 CASE_COLUMNS = ("household_id", "year", *AREA_COLUMNS, "household_type", "household_size")
+#: the household's own columns at the head of every watch-list row
+HOUSEHOLD_COLUMNS = ("household_id", *AREA_COLUMNS, "household_type", "household_size")
 #: columns of the exported caseworker list (never names, ID numbers or phones)
 EXPORT_COLUMNS = [
-    "household_id",
-    "province",
-    "prefecture",
-    "county",
-    "township",
-    "village",
-    "household_type",
-    "household_size",
+    *HOUSEHOLD_COLUMNS,
     "labourers",
     "net_income_pc",
     "net_income_pc_prev",
@@ -167,7 +162,9 @@ def watchlist(
     else:
         unknown = set(rules) - set(watchlist_rules()["rule"])
         if unknown:
-            raise EvalkitError(f"未知预警规则 {sorted(unknown)} / unknown watch-list rules {sorted(unknown)}")
+            raise EvalkitError(
+                f"未知预警规则 {sorted(unknown)} / unknown watch-list rules {sorted(unknown)}", code="E-WATCHLIST-RULE"
+            )
         source = "chosen"
     hh = panel.households.loc[region_mask(panel.households, region)]
     hh = hh[hh["is_tuopin"] | hh["is_monitored"]]
@@ -175,26 +172,12 @@ def watchlist(
     if len(rows) == 0:
         raise EvalkitError(
             f"{region.name_zh} {year} 年没有脱贫户或监测户数据 / no 脱贫 or monitored households "
-            f"in {region.name_en} for {year}"
+            f"in {region.name_en} for {year}",
+            code="E-WATCHLIST-EMPTY",
         )
     prev = hh[hh["year"] == year - 1].set_index("household_id")
     size = rows["household_size"].astype(float)
-    frame = rows[
-        [
-            c
-            for c in (
-                "household_id",
-                "province",
-                "prefecture",
-                "county",
-                "township",
-                "village",
-                "household_type",
-                "household_size",
-            )
-            if c in rows.columns
-        ]
-    ].copy()
+    frame = rows[[c for c in HOUSEHOLD_COLUMNS if c in rows.columns]].copy()
     labour_full = rows["labour_full"].fillna(0) if "labour_full" in rows else pd.Series(0, index=rows.index)
     frame["labourers"] = labour_full + (rows["labour_weak"].fillna(0) if "labour_weak" in rows else 0)
     frame["net_income_pc"] = rows["net_income_pc"]
