@@ -30,7 +30,20 @@ CODE_PATTERN = re.compile(r"^E(-[A-Z0-9]+)+$")
 class EvalkitError(Exception):
     """A problem with the user's input or parameters (message is shown as is, no traceback).
 
-    ``code``: the stable code of the problem (default: the class's :attr:`code`)."""
+    ``code``: the stable code of the problem (default: the class's :attr:`code`).
+
+    Parameters
+    ----------
+    *args : object
+        The message (bilingual, naming file, row, column and value where there are any).
+    code : str, optional
+        A narrower stable code (``E-AREA[-WHAT]``, listed in docs/errors.md).
+
+    Attributes
+    ----------
+    code : str
+        The stable code that callers and tests match.
+    """
 
     code: str = "E-INPUT"
 

@@ -34,7 +34,18 @@ PANEL_ROW_GROUP_ROWS = 65_536
 
 @dataclass
 class Panel:
-    """Household-year panel, measures received, and provenance metadata."""
+    """Household-year panel, measures received, and provenance metadata.
+
+    Attributes
+    ----------
+    households : pandas.DataFrame
+        One row per household × year (columns of :mod:`evalkit.core.schema`; ``household_id`` is a
+        pseudonym, never a raw identifier).
+    measures : pandas.DataFrame
+        Support measures received, one row per household × year × measure (``MEASURE_COLUMNS``).
+    meta : dict
+        Provenance: source files and their fingerprints, generator version, ``synthetic`` flag.
+    """
 
     households: pd.DataFrame
     measures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEASURE_COLUMNS))
@@ -69,7 +80,19 @@ def data_fingerprint(households: pd.DataFrame, measures: pd.DataFrame | None = N
 
 
 def save_panel(panel: Panel, folder: str | Path) -> Path:
-    """Write ``panel`` to ``folder`` (created); returns the folder."""
+    """Write ``panel`` to ``folder`` (created); returns the folder.
+
+    Parameters
+    ----------
+    panel : Panel
+    folder : str or Path
+        Created if missing; the files are written atomically.
+
+    Returns
+    -------
+    Path
+        ``folder``.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     panel.households.to_parquet(folder / HOUSEHOLDS_FILE, index=False, row_group_size=PANEL_ROW_GROUP_ROWS)
@@ -80,7 +103,19 @@ def save_panel(panel: Panel, folder: str | Path) -> Path:
 
 
 def load_panel(folder: str | Path, columns: list[str] | None = None) -> Panel:
-    """Read a panel folder written by :func:`save_panel` (optionally only some household columns)."""
+    """Read a panel folder written by :func:`save_panel` (optionally only some household columns).
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder written by :func:`save_panel`.
+    columns : list of str, optional
+        Household columns to read (default: all).
+
+    Returns
+    -------
+    Panel
+    """
     folder = Path(folder)
     if not (folder / HOUSEHOLDS_FILE).exists():
         raise FileNotFoundError(f"{folder}: no {HOUSEHOLDS_FILE}; not an evalkit panel folder / 不是 evalkit 面板目录")

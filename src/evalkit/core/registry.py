@@ -90,6 +90,22 @@ def get_region(name_or_code: str) -> Region:
     Raises :class:`EvalkitError` (bilingual) with the closest matches when the name is unknown,
     and with the candidate codes when a Chinese name is ambiguous (e.g. 东山镇 exists in 弥勒市
     and in 上犹县; 江南区 only in 南宁 but similar names recur).
+
+    Parameters
+    ----------
+    name_or_code : str
+        A registry code (``xinyang-guangshan``), a Chinese or English name (光山县, Guangshan
+        County) or an alias of ``data/region_aliases.csv``.
+
+    Returns
+    -------
+    Region
+        Code, names, level, parent and the panel filter that selects its households.
+
+    Raises
+    ------
+    EvalkitError
+        ``E-REGION-UNKNOWN`` (close matches suggested) or ``E-REGION-AMBIGUOUS`` (codes listed).
     """
     table = _table()
     key = str(name_or_code).strip()

@@ -125,7 +125,35 @@ def twfe(
 ) -> TWFEResult:
     """Static TWFE coefficient of the 0/1 column ``treatment`` (household and year effects,
     ``county`` × year effects when ``county`` is given), cluster-robust at ``cluster`` (default
-    the unit). Rows with a missing outcome are dropped; singletons are dropped by pyfixest."""
+    the unit). Rows with a missing outcome are dropped; singletons are dropped by pyfixest.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel, one row per unit × time.
+    outcome : str
+        Outcome column (e.g. net_income_pc).
+    unit, time : str
+        Unit (household) and time (year) columns.
+    treatment : str
+        0/1 treatment column.
+    cluster : str, optional
+        Cluster column (default ``unit``); inference with t(G − 1) quantiles.
+    county : str, optional
+        Adds county × year fixed effects.
+    alpha : float, default 0.05
+        1 − confidence level.
+
+    Returns
+    -------
+    TWFEResult
+        att, se, ci_low, ci_high, pvalue, n_obs, n_clusters (``summary()``, ``tidy()``).
+
+    Raises
+    ------
+    DesignError
+        ``E-TWFE-SINGLETONS``, ``E-TWFE-COLLINEAR``, ``E-TWFE-NOT-CONVERGED``.
+    """
     frame, work, fes, n_single, _ = _prepare(data, outcome, unit, time, [treatment], cluster, county)
     work["d"] = pd.to_numeric(frame[treatment]).to_numpy(dtype=float)
     fit = _feols(f"y ~ d | {' + '.join(fes)}", work)

@@ -408,6 +408,46 @@ def integrity_checks(
     check × unit (region, counties, villages); columns :data:`COLUMNS`. See the module docstring for each method, its
     flag rule and its measured false-alarm rate. Rows with ``status`` other than "ok" were not
     measurable (and are never flagged).
+
+    Parameters
+    ----------
+    panel : Panel
+    region : str or Region
+    year : int
+    alpha : float, default 0.01
+        Significance level of the bunching, heaping and repeated-figure flags.
+    min_excess : float, default 5
+        Bunching: excess households needed for a flag.
+    min_bunching_households : int, default 100
+        Units smaller than this are not tested for bunching.
+    bin_width : float, optional
+        Bunching bin width in yuan (default from the line).
+    n_boot : int, default 200
+        Bootstrap draws of the bunching test.
+    round_unit : int, default 1000
+        Heaping: an amount is round when it is a multiple of this.
+    min_share : float, default 0.3
+        Heaping: share of round amounts needed for a flag.
+    jump_factor : float, default 3.0
+        Implausible jumps: fold increase of income without a measure.
+    jump_alpha : float, default 0.001
+        Significance level of the jump test.
+    min_count : int, default 3
+        Events needed for a heaping or jump flag.
+    min_repeat : int, default 3
+        Households sharing one set of figures needed for a flag.
+    checks : sequence of str, default all of :data:`CHECKS`
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per check × unit, columns :data:`COLUMNS`.
+
+    Raises
+    ------
+    EvalkitError
+        ``E-INTEGRITY-CHECK-UNKNOWN`` for an unknown check.
     """
     region = get_region(region) if isinstance(region, str) else region
     year = int(year)

@@ -557,6 +557,22 @@ def scorecard(
     last year is its final assessment (``plan_last_year == year``). A target due in a later
     year of the plan (an end-of-plan target) is listed with status ``not_due`` and its progress
     (:func:`_progress_row`); a target assessed only in earlier years of the plan is not listed.
+
+    Parameters
+    ----------
+    panel : Panel
+    region : str or Region
+    year : int
+    programme : pandas.DataFrame or path, optional
+    lang : {"zh", "en"}, default "zh"
+    targets : list of Target, optional
+    checks : bool, default True
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target (and check), columns :data:`COLUMNS`: status, value, threshold,
+        reason, clause and source of the plan.
     """
     if lang not in ("zh", "en"):
         raise EvalkitError(f"lang 必须是 zh 或 en / lang must be zh or en, got {lang!r}")

@@ -154,6 +154,25 @@ def watchlist(
     ``slow_growth_pct``: growth (percent) below which growth is "slow"; default the local rural
     growth (module docstring; households with no local series are not flagged slow).
     ``rules``: subset of guangxi, jiangxi, mile (default: the rules of ``region``).
+
+    Parameters
+    ----------
+    panel : Panel
+    region : str or Region
+    year : int
+    slow_growth_pct : float, optional
+    rules : list of str, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flagged household (pseudonymised ids only), the columns above.
+
+    Raises
+    ------
+    EvalkitError
+        ``E-WATCHLIST-RULE`` for an unknown rule, ``E-WATCHLIST-EMPTY`` when the region has no
+        脱贫 or monitored households in ``year``.
     """
     region = get_region(region) if isinstance(region, str) else region
     year = int(year)

@@ -45,6 +45,28 @@ def datt_ravallion(income0, income1, line: float, alpha: float, weights0=None, w
     measures", J. Development Economics 38: 275–295; DASP ``dfgtgr``. Returns one row per
     ``reference`` (period0, period1, shapley) with p0, p1, change, growth, redistribution, residual.
     Both means must be positive.
+
+    Parameters
+    ----------
+    income0, income1 : array-like
+        Incomes in the first and second period.
+    line : float
+        Poverty line z (> 0).
+    alpha : float
+        FGT parameter.
+    weights0, weights1 : array-like, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows period0, period1, shapley; columns reference, p0, p1, change, growth,
+        redistribution, residual.
+
+    Raises
+    ------
+    InequalityInputError
+        ``E-INEQUALITY-MEAN`` when a mean is not positive; the input errors of
+        :func:`evalkit.indicators.inequality.fgt`.
     """
     y0, w0 = as_arrays(income0, weights0, name="income0")
     y1, w1 = as_arrays(income1, weights1, name="income1")
@@ -139,6 +161,30 @@ def shapley_by_component(
     plus fgt0, fgt1, fgt2 when ``line`` is given. Returns one row per statistic × factor:
     statistic, factor, contribution, share_of_change, value0, value1, change, n_matched,
     n_only_year0, n_only_year1 (households not matched are counted, not used).
+
+    Parameters
+    ----------
+    households : pandas.DataFrame
+        The panel's household-year rows (``household_id``, ``year``, income columns, size).
+    year0, year1 : int
+        The two years compared.
+    line : float, optional
+        Poverty line for fgt0–fgt2.
+    components : tuple of str
+        ``COMPONENTS`` or the five gross components (:data:`COMPONENT_SETS`).
+    statistics : sequence of str, optional
+        Among mean, gini, fgt0, fgt1, fgt2.
+    weight : {"person", "household"}, default "person"
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per statistic × factor, the columns above.
+
+    Raises
+    ------
+    EvalkitError
+        ``E-DECOMPOSITION-COMPONENTS``, ``E-DECOMPOSITION-LINE``, ``E-DECOMPOSITION-NO-COMMON``.
     """
     components = tuple(components)
     if components not in COMPONENT_SETS:

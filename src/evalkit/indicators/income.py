@@ -101,6 +101,26 @@ def income_indicators(households: pd.DataFrame, by=(), weight: str = "person") -
     Formulas (module docstring): person weighting Σ X / Σ size; household weighting mean of X / size.
     A group of one household is computed like any other (publishing tables must still suppress
     cells below 10 households, using ``n_households``).
+
+    Parameters
+    ----------
+    households : pandas.DataFrame
+        Household-year rows with the income components and ``household_size``.
+    by : str or sequence of str, default ()
+        Grouping columns besides ``year`` (a missing key forms its own group).
+    weight : {"person", "household"}, default "person"
+        Person weighting (Σ X / Σ size, as official statistics) or household weighting.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group × year, the columns above.
+
+    Raises
+    ------
+    EvalkitError
+        ``E-DATA-EMPTY``, ``E-DATA-COLUMNS``, ``E-DATA-MISSING-VALUES``, ``E-GROUP-COLUMNS``,
+        ``E-WEIGHT-KIND``.
     """
     _check_weight(weight)
     keys = group_keys(by)
@@ -149,6 +169,27 @@ def growth_contributions(households: pd.DataFrame, by=(), weight: str = "person"
     are left out; a group missing its base year keeps its row with ``nan`` and
     ``status = "missing base year"``; a zero base income gives ``nan`` rates with
     ``status = "zero base income"``.
+
+    Parameters
+    ----------
+    households : pandas.DataFrame
+        Household-year rows with the income components and ``household_size``.
+    by : str or sequence of str, default ()
+        Grouping columns besides ``year``.
+    weight : {"person", "household"}, default "person"
+    base_year : int, optional
+        Fixed base year; default the previous calendar year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group × year with growth_rate, growth_pct, contrib_<k>_yuan, contrib_<k>_pp,
+        base_year and status.
+
+    Raises
+    ------
+    EvalkitError
+        ``E-YEAR-BASE`` when ``base_year`` is not in the data; the errors of :func:`income_indicators`.
     """
     return _growth(income_indicators(households, by, weight), group_keys(by), base_year)
 

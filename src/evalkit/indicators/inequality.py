@@ -82,6 +82,23 @@ def gini(income, weights=None, ties: str = "mid") -> float:
     it equals Σ_i Σ_j |y_i − y_j| / (2 n² μ) (R ``ineq::Gini``). Zero incomes are allowed;
     negative incomes are allowed too (the index may then exceed 1). Returns ``nan`` when the
     mean income is not positive (e.g. all incomes zero); 0.0 for a single observation.
+
+    Parameters
+    ----------
+    income : array-like
+    weights : array-like, optional
+        Non-negative weights (household size for a person-weighted Gini of per-capita income).
+    ties : {"mid", "stable"}, default "mid"
+        Tie handling of the ranks (module docstring).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InequalityInputError
+        ``E-DATA-EMPTY``, ``E-DATA-MISSING-VALUES``, ``E-WEIGHTS-*``.
     """
     y, w = as_arrays(income, weights)
     mean = np.sum(w * y) / w.sum()
@@ -126,6 +143,21 @@ def gini_by_source(sources: pd.DataFrame, weights=None, groups=None, ties: str =
     then carries the ``group``. ``gini_total`` repeats the group's Gini. G_k, R_k and the ratios are
     ``nan`` where undefined (source mean zero, total Gini undefined). ``ties`` as in the module
     docstring: ``"stable"`` reproduces R GiniDecompLY (which ranks ties in data order).
+
+    Parameters
+    ----------
+    sources : pandas.DataFrame
+        One column per income source (per capita); total income is the row sum.
+    weights : array-like, optional
+    groups : array-like, optional
+        A group label per row: one decomposition per group.
+    ties : {"mid", "stable"}, default "mid"
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (group ×) source: source, mean, share, gini, gini_corr, contribution,
+        share_of_inequality, elasticity, marginal_effect, gini_total.
     """
     if not isinstance(sources, pd.DataFrame) or sources.shape[1] == 0:
         raise InequalityInputError("sources 必须是至少一列的 DataFrame / sources must be a DataFrame with ≥ 1 column")
@@ -261,6 +293,24 @@ def fgt(income, line: float, alpha: float, weights=None) -> float:
     α = 0 headcount ratio, α = 1 poverty gap index, α = 2 squared gap (severity). Zero and
     negative incomes are allowed (a negative income has a gap above 1). Poor: y < z strictly
     (R ``ineq::Head``). ``line`` must be positive, ``alpha`` ≥ 0.
+
+    Parameters
+    ----------
+    income : array-like
+    line : float
+        The poverty line z (> 0).
+    alpha : float
+        Poverty aversion (0, 1, 2 for headcount, gap, severity).
+    weights : array-like, optional
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InequalityInputError
+        ``E-LINE-NOT-POSITIVE`` and the input errors of :func:`gini`.
     """
     y, w = as_arrays(income, weights)
     return float(_fgt_grouped(y, w, np.zeros(y.size, dtype=np.int64), 1, check_line(line), alpha)[0])
@@ -389,6 +439,22 @@ def inequality_table(
     ``household_size`` (person-level distribution of per-capita income, as official statistics);
     ``"household"`` weights each household 1. Definitions as the scalar functions of this module
     (which the tests check it against); undefined values are ``nan``.
+
+    Parameters
+    ----------
+    households : pandas.DataFrame
+        Household-year rows with ``income`` and ``household_size``.
+    by : str or sequence of str, default ()
+        Grouping columns besides ``year``.
+    income : str, default "net_income_pc"
+    weight : {"person", "household"}, default "person"
+    line : float, optional
+        Poverty line for fgt0–fgt2 and watts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group × year, the columns above.
     """
     if weight not in ("person", "household"):
         raise InequalityInputError(f"weight must be 'person' or 'household', got {weight!r}")

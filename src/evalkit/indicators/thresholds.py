@@ -103,6 +103,32 @@ def below_threshold(
     Columns: by…, year, line, n_households, n_persons, n_households_below, n_persons_below,
     share_households_below = n_households_below / n_households, share_persons_below =
     n_persons_below / n_persons, n_households_no_line, status ("ok" | "missing monitoring line").
+
+    Parameters
+    ----------
+    households : pandas.DataFrame
+        Household-year rows with the income components, ``household_size`` and, for the
+        monitoring line, ``province``.
+    line : float or "monitoring_line"
+        A positive line in yuan per person (e.g. 10,000), or each province's 防止返贫监测 line of
+        the year.
+    by : str or sequence of str, default ()
+        Grouping columns besides ``year``.
+    lines : pandas.DataFrame, optional
+        Monitoring lines (province or region, year, value); default the comparison series
+        ``monitoring_line`` (:mod:`evalkit.core.comparison`, sources in data/).
+    include_synthetic : bool, default False
+        Allow the synthetic lines of the demo regions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group × year, the columns above.
+
+    Raises
+    ------
+    EvalkitError
+        ``E-LINE-KIND``, ``E-LINE-NOT-POSITIVE``, ``E-DATA-EMPTY``, ``E-DATA-MISSING-VALUES``.
     """
     keys = _keys(by)
     pc = per_capita_income(households)

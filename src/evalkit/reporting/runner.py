@@ -171,7 +171,42 @@ def run_report(
 ) -> ReportOutcome:
     """Validate, execute and export one report in ``formats`` (:func:`parse_formats`; default
     all); never raises for a failing notebook (the outcome says ``failed`` with the error),
-    raises :class:`EvalkitError` for bad parameters."""
+    raises :class:`EvalkitError` for bad parameters.
+
+    Parameters
+    ----------
+    region : str
+        Registry code or name.
+    year : int
+        Report year (must be in the data).
+    data : str or Path, optional
+        Panel folder or dataset (default the demo panel, :func:`evalkit.core.config.default_data`).
+    lang : {"zh", "en"}, default "zh"
+    out : str or Path, default "reports"
+        Output folder; files go to ``out/<year>/``.
+    base_year : int, optional
+        Base year of the growth tables (a data year before ``year``).
+    seed : int, default :data:`evalkit.core.config.DEFAULT_SEED` (20240101)
+    notebook : str or Path, optional
+        Report notebook (default the packaged report.ipynb).
+    years : list of int, optional
+        The data's years, when already known (saves a scan).
+    extra_parameters : dict, optional
+        Further notebook parameters (must be declared by the notebook).
+    formats : str or sequence of str, optional
+        Among html, pdf, docx, xlsx (default all).
+
+    Returns
+    -------
+    ReportOutcome
+        status (ok | failed), the files written, the error of a failed run.
+
+    Raises
+    ------
+    EvalkitError
+        Bad parameters (``E-REGION-UNKNOWN``, ``E-YEAR-NOT-IN-DATA``, ``E-YEAR-BASE``, ``E-LANG``,
+        ``E-NOTEBOOK-PARAMETER``, ``E-FORMAT-UNKNOWN``), before papermill runs.
+    """
     import papermill
 
     formats = parse_formats(formats)
