@@ -4,6 +4,7 @@ prints and returns the exit code. Domain modules never print.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,8 @@ from evalkit.evaluation.scorecard import scorecard
 from evalkit.evaluation.watchlist import export_watchlist, watchlist, watchlist_counts
 from evalkit.evaluation.watchlist_flows import caseworker_lists
 from evalkit.io.load import load_report_panel
+from evalkit.reporting.parameters import FORMATS, disclosure_parameters
+from evalkit.reporting.runner import run_report
 from evalkit.reporting.scorecard_view import scorecard_display, status_counts
 
 
@@ -86,4 +89,36 @@ def lists_command(region: str, year: int, data: str | None = None, out: str = "l
     return 0
 
 
-__all__ = ["lists_command", "scorecard_command", "watchlist_command"]
+def report_command(
+    region: str,
+    year: int,
+    data: str | None = None,
+    lang: str = "zh",
+    out: str = "reports",
+    formats=None,
+    min_households: int | None = None,
+    suppress_zeros: bool = False,
+) -> int:
+    """``evalkit report``: one region's report; exit code 0 when written, 1 when the notebook failed."""
+    outcome = run_report(
+        region,
+        year,
+        data=data,
+        lang=lang,
+        out=out,
+        formats=formats,
+        extra_parameters=disclosure_parameters(min_households, suppress_zeros),
+    )
+    verb = "regenerated / 已重新生成" if outcome.replaced else "written / 已生成"
+    if outcome.ok:
+        files = [getattr(outcome, f) for f in FORMATS if getattr(outcome, f) is not None]
+        print(f"{outcome.region} {outcome.year}: {verb} ({outcome.seconds:.1f} s)")
+        for path in [*files, outcome.notebook, outcome.results_file]:
+            print(f"  {path}")
+        print(f"  log: {outcome.log}")
+        return 0
+    print(f"{outcome.region} {outcome.year}: 失败 / FAILED: {outcome.error}\n  log: {outcome.log}", file=sys.stderr)
+    return 1
+
+
+__all__ = ["lists_command", "report_command", "scorecard_command", "watchlist_command"]

@@ -82,7 +82,7 @@ def _cmd_lists(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from evalkit.reporting.report import report_command
+    from evalkit.cli.commands import report_command
 
     return report_command(
         region=args.region,

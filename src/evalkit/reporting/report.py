@@ -69,7 +69,6 @@ from evalkit.reporting.runner import (
     ReportOutcome,
     clean_notebook,
     export_html,
-    report_command,
     run_report,
     write_deliverables,
 )
@@ -109,7 +108,6 @@ __all__ = [
     "quiet_logging",
     "region_households",
     "region_panel",
-    "report_command",
     "report_measures",
     "report_stem",
     "results_json",

@@ -22,7 +22,6 @@ from evalkit.core.errors import EvalkitError
 from evalkit.reporting.files import atomic_write_text, results_path
 from evalkit.reporting.parameters import (
     DEFAULT_SEED,
-    FORMATS,
     KERNEL_ARGUMENTS,
     KERNEL_NAME,
     LOGS,
@@ -312,37 +311,3 @@ def run_report(
             handler.close()
         log.handlers.clear()
     return outcome
-
-
-def report_command(
-    region: str,
-    year: int,
-    data: str | None = None,
-    lang: str = "zh",
-    out: str = "reports",
-    formats=None,
-    min_households: int | None = None,
-    suppress_zeros: bool = False,
-) -> int:
-    """``evalkit report``: one region's report; exit code 0 when written, 1 when the notebook failed."""
-    from evalkit.reporting.parameters import disclosure_parameters
-
-    outcome = run_report(
-        region,
-        year,
-        data=data,
-        lang=lang,
-        out=out,
-        formats=formats,
-        extra_parameters=disclosure_parameters(min_households, suppress_zeros),
-    )
-    verb = "regenerated / 已重新生成" if outcome.replaced else "written / 已生成"
-    if outcome.ok:
-        files = [getattr(outcome, f) for f in FORMATS if getattr(outcome, f) is not None]
-        print(f"{outcome.region} {outcome.year}: {verb} ({outcome.seconds:.1f} s)")
-        for path in [*files, outcome.notebook, outcome.results_file]:
-            print(f"  {path}")
-        print(f"  log: {outcome.log}")
-        return 0
-    print(f"{outcome.region} {outcome.year}: 失败 / FAILED: {outcome.error}\n  log: {outcome.log}", file=sys.stderr)
-    return 1
