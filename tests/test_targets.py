@@ -13,13 +13,13 @@ import yaml
 
 from evalkit.core.resources import data_path
 from evalkit.core.schema import derive_income
+from evalkit.evaluation.populations import population_mask
 from evalkit.evaluation.targets import (
     COMPARISONS,
     TargetError,
     indicator_catalogue,
     load_target_file,
     load_targets,
-    population_mask,
     targets_table,
 )
 

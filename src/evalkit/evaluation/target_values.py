@@ -19,12 +19,8 @@ from evalkit.core.errors import EvalkitError
 from evalkit.core.registry import Region, region_mask, regions
 from evalkit.core.resources import data_path
 from evalkit.core.schema import measures_catalogue
-from evalkit.evaluation.targets import (
-    Target,
-    indicator_catalogue,
-    population_mask,
-    population_year,
-)
+from evalkit.evaluation.populations import population_mask, population_year
+from evalkit.evaluation.targets import Target, indicator_catalogue
 
 DEMO_PROGRAMME_FILE = "demo_programme_indicators.csv"
 PROGRAMME_COLUMNS = ("region", "year", "indicator", "value", "source")
