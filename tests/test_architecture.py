@@ -135,3 +135,17 @@ def cycles() -> list[list[str]]:
 
 def test_no_import_cycles():
     assert not cycles(), cycles()
+
+
+#: a module above this many lines holds more than one concern (issue 11: "no module above about 600")
+MAX_MODULE_LINES = 620
+#: modules still to be split (they were being changed by other work); the test fails once one of
+#: them fits, so that the list only shrinks
+OVERSIZED_PENDING = {"evalkit.effects.did", "evalkit.effects.measures"}
+
+
+def test_no_module_above_about_600_lines():
+    sizes = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in MODULES.items()}
+    assert {m for m, n in sizes.items() if n > MAX_MODULE_LINES} == OVERSIZED_PENDING, {
+        m: n for m, n in sizes.items() if n > MAX_MODULE_LINES or m in OVERSIZED_PENDING
+    }
