@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.evaluation.cost import cost_per_yuan
+from evalkit.core.schema import measures_catalogue
+from evalkit.evaluation.cost import cost_checks, cost_per_yuan
 
 
 def _households():
@@ -53,7 +54,14 @@ def _effects(att, se, p):
 def test_ratio_and_delta_method_by_hand():
     effects = {"public_welfare_post": _effects(400.0, 100.0, 0.40), "industry_award": _effects(300.0, 50.0, 0.01)}
     cost = cost_per_yuan(_households(), _measures(), 2024, effects=effects).set_index("measure")
-    assert list(cost.index) == ["public_welfare_post", "industry_award", "dibao"]  # catalogue order
+    # paid measures first (catalogue order), then every other measure with amounts: 0 households, why
+    assert list(cost.index[:3]) == ["public_welfare_post", "industry_award", "dibao"]
+    catalogue = measures_catalogue()
+    with_amount = list(catalogue.loc[catalogue["has_amount"] == "yes", "code"])
+    assert sorted(cost.index) == sorted(with_amount) and "skills_training" not in cost.index
+    unpaid = cost.iloc[3:]
+    assert (unpaid["n_households"] == 0).all() and (unpaid["note"] == "本地区没有该措施的金额记录").all()
+    assert unpaid["yuan_per_yuan"].isna().all() and not unpaid["credible"].any()
     post = cost.loc["public_welfare_post"]
     # household-years paid: a 2023 (1000, size 2), a 2024 (2000, size 2), b 2024 (3000, size 4)
     amounts, sizes = np.array([1000.0, 2000.0, 3000.0]), np.array([2, 2, 4])
@@ -79,3 +87,21 @@ def test_ratio_and_delta_method_by_hand():
         cost_per_yuan(_households(), _measures(), 2024, lang="en").loc[0, "note"]
         == "no effect estimated in this report"
     )
+
+
+def test_reasons_and_cost_checks():
+    effects = {"public_welfare_post": _effects(400.0, 100.0, 0.40), "industry_award": _effects(300.0, 50.0, 0.01)}
+    reasons = {"dibao": "受益户少于 50 户, 未估计效果"}
+    cost = cost_per_yuan(_households(), _measures(), 2024, effects=effects, reasons=reasons).set_index("measure")
+    assert cost.loc["dibao", "note"] == "受益户少于 50 户, 未估计效果"
+    # the scorecard's cost checks: only the credible ratio (公益性岗位), with its interval
+    checks = cost_checks(cost.reset_index())
+    assert [c["measure"] for c in checks] == ["public_welfare_post"]
+    post = cost.loc["public_welfare_post"]
+    check = checks[0]
+    assert check["value"] == pytest.approx(400.0 * (8 / 3) / 2000.0) and check["n_households"] == 2
+    assert (check["ci_low"], check["ci_high"]) == (post["ci_low"], post["ci_high"])
+    assert f"[{post['ci_low']:.2f}, {post['ci_high']:.2f}]" in check["description"]
+    assert check["description"].startswith("公益性岗位: 每元补助增收")
+    english = cost_checks(cost_per_yuan(_households(), _measures(), 2024, effects, "en"), "en")
+    assert "95% CI" in english[0]["description"]

@@ -51,3 +51,30 @@ def test_every_measure_with_enough_treated_households_is_in_the_table(panel):
     assert {"treated households", "pre-trend test p-value", "clusters", "caveat"} <= set(table.columns)
     dibao = table.set_index("measure").loc[catalogue.loc["dibao", "label_en"]]
     assert dibao["treated households"].replace(",", "").split()[0] == str(reused.effects.iloc[0]["n_treated"])
+
+
+def test_overview_estimates_say_why_a_measure_has_no_estimate(panel):
+    from evalkit.core.errors import DesignError
+    from evalkit.reporting.effects_section import overview_estimates
+
+    counts = panel.measures.drop_duplicates(["household_id", "measure"])["measure"].value_counts()
+    enough = [code for code, n in counts.items() if n >= 60]
+    broken = enough[0]
+
+    def fake(p, code, outcomes):
+        if code == broken:
+            raise DesignError("no never-treated controls")
+        return measure_effects(p, code, outcomes=outcomes, covariates=None, method="reg")
+
+    estimates = overview_estimates(panel, estimate=fake, min_treated=60)
+    assert set(estimates.results) == set(enough) - {broken}
+    assert estimates.failed == {broken: "no never-treated controls"}
+    from evalkit.core.schema import measures_catalogue
+
+    assert estimates.too_few == [c for c in measures_catalogue()["code"] if counts.get(c, 0) < 60]
+    reasons = estimates.reasons("zh")
+    assert reasons[broken] == "无法估计效果: no never-treated controls"
+    assert all(reasons[c] == "受益户少于 60 户, 未估计效果" for c in estimates.too_few)
+    # the table reuses the estimates: nothing is estimated again
+    table, notes = measures_overview(panel, "en", estimates=estimates, estimate=lambda *a, **k: 1 / 0)
+    assert len(table) == len(enough) - 1 and any(n.startswith("Not estimable") for n in notes)

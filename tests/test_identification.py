@@ -129,3 +129,25 @@ def test_checks_are_scorecard_rows_not_targets():
     # a year without data: not measurable, with the reason
     empty = scorecard(small_panel(), "信阳市", 2020, targets=[])
     assert set(empty["status_code"]) == {"not_measurable"} and (empty["reason"] != "").all()
+
+
+def test_cost_checks_are_scorecard_rows_only_where_credible():
+    cost = pd.DataFrame(
+        {
+            "measure": ["public_welfare_post", "industry_award", "dibao"],
+            "label": ["公益性岗位", "产业奖补", "低保"],
+            "n_households": [120, 80, 0],
+            "yuan_per_yuan": [1.25, np.nan, np.nan],
+            "ci_low": [0.8, np.nan, np.nan],
+            "ci_high": [1.7, np.nan, np.nan],
+            "credible": [True, False, False],  # 产业奖补: pre-trend caveat; 低保: not paid
+        }
+    )
+    card = scorecard(small_panel(), "信阳市", 2024, targets=[], cost=cost)
+    rows = card[card["document"] == "cost"]
+    assert rows["target_id"].tolist() == ["check-cost-public_welfare_post"]
+    row = rows.iloc[0]
+    assert (row["value"], row["n_households"], row["unit"], row["status_code"]) == (1.25, 120, "ratio", "reported")
+    assert "[0.80, 1.70]" in row["description"] and np.isnan(row["threshold"])
+    # without a cost table (evalkit scorecard): no cost rows
+    assert "cost" not in set(scorecard(small_panel(), "信阳市", 2024, targets=[])["document"])

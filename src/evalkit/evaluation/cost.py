@@ -15,7 +15,11 @@ For every measure with amounts (``has_amount`` in ``data/measures.csv``) paid to
 
 The ratio is shown only where the effect estimate is credible: an estimate whose pre-trend test
 rejects (p < :data:`evalkit.effects.measures.PRETEST_ALERT`) gets no ratio, and the ``note`` says
-why; so does a measure without an estimate in the report.
+why; so does a measure without an estimate in the report (the caller's reason when it gives one,
+e.g. too few treated households), and a measure with amounts in the catalogue that no household
+of the region was paid (a row with 0 households, so that the table says why it has no ratio).
+
+:func:`cost_checks` turns the credible rows into the scorecard's cost checks (checks, not targets).
 """
 
 from __future__ import annotations
@@ -27,6 +31,21 @@ from scipy import stats
 from evalkit.core.schema import measures_catalogue
 
 OUTCOME = "net_income_pc"
+#: the numeric columns of :func:`cost_per_yuan` beside the counts
+NUMBERS = (
+    "amount_per_household",
+    "amount_se",
+    "mean_size",
+    "att",
+    "att_se",
+    "pretest_pvalue",
+    "effect_per_household",
+    "yuan_per_yuan",
+    "se",
+    "ci_low",
+    "ci_high",
+)
+COLUMNS = ["measure", "label", "n_households", "n_household_years", *NUMBERS, "credible", "note"]
 NOTES = {
     "no_estimate": ("本报告未估计该措施效果", "no effect estimated in this report"),
     "pretrend": (
@@ -34,6 +53,7 @@ NOTES = {
         "pre-trend test rejects (p < 0.05): effect not credible, no ratio",
     ),
     "no_effect_row": ("效果估计缺少人均纯收入结果", "the estimate has no per-capita net income row"),
+    "not_paid": ("本地区没有该措施的金额记录", "no payment of this measure recorded in the region"),
 }
 
 
@@ -52,15 +72,20 @@ def cost_per_yuan(
     effects: dict | None = None,
     lang: str = "zh",
     alpha: float = 0.05,
+    reasons: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per measure with amounts paid to the 脱贫/监测 households of ``households`` in
-    years ≤ ``year``: measure, label, n_households, n_household_years, amount_per_household,
-    amount_se, mean_size, att, att_se, pretest_pvalue, effect_per_household, yuan_per_yuan, se,
-    ci_low, ci_high, credible, note (module docstring). ``effects``: {measure code:
-    :class:`~evalkit.effects.measures.MeasureEffects` or its ``effects`` table}."""
+    """One row per catalogue measure with amounts, in catalogue order: those paid to the 脱贫/监测
+    households of ``households`` in years ≤ ``year`` first, then those paid to none (0 households,
+    note :data:`NOTES` ``not_paid``). Columns: measure, label, n_households, n_household_years,
+    amount_per_household, amount_se, mean_size, att, att_se, pretest_pvalue, effect_per_household,
+    yuan_per_yuan, se, ci_low, ci_high, credible, note (module docstring). ``effects``: {measure
+    code: :class:`~evalkit.effects.measures.MeasureEffects` or its ``effects`` table}; ``reasons``:
+    {measure code: why it has no estimate} for measures not in ``effects`` (default: "no effect
+    estimated in this report")."""
     from evalkit.effects.measures import PRETEST_ALERT
 
     effects = effects or {}
+    reasons = reasons or {}
     i = 0 if lang == "zh" else 1
     z = float(stats.norm.ppf(1 - alpha / 2))
     catalogue = measures_catalogue().set_index("code")
@@ -100,7 +125,7 @@ def cost_per_yuan(
             "ci_low": np.nan,
             "ci_high": np.nan,
             "credible": False,
-            "note": NOTES["no_estimate"][i],
+            "note": reasons.get(str(code), NOTES["no_estimate"][i]),
         }
         if code in effects:
             effect = _effect_row(effects[code])
@@ -127,4 +152,44 @@ def cost_per_yuan(
                         note="",
                     )
         rows.append(row)
-    return pd.DataFrame(rows)
+    label = "label_zh" if i == 0 else "label_en"
+    for code in with_amount.difference(pd.Index(paid["measure"].unique()), sort=False):
+        rows.append(
+            {
+                "measure": code,
+                "label": catalogue.at[str(code), label],
+                "n_households": 0,
+                "n_household_years": 0,
+                **dict.fromkeys(NUMBERS, np.nan),
+                "credible": False,
+                "note": NOTES["not_paid"][i],
+            }
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def cost_checks(cost: pd.DataFrame, lang: str = "zh") -> list[dict]:
+    """The scorecard's cost checks (issue 16: checks, not targets) from :func:`cost_per_yuan`: one
+    per measure whose ratio is credible — measure, label, value (yuan per yuan), ci_low, ci_high,
+    n_households (paid) and a description with the 95% interval. Measures without a credible ratio
+    give no check (the report's cost table says why)."""
+    rows = []
+    for row in cost[cost["credible"].astype(bool)].itertuples(index=False):
+        interval = f"[{row.ci_low:.2f}, {row.ci_high:.2f}]"
+        description = (
+            f"{row.label}: 每元补助增收 (元; 95% 置信区间 {interval})"
+            if lang == "zh"
+            else f"{row.label}: yuan gained per yuan paid (95% CI {interval})"
+        )
+        rows.append(
+            {
+                "measure": row.measure,
+                "label": row.label,
+                "value": float(row.yuan_per_yuan),  # type: ignore[arg-type]  # itertuples fields are untyped
+                "ci_low": float(row.ci_low),  # type: ignore[arg-type]
+                "ci_high": float(row.ci_high),  # type: ignore[arg-type]
+                "n_households": int(row.n_households),  # type: ignore[arg-type]
+                "description": description,
+            }
+        )
+    return rows

@@ -400,6 +400,7 @@ def _check_row(
     code: str,
     error: str | None,
     plan_title: tuple[str, str],
+    unit: str = "households",
 ) -> dict:
     """One scorecard row that is a check or a listed count (issue 16), never a target."""
     i = 0 if lang == "zh" else 1
@@ -416,7 +417,7 @@ def _check_row(
         "threshold": np.nan,
         "margin": np.nan,
         "previous_value": np.nan,
-        "unit": "households",
+        "unit": unit,
         "status": STATUS_LABELS[code][i],
         "status_code": code,
         "reason_code": "missing_series" if error else "",
@@ -432,7 +433,7 @@ def _check_row(
     }
 
 
-def check_rows(panel, region: Region, year: int, lang: str = "zh") -> list[dict]:
+def check_rows(panel, region: Region, year: int, lang: str = "zh", cost: pd.DataFrame | None = None) -> list[dict]:
     """The post-assessment checks (issue 16) as scorecard rows - not targets (no threshold, never
     met or not met), each with the number of households checked:
 
@@ -441,7 +442,11 @@ def check_rows(panel, region: Region, year: int, lang: str = "zh") -> list[dict]
     * support matching (:mod:`evalkit.evaluation.coverage`): per matching rule that applies,
       households whose support does not match, status 需核查 / 未发现;
     * the watch-list over time (:mod:`evalkit.evaluation.watchlist_flows`): households newly, still
-      and no longer flagged (any flag), status 仅列示.
+      and no longer flagged (any flag), status 仅列示;
+    * cost (:mod:`evalkit.evaluation.cost`), only when ``cost`` (the region's
+      :func:`~evalkit.evaluation.cost.cost_per_yuan` table) is given: yuan of income gained per yuan
+      paid with its 95% interval, one row per measure whose effect estimate is credible (no
+      pre-trend caveat), status 仅列示, beside the plans' spending clauses (衔接资金 shares).
 
     A part the panel cannot give (no monitoring line, no previous year) is 无法评估 with the reason."""
     from evalkit.evaluation.coverage import match_summary, region_support_match
@@ -533,6 +538,27 @@ def check_rows(panel, region: Region, year: int, lang: str = "zh") -> list[dict]
                 title,
             )
         )
+    if cost is not None:
+        from evalkit.evaluation.cost import cost_checks
+
+        title = ("资金使用效益: 每元补助增收 (仅列示)", "cost: yuan gained per yuan paid (reported only)")
+        for item in cost_checks(cost, lang):
+            rows.append(
+                _check_row(
+                    region,
+                    year,
+                    lang,
+                    f"check-cost-{item['measure']}",
+                    "cost",
+                    item["description"],
+                    item["value"],
+                    item["n_households"],
+                    "reported",
+                    None,
+                    title,
+                    unit="ratio",
+                )
+            )
     return rows
 
 
@@ -544,6 +570,7 @@ def scorecard(
     lang: str = "zh",
     targets: list[Target] | None = None,
     checks: bool = True,
+    cost: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Status of every target that applies to ``region`` in ``year`` (columns: :data:`COLUMNS`).
 
@@ -551,7 +578,9 @@ def scorecard(
     default: the SYNTHETIC demo table when ``panel.synthetic``, else none (programme targets are
     then 缺少数据). ``lang``: zh | en for descriptions, statuses and reasons. ``targets``: default
     all of ``data/targets``. ``checks``: append the identification checks (:func:`check_rows`;
-    status 需核查 / 未发现, never 达标).
+    status 需核查 / 未发现, never 达标). ``cost``: the region's
+    :func:`evalkit.evaluation.cost.cost_per_yuan` table; its credible ratios become cost checks
+    (the report passes it; without it the scorecard has no cost rows, as estimating effects is slow).
 
     Only plans in force in ``year`` (the document's period contains it) are listed; the plan's
     last year is its final assessment (``plan_last_year == year``). A target due in a later
@@ -604,5 +633,5 @@ def scorecard(
             else:
                 rows.append(_progress_row(ctx, target, region, unit, year, min(later), lang, county))
     if checks:
-        rows += check_rows(panel, region, year, lang)
+        rows += check_rows(panel, region, year, lang, cost=cost)
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -11,6 +11,8 @@ already have.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -78,12 +80,59 @@ def _treated_counts(panel) -> pd.Series:
     return panel.measures.drop_duplicates(["household_id", "measure"])["measure"].value_counts()
 
 
+@dataclass
+class OverviewEstimates:
+    """The every-measure estimates: ``results`` {measure code: MeasureEffects with net_income_pc},
+    ``too_few`` [codes with fewer than ``min_treated`` treated households], ``failed`` {code: the
+    design problem}, in catalogue order (:func:`overview_estimates`)."""
+
+    results: dict = field(default_factory=dict)
+    too_few: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    min_treated: int = MIN_TREATED
+
+    def reasons(self, lang: str = "zh") -> dict[str, str]:
+        """{code: why the measure has no estimate} (the cost table's note)."""
+        out = {code: t("cost_too_few", lang).format(min=self.min_treated) for code in self.too_few}
+        out.update({code: t("cost_not_estimable", lang).format(reason=r) for code, r in self.failed.items()})
+        return out
+
+
+def overview_estimates(
+    panel, reuse: dict | None = None, estimate=None, min_treated: int = MIN_TREATED
+) -> OverviewEstimates:
+    """Estimate every catalogue measure with at least ``min_treated`` treated households on
+    per-capita net income (``reuse``: {code: MeasureEffects} already holding it; ``estimate``
+    defaults to :func:`evalkit.effects.measures.measure_effects`). A design error is kept as the
+    measure's reason; other errors propagate. The report estimates once and passes the result to
+    :func:`measures_estimates` (table, summary) and :func:`evalkit.evaluation.cost.cost_per_yuan`."""
+    if estimate is None:
+        from evalkit.effects.measures import measure_effects as estimate
+    reuse = reuse or {}
+    counts = _treated_counts(panel)
+    out = OverviewEstimates(min_treated=min_treated)
+    for code in measures_catalogue()["code"]:
+        if int(counts.get(code, 0)) < min_treated:
+            out.too_few.append(code)
+            continue
+        result = reuse.get(code)
+        if result is None or "net_income_pc" not in set(result.effects["outcome"]):
+            try:
+                result = estimate(panel, code, outcomes=("net_income_pc",))
+            except DesignError as problem:
+                out.failed[code] = str(problem)
+                continue
+        out.results[code] = result
+    return out
+
+
 def measures_estimates(
     panel,
     lang: str = "zh",
     reuse: dict | None = None,
     estimate=None,
     min_treated: int = MIN_TREATED,
+    estimates: OverviewEstimates | None = None,
 ) -> tuple[pd.DataFrame, list[str], bool]:
     """Every catalogue measure's effect on per-capita net income, as numbers (module doc).
 
@@ -92,34 +141,29 @@ def measures_estimates(
     notes under the table, and whether any estimate rests on too few clusters. Both the table of
     :func:`measures_overview` and the summary's sentences on the measures
     (:func:`evalkit.reporting.summary.measure_sentences`) are made from these numbers.
+    ``estimates``: :func:`overview_estimates` already computed (then nothing is estimated again).
     """
     from evalkit.effects.inference import FEW_CLUSTERS  # lazily: evalkit.effects imports pyfixest
 
-    if estimate is None:
-        from evalkit.effects.measures import measure_effects as estimate
-    reuse = reuse or {}
-    catalogue = measures_catalogue()
-    counts = _treated_counts(panel)
+    if estimates is None:
+        estimates = overview_estimates(panel, reuse, estimate, min_treated)
+    min_treated = estimates.min_treated
+    catalogue = measures_catalogue().set_index("code", drop=False)
     name = "label_zh" if lang == "zh" else "label_en"
-    rows, too_few, failed, few = [], [], [], False
-    for spec in catalogue.itertuples(index=False):
-        n = int(counts.get(spec.code, 0))
-        if n < min_treated:
-            too_few.append(getattr(spec, name))
-            continue
-        result = reuse.get(spec.code)
-        if result is None or "net_income_pc" not in set(result.effects["outcome"]):
-            try:
-                result = estimate(panel, spec.code, outcomes=("net_income_pc",))
-            except DesignError as problem:
-                failed.append(t("measures_failed", lang).format(name=getattr(spec, name), reason=problem))
-                continue
+    too_few = [str(catalogue.at[code, name]) for code in estimates.too_few]
+    failed = [
+        t("measures_failed", lang).format(name=catalogue.at[code, name], reason=problem)
+        for code, problem in estimates.failed.items()
+    ]
+    rows, few = [], False
+    for code, result in estimates.results.items():
+        spec = catalogue.loc[code]
         row = result.effects.set_index("outcome").loc["net_income_pc"]
         rows.append(
             {
-                "code": spec.code,
-                "measure": getattr(spec, name),
-                "kind": t(f"kind_{spec.kind}", lang),
+                "code": code,
+                "measure": spec[name],
+                "kind": t(f"kind_{spec['kind']}", lang),
                 "att": row["att"],
                 "ci_low": row["ci_low"],
                 "ci_high": row["ci_high"],
@@ -178,6 +222,7 @@ def measures_overview(
     reuse: dict | None = None,
     estimate=None,
     min_treated: int = MIN_TREATED,
+    estimates: OverviewEstimates | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Every catalogue measure's effect on per-capita net income (module doc).
 
@@ -185,7 +230,8 @@ def measures_overview(
     pre-trend p, clusters and caveat; the notes name the measures with too few treated households
     and those whose design could not be estimated (with the reason). ``reuse`` maps a measure code
     to a :class:`MeasureEffects` that already holds net_income_pc; ``estimate`` defaults to
-    :func:`evalkit.effects.measures.measure_effects`.
+    :func:`evalkit.effects.measures.measure_effects`; ``estimates``: :func:`overview_estimates`
+    already computed.
     """
-    estimates, notes, few = measures_estimates(panel, lang, reuse, estimate, min_treated)
-    return overview_table(estimates, few, lang), notes
+    table, notes, few = measures_estimates(panel, lang, reuse, estimate, min_treated, estimates)
+    return overview_table(table, few, lang), notes

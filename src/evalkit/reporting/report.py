@@ -460,5 +460,9 @@ def parameter_table(**values) -> pd.DataFrame:
 def quiet_logging() -> None:
     """Keep library INFO messages out of the report: pyfixest (imported by evalkit.effects) calls
     ``logging.basicConfig(level=logging.INFO)`` at import, after which matplotlib's INFO notes
-    would print into report cells. Warnings and errors still show."""
+    would print into report cells. Warnings and errors still show. The estimators are imported
+    here first, so that pyfixest's ``basicConfig`` (in a module it loads with the estimation code)
+    has run before the level is set: the report estimates effects before its first chart."""
+    import evalkit.effects.measures  # noqa: F401  # its imports configure logging: let them, then quieten
+
     logging.getLogger().setLevel(logging.WARNING)
