@@ -443,10 +443,8 @@ def check_rows(panel, region: Region, year: int, lang: str = "zh", cost: pd.Data
       households whose support does not match, status 需核查 / 未发现;
     * the watch-list over time (:mod:`evalkit.evaluation.watchlist_flows`): households newly, still
       and no longer flagged (any flag), status 仅列示;
-    * cost (:mod:`evalkit.evaluation.cost`), only when ``cost`` (the region's
-      :func:`~evalkit.evaluation.cost.cost_per_yuan` table) is given: yuan of income gained per yuan
-      paid with its 95% interval, one row per measure whose effect estimate is credible (no
-      pre-trend caveat), status 仅列示, beside the plans' spending clauses (衔接资金 shares).
+    * cost, given ``cost`` (:func:`~evalkit.evaluation.cost.cost_per_yuan`): yuan gained per yuan paid
+      with its 95% CI per measure with a credible effect (:func:`~evalkit.evaluation.cost.cost_checks`), 仅列示.
 
     A part the panel cannot give (no monitoring line, no previous year) is 无法评估 with the reason."""
     from evalkit.evaluation.coverage import match_summary, region_support_match
@@ -543,22 +541,8 @@ def check_rows(panel, region: Region, year: int, lang: str = "zh", cost: pd.Data
 
         title = ("资金使用效益: 每元补助增收 (仅列示)", "cost: yuan gained per yuan paid (reported only)")
         for item in cost_checks(cost, lang):
-            rows.append(
-                _check_row(
-                    region,
-                    year,
-                    lang,
-                    f"check-cost-{item['measure']}",
-                    "cost",
-                    item["description"],
-                    item["value"],
-                    item["n_households"],
-                    "reported",
-                    None,
-                    title,
-                    unit="ratio",
-                )
-            )
+            args = (item["description"], item["value"], item["n_households"], "reported", None, title)
+            rows.append(_check_row(region, year, lang, f"check-cost-{item['measure']}", "cost", *args, unit="ratio"))
     return rows
 
 
@@ -578,9 +562,7 @@ def scorecard(
     default: the SYNTHETIC demo table when ``panel.synthetic``, else none (programme targets are
     then 缺少数据). ``lang``: zh | en for descriptions, statuses and reasons. ``targets``: default
     all of ``data/targets``. ``checks``: append the identification checks (:func:`check_rows`;
-    status 需核查 / 未发现, never 达标). ``cost``: the region's
-    :func:`evalkit.evaluation.cost.cost_per_yuan` table; its credible ratios become cost checks
-    (the report passes it; without it the scorecard has no cost rows, as estimating effects is slow).
+    status 需核查 / 未发现, never 达标). ``cost``: the region's cost table (the report's; without it no cost rows).
 
     Only plans in force in ``year`` (the document's period contains it) are listed; the plan's
     last year is its final assessment (``plan_last_year == year``). A target due in a later
