@@ -105,3 +105,18 @@ def test_reasons_and_cost_checks():
     assert check["description"].startswith("公益性岗位: 每元补助增收")
     english = cost_checks(cost_per_yuan(_households(), _measures(), 2024, effects, "en"), "en")
     assert "95% CI" in english[0]["description"]
+
+
+def test_a_loan_principal_is_not_a_cost_check():
+    measures = pd.DataFrame(
+        [("a", 2024, "microcredit", 50_000.0), ("b", 2024, "microcredit", 30_000.0)],
+        columns=["household_id", "year", "measure", "amount"],
+    )
+    effects = {"microcredit": _effects(500.0, 100.0, 0.5)}
+    cost = cost_per_yuan(_households(), measures, 2024, effects=effects).set_index("measure")
+    loan = cost.loc["microcredit"]
+    # the ratio is computed (per yuan lent: 500 x mean size 3 / 40,000) and the note says what it is
+    assert loan["yuan_per_yuan"] == pytest.approx(500.0 * 3 / 40_000.0) and bool(loan["credible"])
+    assert not loan["spent"] and "贷款本金" in loan["note"]
+    assert cost.loc["public_welfare_post", "spent"]  # a payment
+    assert cost_checks(cost.reset_index()) == []  # no scorecard check for a loan

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.resources import read_reference_csv
 from evalkit.core.schema import measures_catalogue
 
 OUTCOME = "net_income_pc"
@@ -45,7 +46,9 @@ NUMBERS = (
     "ci_low",
     "ci_high",
 )
-COLUMNS = ["measure", "label", "n_households", "n_household_years", *NUMBERS, "credible", "note"]
+COLUMNS = ["measure", "label", "n_households", "n_household_years", *NUMBERS, "credible", "note", "spent"]
+#: what a measure's amount is when it is not a payment (loan principal; data/cost_amounts.csv, with sources)
+AMOUNTS_FILE = "cost_amounts.csv"
 NOTES = {
     "no_estimate": ("本报告未估计该措施效果", "no effect estimated in this report"),
     "pretrend": (
@@ -78,7 +81,8 @@ def cost_per_yuan(
     households of ``households`` in years ≤ ``year`` first, then those paid to none (0 households,
     note :data:`NOTES` ``not_paid``). Columns: measure, label, n_households, n_household_years,
     amount_per_household, amount_se, mean_size, att, att_se, pretest_pvalue, effect_per_household,
-    yuan_per_yuan, se, ci_low, ci_high, credible, note (module docstring). ``effects``: {measure
+    yuan_per_yuan, se, ci_low, ci_high, credible, note, spent (False: the amount is, or may be, a
+    loan's principal, ``data/cost_amounts.csv``; the note says so) (module docstring). ``effects``: {measure
     code: :class:`~evalkit.effects.measures.MeasureEffects` or its ``effects`` table}; ``reasons``:
     {measure code: why it has no estimate} for measures not in ``effects`` (default: "no effect
     estimated in this report")."""
@@ -86,6 +90,8 @@ def cost_per_yuan(
 
     effects = effects or {}
     reasons = reasons or {}
+    amounts = read_reference_csv(AMOUNTS_FILE).set_index("measure")
+    not_spent = amounts[amounts["amount_is"] != "payment"]
     i = 0 if lang == "zh" else 1
     z = float(stats.norm.ppf(1 - alpha / 2))
     catalogue = measures_catalogue().set_index("code")
@@ -151,6 +157,10 @@ def cost_per_yuan(
                         credible=True,
                         note="",
                     )
+        if code in not_spent.index:  # a loan's principal (data/cost_amounts.csv): a ratio, but no check
+            said = str(not_spent.at[code, "note_zh" if i == 0 else "note_en"])
+            row["note"] = "; ".join([str(row["note"]), said]) if row["note"] else said
+        row["spent"] = code not in not_spent.index
         rows.append(row)
     label = "label_zh" if i == 0 else "label_en"
     for code in with_amount.difference(pd.Index(paid["measure"].unique()), sort=False):
@@ -163,6 +173,7 @@ def cost_per_yuan(
                 **dict.fromkeys(NUMBERS, np.nan),
                 "credible": False,
                 "note": NOTES["not_paid"][i],
+                "spent": code not in not_spent.index,
             }
         )
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -170,11 +181,13 @@ def cost_per_yuan(
 
 def cost_checks(cost: pd.DataFrame, lang: str = "zh") -> list[dict]:
     """The scorecard's cost checks (issue 16: checks, not targets) from :func:`cost_per_yuan`: one
-    per measure whose ratio is credible — measure, label, value (yuan per yuan), ci_low, ci_high,
+    per measure whose ratio is credible and whose amount is money spent (not a loan's principal,
+    ``data/cost_amounts.csv``) — measure, label, value (yuan per yuan), ci_low, ci_high,
     n_households (paid) and a description with the 95% interval. Measures without a credible ratio
     give no check (the report's cost table says why)."""
     rows = []
-    for row in cost[cost["credible"].astype(bool)].itertuples(index=False):
+    spent = cost["spent"].astype(bool) if "spent" in cost else True
+    for row in cost[cost["credible"].astype(bool) & spent].itertuples(index=False):
         interval = f"[{row.ci_low:.2f}, {row.ci_high:.2f}]"
         description = (
             f"{row.label}: 每元补助增收 (元; 95% 置信区间 {interval})"
