@@ -549,3 +549,22 @@ def test_eastern_enterprises_only_on_key_counties(demo):
     exit_rows = scorecard(demo, "xinyang", 2019)
     exit_rows = exit_rows[exit_rows["target_id"] == "xy16-all-counties-exit"]
     assert len(exit_rows) == 9 and not {"固始县", "羊山新区"} & set(exit_rows["county"])
+
+
+def test_cli_scorecard_with_cost_checks(tmp_path, capsys, demo, monkeypatch):
+    import evalkit.reporting.effects_section as effects_section
+
+    seen = {}
+
+    def fake_estimates(panel, *args, **kwargs):
+        seen["households"] = panel.households["household_id"].nunique()
+        effects = pd.DataFrame([{"outcome": "net_income_pc", "att": 500.0, "se": 50.0, "pretest_pvalue": 0.5}])
+        return effects_section.OverviewEstimates(results={"public_welfare_post": effects}, too_few=["tekun"])
+
+    monkeypatch.setattr(effects_section, "overview_estimates", fake_estimates)
+    out = tmp_path / "card.csv"
+    assert main(["scorecard", "--region", "mile", "--year", "2023", "--cost", "--out", str(out)]) == 0
+    written = pd.read_csv(out, encoding="utf-8-sig")
+    rows = written[written["document"] == "cost"]
+    assert rows["target_id"].tolist() == ["check-cost-public_welfare_post"] and seen["households"] > 0
+    assert (rows["status_code"] == "reported").all() and "每元补助增收" in capsys.readouterr().out

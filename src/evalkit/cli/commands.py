@@ -26,13 +26,16 @@ def scorecard_command(
     lang: str = "zh",
     out: str | None = None,
     programme: str | None = None,
+    cost: bool = False,
 ) -> int:
     """``evalkit scorecard``: print the scorecard as the report shows it (formatted values, no
     ``NaN``); write it to ``out`` if given: ``.xlsx`` as an Excel workbook (the display table and
     the full table with raw values), anything else as CSV (UTF-8 with BOM).
-    ``data``: a panel folder, a dataset (only ``region``'s partitions are read) or the demo."""
+    ``data``: a panel folder, a dataset (only ``region``'s partitions are read) or the demo.
+    ``cost``: estimate every measure's effect as the report does and add the cost checks (slow)."""
     panel = load_report_panel(data, region)
-    table = scorecard(panel, region, year, programme=programme, lang=lang)
+    support_cost = region_cost(panel, region, year, lang) if cost else None
+    table = scorecard(panel, region, year, programme=programme, lang=lang, cost=support_cost)
     if panel.synthetic:
         print("合成数据 / SYNTHETIC DATA")
     shown = scorecard_display(table, lang)
@@ -50,6 +53,19 @@ def scorecard_command(
             table.to_csv(path, index=False, encoding="utf-8-sig")
         print(f"已写出 / written: {path}")
     return 0
+
+
+def region_cost(panel, region: str, year: int, lang: str = "zh") -> pd.DataFrame:
+    """The cost table of ``region`` in ``year`` as the report computes it: every measure with
+    enough treated households estimated on the report's effects sample, divided by the amounts."""
+    from evalkit.evaluation.cost import cost_per_yuan
+    from evalkit.reporting import report
+    from evalkit.reporting.effects_section import overview_estimates
+
+    households = report.region_households(panel, get_region(region), year)
+    data = report.region_panel(panel, households)
+    estimates = overview_estimates(report.effects_sample(data)[0])
+    return cost_per_yuan(households, data.measures, year, estimates.results, lang, reasons=estimates.reasons(lang))
 
 
 def watchlist_command(region: str, year: int, data: str | None = None, out: str | None = None) -> int:

@@ -58,7 +58,13 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
     from evalkit.cli.commands import scorecard_command
 
     return scorecard_command(
-        region=args.region, year=args.year, data=args.data, lang=args.lang, out=args.out, programme=args.programme
+        region=args.region,
+        year=args.year,
+        data=args.data,
+        lang=args.lang,
+        out=args.out,
+        programme=args.programme,
+        cost=args.cost,
     )
 
 
@@ -216,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--programme",
         default=None,
         help="项目指标表 (CSV/XLSX: region, year, indicator, value, source) / programme-indicator table",
+    )
+    p.add_argument(
+        "--cost",
+        action="store_true",
+        help="同报告一样估计各项措施效果, 加列每元补助增收核查项 (较慢) / estimate every measure's effect as "
+        "the report does and add the yuan-per-yuan cost checks (slow)",
     )
     p.set_defaults(func=_cmd_scorecard)
 
