@@ -44,14 +44,29 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from evalkit.io.dataset import ingest_command
 
-    return ingest_command(
-        args.sources,
-        out=args.out,
-        measures=args.measures,
-        strict=args.strict,
-        chunk_rows=args.chunk_rows,
-        chunk_threshold_mb=args.chunk_threshold_mb,
-    )
+    def run(client=None) -> int:
+        return ingest_command(
+            args.sources,
+            out=args.out,
+            measures=args.measures,
+            strict=args.strict,
+            chunk_rows=args.chunk_rows,
+            chunk_threshold_mb=args.chunk_threshold_mb,
+            client=client,
+        )
+
+    if not args.scheduler:
+        return run()
+    from evalkit.reporting.cluster import dask_client
+
+    client = dask_client(args.scheduler, args.jobs)
+    try:
+        return run(client)
+    finally:
+        cluster = client.cluster
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _cmd_scorecard(args: argparse.Namespace) -> int:
@@ -204,6 +219,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="自动分块读取的 CSV 总大小阈值(MB, 默认 200) / total CSV size above which blocks are used "
         "automatically (MB, default 200)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="在 Dask 集群上并行读取和校验文件(每个文件一个任务; local = 本机 LocalCluster; 需 evalkit[cluster]) / "
+        "read and check the files in parallel on a Dask cluster (one task per file; local = a LocalCluster "
+        "on this machine; needs evalkit[cluster])",
+    )
+    p.add_argument(
+        "--jobs", type=int, default=2, help="--scheduler local 的工作进程数 / worker processes of --scheduler local"
     )
     p.set_defaults(func=_cmd_ingest)
 

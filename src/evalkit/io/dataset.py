@@ -394,6 +394,7 @@ def ingest_command(
     strict: bool = False,
     chunk_rows: int | None = None,
     chunk_threshold_mb: float | None = None,
+    client=None,
 ) -> int:
     """``evalkit ingest SRC... --out DATASET``: validate and pseudonymise the exports
     (:func:`evalkit.ingest.ingest`), write the accepted rows as a dataset, print the row accounting.
@@ -407,13 +408,17 @@ def ingest_command(
     accounting, rejections and pseudonyms; memory bounded by the block): with ``chunk_rows`` lines
     per block, or automatically (:data:`evalkit.ingest.DEFAULT_CHUNK_ROWS`) when the CSV sources
     together exceed ``chunk_threshold_mb`` (default :data:`CHUNKED_INGEST_MB`); ``chunk_rows=0``
-    always reads whole files.
+    always reads whole files. With a Dask ``client`` (``--scheduler``), the files are read and
+    checked as cluster tasks, one per file (:func:`evalkit.io.parallel.ingest_parallel`: the same
+    accounting as serial ingest; each file whole, no blocks).
     """
     import warnings
 
     from evalkit.io.ingest import DEFAULT_CHUNK_ROWS, format_accounting, ingest, write_rejections
     from evalkit.io.pseudonymise import DemoKeyWarning
 
+    if client is not None:
+        chunk_rows = 0
     if chunk_rows is None:
         csv_bytes = sum(
             Path(p).stat().st_size
@@ -426,6 +431,11 @@ def ingest_command(
         warnings.simplefilter("always", DemoKeyWarning)
         if chunk_rows:
             result = _ingest_chunked(sources, Path(out), measures, strict, chunk_rows)
+        elif client is not None:
+            from evalkit.io.parallel import ingest_parallel
+            from evalkit.io.plan import IngestPlan
+
+            result = ingest_parallel(client, IngestPlan.build(list(sources), tuple(measures), strict))
         else:
             result = ingest(list(sources), measures=tuple(measures), strict=strict)
     for w in caught:

@@ -59,7 +59,10 @@ __all__ = [
     "ROW",
     "STAGING_MEMORY_LIMIT",
     "ChunkedIngest",
+    "JobOutcome",
     "IngestResult",
+    "assemble",
+    "check_job",
     "format_accounting",
     "ingest",
     "iter_csv_blocks",
@@ -89,19 +92,39 @@ def ingest(
     then ``key_file``; else the demo key with a :class:`DemoKeyWarning`).
     """
     plan = IngestPlan.build(paths, measures, strict, key, key_file, min_year, max_year)
+    return assemble(plan, [check_job(plan, path, table) for path, table in plan.jobs])
+
+
+#: What :func:`check_job` gives for one file: its checked state, or (accounting row, problem) of a
+#: file that could not be read.
+JobOutcome = FileState | tuple[dict, pd.DataFrame]
+
+
+def check_job(plan: IngestPlan, path: Path, table: str) -> JobOutcome:
+    """Read and check one file of ``plan`` (the per-file part of :func:`ingest`, independent of the
+    other files: it runs anywhere, e.g. as a cluster task, :mod:`evalkit.io.parallel`)."""
+    try:
+        raw = read_export(path)
+    except EvalkitError as exc:
+        if plan.strict:
+            raise
+        return unreadable(path, table, exc)
+    return check_file(raw, table, plan.secret, plan.strict, plan.years)
+
+
+def assemble(plan: IngestPlan, outcomes: list[JobOutcome]) -> IngestResult:
+    """The checks across files (duplicate household-years, measures without households) and the
+    panel, accounting and problems of :func:`ingest`, from the outcomes of :func:`check_job` in
+    ``plan.jobs`` order (the unreadable files' accounting first, as :func:`ingest` lists them)."""
     states: list[FileState] = []
     accounting, found = [], []
-    for path, table in plan.jobs:
-        try:
-            raw = read_export(path)
-        except EvalkitError as exc:
-            if strict:
-                raise
-            row, problem = unreadable(path, table, exc)
+    for outcome in outcomes:
+        if isinstance(outcome, FileState):
+            states.append(outcome)
+        else:
+            row, problem = outcome
             accounting.append(row)
             found.append(problem)
-            continue
-        states.append(check_file(raw, table, plan.secret, strict, plan.years))
     _duplicates([s for s in states if s.table == "households"])
     _measures_without_households(states)
 
