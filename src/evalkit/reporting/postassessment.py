@@ -8,6 +8,7 @@ them.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from evalkit.reporting import disclosure
@@ -44,8 +45,12 @@ def identification_note(lang: str = "zh") -> str:
 
 def matching_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """:func:`evalkit.evaluation.coverage.match_summary` (``by=None``): one row per rule with the
-    households meeting its condition, matched, unmatched and the share matched."""
-    return format_table(
+    households meeting its condition, matched, unmatched and the share matched.
+
+    Matched + unmatched = meeting the condition in every row: the two parts are protected
+    against the published row total (:func:`evalkit.reporting.disclosure.additive_states`), and
+    the share matched is hidden ("§") wherever one of the three counts is."""
+    table = format_table(
         summary,
         {
             "label": "text",
@@ -55,7 +60,7 @@ def matching_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             "share_matched": "pct",
         },
         lang,
-        gates={"n_matched": "n_matched", "n_unmatched": "n_unmatched"},
+        gates={"n_households": None, "n_matched": None, "n_unmatched": None, "share_matched": None},
         headers={
             "label": t("matching_rule", lang),
             "n_households": t("n_meeting_condition", lang),
@@ -64,21 +69,40 @@ def matching_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             "share_matched": t("share_matched", lang),
         },
     )
+    columns = list(table.columns)
+    states = {c: np.full(len(table), disclosure.SHOWN, dtype=object) for c in columns}
+    numbers = summary[["n_households", "n_matched", "n_unmatched"]].to_numpy(dtype=float)
+    for r, (eligible, matched, unmatched) in enumerate(numbers):
+        total = table.attrs["disclosure"][columns[1]][r]  # a households column: marked already
+        parts = disclosure.additive_states(np.array([matched, unmatched]), total=float(eligible))
+        states[columns[1]][r], states[columns[2]][r], states[columns[3]][r] = total, *parts
+        if np.isin([total, *parts], disclosure.HIDDEN_STATES).any():
+            states[columns[4]][r] = disclosure.DEPENDENT
+    for c in columns[2:]:
+        table[c] = disclosure.apply_marks(table[c].to_numpy(), states[c])
+    table.attrs["disclosure"] = {c: list(states[c]) for c in columns}
+    return table
 
 
 def coverage_pivot(coverage: pd.DataFrame, by: str, lang: str = "zh") -> pd.DataFrame:
     """:func:`evalkit.evaluation.coverage.coverage_table` as one row per measure and one column per
     group of ``by``: share of the group's households receiving it ("<10" under 10 households)."""
+    # the groups' households, protected as the group table of the report protects them (the same
+    # counts in the same order: the same states), so a header never gives a hidden count away; a
+    # share over a hidden group or a hidden number of receiving households is hidden ("§")
+    groups = coverage.drop_duplicates(by).set_index(by)["n_households"].sort_index()
+    group_states = dict(zip(groups.index, disclosure.additive_states(groups.to_numpy()), strict=True))
+    sizes = {g: disclosure.apply_marks([format_value(n, "int", lang)], [group_states[g]])[0] for g, n in groups.items()}
+    hidden = disclosure.primary_states(coverage["n_receiving"]) != disclosure.SHOWN
+    hidden |= coverage[by].map(group_states).isin(disclosure.HIDDEN_STATES).to_numpy()
     shown = coverage.assign(
-        cell=[
-            disclosure.DERIVED if disclosure.is_small(n) else format_value(s, "pct", lang)
-            for n, s in zip(coverage["n_receiving"], coverage["share"], strict=True)
-        ]
+        cell=disclosure.apply_marks(
+            [format_value(s, "pct", lang) for s in coverage["share"]], np.where(hidden, disclosure.DEPENDENT, "shown")
+        )
     )
     order = list(dict.fromkeys(coverage["label"]))
     table = shown.pivot(index="label", columns=by, values="cell").reindex(order).fillna("—")
-    groups = coverage.drop_duplicates(by).set_index(by)["n_households"]
-    table.columns = [f"{g} ({format_value(groups[g], 'int', lang)})" for g in table.columns]
+    table.columns = [f"{g} ({sizes[g]})" for g in table.columns]
     return table.reset_index().rename(columns={"label": t("measure", lang)})
 
 

@@ -115,9 +115,10 @@ def _note(row: pd.Series, lang: str, d: int) -> str:
 def _value_text(row: pd.Series, unit: str, lang: str, d: int) -> str:
     """The value; a count of households (identification checks, listed counts) under 10 is "<10"."""
     value = row["value"]
+    text = format_target_value(value, unit, lang, d)
     if unit == "households" and not _missing(value) and value > 0 and disclosure.is_small(value):
-        return disclosure.primary_mark()
-    return format_target_value(value, unit, lang, d)
+        return str(disclosure.apply_marks([text], [disclosure.PRIMARY])[0])
+    return text
 
 
 def scorecard_display(card: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

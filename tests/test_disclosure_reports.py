@@ -1,0 +1,434 @@
+"""The disclosure attacker on generated reports (issue 14): run the report notebook, parse EVERY
+table of its HTML with BeautifulSoup, write down what the attacker knows of each table (rows
+adding up to the region's totals, the 合计 row, the any-flag column, eligible = matched +
+unmatched) and the links between tables that count the same population (the watch-list's 合计
+row, the matching table, the flows table and the scorecard), and solve the LP for every hidden
+cell: no exact or near recovery (an interval narrower than the threshold), no ``<10`` on a true
+value of 10 or more.
+
+The notebook runs in this process (its code cells executed in order, ``display`` captured): the
+same code a kernel runs, without the kernel start-up, so every demo region can be audited in both
+languages. The true value of each hidden cell travels inside its mark (``disclosure.apply_marks``
+is wrapped for the run), so the truth is the report's own.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from test_disclosure import attack
+
+from evalkit.core import registry
+from evalkit.reporting import disclosure, present
+from evalkit.reporting.labels import t
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "report.ipynb"
+T = disclosure.Rule().threshold
+SEP = "\u2063"  # between a mark and the true value it hides (test runs only)
+COUNT = re.compile(r"^-?[\d,]+(\.\d+)?( ?万)?( ?(户|人|households|persons))?$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a report in this process
+# ---------------------------------------------------------------------------------------------
+
+
+_RENDERED: dict = {}
+
+
+def render(region: str, year: int, data: Path, lang: str, monkeypatch, **parameters) -> str:
+    """The report's HTML fragments (tables, notices) as the notebook displays them, each hidden
+    cell written ``mark SEP true text`` (one run per region, year, data, language in a session)."""
+    key = (region, year, str(data), lang, tuple(sorted(parameters.items())))
+    if key not in _RENDERED:
+        _RENDERED[key] = _render(region, year, data, lang, monkeypatch, **parameters)
+    return _RENDERED[key]
+
+
+def _render(region: str, year: int, data: Path, lang: str, monkeypatch, **parameters) -> str:
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    from evalkit.reporting import charts
+
+    shown: list[str] = []
+    original = disclosure.apply_marks
+
+    def marks_with_truth(text, states, rule=None):
+        marked = original(text, states, rule)
+        return np.array(
+            [m if m == v else f"{m}{SEP}{v}" for m, v in zip(marked, np.asarray(text), strict=True)], dtype=object
+        )
+
+    monkeypatch.setattr(disclosure, "apply_marks", marks_with_truth)
+    monkeypatch.setattr(
+        IPython.display, "display", lambda *objs, **_: shown.extend(getattr(o, "data", "") for o in objs)
+    )
+    monkeypatch.setattr(charts, "to_svg", lambda fig: "")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    namespace: dict = {}
+    try:
+        for cell in nb.cells:
+            tags = cell.metadata.get("tags", [])
+            if cell.cell_type != "code" or "remove-cell" in tags:
+                continue
+            exec(compile(cell.source, f"report.ipynb:{region}", "exec"), namespace)
+            if "parameters" in tags:
+                namespace.update(region=region, year=year, data=str(data), lang=lang, **parameters)
+            plt.close("all")
+    finally:
+        disclosure.set_rule()
+    return "\n".join(map(str, shown))
+
+
+def tables(markup: str) -> list[tuple[list[str], list[list[str]]]]:
+    """Every ``table.ek-table``: (headers, rows of cell texts)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    out = []
+    for table in soup.select("table.ek-table"):
+        head = [th.get_text(" ", strip=True) for th in table.select("thead th")]
+        body = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in table.select("tbody tr")]
+        out.append((head, body))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# What the attacker reads from each table
+# ---------------------------------------------------------------------------------------------
+
+HIDDEN = {disclosure.primary_mark(), disclosure.COMPLEMENTARY, disclosure.DERIVED}
+
+
+def split(text: str) -> tuple[str, str | None]:
+    """(what the reader sees, the true text behind a mark or ``None``)."""
+    if SEP in text:
+        mark, truth = text.split(SEP, 1)
+        return mark.strip(), truth.strip()
+    return text, None
+
+
+def count(text: str) -> float | None:
+    text = text.strip()
+    if not COUNT.match(text):
+        return None
+    return disclosure.parse_count(text)
+
+
+def is_count_cell(text: str) -> bool:
+    shown, _ = split(text)
+    return shown in HIDDEN or count(shown) is not None
+
+
+class Attacker:
+    """The published cells of one or more reports and the relations between them."""
+
+    def __init__(self):
+        self.shown: dict = {}
+        self.truth: dict = {}
+        self.eqs: list[dict] = []
+        self.ubs: list[dict] = []
+        self.populations: dict = {}
+
+    def population(self, key, cell):
+        """``cell`` counts the households (or persons) of population ``key``: every cell of the
+        same population, in any table of the report, is the same number."""
+        if key in self.populations:
+            known = self.populations[key]
+            if known[0] == "population" and self.truth[known] is None:  # an unknown met first: now published
+                self.truth[known] = self.truth[cell]
+            self.same(known, cell)
+        else:
+            self.populations[key] = cell
+
+    def cell(self, key, text: str):
+        shown, truth = split(text)
+        self.shown[key] = shown
+        value = count(truth if truth is not None else shown)
+        if shown == disclosure.primary_mark():
+            assert truth is not None, f"{key}: '<{T}' with no true value behind it"
+            assert value is not None and 0 < value < T, f"{key}: '<{T}' on a true value of {truth}"
+        self.truth[key] = value
+        return key
+
+    def constant(self, key, value: float):
+        """A figure the attacker knows (a region total given by the key numbers or by shares)."""
+        self.shown[key] = f"{value:.0f}"
+        self.truth[key] = value
+        return key
+
+    def sum_to(self, total, parts):
+        truth = [self.truth[c] for c in (total, *parts)]
+        if None not in truth:
+            assert abs(truth[0] - sum(truth[1:])) < 1e-6, (total, parts, truth)
+        self.eqs.append({total: 1.0} | {p: -1.0 for p in parts})
+
+    def population_cell(self, key):
+        """The cell of population ``key``; an unpublished unknown when no table publishes it yet."""
+        if key not in self.populations:
+            self.shown[("population", key)] = disclosure.COMPLEMENTARY
+            self.truth[("population", key)] = None
+            self.populations[key] = ("population", key)
+        return self.populations[key]
+
+    def at_most(self, small, large):
+        self.ubs.append({small: 1.0, large: -1.0})
+
+    def same(self, a, b):
+        if self.truth[a] is not None and self.truth[b] is not None:
+            assert self.truth[a] == self.truth[b], (a, b, self.truth[a], self.truth[b])
+        self.eqs.append({a: 1.0, b: -1.0})
+
+    def audit(self, where: str) -> int:
+        known = {}
+        for key, text in self.shown.items():
+            if text not in HIDDEN:
+                value = count(text)
+                assert value is not None, f"{where} {key}: unreadable cell {text!r}"
+                known[key] = value
+        unknown = [k for k in self.shown if k not in known]
+        for key, (lo, hi) in attack(known, unknown, self.eqs, self.ubs).items():
+            assert hi - lo >= T - 1e-6, f"{where} {key}: recovered in [{lo:g}, {hi:g}] (true {self.truth[key]})"
+        return len(unknown)
+
+
+def _labels(*keys) -> set[str]:
+    return {t(k, lang) for k in keys for lang in ("zh", "en")}
+
+
+TOTAL_ROW = {"合计", "total", "Total"}  # evalkit.evaluation.watchlist.watchlist_counts
+ANY_FLAG = {"任一预警", "any flag"}
+HOUSEHOLDS, PERSONS = _labels("n_households"), _labels("n_persons")
+ELIGIBLE, MATCHED, UNMATCHED = _labels("n_meeting_condition"), _labels("n_matched"), _labels("n_unmatched")
+YEAR, MOVES = _labels("year"), _labels("transition")
+TARGET, REGION, WATCH_RULE = _labels("target"), _labels("region"), _labels("watch_rule")
+#: the scorecard's rows on the watch-list over time and on matching (evalkit.evaluation.scorecard)
+FLOW_TARGETS = {"新增预警户": "new", "newly flagged": "new", "持续预警户": "still", "still flagged": "still"}
+FLOW_TARGETS |= {"退出预警户": "left", "no longer flagged": "left"}
+UNMATCHED_TARGET = ("帮扶措施未匹配: ", "support not matching: ")
+
+
+def _rule_flags() -> dict[str, str]:
+    """Matching rule label → the label of the watch-list flag whose households it covers (the
+    rules are public: data/matching_rules.csv, data/watchlist_rules.csv)."""
+    from evalkit.evaluation.coverage import matching_rules
+    from evalkit.evaluation.watchlist import watchlist_rules
+
+    flags = watchlist_rules().set_index("flag")
+    out = {}
+    for rule in matching_rules().itertuples(index=False):
+        condition = str(rule.condition)
+        if condition.startswith("flag:") and condition[5:] in flags.index:
+            for lang in ("zh", "en"):
+                out[getattr(rule, f"label_{lang}")] = flags.loc[condition[5:], f"label_{lang}"]
+    return out
+
+
+RULE_FLAGS = _rule_flags()
+#: link the watch-list, identification, matching, flows and scorecard tables of a report
+JOINT = False
+GROUP_HEADER = re.compile(r"^(.+) \(([^()]+)\)$")
+
+
+def read_report(
+    attacker: Attacker,
+    name: str,
+    markup: str,
+    totals: tuple[float, float] | None = None,
+    own: tuple = (),
+    joint: bool = JOINT,
+) -> dict:
+    """Add every table of one report to ``attacker``; returns the keys of the cells other reports
+    or tables may link to (the region's households, the watch-list 合计 row)."""
+    found = tables(markup)
+    assert found, f"{name}: no table"
+    links: dict = {}
+    key_numbers = found[0]
+    for i, (head, rows) in enumerate(found):
+        tab = (name, i)
+        counts = [j for j in range(1, len(head)) if rows and all(is_count_cell(r[j]) for r in rows)]
+        cells = {(r, j): attacker.cell((tab, r, j), rows[r][j]) for r in range(len(rows)) for j in counts}
+        labels = [r[0] for r in rows]
+        for j, header in enumerate(head):  # a group's households in a header: 无劳动能力 (13)
+            group = GROUP_HEADER.match(header)
+            if group and j > 0 and is_count_cell(group[2]):
+                key = attacker.cell((tab, "head", j), group[2])
+                attacker.population((group[1], "households"), key)
+        if i == 0 and head and rows:  # key numbers: 户数 and 人数 of the region
+            links["households"], links["persons"] = (tab, 0, 2), (tab, 1, 2)
+            for r in (0, 1):
+                attacker.cell((tab, r, 2), key_numbers[1][r][2])
+            continue
+        if head[0] in YEAR:
+            continue  # one row per year: totals of other years, nothing adds up
+        if rows and labels[-1] in TOTAL_ROW:  # the 合计 row: every count column adds up to it
+            for j in counts:
+                attacker.sum_to(cells[(len(rows) - 1, j)], [cells[(r, j)] for r in range(len(rows) - 1)])
+                if joint:  # the region's flagged households
+                    attacker.population(("flagged", head[j]), cells[(len(rows) - 1, j)])
+            if head[-1] in ANY_FLAG and len(counts) == len(head) - 1:
+                last = len(head) - 1
+                for r in range(len(rows)):
+                    flags = [cells[(r, j)] for j in counts[:-1]]
+                    truth = [attacker.truth[f] for f in flags]
+                    if None not in truth and sum(truth) == attacker.truth[cells[(r, last)]]:
+                        attacker.sum_to(cells[(r, last)], flags)  # disjoint flags: the attacker may know it
+                    else:
+                        attacker.ubs.append({cells[(r, last)]: 1.0} | {f: -1.0 for f in flags})
+                        for f in flags:
+                            attacker.at_most(f, cells[(r, last)])
+            continue
+        for part in (HOUSEHOLDS, PERSONS):  # groups of the region: they add up to its total
+            (j, *_) = [j for j in counts if head[j] in part] or [None]
+            if j is None or not (set(head[1:3]) & HOUSEHOLDS and set(head[1:3]) & PERSONS):
+                continue
+            parts = [cells[(r, j)] for r in range(len(rows))]
+            truth = [attacker.truth[p] for p in parts]
+            total = sum(truth)
+            whole = links["households" if part is HOUSEHOLDS else "persons"]
+            if head[0] in MOVES:  # the moves across a line: their total is given by the shares
+                attacker.sum_to(attacker.constant((tab, "total", j), total), parts)
+            elif totals is not None and total == totals[part is PERSONS]:  # groups of the region
+                attacker.sum_to(whole, parts)
+                for label, p in zip(labels, parts, strict=True):
+                    attacker.population((label, "households" if part is HOUSEHOLDS else "persons"), p)
+            else:
+                raise AssertionError(f"{name}: table {head} does not add up to the region ({total})")
+        if len(head) > 3 and set(head[1:4]) <= ELIGIBLE | MATCHED | UNMATCHED and {1, 2, 3} <= set(counts):
+            for r in range(len(rows)):
+                attacker.sum_to(cells[(r, 1)], [cells[(r, 2)], cells[(r, 3)]])
+                if not joint:
+                    continue
+                attacker.population(("unmatched", labels[r]), cells[(r, 3)])
+                if labels[r] in RULE_FLAGS:  # a rule on the households of a watch-list flag
+                    attacker.population(("flagged", RULE_FLAGS[labels[r]]), cells[(r, 1)])
+        if joint and head[0] in WATCH_RULE and {1, 3, 5} <= set(counts):  # flows: flagged now = new + still
+            for r, label in enumerate(labels):
+                attacker.sum_to(attacker.population_cell(("flagged", label)), [cells[(r, 1)], cells[(r, 3)]])
+                if label in ANY_FLAG:
+                    for j, part in ((1, "new"), (3, "still"), (5, "left")):
+                        attacker.population(("flow", part), cells[(r, j)])
+        if joint and head[:2] and head[0] in TARGET and head[1] in REGION and 2 in counts:  # the region's scorecard
+            for r, row in enumerate(rows):
+                if row[1] not in own:
+                    continue
+                label = labels[r]
+                if label in FLOW_TARGETS:
+                    attacker.population(("flow", FLOW_TARGETS[label]), cells[(r, 2)])
+                elif label.startswith(UNMATCHED_TARGET):
+                    attacker.population(("unmatched", label.split(": ", 1)[1]), cells[(r, 2)])
+                else:  # identification checks: the 合计 row of the identification table
+                    attacker.population(("flagged", label), cells[(r, 2)])
+    return links
+
+
+# ---------------------------------------------------------------------------------------------
+# The tests
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_panel(tmp_path_factory):
+    from evalkit.core.panel import save_panel
+    from evalkit.demo import generate_panel
+
+    folder = tmp_path_factory.mktemp("panel")
+    save_panel(generate_panel(households=1500), folder)
+    return folder
+
+
+def audit_region(region, folder, monkeypatch, lang) -> int:
+    markup = render(region.code, 2025, folder, lang, monkeypatch)
+    attacker = Attacker()
+    _, key_numbers = tables(markup)[0]
+    totals = (count(key_numbers[0][2]), count(key_numbers[1][2]))
+    read_report(attacker, region.code, markup, totals, own=(region.name_zh, region.name_en))
+    return attacker.audit(f"{region.name_zh} {lang}")
+
+
+#: a county with townships in both languages and a county of a prefecture (all regions: -m slow)
+FAST = [("mile", "zh"), ("mile", "en"), ("xinyang-luoshan", "en")]
+
+
+@pytest.mark.parametrize(("code", "lang"), FAST)
+def test_attacker_recovers_nothing_from_any_table_of_a_report(code, lang, small_panel, monkeypatch):
+    assert audit_region(registry.get_region(code), small_panel, monkeypatch, lang) > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_attacker_recovers_nothing_from_any_table_of_any_demo_report(lang, small_panel, monkeypatch):
+    for region in registry.report_regions():
+        audit_region(region, small_panel, monkeypatch, lang)
+
+
+def test_the_in_process_run_is_the_notebook_and_carries_the_truth(small_panel, monkeypatch):
+    markup = render("mile", 2025, small_panel, "zh", monkeypatch)
+    found = tables(markup)
+    assert len(found) > 15
+    hidden = [split(c) for _, rows in found for r in rows for c in r if SEP in c]
+    assert hidden and all(mark in HIDDEN and truth for mark, truth in hidden)
+    assert present.MISSING not in {mark for mark, _ in hidden}
+
+
+# ---------------------------------------------------------------------------------------------
+# The tables the attacker broke, as hand cases
+# ---------------------------------------------------------------------------------------------
+
+
+def test_matching_rows_are_protected_against_their_published_total():
+    """广西's rule read `44 | 35 | <10 | 79.5%`: 9 = 44 − 35. Matched + unmatched = meeting the condition."""
+    import pandas as pd
+
+    from evalkit.reporting import postassessment
+
+    summary = pd.DataFrame(
+        {
+            "rule": ["a", "b", "c"],
+            "label": ["甲", "乙", "丙"],
+            "n_households": [44, 18, 48],
+            "n_matched": [35, 4, 48],
+            "n_unmatched": [9, 14, 0],
+        }
+    ).assign(share_matched=lambda d: d["n_matched"] / d["n_households"])
+    table = postassessment.matching_table(summary)
+    assert table.iloc[0, 1:].tolist() == ["44 户", disclosure.COMPLEMENTARY, "<10", disclosure.DERIVED]
+    assert table.iloc[1, 1:].tolist() == ["18 户", "<10", disclosure.COMPLEMENTARY, disclosure.DERIVED]
+    assert table.iloc[2, 1:].tolist() == ["48 户", "48", "0", "100.0%"]  # nothing hidden: nothing to protect
+    # the attacker: each hidden part lies anywhere in [0, total]
+    attacker = Attacker()
+    truth = summary[["n_households", "n_matched", "n_unmatched"]].to_numpy()
+    for r in range(3):
+        texts = [table.iloc[r, j] for j in (1, 2, 3)]
+        texts = [v if v not in HIDDEN else f"{v}{SEP}{n}" for v, n in zip(texts, truth[r], strict=True)]
+        cells = [attacker.cell((r, j), v) for j, v in enumerate(texts)]
+        attacker.sum_to(cells[0], cells[1:])
+    assert attacker.audit("matching") == 4
+
+
+def test_coverage_headers_carry_the_group_table_marks():
+    """弥勒's coverage table read `弱劳动力或半劳动力 (7) | 无劳动能力 (13)` while the labour group
+    table hid 7 as "<10" and 13 as "×"."""
+    import pandas as pd
+
+    from evalkit.reporting import postassessment
+
+    groups = {"弱劳动力或半劳动力": 7, "无劳动能力": 13, "有劳动能力": 113}
+    coverage = pd.DataFrame(
+        [
+            {"labour_capacity": g, "measure": m, "label": m, "n_households": n, "n_receiving": k, "share": k / n}
+            for g, n in groups.items()
+            for m, k in (("公益性岗位", 3 if n < 100 else 27), ("低保", 10 if n > 10 else 0))
+        ]
+    )
+    table = postassessment.coverage_pivot(coverage, "labour_capacity")
+    assert list(table.columns[1:]) == ["弱劳动力或半劳动力 (<10)", "无劳动能力 (×)", "有劳动能力 (113)"]
+    # a share over a hidden group gives its size away (10 of 13 = 76.9%): hidden too
+    assert table.iloc[:, 2].tolist() == [disclosure.DERIVED, disclosure.DERIVED]
+    assert table.iloc[0, 3] == "23.9%"
