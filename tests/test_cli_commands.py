@@ -43,3 +43,57 @@ def test_domain_modules_hold_no_report_command():
     from evalkit.reporting import report, runner
 
     assert not hasattr(runner, "report_command") and not hasattr(report, "report_command")
+
+
+def _subcommands():
+    import argparse
+
+    from evalkit.cli.main import build_parser
+
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
+def _option(subparser, flag):
+    return next((a for a in subparser._actions if flag in a.option_strings), None)
+
+
+@pytest.mark.parametrize(
+    "flag, commands",
+    [
+        ("--region", ["scorecard", "watchlist", "lists", "report"]),
+        ("--year", ["scorecard", "watchlist", "lists", "report"]),
+        ("--data", ["scorecard", "watchlist", "lists", "report", "batch"]),
+        ("--lang", ["scorecard", "report", "batch"]),
+        ("--measures", ["validate", "ingest"]),
+        ("--strict", ["validate", "ingest"]),
+        ("--formats", ["report", "batch"]),
+        ("--min-households", ["report", "batch"]),
+        ("--suppress-zeros", ["report", "batch"]),
+        ("--scheduler", ["ingest", "batch"]),
+        ("--jobs", ["ingest", "batch"]),
+    ],
+)
+def test_a_shared_option_is_defined_once_for_every_command(flag, commands):
+    subs = _subcommands()
+    actions = [_option(subs[c], flag) for c in commands]
+    assert all(a is not None for a in actions), flag
+    assert all(a is actions[0] for a in actions), f"{flag} is defined more than once"
+    assert " / " in actions[0].help  # bilingual
+
+
+def test_shared_options_parse_with_their_defaults():
+    from evalkit.cli.main import build_parser
+    from evalkit.core.config import MIN_HOUSEHOLDS
+
+    args = build_parser().parse_args(["report", "--region", "mile", "--year", "2023"])
+    assert (args.region, args.year, args.data, args.lang, args.out) == ("mile", 2023, None, "zh", "reports")
+    assert (args.formats, args.min_households, args.suppress_zeros) == ("html,pdf,docx,xlsx", MIN_HOUSEHOLDS, False)
+    args = build_parser().parse_args(["validate", "a.csv", "--measures", "m.csv", "--strict"])
+    assert (args.paths, args.measures, args.strict) == (["a.csv"], ["m.csv"], True)
+    assert not hasattr(args, "scheduler")  # validate runs in-process only
+    args = build_parser().parse_args(["ingest", "a.csv", "--out", "ds", "--scheduler", "local", "--jobs", "3"])
+    assert (args.scheduler, args.jobs, args.measures, args.strict) == ("local", 3, [], False)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["scorecard", "--region", "mile", "--year", "2023", "--lang", "fr"])

@@ -89,13 +89,6 @@ def _cmd_watchlist(args: argparse.Namespace) -> int:
     return watchlist_command(region=args.region, year=args.year, data=args.data, out=args.out)
 
 
-def _region_year_data(p: argparse.ArgumentParser) -> None:
-    """--region, --year and --data, shared by the commands that read one region-year of a panel."""
-    p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
-    p.add_argument("--year", type=int, required=True, help="年度 / year")
-    p.add_argument("--data", default=None, help=DATA_HELP)
-
-
 def _cmd_lists(args: argparse.Namespace) -> int:
     from evalkit.cli.commands import lists_command
 
@@ -134,42 +127,77 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     )
 
 
-def _formats_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
+def shared_options() -> dict[str, argparse.ArgumentParser]:
+    """The options several subcommands take, each defined once as an argparse parent parser
+    (``sub.add_parser(..., parents=[options["region"], ...])``), so that a flag has one spelling,
+    one default and one bilingual help everywhere. ``--out`` stays with each command: it is a file
+    for some and a folder for others, with different defaults."""
+    from evalkit.core.config import MIN_HOUSEHOLDS
+
+    def parent() -> argparse.ArgumentParser:
+        return argparse.ArgumentParser(add_help=False)
+
+    options = {name: parent() for name in ("region", "year", "data", "lang", "measures", "strict", "formats")}
+    options["region"].add_argument("--region", required=True, help="地区名称或代码 / region name or code")
+    options["year"].add_argument("--year", type=int, required=True, help="年度 / year")
+    options["data"].add_argument("--data", default=None, help=DATA_HELP)
+    options["lang"].add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
+    options["measures"].add_argument(
+        "--measures", nargs="*", default=[], help="帮扶措施明细文件(长表) / measure files (long table)"
+    )
+    options["strict"].add_argument(
+        "--strict", action="store_true", help="遇到第一个问题即停止 / stop at the first problem"
+    )
+    options["formats"].add_argument(
         "--formats",
         default="html,pdf,docx,xlsx",
         help="输出格式, 逗号分隔 (默认全部) / output formats, comma-separated (default html,pdf,docx,xlsx)",
     )
-
-
-def _disclosure_arguments(p: argparse.ArgumentParser) -> None:
-    from evalkit.core.config import MIN_HOUSEHOLDS
-
-    p.add_argument(
+    disclosure = options["disclosure"] = parent()
+    disclosure.add_argument(
         "--min-households",
         type=int,
         default=MIN_HOUSEHOLDS,
         help=f"公布阈值: 少于该户数的计数不予公布 / disclosure threshold in households (default {MIN_HOUSEHOLDS})",
     )
-    p.add_argument(
+    disclosure.add_argument(
         "--suppress-zeros", action="store_true", help="零值也隐去 / hide zero counts too (default: zeros are shown)"
     )
+    cluster = options["cluster"] = parent()
+    cluster.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="在 Dask 集群上运行(ingest: 每个文件一个任务; batch: 每个报告一个任务): local = 本机 LocalCluster, "
+        "或调度器地址 tcp://host:8786 (需 evalkit[cluster]) / run on a Dask cluster (ingest: one task per "
+        "file; batch: one task per report): local = a LocalCluster on this machine, or a scheduler address "
+        "tcp://host:8786 (needs evalkit[cluster])",
+    )
+    cluster.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="并行工作进程数(batch 的进程池; --scheduler local 的工作进程) / parallel worker processes (the "
+        "process pool of batch; the workers of --scheduler local)",
+    )
+    return options
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evalkit", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"evalkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令/command")
+    o = shared_options()
+    one_region_year = [o["region"], o["year"], o["data"]]
 
     p = sub.add_parser(
         "validate",
+        parents=[o["measures"], o["strict"]],
         help="校验导出文件并报告行数核算 / validate export files and print the row accounting",
         description="校验防返贫监测导出文件(CSV/XLSX/Parquet), 列出每个问题的文件、行、列 / "
         "validate monitoring-system exports; every problem names file, row and column",
     )
     p.add_argument("paths", nargs="+", help="导出文件 / export files (CSV, XLSX, Parquet)")
-    p.add_argument("--measures", nargs="*", default=[], help="帮扶措施明细文件 / measure files (long table)")
-    p.add_argument("--strict", action="store_true", help="遇到第一个问题即停止 / stop at the first problem")
     p.add_argument("--rejections", default=None, help="写出被拒绝行的目录 / folder for the rejected-rows file")
     p.add_argument(
         "--min-year", type=int, default=None, help="最早接受的年度(默认 2013) / earliest accepted year (default 2013)"
@@ -195,14 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "ingest",
+        parents=[o["measures"], o["strict"], o["cluster"]],
         help="把导出文件转换为分区 Parquet 数据集 / convert exports to a partitioned Parquet dataset",
         description="校验、假名化并写出按年度和地市分区的 Parquet 数据集 / "
         "validate, pseudonymise and write a Parquet dataset",
     )
     p.add_argument("sources", nargs="+", help="导出文件 / export files")
     p.add_argument("--out", required=True, help="数据集目录 / dataset folder")
-    p.add_argument("--measures", nargs="*", default=[], help="帮扶措施明细文件 / measure files")
-    p.add_argument("--strict", action="store_true", help="遇到第一个问题即停止 / stop at the first problem")
     p.add_argument(
         "--chunk-rows",
         type=int,
@@ -220,29 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="自动分块读取的 CSV 总大小阈值(MB, 默认 200) / total CSV size above which blocks are used "
         "automatically (MB, default 200)",
     )
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="在 Dask 集群上并行读取和校验文件(每个文件一个任务; local = 本机 LocalCluster; 需 evalkit[cluster]) / "
-        "read and check the files in parallel on a Dask cluster (one task per file; local = a LocalCluster "
-        "on this machine; needs evalkit[cluster])",
-    )
-    p.add_argument(
-        "--jobs", type=int, default=2, help="--scheduler local 的工作进程数 / worker processes of --scheduler local"
-    )
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser(
         "scorecard",
+        parents=[*one_region_year, o["lang"]],
         help="政策目标达标情况 / policy-target scorecard",
         description="按地区和年度评估政策目标: 达标/未达标/无法评估 / "
         "evaluate policy targets: met / not met / not measurable",
     )
-    p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
-    p.add_argument("--year", type=int, required=True, help="评估年度 / year")
-    p.add_argument("--data", default=None, help=DATA_HELP)
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
     p.add_argument("--out", default=None, help="输出 CSV 文件 / output CSV file")
     p.add_argument(
         "--programme",
@@ -259,40 +272,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "watchlist",
+        parents=one_region_year,
         help="监测预警名单(假名化) / monitoring watch-list (pseudonymised)",
         description="按广西、江西、弥勒规则标记需关注农户 / flag households by the 广西, 江西 and 弥勒 rules",
     )
-    _region_year_data(p)
     p.add_argument("--out", default=None, help="输出 CSV/XLSX 文件 / output CSV or XLSX file")
     p.set_defaults(func=_cmd_watchlist)
 
     p = sub.add_parser(
         "lists",
+        parents=one_region_year,
         help="核实名单(假名化): 识别核查、帮扶未匹配、排序预警名单 / caseworker lists (pseudonymised)",
         description="写出识别核查、帮扶措施未匹配和按差距排序的预警名单 / write the identification, "
         "unmatched-support and ranked watch-list lists",
     )
-    _region_year_data(p)
     p.add_argument("--out", default="lists", help="输出目录 / output folder (default lists)")
     p.set_defaults(func=_cmd_lists)
 
     p = sub.add_parser(
         "report",
+        parents=[*one_region_year, o["lang"], o["formats"], o["disclosure"]],
         help="生成一个地区的年度评估报告 / generate one region's yearly report",
         description="用 papermill 执行参数化报告笔记本并导出 HTML / "
         "run the parameterised report notebook and export HTML",
     )
-    p.add_argument("--region", required=True, help="地区名称或代码 / region name or code")
-    p.add_argument("--year", type=int, required=True, help="报告年度 / report year")
-    p.add_argument("--data", default=None, help=DATA_HELP)
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
     p.add_argument("--out", default="reports", help="输出目录 / output folder")
-    _formats_argument(p)
-    _disclosure_arguments(p)
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser(
         "batch",
+        parents=[o["data"], o["lang"], o["formats"], o["disclosure"], o["cluster"]],
         help="批量生成所有地区的年度报告 / generate every region's yearly report",
         description="每个报告一个进程, 失败不影响其他地区 / one process per report; a failure does not stop the others",
     )
@@ -303,18 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
         "each region the latest year its plans and the data cover (default: the latest year in the data)",
     )
     p.add_argument("--regions", default="all", help="all 或逗号分隔的地区 / all or a comma-separated list")
-    p.add_argument("--jobs", type=int, default=2, help="并行进程数 / parallel processes")
-    p.add_argument("--data", default=None, help=DATA_HELP)
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
     p.add_argument("--out", default="reports", help="输出目录 / output folder")
-    _formats_argument(p)
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        help="在 Dask 集群上运行: local 或调度器地址 / run on a Dask cluster: local or a scheduler address "
-        "(tcp://host:8786); needs pip install 'evalkit[cluster]'",
-    )
-    _disclosure_arguments(p)
     p.set_defaults(func=_cmd_batch)
     return parser
 
