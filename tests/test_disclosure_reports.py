@@ -432,3 +432,25 @@ def test_coverage_headers_carry_the_group_table_marks():
     # a share over a hidden group gives its size away (10 of 13 = 76.9%): hidden too
     assert table.iloc[:, 2].tolist() == [disclosure.DERIVED, disclosure.DERIVED]
     assert table.iloc[0, 3] == "23.9%"
+
+
+def test_a_single_report_of_a_county_under_the_threshold_is_refused_and_its_host_includes_it(
+    small_panel, tmp_path, capsys
+):
+    """`evalkit report 羊山新区` on its own: 信阳市's totals minus its other counties would give its
+    figures, so it is refused with a note naming the sibling whose report includes it; that
+    sibling's report includes it, as in a batch."""
+    from evalkit.cli.commands import report_command
+    from evalkit.reporting import batch
+
+    small = registry.get_region("羊山新区")
+    host, merged = batch.standalone_merge(small_panel, small.code, 2025)
+    assert host is not None and merged == []
+    assert batch.standalone_merge(small_panel, host, 2025) == (None, [small.code])
+    assert batch.standalone_merge(small_panel, "mile", 2025) == (None, [])  # no report parent
+    assert report_command("羊山新区", 2025, data=str(small_panel), out=str(tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert "不单独公布" in err and "not published on its own" in err and f"evalkit report {host} 2025" in err
+    assert not list(tmp_path.rglob("*.html"))
+    # under a lower threshold of the run it is publishable by itself
+    assert batch.standalone_merge(small_panel, small.code, 2025, disclosure.Rule(threshold=2)) == (None, [])

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalkit.core.errors import EvalkitError
 from evalkit.core.registry import get_region
 from evalkit.evaluation.scorecard import scorecard
 from evalkit.evaluation.watchlist import export_watchlist, watchlist, watchlist_counts
@@ -115,16 +116,43 @@ def report_command(
     min_households: int | None = None,
     suppress_zeros: bool = False,
 ) -> int:
-    """``evalkit report``: one region's report; exit code 0 when written, 1 when the notebook failed."""
-    outcome = run_report(
-        region,
-        year,
-        data=data,
-        lang=lang,
-        out=out,
-        formats=formats,
-        extra_parameters=disclosure_parameters(min_households, suppress_zeros),
-    )
+    """``evalkit report``: one region's report; exit code 0 when written, 1 when the notebook failed
+    or the region is too small to be published on its own.
+
+    The parent-sibling rule of a batch holds for one report too: a county with fewer households
+    than the threshold is not published by itself (its figures would be its parent's totals minus
+    its siblings'): the command refuses and names the sibling whose report includes it; the
+    report of that sibling includes the small one."""
+    from evalkit.core.config import MIN_HOUSEHOLDS
+    from evalkit.reporting import disclosure
+    from evalkit.reporting.batch import standalone_merge
+
+    rule = disclosure.Rule(threshold=MIN_HOUSEHOLDS if min_households is None else min_households)
+    parameters = disclosure_parameters(min_households, suppress_zeros)
+    try:
+        chosen = get_region(region)
+    except EvalkitError:  # run_report says what is wrong with the region
+        host, small = None, list[str]()
+    else:
+        host, small = standalone_merge(data, chosen.code, year, rule)
+    if host is not None:
+        other = get_region(host)
+        print(
+            f"{chosen.name_zh} {year}: 户数少于 {rule.threshold} 户，不单独公布 (否则上级合计减去其他地区即得其数字)；"
+            f"其数字包括在 {other.name_zh} 的报告中: evalkit report {other.code} {year}\n"
+            f"{chosen.name_en} {year}: fewer than {rule.threshold} households, not published on its own (its "
+            f"figures would be its parent's totals minus the other regions'); they are part of the report of "
+            f"{other.name_en}: evalkit report {other.code} {year}",
+            file=sys.stderr,
+        )
+        return 1
+    if small:
+        parameters["merge_regions"] = ",".join(small)
+        names = "、".join(get_region(c).name_zh for c in small)
+        print(
+            f"{chosen.name_zh} {year}: 本报告包括 {names} (户数少于 {rule.threshold} 户) / includes {', '.join(small)}"
+        )
+    outcome = run_report(region, year, data=data, lang=lang, out=out, formats=formats, extra_parameters=parameters)
     verb = "regenerated / 已重新生成" if outcome.replaced else "written / 已生成"
     if outcome.ok:
         files = [getattr(outcome, f) for f in FORMATS if getattr(outcome, f) is not None]

@@ -224,6 +224,30 @@ def merge_hosts(data: Path, chosen: list, year: int) -> dict[str, list[str]]:
     return hosts
 
 
+def standalone_merge(data: str | Path | None, region: str, year: int, rule=None) -> tuple[str | None, list[str]]:
+    """The parent-sibling rule for one report on its own (``evalkit report``), as a batch of all
+    the siblings applies it (:func:`merge_hosts`): ``(host, [])`` when ``region`` is too small to
+    publish and belongs inside its host's report; ``(None, small)`` when ``region`` is the host
+    of small siblings (its report includes them, so its parent's totals minus the published
+    siblings give nothing away); ``(None, [])`` otherwise."""
+    from evalkit.core.registry import children, get_region
+
+    chosen = get_region(region)
+    if not chosen.parent_code or not chosen.report:
+        return None, []
+    siblings = [c for c in children(get_region(chosen.parent_code)) if c.report]
+    if len(siblings) < 2:
+        return None, []
+    with disclosure.use_rule(rule or disclosure.current_rule()):
+        hosts = merge_hosts(ensure_data(data), siblings, year)
+    for host, small in hosts.items():
+        if chosen.code in small:
+            return host, []
+        if host == chosen.code:
+            return None, list(small)
+    return None, []
+
+
 def merged_outcome(code: str, host: str, year: int, lang: str, rule) -> ReportOutcome:
     """The batch's record of a region published inside its host's report (no report of its own)."""
     from evalkit.core.registry import get_region
