@@ -43,6 +43,7 @@ test: system-deps $(VENV)/.installed
 
 ## Benchmarks at provincial scale (see benchmarks/README.md)
 bench: system-deps $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[bench]"  # the peers (polars, linearmodels, differences)
 	$(BIN)/python benchmarks/run.py
 
 ## Open index.html and one report in headless Chromium and save screenshots

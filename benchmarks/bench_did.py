@@ -9,6 +9,11 @@ codes, year, outcome, cohort = first year of the measure; only those columns are
   never-treated controls, no covariates, analytic standard errors) and its ``simple`` aggregation;
 * ``direct``: ``csdid.att_gt.ATTgt`` called directly on the same sample with the same options.
 
+* ``differences``: ``differences.ATTgt`` (doubly robust, never-treated controls, analytic
+  standard errors) and its ``simple`` aggregation, a peer library (issue 17).
+
+Run with one BLAS thread for every implementation (``run.py`` sets ``OMP_NUM_THREADS=1`` etc.).
+
 Outcome net_income_pc; measure: 产业奖补 (industry_award). ``--households N`` keeps the first N
 households (the subsample used when the full panel does not fit, see the README).
 """
@@ -29,7 +34,7 @@ MEASURE = "industry_award"
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", choices=SIZES, required=True)
-    parser.add_argument("--impl", choices=["evalkit", "direct"], required=True)
+    parser.add_argument("--impl", choices=["evalkit", "direct", "differences"], required=True)
     parser.add_argument("--households", type=int, default=None)
     args = parser.parse_args()
     phases = Phases()
@@ -50,6 +55,18 @@ def main() -> None:
             )
             simple = result.aggregate("simple")
         extra.update(att=round(simple.att, 3), se=round(simple.se, 3), cells=len(result.att_gt))
+    elif args.impl == "differences":
+        import warnings
+
+        from differences import ATTgt as DiffATTgt
+
+        with phases("compute"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            work = sample.assign(cohort=sample["cohort"].where(sample["cohort"] > 0)).set_index(["unit", "year"])
+            model = DiffATTgt(data=work, cohort_column="cohort")
+            model.fit(formula=OUTCOME, est_method="dr", control_group="never_treated", progress_bar=False)
+            simple = model.aggregate("simple")
+        extra.update(att=round(float(simple.iloc[0, 0]), 3), se=round(float(simple.iloc[0, 1]), 3))
     else:
         import warnings
 

@@ -11,7 +11,15 @@ the last year by its previous-year income within its county.
 * ``pandas``: evalkit's pandas functions (:mod:`evalkit.income`) after loading only the needed
   columns from the dataset;
 * ``baseline``: the straightforward pandas way: read every column of the dataset, then
-  ``groupby(["county", "year"]).sum()``, ``shift`` for growth and ``groupby().rank`` for quintiles.
+  ``groupby(["county", "year"]).sum()``, ``shift`` for growth and ``groupby().rank`` for quintiles;
+* ``default``: what evalkit picks by itself (:func:`evalkit.indicators.duckdb_backend.choose_backend`
+  on the needed columns, then that path; the choice is printed as ``backend``);
+
+peers (issue 17), the tools a user would pick instead:
+
+* ``pandas-groupby``: a plain pandas groupby (as ``baseline``) on the needed columns only;
+* ``polars``: a polars lazy query over the Parquet files (same sums, shares, growth, below-line
+  counts and quintiles), collected once.
 """
 
 from __future__ import annotations
@@ -52,13 +60,74 @@ def baseline(frame: pd.DataFrame) -> dict:
     return {"levels": levels, "growth": growth, "below": below, "quintiles": prev_year["quintile"]}
 
 
+NEEDED = ["county", "year", "household_size", *COMPONENTS]
+
+
+def run_polars(path: Path) -> dict:
+    import polars as pl
+
+    frame = pl.scan_parquet(str(path / "households" / "**" / "*.parquet"), hive_partitioning=True).select(NEEDED)
+    frame = frame.with_columns(net_operating=pl.col("operating_income") - pl.col("operating_expenses"))
+    frame = frame.with_columns(
+        net_income=pl.col("wage") + pl.col("net_operating") + pl.col("property") + pl.col("transfer")
+    )
+    frame = frame.with_columns(below=(pl.col("net_income") / pl.col("household_size") < LINE).cast(pl.Int64))
+    frame = frame.with_columns(persons_below=pl.col("below") * pl.col("household_size"))
+    values = ["net_income", *COMPONENTS, "net_operating"]
+    sums = frame.group_by(["county", "year"]).agg(pl.col(["household_size", *values, "below", "persons_below"]).sum())
+    levels = sums.select(
+        "county", "year", *[(pl.col(c) / pl.col("household_size")).alias(f"{c}_pc") for c in values]
+    ).with_columns(
+        [
+            (pl.col(f"{c}_pc") / pl.col("net_income_pc")).alias(f"share_{c}")
+            for c in ("wage", "net_operating", "property", "transfer")
+        ]
+    )
+    levels = levels.sort(["county", "year"])
+    pcs = [f"{c}_pc" for c in values]
+    growth = levels.select(
+        "county",
+        "year",
+        *[
+            (
+                (pl.col(c) - pl.col(c).shift(1).over("county")) / pl.col("net_income_pc").shift(1).over("county") * 100
+            ).alias(c)
+            for c in pcs
+        ],
+    )
+    below = sums.select(
+        "county", "year", "below", "persons_below", share=pl.col("persons_below") / pl.col("household_size")
+    )
+    last = frame.select(pl.col("year").max()).collect().item()
+    quint = (
+        frame.filter(pl.col("year") == last - 1)
+        .with_columns(pc=pl.col("net_income") / pl.col("household_size"))
+        .with_columns(
+            quintile=pl.min_horizontal(
+                ((pl.col("pc").rank("average").over("county") / pl.len().over("county")) * 5).cast(pl.Int64) + 1, 5
+            )
+        )
+        .select("county", "quintile")
+    )
+    out = pl.collect_all([levels, growth, below, quint])
+    return dict(zip(["levels", "growth", "below", "quintiles"], out, strict=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", choices=SIZES, required=True)
-    parser.add_argument("--impl", choices=["duckdb", "pandas", "baseline"], required=True)
+    parser.add_argument(
+        "--impl", choices=["duckdb", "pandas", "baseline", "default", "pandas-groupby", "polars"], required=True
+    )
     args = parser.parse_args()
     path = dataset_path(args.size)
     phases = Phases()
+    extra = {}
+    if args.impl == "default":
+        from evalkit.indicators.duckdb_backend import choose_backend, needed_columns
+
+        with phases("choose"):
+            args.impl = extra["backend"] = choose_backend(path, needed_columns(path, BY))
     if args.impl == "duckdb":
         from evalkit.indicators.duckdb_backend import indicator_tables
 
@@ -72,14 +141,18 @@ def main() -> None:
             households = load_panel_from_dataset(path, columns=needed_columns(path, BY), measures=False).households
         with phases("compute"):
             tables = _pandas_indicator_tables(households, by=BY, line=LINE)
+    elif args.impl == "polars":
+        with phases("compute"):
+            tables = run_polars(path)
     else:
         with phases("load"):
-            frame = pd.read_parquet(path / "households")
+            # baseline: every column; pandas-groupby: the needed ones only
+            frame = pd.read_parquet(path / "households", columns=NEEDED if args.impl == "pandas-groupby" else None)
             frame["year"] = frame["year"].astype("int64")
         with phases("compute"):
             tables = baseline(frame)
     first = next(iter(tables.values()))
-    phases.emit(out_rows=len(first), tables=len(tables))
+    phases.emit(out_rows=len(first), tables=len(tables), **extra)
 
 
 if __name__ == "__main__":

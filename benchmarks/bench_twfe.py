@@ -12,6 +12,10 @@ household code, year, the outcome, first year of the measure; only those columns
   matrix limits it to small samples; the same subsample is also fitted by evalkit and both
   coefficients are printed (they must agree).
 
+Peers (issue 17), on the same sample: ``pyfixest`` (``pyfixest.feols("y ~ treated | unit + year",
+vcov={"CRV1": "unit"})`` called directly) and ``linearmodels`` (``PanelOLS`` with entity and time
+effects, ``cov_type="clustered"`` by entity).
+
 Outcome net_income_pc; treatment: received 公益性岗位 (public_welfare_post) in that year or before.
 """
 
@@ -31,7 +35,7 @@ MEASURE = "public_welfare_post"
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", choices=SIZES, required=True)
-    parser.add_argument("--impl", choices=["evalkit", "statsmodels"], required=True)
+    parser.add_argument("--impl", choices=["evalkit", "statsmodels", "pyfixest", "linearmodels"], required=True)
     parser.add_argument("--households", type=int, default=None, help="subsample: the first N households")
     args = parser.parse_args()
     phases = Phases()
@@ -47,6 +51,20 @@ def main() -> None:
         with phases("compute"):
             fit = twfe(sample, OUTCOME, unit="unit", time="year", treatment="treated")
         extra.update(coef=round(fit.att, 4), se=round(fit.se, 4))
+    elif args.impl == "pyfixest":
+        import pyfixest as pf
+
+        with phases("compute"):
+            fit = pf.feols(f"{OUTCOME} ~ treated | unit + year", data=sample, vcov={"CRV1": "unit"})
+        extra.update(coef=round(float(fit.coef()["treated"]), 4), se=round(float(fit.se()["treated"]), 4))
+    elif args.impl == "linearmodels":
+        from linearmodels.panel import PanelOLS
+
+        with phases("compute"):
+            data = sample.set_index(["unit", "year"])
+            model = PanelOLS(data[OUTCOME], data[["treated"]].astype(float), entity_effects=True, time_effects=True)
+            fit = model.fit(cov_type="clustered", cluster_entity=True)
+        extra.update(coef=round(float(fit.params["treated"]), 4), se=round(float(fit.std_errors["treated"]), 4))
     else:
         import statsmodels.formula.api as smf
 

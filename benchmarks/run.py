@@ -30,12 +30,15 @@ TARGETS = {
     ("twfe", "2M"): (60, 12_000),
     ("did", "2M"): (300, 16_000),
 }
-ITEMS = {1: "ingest", 2: "indicators", 3: "inequality", 4: "twfe", 5: "did", 6: "batch"}
+ITEMS = {1: "ingest", 2: "indicators", 3: "inequality", 4: "twfe", 5: "did", 6: "batch", 7: "peers"}
 KEY = ("item", "size", "impl", "variant")
 README = HERE / "README.md"
 #: Items measured on the national panel (the issue asks for the indicator set there).
 ITEMS_20M = ("indicators",)
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+PEERS_START, PEERS_END = "<!-- peers:start -->", "<!-- peers:end -->"
+#: The panel folder of the report pair of item 7 (``--report-data``; a 30,000-household demo by default).
+REPORT_DATA = str(OUT / "report_panel")
 
 
 def record(item: str, size: str, impl: str, variant: str, result: dict) -> dict:
@@ -232,6 +235,19 @@ def bench_batch(size: str) -> None:
         shutil.copy(split, RESULTS / "report_cost.csv")
 
 
+def bench_peers(size: str) -> None:
+    """Item 7: the peer pairs (benchmarks/peers.py); the report pair on ``REPORT_DATA`` (generated
+    by ``evalkit demo-data`` when missing), measured with the first size only."""
+    import subprocess
+
+    from peers import run_pairs
+
+    if not (Path(REPORT_DATA) / "meta.json").exists():
+        subprocess.run([sys.executable, "-m", "evalkit.cli", "demo-data", "--out", REPORT_DATA], check=True)
+    first = not (RESULTS / "peers.csv").exists() or size == "200k"
+    run_pairs(size, report_data=REPORT_DATA if first else None)
+
+
 RUNNERS = {
     "ingest": bench_ingest,
     "indicators": bench_indicators,
@@ -239,6 +255,7 @@ RUNNERS = {
     "twfe": bench_twfe,
     "did": bench_did,
     "batch": bench_batch,
+    "peers": bench_peers,
 }
 
 
@@ -310,13 +327,20 @@ def write_readme_table() -> None:
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     body = f"{render_table()}\n\nGrowth from 200,000 to 2,000,000 households (10× the rows):\n\n{render_growth()}"
-    README.write_text(f"{head}{START}\n{body}\n{END}{tail}", encoding="utf-8")
+    text = f"{head}{START}\n{body}\n{END}{tail}"
+    if PEERS_START in text and PEERS_END in text:
+        from peers import render_peers
+
+        head, rest = text.split(PEERS_START, 1)
+        _, tail = rest.split(PEERS_END, 1)
+        text = f"{head}{PEERS_START}\n{render_peers()}\n{PEERS_END}{tail}"
+    README.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="200k,2M,20M", help="comma-separated: 200k, 500k, 2M, 20M")
-    parser.add_argument("--items", default="1,2,3,4,5,6", help="comma-separated item numbers (1–6)")
+    parser.add_argument("--items", default="1,2,3,4,5,6,7", help="comma-separated item numbers (1–7; 7: the peers)")
     parser.add_argument("--table", action="store_true", help="only re-render the README table")
     parser.add_argument("--batch-regions", default="all", help="item 6: all, or the first N report regions")
     parser.add_argument("--keep-data", action="store_true", help="keep the 20M panel in benchmarks/out")
