@@ -8,7 +8,7 @@ YEAR   ?= plan
 JOBS   ?= 2
 DEMO   := data/demo
 
-.PHONY: reports test demo system-deps bench screenshot clean
+.PHONY: reports test demo system-deps bench screenshot lab clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ test: system-deps $(VENV)/.installed
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests notebooks --nbval-lax \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+## JupyterLab on notebooks/ with the project kernel (the .venv's python3, evalkit from this checkout);
+## as root (e.g. in a container) it passes --allow-root, which Jupyter otherwise requires. LAB_ARGS: extra options.
+LAB_ARGS ?=
+lab: system-deps $(VENV)/.installed
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 ## Benchmarks at provincial scale (see benchmarks/README.md)
 bench: system-deps $(VENV)/.installed

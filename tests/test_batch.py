@@ -86,3 +86,38 @@ def test_plan_year_is_the_latest_year_a_plan_and_the_data_cover():
 def test_batch_year_must_be_a_year_or_plan(panel_without_yangshan, tmp_path):
     with pytest.raises(EvalkitError, match="must be a year or plan"):
         batch.batch_command("latest", regions="shangyou", data=str(panel_without_yangshan), out=str(tmp_path))
+
+
+def test_index_groups_counties_under_their_prefecture_in_administrative_order(tmp_path):
+    codes = ["shangyou", "guangxi-beihai", "mile", "guangxi", "xinyang-guangshan", "xinyang", "guangxi-nanning"]
+    assert batch.index_layout(codes) == [
+        ("xinyang", 0, False),
+        ("xinyang-guangshan", 1, False),
+        ("honghe", 0, True),  # 弥勒市's prefecture has no report: a heading row above it
+        ("mile", 1, False),
+        ("ganzhou", 0, True),
+        ("shangyou", 1, False),
+        ("guangxi", 0, False),
+        ("guangxi-nanning", 1, False),  # 南宁 before 北海: GB/T 2260 order, not code point order
+        ("guangxi-beihai", 1, False),
+    ]
+    from evalkit.core.registry import get_region
+    from evalkit.reporting.runner import ReportOutcome
+
+    chosen = [get_region(c) for c in codes]
+    outcomes = [ReportOutcome(region=c, year=2024, status="ok", html=tmp_path / f"{c}.html") for c in codes]
+    page = batch.write_index(outcomes, chosen, tmp_path / "index.html", 2024, "zh").read_text(encoding="utf-8")
+    names = re.findall(r'<td class="text depth(\d)">(?:<a href="[^"]+">)?([^<]+)', page)
+    assert names == [
+        ("0", "信阳市"),
+        ("1", "光山县"),
+        ("0", "红河哈尼族彝族自治州"),
+        ("1", "弥勒市"),
+        ("0", "赣州市"),
+        ("1", "上犹县"),
+        ("0", "广西壮族自治区"),
+        ("1", "南宁市"),
+        ("1", "北海市"),
+    ]
+    assert "共 7 个地区: 7 个报告已生成" in page and page.count("本级无报告") == 2
+    assert "“—”：无数据或不适用" in page  # the numbers these outcomes lack show "—", with its note

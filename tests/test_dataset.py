@@ -194,6 +194,12 @@ def test_ingest_command_writes_the_dataset_with_accounting_and_no_raw_ids(tmp_pa
     export.to_csv(tmp_path / "导出.csv", index=False, encoding="gbk")
     rc = main(["ingest", str(tmp_path / "导出.csv"), "--out", str(tmp_path / "ds")])
     assert rc == 1  # a row was rejected; the accepted rows are still written
+    # warnings only (an unknown column, not carried into the panel): the dataset is written, exit 0
+    export.drop(index=export.index[4]).assign(备注="x").to_csv(tmp_path / "warn.csv", index=False, encoding="gbk")
+    assert main(["ingest", str(tmp_path / "warn.csv"), "--out", str(tmp_path / "warn")]) == 0
+    assert read_dataset_meta(tmp_path / "warn")["rows"]["households"] == 119
+    problems = pd.read_csv(tmp_path / "warn" / "validation" / "problems.csv")
+    assert set(problems["severity"]) == {"warning"} and "unknown_column" in set(problems["kind"])
     record = read_dataset_meta(tmp_path / "ds")
     acc = record["accounting"][0]
     assert (acc["rows_read"], acc["rows_accepted"], acc["rows_rejected"]) == (120, 119, 1)

@@ -33,7 +33,7 @@ def test_key_numbers_table_names_population_and_suppresses_small_counts():
     assert zh["实际值"].tolist()[0] == "19,807 元"
     assert zh["实际值"].tolist()[3] == disclosure.DERIVED  # persons over 9 households below the line: not "<10"
     en = sections.key_numbers_table(numbers, "en")
-    assert en.iloc[1, 1] == "people lifted out of poverty (脱贫人口)"
+    assert en.iloc[1, 1] == "people lifted out of poverty (tuopin renkou)"
     assert en.iloc[0, 1].startswith("all households in the panel")
 
 
@@ -276,3 +276,28 @@ def test_inequality_tables_show_mld_only_where_it_is_defined():
     with_zero, _ = sections.inequality_tables(households([0, 12000, 20000, 30000]), 2025, "en")
     assert len(positive.columns) == len(with_zero.columns) + 1  # the MLD column is dropped, not shown empty
     assert not any("—" == v for v in with_zero.iloc[0].tolist())
+
+
+def test_growth_contributions_shown_add_up_to_the_growth_shown():
+    from evalkit.reporting.present import rounded_parts, table_html
+    from evalkit.reporting.sections import growth_tables
+
+    # the case: each rounded alone, 6.2 + 3.2 − 1.3 + 0.2 + 0.9 = 9.2 beside a growth of 9.3%
+    parts = [6.24, 3.24, -1.26, 0.24, 0.87]
+    assert [round(p, 1) for p in parts] == [6.2, 3.2, -1.3, 0.2, 0.9]
+    assert rounded_parts(parts, 9.33) == [6.3, 3.2, -1.3, 0.2, 0.9]
+    assert round(sum(rounded_parts(parts, 9.33)), 1) == 9.3
+    assert rounded_parts([1.04, 2.04], 5.0) == [1.0, 2.0]  # parts that do not add up: each alone
+    growth = pd.DataFrame(
+        {
+            "year": [2024],
+            "base_year": [2023],
+            "n_households": [3000],
+            "growth_rate": [0.0933],
+            **{f"contrib_{c}_pp": [v] for c, v in zip(income.GROWTH_COMPONENTS, parts, strict=True)},
+        }
+    )
+    ((key, table),) = growth_tables(growth, growth.iloc[0:0], "zh")
+    shown = [float(v.split()[0]) for v in table.iloc[0, 3:]]
+    assert table.iloc[0, 2] == "9.3%" and round(sum(shown), 1) == 9.3 and shown[0] == 6.3
+    assert "最大余数法" in table.attrs["note"] and "最大余数法" in table_html(table)

@@ -226,3 +226,37 @@ def test_aliases_and_orphan_measures_in_the_printed_accounting(capsys):
         and "[已规范/normalised] 地区名称已规范为登记名称 / region name normalised to the registry name: 4" in out
     )
     assert "[警告/warning]" in out and "aliases_gbk.csv 第 8 行 列「市（州）」" in out
+
+
+def test_problems_are_grouped_by_kind_with_20_rows_each_unless_all(capsys, tmp_path):
+    from evalkit.io.ingest import ROWS_PER_KIND, problem_lines
+
+    def problem(kind, severity, row):
+        message = f"f.csv 第 {row} 行「家庭人口数」: {kind}"
+        return dict(
+            file="f.csv",
+            row=row,
+            column="家庭人口数",
+            canonical="household_size",
+            value="x",
+            kind=kind,
+            severity=severity,
+            expected="",
+            message_zh=message,
+            message_en=f"f.csv row {row}: {kind}",
+        )
+
+    rows = [problem("not_numeric", "warning", r) for r in range(2, 40)]
+    rows += [problem("negative", "error", r) for r in range(2, 30)] + [problem("negative", "error", 2)]  # a repeat
+    problems = pd.DataFrame(rows)
+    lines = problem_lines(problems)
+    headings = [ln for ln in lines if not ln.startswith("  ")]
+    assert "(negative): 28 处 / rows" in headings[0]  # errors first; the repeated problem once
+    assert "(not_numeric): 38 处 / rows" in headings[1]
+    negative = lines[1 : lines.index(headings[1])]
+    assert len([ln for ln in negative if "[错误/error]" in ln]) == ROWS_PER_KIND == 20
+    assert "8 more: --all prints every row" in negative[-1]
+    assert len(lines) == len(set(lines))  # every line once
+    every = problem_lines(problems, None)
+    assert len([ln for ln in every if "[错误/error]" in ln]) == 28 and not any("--all" in ln for ln in every)
+    assert len([ln for ln in every if "[警告/warning]" in ln]) == 38

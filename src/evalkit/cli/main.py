@@ -32,6 +32,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         rejections_dir=args.rejections,
         min_year=args.min_year,
         max_year=args.max_year,
+        show_all=args.all,
     )
 
 
@@ -207,6 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="最晚接受的年度(默认当前年份) / latest accepted year (default: the current year)",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="列出每一处问题 (默认每类前 20 处) / print every problem row (default: the first 20 of each kind)",
     )
     p.set_defaults(func=_cmd_validate)
 

@@ -170,3 +170,33 @@ def children(region: Region | str) -> list[Region]:
         region = get_region(region)
     table = _table()
     return [_region(row) for _, row in table[table["parent_code"] == region.code].iterrows()]
+
+
+@lru_cache(maxsize=1)
+def _names_en() -> dict[str, str]:
+    """Chinese name → English name, for names whose every registry unit has the same English name
+    (东山镇 of 弥勒市 and of 上犹县 are both Dongshan Town)."""
+    table = _table()
+    by_name = table.groupby("name_zh")["name_en"].agg(lambda names: names.iloc[0] if names.nunique() == 1 else "")
+    return {str(zh): str(en) for zh, en in by_name.items() if en}
+
+
+def english_name(name_zh: str) -> str | None:
+    """The registry's ``name_en`` of the unit called ``name_zh`` (None when the registry does not
+    know the name, or knows it for units with different English names)."""
+    return _names_en().get(name_zh)
+
+
+@lru_cache(maxsize=1)
+def _positions() -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for i, name in enumerate(_table()["name_zh"]):
+        positions.setdefault(name, i)
+    return positions
+
+
+def position(name_zh: str) -> int | None:
+    """Administrative (registry) order of the unit called ``name_zh``: its first row in
+    ``data/regions.csv`` (provinces, then each prefecture followed by its counties in the official
+    order of GB/T 2260); None for a name the registry does not know."""
+    return _positions().get(name_zh)

@@ -42,10 +42,10 @@ LABELS = {
     "below_line_not_monitored": ("低于监测线但未纳入监测", "below the monitoring line, not monitored"),
     "income_fall_not_monitored": ("收入大幅下降但未纳入监测", "income fell sharply, not monitored"),
     "eliminated_below_line": ("标注风险消除但收入低于监测线", "risk marked eliminated while below the line"),
-    "fell_back": ("返贫 (脱贫户跌破监测线)", "fell back (脱贫 household fell below the line)"),
+    "fell_back": ("返贫 (脱贫户跌破监测线)", "fell back (a household lifted out of poverty fell below the line)"),
     "fell_into": (
         "致贫 (边缘/突发困难户跌破监测线)",
-        "fell into poverty (monitored non-脱贫 household fell below the line)",
+        "fell into poverty (a monitored household not lifted out of poverty fell below the line)",
     ),
 }
 LIST_COLUMNS = [

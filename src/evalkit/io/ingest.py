@@ -37,6 +37,7 @@ from evalkit.io.accounting import (
     format_accounting,
     write_rejections,
 )
+from evalkit.io.checks import KINDS
 from evalkit.io.chunked import DEFAULT_CHUNK_ROWS, STAGING_MEMORY_LIMIT, ChunkedIngest
 from evalkit.io.file_checks import FileState, check_file, check_measure_keys, reject_duplicates
 from evalkit.io.headers import map_header, measure_aliases, normalise_header
@@ -205,6 +206,33 @@ def _combine_measures(parts: list[pd.DataFrame], states: list[FileState], found:
 # Command line
 
 
+#: ``evalkit validate`` prints this many rows of each kind of problem (``--all``: every row).
+ROWS_PER_KIND = 20
+
+
+def problem_lines(problems: pd.DataFrame, per_kind: int | None = ROWS_PER_KIND) -> list[str]:
+    """The problems as ``evalkit validate`` prints them: grouped by kind (errors first, then
+    warnings, each kind in order of first appearance) under a heading with the kind's count, the
+    first ``per_kind`` rows of each (None: every row), each problem once on one line (Chinese, then
+    English), identical problems (same file, row, column, kind and message) once."""
+    problems = problems.drop_duplicates(["file", "row", "column", "kind", "message_zh"])
+    problems = problems.assign(_error=problems["severity"] != "error").sort_values("_error", kind="stable")
+    lines = []
+    for (kind, severity), group in problems.groupby(["kind", "severity"], sort=False):
+        tag = "错误/error" if severity == "error" else "警告/warning"
+        reason = KINDS.get(str(kind), (str(kind), str(kind)))[:2]
+        lines.append(f"{reason[0]} / {reason[1]} ({kind}): {len(group)} 处 / rows")
+        shown = group if per_kind is None else group.head(per_kind)
+        lines += [f"  [{tag}] {p.message_zh} / {p.message_en}" for p in shown.itertuples(index=False)]
+        if len(group) > len(shown):
+            more = len(group) - len(shown)
+            lines.append(
+                f"  ... 另有 {more} 处, 用 --all 全部列出, 或见 --rejections 目录下的 problems.csv / "
+                f"{more} more: --all prints every row, problems.csv in the --rejections folder lists them"
+            )
+    return lines
+
+
 def validate_command(
     paths,
     strict: bool = False,
@@ -212,8 +240,10 @@ def validate_command(
     rejections_dir: str | Path | None = None,
     min_year: int | None = None,
     max_year: int | None = None,
+    show_all: bool = False,
 ) -> int:
-    """``evalkit validate``: print the accounting and the problems; 0 when usable, 1 when not.
+    """``evalkit validate``: print the accounting and the problems, grouped by kind with the first
+    :data:`ROWS_PER_KIND` rows of each (``show_all``: every row); 0 when usable, 1 when not.
 
     ``min_year`` / ``max_year`` bound the accepted years (defaults as in :func:`ingest`).
     """
@@ -233,17 +263,8 @@ def validate_command(
     errors, warns = result.errors, result.problems[result.problems["severity"] == "warning"]
     if len(result.problems):
         print(f"问题 / problems: {len(errors)} 个错误 / errors, {len(warns)} 个警告 / warnings")
-        shown = pd.concat([errors, warns]).head(MAX_PRINTED_PROBLEMS)
-        for p in shown.itertuples(index=False):
-            tag = "错误/error" if p.severity == "error" else "警告/warning"
-            print(f"  [{tag}] {p.message_zh}\n      {p.message_en}")
-        if len(result.problems) > MAX_PRINTED_PROBLEMS:
-            print(
-                f"  ... 另有 {len(result.problems) - MAX_PRINTED_PROBLEMS} 个问题, "
-                f"完整列表见 --rejections 目录下的 problems.csv / "
-                f"{len(result.problems) - MAX_PRINTED_PROBLEMS} more; "
-                f"the full list is problems.csv in the --rejections folder"
-            )
+        for line in problem_lines(pd.concat([errors, warns]), None if show_all else ROWS_PER_KIND):
+            print(line)
     if rejections_dir is not None:
         for path in write_rejections(result, rejections_dir):
             print(f"已写出 / written: {path}")

@@ -307,18 +307,59 @@ def write_comparison(outcomes: list[ReportOutcome], chosen: list, path: Path) ->
     return atomic_write_text(path, table.to_csv(index=False, lineterminator="\n"))
 
 
+def index_layout(codes: list[str]) -> list[tuple[str, int, bool]]:
+    """The rows of index.html in administrative order, each under its parent: ``(code, depth,
+    heading)`` for every region of ``codes`` and, above a county whose prefecture has no report in
+    the index, a heading row for that prefecture (``heading=True``). Order: the registry tree walked
+    depth-first (a province, then each of its prefectures followed by its counties, in the registry's
+    GB/T 2260 order); depth counts the ancestors shown in the index."""
+    from evalkit.core.registry import regions
+
+    table = regions()
+    parent = dict(zip(table["code"], table["parent_code"], strict=True))
+    level = dict(zip(table["code"], table["level"], strict=True))
+    row_of = {code: i for i, code in enumerate(table["code"])}
+
+    def ancestors(code: str) -> list[str]:
+        chain = []
+        while parent.get(code):
+            code = parent[code]
+            chain.append(code)
+        return chain[::-1]
+
+    shown = set(codes)
+    headings = {
+        parent[c]
+        for c in codes
+        if level.get(c) == "county"
+        and parent.get(c)
+        and parent[c] not in shown
+        and level.get(parent[c]) == "prefecture"
+    }
+    every = [*dict.fromkeys(codes), *sorted(headings)]
+
+    def key(code: str) -> list[int]:
+        return [row_of.get(c, len(row_of)) for c in [*ancestors(code), code]]
+
+    return [
+        (code, sum(a in shown or a in headings for a in ancestors(code)), code in headings)
+        for code in sorted(every, key=key)
+    ]
+
+
 def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: int, lang: str = "zh") -> Path:
     """``index.html``: the batch's table of contents (jinja2 template ``templates/index.html.j2``)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from evalkit.reporting.present import format_value, t
+    from evalkit.core.registry import get_region
+    from evalkit.reporting.present import format_value, legend, t
 
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=select_autoescape(["html", "j2"]),
         keep_trailing_newline=True,
     )
-    rows = []
+    rows: list[dict] = []
     for row, outcome in zip(_rows(outcomes, chosen), outcomes, strict=False):
         name = row["name_zh"] if lang == "zh" else row["name_en"]
         stem = report_stem(row["region"], lang)
@@ -348,18 +389,28 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
                 **{k: row[k] for k in STATUS_CODES},
             }
         )
-    failed = [r["name"] for r in rows if r["failed"]]
-    merged = [r["name"] for r in rows if r["merged"]]
-    ok = len(rows) - len(failed) - len(merged)
+    by_code = {region.code: row for region, row in zip(chosen, rows, strict=False)}
+    ordered: list[dict] = []
+    for code, depth, heading in index_layout([region.code for region in chosen[: len(rows)]]):
+        if heading:
+            unit = get_region(code)
+            ordered.append({"heading": True, "depth": depth, "name": unit.name_zh if lang == "zh" else unit.name_en})
+        else:
+            ordered.append(by_code[code] | {"depth": depth, "heading": False})
+    rows = ordered
+    failed = [r["name"] for r in rows if r.get("failed")]
+    merged = [r["name"] for r in rows if r.get("merged")]
+    n_regions = sum(not r["heading"] for r in rows)
+    ok = n_regions - len(failed) - len(merged)
     if lang == "zh":
         summary = (
-            f"共 {len(rows)} 个地区: {ok} 个报告已生成"
+            f"共 {n_regions} 个地区: {ok} 个报告已生成"
             + (f", {len(merged)} 个并入相邻地区报告: {'、'.join(merged)}" if merged else "")
             + (f", {len(failed)} 个失败: {'、'.join(failed)}" if failed else "")
         )
     else:
         summary = (
-            f"{len(rows)} regions: {ok} reports written"
+            f"{n_regions} regions: {ok} reports written"
             + (f", {len(merged)} published within a neighbour's report: {', '.join(merged)}" if merged else "")
             + (f", {len(failed)} failed: {', '.join(failed)}" if failed else "")
         )
@@ -378,6 +429,7 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
         "failed",
         "ok_status",
         "status_merged",
+        "index_no_report",
     ]
     labels = {k: t(k, lang) for k in label_keys}
     labels["ok"] = labels.pop("ok_status")
@@ -394,7 +446,7 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
         synthetic=any(o.results.get("synthetic") for o in outcomes),
         synthetic_notice=t("synthetic_notice", lang),
         suppressed_note=disclosure.note(lang),
-        legend=disclosure.legend([n for r in rows for n in r["numbers"]], lang),
+        legend=legend([n for r in rows for n in r.get("numbers", [])], lang),
     )
     return atomic_write_text(path, html_text)
 

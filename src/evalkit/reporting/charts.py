@@ -25,7 +25,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from evalkit.core.errors import EvalkitError
-from evalkit.reporting.present import color, fmt_pct, t
+from evalkit.reporting.present import color, fmt_pct, t, value_label
 
 #: Fonts tried in order for Chinese text; the first installed one is used.
 CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC")
@@ -260,12 +260,13 @@ def below_lines(tables: dict[str, pd.DataFrame], lang: str = "zh") -> Figure:
 
 def group_bars(table: pd.DataFrame, group: str, value: str = "net_income_pc", lang: str = "zh") -> Figure:
     """Horizontal bars of ``value`` by ``group`` (one row per group; suppressed groups dropped
-    beforehand). The bar colour is the component's colour when ``value`` is one."""
+    beforehand; region names and household types in ``lang``). The bar colour is the component's
+    colour when ``value`` is one."""
     height = max(2.0, 0.32 * len(table) + 0.8)
     fig = _figure((7.5, height))
     ax = fig.subplots()
     key = value.removesuffix("_pc") if value.removesuffix("_pc") in COMPONENTS else "net_income_pc"
-    ax.barh(table[group].astype(str), table[value], color=color(key))
+    ax.barh([str(value_label(str(g), lang)) for g in table[group]], table[value], color=color(key))
     ax.invert_yaxis()
     ax.set_xlabel(t(value, lang))
     ax.set_ylabel("")

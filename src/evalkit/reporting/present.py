@@ -23,7 +23,16 @@ import pandas as pd
 from evalkit.core.config import MIN_HOUSEHOLDS  # noqa: F401  (re-exported: the default threshold)
 from evalkit.core.errors import EvalkitError
 from evalkit.reporting import disclosure
-from evalkit.reporting.labels import LANGS, color, label_or, labels, t  # noqa: F401  (present's public names)
+from evalkit.reporting.labels import (  # noqa: F401  (present's public names)
+    LANGS,
+    admin_position,
+    area_label,
+    color,
+    label_or,
+    labels,
+    t,
+    value_label,
+)
 
 #: Default primary mark, for the default threshold MIN_HOUSEHOLDS (the rule: :mod:`evalkit.reporting.disclosure`).
 SUPPRESSED = disclosure.primary_mark(disclosure.Rule())
@@ -95,7 +104,28 @@ def fmt_int(x, lang: str = "zh") -> str:
 
 
 def fmt_text(x, lang: str = "zh") -> str:
-    return MISSING if is_missing(x) else str(x)
+    """Text as given; in English, region names and household types are translated
+    (:func:`evalkit.reporting.labels.value_label`)."""
+    return MISSING if is_missing(x) else str(value_label(x, lang))
+
+
+def rounded_parts(parts, total: float, decimals: int = 1) -> list[float]:
+    """``parts`` rounded to ``decimals`` so that they add up to ``total`` rounded the same way
+    (largest-remainder rounding: every part is cut down to the grid, then the cuts with the largest
+    remainders go up one step until the sum is reached). Parts that do not add up to ``total``
+    (more than rounding apart) or are missing are rounded one by one."""
+    values = [float(v) for v in parts]
+    scale = 10**decimals
+    if any(math.isnan(v) for v in values) or math.isnan(total) or abs(sum(values) - total) > 0.5 / scale:
+        return [round(v, decimals) for v in values]
+    floors = [math.floor(v * scale + 1e-9) for v in values]
+    missing = round(total * scale) - sum(floors)
+    if not 0 <= missing <= len(values):
+        return [round(v, decimals) for v in values]
+    by_remainder = sorted(range(len(values)), key=lambda i: floors[i] - values[i] * scale)
+    for i in by_remainder[:missing]:
+        floors[i] += 1
+    return [f / scale for f in floors]
 
 
 FORMATTERS = {
@@ -202,11 +232,24 @@ CSS = """
 """
 
 
+#: The language of the report being displayed (:func:`set_language`): tables that do not say
+#: their own language get their legends in it.
+_REPORT_LANG = {"lang": "zh"}
+
+
+def set_language(lang: str) -> None:
+    """Set the report's language (the report notebook does, once, at the top)."""
+    if lang not in LANGS:
+        raise EvalkitError(f"未知语言 / unknown language {lang!r}: use zh or en")
+    _REPORT_LANG["lang"] = lang
+
+
 def table_html(table: pd.DataFrame, text_columns: int = 1, lang: str | None = None) -> str:
     """An HTML table of display strings (from :func:`format_table`); the first ``text_columns``
     columns are left-aligned and wrap, the others right-aligned. When a cell carries a disclosure
-    mark, the legend of the marks follows the table (in ``lang``, default the table's own
-    ``attrs["lang"]``, else Chinese)."""
+    mark or "—", the legend follows the table (:func:`legend`; in ``lang``, default the table's
+    own ``attrs["lang"]``, else the report's language, :func:`set_language`), after the table's
+    own ``attrs["note"]`` if it has one."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
     rows = []
     for values in table.itertuples(index=False):
@@ -216,8 +259,20 @@ def table_html(table: pd.DataFrame, text_columns: int = 1, lang: str | None = No
         )
         rows.append(f"<tr>{cells}</tr>")
     markup = f'<table class="ek-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-    key = disclosure.legend(table.iloc[:, text_columns:].to_numpy().ravel(), lang or table.attrs.get("lang", "zh"))
+    lang = lang or table.attrs.get("lang") or _REPORT_LANG["lang"]
+    key = legend(table.iloc[:, text_columns:].to_numpy().ravel(), lang, table.to_numpy().ravel())
+    if table.attrs.get("note"):  # a table's own note (e.g. how its figures were rounded)
+        key = ("; " if lang == "en" else "；").join(k for k in (table.attrs["note"], key) if k)
     return markup + (f'<p class="ek-note ek-legend">{html.escape(key)}</p>' if key else "")
+
+
+def legend(values, lang: str = "zh", every_cell=None) -> str:
+    """The legend under a table: the disclosure marks among ``values`` (the value cells), then
+    what "—" means when any cell (``every_cell``, default ``values``) shows it; "" when neither."""
+    parts = [disclosure.legend(values, lang)]
+    if MISSING in {str(v) for v in (values if every_cell is None else every_cell)}:
+        parts.append(t("legend_missing", lang))
+    return ("; " if lang == "en" else "；").join(p for p in parts if p)
 
 
 def notice_html(text: str, kind: str = "notice") -> str:
@@ -237,7 +292,8 @@ def show_css() -> None:
 
 
 def show_table(table: pd.DataFrame, text_columns: int = 1) -> None:
-    _display_html(table_html(table, text_columns) if len(table) else notice_html(MISSING, "note"))
+    empty = notice_html(t("no_rows", _REPORT_LANG["lang"]), "note")
+    _display_html(table_html(table, text_columns) if len(table) else empty)
 
 
 def show_heading(key: str, lang: str = "zh", level: int = 2, suffix: str = "") -> None:
@@ -295,6 +351,7 @@ def watch_grid(
     safe, the units with a primary cell are merged into one "other" row (said in the note) and,
     if that is not enough either, only the total row is published."""
     units = list(dict.fromkeys(counts[by]))
+    units = sorted(units[:-1], key=admin_position) + units[-1:]  # administrative order, the total last
     flag_labels = list(dict.fromkeys(counts["label"]))
     flags = list(dict.fromkeys(counts["flag"]))
     wide = counts.pivot(index=by, columns="flag", values="n_households").reindex(index=units, columns=flags)
@@ -333,7 +390,7 @@ def watch_table(
     complementary), the legend follows the table."""
     grid = watch_grid(counts, by, lang, rule, fixed_rows)
     table = pd.DataFrame(grid.shown(lang, rule), columns=grid.labels)
-    table.insert(0, label_or(by, lang), grid.units)
+    table.insert(0, label_or(by, lang), [value_label(u, lang) for u in grid.units])
     table.attrs["disclosure"] = {label: list(grid.states[:, j]) for j, label in enumerate(grid.labels)}
     table.attrs["lang"] = lang
     table.attrs["merged"] = list(grid.merged)

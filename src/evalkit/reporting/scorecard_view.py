@@ -15,7 +15,7 @@ import math
 import pandas as pd
 
 from evalkit.reporting import disclosure
-from evalkit.reporting.present import MISSING, t
+from evalkit.reporting.present import MISSING, area_label, t
 
 #: Status codes in the order the counts show them.
 STATUS_ORDER = ("met", "not_met", "not_due", "not_measurable")
@@ -86,9 +86,10 @@ def _text(x) -> str:
     return "" if _missing(x) else str(x)
 
 
-def _area(row: pd.Series) -> str:
+def area_of(row: pd.Series, lang: str = "zh") -> str:
+    """The area a scorecard row is about (its county when it has one, else the region), in ``lang``."""
     county = row.get("county")
-    return county if isinstance(county, str) and county else row["region"]
+    return area_label(county if isinstance(county, str) and county else row["region"], lang)
 
 
 def _note(row: pd.Series, lang: str, d: int) -> str:
@@ -131,7 +132,7 @@ def scorecard_display(card: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         rows.append(
             {
                 t("target", lang): row["description"],
-                t("region", lang): _area(row),
+                t("region", lang): area_of(row, lang),
                 t("value", lang): _value_text(row, unit, lang, d),
                 t("threshold", lang): format_target_value(row["threshold"], unit, lang, d),
                 t("margin", lang): format_target_value(row["margin"], unit, lang, d, signed=True),

@@ -18,7 +18,8 @@ from evalkit.core.config import LINE_10000
 from evalkit.core.errors import DesignError
 from evalkit.indicators import income
 from evalkit.reporting import disclosure
-from evalkit.reporting.present import format_table, format_value, label_or, t
+from evalkit.reporting.labels import in_admin_order
+from evalkit.reporting.present import format_table, format_value, label_or, rounded_parts, t
 
 #: Columns of a group table (one row per group of the region in the report year).
 GROUP_COLUMNS = {
@@ -128,21 +129,34 @@ def growth_tables(
     growth_prev: pd.DataFrame, growth_base: pd.DataFrame, lang: str = "zh"
 ) -> list[tuple[str, pd.DataFrame]]:
     """Growth and each component's contribution (percentage points) on the previous year and since
-    the base year: ``[(heading key, display table)]`` for the non-empty ones."""
+    the base year: ``[(heading key, display table)]`` for the non-empty ones. The contributions
+    shown add up to the growth shown (:func:`rounded_contributions`; said in the table's note)."""
     contrib = {f"contrib_{c}_pp": "pp" for c in income.GROWTH_COMPONENTS}
-    return [
-        (
-            key,
-            format_table(
-                table,
-                {"year": "int", "base_year": "int", "growth_rate": "pct"} | contrib,
-                lang,
-                headers={f"contrib_{c}_pp": t(c, lang) for c in income.GROWTH_COMPONENTS},
-            ),
+    out = []
+    for table, key in ((growth_prev, "growth_prev"), (growth_base, "growth_base")):
+        if not len(table):
+            continue
+        shown = format_table(
+            rounded_contributions(table),
+            {"year": "int", "base_year": "int", "growth_rate": "pct"} | contrib,
+            lang,
+            headers={f"contrib_{c}_pp": t(c, lang) for c in income.GROWTH_COMPONENTS},
         )
-        for table, key in ((growth_prev, "growth_prev"), (growth_base, "growth_base"))
-        if len(table)
-    ]
+        shown.attrs["note"] = t("note_contributions_rounded", lang)
+        out.append((key, shown))
+    return out
+
+
+def rounded_contributions(growth: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
+    """``growth`` (:func:`evalkit.indicators.income.growth_contributions`) with the contributions
+    rounded to ``decimals`` by largest remainder, so that in every row they add up to the growth
+    rate as displayed (percent, ``decimals`` decimals): 6.24 + 3.24 − 1.26 + 0.24 + 0.87 = 9.33
+    shows as 6.3 + 3.2 − 1.3 + 0.2 + 0.9 = 9.3, where rounding each alone gives a sum of 9.2."""
+    columns = [f"contrib_{c}_pp" for c in income.GROWTH_COMPONENTS]
+    out = growth.copy()
+    for i, row in growth.iterrows():
+        out.loc[i, columns] = rounded_parts(row[columns].astype(float), 100 * float(row["growth_rate"]), decimals)
+    return out
 
 
 def gap_table(gap: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -299,8 +313,8 @@ def bottom_quintile_table(households: pd.DataFrame, year: int, region_names, lan
 def area_tables(households: pd.DataFrame, year: int, area: str, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Income by area (the region's counties, townships or cities) in ``year``: the chart data
     (published areas only: neither small nor hidden to protect a small one) and the display table
-    (small areas ``<10``, complementary suppression ``×``)."""
-    by_area = income.income_indicators(households[households["year"] == year], by=[area])
+    (small areas ``<10``, complementary suppression ``×``), areas in administrative (registry) order."""
+    by_area = in_admin_order(income.income_indicators(households[households["year"] == year], by=[area]), area)
     table = format_table(by_area, {area: "text"} | GROUP_COLUMNS, lang, adds_up=True, headers=_share_headers(lang))
     shown = [s == disclosure.SHOWN for s in table.attrs["disclosure"][table.columns[1]]]
     return by_area[shown], table

@@ -18,8 +18,8 @@ import yaml
 
 from evalkit.core.resources import data_path
 from evalkit.reporting import disclosure
-from evalkit.reporting.present import format_value, t
-from evalkit.reporting.scorecard_view import display_decimals, format_target_value
+from evalkit.reporting.present import area_label, format_value, rounded_parts, t
+from evalkit.reporting.scorecard_view import area_of, display_decimals, format_target_value
 
 TEMPLATES_FILE = "summary_templates.yaml"
 COMPONENTS = ("wage", "operating_income", "operating_expenses", "property", "transfer")
@@ -58,10 +58,6 @@ def _number(numbers: pd.DataFrame, key: str):
 
 def _targets_only(card: pd.DataFrame) -> pd.DataFrame:
     return card[~card["document"].isin(NOT_TARGETS)] if len(card) else card
-
-
-def _area(row) -> str:
-    return row["county"] if isinstance(row["county"], str) and row["county"] else row["region"]
 
 
 def shortfalls(card: pd.DataFrame, n: int = MAX_SHORTFALLS) -> pd.DataFrame:
@@ -170,7 +166,9 @@ def summary_sentences(
             out.append(say("level_only", lang, **values))
     row = growth_prev[growth_prev["year"] == year] if len(growth_prev) else growth_prev
     if growth is not None and len(row) and growth > 0:
-        contributions = {c: float(row[f"contrib_{c}_pp"].iloc[0]) for c in COMPONENTS}
+        exact = [float(row[f"contrib_{c}_pp"].iloc[0]) for c in COMPONENTS]
+        # as the growth table shows them: rounded so that they add up to the growth shown
+        contributions = dict(zip(COMPONENTS, rounded_parts(exact, 100 * growth), strict=True))
         top = max(contributions, key=lambda c: contributions[c])
         if contributions[top] > 0:
             out.append(
@@ -179,7 +177,9 @@ def summary_sentences(
                     lang,
                     component=t(top, lang),
                     contribution=_pp(contributions[top], lang),
-                    share=format_value(contributions[top] / (100 * growth), "pct", lang),
+                    share=format_value(
+                        contributions[top] / round(100 * growth, 1), "pct", lang
+                    ),  # of the figures shown
                 )
             )
     ratio, differential = _number(numbers, "ratio_rural_to_tuopin"), _number(numbers, "growth_differential_pp")
@@ -227,7 +227,7 @@ def summary_sentences(
                     "shortfall_item",
                     lang,
                     target=r["description"],
-                    area=_area(r),
+                    area=area_of(r, lang),
                     value=format_target_value(
                         r["value"], r["unit"], lang, display_decimals(r["value"], r["threshold"], r["unit"])
                     ),
@@ -260,7 +260,7 @@ def problem_list(card: pd.DataFrame, lang: str = "zh", integrity_findings: pd.Da
         rows.append(
             {
                 "problem": say("problem_target", lang, target=r["description"]),
-                "area": _area(r),
+                "area": area_of(r, lang),
                 "value": format_target_value(r["value"], r["unit"], lang, d),
                 "threshold": format_target_value(r["threshold"], r["unit"], lang, d),
                 "margin": format_target_value(r["margin"], r["unit"], lang, d, signed=True),
@@ -271,7 +271,7 @@ def problem_list(card: pd.DataFrame, lang: str = "zh", integrity_findings: pd.Da
         rows.append(
             {
                 "problem": say("problem_missing", lang, target=r["description"]),
-                "area": _area(r),
+                "area": area_of(r, lang),
                 "value": "",
                 "threshold": "",
                 "margin": "",
@@ -283,7 +283,7 @@ def problem_list(card: pd.DataFrame, lang: str = "zh", integrity_findings: pd.Da
             rows.append(
                 {
                     "problem": say("problem_integrity", lang, check=r["check_label"]),
-                    "area": r["unit"],
+                    "area": area_label(r["unit"], lang),
                     "value": "",
                     "threshold": "",
                     "margin": "",
