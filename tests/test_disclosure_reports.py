@@ -232,7 +232,7 @@ def _rule_flags() -> dict[str, str]:
 
 RULE_FLAGS = _rule_flags()
 #: link the watch-list, identification, matching, flows and scorecard tables of a report
-JOINT = False
+JOINT = True
 GROUP_HEADER = re.compile(r"^(.+) \(([^()]+)\)$")
 
 
@@ -454,3 +454,69 @@ def test_a_single_report_of_a_county_under_the_threshold_is_refused_and_its_host
     assert not list(tmp_path.rglob("*.html"))
     # under a lower threshold of the run it is publishable by itself
     assert batch.standalone_merge(small_panel, small.code, 2025, disclosure.Rule(threshold=2)) == (None, [])
+
+
+def test_flows_are_protected_jointly_with_the_watch_list_table():
+    """弥勒: the watch-list's 合计 read 26 flagged, the flows 19 still flagged and "<10" newly
+    flagged: 7 = 26 − 19. Newly + still flagged = flagged now, protected over both tables."""
+    import pandas as pd
+
+    from evalkit.reporting import postassessment
+
+    values = np.array([[3, 4, 7], [5, 14, 19], [8, 18, 26]], dtype=float)  # 2 units, 合计; flags a, b, any
+    counts = pd.DataFrame(
+        [
+            {"unit": u, "flag": f, "label": f, "n_households": values[i, j], "suppressed": False}
+            for j, f in enumerate(["a", "b", "any_flag"])
+            for i, u in enumerate(["甲", "乙", "合计"])
+        ]
+    )
+    grid = present.watch_grid(counts, "unit")
+    flows = pd.DataFrame(
+        {
+            "flag": ["a", "b", "any_flag"],
+            "label": ["a", "b", "任一预警"],
+            "n_new": [3.0, 4.0, 7.0],
+            "n_still": [5.0, 14.0, 19.0],
+            "n_left": [2.0, 12.0, 14.0],
+        }
+    ).assign(change_new=100.0, change_still=200.0, change_left=-50.0)
+    table = postassessment.flows_table(flows, "zh", grid)
+    any_row = table.iloc[2].tolist()
+    assert any_row[1] == "<10" and any_row[3] == disclosure.COMPLEMENTARY  # 19 hidden so that 7 is not 26 − 19
+    # the attacker over both tables
+    attacker = Attacker()
+    shown = grid.shown()
+    truth = {}
+    for r in range(3):
+        for c in range(3):
+            text = shown[r, c]
+            truth[(r, c)] = attacker.cell(("w", r, c), text if text not in HIDDEN else f"{text}{SEP}{values[r, c]:.0f}")
+    for c in range(3):
+        attacker.sum_to(truth[(2, c)], [truth[(0, c)], truth[(1, c)]])
+    for r in range(3):
+        attacker.ubs.append({truth[(r, 2)]: 1.0, truth[(r, 0)]: -1.0, truth[(r, 1)]: -1.0})
+        for c in range(2):
+            attacker.at_most(truth[(r, c)], truth[(r, 2)])
+    for r in range(3):
+        new, still = (
+            attacker.cell(("f", r, j), v if v not in HIDDEN else f"{v}{SEP}{flows.iloc[r][k]:.0f}")
+            for j, k, v in ((1, "n_new", table.iloc[r, 1]), (3, "n_still", table.iloc[r, 3]))
+        )
+        attacker.sum_to(truth[(2, r)], [new, still])
+    assert attacker.audit("flows") > 0
+
+
+def test_the_results_json_hides_the_scorecard_counts_the_report_hides():
+    from evalkit.reporting.report import published_target
+
+    small = {"target_id": "check-flow-new", "unit": "households", "value": 7, "disclosure_state": "primary"}
+    assert published_target(dict(small)) | {} == {"target_id": "check-flow-new", "unit": "households"} | {
+        "value": None,
+        "disclosure": "primary",
+    }
+    still = {"target_id": "check-flow-still", "unit": "households", "value": 19, "disclosure_state": "complementary"}
+    assert published_target(dict(still))["value"] is None
+    assert published_target({"unit": "households", "value": 4})["value"] is None  # under 10 by itself
+    assert published_target({"unit": "households", "value": 40})["value"] == 40
+    assert published_target({"unit": "percent", "value": 4.0})["value"] == 4.0

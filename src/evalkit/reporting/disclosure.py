@@ -308,10 +308,13 @@ def primary_states(counts: Iterable, rule: Rule | None = None) -> np.ndarray:
     return np.array([PRIMARY if rule.is_primary(n) else SHOWN for n in counts], dtype=object)
 
 
-def additive_states(counts: ArrayLike, rule: Rule | None = None, total: float | None = None) -> np.ndarray:
+def additive_states(
+    counts: ArrayLike, rule: Rule | None = None, total: float | None = None, total_hidden: bool | None = None
+) -> np.ndarray:
     """States of counts that add up to a total published elsewhere (``total``, default their sum:
     the region's households in the key numbers): primary, then complementary suppression until
-    the audit of the parts against the total is safe."""
+    the audit of the parts against the total is safe. ``total_hidden`` (default: the total is
+    under the threshold) says the total is not published where it is shown."""
     rule = _rule(rule)
     counts = np.asarray([np.nan if _missing(v) else v for v in np.asarray(counts, dtype=object)], dtype=float)
     states = primary_states(counts, rule)
@@ -320,7 +323,7 @@ def additive_states(counts: ArrayLike, rule: Rule | None = None, total: float | 
         return states
     total = float(counts.sum() if total is None else total)
     values = np.append(counts, total)
-    primary = np.append(states == PRIMARY, rule.is_primary(total))
+    primary = np.append(states == PRIMARY, rule.is_primary(total) if total_hidden is None else total_hidden)
     eq = np.append(-np.ones(len(counts)), 1.0)[None, :]
     fixed = np.append(np.zeros(len(counts), dtype=bool), True)
     hidden, _ = protect(values, primary, eq, rule=rule, fixed=fixed)

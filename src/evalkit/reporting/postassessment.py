@@ -43,13 +43,31 @@ def identification_note(lang: str = "zh") -> str:
     return t("note_identification", lang).format(fall=format_value(100 * share, "int", lang))
 
 
-def matching_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+def _flag_totals(summary: pd.DataFrame, grid) -> list:
+    """Per matching rule, the state of the watch-list 合计 cell counting the same households (a
+    rule on a watch-list flag: condition ``flag:<flag>``), else ``None``."""
+    from evalkit.evaluation.coverage import matching_rules
+
+    if grid is None or "rule" not in summary.columns:
+        return [None] * len(summary)
+    condition = matching_rules().set_index("rule")["condition"].astype(str)
+    column = {flag: j for j, flag in enumerate(grid.flags)}
+    out = []
+    for rule in summary["rule"]:
+        flag = condition.get(rule, "")[5:] if condition.get(rule, "").startswith("flag:") else None
+        out.append(grid.states[-1, column[flag]] if flag in column else None)
+    return out
+
+
+def matching_table(summary: pd.DataFrame, lang: str = "zh", grid=None) -> pd.DataFrame:
     """:func:`evalkit.evaluation.coverage.match_summary` (``by=None``): one row per rule with the
     households meeting its condition, matched, unmatched and the share matched.
 
     Matched + unmatched = meeting the condition in every row: the two parts are protected
     against the published row total (:func:`evalkit.reporting.disclosure.additive_states`), and
-    the share matched is hidden ("§") wherever one of the three counts is."""
+    the share matched is hidden ("§") wherever one of the three counts is. A rule on the
+    households of a watch-list flag meets the watch-list table's 合计 cell of that flag
+    (``grid``: :func:`evalkit.reporting.present.watch_grid`): hidden there, hidden here."""
     table = format_table(
         summary,
         {
@@ -72,9 +90,15 @@ def matching_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     columns = list(table.columns)
     states = {c: np.full(len(table), disclosure.SHOWN, dtype=object) for c in columns}
     numbers = summary[["n_households", "n_matched", "n_unmatched"]].to_numpy(dtype=float)
+    linked = _flag_totals(summary, grid)
     for r, (eligible, matched, unmatched) in enumerate(numbers):
         total = table.attrs["disclosure"][columns[1]][r]  # a households column: marked already
-        parts = disclosure.additive_states(np.array([matched, unmatched]), total=float(eligible))
+        if total == disclosure.SHOWN and linked[r] in disclosure.HIDDEN_STATES:
+            total = linked[r]
+            table.iloc[r, 1] = disclosure.apply_marks([str(table.iloc[r, 1])], [total])[0]
+        parts = disclosure.additive_states(
+            np.array([matched, unmatched]), total=float(eligible), total_hidden=total in disclosure.HIDDEN_STATES
+        )
         states[columns[1]][r], states[columns[2]][r], states[columns[3]][r] = total, *parts
         if np.isin([total, *parts], disclosure.HIDDEN_STATES).any():
             states[columns[4]][r] = disclosure.DEPENDENT
@@ -106,20 +130,84 @@ def coverage_pivot(coverage: pd.DataFrame, by: str, lang: str = "zh") -> pd.Data
     return table.reset_index().rename(columns={"label": t("measure", lang)})
 
 
-def flows_table(flows: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+def flow_states(flows: pd.DataFrame, grid=None) -> dict[str, np.ndarray]:
+    """Disclosure states of the flows' counts (``n_new``, ``n_still``, ``n_left``; one per row).
+
+    Newly flagged + still flagged = flagged now, which the watch-list table publishes in its
+    合计 row (``grid``: :func:`evalkit.reporting.present.watch_grid`; rows matched by flag). The
+    two are protected jointly with that table (:func:`evalkit.reporting.disclosure.protect` over
+    the union: the grid's cells as published, fixed; its relations; new + still = its total), so
+    that neither a hidden flow nor a hidden watch-list cell can be worked out from both tables
+    (弥勒: 26 flagged, 19 still flagged gave 7 newly flagged). No longer flagged rests on last
+    year's list: primary suppression only."""
+    states = {f"n_{p}": disclosure.primary_states(flows[f"n_{p}"].astype(float)) for p in ("new", "still", "left")}
+    if grid is None or len(flows) == 0:
+        return states
+    values = np.asarray(grid.values, dtype=float)
+    rows, cols = values.shape
+    column = {flag: j for j, flag in enumerate(grid.flags)}
+    eq, ub = disclosure.grid_relations(values, any_column=grid.flags[-1] == "any_flag")
+    size = rows * cols + 2 * len(flows)
+    links = []
+    for r, flag in enumerate(flows["flag"]):
+        if flag in column:
+            link = np.zeros(size)
+            link[(rows - 1) * cols + column[flag]] = 1.0
+            link[rows * cols + 2 * r] = link[rows * cols + 2 * r + 1] = -1.0
+            links.append(link)
+    if not links:
+        return states
+
+    def widen(matrix):
+        return None if matrix is None else np.hstack([matrix, np.zeros((len(matrix), 2 * len(flows)))])
+
+    both = flows[["n_new", "n_still"]].to_numpy(dtype=float).ravel()
+    start = np.column_stack([states["n_new"], states["n_still"]]).ravel() != disclosure.SHOWN
+    hidden, _ = disclosure.protect(
+        np.concatenate([values.ravel(), both]),
+        np.concatenate([np.isin(grid.states.ravel(), disclosure.HIDDEN_STATES), start]),
+        np.vstack([widen(eq), *links]),
+        widen(ub),
+        fixed=np.concatenate([np.ones(rows * cols, dtype=bool), np.zeros(len(both), dtype=bool)]),
+    )
+    extra = hidden[rows * cols :].reshape(-1, 2)
+    for k, part in enumerate(("n_new", "n_still")):
+        states[part] = np.where(extra[:, k] & (states[part] == disclosure.SHOWN), disclosure.SECONDARY, states[part])
+    return states
+
+
+def flows_table(flows: pd.DataFrame, lang: str = "zh", grid=None) -> pd.DataFrame:
     """:func:`evalkit.evaluation.watchlist_flows.watchlist_flows`: per rule, households newly
-    flagged, still flagged and no longer flagged, with the mean change of per-capita income."""
+    flagged, still flagged and no longer flagged, with the mean change of per-capita income
+    (counts protected with the watch-list table ``grid``: :func:`flow_states`)."""
     columns = {"label": "text"}
-    gates = {}
     headers = {"label": t("watch_rule", lang)}
     for part in ("new", "still", "left"):
         columns[f"n_{part}"] = "int"
         columns[f"change_{part}"] = "yuan"
-        gates[f"n_{part}"] = f"n_{part}"
-        gates[f"change_{part}"] = f"n_{part}"
         headers[f"n_{part}"] = t(f"flow_{part}", lang)
         headers[f"change_{part}"] = t(f"flow_change_{part}", lang)
-    return format_table(flows, columns, lang, gates=gates, headers=headers)
+    table = format_table(flows, columns, lang, gates=dict.fromkeys(columns), headers=headers)
+    states = flow_states(flows, grid)
+    for part in ("new", "still", "left"):
+        count, change = headers[f"n_{part}"], headers[f"change_{part}"]
+        gated = disclosure.gated_states(states[f"n_{part}"])
+        table[count] = disclosure.apply_marks(table[count].to_numpy(), states[f"n_{part}"])
+        table[change] = disclosure.apply_marks(table[change].to_numpy(), gated)
+        table.attrs["disclosure"][count], table.attrs["disclosure"][change] = list(states[f"n_{part}"]), list(gated)
+    return table
+
+
+def scorecard_flow_states(card: pd.DataFrame, flows: pd.DataFrame | None, grid=None) -> pd.DataFrame:
+    """``card`` with the states of its watch-list-over-time rows (``check-flow-new/still/left``:
+    the any-flag row of the flows table) in a ``disclosure_state`` column, so the scorecard shows
+    them exactly as the flows table does."""
+    if flows is None or "any_flag" not in set(flows["flag"]) or "target_id" not in card.columns:
+        return card
+    states = flow_states(flows, grid)
+    row = list(flows["flag"]).index("any_flag")
+    by_id = {f"check-flow-{part}": states[f"n_{part}"][row] for part in ("new", "still", "left")}
+    return card.assign(disclosure_state=card["target_id"].map(by_id))
 
 
 def cost_table(cost: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

@@ -105,6 +105,7 @@ __all__ = [
     "parameter_table",
     "parse_formats",
     "per_capita_components",
+    "published_target",
     "quiet_logging",
     "region_households",
     "region_panel",
@@ -299,7 +300,7 @@ def results_payload(
     if effects_sampled is not None:
         payload["effects_sample"] = effects_sampled
     if scorecard is not None:
-        payload["scorecard"] = scorecard.to_dict("records")
+        payload["scorecard"] = [published_target(row) for row in scorecard.to_dict("records")]
         if "status_code" in scorecard.columns:
             payload["scorecard_counts"] = {str(k): int(v) for k, v in scorecard["status_code"].value_counts().items()}
     if watch_counts is not None:
@@ -320,6 +321,22 @@ def results_payload(
 # ---------------------------------------------------------------------------------------------
 # Small regions across a batch: published merged with their smallest sibling
 # ---------------------------------------------------------------------------------------------
+
+
+def published_target(row: dict) -> dict:
+    """A scorecard row as the report shows it: a household count it hides (under the threshold,
+    or hidden with the same count of another table: ``disclosure_state``) is ``None`` here too,
+    with its state."""
+    from evalkit.reporting import disclosure
+
+    state = row.pop("disclosure_state", None)
+    value = row.get("value")
+    if not isinstance(state, str):
+        small = row.get("unit") == "households" and isinstance(value, int | float) and value > 0
+        state = disclosure.PRIMARY if small and disclosure.is_small(value) else disclosure.SHOWN
+    if state in disclosure.HIDDEN_STATES:
+        row.update(value=None, disclosure=state)
+    return row
 
 
 def merge_plan(households: pd.DataFrame, parent, year: int, rule=None) -> dict[str, list[str]]:

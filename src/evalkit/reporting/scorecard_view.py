@@ -117,6 +117,9 @@ def _value_text(row: pd.Series, unit: str, lang: str, d: int) -> str:
     """The value; a count of households (identification checks, listed counts) under 10 is "<10"."""
     value = row["value"]
     text = format_target_value(value, unit, lang, d)
+    state = row.get("disclosure_state")
+    if isinstance(state, str):  # the state of the same count in another table (postassessment)
+        return str(disclosure.apply_marks([text], [state])[0])
     if unit == "households" and not _missing(value) and value > 0 and disclosure.is_small(value):
         return str(disclosure.apply_marks([text], [disclosure.PRIMARY])[0])
     return text
