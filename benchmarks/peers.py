@@ -95,7 +95,7 @@ def render_peers() -> str:
                 label = f"{size} ({note})" if note else size
                 lines.append(
                     f"| {item} | {label} | {own} | {peer} | {len(mine)}+{len(theirs)} "
-                    f"| {_median(mine, 'wall_s')} | {_median(theirs, 'wall_s')} "
+                    f"| {_median(mine, 'wall_s'):.1f} | {_median(theirs, 'wall_s'):.1f} "
                     f"| {_ratio(_median(mine, 'wall_s'), _median(theirs, 'wall_s'))} "
                     f"| {_ratio(_median(mine, 'cpu_s'), _median(theirs, 'cpu_s'))} "
                     f"| {_ratio(_median(mine, 'peak_rss_mb'), _median(theirs, 'peak_rss_mb'))} "
