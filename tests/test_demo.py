@@ -191,8 +191,9 @@ def test_low_incomes_fall_below_recover_and_bottom_quintile_catches_up(demo):
     quintile = pd.qcut(pc[2021], 5, labels=False)
     growth = (pc[2022] / pc[2021]).groupby(quintile).median()
     assert growth[0] > growth[4]  # mean reversion: bottom grows faster
-    # the bottom quintile is not a fixed set: a real share moves up the next year
-    assert (pd.qcut(pc[2022], 5, labels=False)[quintile == 0] > 0).mean() > 0.25
+    # the bottom quintile is not a fixed set: a real share moves up the next year (25.1 % with
+    # generator 1.2, 24.9 % with 1.3, whose persistent local shocks move places, not households)
+    assert (pd.qcut(pc[2022], 5, labels=False)[quintile == 0] > 0).mean() > 0.2
 
 
 # --- measures: staggered, selection on observables -------------------------------------------
@@ -429,13 +430,17 @@ def test_large_runs_stream_to_the_same_files(tmp_path, monkeypatch, capsys):
 
 def test_parallel_trends_hold_conditional_on_the_documented_covariates():
     """Untreated outcomes (effects off): the naive treated-vs-never comparison of income changes is
-    biased by selection; inverse-probability weighting on the documented X (logit) removes it."""
+    biased by selection; inverse-probability weighting on the documented X (logit) removes it.
+    Since generator 1.3 places (county / township) have their own income shocks and allocate
+    measures unevenly: the changes are compared within places (minus the place's mean change),
+    which removes the shared shocks that the report's clustered standard errors account for."""
     import statsmodels.api as sm
 
-    panel = generate_panel(20_000, seed=105, effects=False)
+    panel = generate_panel(30_000, seed=105, effects=False)
     hh = panel.households
     pc = hh.pivot(index="household_id", columns="year", values="net_income_pc")
     base = hh[hh["year"] == 2020].set_index("household_id").reindex(pc.index)
+    place = base["county"] + base["township"]
     X = pd.DataFrame(
         {
             "z_income": np.log(np.maximum(base["net_income_pc"], 1000) / 10000),
@@ -456,7 +461,8 @@ def test_parallel_trends_hold_conditional_on_the_documented_covariates():
         cohort = first[code]
         keep = (cohort == g) | cohort.isna()
         d = (cohort[keep] == g).to_numpy()
-        change = (pc[2025] - pc[g - 1])[keep].to_numpy()
+        change = (pc[2025] - pc[g - 1])[keep]
+        change = (change - change.groupby(place[keep]).transform("mean")).to_numpy()
         exog = sm.add_constant(X[keep])
         score = sm.Logit(d.astype(float), exog).fit(disp=0).predict(exog).to_numpy()
         odds = (score / (1 - score))[~d]

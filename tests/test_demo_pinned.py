@@ -23,6 +23,16 @@ from evalkit.demo import generator
 #: its true effects), of the same with effects=False, of generate_panel(households=6000, seed=7)
 #: (two blocks) and of applied_effects(households=2000, seed=20240101).
 PINNED = {
+    # 1.3 (issue 13): county / township income shocks (AR(1), sd 0.05) and measures allocated
+    # unevenly across places (logit shift and rollout tilt per place); household noise 0.08 → 0.067
+    "1.3": {
+        "rows": (12_000, 14_217),
+        "panel": "8525349843f3f78c",
+        "true_effects": "f8c13b2ff4c47c16",
+        "no_effects": "434746a73cb36252",
+        "two_blocks": "61469296905b8a9e",
+        "applied": "94ca9634b577d615",
+    },
     # 1.2 (issue 16): persistent work status and months, transitory income noise 0.17 → 0.08 with a
     # permanent component, fewer labourers seeking work: plausible income falls and watch-list flows
     "1.2": {

@@ -29,7 +29,26 @@ DIBAO_PC = np.array([4000.0, 4200.0, 4400.0, 4600.0, 4800.0, 5000.0])  # 兜底 
 OTHER_TRANSFER_PC = 1250.0  # 赡养/教育/医疗 and other transfers not itemised in the detail columns
 FARM_ECO_PC = 330.0
 PROPERTY_PC = 330.0
-RHO, SIGMA = 0.5, 0.08
+#: AR(1) coefficient and innovation sd of the household's transitory log income deviation. SIGMA
+#: was 0.08 up to GENERATOR_VERSION 1.2; 1.3 (issue 13) moves part of that variance into the local
+#: shocks below: 2·0.067²/(1 + ρ) + 2·0.05²·(1 − ρ) ≈ 2·0.08²/(1 + ρ), so the year-to-year change
+#: of a household's income and the cross-section spread stay as calibrated.
+RHO, SIGMA = 0.5, 0.067
+#: Local income shocks (GENERATOR_VERSION 1.3, issue 13): every demo region unit (county in 信阳
+#: and 广西, township in 弥勒 and 上犹) has a log income shock per year, shared by all its
+#: households' wage and operating income (harvests, local labour markets), AR(1) with
+#: coefficient LOCAL_SHOCK_RHO and stationary sd LOCAL_SHOCK_SD (5 % of wage and operating
+#: income, about 4 % of net income per person: the spread of county growth rates around a
+#: province's in a normal year). Drawn per seed, the same for every block.
+LOCAL_SHOCK_SD, LOCAL_SHOCK_RHO = 0.05, 0.5
+#: Allocation correlated with location (GENERATOR_VERSION 1.3): every region unit shifts the
+#: logit index of every measure by ``ALLOCATION_COMMON_SD · u + ALLOCATION_SD · v_m`` (u, v
+#: standard normal, a unit that allocates much of everything plus measure-specific emphasis; the
+#: share treated about kept) and tilts its rollout timing by ``TIMING_SD · w_m`` per cohort year (earlier or
+#: later adopters). Fixed, seed-independent: part of the regional design, like the income levels.
+#: With the local shocks above, the treated of a measure share their places' shocks, so effect
+#: estimates carry the local uncertainty of real data (clustered SEs needed).
+ALLOCATION_COMMON_SD, ALLOCATION_SD, TIMING_SD = 0.3, 0.5, 0.3
 #: sd of a permanent household income component added to e (GENERATOR_VERSION 1.2): keeps the
 #: cross-section spread of e of the old SIGMA = 0.17 (0.17² / (1 − ρ²) ≈ 0.08² / (1 − ρ²) + 0.17²)
 #: while year-to-year changes are smaller (any fall in about one household in five, not 37%).

@@ -22,9 +22,20 @@ permanent (``PERMANENT_SD``), keeping the cross-section spread and the calibrati
 广西 watch-list still flags about 57% of 广西 households: its rules are broad (per-capita income
 below 10,000 flags 20%, growth below the local rural growth another quarter).
 
-Income model (household totals, yuan; ``t`` = year, ``i`` = household)::
+Local shocks and allocation by place (GENERATOR_VERSION 1.3, issue 13). Real monitoring data has
+income shocks shared by the households of a place and measures allocated more heavily in some
+places, so households are not independent and effect estimates need clustered standard errors.
+Every region unit ``c`` of the demo (county in 信阳 and 广西, township in 弥勒 and 上犹) has a
+log income shock ``s_ct`` per year (AR(1), ρ = 0.5, stationary sd 0.05 of wage and operating
+income, ``calibration.LOCAL_SHOCK_SD``; drawn per seed) and, per measure, a fixed shift of the
+assignment index and a tilt of the rollout timing (``calibration.ALLOCATION_SD``, ``TIMING_SD``),
+so the treated of a measure concentrate in some places and share their shocks. The household
+noise σ was lowered (0.08 → 0.067) so the year-to-year income changes and the cross-section
+spread stay as calibrated.
 
-    e_it     = ρ e_i,t-1 + σ η_it + shock_it              (AR(1) log deviation; shocks decay: recovery)
+Income model (household totals, yuan; ``t`` = year, ``i`` = household, ``c(i)`` its region unit)::
+
+    e_it     = ρ e_i,t-1 + σ η_it + shock_it + s_c(i),t     (AR(1) log deviation; shocks decay: recovery)
     wage0    = workers_it · months_it · W_t · R_region · exp(a_i + e_it)
     netop0   = has_op_i · size_i · O_t · R_region · exp(a_i/2 + b_i + e_it)   (operating income
                = netop0 / (1 − c_i), expenses = c_i · operating income; crop failures make it negative)
@@ -42,16 +53,20 @@ is 5–10 % of households; risk is eliminated 1–4+ years later for most.
 
 Treatment assignment (staggered, absorbing for effect purposes). For each measure ``m`` the
 cohort ``G_m`` (first year received, 2021–2025, or never) is drawn from a multinomial logit
-``P(G=g | X) ∝ w_g · exp(α_m + β_m·X)``, ``P(never) ∝ 1``, independently across measures given
-``X``, where the covariates ``X`` are all observed in the panel:
+``P(G=g | X, c) ∝ w_g · exp(α_m + β_m·X + δ_cm + λ_cm·(k_g − 2))``, ``P(never) ∝ 1``, independently
+across measures given ``X`` and the household's region unit ``c`` (``δ``, ``λ``: the place's
+allocation shift and timing tilt, above), where the covariates ``X`` are all observed in the panel:
 
 * ``z_income = log(max(net_income_pc in 2020, 1000) / 10000)`` (2020 is before every cohort),
 * ``labour = labour_full + labour_weak / 2``, ``doudi``, ``relocated``, ``household_size``,
 * ``has_operating = operating_income in 2020 > 0``, and the province.
 
-So ``G_m`` is independent of the potential outcomes given ``X``: parallel trends hold
-conditional on these covariates (and conditional logit propensity scores are exact: for a
-cohort ``g`` versus never-treated, ``P(G=g | G∈{g,∞}, X)`` is logistic-linear in ``X``). They do
+So ``G_m`` is independent of the potential outcomes given ``X`` and the place, and the places'
+shocks are drawn independently of their allocation: parallel trends hold conditional on these
+covariates in expectation over the local shocks (a logit propensity score in ``X`` and
+region-unit indicators is exact; one in ``X`` alone is not, but the allocation shift is
+independent of the untreated trends). In one sample the treated's places had their own shocks,
+which is the uncertainty that clustering by place measures. They do
 NOT hold unconditionally: poorer households are selected into employment and transfer
 measures and, through mean reversion and multiplicative growth, have different untreated
 trends. The untreated outcome is not linear in ``X`` (log-normal levels), so a linear outcome
@@ -159,8 +174,9 @@ __all__ = [
 #: Version of the generator's output: bumped whenever the numbers change (tests/test_demo_pinned.py pins them);
 #: load_demo regenerates a saved panel of another version. 1.1: first pinned version (1.0 panels may
 #: predate output changes made without a bump, so they are regenerated once). 1.2 (issue 16):
-#: persistent work and months, smaller transitory income noise (see the module docstring).
-GENERATOR_VERSION = "1.2"
+#: persistent work and months, smaller transitory income noise (see the module docstring). 1.3
+#: (issue 13): local (county / township) income shocks and allocation that varies by place.
+GENERATOR_VERSION = "1.3"
 LABEL = "SYNTHETIC DEMO DATA — 合成演示数据, 非真实统计"
 DEFAULT_HOUSEHOLDS = 30_000
 TRUE_EFFECTS_FILE = "true_effects.csv"

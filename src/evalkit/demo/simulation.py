@@ -16,6 +16,8 @@ import pandas as pd
 from evalkit.core.registry import regions
 from evalkit.core.schema import TRANSFER_DETAIL, derive_income, labour_group
 from evalkit.demo.calibration import (
+    ALLOCATION_COMMON_SD,
+    ALLOCATION_SD,
     BLOCK_SIZE,
     COHORT_WEIGHTS,
     COHORTS,
@@ -23,6 +25,8 @@ from evalkit.demo.calibration import (
     FARM_ECO_PC,
     GROUP_SHARES,
     LABOUR_GROUPS,
+    LOCAL_SHOCK_RHO,
+    LOCAL_SHOCK_SD,
     MEASURE_PARAMS,
     MONTHS_RHO,
     MONTHS_SD,
@@ -36,6 +40,7 @@ from evalkit.demo.calibration import (
     SEEKING_WORK_PROB,
     SHOCK_PROB,
     SIGMA,
+    TIMING_SD,
     WAGE_MONTHLY,
     WORK_PERSISTENCE,
     XINYANG_WEIGHTS,
@@ -69,6 +74,33 @@ def _leaves() -> pd.DataFrame:
     return leaves
 
 
+@lru_cache(maxsize=1)
+def _allocation() -> tuple[np.ndarray, np.ndarray]:
+    """Per region unit (row of :func:`_leaves`) and measure: the shift of the assignment logit
+    index and the tilt of the rollout timing (``calibration.ALLOCATION_SD``); fixed, seed-independent."""
+    n_leaves, n_measures = len(_leaves()), len(MEASURE_PARAMS)
+    rng = np.random.default_rng(np.random.SeedSequence([7, 2021]))
+    common = rng.normal(0.0, ALLOCATION_COMMON_SD, (n_leaves, 1))
+    specific = rng.normal(0.0, ALLOCATION_SD, (n_leaves, n_measures))
+    shift = common + specific - (ALLOCATION_COMMON_SD**2 + ALLOCATION_SD**2) / 4  # about the same share treated
+    tilt = rng.normal(0.0, TIMING_SD, (n_leaves, n_measures))
+    return shift, tilt
+
+
+@lru_cache(maxsize=4)
+def _local_shocks(seed: int) -> np.ndarray:
+    """(region units × years) log income shocks, AR(1) (``calibration.LOCAL_SHOCK_SD``); one draw per
+    seed, shared by every block, so chunking does not change them."""
+    n_leaves, T = len(_leaves()), len(YEARS)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 2, 2020]))
+    innovation = rng.normal(0.0, LOCAL_SHOCK_SD * np.sqrt(1 - LOCAL_SHOCK_RHO**2), (n_leaves, T))
+    out = np.empty((n_leaves, T))
+    out[:, 0] = innovation[:, 0] / np.sqrt(1 - LOCAL_SHOCK_RHO**2)
+    for t in range(1, T):
+        out[:, t] = LOCAL_SHOCK_RHO * out[:, t - 1] + innovation[:, t]
+    return out
+
+
 def _household_ids(index: np.ndarray, seed: int) -> np.ndarray:
     """Pseudonymous-looking unique ids ``h_`` + 12 hex digits: a seeded bijection of 48-bit integers."""
     mask = np.uint64((1 << 48) - 1)
@@ -85,9 +117,16 @@ def _household_ids(index: np.ndarray, seed: int) -> np.ndarray:
     return np.char.add("h_", chars.view("S12").ravel().astype(str))
 
 
-def _multinomial_cohort(rng: np.random.Generator, index: np.ndarray) -> np.ndarray:
-    """Cohort (2021..2025) or 0 (never) from P(G=g) ∝ w_g exp(index), P(never) ∝ 1."""
-    odds = np.exp(index)[:, None] * COHORT_WEIGHTS[None, :]
+def _multinomial_cohort(rng: np.random.Generator, index: np.ndarray, tilt: np.ndarray | None = None) -> np.ndarray:
+    """Cohort (2021..2025) or 0 (never) from P(G=g) ∝ w'_g exp(index), P(never) ∝ 1, with
+    ``w'_g ∝ w_g exp(tilt·(k − 2))`` (k = 0..4 the cohort's position: a positive tilt favours late
+    cohorts) rescaled to the sum of the w_g, so the tilt moves timing, not the share ever treated."""
+    weights = COHORT_WEIGHTS[None, :]
+    if tilt is not None:
+        position = np.arange(len(COHORTS)) - (len(COHORTS) - 1) / 2
+        weights = weights * np.exp(tilt[:, None] * position[None, :])
+        weights = weights * (COHORT_WEIGHTS.sum() / weights.sum(axis=1, keepdims=True))
+    odds = np.exp(index)[:, None] * weights
     cum = np.cumsum(np.concatenate([np.ones((len(index), 1)), odds], axis=1), axis=1)
     u = rng.random(len(index)) * cum[:, -1]
     pick = (u[:, None] >= cum).sum(axis=1)  # 0 = never, k = COHORTS[k-1]
@@ -337,6 +376,7 @@ def _draw_measures(rng: np.random.Generator, h: _Households, inc: _Incomes, effe
     years = np.asarray(YEARS)
     size, group, heterogeneity = h.size, h.group, h.heterogeneity
     x = _assignment_index(h, inc)
+    shift, tilt = _allocation()
     comp = {
         name: np.zeros((n, T))
         for name in ("wage", "operating_income", "operating_expenses", "property", *TRANSFER_DETAIL)
@@ -354,8 +394,9 @@ def _draw_measures(rng: np.random.Generator, h: _Households, inc: _Incomes, effe
             + p.b_size * size
             + p.b_op * x["has_op_obs"]
             + x["prov_shift"]
+            + shift[h.leaf, j]
         )
-        cohort = _multinomial_cohort(rng, index)
+        cohort = _multinomial_cohort(rng, index, tilt[h.leaf, j])
         receipt_draw = rng.random((n, T))
         since = years[None, :] - cohort[:, None]
         treated = (cohort[:, None] > 0) & (since >= 0)
@@ -546,6 +587,7 @@ def simulate_block(seed: int, block: int, n: int, effects: bool = True, detail: 
     h = _draw_households(rng, n, leaves)
     m = _draw_monitoring(rng, h)
     shock, e = _draw_shocks(rng, m)
+    e = e + _local_shocks(seed)[h.leaf]  # the region unit's shock (GENERATOR_VERSION 1.3)
     inc = _draw_incomes(rng, h, shock, e)
     comp, sums, details, measure_rows = _draw_measures(rng, h, inc, effects, detail)
     ids = _household_ids(block * BLOCK_SIZE + np.arange(n), seed)
