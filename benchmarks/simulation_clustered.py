@@ -97,6 +97,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=200)
     parser.add_argument("--households", type=int, default=2000)
+    parser.add_argument(
+        "--start", type=int, default=0, help="first replication (seed BASE_SEED + start): run a study in parts"
+    )
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--method", default="dr")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -121,7 +124,7 @@ def main(argv=None) -> int:
         return 0
     load_before = os.getloadavg()[0]
     start = time.time()
-    jobs = [(BASE_SEED + r, args.households, args.method) for r in range(args.replications)]
+    jobs = [(BASE_SEED + r, args.households, args.method) for r in range(args.start, args.start + args.replications)]
     parts = []
     with Pool(args.jobs) as pool:
         for k, part in enumerate(pool.imap_unordered(_run, jobs)):
@@ -136,7 +139,13 @@ def main(argv=None) -> int:
         f"{load_before:.1f} at start and {os.getloadavg()[0]:.1f} at the end"
     )
     write_markdown(
-        summary, args.out / "simulation_clustered.md", args.households, time.time() - start, args.method, load
+        summary,
+        _by_event(results),
+        args.out / "simulation_clustered.md",
+        args.households,
+        time.time() - start,
+        args.method,
+        load,
     )
     print(summary.to_string())
     return 0

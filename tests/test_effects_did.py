@@ -76,15 +76,29 @@ def test_clustered_se_follows_the_influence_function_formula(mpdta):
     # clustering at the unit itself is the unclustered estimator
     same = staggered_did(data, "lemp", "countyreal", "year", "first.treat", cluster="countyreal", small_sample=False)
     np.testing.assert_allclose(same.att_gt["se"], plain.att_gt["se"], rtol=1e-12)
-    # the default adds the CR1 factor G/(G-1) and t(G-1) intervals
+    # the default adds the CR1 factor G/(G-1) and t intervals with each cell's effective degrees of
+    # freedom (Σ_c ℓ_c²)² / Σ_c ℓ_c⁴ (at most G − 1), ℓ_c = state's share of the cell's treated
+    # minus its share of the cell's controls (never treated here), computed by hand
     G = len(sums)
     corrected = staggered_did(data, "lemp", "countyreal", "year", "first.treat", cluster="state")
     assert corrected.n_clusters == G == data["state"].nunique()
     np.testing.assert_allclose(corrected.att_gt["se"], expected * np.sqrt(G / (G - 1)), rtol=1e-10)
-    crit = stats.t.ppf(0.975, G - 1)
+    cohort = data.drop_duplicates("countyreal")["first.treat"].to_numpy()
+    by_state = pd.DataFrame({"state": state, "cohort": cohort})
+    hand_df = []
+    for g in corrected.att_gt["group"]:
+        share_t = (by_state["cohort"] == g).groupby(by_state["state"]).sum() / (cohort == g).sum()
+        share_c = (by_state["cohort"] == 0).groupby(by_state["state"]).sum() / (cohort == 0).sum()
+        loading = share_t - share_c
+        hand_df.append(min((loading**2).sum() ** 2 / (loading**4).sum(), G - 1))
+    np.testing.assert_allclose(corrected.att_gt["df"], hand_df, rtol=1e-10)
+    assert (corrected.att_gt["df"] < G - 1).all()  # treated concentrated in some states
+    crit = stats.t.ppf(0.975, corrected.att_gt["df"])
     np.testing.assert_allclose(corrected.att_gt["ci_high"], corrected.att_gt["att"] + crit * corrected.att_gt["se"])
     simple = corrected.aggregate("simple")
-    assert simple.df == G - 1 and simple.se == pytest.approx(res.aggregate("simple").se * np.sqrt(G / (G - 1)))
+    assert 1 <= simple.df <= G - 1 and simple.se == pytest.approx(res.aggregate("simple").se * np.sqrt(G / (G - 1)))
+    lo, hi = simple.overall()[["ci_low", "ci_high"]].iloc[0]
+    assert hi - lo == pytest.approx(2 * stats.t.ppf(0.975, simple.df) * simple.se)
 
 
 def test_not_yet_treated_cell_equals_hand_did(mpdta):
@@ -249,3 +263,26 @@ def test_reclustered_equals_estimating_with_that_cluster(mpdta):
     assert again.pretest["pvalue"] == pytest.approx(direct.pretest["pvalue"], rel=1e-10)
     assert again.aggregate("simple").se == pytest.approx(direct.aggregate("simple").se, rel=1e-12)
     assert again.n_clusters == direct.n_clusters and plain.n_clusters == 500
+
+
+def test_weights_give_person_weighted_effects_on_a_hand_case():
+    """Two treated households of size 1 and 4 with per-capita effects 1,000 and 200 (their
+    households gain 1,000 and 800), 20 controls on the same trend: the household mean is 600, the
+    person-weighted effect (household size as weight) 1,800 / 5 = 360 (total effect / total persons)."""
+    rng = np.random.default_rng(0)
+    units = [(1, 1, 2022, 1000.0), (2, 4, 2022, 200.0)] + [(10 + k, 1 + k % 4, 0, 0.0) for k in range(20)]
+    rows = []
+    for unit, size, cohort, tau in units:
+        level = rng.normal(10_000, 500)
+        for year in (2020, 2021, 2022):
+            effect = tau if cohort and year >= cohort else 0.0
+            rows.append(
+                {"id": unit, "year": year, "g": cohort, "size": size, "y": level + 300 * (year - 2020) + effect}
+            )
+    data = pd.DataFrame(rows)
+    plain = staggered_did(data, "y", "id", "year", "g", method="reg")
+    weighted = staggered_did(data, "y", "id", "year", "g", method="reg", weights="size")
+    assert plain.aggregate("simple").att == pytest.approx(600.0, abs=1e-9)
+    assert weighted.aggregate("simple").att == pytest.approx(360.0, abs=1e-9)
+    with pytest.raises(EvalkitError):
+        staggered_did(data.assign(size=data["size"] - 1), "y", "id", "year", "g", weights="size")  # a zero weight

@@ -154,3 +154,22 @@ def test_wild_pretest_is_the_default_with_few_clusters_and_agrees_for_one_cell(t
     cell = res.att_gt[~res.att_gt["post"]].iloc[0]
     assert res.pretest["W"] == pytest.approx((cell["att"] / cell["se"]) ** 2)
     assert 0 < res.pretest["pvalue"] <= 1 and np.isfinite(res.pretest["pvalue_hotelling"])
+
+
+def test_effective_df_is_g_minus_1_for_equal_clusters_and_small_when_a_few_dominate():
+    from evalkit.effects.inference import Clustering, cell_loadings, effective_df
+
+    codes = np.repeat(np.arange(10), 20)  # 10 clusters of 20 units
+    clustering = Clustering("c", codes)
+    # every cluster holds 2 treated and 18 controls: equal loadings → df = G = 10 → clipped to G − 1
+    group = np.tile(np.r_[np.full(2, 2021), np.zeros(18, dtype=int)], 10)
+    loadings = cell_loadings(np.ones((200, 1), dtype=bool), group, np.array([2021]))
+    assert loadings[group == 2021, 0] == pytest.approx(1 / 20)
+    assert loadings[group == 0, 0] == pytest.approx(-1 / 180)
+    assert effective_df(loadings, clustering)[0] == pytest.approx(9.0)
+    # all 20 treated in cluster 0 (its 20 units), controls everywhere else: ℓ_0 = 1, ℓ_c = −1/9
+    group = np.where(codes == 0, 2021, 0)
+    loadings = cell_loadings(np.ones((200, 1), dtype=bool), group, np.array([2021]))
+    net = np.r_[1.0, np.full(9, -1 / 9)]
+    assert effective_df(loadings, clustering)[0] == pytest.approx((net**2).sum() ** 2 / (net**4).sum())
+    assert effective_df(loadings, clustering)[0] < 1.3  # one treated cluster: about one degree of freedom

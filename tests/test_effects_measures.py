@@ -249,3 +249,33 @@ def test_pre_trend_caveat_and_few_clusters_wild_pvalue(small_panel):
     # the untouched panel (selection on baseline covariates), clustered by county, has neither caveat
     clean = measure_effects(small_panel, "dibao", outcomes=("transfer_pc",)).effects.iloc[0]
     assert clean["caveat_en"] == "" and np.isnan(clean["wild_pvalue"])
+
+
+def test_person_weighted_effects_are_total_effect_over_total_persons(small_panel):
+    """Unit of the effects (issue 13 item 4). Every treated household gets 1,200 yuan of property
+    income from its first 低保 year on, so its per-capita effect is 1,200 / size. CS estimates are
+    linear in the outcome, so the estimate on the panel with that effect minus the estimate without
+    it is the estimator applied to the effect alone: the household mean of 1,200 / size (each
+    household once) with weight="household", and total effect / total persons (Σ 1,200 / Σ size over
+    treated household-years, the income tables' per-capita rule) with weight="persons"."""
+    hh = small_panel.households.copy()
+    g = hh["household_id"].map(cohorts(small_panel, "dibao")).fillna(0).astype(int)
+    post = (g > 0) & (hh["year"] >= g)
+    hh.loc[post, "property"] += 1200.0
+    hh["net_income"] = hh[["wage", "net_operating", "property", "transfer"]].sum(axis=1)
+    hh["net_income_pc"] = hh["net_income"] / hh["household_size"]
+    treated_panel = Panel(households=hh, measures=small_panel.measures, meta=small_panel.meta)
+    out = {}
+    for weight in ("household", "persons"):
+        before = measure_effects(small_panel, "dibao", outcomes=("property_pc",), weight=weight)
+        after = measure_effects(treated_panel, "dibao", outcomes=("property_pc",), weight=weight)
+        out[weight] = after.effects["att"].iloc[0] - before.effects["att"].iloc[0]
+        row = after.effects.iloc[0]
+        assert row["weight"] == weight and "yuan per person per year" in row["unit_en"] and row["unit_zh"]
+        assert after.design.set_index("item").loc["weight", "value"] == weight
+    estimated = before.result("property_pc").cohorts
+    kept = estimated.loc[estimated["group"] > 0, "group"]
+    cells = hh[post & g.isin(kept)]  # the treated household-years of the estimated cohorts
+    assert out["persons"] == pytest.approx(1200.0 * len(cells) / cells["household_size"].sum(), rel=1e-9)
+    assert out["household"] == pytest.approx((1200.0 / cells["household_size"]).mean(), rel=1e-9)
+    assert out["household"] > out["persons"] * 1.1  # small households have the larger per-capita effect

@@ -18,6 +18,7 @@ def test_effect_notes_state_design_clustering_and_caveats(panel):
     row = res.effects.iloc[0]
     assert notes[0].startswith("treated: ") and f"{row['n_treated']} units" in notes[0]
     assert f"Standard errors clustered by county ({row['n_clusters']} clusters)." in notes[0]
+    assert notes[1].startswith("Unit of the effects: yuan per person per year, mean over treated households")
     zh = effect_notes(res, "zh")
     assert "标准误按县聚类" in zh[0] and "从未受处理的" in zh[0]
     assert clustering_note({"cluster": "township", "n_clusters": 12}, "zh") == "标准误按乡镇聚类（12 个聚类）。"

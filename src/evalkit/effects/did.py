@@ -14,7 +14,9 @@ post-treatment cells), ``group`` (by cohort), ``dynamic`` (by event time e = t �
 study) and ``calendar`` (by year). Standard errors come from the influence function ψ
 (:mod:`evalkit.effects.inference`): clustered ``se = sqrt(k · Σ_c (Σ_{i∈c} ψ_i)²) / n`` with
 ``cluster`` (the unit itself when None) and, by default (``small_sample=True``), the CR1 factor
-``k = G/(G−1)``, t(G−1) confidence intervals and the pre-trend Wald test referred to Hotelling's
+``k = G/(G−1)``, t confidence intervals with each estimate's effective number of clusters as
+degrees of freedom (:func:`evalkit.effects.inference.effective_df`, at most G − 1; column ``df``
+of ``att_gt`` and of aggregation tables, ``Aggregation.df``) and the pre-trend Wald test referred to Hotelling's
 T² (``F(q, G−q)``), or — up to 300 clusters — the wild cluster bootstrap of that test.
 ``small_sample=False`` gives R ``did``'s analytic conventions exactly (k = 1,
 normal intervals, ``W = n · θ̂_pre' V̂_pre⁻¹ θ̂_pre`` against χ²(q)). Uniform bands for the
@@ -49,14 +51,17 @@ from evalkit.effects.inference import (
     PRETEST_DRAWS,
     WILD_PRETEST_MAX_CLUSTERS,
     Clustering,
+    cell_loadings,
     cluster_vcov,
+    critical_value,
+    effective_df,
     multiplier_bootstrap,
     pretest,
     sup_t_critical,
     wild_cluster_pvalue,
     wild_cluster_wald,
 )
-from evalkit.effects.results import TIDY_COLUMNS, Aggregation, EstimateResult, add_ci, short_repr
+from evalkit.effects.results import TIDY_COLUMNS, Aggregation, EstimateResult, add_ci, p_value, short_repr
 
 CONTROLS = {"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}
 METHODS = ("dr", "ipw", "reg")
@@ -96,6 +101,8 @@ class StaggeredDiDResult(EstimateResult):
     notes: list[str] = field(default_factory=list)
     _model: ATTgt | None = field(default=None, repr=False)
     _unit_cohort: np.ndarray | None = field(default=None, repr=False)
+    #: each unit's weight (``weights``; None: every unit counts once), in the order of _unit_cohort
+    _unit_weight: np.ndarray | None = field(default=None, repr=False)
     _unit_labels: np.ndarray | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -113,7 +120,7 @@ class StaggeredDiDResult(EstimateResult):
     ) -> Aggregation:
         """Aggregate ATT(g,t) (``kind`` in simple, group, dynamic, calendar).
 
-        Clustered SEs from the aggregated influence function (CR1 and t(G−1) intervals with
+        Clustered SEs from the aggregated influence function (CR1 and t intervals at the effective df with
         ``small_sample``; R ``aggte(bstrap=FALSE)`` without). ``bootstrap=True`` adds a uniform
         (simultaneous) band ``band_low``/``band_high`` = att ∓ ``crit_value``·se: with
         ``band="sup_t"`` (default) the sup-t critical value of the multivariate t(G−1) with the
@@ -128,9 +135,14 @@ class StaggeredDiDResult(EstimateResult):
         key = (kind, bootstrap, biters, seed, band)
         if key in self._cache:
             return self._cache[key]
+        df: float | None = None
+        table_df = None
+        if self.clustering.df is not None:  # effective degrees of freedom (before aggte runs for the estimates)
+            overall_loading, table_loading = self._loadings(kind)
+            df = float(effective_df(overall_loading, self.clustering)[0])
+            table_df = None if table_loading is None else effective_df(table_loading, self.clustering)
         atte = _run_aggte(self._model, kind, bootstrap=False)
         overall_psi, table_psi = _aggregate_influence(atte, kind)
-        df = self.clustering.df
         overall_se = float(np.sqrt(cluster_vcov(overall_psi, self.clustering)[0, 0]))
         table = pd.DataFrame()
         if table_psi is not None:  # every kind but "simple" has a table
@@ -144,8 +156,11 @@ class StaggeredDiDResult(EstimateResult):
                     }
                 ),
                 self.alpha,
-                df=df,
+                df=table_df,
             )
+            if table_df is not None:
+                table["df"] = table_df
+                table["pvalue"] = p_value(table["att"], table["se"].where(table["se"] > 0), table_df)
         crit = None
         if bootstrap and table_psi is not None:
             if band == "multiplier":
@@ -154,8 +169,10 @@ class StaggeredDiDResult(EstimateResult):
                 table["se_boot"] = boot["se"]
                 width = crit * table["se_boot"]
             else:
-                crit = sup_t_critical(V, df, self.alpha, seed=seed)
-                width = crit * table["se"]
+                crit = sup_t_critical(V, self.clustering.df, self.alpha, seed=seed)
+                # never narrower than a row's own pointwise interval (its effective df)
+                point = np.asarray([critical_value(self.alpha, d) for d in table_df] if table_df is not None else [0.0])
+                width = np.fmax(crit, point) * table["se"]
             table["band_low"] = table["att"] - width
             table["band_high"] = table["att"] + width
         result = Aggregation(
@@ -169,6 +186,26 @@ class StaggeredDiDResult(EstimateResult):
         )
         self._cache[key] = result
         return result
+
+    def _loadings(self, kind: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """The units' weights in the aggregated parameters (overall n × 1, table n × m or None):
+        :func:`evalkit.effects.inference.cell_loadings` passed through csdid's (linear) aggregation."""
+        key = ("loadings", kind)
+        if key not in self._cache:
+            model, cohorts = self._model, self._unit_cohort
+            if model is None or cohorts is None:
+                raise EvalkitError("result without its fitted model / 结果缺少拟合模型")
+            raw = np.asarray(model.MP["inffunc"]["inffunc"])
+            cells = cell_loadings(raw != 0, cohorts, self.att_gt["group"].to_numpy())
+            overall, table = (
+                np.array(a) if a is not None else None
+                for a in _aggregate_influence(_run_aggte(model, kind, inffunc=cells), kind)
+            )
+            overall0, table0 = _aggregate_influence(_run_aggte(model, kind, inffunc=np.zeros_like(cells)), kind)
+            assert overall is not None  # every kind has an overall parameter
+            diff = None if table is None or table0 is None else table - table0
+            self._cache[key] = (overall - overall0, diff)
+        return self._cache[key]
 
     def event_study(
         self, bootstrap: bool = True, biters: int = 999, seed: int = DEFAULT_SEED, band: str = "sup_t"
@@ -187,6 +224,8 @@ class StaggeredDiDResult(EstimateResult):
             # a_i = T_g · n / Σ_g T_g n_g for units of cohort g (T_g post cells), 0 for controls
             post = self.att_gt[self.att_gt["post"]].groupby("group").size()
             cells = pd.Series(self._unit_cohort).map(post).fillna(0).to_numpy(dtype=float)
+            if self._unit_weight is not None:
+                cells = cells * self._unit_weight
             jacobian = cells * len(cells) / cells.sum()
             self._cache[key] = wild_cluster_pvalue(
                 psi, jacobian, float(atte["overall_att"]), self.clustering, theta0, biters=biters, seed=seed
@@ -200,7 +239,9 @@ class StaggeredDiDResult(EstimateResult):
         if (codes < 0).any():
             raise EvalkitError(f"{int((codes < 0).sum())} 个单位没有聚类标签 / units without a cluster label")
         clustering = Clustering(level=level, codes=codes, small_sample=small_sample)
-        att_gt, test = _cell_inference(self.att_gt, self._model, clustering, self.alpha, self._unit_cohort)
+        att_gt, test = _cell_inference(
+            self.att_gt, self._model, clustering, self.alpha, self._unit_cohort, self._unit_weight
+        )
         return replace(self, att_gt=att_gt, pretest=test, cluster=level, clustering=clustering, _cache={})
 
     def wild_pretest(self, biters: int = PRETEST_DRAWS, seed: int = DEFAULT_SEED) -> dict:
@@ -208,7 +249,9 @@ class StaggeredDiDResult(EstimateResult):
         :func:`evalkit.effects.inference.wild_cluster_wald`): W, pvalue, weights, n_clusters."""
         key = ("wild_pretest", biters, seed)
         if key not in self._cache:
-            self._cache[key] = _wild_pretest(self.att_gt, self._model, self._unit_cohort, self.clustering, biters, seed)
+            self._cache[key] = _wild_pretest(
+                self.att_gt, self._model, self._unit_cohort, self.clustering, biters, seed, self._unit_weight
+            )
         return self._cache[key]
 
     def design_summary(self) -> dict:
@@ -326,11 +369,22 @@ class CellsNotEstimable(DesignError):
         self.constant_covariates = constant_covariates
 
 
-def _run_aggte(model: ATTgt, kind: str, bootstrap: bool = False) -> dict:
-    """csdid's aggte (analytic; evalkit's own clustered bootstraps); its printed table is kept off the output."""
+def _run_aggte(model: ATTgt, kind: str, bootstrap: bool = False, inffunc: np.ndarray | None = None) -> dict:
+    """csdid's aggte (analytic; evalkit's own clustered bootstraps); its printed table is kept off the output.
+
+    ``inffunc`` (n_units × cells) stands in for the cell influence functions during this call: the
+    aggregated influence functions are linear in them (plus the cohort-weight term, which does
+    not depend on them), the estimates do not depend on them."""
+    store = model.MP["inffunc"]
+    original = store["inffunc"]
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), threadpool_limits(1, user_api="blas"):
         warnings.simplefilter("ignore", FutureWarning)
-        model.aggte(typec=kind, bstrap=bootstrap)
+        try:
+            if inffunc is not None:
+                store["inffunc"] = inffunc
+            model.aggte(typec=kind, bstrap=bootstrap)
+        finally:
+            store["inffunc"] = original
         return model.atte
 
 
@@ -406,13 +460,18 @@ def staggered_did(
     allow_unbalanced: bool = True,
     base_period: str = "varying",
     small_sample: bool = True,
+    weights: str | None = None,
 ) -> StaggeredDiDResult:
     """Callaway–Sant'Anna ATT(g,t) with never- or not-yet-treated controls (see module doc).
 
     ``data`` is long (one row per unit × time); ``cohort`` holds the first treated period, 0 or
     missing for never treated, constant within unit. ``cluster`` (e.g. ``"village"``) must be
     constant within unit; ``None`` clusters at the unit. ``small_sample`` (default) applies the
-    CR1 factor, t(G−1) intervals and the Hotelling pre-trend test; ``False`` reproduces R ``did``.
+    CR1 factor, t intervals with each parameter's effective degrees of freedom (at most G − 1) and
+    the small-sample pre-trend test; ``False`` reproduces R ``did``. ``weights`` names a column of
+    positive unit weights, constant within unit (R ``did``'s ``weightsname``): e.g. household size,
+    so that an effect on per-capita income is person-weighted (Σ_i w_i τ_i / Σ_i w_i over the
+    treated) like the income tables.
     Rows with a missing outcome or covariate are dropped and counted in ``exclusions``; so are units first treated in or
     before the first period (no pre-period: not identified) — units first treated after the
     last period are never treated within the window. With ``allow_unbalanced`` the unbalanced
@@ -427,7 +486,11 @@ def staggered_did(
     if method not in METHODS:
         raise EvalkitError(f"method={method!r}: use one of {METHODS} / 估计方法无效")
     covariates = tuple(covariates or ())
-    columns = [unit, time, cohort, outcome, *covariates] + ([cluster] if cluster and cluster != unit else [])
+    columns = (
+        [unit, time, cohort, outcome, *covariates]
+        + ([cluster] if cluster and cluster != unit else [])
+        + ([weights] if weights else [])
+    )
     missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
     if missing:
         raise EvalkitError(f"数据缺少列 / data lacks columns: {missing}")
@@ -542,6 +605,15 @@ def staggered_did(
     for name, column in zip(names, covariates, strict=False):
         work[name] = frame[column].to_numpy(dtype=float)
     work["cl"] = pd.factorize(frame[cluster if cluster and cluster != unit else unit])[0]
+    if weights:
+        w = pd.to_numeric(frame[weights], errors="coerce").to_numpy(dtype=float)
+        bad_w = ~np.isfinite(w) | (w <= 0)
+        if bad_w.any() or (frame.groupby(unit, sort=False)[weights].nunique() > 1).any():
+            raise EvalkitError(
+                f"权重列 {weights} 必须为正数且每个单位不变 / weights column {weights!r} must be positive and "
+                f"constant within unit ({int(bad_w.sum())} rows not positive)"
+            )
+        work["w"] = w
     xformla = "y ~ " + (" + ".join(names) if names else "1")
     # csdid solves many small (n × k) least-squares problems: multi-threaded BLAS only adds
     # overhead there (10× slower on a busy 2-core machine), so BLAS runs single-threaded.
@@ -556,6 +628,7 @@ def staggered_did(
                 data=work,
                 control_group=CONTROLS[control],
                 xformla=xformla,
+                weights_name="w" if weights else None,
                 allow_unbalanced_panel=not balanced and allow_unbalanced,
                 alp=alpha,
             )
@@ -592,7 +665,8 @@ def staggered_did(
     codes = pd.factorize(per_unit["cl"].reindex(unit_ids).to_numpy())[0]
     clustering = Clustering(level=cluster or unit, codes=codes, small_sample=small_sample)
     unit_cohort = per_unit["g"].reindex(unit_ids).to_numpy()
-    att_gt, test = _cell_inference(att_gt, model, clustering, alpha, unit_cohort)
+    unit_weight = per_unit["w"].reindex(unit_ids).to_numpy(dtype=float) if weights else None
+    att_gt, test = _cell_inference(att_gt, model, clustering, alpha, unit_cohort, unit_weight)
     labels, _ = pd.factorize(frame[unit])  # work id − 1 → the user's unit label
     unit_labels = frame[unit].to_numpy()[np.unique(labels, return_index=True)[1]][unit_ids - 1]
     return StaggeredDiDResult(
@@ -611,11 +685,14 @@ def staggered_did(
         notes=notes,
         _model=model,
         _unit_cohort=unit_cohort,
+        _unit_weight=unit_weight,
         _unit_labels=unit_labels,
     )
 
 
-def _cell_inference(att_gt: pd.DataFrame, model: ATTgt, clustering: Clustering, alpha: float, unit_cohort):
+def _cell_inference(
+    att_gt: pd.DataFrame, model: ATTgt, clustering: Clustering, alpha: float, unit_cohort, unit_weight=None
+):
     """Clustered SEs and CIs of the ATT(g,t) cells and the pre-trend test: with the small-sample
     correction and at most WILD_PRETEST_MAX_CLUSTERS clusters its p-value is the wild cluster
     bootstrap's (``pvalue_hotelling`` beside it), else Hotelling's F (or χ² without correction)."""
@@ -623,15 +700,18 @@ def _cell_inference(att_gt: pd.DataFrame, model: ATTgt, clustering: Clustering, 
     V = cluster_vcov(psi, clustering)
     se = np.sqrt(np.clip(np.diag(V), 0, None))
     se[~np.isfinite(se) | (se <= 0)] = np.nan
-    att_gt = add_ci(
-        att_gt.drop(columns=["se", "ci_low", "ci_high"], errors="ignore").assign(se=se), alpha, clustering.df
-    )
+    df = None
+    if clustering.df is not None:  # each cell's effective degrees of freedom (inference.effective_df)
+        df = effective_df(cell_loadings(psi != 0, unit_cohort, att_gt["group"].to_numpy()), clustering)
+    att_gt = add_ci(att_gt.drop(columns=["se", "ci_low", "ci_high", "df"], errors="ignore").assign(se=se), alpha, df)
+    if df is not None:
+        att_gt["df"] = df
     pre = ((att_gt["group"] > att_gt["time"]) & np.isfinite(att_gt["se"])).to_numpy()
     test = pretest(att_gt.loc[pre, "att"].to_numpy(), V[np.ix_(pre, pre)], clustering)
     test["pvalue_hotelling"] = test["pvalue"] if clustering.small_sample else np.nan
     wild_ok = clustering.small_sample and clustering.n_clusters <= WILD_PRETEST_MAX_CLUSTERS
     if wild_ok and np.isfinite(test["pvalue"]):
-        wild = _wild_pretest(att_gt, model, unit_cohort, clustering, PRETEST_DRAWS, DEFAULT_SEED)
+        wild = _wild_pretest(att_gt, model, unit_cohort, clustering, PRETEST_DRAWS, DEFAULT_SEED, unit_weight)
         test["pvalue"] = wild["pvalue"]
         test["reference"] = (
             f"wild cluster bootstrap ({wild['weights']}, {PRETEST_DRAWS} draws, seed {DEFAULT_SEED}), "
@@ -640,16 +720,17 @@ def _cell_inference(att_gt: pd.DataFrame, model: ATTgt, clustering: Clustering, 
     return att_gt, test
 
 
-def _wild_pretest(att_gt, model, unit_cohort, clustering, biters, seed) -> dict:
+def _wild_pretest(att_gt, model, unit_cohort, clustering, biters, seed, unit_weight=None) -> dict:
     pre = ((att_gt["group"] > att_gt["time"]) & np.isfinite(att_gt["se"])).to_numpy()
     if not pre.any():
         return {"W": np.nan, "pvalue": np.nan, "n_clusters": clustering.n_clusters, "weights": ""}
     psi = np.asarray(model.MP["inffunc"]["inffunc"], dtype=float)[:, pre]
     groups = att_gt.loc[pre, "group"].to_numpy()
-    sizes = pd.Series(unit_cohort).value_counts()
-    # a_ik = n / n_g for the units of cell k's cohort g (the treated of the cell), 0 otherwise
+    w = np.ones(len(unit_cohort)) if unit_weight is None else np.asarray(unit_weight, dtype=float)
+    sizes = pd.Series(w).groupby(unit_cohort).sum()
+    # a_ik = n w_i / Σ_{j∈g} w_j for the units of cell k's cohort g (the treated of the cell), 0 otherwise
     jacobian = (unit_cohort[:, None] == groups[None, :]) * (
-        len(unit_cohort) / sizes.reindex(groups).to_numpy(dtype=float)[None, :]
+        len(unit_cohort) * w[:, None] / sizes.reindex(groups).to_numpy(dtype=float)[None, :]
     )
     theta = att_gt.loc[pre, "att"].to_numpy()
     return wild_cluster_wald(psi, jacobian, theta, clustering, biters=biters, seed=seed)

@@ -6,6 +6,14 @@ townships, counties) and ``S_c = Σ_{i∈c} ψ_i`` the cluster sums, this module
 
 * :func:`cluster_vcov` — ``V = k · Σ_c S_c S_c' / n²`` with the small-sample factor ``k = G/(G−1)``
   (CR1, as Stata and fixest); R ``did``'s analytic formula is ``k = 1``.
+* :func:`effective_df` — degrees of freedom of the t reference of one parameter: the
+  Satterthwaite (Bell–McCaffrey) approximation ``(Σ_c ℓ_c²)² / Σ_c ℓ_c⁴`` under the working model
+  of one income shock per cluster of equal variance, with ``ℓ_c`` the cluster's net weight in the
+  estimator (its share of the treated minus its share of the controls, aggregated as the
+  parameter is), at most ``G − 1``. A parameter that rests on households in a few clusters (an
+  event time seen only by the last cohort, which rolled out in a few counties) has far fewer
+  than ``G − 1`` effective degrees of freedom: with t(G−1) its pre-period placebo intervals
+  covered 90–91 % on the calibration DGP although the SEs are unbiased.
 * :func:`critical_value` — ``t_{G−1}`` quantile instead of the normal one (Cameron & Miller 2015,
   section VI): with 20–40 clusters the normal reference under-covers.
 * :func:`pretest` — the Wald test that the pre-treatment ATT(g,t) are all zero, ``W = θ̂' V⁻¹ θ̂``
@@ -96,7 +104,30 @@ def cluster_vcov(psi: np.ndarray, clustering: Clustering) -> np.ndarray:
     return small_sample_factor(clustering.n_clusters, clustering.small_sample) * sums.T @ sums / n**2
 
 
-def critical_value(alpha: float, df: int | None) -> float:
+def effective_df(loadings: np.ndarray, clustering: Clustering) -> np.ndarray:
+    """Satterthwaite degrees of freedom ``(Σ_c ℓ_c²)² / Σ_c ℓ_c⁴`` of each parameter (module doc),
+    ``ℓ_c = Σ_{i∈c} ℓ_i`` from the units' loadings ``ℓ_i`` (n × k), clipped to [1, G − 1]; NaN for
+    a parameter without loadings. Equal ``ℓ_c`` give G (so G − 1, the usual reference)."""
+    sums = cluster_sums(loadings, clustering.codes)
+    s2 = (sums**2).sum(axis=0)
+    s4 = (sums**4).sum(axis=0)
+    df = np.divide(s2**2, s4, out=np.full(len(s2), np.nan), where=s4 > 0)
+    return np.clip(df, 1.0, max(clustering.n_clusters - 1, 1))
+
+
+def cell_loadings(active: np.ndarray, unit_group: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each unit's weight in each cell's difference of means (n × K): ``1/n_T`` for the cell's
+    treated, ``−1/n_C`` for its controls (the units taking part, ``active``; covariate and
+    propensity weights are not modelled), 0 otherwise. Input of :func:`effective_df`."""
+    treated = np.asarray(unit_group)[:, None] == np.asarray(groups)[None, :]
+    out = np.zeros(active.shape)
+    for part, sign in ((active & treated, 1.0), (active & ~treated, -1.0)):
+        total = part.sum(axis=0)
+        out += sign * np.divide(part, total[None, :], out=np.zeros(active.shape), where=total[None, :] > 0)
+    return out
+
+
+def critical_value(alpha: float, df: float | None) -> float:
     """Two-sided critical value: t_{df} quantile, or the normal one when ``df`` is None."""
     return float(norm.ppf(1 - alpha / 2) if df is None else t_dist.ppf(1 - alpha / 2, df))
 

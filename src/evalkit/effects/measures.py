@@ -37,9 +37,12 @@ component, for which households" in one call:
   (a sentence when the pre-trend p-value is below 0.05, when there are fewer than 30 clusters,
   when a cohort only serves as control), ``design_zh``/``design_en`` (cohorts and years actually
   estimated, treated and control households: :meth:`StaggeredDiDResult.design_summary`).
-* **Unit**: each effect is a mean over treated *households* of the effect on their per-capita
-  income (yuan per person per year, every household counting once), not a person-weighted mean
-  as in the income tables; the report labels it so.
+* **Unit** (``weight``): with ``weight="household"`` (the default) each effect is a mean over
+  treated *households* of the effect on their per-capita income (yuan per person per year, every
+  household counting once); with ``weight="persons"`` households are weighted by their size in
+  the first panel year (csdid sampling weights), so the effect is person-weighted,
+  Σ size·τ / Σ size over the treated, like the income tables (Σ income / Σ persons). Every
+  effects row states it (``weight``, ``unit_zh``, ``unit_en``) and the report prints it.
 * **Outcomes**: ``net_income_pc`` and its per-capita components ``wage_pc``,
   ``net_operating_pc``, ``property_pc``, ``transfer_pc`` (household total / household size).
   Because net_income_pc is their sum in every row and every CS estimator is linear in the
@@ -252,8 +255,12 @@ def measure_effects(
     eligible: str | pd.Series | None = None,
     min_cohort_size: int = 10,
     alpha: float = 0.05,
+    weight: str = "household",
 ) -> MeasureEffects:
-    """Effect of ``measure`` on each outcome (see module doc); ``by`` gives heterogeneity."""
+    """Effect of ``measure`` on each outcome (see module doc); ``by`` gives heterogeneity;
+    ``weight`` "household" (each household once) or "persons" (person-weighted)."""
+    if weight not in UNITS:
+        raise EvalkitError(f"weight={weight!r}: use one of {sorted(UNITS)} / 权重参数无效")
     row = resolve_measure(measure)
     code = row["code"]
     hh = panel.households
@@ -342,9 +349,14 @@ def measure_effects(
         if column not in hh.columns:
             raise EvalkitError(f"面板缺少结果变量 / panel lacks outcome column: {column}")
         data[column] = hh[column].to_numpy()
+    base = base.assign(_persons=base["household_size"])
     data = data.merge(
-        base[["household_id", "cohort", *covariate_list]], on="household_id", how="inner", validate="many_to_one"
+        base[["household_id", "cohort", "_persons", *covariate_list]],
+        on="household_id",
+        how="inner",
+        validate="many_to_one",
     )
+    design.append(_design_row("weight", weight, UNITS[weight][0], UNITS[weight][1]))
     if by is not None:
         data["_subgroup"] = data["household_id"].map(_subgroups(hh, base, by)).to_numpy()
 
@@ -373,14 +385,17 @@ def measure_effects(
         usable = _usable_covariates(part, covariate_list, design, by, value)
         for outcome in outcomes:
             try:
-                res = _estimate(part, outcome, usable, control, method, cluster, alpha, design, by, value)
+                res = _estimate(
+                    part, outcome, usable, control, method, cluster, alpha, design, by, value, weight == "persons"
+                )
             except DesignError as error:
                 if by is None:
                     raise
                 skipped.append({by: value, "outcome": outcome, "reason": str(error)})
                 continue
             results[(value, outcome)] = res
-            rows.append({**({by: value} if by else {}), **_effect_row(res, outcome)})
+            unit = {"weight": weight, "unit_zh": UNITS[weight][0], "unit_en": UNITS[weight][1]}
+            rows.append({**({by: value} if by else {}), **_effect_row(res, outcome), **unit})
             dyn = res.event_study().table.assign(outcome=outcome)  # with the 95 % simultaneous band
             if by:
                 dyn.insert(0, by, value)
@@ -399,6 +414,18 @@ def measure_effects(
         results=results,
     )
 
+
+#: weight → (zh, en) statement of the unit of the effects.
+UNITS = {
+    "household": (
+        "元/人/年, 受益户人均收入效果的户均值 (每户权重相同, 不按人口加权)",
+        "yuan per person per year, mean over treated households (each household counts once, not person-weighted)",
+    ),
+    "persons": (
+        "元/人/年, 按人口加权 (与收入表一致: 总效果 / 总人口)",
+        "yuan per person per year, person-weighted (as the income tables: total effect / total persons)",
+    ),
+}
 
 LEVEL_ZH = {"county": "县", "township": "乡镇", "village": "村", "household_id": "户"}
 
@@ -438,10 +465,13 @@ def _usable_covariates(part: pd.DataFrame, covariates: list[str], design: list, 
     return usable
 
 
-def _estimate(part, outcome, covariates, control, method, cluster, alpha, design, by, value) -> StaggeredDiDResult:
+def _estimate(
+    part, outcome, covariates, control, method, cluster, alpha, design, by, value, persons=False
+) -> StaggeredDiDResult:
     """staggered_did; a cell that cannot be estimated because a covariate is constant among its
-    treated or controls is re-estimated without those covariates, noted in ``design``."""
-    kwargs = dict(control=control, method=method, cluster=cluster, alpha=alpha)
+    treated or controls is re-estimated without those covariates, noted in ``design``. ``persons``:
+    households weighted by their size (column ``_persons``)."""
+    kwargs = dict(control=control, method=method, cluster=cluster, alpha=alpha, weights="_persons" if persons else None)
     try:
         return staggered_did(part, outcome, "household_id", "year", "cohort", covariates=covariates, **kwargs)
     except CellsNotEstimable as error:

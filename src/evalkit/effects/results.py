@@ -45,8 +45,10 @@ def outcome_label(outcome: str, lang: str = "zh") -> str:
     return zh if lang == "zh" else en
 
 
-def _quantile(alpha: float, df: float | None) -> float:
-    return float(norm.ppf(1 - alpha / 2) if df is None else student_t.ppf(1 - alpha / 2, df))
+def _quantile(alpha: float, df):
+    """z or t_{df} quantile; ``df`` may be an array (one per parameter) and then so is the result."""
+    q = norm.ppf(1 - alpha / 2) if df is None else student_t.ppf(1 - alpha / 2, df)
+    return float(q) if np.ndim(q) == 0 else np.asarray(q, dtype=float)
 
 
 def confidence_interval(att, se, alpha: float = 0.05, df: float | None = None):
@@ -58,14 +60,14 @@ def confidence_interval(att, se, alpha: float = 0.05, df: float | None = None):
     return att - q * se, att + q * se
 
 
-def p_value(att, se, df: float | None = None):
+def p_value(att, se, df: float | np.ndarray | None = None):
     """Two-sided p-value of ``att / se`` against the normal (``df=None``) or Student's t(df)."""
     stat = np.abs(np.asarray(att, dtype=float) / np.asarray(se, dtype=float))
     out = 2 * (norm.sf(stat) if df is None else student_t.sf(stat, df))
     return float(out) if np.ndim(out) == 0 else out
 
 
-def add_ci(frame: pd.DataFrame, alpha: float = 0.05, df: int | None = None) -> pd.DataFrame:
+def add_ci(frame: pd.DataFrame, alpha: float = 0.05, df=None) -> pd.DataFrame:
     """Add pointwise ``ci_low``/``ci_high`` (:func:`confidence_interval`; t_{df} quantiles when ``df`` is set,
     e.g. clustered small-sample inference with df = clusters − 1) to a frame with att and se."""
     out = frame.copy()
@@ -233,7 +235,7 @@ class Aggregation(ScalarEstimate):
     table: pd.DataFrame
     alpha: float = 0.05
     crit_value: float | None = None
-    df: int | None = None
+    df: float | None = None
 
     def overall(self) -> pd.DataFrame:
         """One-row frame: kind, att, se, ci_low, ci_high."""
@@ -249,7 +251,7 @@ class Aggregation(ScalarEstimate):
         return pd.concat([overall, rows], ignore_index=True)
 
     def _title(self) -> str:
-        quantiles = "normal" if self.df is None else f"t({self.df})"
+        quantiles = "normal" if self.df is None else f"t({self.df:.3g})"
         return f"Callaway–Sant'Anna ATT, {self.kind} aggregation ({1 - self.alpha:.0%} pointwise CIs, {quantiles})"
 
     def _notes(self) -> tuple[str, ...]:

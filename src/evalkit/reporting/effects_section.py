@@ -68,6 +68,9 @@ def effect_notes(result, lang: str = "zh") -> list[str]:
     suffix = "zh" if lang == "zh" else "en"
     first = effects.iloc[0]
     notes = [f"{first[f'design_{suffix}']} {clustering_note(first, lang)}"]
+    if f"unit_{suffix}" in effects.columns:  # the unit of the numbers (weight="household" or "persons")
+        unit = str(first[f"unit_{suffix}"])
+        notes.append(f"效果单位: {unit}。" if lang == "zh" else f"Unit of the effects: {unit}.")
     for row in effects.itertuples(index=False):
         caveat = getattr(row, f"caveat_{suffix}")
         if caveat:
