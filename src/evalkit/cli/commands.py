@@ -84,6 +84,8 @@ def watchlist_command(region: str, year: int, data: str | None = None, out: str 
     key = disclosure.legend(wide.iloc[:, 1:].to_numpy().ravel())
     if key:
         print(key)
+    for flag, reasons in watch.attrs.get("not_evaluable", {}).items():
+        print(f"无法判断 / not evaluable: {flag}: {reasons['zh']} / {reasons['en']}")
     if out:
         export_watchlist(watch, out)
         print(f"{len(watch)} 户已导出 / households exported: {out}")

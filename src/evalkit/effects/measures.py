@@ -223,7 +223,10 @@ def baseline(households: pd.DataFrame) -> pd.DataFrame:
     first = households.sort_values("year", kind="stable").drop_duplicates("household_id")
     out = pd.DataFrame({"household_id": first["household_id"].to_numpy()})
     out["log_income0"] = np.log(np.maximum(first["net_income_pc"].to_numpy(dtype=float), 1000.0) / 10000.0)
-    out["labour"] = first["labour_full"].fillna(0).to_numpy() + first["labour_weak"].fillna(0).to_numpy() / 2
+    # an absent optional column gives a constant covariate, which the estimation drops (data/column_uses.csv)
+    full = first["labour_full"].fillna(0).to_numpy(dtype=float) if "labour_full" in first else 0.0
+    weak = first["labour_weak"].fillna(0).to_numpy(dtype=float) if "labour_weak" in first else 0.0
+    out["labour"] = full + weak / 2 if "labour_full" in first or "labour_weak" in first else 0.0
     for column in ("doudi", "relocated"):
         out[column] = first[column].fillna(False).astype(float).to_numpy() if column in first else 0.0
     out["household_size"] = first["household_size"].to_numpy(dtype=float)
@@ -231,7 +234,10 @@ def baseline(households: pd.DataFrame) -> pd.DataFrame:
     provinces = pd.get_dummies(first["province"].astype(str), prefix="province", drop_first=True, dtype=float)
     for column in provinces.columns:
         out[column] = provinces[column].to_numpy()
-    out["labour_group"] = labour_group(first, "detail", "code").to_numpy()
+    has_labour = {"labour_full", "labour_weak"} <= set(first.columns) and first[
+        ["labour_full", "labour_weak"]
+    ].notna().all().all()
+    out["labour_group"] = labour_group(first, "detail", "code").to_numpy() if has_labour else ""
     for column in ("household_type", "county", "province", "prefecture", "township", "village"):
         if column in first:
             out[column] = first[column].astype(str).to_numpy()
@@ -573,6 +579,11 @@ def naive_difference(panel: Panel, measure: str, outcome: str = "net_income_pc")
 def _subgroups(households: pd.DataFrame, base: pd.DataFrame, by: str) -> pd.Series:
     """Subgroup of each household (index household_id): its ``by`` value in its first panel year."""
     if by == "labour_group":
+        if (base["labour_group"] == "").any():
+            raise EvalkitError(
+                "劳动力人数缺失, 无法按劳动力分组 / labour counts missing, cannot estimate by labour group "
+                "(labour_full, labour_weak)"
+            )
         return base.set_index("household_id")["labour_group"]
     if by not in households.columns:
         raise EvalkitError(

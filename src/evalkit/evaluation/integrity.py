@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.core.column_uses import absent_for, not_computed
 from evalkit.core.config import LINE_10000
 from evalkit.core.errors import EvalkitError
 from evalkit.core.registry import Region, get_region, region_mask
@@ -190,8 +191,8 @@ def _unit_frames(rows: pd.DataFrame, region: Region):
     yield "region", "", "", "", region.name_zh, rows
     for county, frame in rows.groupby("county", sort=True):
         yield "county", county, "", "", county, frame
-    keys = [k for k in VILLAGE_KEYS if k in rows.columns]
-    if "village" in keys:
+    keys = _village_keys(rows)
+    if keys:
         for key, frame in rows.groupby(keys, sort=True, dropna=False):
             parts = dict(zip(keys, key, strict=False))
             label = "/".join(str(parts[k]) for k in keys if str(parts[k]))
@@ -223,6 +224,12 @@ def _row(
     return base
 
 
+def _village_keys(rows: pd.DataFrame) -> list[str]:
+    """Columns that identify a village (county, township when present, village); empty when the
+    data has no village column (``data/column_uses.csv``: no village-level units then)."""
+    return [k for k in VILLAGE_KEYS if k in rows.columns] if "village" in rows.columns else []
+
+
 def _unit_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Unit membership as columns (level keys) for the vectorised checks."""
     keys = [k for k in VILLAGE_KEYS if k in rows.columns]
@@ -245,7 +252,9 @@ def _binomial_by_unit(
     p0 = events.sum() / trials.sum() if trials.sum() else np.nan
     data = _unit_table(rows).assign(_e=events.to_numpy(), _n=trials.to_numpy(), _h=1)
     out = []
-    levels = [("region", []), ("county", ["county"]), ("village", [k for k in VILLAGE_KEYS if k in data.columns])]
+    levels = [("region", []), ("county", ["county"])]
+    if _village_keys(data):
+        levels.append(("village", _village_keys(data)))
     for level, keys in levels:
         sums = (
             data.groupby(keys, sort=True)[["_e", "_n", "_h"]].sum()
@@ -324,7 +333,11 @@ def _inconsistent(rows: pd.DataFrame) -> pd.Series | None:
 
 
 def _repeated(rows: pd.DataFrame, region: Region, min_repeat: int, lang: str) -> list[dict]:
-    keys = [k for k in VILLAGE_KEYS if k in rows.columns]
+    keys = _village_keys(rows)
+    if not keys:
+        missing = absent_for("integrity_village", rows.columns)
+        status = not_computed("integrity_village", missing, lang)
+        return [_row("repeated_figures", "region", "", "", "", region.name_zh, len(rows), lang, status=status)]
     active = rows[(rows["wage"] > 0) | (rows["operating_income"] > 0)]
     sizes = active.groupby([*keys, *FIGURE_COLUMNS], sort=False, dropna=False).size().rename("n").reset_index()
     per_village = sizes.groupby(keys, sort=True)["n"].max()

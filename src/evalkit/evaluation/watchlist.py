@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit.core.column_uses import absent_for, not_computed, wording
 from evalkit.core.config import LINE_10000, MIN_HOUSEHOLDS
 from evalkit.core.errors import EvalkitError
 from evalkit.core.registry import Region, get_region, region_mask
@@ -234,13 +235,26 @@ def watchlist(
             flags["jx_bottom_quintile"] = rows["household_id"].isin(q.index[q.eq(1)])
         else:
             flags["jx_bottom_quintile"] = pd.Series(False, index=rows.index)
-        unresolved = rows["is_monitored"] & ~rows["risk_eliminated"].fillna(False).astype(bool)
-        flags["jx_long_monitored"] = unresolved & ((year - rows["monitoring_start_year"]) >= 2).fillna(False)
+        if not absent_for("jx_long_monitored", rows.columns):
+            unresolved = rows["is_monitored"] & ~rows["risk_eliminated"].fillna(False).astype(bool)
+            flags["jx_long_monitored"] = unresolved & ((year - rows["monitoring_start_year"]) >= 2).fillna(False)
+        else:
+            flags["jx_long_monitored"] = pd.Series(False, index=rows.index)
     if "mile" in rules:
         n = frame["labourers"]
         flags["ml_below_10000_labour_2plus"] = below & (n >= 2)
         flags["ml_below_10000_labour_1"] = below & (n == 1)
         flags["ml_below_10000_labour_0"] = below & (n == 0)
+    unevaluable = _not_evaluable(
+        list(flags),
+        rows,
+        region,
+        year,
+        has_prev=bool(len(prev)),
+        threshold=threshold,
+        fixed=slow_growth_pct is not None,
+    )
+    flags = {k: v for k, v in flags.items() if k not in unevaluable}
     table = pd.DataFrame({k: v.fillna(False).astype(bool) for k, v in flags.items()}, index=rows.index)
     any_flag = table.any(axis=1)
     frame = pd.concat([frame, table], axis=1).loc[any_flag]
@@ -264,9 +278,47 @@ def watchlist(
     frame["measures"] = frame["household_id"].map(received).astype(object).fillna("")
     frame["rule_source"] = source
     frame.insert(1, "year", year)
-    return frame.sort_values(["county", "household_id"] if "county" in frame else ["household_id"]).reset_index(
+    out = frame.sort_values(["county", "household_id"] if "county" in frame else ["household_id"]).reset_index(
         drop=True
     )
+    out.attrs["not_evaluable"] = unevaluable
+    return out
+
+
+#: Flags that compare with last year, and the column analyses (``data/column_uses.csv``) of the others.
+PRIOR_YEAR_FLAGS = ("gx_income_fell", "gx_slow_growth", "jx_bottom_quintile")
+FLAG_ANALYSES = {
+    "gx_labour_no_work": "gx_labour_no_work",
+    "gx_work_under_6_months": "gx_work_under_6_months",
+    "gx_weak_labour_key": "gx_weak_labour_key",
+    "jx_long_monitored": "jx_long_monitored",
+    "ml_below_10000_labour_2plus": "ml_labour",
+    "ml_below_10000_labour_1": "ml_labour",
+    "ml_below_10000_labour_0": "ml_labour",
+}
+
+
+def _not_evaluable(
+    flags: list[str], rows: pd.DataFrame, region: Region, year: int, has_prev: bool, threshold: pd.Series, fixed: bool
+) -> dict[str, dict[str, str]]:
+    """Flags the data cannot evaluate, with the reason in both languages: no previous year for
+    the flags comparing with last year, no local rural income series for 收入增速缓慢, an absent
+    optional column for the others. Such a flag is not a count of 0: it is left out of the list
+    and reported as not evaluable (issue 12, item 6)."""
+    out = {}
+    for flag in flags:
+        if flag in PRIOR_YEAR_FLAGS and not has_prev:
+            out[flag] = {lang: wording("no_prior_year", lang).format(year=year - 1) for lang in ("zh", "en")}
+        elif flag == "gx_slow_growth" and not fixed and threshold.isna().all():
+            out[flag] = {
+                lang: wording("no_rural_series", lang).format(
+                    region=region.name_zh if lang == "zh" else region.name_en, year=year
+                )
+                for lang in ("zh", "en")
+            }
+        elif flag in FLAG_ANALYSES and (missing := absent_for(FLAG_ANALYSES[flag], rows.columns)):
+            out[flag] = {lang: not_computed(FLAG_ANALYSES[flag], missing, lang) for lang in ("zh", "en")}
+    return out
 
 
 def watchlist_counts(watch: pd.DataFrame, by: str = "county", lang: str = "zh") -> pd.DataFrame:
@@ -274,10 +326,12 @@ def watchlist_counts(watch: pd.DataFrame, by: str = "county", lang: str = "zh") 
 
     Long table: ``by``, flag, label, n_households (the true count: this is the analysis table,
     not a publication), suppressed (``True`` for a primary small cell: more than zero and fewer
-    than :data:`MIN_HOUSEHOLDS`). The total row has ``by`` = 合计 / total. Whatever is published
-    goes through :func:`evalkit.reporting.present.watch_grid`, which adds the complementary
-    suppression the LP audit requires (a published table must never be built from this one
-    directly).
+    than :data:`MIN_HOUSEHOLDS`), evaluable, reason. The total row has ``by`` = 合计 / total. A flag
+    the data cannot evaluate (``watch.attrs["not_evaluable"]``, see :func:`watchlist`) has
+    n_households ``nan``, suppressed ``False``, evaluable ``False`` and the reason in ``lang``
+    (shown as 无数据 / n/a, never as a count). Whatever is published goes through
+    :func:`evalkit.reporting.present.watch_grid`, which adds the complementary suppression the
+    LP audit requires (a published table must never be built from this one directly).
     """
     flag_cols = [c for c in watch.columns if c in set(watchlist_rules()["flag"])]
     meta = watchlist_rules().set_index("flag")
@@ -298,7 +352,30 @@ def watchlist_counts(watch: pd.DataFrame, by: str = "county", lang: str = "zh") 
     n = long["n_households"].astype(float)
     long["suppressed"] = (n > 0) & (n < MIN_HOUSEHOLDS)
     long["n_households"] = n
-    return long[[by, "flag", "label", "n_households", "suppressed"]]
+    long["evaluable"] = True
+    long["reason"] = ""
+    unevaluable = watch.attrs.get("not_evaluable", {})
+    if unevaluable:
+        units = list(per.index)
+        extra = pd.DataFrame(
+            [
+                {
+                    by: unit,
+                    "flag": flag,
+                    "label": meta.loc[flag, "label_zh" if lang == "zh" else "label_en"],
+                    "n_households": np.nan,
+                    "suppressed": False,
+                    "evaluable": False,
+                    "reason": reasons[lang],
+                }
+                for flag, reasons in unevaluable.items()
+                for unit in units
+            ]
+        )
+        long = pd.concat([long[long["flag"] != "any_flag"], extra, long[long["flag"] == "any_flag"]], ignore_index=True)
+        order = {unit: i for i, unit in enumerate(units)}
+        long = long.sort_values(by, key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    return long[[by, "flag", "label", "n_households", "suppressed", "evaluable", "reason"]]
 
 
 #: First rows and sheet name of the caseworkers' list: a household list is not a publication.

@@ -36,8 +36,15 @@ from evalkit.reporting.labels import (  # noqa: F401  (present's public names)
 
 #: Default primary mark, for the default threshold MIN_HOUSEHOLDS (the rule: :mod:`evalkit.reporting.disclosure`).
 SUPPRESSED = disclosure.primary_mark(disclosure.Rule())
-#: What a missing value shows.
-MISSING = "—"
+#: What a value that could not be computed shows in Chinese (:func:`missing_mark` in either language;
+#: ``data/labels.csv`` key ``no_data_mark``). Not ``"<10"`` (suppressed) and not 0 (a true zero).
+MISSING = "无数据"
+
+
+class Unavailable(str):
+    """A part of a report that could not be computed: the text is the reason (bilingual wording
+    from :mod:`evalkit.core.column_uses` or the analysis); :func:`show_table` displays it as a
+    grey notice where the table would have been."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -50,16 +57,21 @@ def is_missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA or x is pd.NaT
 
 
+def missing_mark(lang: str = "zh") -> str:
+    """What a value that could not be computed shows: ``无数据`` (zh) / ``n/a`` (en)."""
+    return t("no_data_mark", lang)
+
+
 def fmt_yuan(x, lang: str = "zh", decimals: int = 0) -> str:
     """Amount in yuan: ``12,345 元`` (zh) / ``12,345 yuan`` (en)."""
     if is_missing(x):
-        return MISSING
+        return missing_mark(lang)
     return f"{x:,.{decimals}f} {t('yuan_unit', lang)}"
 
 
 def _fmt_headcount(x, lang: str, unit_key: str) -> str:
     if is_missing(x):
-        return MISSING
+        return missing_mark(lang)
     unit = t(unit_key, lang)
     if lang == "zh" and abs(x) >= 10_000:
         return f"{x / 10_000:,.2f} 万{unit}"
@@ -79,34 +91,34 @@ def fmt_households(x, lang: str = "zh") -> str:
 def fmt_pct(x, lang: str = "zh", decimals: int = 1) -> str:
     """A share or rate given as a fraction: ``0.1234`` → ``12.3%``."""
     if is_missing(x):
-        return MISSING
+        return missing_mark(lang)
     return f"{100 * x:.{decimals}f}%"
 
 
 def fmt_pp(x, lang: str = "zh", decimals: int = 1) -> str:
     """Percentage points, signed: ``+1.2 个百分点`` (zh) / ``+1.2 pp`` (en)."""
     if is_missing(x):
-        return MISSING
+        return missing_mark(lang)
     return f"{x:+.{decimals}f} {t('pp_unit', lang)}"
 
 
 def fmt_number(x, lang: str = "zh", decimals: int = 3) -> str:
     """A plain number (index, ratio, coefficient) with ``decimals`` decimals."""
     if is_missing(x):
-        return MISSING
+        return missing_mark(lang)
     return f"{x:,.{decimals}f}"
 
 
 def fmt_int(x, lang: str = "zh") -> str:
     if is_missing(x):
-        return MISSING
+        return missing_mark(lang)
     return f"{int(x)}"
 
 
 def fmt_text(x, lang: str = "zh") -> str:
     """Text as given; in English, region names and household types are translated
     (:func:`evalkit.reporting.labels.value_label`)."""
-    return MISSING if is_missing(x) else str(value_label(x, lang))
+    return missing_mark(lang) if is_missing(x) else str(value_label(x, lang))
 
 
 def rounded_parts(parts, total: float, decimals: int = 1) -> list[float]:
@@ -204,7 +216,9 @@ def format_table(
         else:
             state = np.full(len(df), disclosure.SHOWN, dtype=object)
         header = headers.get(column) or label_or(column, lang)
-        out[header] = disclosure.apply_marks(text, state, rule)
+        # a value that could not be computed shows 无数据 / n/a, never a suppression mark (issue 12, item 6)
+        absent = np.array([is_missing(v) for v in df[column]], dtype=bool)
+        out[header] = disclosure.apply_marks(text, np.where(absent, disclosure.SHOWN, state), rule)
         states[header] = state
     table = pd.DataFrame(out)
     table.attrs["disclosure"] = {k: list(v) for k, v in states.items()}
@@ -268,9 +282,9 @@ def table_html(table: pd.DataFrame, text_columns: int = 1, lang: str | None = No
 
 def legend(values, lang: str = "zh", every_cell=None) -> str:
     """The legend under a table: the disclosure marks among ``values`` (the value cells), then
-    what "—" means when any cell (``every_cell``, default ``values``) shows it; "" when neither."""
+    what 无数据 / n/a means when any cell (``every_cell``, default ``values``) shows it; "" when neither."""
     parts = [disclosure.legend(values, lang)]
-    if MISSING in {str(v) for v in (values if every_cell is None else every_cell)}:
+    if {MISSING, missing_mark(lang)} & {str(v) for v in (values if every_cell is None else every_cell)}:
         parts.append(t("legend_missing", lang))
     return ("; " if lang == "en" else "；").join(p for p in parts if p)
 
@@ -291,8 +305,13 @@ def show_css() -> None:
     _display_html(CSS)
 
 
-def show_table(table: pd.DataFrame, text_columns: int = 1) -> None:
-    empty = notice_html(t("no_rows", _REPORT_LANG["lang"]), "note")
+def show_table(table: pd.DataFrame | Unavailable, text_columns: int = 1, lang: str | None = None) -> None:
+    """Display a table of :func:`format_table`, or the reason it could not be computed
+    (:class:`Unavailable`) as a grey notice; an empty table shows 无数据 / No data."""
+    if isinstance(table, Unavailable):
+        _display_html(notice_html(str(table), "missing"))
+        return
+    empty = notice_html(t("no_rows", lang or _REPORT_LANG["lang"]), "note")
     _display_html(table_html(table, text_columns) if len(table) else empty)
 
 
@@ -328,6 +347,8 @@ class WatchGrid:
     states: np.ndarray
     merged: list = field(default_factory=list)
     safe: bool = True
+    #: flag → (label, reason) for the flags the data cannot evaluate (shown 无数据 / n/a, not counted)
+    unevaluable: dict = field(default_factory=dict)
 
     def shown(self, lang: str = "zh", rule: disclosure.Rule | None = None) -> np.ndarray:
         text = np.array([[format_value(v, "int", lang) for v in row] for row in self.values], dtype=object)
@@ -350,6 +371,12 @@ def watch_grid(
     (:func:`evalkit.reporting.disclosure.grid_states`). When no choice of cells makes the table
     safe, the units with a primary cell are merged into one "other" row (said in the note) and,
     if that is not enough either, only the total row is published."""
+    if "evaluable" in counts.columns:  # flags the data cannot evaluate are not counts: not in the audited grid
+        off = counts[~counts["evaluable"].astype(bool)]
+        unevaluable = {f: (lab, r) for f, lab, r in zip(off["flag"], off["label"], off["reason"], strict=True)}
+        counts = counts[counts["evaluable"].astype(bool)]
+    else:
+        unevaluable = {}
     units = list(dict.fromkeys(counts[by]))
     units = sorted(units[:-1], key=admin_position) + units[-1:]  # administrative order, the total last
     flag_labels = list(dict.fromkeys(counts["label"]))
@@ -375,7 +402,7 @@ def watch_grid(
         else:  # publish the total row only
             merged += units[:-1]
             values, units, preset = values[-1:], units[-1:], None
-    return WatchGrid(by, units, flag_labels, flags, values, states, merged, safe)
+    return WatchGrid(by, units, flag_labels, flags, values, states, merged, safe, unevaluable)
 
 
 def watch_table(
@@ -387,11 +414,16 @@ def watch_table(
 ) -> pd.DataFrame:
     """Watch-list counts as a display table (:func:`watch_grid`): one row per ``by`` unit (the total
     last), one column per flag; hidden cells carry their mark (``<10`` under the threshold, ``×``
-    complementary), the legend follows the table."""
+    complementary), the legend follows the table; a flag the data cannot evaluate shows
+    无数据 / n/a in every row (its reason: :func:`evalkit.reporting.sections.watch_notes`)."""
     grid = watch_grid(counts, by, lang, rule, fixed_rows)
     table = pd.DataFrame(grid.shown(lang, rule), columns=grid.labels)
     table.insert(0, label_or(by, lang), [value_label(u, lang) for u in grid.units])
     table.attrs["disclosure"] = {label: list(grid.states[:, j]) for j, label in enumerate(grid.labels)}
+    at = len(table.columns) - 1 if grid.flags and grid.flags[-1] == "any_flag" else len(table.columns)
+    for label, _reason in grid.unevaluable.values():  # before the any-flag column; reason: sections.watch_notes
+        table.insert(at, label, missing_mark(lang))
+        at += 1
     table.attrs["lang"] = lang
     table.attrs["merged"] = list(grid.merged)
     return table

@@ -141,13 +141,17 @@ def region_households(panel, region, year: int) -> pd.DataFrame:
     return selected
 
 
-def area_column(region) -> str | None:
+def area_column(region, columns=None) -> str | None:
     """The panel column naming the region's direct children (county, township, prefecture), or
-    ``None`` when the registry lists none."""
+    ``None`` when the registry lists none — or, given the data's ``columns``, when the data lack
+    that column (an optional column such as township: the report then groups by the region itself)."""
     from evalkit.core.registry import children
 
     kids = children(region)
-    return kids[0].level if kids else None
+    level = kids[0].level if kids else None
+    if level is not None and columns is not None and level not in set(columns):
+        return None
+    return level
 
 
 def region_panel(panel, households: pd.DataFrame):
@@ -314,6 +318,9 @@ def results_payload(
                 **({"suppression": state} if state in disclosure.HIDDEN_STATES else {}),
             }
             for flag, label, value, state in zip(grid.flags, grid.labels, grid.values[-1], grid.states[-1], strict=True)
+        ] + [
+            {"flag": flag, "label": label, "n_households": None, "not_evaluable": reason}
+            for flag, (label, reason) in grid.unevaluable.items()
         ]
     return payload
 

@@ -14,12 +14,22 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from evalkit.core.column_uses import absent_for, not_computed, skipped_analyses
 from evalkit.core.config import LINE_10000
-from evalkit.core.errors import DesignError
+from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.indicators import income
 from evalkit.reporting import disclosure
 from evalkit.reporting.labels import in_admin_order
-from evalkit.reporting.present import format_table, format_value, label_or, rounded_parts, t
+from evalkit.reporting.present import (
+    Unavailable,
+    format_table,
+    format_value,
+    is_missing,
+    label_or,
+    missing_mark,
+    rounded_parts,
+    t,
+)
 
 #: Columns of a group table (one row per group of the region in the report year).
 GROUP_COLUMNS = {
@@ -62,15 +72,17 @@ def key_number_states(numbers: pd.DataFrame, rule: disclosure.Rule | None = None
 def key_numbers_table(numbers: pd.DataFrame, lang: str = "zh", rule: disclosure.Rule | None = None) -> pd.DataFrame:
     """Display table of :func:`evalkit.report.key_numbers`: indicator, population (whom the number
     describes: all households of the region, or 脱贫人口 only for the gap to rural residents) and
-    the formatted value, hidden (:func:`key_number_states`) when it rests on too few households."""
+    the formatted value, hidden (:func:`key_number_states`) when it rests on too few households;
+    无数据 / n/a when it could not be computed (e.g. no monitoring line: never a suppression mark)."""
     states = key_number_states(numbers, rule)
     text = [format_value(v, k, lang) for v, k in zip(numbers["value"], numbers["kind"], strict=True)]
+    shown_states = [disclosure.SHOWN if is_missing(v) else s for v, s in zip(numbers["value"], states, strict=True)]
     value = t("value", lang)
     table = pd.DataFrame(
         {
             t("indicator_label", lang): [t(k, lang) for k in numbers["key"]],
             t("population", lang): [t(p, lang) for p in numbers["population"]],
-            value: disclosure.apply_marks(text, states, rule),
+            value: disclosure.apply_marks(text, shown_states, rule),
         }
     )
     table.attrs["disclosure"] = {value: states}
@@ -310,32 +322,54 @@ def bottom_quintile_table(households: pd.DataFrame, year: int, region_names, lan
 # ---------------------------------------------------------------------------------------------
 
 
-def area_tables(households: pd.DataFrame, year: int, area: str, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
+def area_tables(
+    households: pd.DataFrame, year: int, area: str, lang: str = "zh"
+) -> tuple[pd.DataFrame, pd.DataFrame | Unavailable]:
     """Income by area (the region's counties, townships or cities) in ``year``: the chart data
     (published areas only: neither small nor hidden to protect a small one) and the display table
-    (small areas ``<10``, complementary suppression ``×``), areas in administrative (registry) order."""
+    (small areas ``<10``, complementary suppression ``×``), areas in administrative (registry)
+    order; without the ``area`` column (township is optional) an empty chart and
+    :class:`~evalkit.reporting.present.Unavailable` with the reason."""
+    if area not in households.columns:
+        return pd.DataFrame(), Unavailable(not_computed(f"area_{area}", [area], lang))
     by_area = in_admin_order(income.income_indicators(households[households["year"] == year], by=[area]), area)
     table = format_table(by_area, {area: "text"} | GROUP_COLUMNS, lang, adds_up=True, headers=_share_headers(lang))
     shown = [s == disclosure.SHOWN for s in table.attrs["disclosure"][table.columns[1]]]
     return by_area[shown], table
 
 
-def group_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> list[tuple[str, pd.DataFrame]]:
+def group_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> list[tuple[str, pd.DataFrame | Unavailable]]:
     """Income by labour capacity (:func:`evalkit.income.labour_group`, capacity scheme), relocation
     and household type in ``year``: ``[(heading key, display table)]``; group names in ``lang``,
-    small groups ``<10`` with complementary suppression."""
+    small groups ``<10`` with complementary suppression. A grouping whose columns the data lacks
+    (``data/column_uses.csv``) gives :class:`~evalkit.reporting.present.Unavailable` with the reason."""
     current = households[households["year"] == year]
     groupings = (
-        ("sub_by_labour", current.assign(labour_group=income.labour_group(current, "capacity", lang)), "labour_group"),
+        (
+            "sub_by_labour",
+            "group_labour",
+            "labour_group",
+            lambda f: f.assign(labour_group=income.labour_group(f, "capacity", lang)),
+        ),
         (
             "sub_by_relocated",
-            current.assign(relocated=current["relocated"].map({True: "relocated_yes", False: "relocated_no"})),
+            "group_relocated",
             "relocated",
+            lambda f: f.assign(relocated=f["relocated"].map({True: "relocated_yes", False: "relocated_no"})),
         ),
-        ("sub_by_type", current, "household_type"),
+        ("sub_by_type", None, "household_type", lambda f: f),
     )
-    out = []
-    for heading, frame, column in groupings:
+    out: list[tuple[str, pd.DataFrame | Unavailable]] = []
+    for heading, analysis, column, prepare in groupings:
+        missing = absent_for(analysis, current.columns) if analysis else []
+        if missing:
+            out.append((heading, Unavailable(not_computed(analysis, missing, lang))))
+            continue
+        try:
+            frame = prepare(current)
+        except EvalkitError as problem:  # e.g. labour counts blank for some households: never guessed
+            out.append((heading, Unavailable(str(problem))))
+            continue
         table = income.income_indicators(frame, by=[column])
         table[column] = [label_or(str(v), lang) for v in table[column]]
         out.append(
@@ -482,6 +516,31 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
             )
         )
     return sections
+
+
+# ---------------------------------------------------------------------------------------------
+# What the data did not allow
+# ---------------------------------------------------------------------------------------------
+
+
+def not_computed_notes(columns, lang: str = "zh") -> list[str]:
+    """One line per analysis the absent optional columns rule out (``data/column_uses.csv``):
+    ``数据中无「纳入监测年度」, 未计算: 预警「纳入两年及以上仍未消除风险的监测对象」``."""
+    return [not_computed(r.analysis, r.missing, lang) for r in skipped_analyses(columns).itertuples(index=False)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Watch-list
+# ---------------------------------------------------------------------------------------------
+
+
+def watch_notes(watch_counts: pd.DataFrame, lang: str = "zh") -> list[str]:
+    """One line per watch-list flag the data cannot evaluate (:func:`evalkit.watchlist.watchlist_counts`
+    rows with ``evaluable`` False): ``收入增速缓慢: 无法判断 — <reason>``."""
+    if "evaluable" not in watch_counts:
+        return []
+    rows = watch_counts[~watch_counts["evaluable"].astype(bool)].drop_duplicates("flag")
+    return [f"{r.label}: {t('not_evaluable', lang)} — {r.reason}" for r in rows.itertuples(index=False)]
 
 
 # ---------------------------------------------------------------------------------------------
