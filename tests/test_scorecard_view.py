@@ -78,7 +78,8 @@ def test_counts_are_integers_with_units_and_shares_percentages():
     assert format_target_value(336_173.0, "persons", "en") == "336,173 persons"
     assert format_target_value(-0.044, "share", "zh", signed=True) == "-4.4 个百分点"
     assert format_target_value(-3055.0, "persons", "en", signed=True) == "-3,055 persons"
-    assert format_target_value(float("nan"), "share") == "—"
+    assert format_target_value(float("nan"), "share") == "无数据"  # missing is not "—" (issue 12, item 6)
+    assert format_target_value(float("nan"), "share", "en") == "n/a"
 
 
 def test_plans_in_force_progress_previous_status_and_counts(tmp_path):

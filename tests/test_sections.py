@@ -102,11 +102,11 @@ def test_scorecard_tables_translate_units_and_count_statuses():
         "未到考核年份": "1",
         "缺少数据": "1",
     }
-    assert detail["实际值"].tolist() == ["1.2%", "30 个村", "—"]
+    assert detail["实际值"].tolist() == ["1.2%", "30 个村", "无数据"]
     assert detail["地区"].tolist() == ["信阳市", "信阳市", "光山县"]  # region-wide targets name the region
     assert detail["说明"].tolist()[1] == "2025 年考核: 距目标 20 个村，需每年推进 20 个村，上年推进 10 个村"
     _, detail_en = sections.scorecard_tables(card, "en")
-    assert detail_en["value"].tolist() == ["1.2%", "30 villages", "—"]
+    assert detail_en["value"].tolist() == ["1.2%", "30 villages", "n/a"]
 
 
 def test_below_chart_data_blanks_years_with_fewer_than_ten_households():

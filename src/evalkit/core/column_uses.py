@@ -91,8 +91,8 @@ def skipped_analyses(columns: Iterable[str]) -> pd.DataFrame:
 def skipped_lines(columns: Iterable[str]) -> list[str]:
     """Bilingual lines for ``validate``/``ingest``: one per analysis the absent optional columns skip."""
     return [
-        f"{not_computed(row.analysis, row.missing, 'zh')} / {not_computed(row.analysis, row.missing, 'en')}"
-        for row in skipped_analyses(columns).itertuples(index=False)
+        f"{not_computed(row['analysis'], row['missing'], 'zh')} / {not_computed(row['analysis'], row['missing'], 'en')}"
+        for row in skipped_analyses(columns).to_dict("records")
     ]
 
 
@@ -100,4 +100,4 @@ def wording(key: str, lang: str = "zh") -> str:
     """Text of ``key`` of ``data/labels.csv`` in ``lang`` (for layers below reporting, which
     uses :func:`evalkit.reporting.present.t`)."""
     table = read_reference_csv("labels.csv").set_index("key")
-    return table.at[key, "label_zh" if lang == "zh" else "label_en"]
+    return str(table.at[key, "label_zh" if lang == "zh" else "label_en"])

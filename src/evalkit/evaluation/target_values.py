@@ -304,6 +304,10 @@ def _support_matched(rows: pd.DataFrame, ctx: ScoreContext, year: int, rule: str
     if _year_measures(ctx, year) is None:
         return missing(f"没有 {year} 年帮扶措施数据", f"no measures data for {year}")
     m = ctx.measures[ctx.measures["year"] == year]
+    absent = [c for c in ("labour_full", "labour_weak") if c not in rows.columns]
+    if absent:  # the matching rules group households by labour capacity (data/matching_rules.csv)
+        names = ", ".join(absent)
+        return missing(f"面板缺少劳动力人数列 {names}, 无法按劳动能力匹配帮扶", f"panel lacks column {names}")
     value, n = share_matched(rows, m, year, rule)
     if n < MIN_HOUSEHOLDS:
         return Measured(reason="too_few_households", n_households=n, detail=REASON_LABELS["too_few_households"])

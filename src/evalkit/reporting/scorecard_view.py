@@ -15,7 +15,7 @@ import math
 import pandas as pd
 
 from evalkit.reporting import disclosure
-from evalkit.reporting.present import MISSING, area_label, t
+from evalkit.reporting.present import area_label, missing_mark, t
 
 #: Status codes in the order the counts show them.
 STATUS_ORDER = ("met", "not_met", "not_due", "not_measurable")
@@ -51,7 +51,7 @@ def format_target_value(
     ``flag`` → 是/否. ``signed`` (a margin) or ``difference`` (a distance or pace): a difference
     of two values, percentage points for shares and percents."""
     if _missing(x):
-        return MISSING
+        return missing_mark(lang)
     d = _base_decimals(unit) if decimals is None else decimals
     sign = "+" if signed else ""
     if unit == "flag" and not (signed or difference):
@@ -140,7 +140,7 @@ def scorecard_display(card: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
                 t("threshold", lang): format_target_value(row["threshold"], unit, lang, d),
                 t("margin", lang): format_target_value(row["margin"], unit, lang, d, signed=True),
                 t("previous_value", lang): format_target_value(row["previous_value"], unit, lang, d),
-                t("status_change", lang): _text(row.get("change")) or MISSING,
+                t("status_change", lang): _text(row.get("change")) or missing_mark(lang),
                 t("status", lang): row["status"],
                 t("reason", lang): _note(row, lang, d),
             }

@@ -362,7 +362,7 @@ def group_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> list[
     out: list[tuple[str, pd.DataFrame | Unavailable]] = []
     for heading, analysis, column, prepare in groupings:
         missing = absent_for(analysis, current.columns) if analysis else []
-        if missing:
+        if analysis and missing:
             out.append((heading, Unavailable(not_computed(analysis, missing, lang))))
             continue
         try:
@@ -526,7 +526,7 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
 def not_computed_notes(columns, lang: str = "zh") -> list[str]:
     """One line per analysis the absent optional columns rule out (``data/column_uses.csv``):
     ``数据中无「纳入监测年度」, 未计算: 预警「纳入两年及以上仍未消除风险的监测对象」``."""
-    return [not_computed(r.analysis, r.missing, lang) for r in skipped_analyses(columns).itertuples(index=False)]
+    return [not_computed(r["analysis"], r["missing"], lang) for r in skipped_analyses(columns).to_dict("records")]
 
 
 # ---------------------------------------------------------------------------------------------
