@@ -13,9 +13,9 @@ import pytest
 from evalkit.core import registry
 from evalkit.core.column_uses import column_uses, optional_columns, skipped_lines
 from evalkit.core.schema import household_columns
-from evalkit.evaluation import integrity, scorecard, watchlist
+from evalkit.evaluation import coverage, integrity, scorecard, watchlist
 from evalkit.indicators import income
-from evalkit.reporting import present, report, sections
+from evalkit.reporting import postassessment, present, report, sections
 
 #: A county of each watch-list rule set (江西: 上犹县, 弥勒: 弥勒市, 广西: 北海市) and a 信阳 county
 #: (reference rules); the report year has a previous year in the data.
@@ -70,6 +70,15 @@ def report_content(panel, region: str, year: int, lang: str = "zh", effects: boo
             integrity.integrity_checks(region_data, region_info, year, lang=lang), lang
         ),
         "not_computed": sections.not_computed_notes(households.columns, lang),
+        "matching": postassessment.matching_table(
+            coverage.match_summary(coverage.region_support_match(region_data, region_info, year), by=None, lang=lang),
+            lang,
+        ),
+        "coverage": postassessment.coverage_pivot(
+            coverage.coverage_table(households, region_data.measures, year, by="labour_capacity", lang=lang),
+            "labour_capacity",
+            lang,
+        ),
         "json": report.results_payload(
             region_info, year, lang, panel, {"region": region_info.code, "year": year}, numbers, card, watch_counts
         ),
@@ -165,6 +174,11 @@ def test_report_content_complete_without_each_optional_column(demo_panel, column
         labour = dict(content["groups"])["sub_by_labour"]
         assert isinstance(labour, present.Unavailable) and f"「{label}」" in labour
         assert len(content["watch_notes"]) == 3  # the three 弥勒 labour flags: not evaluable, not 0
+        for part in ("matching", "coverage"):  # post-assessment: said where the table would be, never raised
+            assert isinstance(content[part], present.Unavailable) and f"「{label}」" in content[part], part
+        checks = content["json"]["scorecard"]
+        match_rows = [r for r in checks if str(r.get("target_id", "")).startswith("check-match")]
+        assert match_rows and all(r["status_code"] == "not_measurable" for r in match_rows), match_rows
     if column == "relocated":
         assert isinstance(dict(content["groups"])["sub_by_relocated"], present.Unavailable)
     if column in ("monitoring_start_year", "risk_eliminated"):
@@ -229,8 +243,10 @@ def test_format_table_shows_missing_values_as_no_data_not_as_suppressed():
     table = pd.DataFrame({"n_households": [float("nan"), 5, 40], "net_income_pc": [float("nan"), 9000.0, 12000.0]})
     zh = present.format_table(table, {"n_households": "households", "net_income_pc": "yuan"}, "zh")
     en = present.format_table(table, {"n_households": "households", "net_income_pc": "yuan"}, "en")
-    assert list(zh.iloc[:, 1]) == ["无数据", "<10", "12,000 元"]
-    assert list(en.iloc[:, 1]) == ["n/a", "<10", "12,000 yuan"]
+    # the mean over 5 households is hidden as derived (§, the disclosure rule), the missing one is 无数据
+    assert list(zh.iloc[:, 0]) == ["无数据", "<10", "40 户"]
+    assert list(zh.iloc[:, 1]) == ["无数据", "§", "12,000 元"]
+    assert list(en.iloc[:, 1]) == ["n/a", "§", "12,000 yuan"]
     assert present.fmt_pct(None, "en") == "n/a" and present.fmt_pct(0.0) == "0.0%"
 
 
@@ -245,7 +261,7 @@ def test_key_numbers_without_monitoring_line_say_no_data_not_under_ten():
         }
     )
     shown = sections.key_numbers_table(numbers, "zh").iloc[:, 2].tolist()
-    assert shown == ["无数据", "<10"]  # a true zero households is a count under 10; no line is no data
+    assert shown == ["无数据", "0 户"]  # a true zero is shown (zeros are not small cells); no line is no data
 
 
 def test_first_panel_year_income_fell_is_not_evaluable_not_zero(demo_panel):
@@ -280,11 +296,6 @@ def test_slow_growth_without_rural_series_is_not_evaluable(demo_panel, monkeypat
     assert notes == [f"收入增速缓慢: 无法判断 — {reason['zh']}"]
 
 
-@pytest.mark.xfail(
-    reason="issue 12 item 4 open: evaluation.coverage (support matching by labour capacity, landed meanwhile) "
-    "still raises without labour counts inside the report notebook",
-    strict=False,
-)
 def test_papermill_report_without_labour_monitoring_and_village_columns(tmp_path):
     """The real notebook through papermill on a panel lacking optional columns: it completes and
     says what it could not compute, where it would have been."""
@@ -304,4 +315,5 @@ def test_papermill_report_without_labour_monitoring_and_village_columns(tmp_path
     assert "数据中无「劳动力人数」、「弱劳动力或半劳动力人数」, 未计算: 按劳动能力分组的收入" in html
     assert "纳入两年及以上仍未消除风险的监测对象: 无法判断" in html
     assert "未能计算的内容" in html and "数据中无「纳入监测年度」" in html
+    assert "未计算: 帮扶措施与劳动能力匹配核查" in html and "未计算: 按劳动能力分组的帮扶措施覆盖率" in html
     assert "Traceback" not in html

@@ -38,7 +38,7 @@ def test_coverage_pivot_shares_and_group_sizes():
     table = postassessment.coverage_pivot(coverage, "labour_capacity").set_index("帮扶措施")
     assert table.loc["公益性岗位", "有劳动能力 (200)"] == "25.0%"
     assert table.loc["低保", "有劳动能力 (200)"] == "§" and table.loc["低保", "无劳动能力 (40)"] == "50.0%"
-    assert table.loc["公益性岗位", "无劳动能力 (40)"] == "—"
+    assert table.loc["公益性岗位", "无劳动能力 (40)"] == "0.0%"  # nobody of the group received it: a true zero
 
 
 def test_rule_notes_say_yearly_and_borrowed():

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalkit.core.column_uses import absent_for, not_computed
 from evalkit.core.errors import EvalkitError
 from evalkit.core.registry import Region, get_region, region_mask
 from evalkit.core.resources import read_reference_csv
@@ -111,9 +112,15 @@ def support_match(
     if unknown:
         raise EvalkitError(f"未知匹配规则 {sorted(unknown)} / unknown matching rules {sorted(unknown)}")
     rows = households[(households["year"] == int(year)) & (households["is_tuopin"] | households["is_monitored"])]
+    keep = [c for c in CASE_COLUMNS if c in rows]
+    columns = [*keep, "labour_capacity", "net_income_pc", "rule", "rule_label", "matched", "measures"]
+    absent = absent_for("support_matching", rows.columns)
+    if absent:  # every rule groups households by labour capacity: not computed, said why (issue 12 item 4)
+        empty = pd.DataFrame(columns=columns)
+        empty.attrs["not_computed"] = {lang: not_computed("support_matching", absent, lang) for lang in ("zh", "en")}
+        return empty
     received = measures[(measures["year"] == int(year)) & measures["household_id"].isin(rows["household_id"])]
     labels = measures_received(received, int(year), rows["household_id"])
-    keep = [c for c in CASE_COLUMNS if c in rows]
     parts = []
     for rule in rules:
         spec = table.loc[rule]
@@ -126,7 +133,6 @@ def support_match(
         part["matched"] = _menu_hit(rows.loc[inside], received, str(spec["menu"]))
         part["measures"] = part["household_id"].map(labels).astype(object).fillna("")
         parts.append(part)
-    columns = [*keep, "labour_capacity", "net_income_pc", "rule", "rule_label", "matched", "measures"]
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True)[columns]
@@ -137,7 +143,12 @@ def region_support_match(panel, region: Region | str, year: int) -> pd.DataFrame
     region = get_region(region) if isinstance(region, str) else region
     rules, source = rules_for(region)
     hh = panel.households.loc[region_mask(panel.households, region)]
-    return support_match(hh, panel.measures, year, rules).assign(rule_source=source)
+    match = support_match(hh, panel.measures, year, rules)
+    reason = match.attrs.get("not_computed")
+    match = match.assign(rule_source=source)
+    if reason:
+        match.attrs["not_computed"] = reason
+    return match
 
 
 def match_summary(match: pd.DataFrame, by: str | None = "county", lang: str = "zh") -> pd.DataFrame:
@@ -159,7 +170,10 @@ def match_summary(match: pd.DataFrame, by: str | None = "county", lang: str = "z
     per["n_unmatched"] = per["n_households"] - per["n_matched"]
     per["share_matched"] = per["n_matched"] / per["n_households"].where(per["n_households"] > 0)
     per.insert(1, "label", per["rule"].map(meta["label_zh" if lang == "zh" else "label_en"]))
-    return per.reset_index(drop=True)
+    per = per.reset_index(drop=True)
+    if "not_computed" in match.attrs:
+        per.attrs["not_computed"] = match.attrs["not_computed"]
+    return per
 
 
 def unmatched_list(match: pd.DataFrame) -> pd.DataFrame:
@@ -178,8 +192,15 @@ def coverage_table(
 ) -> pd.DataFrame:
     """Households receiving each measure in ``year`` among the 脱贫/监测 households, by ``by``
     (county, ``labour_capacity`` or ``household_type``): long table ``by``, measure, label,
-    n_households (of the group), n_receiving, share. Measures nobody received are left out."""
+    n_households (of the group), n_receiving, share. Measures nobody received are left out.
+    By labour capacity without the labour counts: an empty table whose ``attrs["not_computed"]``
+    says why in both languages (the report shows it where the table would be)."""
     rows = households[(households["year"] == int(year)) & (households["is_tuopin"] | households["is_monitored"])]
+    absent = absent_for("coverage_labour", rows.columns) if by == "labour_capacity" else []
+    if absent:
+        empty = pd.DataFrame(columns=[by, "measure", "label", "n_households", "n_receiving", "share"])
+        empty.attrs["not_computed"] = {lang: not_computed("coverage_labour", absent, lang) for lang in ("zh", "en")}
+        return empty
     rows = rows.assign(labour_capacity=labour_group(rows, "capacity", labels=lang)) if by == "labour_capacity" else rows
     if by not in rows.columns:
         raise EvalkitError(f"面板缺少列 {by} / panel lacks column {by}")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.reporting import disclosure
-from evalkit.reporting.present import format_table, format_value, t, watch_table
+from evalkit.reporting.present import Unavailable, format_table, format_value, t, watch_table
 
 
 def _as_watch_counts(counts: pd.DataFrame, by: str, key: str, n: str) -> pd.DataFrame:
@@ -59,7 +59,7 @@ def _flag_totals(summary: pd.DataFrame, grid) -> list:
     return out
 
 
-def matching_table(summary: pd.DataFrame, lang: str = "zh", grid=None) -> pd.DataFrame:
+def matching_table(summary: pd.DataFrame, lang: str = "zh", grid=None) -> pd.DataFrame | Unavailable:
     """:func:`evalkit.evaluation.coverage.match_summary` (``by=None``): one row per rule with the
     households meeting its condition, matched, unmatched and the share matched.
 
@@ -67,7 +67,11 @@ def matching_table(summary: pd.DataFrame, lang: str = "zh", grid=None) -> pd.Dat
     against the published row total (:func:`evalkit.reporting.disclosure.additive_states`), and
     the share matched is hidden ("§") wherever one of the three counts is. A rule on the
     households of a watch-list flag meets the watch-list table's 合计 cell of that flag
-    (``grid``: :func:`evalkit.reporting.present.watch_grid`): hidden there, hidden here."""
+    (``grid``: :func:`evalkit.reporting.present.watch_grid`): hidden there, hidden here.
+    The reason (:class:`~evalkit.reporting.present.Unavailable`) when the data could not support
+    the check."""
+    if summary.attrs.get("not_computed"):
+        return Unavailable(summary.attrs["not_computed"][lang])
     table = format_table(
         summary,
         {
@@ -108,9 +112,12 @@ def matching_table(summary: pd.DataFrame, lang: str = "zh", grid=None) -> pd.Dat
     return table
 
 
-def coverage_pivot(coverage: pd.DataFrame, by: str, lang: str = "zh") -> pd.DataFrame:
+def coverage_pivot(coverage: pd.DataFrame, by: str, lang: str = "zh") -> pd.DataFrame | Unavailable:
     """:func:`evalkit.evaluation.coverage.coverage_table` as one row per measure and one column per
-    group of ``by``: share of the group's households receiving it ("<10" under 10 households)."""
+    group of ``by``: share of the group's households receiving it ("<10" under 10 households; 0%
+    where nobody of a published group received it); the reason when it could not be computed."""
+    if coverage.attrs.get("not_computed"):
+        return Unavailable(coverage.attrs["not_computed"][lang])
     # the groups' households, protected as the group table of the report protects them (the same
     # counts in the same order: the same states), so a header never gives a hidden count away; a
     # share over a hidden group or a hidden number of receiving households is hidden ("§")
@@ -125,7 +132,10 @@ def coverage_pivot(coverage: pd.DataFrame, by: str, lang: str = "zh") -> pd.Data
         )
     )
     order = list(dict.fromkeys(coverage["label"]))
-    table = shown.pivot(index="label", columns=by, values="cell").reindex(order).fillna("—")
+    table = shown.pivot(index="label", columns=by, values="cell").reindex(order)
+    zero = format_value(0.0, "pct", lang)  # nobody of the group received it: a true zero (not over a hidden group)
+    for g in table.columns:
+        table[g] = table[g].fillna(disclosure.DERIVED if group_states[g] in disclosure.HIDDEN_STATES else zero)
     table.columns = [f"{g} ({sizes[g]})" for g in table.columns]
     return table.reset_index().rename(columns={"label": t("measure", lang)})
 

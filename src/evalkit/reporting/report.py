@@ -319,7 +319,7 @@ def results_payload(
             }
             for flag, label, value, state in zip(grid.flags, grid.labels, grid.values[-1], grid.states[-1], strict=True)
         ] + [
-            {"flag": flag, "label": label, "n_households": None, "not_evaluable": reason}
+            {"flag": flag, "label": label, "n_households": None, "evaluable": False, "reason": reason}
             for flag, (label, reason) in grid.unevaluable.items()
         ]
     return payload

@@ -60,12 +60,17 @@ def population_note(population: str, lang: str = "zh") -> str:
 def key_number_states(numbers: pd.DataFrame, rule: disclosure.Rule | None = None) -> list[str]:
     """Disclosure state of each key number (:func:`evalkit.report.key_numbers`): the region's
     household count is ``primary`` under the threshold; every other number is ``derived`` when
-    the household count it rests on cannot be published. The report table, the results JSON,
+    the household count it rests on cannot be published; a missing value is ``shown`` (as
+    无数据 / null: nothing to hide). The report table, the results JSON,
     ``comparison.csv`` and ``index.html`` all use these states."""
     primary = disclosure.primary_states(numbers["n_households"], rule)
     return [
-        state if key == "n_households" else disclosure.gated_states([state])[0]
-        for key, state in zip(numbers["key"], primary, strict=True)
+        disclosure.SHOWN  # a value that could not be computed has nothing to hide: 无数据 / null, not a mark
+        if is_missing(value)
+        else state
+        if key == "n_households"
+        else disclosure.gated_states([state])[0]
+        for key, value, state in zip(numbers["key"], numbers["value"], primary, strict=True)
     ]
 
 
@@ -76,13 +81,12 @@ def key_numbers_table(numbers: pd.DataFrame, lang: str = "zh", rule: disclosure.
     无数据 / n/a when it could not be computed (e.g. no monitoring line: never a suppression mark)."""
     states = key_number_states(numbers, rule)
     text = [format_value(v, k, lang) for v, k in zip(numbers["value"], numbers["kind"], strict=True)]
-    shown_states = [disclosure.SHOWN if is_missing(v) else s for v, s in zip(numbers["value"], states, strict=True)]
     value = t("value", lang)
     table = pd.DataFrame(
         {
             t("indicator_label", lang): [t(k, lang) for k in numbers["key"]],
             t("population", lang): [t(p, lang) for p in numbers["population"]],
-            value: disclosure.apply_marks(text, shown_states, rule),
+            value: disclosure.apply_marks(text, states, rule),
         }
     )
     table.attrs["disclosure"] = {value: states}
