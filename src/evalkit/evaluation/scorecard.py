@@ -470,9 +470,9 @@ def check_rows(panel, region: Region, year: int, lang: str = "zh", cost: pd.Data
     title = ("帮扶措施匹配核查 (核查项, 不是目标)", "support matching checks (checks, not targets)")
     summary: pd.DataFrame | None
     try:
-        summary, error = match_summary(region_support_match(panel, region, year), by=None, lang=lang), None
-        if summary.attrs.get("not_computed"):  # e.g. no labour counts: said, not raised
-            summary, error = None, summary.attrs["not_computed"][lang]
+        computed = match_summary(region_support_match(panel, region, year), by=None, lang=lang)
+        reason = computed.attrs.get("not_computed")  # e.g. no labour counts: said, not raised
+        summary, error = (None, reason[lang]) if reason else (computed, None)
     except EvalkitError as exc:
         summary, error = None, str(exc)
     if summary is None:
