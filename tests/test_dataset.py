@@ -218,6 +218,8 @@ def test_ingest_command_writes_the_dataset_with_accounting_and_no_raw_ids(tmp_pa
     assert (tmp_path / "ds" / "validation" / "problems.csv").exists()
     out = capsys.readouterr().out
     assert "rejected" in out and "fingerprint" in out
+    # the export has no labour, village, monitoring columns: ingest says what will be skipped
+    assert "缺少可选列, 以下分析将跳过" in out and "未计算: 按劳动能力分组的收入" in out
 
 
 def test_estimation_sample_matches_a_pandas_construction(tmp_path):

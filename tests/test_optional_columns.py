@@ -133,7 +133,8 @@ def test_column_uses_name_only_optional_columns_and_every_used_optional_column()
     assert set(uses["column"]) <= optional, set(uses["column"]) - optional
     identifiers = {n for n, c in household_columns().items() if c.kind == "identifier"}
     # every optional column but the identifiers (dropped at ingest) is used by some analysis
-    assert optional - identifiers - {"risk_eliminated_year"} <= set(uses["column"])
+    # monitoring_category is folded into household_type at ingest (data/vocabularies.csv), never in a panel
+    assert optional - identifiers - {"risk_eliminated_year", "monitoring_category"} <= set(uses["column"])
     assert (uses["source"] != "").all() and (uses["analysis_zh"] != "").all() and (uses["analysis_en"] != "").all()
 
 
@@ -148,7 +149,9 @@ def test_validate_lines_name_the_column_and_the_analysis_in_both_languages():
 
 
 OPTIONAL_PRESENT = [
-    c for c in optional_columns() if household_columns()[c].kind != "identifier" and not c.startswith("reported_")
+    c
+    for c in optional_columns()
+    if household_columns()[c].kind != "identifier" and not c.startswith("reported_") and c != "monitoring_category"
 ]
 #: The region whose report uses the column most (watch-list rules by region); others: 北海市 (广西 rules).
 REGION_OF = {"monitoring_start_year": "上犹县", "risk_eliminated": "上犹县", "township": "上犹县", "village": "上犹县"}
@@ -317,3 +320,30 @@ def test_papermill_report_without_labour_monitoring_and_village_columns(tmp_path
     assert "未能计算的内容" in html and "数据中无「纳入监测年度」" in html
     assert "未计算: 帮扶措施与劳动能力匹配核查" in html and "未计算: 按劳动能力分组的帮扶措施覆盖率" in html
     assert "Traceback" not in html
+
+
+def test_missing_key_numbers_carry_their_reason_to_the_report_json_and_comparison(demo_panel):
+    """Real (non-synthetic) data without published monitoring lines, in the first panel year:
+    the monitoring-line count and the growth are 无数据 with their reason, null in the JSON with the
+    reason in ``unavailable``, empty in comparison.csv with the reason — never "<10" and never 0."""
+    from types import SimpleNamespace
+
+    from evalkit.reporting import batch
+
+    first = min(demo_panel.years)
+    real = dataclasses.replace(demo_panel, meta={**demo_panel.meta, "synthetic": False})
+    content = report_content(real, "北海市", first)
+    shown = dict(zip(content["key_numbers"].iloc[:, 0], content["key_numbers"].iloc[:, 2], strict=True))
+    assert shown["低于防止返贫监测线人数"].startswith("无数据 (缺少该省该年的防止返贫监测线")
+    assert shown[present.t("growth_prev")].startswith("无数据 (数据中没有该年可比的记录")
+    payload = content["json"]
+    assert payload["key_numbers"]["n_persons_below_monitoring"] is None
+    assert "n_persons_below_monitoring" not in payload["suppressed_keys"]
+    assert payload["unavailable"]["n_persons_below_monitoring"]["en"].startswith("no monitoring line")
+    assert payload["unavailable"]["growth_prev"]["zh"].startswith("数据中没有该年可比的记录")
+    assert "net_income_pc" not in payload["unavailable"]
+    region = registry.get_region("北海市")
+    outcome = SimpleNamespace(results=payload, status="ok", error="", ok=True)
+    row = batch._rows([outcome], [region])[0]
+    assert row["n_persons_below_monitoring"] is None and row["growth_prev"] is None
+    assert "n_persons_below_monitoring: 缺少该省该年的防止返贫监测线" in row["not_available"]

@@ -58,6 +58,8 @@ def test_notebook_declares_the_agreed_parameters():
         "min_households",
         "suppress_zeros",
         "merge_regions",
+        "series",
+        "programme",
     }
 
 

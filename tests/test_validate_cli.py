@@ -260,3 +260,15 @@ def test_problems_are_grouped_by_kind_with_20_rows_each_unless_all(capsys, tmp_p
     every = problem_lines(problems, None)
     assert len([ln for ln in every if "[错误/error]" in ln]) == 28 and not any("--all" in ln for ln in every)
     assert len([ln for ln in every if "[警告/warning]" in ln]) == 38
+
+
+def test_validate_lists_the_analyses_the_absent_optional_columns_skip(capsys):
+    """good_utf8.csv has no 纳入监测年度, 村, 劳动力 columns: validate says which analyses will be skipped
+    (data/column_uses.csv), and not those whose columns it has (人均纯收入 → the totals check runs)."""
+    code, out, _ = validate(capsys, EXPORTS / "good_utf8.csv")
+    assert code == 0
+    assert "缺少可选列, 以下分析将跳过 / optional columns absent, these analyses will be skipped:" in out
+    assert "数据中无「纳入监测年度」、「风险是否消除」, 未计算: 预警「纳入两年及以上仍未消除风险的监测对象」" in out
+    assert "数据中无「劳动力人数」、「弱劳动力或半劳动力人数」, 未计算: 按劳动能力分组的收入" in out
+    assert "数据诚信检查「填报合计与分项不符」" not in out  # 人均纯收入 (reported per capita) is there
+    assert "未计算: 县级报告按乡镇分组的收入" not in out  # 乡镇 is there

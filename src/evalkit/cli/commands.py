@@ -28,15 +28,23 @@ def scorecard_command(
     out: str | None = None,
     programme: str | None = None,
     cost: bool = False,
+    series: str | None = None,
 ) -> int:
     """``evalkit scorecard``: print the scorecard as the report shows it (formatted values, no
     ``NaN``); write it to ``out`` if given: ``.xlsx`` as an Excel workbook (the display table and
     the full table with raw values), anything else as CSV (UTF-8 with BOM).
     ``data``: a panel folder, a dataset (only ``region``'s partitions are read) or the demo.
-    ``cost``: estimate every measure's effect as the report does and add the cost checks (slow)."""
+    ``cost``: estimate every measure's effect as the report does and add the cost checks (slow).
+    ``programme`` / ``series``: the region's own programme indicators and comparison series."""
+    from evalkit.core.comparison import load_series, use_series
+    from evalkit.evaluation.target_values import load_programme
+
+    if series:
+        use_series(load_series(series))
+    own = load_programme(programme) if programme else None
     panel = load_report_panel(data, region)
     support_cost = region_cost(panel, region, year, lang) if cost else None
-    table = scorecard(panel, region, year, programme=programme, lang=lang, cost=support_cost)
+    table = scorecard(panel, region, year, programme=own, lang=lang, cost=support_cost)
     if panel.synthetic:
         print("合成数据 / SYNTHETIC DATA")
     shown = scorecard_display(table, lang)
@@ -117,6 +125,8 @@ def report_command(
     formats=None,
     min_households: int | None = None,
     suppress_zeros: bool = False,
+    series: str | None = None,
+    programme: str | None = None,
 ) -> int:
     """``evalkit report``: one region's report; exit code 0 when written, 1 when the notebook failed
     or the region is too small to be published on its own.
@@ -124,7 +134,8 @@ def report_command(
     The parent-sibling rule of a batch holds for one report too: a county with fewer households
     than the threshold is not published by itself (its figures would be its parent's totals minus
     its siblings'): the command refuses and names the sibling whose report includes it; the
-    report of that sibling includes the small one."""
+    report of that sibling includes the small one. ``series`` / ``programme``: the region's own
+    comparison series and programme indicators."""
     from evalkit.core.config import MIN_HOUSEHOLDS
     from evalkit.reporting import disclosure
     from evalkit.reporting.batch import standalone_merge
@@ -154,7 +165,17 @@ def report_command(
         print(
             f"{chosen.name_zh} {year}: 本报告包括 {names} (户数少于 {rule.threshold} 户) / includes {', '.join(small)}"
         )
-    outcome = run_report(region, year, data=data, lang=lang, out=out, formats=formats, extra_parameters=parameters)
+    outcome = run_report(
+        region,
+        year,
+        data=data,
+        lang=lang,
+        out=out,
+        formats=formats,
+        extra_parameters=parameters,
+        series=series,
+        programme=programme,
+    )
     verb = "regenerated / 已重新生成" if outcome.replaced else "written / 已生成"
     if outcome.ok:
         files = [getattr(outcome, f) for f in FORMATS if getattr(outcome, f) is not None]

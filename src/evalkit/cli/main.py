@@ -33,6 +33,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         min_year=args.min_year,
         max_year=args.max_year,
         show_all=args.all,
+        column_map=args.columns,
     )
 
 
@@ -54,6 +55,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             chunk_rows=args.chunk_rows,
             chunk_threshold_mb=args.chunk_threshold_mb,
             client=client,
+            column_map=args.columns,
         )
 
     if not args.scheduler:
@@ -81,6 +83,7 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
         out=args.out,
         programme=args.programme,
         cost=args.cost,
+        series=args.series,
     )
 
 
@@ -108,6 +111,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         formats=args.formats,
         min_households=args.min_households,
         suppress_zeros=args.suppress_zeros,
+        series=args.series,
+        programme=args.programme,
     )
 
 
@@ -125,7 +130,15 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         min_households=args.min_households,
         suppress_zeros=args.suppress_zeros,
+        series=args.series,
+        programme=args.programme,
     )
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from evalkit.evaluation.statistics_template import template_command
+
+    return template_command(region=args.region, year=args.year, out=args.out)
 
 
 def shared_options() -> dict[str, argparse.ArgumentParser]:
@@ -164,6 +177,26 @@ def shared_options() -> dict[str, argparse.ArgumentParser]:
     disclosure.add_argument(
         "--suppress-zeros", action="store_true", help="零值也隐去 / hide zero counts too (default: zeros are shown)"
     )
+    statistics = options["statistics"] = parent()  # the region's own statistics (evalkit template writes the form)
+    statistics.add_argument(
+        "--series",
+        default=None,
+        help="本地区对比序列 (CSV/XLSX: region, year, indicator, value, unit, source; 如农村居民人均可支配收入、"
+        "监测线) / the region's own comparison series (rural disposable income, monitoring lines)",
+    )
+    statistics.add_argument(
+        "--programme",
+        default=None,
+        help="项目指标表 (CSV/XLSX: region, year, indicator, value, source) / programme-indicator table",
+    )
+    options["columns"] = parent()
+    options["columns"].add_argument(
+        "--columns",
+        default=None,
+        metavar="MAP",
+        help="列映射文件 (CSV/XLSX: header, field; 导出表头 → evalkit 字段) / "
+        "column map (export header → evalkit field)",
+    )
     cluster = options["cluster"] = parent()
     cluster.add_argument(
         "--scheduler",
@@ -193,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "validate",
-        parents=[o["measures"], o["strict"]],
+        parents=[o["measures"], o["strict"], o["columns"]],
         help="校验导出文件并报告行数核算 / validate export files and print the row accounting",
         description="校验防返贫监测导出文件(CSV/XLSX/Parquet), 列出每个问题的文件、行、列 / "
         "validate monitoring-system exports; every problem names file, row and column",
@@ -229,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "ingest",
-        parents=[o["measures"], o["strict"], o["cluster"]],
+        parents=[o["measures"], o["strict"], o["columns"], o["cluster"]],
         help="把导出文件转换为分区 Parquet 数据集 / convert exports to a partitioned Parquet dataset",
         description="校验、假名化并写出按年度和地市分区的 Parquet 数据集 / "
         "validate, pseudonymise and write a Parquet dataset",
@@ -257,17 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "scorecard",
-        parents=[*one_region_year, o["lang"]],
+        parents=[*one_region_year, o["lang"], o["statistics"]],
         help="政策目标达标情况 / policy-target scorecard",
         description="按地区和年度评估政策目标: 达标/未达标/无法评估 / "
         "evaluate policy targets: met / not met / not measurable",
     )
     p.add_argument("--out", default=None, help="输出 CSV 文件 / output CSV file")
-    p.add_argument(
-        "--programme",
-        default=None,
-        help="项目指标表 (CSV/XLSX: region, year, indicator, value, source) / programme-indicator table",
-    )
     p.add_argument(
         "--cost",
         action="store_true",
@@ -275,6 +303,17 @@ def build_parser() -> argparse.ArgumentParser:
         "the report does and add the yuan-per-yuan cost checks (slow)",
     )
     p.set_defaults(func=_cmd_scorecard)
+
+    p = sub.add_parser(
+        "template",
+        parents=[o["region"], o["year"]],
+        help="本地区统计数据填报模板 / fill-in workbook of the region's own statistics",
+        description="列出该地区目标和报告所需的对比序列和项目指标(单位、条款), 填写后用 --series/--programme 传入 / "
+        "lists the comparison series and programme indicators the region's targets and report need "
+        "(units, clauses); fill it in and pass it as --series/--programme",
+    )
+    p.add_argument("--out", default=None, help="输出 XLSX 文件 / output XLSX file")
+    p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser(
         "watchlist",
@@ -297,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "report",
-        parents=[*one_region_year, o["lang"], o["formats"], o["disclosure"]],
+        parents=[*one_region_year, o["lang"], o["formats"], o["disclosure"], o["statistics"]],
         help="生成一个地区的年度评估报告 / generate one region's yearly report",
         description="用 papermill 执行参数化报告笔记本并导出 HTML / "
         "run the parameterised report notebook and export HTML",
@@ -307,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "batch",
-        parents=[o["data"], o["lang"], o["formats"], o["disclosure"], o["cluster"]],
+        parents=[o["data"], o["lang"], o["formats"], o["disclosure"], o["cluster"], o["statistics"]],
         help="批量生成所有地区的年度报告 / generate every region's yearly report",
         description="每个报告一个进程, 失败不影响其他地区 / one process per report; a failure does not stop the others",
     )

@@ -6,6 +6,7 @@ still runs and says what it could not compute: the wording comes from here, so t
 have been) name the same column and the same analysis.
 
 ``data/column_uses.csv``: column, analysis (a key: a watch-list flag, ``group_labour``, ...),
+needs (``all``: the analysis needs every column listed for it; ``any``: one of them is enough),
 analysis_zh, analysis_en, source (the function or document clause that uses the column).
 """
 
@@ -29,16 +30,39 @@ def optional_columns() -> list[str]:
     return [name for name, col in household_columns().items() if not col.required]
 
 
-def columns_needed(analysis: str) -> list[str]:
-    """Columns ``analysis`` needs (``data/column_uses.csv``), in the table's order."""
-    uses = column_uses()
-    return list(uses.loc[uses["analysis"] == analysis, "column"])
+def _absent(part: pd.DataFrame, present: set[str]) -> list[str]:
+    needed = list(part["column"])
+    absent = [c for c in needed if c not in present]
+    if (part["needs"] == "any").all() and len(absent) < len(needed):
+        return []
+    return absent
 
 
 def absent_for(analysis: str, columns: Iterable[str]) -> list[str]:
-    """The columns ``analysis`` needs that are not in ``columns`` (empty: it can be computed)."""
-    present = set(columns)
-    return [c for c in columns_needed(analysis) if c not in present]
+    """The columns ``analysis`` needs that are not in ``columns`` (empty: it can be computed; for
+    an analysis that ``needs`` any of its columns, empty when one of them is there)."""
+    uses = column_uses()
+    return _absent(uses[uses["analysis"] == analysis], set(columns))
+
+
+def why_not_computable(analysis: str, frame: pd.DataFrame) -> dict[str, str] | None:
+    """Why ``analysis`` cannot run on ``frame`` — a column it needs is absent, or blank for some
+    rows (a group is never guessed) — in both languages; ``None`` when it can."""
+    absent = absent_for(analysis, frame.columns)
+    if absent:
+        return {lang: not_computed(analysis, absent, lang) for lang in ("zh", "en")}
+    uses = column_uses()
+    needed = uses.loc[uses["analysis"] == analysis, "column"]
+    blank = [c for c in needed if c in frame.columns and frame[c].isna().any()]
+    if not blank:
+        return None
+    n = int(frame[blank].isna().any(axis=1).sum())
+    zh_names = "、".join(f"「{column_label(c, 'zh')}」" for c in blank)
+    en_names = ", ".join(f'"{column_label(c, "en")}" ({c})' for c in blank)
+    return {
+        "zh": f"{n} 户的{zh_names}为空, 未计算: {analysis_label(analysis, 'zh')}",
+        "en": f"{en_names} blank for {n} households: not computed: {analysis_label(analysis, 'en')}",
+    }
 
 
 def column_label(column: str, lang: str = "zh") -> str:
@@ -72,17 +96,18 @@ def skipped_analyses(columns: Iterable[str]) -> pd.DataFrame:
     skipped, with the absent columns it needs — columns analysis, analysis_zh, analysis_en,
     missing (list of column names), missing_zh (their Chinese labels joined by 、)."""
     present = set(columns)
-    uses = column_uses()
-    absent = uses[~uses["column"].isin(present)]
     rows = []
-    for analysis, part in absent.groupby("analysis", sort=False):
+    for analysis, part in column_uses().groupby("analysis", sort=False):
+        missing = _absent(part, present)
+        if not missing:
+            continue
         rows.append(
             {
                 "analysis": analysis,
                 "analysis_zh": part["analysis_zh"].iloc[0],
                 "analysis_en": part["analysis_en"].iloc[0],
-                "missing": list(part["column"]),
-                "missing_zh": "、".join(column_label(c, "zh") for c in part["column"]),
+                "missing": missing,
+                "missing_zh": "、".join(column_label(c, "zh") for c in missing),
             }
         )
     return pd.DataFrame(rows, columns=["analysis", "analysis_zh", "analysis_en", "missing", "missing_zh"])

@@ -16,6 +16,12 @@ Two files in ``data/``:
 
 Columns of :func:`series`: region (Chinese name), region_code (registry code, empty for regions
 outside the registry such as 东部), year, value, unit, source, synthetic (bool).
+
+A region's own statistics (``evalkit report --series FILE``): :func:`load_series` reads and
+validates a table region, year, indicator, value, unit, source (CSV or XLSX; every problem names
+the file, the row as seen in the file and the column) and :func:`use_series` makes it the first
+layer for the rest of the process: a user value takes precedence over a published one (the
+bureau's own figure, with its source), and both over the synthetic demo values.
 """
 
 from __future__ import annotations
@@ -26,9 +32,13 @@ import numpy as np
 import pandas as pd
 
 from evalkit.core.errors import EvalkitError
-from evalkit.core.resources import read_reference_csv
+from evalkit.core.resources import read_reference_csv, read_user_table
 
 PUBLISHED_FILE = "comparison_series.csv"
+#: Columns of a user's series file (:func:`load_series`).
+USER_COLUMNS = ["region", "year", "indicator", "value", "unit", "source"]
+#: The user's series in use (:func:`use_series`), or None.
+_user: pd.DataFrame | None = None
 SYNTHETIC_FILE = "demo_comparison_series.csv"
 COLUMNS = ["region", "region_code", "year", "value", "unit", "source", "synthetic"]
 
@@ -40,6 +50,72 @@ def _load(file: str) -> pd.DataFrame:
     table["value"] = pd.to_numeric(table["value"], errors="raise").astype(float)
     table["synthetic"] = table["synthetic"].eq("yes")
     return table
+
+
+def load_series(source) -> pd.DataFrame:
+    """Read and validate a region's own comparison series (CSV, XLSX or a DataFrame): columns
+    region (Chinese name or registry code), year, indicator (an indicator code of
+    ``data/comparison_series.csv``: rural_disposable_income, monitoring_line, ...), value (number),
+    unit, source (not empty: every number shown from it names its source). All problems are
+    raised together, each with the file, the row as seen in the file (header = row 1) and the column."""
+    from evalkit.core.registry import regions
+
+    table, name = read_user_table(source, "series table", sheet="series")
+    missing = [c for c in USER_COLUMNS if c not in table.columns]
+    if missing:
+        raise EvalkitError(
+            f"{name}: 缺少列 {missing}, 应有 {USER_COLUMNS} / missing columns {missing}; expected {USER_COLUMNS}"
+        )
+    rows = table.index + 2
+    value = pd.to_numeric(table["value"].str.replace(",", "", regex=False), errors="coerce")
+    year = pd.to_numeric(table["year"], errors="coerce")
+    reg = regions()
+    names = dict(zip(reg["code"], reg["name_zh"], strict=True)) | dict(zip(reg["name_zh"], reg["name_zh"], strict=True))
+    known = indicators(include_synthetic=True)
+    checks = (
+        (
+            "region",
+            ~table["region"].isin(names),
+            "不是已知地区 (data/regions.csv)",
+            "unknown region (data/regions.csv)",
+        ),
+        ("year", year.isna() | (year % 1 != 0), "不是年份", "not a year"),
+        ("indicator", ~table["indicator"].isin(known), f"不是对比指标 ({', '.join(known)})", f"not one of {known}"),
+        ("value", value.isna() | ~np.isfinite(value) | (value < 0), "不是非负数值", "not a non-negative number"),
+        ("source", table["source"].str.strip() == "", "来源为空", "source is empty"),
+    )
+    problems = [
+        f"{name} 第{r}行 列「{col}」值 '{v}': {zh} / {name} row {r} column '{col}' value '{v}': {en}"
+        for col, bad, zh, en in checks
+        for r, v in zip(rows[bad.to_numpy()], table.loc[bad, col], strict=True)
+    ]
+    if problems:
+        raise EvalkitError("\n".join(problems))
+    out = table.assign(
+        region=table["region"].map(names), year=year.astype(int), value=value.astype(float), synthetic=False
+    )
+    out["region_code"] = out["region"].map(dict(zip(reg["name_zh"], reg["code"], strict=True)))
+    dup = out.duplicated(["region", "year", "indicator"], keep=False)
+    if dup.any():
+        raise EvalkitError(
+            f"{name} 第{', '.join(map(str, rows[dup.to_numpy()]))}行: 同一地区、年度、指标重复 / "
+            f"rows {', '.join(map(str, rows[dup.to_numpy()]))}: duplicate region-year-indicator"
+        )
+    return out[[*COLUMNS, "indicator"]].reset_index(drop=True)
+
+
+def use_series(table: pd.DataFrame | None) -> None:
+    """Use ``table`` (:func:`load_series`) before the published series for the rest of the process;
+    ``None`` stops using it."""
+    global _user
+    _user = None if table is None else table.copy()
+    _series.cache_clear()
+    _lookup.cache_clear()
+
+
+def user_series() -> pd.DataFrame | None:
+    """The series in use from :func:`use_series` (a copy), or None."""
+    return None if _user is None else _user.copy()
 
 
 def indicators(include_synthetic: bool = False) -> list[str]:
@@ -71,6 +147,10 @@ def _series(indicator: str, include_synthetic: bool) -> pd.DataFrame:
         )
     published = _load(PUBLISHED_FILE)
     out = published[published["indicator"] == indicator]
+    if _user is not None:  # the region's own figures first; a published value fills what they lack
+        mine = _user[_user["indicator"] == indicator]
+        have = pd.MultiIndex.from_frame(mine[["region", "year"]])
+        out = pd.concat([mine, out[~pd.MultiIndex.from_frame(out[["region", "year"]]).isin(have)]], ignore_index=True)
     if include_synthetic:
         synthetic = _load(SYNTHETIC_FILE)
         synthetic = synthetic[synthetic["indicator"] == indicator]

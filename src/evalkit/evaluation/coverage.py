@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.core.column_uses import absent_for, not_computed
+from evalkit.core.column_uses import why_not_computable
 from evalkit.core.errors import EvalkitError
 from evalkit.core.registry import Region, get_region, region_mask
 from evalkit.core.resources import read_reference_csv
@@ -114,10 +114,10 @@ def support_match(
     rows = households[(households["year"] == int(year)) & (households["is_tuopin"] | households["is_monitored"])]
     keep = [c for c in CASE_COLUMNS if c in rows]
     columns = [*keep, "labour_capacity", "net_income_pc", "rule", "rule_label", "matched", "measures"]
-    absent = absent_for("support_matching", rows.columns)
-    if absent:  # every rule groups households by labour capacity: not computed, said why (issue 12 item 4)
+    reason = why_not_computable("support_matching", rows)
+    if reason:  # every rule groups households by labour capacity: not computed, said why (issue 12 item 4)
         empty = pd.DataFrame(columns=columns)
-        empty.attrs["not_computed"] = {lang: not_computed("support_matching", absent, lang) for lang in ("zh", "en")}
+        empty.attrs["not_computed"] = reason
         return empty
     received = measures[(measures["year"] == int(year)) & measures["household_id"].isin(rows["household_id"])]
     labels = measures_received(received, int(year), rows["household_id"])
@@ -196,10 +196,10 @@ def coverage_table(
     By labour capacity without the labour counts: an empty table whose ``attrs["not_computed"]``
     says why in both languages (the report shows it where the table would be)."""
     rows = households[(households["year"] == int(year)) & (households["is_tuopin"] | households["is_monitored"])]
-    absent = absent_for("coverage_labour", rows.columns) if by == "labour_capacity" else []
-    if absent:
+    reason = why_not_computable("coverage_labour", rows) if by == "labour_capacity" else None
+    if reason:
         empty = pd.DataFrame(columns=[by, "measure", "label", "n_households", "n_receiving", "share"])
-        empty.attrs["not_computed"] = {lang: not_computed("coverage_labour", absent, lang) for lang in ("zh", "en")}
+        empty.attrs["not_computed"] = reason
         return empty
     rows = rows.assign(labour_capacity=labour_group(rows, "capacity", labels=lang)) if by == "labour_capacity" else rows
     if by not in rows.columns:

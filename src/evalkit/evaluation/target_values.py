@@ -17,7 +17,7 @@ import pandas as pd
 from evalkit.core.config import LINE_10000, MIN_HOUSEHOLDS
 from evalkit.core.errors import EvalkitError
 from evalkit.core.registry import Region, region_mask, regions
-from evalkit.core.resources import data_path
+from evalkit.core.resources import data_path, read_user_table
 from evalkit.core.schema import measures_catalogue
 from evalkit.evaluation.populations import population_mask, population_year
 from evalkit.evaluation.targets import Target, indicator_catalogue
@@ -98,16 +98,7 @@ def load_programme(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     ``data/indicator_catalogue.csv``), value (number), source. Every problem is reported with the
     file, the row as seen in the file (header = row 1) and the column.
     """
-    if isinstance(source, pd.DataFrame):
-        table, name = source.copy(), "programme table"
-    else:
-        path = Path(source)
-        name = path.name
-        table = (
-            pd.read_excel(path, dtype=str)
-            if path.suffix.lower() in (".xlsx", ".xls")
-            else pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        )
+    table, name = read_user_table(source, "programme table", sheet="programme")
     missing = [c for c in PROGRAMME_COLUMNS if c not in table.columns]
     if missing:
         raise EvalkitError(f"{name}: 缺少列 {missing} / missing columns {missing}")

@@ -73,6 +73,8 @@ def file_summary(s: FileState) -> tuple[dict, list[dict], pd.DataFrame | None]:
         "rows_rejected": int((~keep).sum()),
         "rows_excluded": sum(excluded.values()),
     }
+    if "persons_read" in info:  # a person-level export (io.persons): rows are households formed
+        row["persons_read"] = info["persons_read"]
     reasons = []
     for status, found in (("rejected", s.checks.reasons), ("normalised", s.checks.normalised)):
         for kind, mask in found.items():
@@ -141,8 +143,9 @@ class FileTotals:
         if self.row is None:
             self.row = row
         else:
-            for k in ("rows_read", "rows_accepted", "rows_rejected", "rows_excluded"):
-                self.row[k] += row[k]
+            for k in ("rows_read", "rows_accepted", "rows_rejected", "rows_excluded", "persons_read"):
+                if k in row:
+                    self.row[k] = self.row.get(k, 0) + row[k]
         for r in reasons:
             key = (r["status"], r["reason"])
             if key in self.reasons:
@@ -205,9 +208,35 @@ def format_accounting(result: IngestResult) -> str:
         "行数核算 / row accounting (读取 = 接受 + 拒绝 + 排除 / read = accepted + rejected + excluded)",
         table.to_string(index=False),
     ]
+    if "persons_read" in result.accounting.columns:
+        for a in result.accounting[result.accounting["persons_read"].notna()].to_dict("records"):
+            persons, formed = int(a["persons_read"]), int(a["rows_read"]) - int(a["rows_excluded"])
+            lines.append(
+                f"{a['file']}: 成员行 {persons} 行组成 {formed} 户 "
+                f"(接受 {a['rows_accepted']}, 拒绝 {a['rows_rejected']}) / "
+                f"{persons} member rows formed {formed} households "
+                f"({a['rows_accepted']} accepted, {a['rows_rejected']} rejected)"
+            )
     if len(result.reasons):
         lines.append("按原因 / by reason:")
         status = {"rejected": "拒绝/rejected", "excluded": "排除/excluded", "normalised": "已规范/normalised"}
         for r in result.reasons.itertuples(index=False):
             lines.append(f"  {r.file} [{status[str(r.status)]}] {r.reason_zh} / {r.reason_en}: {r.rows}")
     return "\n".join(lines)
+
+
+def format_skipped(result: IngestResult) -> str:
+    """For the optional columns the accepted household rows lack (absent, or blank in every row),
+    the analyses that will be skipped (``data/column_uses.csv``), as bilingual lines; empty when
+    none is (or there are no household rows)."""
+    from evalkit.core.column_uses import skipped_lines
+
+    households = result.panel.households
+    if len(households) == 0:
+        return ""
+    present = [c for c in households.columns if households[c].notna().any()]
+    lines = skipped_lines(present)
+    if not lines:
+        return ""
+    head = "缺少可选列, 以下分析将跳过 / optional columns absent, these analyses will be skipped:"
+    return "\n".join([head, *(f"  {line}" for line in lines)])

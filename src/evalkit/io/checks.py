@@ -13,11 +13,15 @@ The problem kinds, their bilingual reasons and what was expected are :data:`KIND
 from __future__ import annotations
 
 import datetime as _dt
+import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
 
+from evalkit.io.headers import normalise_header
 from evalkit.io.pseudonymise import mask
+from evalkit.io.vocabulary import yes_no_words
 
 PROBLEM_COLUMNS = [
     "file",
@@ -71,7 +75,38 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
         "≥ 0 (net operating income may be negative)",
     ),
     "below_minimum": ("小于允许的最小值", "below the allowed minimum", "≥ ", "≥ "),
-    "not_boolean": ("不是是/否值", "not a yes/no value", "是/否、1/0、Y/N", "是/否, 1/0, Y/N"),
+    "not_boolean": (
+        "不是是/否值",
+        "not a yes/no value",
+        "是/否、1/0、Y/N、√/×、有/无 (data/vocabularies.csv)",
+        "是/否, 1/0, Y/N, √/×, 有/无 (data/vocabularies.csv)",
+    ),
+    "excel_error": (
+        "单元格是 Excel 错误值(公式出错)",
+        "the cell holds an Excel error value (a formula failed)",
+        "导出前修正公式, 填入数值",
+        "fix the formula before exporting, enter the value",
+    ),
+    "household_type_contradiction": (
+        "户类型与监测对象类别矛盾",
+        "household type and 监测对象类别 contradict each other",
+        "脱贫户(无类别或脱贫不稳定户)、一般农户或监测户(边缘易致贫户或突发严重困难户) (data/vocabularies.csv)",
+        "脱贫户 (no category or 脱贫不稳定户), 一般农户 or 监测户 (边缘易致贫户 or 突发严重困难户) "
+        "(data/vocabularies.csv)",
+    ),
+    "unknown_monitoring_category": ("监测对象类别无效", "unknown 监测对象类别", "", ""),
+    "members_disagree": (
+        "同一户的成员行中户级字段不一致",
+        "the members' rows of one household disagree on a household field",
+        "每位成员行的户级字段(收入、户类型、地区)相同",
+        "the same household fields (incomes, type, region) in every member's row",
+    ),
+    "size_disagrees_with_members": (
+        "家庭人口数与成员行数不一致, 已按成员行数计",
+        "household size differs from the number of member rows: the member count is used",
+        "成员行数",
+        "the number of member rows",
+    ),
     "year_out_of_range": ("年度超出范围", "year out of range", "", ""),
     "unknown_region": (
         "地区名称不在地区登记表中",
@@ -216,31 +251,73 @@ def blank(values: pd.Series) -> np.ndarray:
     return as_text(values).eq("").to_numpy(dtype=bool)
 
 
+#: Excel's error values: a formula that failed in the export (an error naming the cell, not "not a number").
+EXCEL_ERRORS = (
+    "#N/A",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+)
+#: A number as exports write it, after width folding: sign, digits with well-formed thousands
+#: separators (groups of three) or none, decimals, an optional 元 / 万元 unit.
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^[+-]?\.\d+$")
+_UNIT = re.compile(r"(?:元|元/人|元/年|人民币)$")
+
+
+def excel_errors(text: pd.Series) -> np.ndarray:
+    """True where a cell holds an Excel error value (#N/A, #DIV/0!, ...)."""
+    return text.str.strip().str.upper().isin(EXCEL_ERRORS).to_numpy(dtype=bool)
+
+
+def _clean_number_text(text: pd.Series) -> pd.Series:
+    wide = ~text.str.isascii().fillna(True).astype(bool)
+    if wide.any():  # full-width digits, 元, ，: folded cell by cell, only where there are any
+        text = text.copy()
+        text[wide] = text[wide].map(lambda v: unicodedata.normalize("NFKC", v).replace("，", ","))
+        text[wide] = text[wide].str.replace("[\u3000\xa0]", "", regex=True).str.replace(_UNIT, "", regex=True)
+    return text.str.replace("[\t ]", "", regex=True)
+
+
 def parse_number(values: pd.Series, text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Numbers (float, NaN for blank) and the mask of non-blank cells that are not numbers.
 
-    Thousands separators (``1,234``) and spaces are accepted; ``text`` is ``as_text(values)`` if known.
+    Accepted as exports write them: numbers stored as text, full-width digits (１２３４５), a 元
+    suffix, spaces, thousands separators in groups of three (``12,345``; ``2,1000`` is not a
+    number: an ambiguous separator is an error, never read as 21000). ``text`` is
+    ``as_text(values)`` if known. Excel error values (#N/A) are among the bad cells
+    (:func:`excel_errors` tells them apart).
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype("float64"), pd.Series(False, index=values.index)
-    text = (as_text(values) if text is None else text).str.replace("[,， \t\u3000\xa0]", "", regex=True)
-    number = pd.to_numeric(text.mask(text.eq(""), None), errors="coerce").astype("float64")
+    text = _clean_number_text(as_text(values) if text is None else text)
+    well_formed = text.str.match(_NUMBER).fillna(False).astype(bool)
+    plain = text.str.replace(",", "", regex=False)
+    number = pd.to_numeric(plain.where(well_formed, None), errors="coerce").astype("float64")
     bad = (text.ne("") & number.isna()).astype(bool)
     return number, bad
 
 
-TRUE_WORDS = ("是", "1", "y", "yes", "true", "√", "✓", "有")
-FALSE_WORDS = ("否", "0", "n", "no", "false", "×", "无", "")
-
-
-def parse_bool(values: pd.Series, text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
-    """Yes/no cells as nullable booleans (blank → NA) and the mask of unrecognised cells."""
+def parse_bool(
+    values: pd.Series, text: pd.Series | None = None, field: str | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """Yes/no cells as nullable booleans (blank → NA) and the mask of unrecognised cells. The
+    words are data (``data/vocabularies.csv``: 是/否, 1/0, Y/N, √/×, 有/无, and the ``field``'s own
+    such as 已消除/未消除 for risk_eliminated)."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype("boolean"), pd.Series(False, index=values.index)
-    text = (as_text(values) if text is None else text).str.lower()
+    true_words, false_words = yes_no_words(field)
+    text = as_text(values) if text is None else text
+    uniques = text.unique()
+    text = text.map(dict(zip(uniques, map(normalise_header, uniques), strict=True)))
     text = text.str.replace(r"\.0+$", "", regex=True)
-    yes = text.isin(TRUE_WORDS)
-    no = text.isin(FALSE_WORDS)
+    yes = text.isin(true_words)
+    no = text.isin(false_words) | text.eq("")
     out = pd.Series(pd.NA, index=values.index, dtype="boolean")
     out[yes] = True
     out[no & text.ne("")] = False

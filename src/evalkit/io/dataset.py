@@ -395,6 +395,7 @@ def ingest_command(
     chunk_rows: int | None = None,
     chunk_threshold_mb: float | None = None,
     client=None,
+    column_map: str | None = None,
 ) -> int:
     """``evalkit ingest SRC... --out DATASET``: validate and pseudonymise the exports
     (:func:`evalkit.ingest.ingest`), write the accepted rows as a dataset, print the row accounting.
@@ -414,6 +415,16 @@ def ingest_command(
     """
     import warnings
 
+    from evalkit.io.accounting import format_skipped
+    from evalkit.io.headers import read_column_map, use_column_map
+
+    if column_map and client is not None:  # the map is this process's state: cluster workers would not see it
+        raise EvalkitError(
+            "--columns 暂不能与 --scheduler 同用 / --columns cannot be combined with --scheduler yet: "
+            "ingest mapped files without a cluster",
+            code="E-COLUMNS-CLUSTER",
+        )
+    use_column_map(read_column_map(column_map) if column_map else None)
     from evalkit.io.ingest import DEFAULT_CHUNK_ROWS, format_accounting, ingest, write_rejections
     from evalkit.io.pseudonymise import DemoKeyWarning
 
@@ -455,6 +466,9 @@ def ingest_command(
     )
     written = write_rejections(result, Path(out) / VALIDATION_DIR) if len(result.problems) else []
     print(format_accounting(result))
+    skipped = format_skipped(result) if not chunk_rows else _skipped_in_dataset(out)
+    if skipped:
+        print(skipped)
     for path in written:
         print(f"已写出 / written: {path}")
     print(
@@ -462,6 +476,16 @@ def ingest_command(
         f"{len(record['partitions'])} 个分区 / partitions, 指纹 / fingerprint {record['fingerprint']}"
     )
     return 0 if result.ok else 1
+
+
+def _skipped_in_dataset(path: str | Path) -> str:
+    """:func:`evalkit.io.accounting.format_skipped` for a dataset written in blocks (its columns:
+    a column blank in every row is not detected here)."""
+    from evalkit.core.column_uses import skipped_lines
+
+    lines = skipped_lines(open_dataset(path).schema.names)
+    head = "缺少可选列, 以下分析将跳过 / optional columns absent, these analyses will be skipped:"
+    return "\n".join([head, *(f"  {line}" for line in lines)]) if lines else ""
 
 
 def _ingest_chunked(sources: Sequence[str], out: Path, measures: Sequence[str], strict: bool, chunk_rows: int):

@@ -31,13 +31,13 @@ from evalkit.core.schema import (
     INCOME_COLUMNS,
     Column,
     household_columns,
-    household_types,
     measure_columns,
     measures_catalogue,
     net_income,
 )
-from evalkit.io.checks import as_text, blank, empty_problems, parse_bool, parse_number, problems
-from evalkit.io.headers import alias_index, lookup, measure_aliases, normalise_header
+from evalkit.io.checks import as_text, blank, empty_problems, excel_errors, parse_bool, parse_number, problems
+from evalkit.io.headers import alias_index, ignored_headers, lookup, measure_aliases, normalise_header
+from evalkit.io.persons import DISAGREE, SIZE_REPORTED, households_from_persons
 from evalkit.io.pseudonymise import (
     HOUSEHOLD_PREFIX,
     PERSON_PREFIX,
@@ -47,6 +47,7 @@ from evalkit.io.pseudonymise import (
     valid_id_card,
 )
 from evalkit.io.readers import ROW
+from evalkit.io.vocabulary import combine_household_type, household_type_values, monitoring_category_values
 
 DERIVED_COLUMNS = ("net_operating", "net_income", "net_income_pc", "is_tuopin", "is_monitored")
 DROPPED_IDENTIFIERS = ("head_name", "phone")
@@ -141,8 +142,8 @@ def map_columns(
     wide: dict[str, str] = {}
     unknown, derived = [], []
     for header in raw.columns:
-        if header == ROW:
-            continue
+        if header == ROW or header.startswith("_") or normalise_header(header) in ignored_headers():
+            continue  # evalkit's own columns, and headers that carry nothing (序号)
         canonical = lookup(header, index)
         if canonical is not None:
             mapping[header] = canonical
@@ -166,9 +167,10 @@ def map_columns(
         users = [h for h, c in mapping.items() if c == canonical]
         if len(users) > 1 and canonical not in DROPPED_IDENTIFIERS:
             checks.add(None, canonical, "ambiguous_column", " | ".join(users), column=" | ".join(users))
-    has_id_card = "id_card" in headers
+    # 监测对象类别 alone gives the household type (the system's layout has both: combined)
+    stands_in = {"household_id": "id_card", "household_type": "monitoring_category"}
     for col in columns.values():
-        if col.required and col.name not in headers and not (col.name == "household_id" and has_id_card):
+        if col.required and col.name not in headers and stands_in.get(col.name) not in headers:
             checks.add(
                 None,
                 col.name,
@@ -207,6 +209,11 @@ def typed_column(col: Column, cells: pd.Series, text: pd.Series, checks: FileChe
     empty = text.eq("").to_numpy()
     if col.required:
         checks.add(empty, col.name, "missing_value", text)
+    failed = excel_errors(text)
+    checks.add(failed, col.name, "excel_error", text)
+    if failed.any():
+        text = text.mask(failed, "")
+        cells = text
     if col.dtype in ("int", "float"):
         number, bad = parse_number(cells, text)
         checks.add(bad.to_numpy(), col.name, "not_numeric", text)
@@ -226,7 +233,7 @@ def typed_column(col: Column, cells: pd.Series, text: pd.Series, checks: FileChe
                 )
         return number
     if col.dtype == "bool":
-        flag, bad = parse_bool(cells, text)
+        flag, bad = parse_bool(cells, text, field=col.name)
         checks.add(bad.to_numpy(), col.name, "not_boolean", text)
         return flag
     return text.mask(text.eq(""), pd.NA)
@@ -238,23 +245,36 @@ def map_unique(values: pd.Series, fn) -> pd.Series:
     return values.map(dict(zip(uniques, map(fn, uniques), strict=False)))
 
 
-def _household_type(text: pd.Series, checks: FileChecks) -> pd.Series:
-    types = household_types()
-    lookup = {
-        normalise_header(v): label
-        for label, code, en in types[["label_zh", "code", "label_en"]].itertuples(index=False)
-        for v in (label, code, en)
-    }
-    labels = map_unique(text, lambda v: lookup.get(normalise_header(v)) if isinstance(v, str) else None)
-    unknown = (text.notna() & labels.isna()).to_numpy()
-    checks.add(
-        unknown,
-        "household_type",
-        "unknown_household_type",
-        text,
-        expected=("、".join(types["label_zh"]), ", ".join(types["label_zh"])),
-    )
-    return labels.astype("string")
+def _household_type(types: pd.Series | None, category: pd.Series | None, checks: FileChecks) -> pd.Series:
+    """evalkit's household type from 户类型 and 监测对象类别 (either may be absent; text cells),
+    by the rules of ``data/vocabularies.csv`` (:func:`evalkit.io.vocabulary.combine_household_type`);
+    unknown values and contradictions are errors naming the row and the column."""
+    combined, unknown_type, unknown_cat, contradiction = combine_household_type(types, category)
+    if types is not None:
+        checks.add(
+            unknown_type,
+            "household_type",
+            "unknown_household_type",
+            types,
+            expected=("、".join(household_type_values()), ", ".join(household_type_values())),
+        )
+    if category is not None:
+        cats = monitoring_category_values()
+        checks.add(
+            unknown_cat,
+            "monitoring_category",
+            "unknown_monitoring_category",
+            category,
+            expected=("、".join(cats) + " 或空", ", ".join(cats) + " or blank"),
+        )
+        if types is None:  # the category alone gives the type: it is required then
+            checks.add(category.eq("").to_numpy(), "monitoring_category", "missing_value", category)
+    if contradiction.any():
+        blank_ = pd.Series("(空)", index=combined.index)
+        shown = "户类型 " + (types if types is not None else blank_).replace("", "(空)")
+        shown = shown + " + 监测对象类别 " + (category if category is not None else blank_).replace("", "(空)")
+        checks.add(contradiction, "household_type", "household_type_contradiction", shown)
+    return combined
 
 
 def _region_registry() -> tuple[pd.DataFrame, pd.DataFrame] | None:
@@ -455,6 +475,8 @@ def check_file(
 
     ``years``: the accepted year range; ``flags_only``: see :func:`_wide_measures`.
     """
+    if table == "households":
+        raw = households_from_persons(raw)  # a person-level export: one row per household (io.persons)
     info = raw.attrs["export"]
     file = Path(info["file"]).name
     headers, wide, checks = map_columns(raw, table, file, strict)
@@ -481,10 +503,25 @@ def check_file(
         out = (data["year"].notna() & (data["year"] % 1 == 0) & ~data["year"].between(lo, hi)).to_numpy()
         checks.add(out, "year", "year_out_of_range", text["year"], expected=(f"{lo}–{hi}", f"{lo}–{hi}"))
     if table == "households":
-        if "household_type" in data.columns:
-            data["household_type"] = _household_type(data["household_type"], checks)
+        if "household_type" in data.columns or "monitoring_category" in data.columns:
+            data["household_type"] = _household_type(
+                text.get("household_type"), text.get("monitoring_category"), checks
+            )
+            data = state.data = data.drop(columns="monitoring_category", errors="ignore")
         _regions(data, checks)
         _totals(data, checks)
+        if DISAGREE in raw.columns:
+            detail = raw[DISAGREE]
+            checks.add(detail.ne("").to_numpy(), "household_id", "members_disagree", detail, identifier=False)
+        if SIZE_REPORTED in raw.columns:
+            reported = raw[SIZE_REPORTED]
+            checks.add(
+                reported.ne("").to_numpy(),
+                "household_size",
+                "size_disagrees_with_members",
+                reported,
+                severity="warning",
+            )
         state.wide = _wide_measures(raw, wide, checks, data, flags_only)
     state.rejection_text = pd.DataFrame(
         {name: cells for name, cells in text.items() if columns[name].kind != "identifier" and name != "household_id"}

@@ -2,9 +2,13 @@
 
 Headers are mapped to canonical columns through the alias tables ``data/columns.csv`` and
 ``data/measure_columns.csv`` after normalising width (NFKC: （）→ ()), brackets and whitespace;
-a trailing unit such as ``(元)`` is ignored. Measure names (wide measure columns) come from the
-aliases of ``data/measures.csv``. The header row of a file is the first row with at least two
-cells that are known column names.
+a trailing unit such as ``(元)``, ``(单位：元)`` is ignored. Measure names (wide measure columns)
+come from the aliases of ``data/measures.csv``. The header row of a file is the first row with at
+least two cells that are known column names; a second header row below it (a two-row header with
+merged group cells such as 收入情况 over 工资性收入 … 转移性收入) is merged into it
+(:func:`merge_header_rows`). Headers the alias tables do not know can be mapped by the user
+(``--columns MAP.csv``: :func:`use_column_map`); headers that carry nothing (序号) are listed in
+``data/vocabularies.csv`` (field ``ignored_header``).
 """
 
 from __future__ import annotations
@@ -12,13 +16,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache, lru_cache
+from pathlib import Path
 
 from evalkit.core.errors import EvalkitError
 from evalkit.core.schema import household_columns, measure_columns, measures_catalogue
 
 #: Rows searched for the header row.
 HEADER_SCAN_ROWS = 50
-_UNIT_SUFFIX = re.compile(r"\((?:元|元/人|元/年|人|个|户|月|年)\)$")
+_UNIT_SUFFIX = re.compile(r"\((?:单位[:：]?)?(?:元|元/人|元/年|元/户|人|个|户|月|年)\)$")
+#: The user's header → field map in use (:func:`use_column_map`), normalised.
+_user_map: dict[str, str] = {}
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"})
 
 
@@ -28,11 +35,47 @@ def normalise_header(text: object) -> str:
     return re.sub(r"\s+", "", folded).lower()
 
 
+def read_column_map(path: str | Path) -> dict[str, str]:
+    """A user's mapping file (CSV or XLSX, columns ``header`` and ``field``: export header →
+    evalkit field of ``data/columns.csv`` or ``data/measure_columns.csv``); every problem names the
+    file, the row and the column."""
+    from evalkit.core.resources import read_user_table
+
+    table, name = read_user_table(path, "column map")
+    missing = [c for c in ("header", "field") if c not in table.columns]
+    if missing:
+        raise EvalkitError(f"{name}: 缺少列 {missing}, 应有 header, field / missing columns {missing}: header, field")
+    fields = set(household_columns()) | set(measure_columns())
+    problems = [
+        f"{name} 第{r}行 列「field」值 '{v}': 不是 evalkit 字段 (data/columns.csv) / {name} row {r} column 'field' "
+        f"value '{v}': not an evalkit field (data/columns.csv)"
+        for r, v in zip(table.index + 2, table["field"], strict=True)
+        if v not in fields
+    ]
+    problems += [
+        f"{name} 第{r}行 列「header」为空 / {name} row {r} column 'header' is blank"
+        for r, v in zip(table.index + 2, table["header"], strict=True)
+        if not v
+    ]
+    if problems:
+        raise EvalkitError("\n".join(problems))
+    return dict(zip(table["header"], table["field"], strict=True))
+
+
+def use_column_map(mapping: dict[str, str] | None) -> None:
+    """Map these export headers to these fields before the alias tables, for the rest of the process
+    (``None`` or ``{}``: stop)."""
+    global _user_map
+    _user_map = {normalise_header(h): f for h, f in (mapping or {}).items()}
+    alias_index.cache_clear()
+
+
 @cache
 def alias_index(table: str) -> dict[str, str]:
-    """Normalised alias → canonical column of ``table`` (households | measures)."""
+    """Normalised alias → canonical column of ``table`` (households | measures); the user's map
+    (:func:`use_column_map`) first."""
     columns = household_columns() if table == "households" else measure_columns()
-    index: dict[str, str] = {}
+    index: dict[str, str] = {h: f for h, f in _user_map.items() if f in columns}
     for col in columns.values():
         for alias in (*col.aliases, col.name, col.label_zh):
             index.setdefault(normalise_header(alias), col.name)
@@ -66,6 +109,31 @@ def map_header(header: object, table: str = "households") -> str | None:
 def _is_header(cells: list[str]) -> bool:
     known = {**alias_index("households"), **alias_index("measures")}
     return sum(lookup(c, known) is not None for c in cells if c) >= 2
+
+
+@lru_cache(maxsize=1)
+def ignored_headers() -> frozenset[str]:
+    """Normalised headers that carry nothing for evalkit (序号): not reported as unknown."""
+    from evalkit.core.resources import read_reference_csv
+
+    table = read_reference_csv("vocabularies.csv")
+    return frozenset(normalise_header(v) for v in table.loc[table["field"] == "ignored_header", "value"])
+
+
+def merge_header_rows(first: list[str], second: list[str]) -> list[str] | None:
+    """The header of a two-row header (``first`` with group cells such as 收入情况 merged over the
+    columns that ``second`` names), or None when ``second`` is not a header row: it must name at
+    least two known columns where ``first`` names none (blank or a group label)."""
+    known = {**alias_index("households"), **alias_index("measures")}
+    width = max(len(first), len(second))
+    first = [*first, *[""] * (width - len(first))]
+    second = [*second, *[""] * (width - len(second))]
+    below = [i for i, c in enumerate(second) if c and lookup(c, known) is not None and lookup(first[i], known) is None]
+    # under a column the first row names, a second header row is blank (merged down); a data row is not
+    under_named = any(second[i] for i, c in enumerate(first) if c and lookup(c, known) is not None)
+    if len(below) < 2 or under_named:
+        return None
+    return [second[i] if i in below else first[i] for i in range(width)]
 
 
 def find_header(rows: list[list[str]], file: str) -> int:

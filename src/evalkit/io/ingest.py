@@ -35,12 +35,21 @@ from evalkit.io.accounting import (
     accepted_rows,
     file_summary,
     format_accounting,
+    format_skipped,
     write_rejections,
 )
 from evalkit.io.checks import KINDS
 from evalkit.io.chunked import DEFAULT_CHUNK_ROWS, STAGING_MEMORY_LIMIT, ChunkedIngest
 from evalkit.io.file_checks import FileState, check_file, check_measure_keys, reject_duplicates
-from evalkit.io.headers import map_header, measure_aliases, normalise_header
+from evalkit.io.headers import (
+    alias_index,
+    lookup,
+    map_header,
+    measure_aliases,
+    normalise_header,
+    read_column_map,
+    use_column_map,
+)
 from evalkit.io.keys import KeyLog
 from evalkit.io.plan import (
     DEFAULT_MIN_YEAR,
@@ -233,6 +242,33 @@ def problem_lines(problems: pd.DataFrame, per_kind: int | None = ROWS_PER_KIND) 
     return lines
 
 
+def column_mapping(path: str | Path, table: str = "households") -> list[tuple[str, str]]:
+    """Each header of an export and the field it maps to (``measure:<code>`` for a wide measure
+    column, ``""`` when not used), as :func:`ingest` will read it."""
+    try:
+        raw = read_export(path)
+    except EvalkitError:
+        return []  # the accounting reports why the file cannot be read
+    index = alias_index(table)
+    out = []
+    for header in raw.columns:
+        if header == ROW:
+            continue
+        field = lookup(header, index)
+        if field is None and table == "households" and lookup(header, measure_aliases()) is not None:
+            field = f"measure:{lookup(header, measure_aliases())}"
+        out.append((header, field or ""))
+    return out
+
+
+def format_column_mapping(path: str | Path, table: str = "households") -> str:
+    """``evalkit validate``'s list of the mapping used: ``header → field`` or ``→ 未使用 / not used``."""
+    pairs = column_mapping(path, table)
+    lines = [f"列对应 / column mapping: {Path(path).name}"]
+    lines += [f"  {h} → {f}" if f else f"  {h} → 未使用 / not used" for h, f in pairs]
+    return "\n".join(lines)
+
+
 def validate_command(
     paths,
     strict: bool = False,
@@ -241,12 +277,18 @@ def validate_command(
     min_year: int | None = None,
     max_year: int | None = None,
     show_all: bool = False,
+    column_map: str | Path | None = None,
 ) -> int:
-    """``evalkit validate``: print the accounting and the problems, grouped by kind with the first
-    :data:`ROWS_PER_KIND` rows of each (``show_all``: every row); 0 when usable, 1 when not.
+    """``evalkit validate``: print the header mapping, the accounting and the problems, grouped by
+    kind with the first :data:`ROWS_PER_KIND` rows of each (``show_all``: every row); 0 when
+    usable, 1 when not.
 
-    ``min_year`` / ``max_year`` bound the accepted years (defaults as in :func:`ingest`).
+    ``min_year`` / ``max_year`` bound the accepted years (defaults as in :func:`ingest`);
+    ``column_map``: the user's mapping file (export header → evalkit field, :func:`read_column_map`).
     """
+    use_column_map(read_column_map(column_map) if column_map else None)
+    for path in [*paths, *(measures or ())]:
+        print(format_column_mapping(path, "measures" if path in (measures or ()) else "households"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DemoKeyWarning)
         result = ingest(
@@ -260,6 +302,9 @@ def validate_command(
         if issubclass(w.category, DemoKeyWarning):
             print(str(w.message), file=sys.stderr)
     print(format_accounting(result))
+    skipped = format_skipped(result)
+    if skipped:
+        print(skipped)
     errors, warns = result.errors, result.problems[result.problems["severity"] == "warning"]
     if len(result.problems):
         print(f"问题 / problems: {len(errors)} 个错误 / errors, {len(warns)} 个警告 / warnings")

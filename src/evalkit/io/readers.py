@@ -24,7 +24,7 @@ import pandas as pd
 
 from evalkit.core.errors import EvalkitError
 from evalkit.io.checks import as_text
-from evalkit.io.headers import HEADER_SCAN_ROWS, find_header
+from evalkit.io.headers import HEADER_SCAN_ROWS, find_header, merge_header_rows
 
 #: Name of the column holding the row number as seen in the file.
 ROW = "_row"
@@ -106,6 +106,12 @@ def _csv_layout_of(path_text: str, size: int, mtime_ns: int) -> CsvLayout:
                 rows = csv.reader(fh)
                 head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
                 header_idx = find_header(head, path.name)
+                merged = (
+                    merge_header_rows(head[header_idx], head[header_idx + 1]) if len(head) > header_idx + 1 else None
+                )
+                if merged is not None:  # a two-row header: the body starts below its second row
+                    head[header_idx + 1] = merged
+                    header_idx += 1
                 widest_body = max((len(r) for r in itertools.chain(head[header_idx + 1 :], rows)), default=0)
                 widest_all = max(widest_body, *(len(r) for r in head))
         except UnicodeDecodeError as exc:
@@ -175,6 +181,10 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, dict]:
                 idx = find_header(head, path.name)
             except EvalkitError:
                 continue
+            merged = merge_header_rows(head[idx], head[idx + 1]) if len(head) > idx + 1 else None
+            if merged is not None:  # a two-row header (group cells merged over the columns)
+                head[idx + 1] = merged
+                idx += 1
             body = head[idx + 1 :] + [[_cell_text(v) for v in r] for r in rows]
             width = max([len(head[idx]), *map(len, body)])
             headers = unique_headers(head[idx] + [""] * (width - len(head[idx])))

@@ -25,7 +25,9 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit import __version__
+from evalkit.core.comparison import load_series
 from evalkit.core.errors import EvalkitError
+from evalkit.evaluation.target_values import load_programme
 from evalkit.reporting import disclosure
 from evalkit.reporting.parameters import disclosure_parameters
 from evalkit.reporting.report import (
@@ -135,6 +137,8 @@ def run_batch(
     scheduler: str | None = None,
     min_households: int | None = None,
     suppress_zeros: bool = False,
+    series: str | None = None,
+    programme: str | None = None,
 ) -> list[ReportOutcome]:
     """Run every report in ``formats`` (default html, pdf, docx, xlsx) — in a process pool of
     ``jobs`` spawned workers, or as tasks on the Dask cluster at ``scheduler`` (``"local"``
@@ -161,6 +165,12 @@ def run_batch(
     with disclosure.use_rule(rule):
         hosts = merge_hosts(data_path, chosen, int(year))
     merged_away = {code: host for host, small in hosts.items() for code in small}
+    own: dict[str, str | None] = {"series": series, "programme": programme}
+    for name, load in (("series", load_series), ("programme", load_programme)):
+        given = own[name]
+        if given:  # validated once, before any worker starts
+            load(given)
+            own[name] = str(Path(given).resolve())
     tasks = [
         dict(
             region=r.code,
@@ -172,6 +182,8 @@ def run_batch(
             years=years,
             formats=report_formats,
             extra_parameters=extra | ({"merge_regions": ",".join(hosts[r.code])} if r.code in hosts else {}),
+            series=own["series"],
+            programme=own["programme"],
         )
         for r in chosen
         if r.code not in merged_away
@@ -295,6 +307,12 @@ def _rows(outcomes: list[ReportOutcome], chosen: list) -> list[dict]:
                 **{k: counts.get(k, 0) if outcome.ok else None for k in STATUS_CODES},
                 "data_fingerprint": outcome.results.get("data_fingerprint", ""),
                 "synthetic": outcome.results.get("synthetic"),
+                # an empty number is not suppressed ("<10") and not zero: why it could not be computed
+                "not_available": "; ".join(
+                    f"{k}: {why['zh']} / {why['en']}"
+                    for k, why in outcome.results.get("unavailable", {}).items()
+                    if k in INDEX_NUMBERS
+                ),
             }
         )
     return rows
@@ -302,7 +320,8 @@ def _rows(outcomes: list[ReportOutcome], chosen: list) -> list[dict]:
 
 def write_comparison(outcomes: list[ReportOutcome], chosen: list, path: Path) -> Path:
     """``comparison.csv``: one row per region (registry order), key numbers and status counts
-    (hidden numbers with the report's marks, failed regions with their error)."""
+    (hidden numbers with the report's marks, numbers that could not be computed empty with the
+    reason in ``not_available``, failed regions with their error)."""
     table = pd.DataFrame(_rows(outcomes, chosen))
     return atomic_write_text(path, table.to_csv(index=False, lineterminator="\n"))
 
@@ -462,10 +481,14 @@ def batch_command(
     scheduler: str | None = None,
     min_households: int | None = None,
     suppress_zeros: bool = False,
+    series: str | None = None,
+    programme: str | None = None,
 ) -> int:
     """``evalkit batch``: exit 0 when every report was written, 1 when any failed (summary on
     stderr). Without ``year``, the latest year in the data; ``year="plan"``: each region for the
-    latest year its plans and the data cover (:func:`plan_year`), one folder and index per year."""
+    latest year its plans and the data cover (:func:`plan_year`), one folder and index per year.
+    ``series`` / ``programme``: the regions' own comparison series and programme indicators (one
+    file each for the batch, validated before any worker starts)."""
     years = panel_years(ensure_data(data))
     chosen = resolve_regions(regions)
     if year is None:
@@ -495,6 +518,8 @@ def batch_command(
             scheduler=scheduler,
             min_households=min_households,
             suppress_zeros=suppress_zeros,
+            series=series,
+            programme=programme,
         )
         code = max(code, _summary(outcomes, Path(out) / str(group_year), lang))
     return code

@@ -111,6 +111,14 @@ def validate_parameters(parameters: dict, notebook: str | Path | None = None, ye
         )
     if "suppress_zeros" in params and not isinstance(params["suppress_zeros"], bool):
         raise EvalkitError("参数 suppress_zeros 应为 True 或 False / suppress_zeros must be True or False")
+    if params.get("series") or params.get("programme"):
+        from evalkit.core.comparison import load_series
+        from evalkit.evaluation.target_values import load_programme
+
+        for name, load in (("series", load_series), ("programme", load_programme)):
+            if params.get(name):  # the region's own statistics: validated here, before any kernel starts
+                load(params[name])
+                params[name] = str(Path(params[name]).resolve())
     if "data" in params:
         data = ensure_data(params["data"])
         params["data"] = str(data.resolve())

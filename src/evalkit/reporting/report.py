@@ -33,12 +33,15 @@ the provenance block carries the data fingerprint, never a time.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from evalkit import __version__
+from evalkit.core.comparison import load_series, use_series
 from evalkit.core.errors import EvalkitError
+from evalkit.evaluation.target_values import load_programme
 
 # The report's files, parameters and runner live in their own modules; their public names are
 # re-exported here, the one module the report notebook and the CLI import.
@@ -123,6 +126,32 @@ __all__ = [
 # What the report notebook calls (selection and assembly only; indicators come from the
 # analysis modules)
 # ---------------------------------------------------------------------------------------------
+
+
+def use_region_statistics(series: str | Path | None = None, programme: str | Path | None = None):
+    """The region's own statistics for a report (``evalkit report --series/--programme``): the
+    comparison series are used before the published ones for the rest of the process
+    (:func:`evalkit.core.comparison.use_series`); returns the programme-indicator table, or None
+    (the scorecard then uses the SYNTHETIC demo table on demo data and nothing on real data)."""
+    if series:
+        use_series(load_series(series))
+    return load_programme(programme) if programme else None
+
+
+def series_sources(region, years, include_synthetic: bool = False) -> pd.DataFrame:
+    """The comparison values a report of ``region`` draws on, with their source: rural disposable
+    income of the region and its ancestors, the monitoring line of its province(s), for ``years``.
+    Columns indicator, region, year, value, unit, source."""
+    from evalkit.core.comparison import series as comparison_series
+
+    places = {region.name_zh, *region.filter.values()}  # the region and the regions above it
+    parts = []
+    for indicator in ("rural_disposable_income", "monitoring_line"):
+        table = comparison_series(indicator, include_synthetic=include_synthetic)
+        keep = table["region"].isin(places) & table["year"].isin(list(years))
+        parts.append(table[keep].assign(indicator=indicator))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["indicator", "region", "year", "value", "unit", "source"]].reset_index(drop=True)
 
 
 def region_households(panel, region, year: int) -> pd.DataFrame:
@@ -217,7 +246,20 @@ def key_numbers(
     all households of the region, ``pop_tuopin`` 脱贫人口 only — the gap to rural residents is
     computed for 脱贫人口 —, ``pop_rural`` the official rural series). Each input is the
     region-level table of the analysis function named like it; a number whose table has no row
-    for ``year`` is NaN."""
+    for ``year`` is NaN. ``reason``: why a NaN number could not be computed, a key of
+    ``data/labels.csv`` (``no_row_for_year``, or the table's status such as ``missing monitoring
+    line``, ``missing comparison series``); empty for a number that was computed."""
+
+    def why(table: pd.DataFrame, column: str) -> str:
+        row = table[table["year"] == year]
+        if len(row) == 0 or column not in row.columns:
+            return "no_row_for_year"
+        if pd.notna(row[column].iloc[0]):
+            return ""
+        for status in ("status", "comparison_status"):
+            if status in row.columns and row[status].iloc[0] not in ("", "ok"):
+                return str(row[status].iloc[0])
+        return "not_computable"
 
     def pick(table: pd.DataFrame, column: str, gate: str = "n_households"):
         row = table[table["year"] == year]
@@ -248,6 +290,7 @@ def key_numbers(
                 "kind": kind,
                 "n_households": n if gate is None else count,
                 "population": population,
+                "reason": why(table, column),
             }
         )
     return pd.DataFrame(rows)
@@ -271,7 +314,8 @@ def results_payload(
     (data fingerprint, evalkit version, synthetic flag, parameters, the effects sample of
     :func:`effects_sample` when one was drawn). No time, no random id."""
     from evalkit.reporting import disclosure
-    from evalkit.reporting.present import t, watch_grid
+    from evalkit.reporting.present import is_missing as _is_missing
+    from evalkit.reporting.present import label_or, t, watch_grid
     from evalkit.reporting.sections import key_number_states
 
     rule = disclosure.current_rule()
@@ -299,6 +343,12 @@ def results_payload(
         "suppressed_keys": suppressed,
         "suppression": hidden,
         "disclosure": {"threshold": rule.threshold, "suppress_zeros": rule.suppress_zeros},
+        # null is not suppressed: why each missing number could not be computed (issue 12, item 6)
+        "unavailable": {
+            row["key"]: {"zh": label_or(str(row["reason"]), "zh"), "en": label_or(str(row["reason"]), "en")}
+            for row in numbers.to_dict("records")
+            if _is_missing(row["value"]) and row.get("reason")
+        },
         "results_version": RESULTS_VERSION,
     }
     if effects_sampled is not None:

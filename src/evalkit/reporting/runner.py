@@ -167,6 +167,8 @@ def run_report(
     years: list[int] | None = None,
     extra_parameters: dict | None = None,
     formats: str | list[str] | tuple[str, ...] | None = None,
+    series: str | Path | None = None,
+    programme: str | Path | None = None,
 ) -> ReportOutcome:
     """Validate, execute and export one report in ``formats`` (:func:`parse_formats`; default
     all); never raises for a failing notebook (the outcome says ``failed`` with the error),
@@ -194,6 +196,9 @@ def run_report(
         Further notebook parameters (must be declared by the notebook).
     formats : str or sequence of str, optional
         Among html, pdf, docx, xlsx (default all).
+    series, programme : str or Path, optional
+        The region's own comparison series and programme indicators (CSV/XLSX, ``evalkit template``),
+        validated before papermill runs; the report shows each number's source.
 
     Returns
     -------
@@ -220,6 +225,8 @@ def run_report(
                 "base_year": base_year,
                 "seed": seed,
             },
+            **({"series": str(series)} if series else {}),
+            **({"programme": str(programme)} if programme else {}),
             **(extra_parameters or {}),
         ),
         notebook,

@@ -78,9 +78,16 @@ def key_numbers_table(numbers: pd.DataFrame, lang: str = "zh", rule: disclosure.
     """Display table of :func:`evalkit.report.key_numbers`: indicator, population (whom the number
     describes: all households of the region, or 脱贫人口 only for the gap to rural residents) and
     the formatted value, hidden (:func:`key_number_states`) when it rests on too few households;
-    无数据 / n/a when it could not be computed (e.g. no monitoring line: never a suppression mark)."""
+    无数据 / n/a when it could not be computed, with the reason when ``numbers`` has one (e.g. no
+    monitoring line: never a suppression mark)."""
     states = key_number_states(numbers, rule)
-    text = [format_value(v, k, lang) for v, k in zip(numbers["value"], numbers["kind"], strict=True)]
+    reasons = numbers["reason"] if "reason" in numbers else pd.Series("", index=numbers.index)
+    text = [
+        (f"{missing_mark(lang)} ({label_or(r, lang)})" if r else missing_mark(lang))
+        if is_missing(v)
+        else format_value(v, k, lang)
+        for v, k, r in zip(numbers["value"], numbers["kind"], reasons, strict=True)
+    ]
     value = t("value", lang)
     table = pd.DataFrame(
         {
@@ -520,6 +527,43 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
             )
         )
     return sections
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources of the figures from outside the panel
+# ---------------------------------------------------------------------------------------------
+
+
+def sources_table(series: pd.DataFrame, programme: pd.DataFrame | None, region, lang: str = "zh") -> pd.DataFrame:
+    """Every comparison value (:func:`evalkit.reporting.report.series_sources`) and programme
+    indicator of ``region`` and the regions inside it (``programme``: the table passed with
+    ``--programme``) the report uses, with its source: indicator, region, year, value, unit, source."""
+    from evalkit.evaluation.targets import indicator_catalogue
+
+    parts = [series.assign(indicator=[label_or(i, lang) for i in series["indicator"]])]
+    if programme is not None and len(programme):
+        catalogue = indicator_catalogue().set_index("name")
+        label = "label_zh" if lang == "zh" else "label_en"
+        own = programme[programme["region"].isin({region.name_zh, region.code, *region.filter.values()})]
+        parts.append(
+            own.assign(
+                indicator=[str(catalogue.at[i, label]) if i in catalogue.index else str(i) for i in own["indicator"]],
+                unit=[str(catalogue.at[i, "unit"]) if i in catalogue.index else "" for i in own["indicator"]],
+            )
+        )
+    table = pd.concat(parts, ignore_index=True) if parts else series
+    return format_table(
+        table,
+        {"indicator": "text", "region": "text", "year": "int", "value": "ratio", "unit": "text", "source": "text"},
+        lang,
+        count_column=None,
+        headers={
+            "indicator": t("indicator_label", lang),
+            "region": t("region", lang),
+            "unit": t("unit", lang),
+            "source": t("figure_source", lang),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
