@@ -216,3 +216,37 @@ def test_column_map_for_unknown_headers_and_validate_prints_the_mapping(tmp_path
     bad.write_text("header,field\nHH_NO,household_number\n", encoding="utf-8")
     assert main(["validate", str(export), "--columns", str(bad)]) != 0
     assert "坏映射.csv 第2行 列「field」值 'household_number'" in capsys.readouterr().err
+
+
+NATIONAL = __import__("pathlib").Path(__file__).parent / "data" / "exports_national"
+
+
+@pytest.mark.parametrize(
+    "name, extra",
+    [
+        ("家庭成员信息_2023.xlsx", []),
+        ("家庭成员信息_2024.xlsx", []),
+        ("户信息_2024_gbk.csv", []),
+        ("两行表头_2024.xlsx", []),
+        ("自定义表头_2024.csv", ["--columns", "列映射.csv"]),
+    ],
+)
+def test_every_national_fixture_validates_with_its_accounting(capsys, name, extra):
+    """Done-when of issue 12: each fixture of tests/data/exports_national gives exit 0 with its
+    row accounting (the custom-header file with its mapping file)."""
+    from evalkit.cli.main import main
+
+    args = [str(NATIONAL / name), *(str(NATIONAL / a) if a.endswith(".csv") else a for a in extra)]
+    code = main(["validate", *args])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "行数核算 / row accounting" in out and name in out and "Traceback" not in out
+
+
+def test_unknown_headers_without_their_map_name_file_and_column(capsys):
+    from evalkit.cli.main import main
+
+    code = main(["validate", str(NATIONAL / "自定义表头_2024.csv")])
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert code == 1 and "自定义表头_2024.csv" in text and "HH_NO" in text, text
