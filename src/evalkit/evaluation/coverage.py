@@ -176,6 +176,15 @@ def match_summary(match: pd.DataFrame, by: str | None = "county", lang: str = "z
     return per
 
 
+def region_match_summary(panel, region: Region | str, year: int, lang: str = "zh") -> pd.DataFrame:
+    """:func:`match_summary` (``by=None``) of :func:`region_support_match`; raises
+    :class:`EvalkitError` with the reason when the data cannot support the check (no labour counts)."""
+    summary = match_summary(region_support_match(panel, region, year), by=None, lang=lang)
+    if summary.attrs.get("not_computed"):
+        raise EvalkitError(summary.attrs["not_computed"][lang])
+    return summary
+
+
 def unmatched_list(match: pd.DataFrame) -> pd.DataFrame:
     """Households whose support does not match the rule, for caseworkers: :data:`LIST_COLUMNS`,
     lowest per-capita income first (pseudonymised ids only)."""

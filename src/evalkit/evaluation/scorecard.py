@@ -447,7 +447,7 @@ def check_rows(panel, region: Region, year: int, lang: str = "zh", cost: pd.Data
       with its 95% CI per measure with a credible effect (:func:`~evalkit.evaluation.cost.cost_checks`), 仅列示.
 
     A part the panel cannot give (no monitoring line, no previous year) is 无法评估 with the reason."""
-    from evalkit.evaluation.coverage import match_summary, region_support_match
+    from evalkit.evaluation.coverage import region_match_summary
     from evalkit.evaluation.identification import CHECKS, LABELS, identification_flags
     from evalkit.evaluation.watchlist_flows import watchlist_flows
 
@@ -468,11 +468,8 @@ def check_rows(panel, region: Region, year: int, lang: str = "zh", cost: pd.Data
             )
         )
     title = ("帮扶措施匹配核查 (核查项, 不是目标)", "support matching checks (checks, not targets)")
-    summary: pd.DataFrame | None
     try:
-        computed = match_summary(region_support_match(panel, region, year), by=None, lang=lang)
-        reason = computed.attrs.get("not_computed")  # e.g. no labour counts: said, not raised
-        summary, error = (None, reason[lang]) if reason else (computed, None)
+        summary, error = region_match_summary(panel, region, year, lang), None
     except EvalkitError as exc:
         summary, error = None, str(exc)
     if summary is None:
