@@ -120,4 +120,6 @@ def test_index_groups_counties_under_their_prefecture_in_administrative_order(tm
         ("1", "北海市"),
     ]
     assert "共 7 个地区: 7 个报告已生成" in page and page.count("本级无报告") == 2
-    assert "“无数据”：该年度、该组或该指标没有可计算的数值" in page  # the numbers these outcomes lack show 无数据, with its note
+    assert (
+        "“无数据”：该年度、该组或该指标没有可计算的数值" in page
+    )  # the numbers these outcomes lack show 无数据, with its note
