@@ -133,8 +133,10 @@ def test_column_uses_name_only_optional_columns_and_every_used_optional_column()
     assert set(uses["column"]) <= optional, set(uses["column"]) - optional
     identifiers = {n for n, c in household_columns().items() if c.kind == "identifier"}
     # every optional column but the identifiers (dropped at ingest) is used by some analysis
-    # monitoring_category is folded into household_type at ingest (data/vocabularies.csv), never in a panel
-    assert optional - identifiers - {"risk_eliminated_year", "monitoring_category"} <= set(uses["column"])
+    # kind "input" (monitoring_category) is folded into household_type at ingest, never in a panel
+    inputs = {n for n, c in household_columns().items() if c.kind == "input"}
+    assert inputs == {"monitoring_category"}
+    assert optional - identifiers - inputs - {"risk_eliminated_year"} <= set(uses["column"])
     assert (uses["source"] != "").all() and (uses["analysis_zh"] != "").all() and (uses["analysis_en"] != "").all()
 
 
@@ -151,7 +153,7 @@ def test_validate_lines_name_the_column_and_the_analysis_in_both_languages():
 OPTIONAL_PRESENT = [
     c
     for c in optional_columns()
-    if household_columns()[c].kind != "identifier" and not c.startswith("reported_") and c != "monitoring_category"
+    if household_columns()[c].kind not in ("identifier", "input") and not c.startswith("reported_")
 ]
 #: The region whose report uses the column most (watch-list rules by region); others: 北海市 (广西 rules).
 REGION_OF = {"monitoring_start_year": "上犹县", "risk_eliminated": "上犹县", "township": "上犹县", "village": "上犹县"}

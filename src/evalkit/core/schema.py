@@ -54,7 +54,11 @@ KEYS: tuple[str, ...] = ("household_id", "year")
 
 @dataclass(frozen=True)
 class Column:
-    """One canonical column: its name, kind, type, whether required, lower bound, labels, aliases."""
+    """One canonical column: its name, kind, type, whether required, lower bound, labels, aliases.
+
+    ``kind`` ``input`` marks a column read from exports only and folded into another field at
+    ingest (监测对象类别 into ``household_type``, by ``data/vocabularies.csv``): never a panel column.
+    """
 
     name: str
     kind: str

@@ -321,7 +321,7 @@ def results_payload(
     rule = disclosure.current_rule()
     states = key_number_states(numbers, rule)
     values = {
-        row.key: None if state in disclosure.HIDDEN_STATES else row.value
+        row.key: None if state in disclosure.HIDDEN_STATES or _is_missing(row.value) else row.value
         for row, state in zip(numbers.itertuples(index=False), states, strict=True)
     }
     hidden = {str(key): state for key, state in zip(numbers["key"], states, strict=True)}

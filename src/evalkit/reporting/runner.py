@@ -187,7 +187,7 @@ def run_report(
         Output folder; files go to ``out/<year>/``.
     base_year : int, optional
         Base year of the growth tables (a data year before ``year``).
-    seed : int, default :data:`evalkit.core.config.DEFAULT_SEED` (20240101)
+    seed : int, default :data:`evalkit.core.config.DEFAULT_SEED`
     notebook : str or Path, optional
         Report notebook (default the packaged report.ipynb).
     years : list of int, optional
