@@ -96,7 +96,9 @@ def test_meta_labels_the_panel_synthetic(small):
 
 def test_canonical_columns_and_derived_income(small):
     hh = small.households
-    canonical = [name for name, col in household_columns().items() if col.kind not in ("identifier", "reported", "input")]
+    canonical = [
+        name for name, col in household_columns().items() if col.kind not in ("identifier", "reported", "input")
+    ]
     assert set(canonical) <= set(hh.columns)
     assert hh.groupby("household_id").size().eq(len(YEARS)).all()
     assert not hh.duplicated(["household_id", "year"]).any()
