@@ -121,7 +121,7 @@ def test_checks_are_scorecard_rows_not_targets():
     assert card["threshold"].isna().all() and card["margin"].isna().all()
     # the panel has no labour counts: matching is not measurable, with the reason
     match = full[full["document"] == "support_matching"]
-    assert match["status_code"].tolist() == ["not_measurable"] and "labour" in match["reason"].iloc[0]
+    assert match["status_code"].tolist() == ["not_measurable"] and "劳动力人数" in match["reason"].iloc[0]
     # 台账 (any flag, 广西 rules as reference): listed, never a status of a target
     flows = full[full["document"] == "watchlist_flows"].set_index("target_id")
     assert set(flows["status_code"]) == {"reported"}
