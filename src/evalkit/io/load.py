@@ -116,10 +116,18 @@ def read_panel_rows(
         households = derive_income(households)
     measures_path = folder / MEASURES_FILE
     if measures_path.exists():
-        keep = ds.field("year").isin(pa.array(np.unique(households["year"].to_numpy()).astype("int64")))
+        dataset = ds.dataset(measures_path, format="parquet")
+        wanted = {"year": pa.array(np.unique(households["year"].to_numpy()).astype("int64"))}
         if expression is not None:
-            keep &= ds.field("household_id").isin(pa.array(households["household_id"].unique().astype(str)))
-        measures_table = ds.dataset(measures_path, format="parquet").to_table(filter=keep)
+            wanted["household_id"] = pa.array(households["household_id"].unique().astype(str))
+        keep = None
+        for name, values in wanted.items():
+            kind = dataset.schema.field(name).type
+            if pa.types.is_null(kind):  # a measures file without rows: nothing to select
+                continue
+            term = ds.field(name).isin(values.cast(kind))
+            keep = term if keep is None else keep & term
+        measures_table = dataset.to_table(filter=keep)
         measures = measures_table.to_pandas()
         del measures_table
     else:
