@@ -10,7 +10,7 @@ code                       class                                 raised when
 ``E-INPUT``                :class:`EvalkitError`                 a parameter or input evalkit cannot use
 ``E-INGEST-VALIDATION``    :class:`DataValidationError`          an export file failed validation (strict)
 ``E-DESIGN``               :class:`DesignError`                  an estimation design cannot identify it
-``E-DESIGN-CELLS``         ``effects.did.CellsNotEstimable``     ATT(g,t) cells cannot be estimated
+``E-DESIGN-CELLS``         ``did_design.CellsNotEstimable``      ATT(g,t) cells cannot be estimated
 ``E-TARGET``               ``evaluation.targets.TargetError``    a policy-target file is malformed
 ``E-INEQUALITY-INPUT``     ``indicators.inequality.Inequality…`` income or weights no measure can use
 ========================== ===================================== ===========================================

@@ -35,8 +35,6 @@ influence functions as a dense ``n_units × n_cells`` float64 matrix (2,000,000 
 
 from __future__ import annotations
 
-import contextlib
-import io
 import warnings
 from dataclasses import dataclass, field, replace
 
@@ -47,25 +45,35 @@ from threadpoolctl import threadpool_limits
 
 from evalkit.core.config import DEFAULT_SEED
 from evalkit.core.errors import DesignError, EvalkitError
+from evalkit.effects.did_aggregation import (
+    KINDS,
+    aggregate_influence,
+    cell_inference,
+    run_aggte,
+    wild_pretest,
+)
+from evalkit.effects.did_design import (
+    CONTROLS,
+    METHODS,
+    CellsNotEstimable,
+    cell_reasons,
+    check_full_rank,
+    design_summary,
+    prepare_design,
+    redundant_covariates,
+)
 from evalkit.effects.inference import (
     PRETEST_DRAWS,
-    WILD_PRETEST_MAX_CLUSTERS,
     Clustering,
     cell_loadings,
     cluster_vcov,
     critical_value,
     effective_df,
     multiplier_bootstrap,
-    pretest,
     sup_t_critical,
     wild_cluster_pvalue,
-    wild_cluster_wald,
 )
 from evalkit.effects.results import TIDY_COLUMNS, Aggregation, EstimateResult, add_ci, p_value, short_repr
-
-CONTROLS = {"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}
-METHODS = ("dr", "ipw", "reg")
-KINDS = {"simple": None, "group": "group", "dynamic": "event_time", "calendar": "time"}
 
 
 @dataclass
@@ -141,8 +149,8 @@ class StaggeredDiDResult(EstimateResult):
             overall_loading, table_loading = self._loadings(kind)
             df = float(effective_df(overall_loading, self.clustering)[0])
             table_df = None if table_loading is None else effective_df(table_loading, self.clustering)
-        atte = _run_aggte(self._model, kind, bootstrap=False)
-        overall_psi, table_psi = _aggregate_influence(atte, kind)
+        atte = run_aggte(self._model, kind, bootstrap=False)
+        overall_psi, table_psi = aggregate_influence(atte, kind)
         overall_se = float(np.sqrt(cluster_vcov(overall_psi, self.clustering)[0, 0]))
         table = pd.DataFrame()
         if table_psi is not None:  # every kind but "simple" has a table
@@ -199,9 +207,9 @@ class StaggeredDiDResult(EstimateResult):
             cells = cell_loadings(raw != 0, cohorts, self.att_gt["group"].to_numpy())
             overall, table = (
                 np.array(a) if a is not None else None
-                for a in _aggregate_influence(_run_aggte(model, kind, inffunc=cells), kind)
+                for a in aggregate_influence(run_aggte(model, kind, inffunc=cells), kind)
             )
-            overall0, table0 = _aggregate_influence(_run_aggte(model, kind, inffunc=np.zeros_like(cells)), kind)
+            overall0, table0 = aggregate_influence(run_aggte(model, kind, inffunc=np.zeros_like(cells)), kind)
             assert overall is not None  # every kind has an overall parameter
             diff = None if table is None or table0 is None else table - table0
             self._cache[key] = (overall - overall0, diff)
@@ -219,8 +227,8 @@ class StaggeredDiDResult(EstimateResult):
         post-treatment ATT(g,t) by the same amount, which leaves the aggregation weights unchanged)."""
         key = ("wild", theta0, biters, seed)
         if key not in self._cache:
-            atte = _run_aggte(self._model, "simple", bootstrap=False)
-            psi = _aggregate_influence(atte, "simple")[0][:, 0]
+            atte = run_aggte(self._model, "simple", bootstrap=False)
+            psi = aggregate_influence(atte, "simple")[0][:, 0]
             # a_i = T_g · n / Σ_g T_g n_g for units of cohort g (T_g post cells), 0 for controls
             post = self.att_gt[self.att_gt["post"]].groupby("group").size()
             cells = pd.Series(self._unit_cohort).map(post).fillna(0).to_numpy(dtype=float)
@@ -239,7 +247,7 @@ class StaggeredDiDResult(EstimateResult):
         if (codes < 0).any():
             raise EvalkitError(f"{int((codes < 0).sum())} 个单位没有聚类标签 / units without a cluster label")
         clustering = Clustering(level=level, codes=codes, small_sample=small_sample)
-        att_gt, test = _cell_inference(
+        att_gt, test = cell_inference(
             self.att_gt, self._model, clustering, self.alpha, self._unit_cohort, self._unit_weight
         )
         return replace(self, att_gt=att_gt, pretest=test, cluster=level, clustering=clustering, _cache={})
@@ -249,7 +257,7 @@ class StaggeredDiDResult(EstimateResult):
         :func:`evalkit.effects.inference.wild_cluster_wald`): W, pvalue, weights, n_clusters."""
         key = ("wild_pretest", biters, seed)
         if key not in self._cache:
-            self._cache[key] = _wild_pretest(
+            self._cache[key] = wild_pretest(
                 self.att_gt, self._model, self._unit_cohort, self.clustering, biters, seed, self._unit_weight
             )
         return self._cache[key]
@@ -290,161 +298,6 @@ class StaggeredDiDResult(EstimateResult):
         return short_repr(self, simple.att, simple.se, outcome=self.outcome, method=self.method, n_units=self.n_units)
 
 
-#: influence-function keys of csdid's aggte (overall, per group/event time/year)
-_INFLUENCE_KEYS = {
-    "simple": ("simple_att", None),
-    "group": ("selective_inf_func", "selective_inf_func_g"),
-    "dynamic": ("dynamic_inf_func", "dynamic_inf_func_e"),
-    "calendar": ("calendar_inf_func", "calendar_inf_func_t"),
-}
-
-
-def _aggregate_influence(atte: dict, kind: str) -> tuple[np.ndarray, np.ndarray | None]:
-    overall, table = _INFLUENCE_KEYS[kind]
-    inf = atte["inf_function"]
-    psi = np.asarray(inf[overall], dtype=float).reshape(-1, 1)
-    return psi, (np.asarray(inf[table], dtype=float) if table else None)
-
-
-def design_summary(att_gt: pd.DataFrame, cohorts: pd.DataFrame, control: str) -> dict:
-    """See :meth:`StaggeredDiDResult.design_summary`."""
-    sizes = cohorts.set_index("group")["n_units"]
-    post = att_gt[att_gt["post"]]
-    treated = sorted(int(g) for g in post["group"].unique())
-    control_only = sorted(int(g) for g in sizes.index if g > 0 and g not in treated)
-    never = int(sizes.get(0, 0))
-    years = sorted(int(t) for t in post["time"].unique())
-    all_years = sorted(int(t) for t in att_gt["time"].unique())
-    dropped = []
-    if control_only:  # post years of the treated cohorts left without any not-yet-treated control
-        last = max(control_only)
-        dropped = [t for t in range(last, max(all_years + [last]) + 1)]
-    n_treated = int(sizes.reindex(treated).sum())
-    n_control = never + int(sizes.reindex(control_only).sum())
-    zh = f"处理组: {len(treated)} 个队列 {treated}, {n_treated} 户; 对照组: "
-    en = f"treated: {len(treated)} cohorts {treated}, {n_treated} units; controls: "
-    if control == "never_treated":
-        zh += f"从未受处理的 {never} 户。"
-        en += f"{never} never-treated units."
-    else:
-        zh += f"尚未受处理的户(含从未受处理的 {never} 户)"
-        en += f"not-yet-treated units (including {never} never treated)"
-        if control_only:
-            zh += (
-                f"; 没有从未受处理的户时,最后的队列 {control_only} ({n_control - never} 户)只作对照, "
-                f"其 {dropped} 年无对照, 不估计。"
-            )
-            en += (
-                f"; cohort(s) {control_only} ({n_control - never} units) serve only as controls, and the years "
-                f"{dropped} have no control left and are not estimated."
-            )
-        else:
-            zh += "。"
-            en += "."
-    zh += f" 估计的年份: {years}。"
-    en += f" Years with an estimated effect: {years}."
-    return {
-        "treated_cohorts": treated,
-        "n_treated": n_treated,
-        "control_cohorts": control_only,
-        "n_never_treated": never,
-        "n_control": n_control,
-        "years": years,
-        "years_dropped": dropped,
-        "note_zh": zh,
-        "note_en": en,
-    }
-
-
-class CellsNotEstimable(DesignError):
-    """Some ATT(g,t) cells could not be estimated: ``cells`` [(g, t)], ``reasons`` (one text per
-    cell) and ``constant_covariates`` (covariates constant among the treated or controls of a cell)."""
-
-    code = "E-DESIGN-CELLS"
-
-    def __init__(self, message: str, cells: list, reasons: list[str], constant_covariates: list):
-        super().__init__(message)
-        self.cells = cells
-        self.reasons = reasons
-        self.constant_covariates = constant_covariates
-
-
-def _run_aggte(model: ATTgt, kind: str, bootstrap: bool = False, inffunc: np.ndarray | None = None) -> dict:
-    """csdid's aggte (analytic; evalkit's own clustered bootstraps); its printed table is kept off the output.
-
-    ``inffunc`` (n_units × cells) stands in for the cell influence functions during this call: the
-    aggregated influence functions are linear in them (plus the cohort-weight term, which does
-    not depend on them), the estimates do not depend on them."""
-    store = model.MP["inffunc"]
-    original = store["inffunc"]
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), threadpool_limits(1, user_api="blas"):
-        warnings.simplefilter("ignore", FutureWarning)
-        try:
-            if inffunc is not None:
-                store["inffunc"] = inffunc
-            model.aggte(typec=kind, bstrap=bootstrap)
-        finally:
-            store["inffunc"] = original
-        return model.atte
-
-
-def _exclusion(reason_zh: str, reason_en: str, rows: int, units: int) -> dict:
-    return {"reason_zh": reason_zh, "reason_en": reason_en, "rows": int(rows), "units": int(units)}
-
-
-def redundant_covariates(design: pd.DataFrame) -> list[str]:
-    """Covariates that add nothing to the intercept and the covariates before them (constant or
-    collinear), in column order; ``[]`` when ``[1, design]`` has full column rank."""
-    if design.shape[1] == 0:
-        return []
-    values = design.to_numpy(dtype=float)
-    matrix = np.column_stack([np.ones(len(values)), values])
-    if np.linalg.matrix_rank(matrix) == matrix.shape[1]:
-        return []
-    kept, redundant = [0], []
-    for k in range(1, matrix.shape[1]):
-        if np.linalg.matrix_rank(matrix[:, kept + [k]]) == len(kept) + 1:
-            kept.append(k)
-        else:
-            redundant.append(design.columns[k - 1])
-    return redundant
-
-
-def check_full_rank(design: pd.DataFrame, what: str) -> None:
-    """Raise :class:`DesignError` when ``[1, design]`` is rank deficient (collinear covariates)."""
-    redundant = redundant_covariates(design)
-    if redundant:
-        raise DesignError(
-            f"{what}: 协变量共线(或为常数): {redundant}; 请删除其中之一 / "
-            f"collinear (or constant) covariates: {redundant}; drop one of them"
-        )
-
-
-def cell_reasons(frame: pd.DataFrame, cells, unit, time, cohort, covariates, control) -> tuple[list[str], list]:
-    """Why each cell (g, t) could not be estimated, in words: the treated and control units of the
-    cell (with outcomes in t and the base period) and the covariates that do not vary among them.
-    Returns (reasons, covariates constant among the treated or the controls of some cell)."""
-    reasons, constant_any = [], []
-    first = frame.sort_values(time).drop_duplicates(unit)
-    for g, t in cells:
-        base = g - 1 if t >= g else t - 1
-        both = frame[frame[time].isin([t, base])].groupby(unit)[time].nunique() == 2
-        units = first[first[unit].isin(both[both].index)]
-        treated = units[units[cohort] == g]
-        if control == "never_treated":
-            controls = units[units[cohort] == 0]
-        else:
-            controls = units[(units[cohort] == 0) | (units[cohort] > max(t, base))]
-        why = [f"{len(treated)} treated / {len(controls)} control units"]
-        for name, part in (("treated", treated), ("controls", controls)):
-            constant = [c for c in covariates if part[c].nunique() <= 1]
-            if constant and len(part):
-                why.append(f"constant among the {name}: {constant} / 协变量在该组内为常数")
-                constant_any += [c for c in constant if c not in constant_any]
-        reasons.append(f"({g}, {t}): " + "; ".join(why))
-    return reasons, constant_any
-
-
 def staggered_did(
     data: pd.DataFrame,
     outcome: str,
@@ -481,116 +334,9 @@ def staggered_did(
     no never-treated units with ``control="never_treated"``, a cohort of one unit, collinear
     covariates, or a failing cell estimator.
     """
-    if control not in CONTROLS:
-        raise EvalkitError(f"control={control!r}: use 'never_treated' or 'not_yet_treated' / 对照组参数无效")
-    if method not in METHODS:
-        raise EvalkitError(f"method={method!r}: use one of {METHODS} / 估计方法无效")
-    covariates = tuple(covariates or ())
-    columns = (
-        [unit, time, cohort, outcome, *covariates]
-        + ([cluster] if cluster and cluster != unit else [])
-        + ([weights] if weights else [])
+    frame, cohorts, covariates, exclusions, notes, balanced = prepare_design(
+        data, outcome, unit, time, cohort, covariates, control, method, cluster, weights, allow_unbalanced
     )
-    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
-    if missing:
-        raise EvalkitError(f"数据缺少列 / data lacks columns: {missing}")
-    frame = data[list(dict.fromkeys(columns))].copy()
-    exclusions = []
-
-    duplicated = frame.duplicated([unit, time])
-    if duplicated.any():
-        raise EvalkitError(f"{int(duplicated.sum())} 行的 ({unit}, {time}) 重复 / rows repeat a ({unit}, {time}) pair")
-    numeric = [outcome, *covariates]
-    for column in numeric:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    bad = ~np.isfinite(frame[numeric].to_numpy()).all(axis=1)
-    if bad.any():
-        exclusions.append(
-            _exclusion("结果或协变量缺失", "missing outcome or covariate", bad.sum(), frame.loc[bad, unit].nunique())
-        )
-        frame = frame.loc[~bad]
-    if frame.empty:
-        raise DesignError(f"{outcome}: 没有可用观测 / no usable observations")
-
-    frame[cohort] = pd.to_numeric(frame[cohort], errors="coerce").fillna(0).astype(int)
-    frame[time] = pd.to_numeric(frame[time], errors="raise").astype(int)
-    varying = frame.groupby(unit, sort=False)[cohort].nunique()
-    if (varying > 1).any():
-        raise EvalkitError(
-            f"{int((varying > 1).sum())} 个单位的处理年份({cohort})前后不一 / "
-            f"units whose first-treatment period ({cohort}) varies over time"
-        )
-    if cluster and cluster != unit:
-        cvary = frame.groupby(unit, sort=False)[cluster].nunique()
-        if (cvary > 1).any():
-            raise EvalkitError(
-                f"{int((cvary > 1).sum())} 个单位的聚类变量({cluster})随时间变化 / "
-                f"units whose cluster ({cluster}) changes over time; cluster must be fixed per unit"
-            )
-
-    first, last = frame[time].min(), frame[time].max()
-    early = (frame[cohort] > 0) & (frame[cohort] <= first)
-    if early.any():
-        exclusions.append(
-            _exclusion(
-                "首期及之前已受处理(无处理前期)",
-                "treated in or before the first period (no pre-period)",
-                early.sum(),
-                frame.loc[early, unit].nunique(),
-            )
-        )
-        frame = frame.loc[~early]
-    late = frame[cohort] > last
-    notes = []
-    if late.any():
-        frame.loc[late, cohort] = 0
-        notes.append(
-            f"{frame.loc[late, unit].nunique()} 个单位首次处理晚于最后观测期,视为从未处理 / "
-            "units first treated after the last period are never treated within the window"
-        )
-
-    n_periods = frame[time].nunique()
-    counts = frame.groupby(unit, sort=False)[time].transform("size")
-    balanced = bool((counts == n_periods).all())
-    if not balanced and not allow_unbalanced:
-        partial = (counts < n_periods).to_numpy()
-        exclusions.append(
-            _exclusion(
-                "未在每个年度出现(平衡面板)",
-                "not observed in every period (balanced panel)",
-                partial.sum(),
-                frame.loc[partial, unit].nunique(),
-            )
-        )
-        frame = frame.loc[~partial]
-
-    cohorts = (
-        frame.drop_duplicates(unit)[cohort]
-        .value_counts()
-        .sort_index()
-        .rename_axis("group")
-        .rename("n_units")
-        .reset_index()
-    )
-    treated = cohorts[cohorts["group"] > 0]
-    if treated.empty:
-        raise DesignError(
-            f"{outcome}: 没有在观测期内开始受处理的单位 / no unit starts treatment inside the observed periods"
-        )
-    if control == "never_treated" and not (cohorts["group"] == 0).any():
-        raise DesignError(
-            "没有从未受处理的单位,不能用 control='never_treated';请改用 'not_yet_treated' / "
-            "no never-treated units: control='never_treated' is impossible; use control='not_yet_treated'"
-        )
-    small = treated[treated["n_units"] < 2]
-    if not small.empty:
-        raise DesignError(
-            f"队列只有一个单位 / cohorts with a single unit: {small['group'].tolist()}; "
-            "合并或删除这些队列 / merge or drop these cohorts"
-        )
-    if covariates:
-        base = frame.sort_values(time).drop_duplicates(unit)
-        check_full_rank(base[list(covariates)], outcome)
 
     ids, _ = pd.factorize(frame[unit])
     work = pd.DataFrame(
@@ -666,7 +412,7 @@ def staggered_did(
     clustering = Clustering(level=cluster or unit, codes=codes, small_sample=small_sample)
     unit_cohort = per_unit["g"].reindex(unit_ids).to_numpy()
     unit_weight = per_unit["w"].reindex(unit_ids).to_numpy(dtype=float) if weights else None
-    att_gt, test = _cell_inference(att_gt, model, clustering, alpha, unit_cohort, unit_weight)
+    att_gt, test = cell_inference(att_gt, model, clustering, alpha, unit_cohort, unit_weight)
     labels, _ = pd.factorize(frame[unit])  # work id − 1 → the user's unit label
     unit_labels = frame[unit].to_numpy()[np.unique(labels, return_index=True)[1]][unit_ids - 1]
     return StaggeredDiDResult(
@@ -690,47 +436,14 @@ def staggered_did(
     )
 
 
-def _cell_inference(
-    att_gt: pd.DataFrame, model: ATTgt, clustering: Clustering, alpha: float, unit_cohort, unit_weight=None
-):
-    """Clustered SEs and CIs of the ATT(g,t) cells and the pre-trend test: with the small-sample
-    correction and at most WILD_PRETEST_MAX_CLUSTERS clusters its p-value is the wild cluster
-    bootstrap's (``pvalue_hotelling`` beside it), else Hotelling's F (or χ² without correction)."""
-    psi = np.asarray(model.MP["inffunc"]["inffunc"], dtype=float)  # n_units × cells
-    V = cluster_vcov(psi, clustering)
-    se = np.sqrt(np.clip(np.diag(V), 0, None))
-    se[~np.isfinite(se) | (se <= 0)] = np.nan
-    df = None
-    if clustering.df is not None:  # each cell's effective degrees of freedom (inference.effective_df)
-        df = effective_df(cell_loadings(psi != 0, unit_cohort, att_gt["group"].to_numpy()), clustering)
-    att_gt = add_ci(att_gt.drop(columns=["se", "ci_low", "ci_high", "df"], errors="ignore").assign(se=se), alpha, df)
-    if df is not None:
-        att_gt["df"] = df
-    pre = ((att_gt["group"] > att_gt["time"]) & np.isfinite(att_gt["se"])).to_numpy()
-    test = pretest(att_gt.loc[pre, "att"].to_numpy(), V[np.ix_(pre, pre)], clustering)
-    test["pvalue_hotelling"] = test["pvalue"] if clustering.small_sample else np.nan
-    wild_ok = clustering.small_sample and clustering.n_clusters <= WILD_PRETEST_MAX_CLUSTERS
-    if wild_ok and np.isfinite(test["pvalue"]):
-        wild = _wild_pretest(att_gt, model, unit_cohort, clustering, PRETEST_DRAWS, DEFAULT_SEED, unit_weight)
-        test["pvalue"] = wild["pvalue"]
-        test["reference"] = (
-            f"wild cluster bootstrap ({wild['weights']}, {PRETEST_DRAWS} draws, seed {DEFAULT_SEED}), "
-            f"{clustering.n_clusters} clusters; Hotelling F p = {test['pvalue_hotelling']:.3f}"
-        )
-    return att_gt, test
-
-
-def _wild_pretest(att_gt, model, unit_cohort, clustering, biters, seed, unit_weight=None) -> dict:
-    pre = ((att_gt["group"] > att_gt["time"]) & np.isfinite(att_gt["se"])).to_numpy()
-    if not pre.any():
-        return {"W": np.nan, "pvalue": np.nan, "n_clusters": clustering.n_clusters, "weights": ""}
-    psi = np.asarray(model.MP["inffunc"]["inffunc"], dtype=float)[:, pre]
-    groups = att_gt.loc[pre, "group"].to_numpy()
-    w = np.ones(len(unit_cohort)) if unit_weight is None else np.asarray(unit_weight, dtype=float)
-    sizes = pd.Series(w).groupby(unit_cohort).sum()
-    # a_ik = n w_i / Σ_{j∈g} w_j for the units of cell k's cohort g (the treated of the cell), 0 otherwise
-    jacobian = (unit_cohort[:, None] == groups[None, :]) * (
-        len(unit_cohort) * w[:, None] / sizes.reindex(groups).to_numpy(dtype=float)[None, :]
-    )
-    theta = att_gt.loc[pre, "att"].to_numpy()
-    return wild_cluster_wald(psi, jacobian, theta, clustering, biters=biters, seed=seed)
+__all__ = [
+    "CONTROLS",
+    "KINDS",
+    "METHODS",
+    "CellsNotEstimable",
+    "StaggeredDiDResult",
+    "check_full_rank",
+    "design_summary",
+    "redundant_covariates",
+    "staggered_did",
+]

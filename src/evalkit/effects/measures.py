@@ -59,37 +59,44 @@ bytes for the influence functions — at 2,000,000 households estimate per provi
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from evalkit.core.config import DEFAULT_SEED
 from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.core.panel import Panel
-from evalkit.core.schema import COMPONENTS, REGION_LEVELS, labour_group, measures_catalogue
-from evalkit.effects.did import CellsNotEstimable, StaggeredDiDResult, redundant_covariates, staggered_did
-from evalkit.effects.inference import FEW_CLUSTERS
-from evalkit.effects.results import OUTCOME_LABELS, Aggregation, EstimateResult, outcome_label, short_repr, tidy_frame
+from evalkit.effects.did import StaggeredDiDResult, staggered_did
+from evalkit.effects.did_design import CellsNotEstimable, redundant_covariates
+from evalkit.effects.measure_data import (
+    BASELINE_COVARIATES,
+    CLUSTER_LEVELS,
+    LEVEL_ZH,
+    MIN_CLUSTERS,
+    baseline,
+    cluster_key,
+    cohorts,
+    covariate_columns,
+    default_cluster,
+    naive_difference,
+    per_capita_outcomes,
+    resolve_measure,
+    stopped_share,
+    subgroups,
+)
+from evalkit.effects.measure_table import (
+    PRETEST_ALERT,
+    UNITS,
+    component_decomposition,
+    design_row,
+    effect_row,
+    format_pvalue,
+)
+from evalkit.effects.results import OUTCOME_LABELS, Aggregation, EstimateResult, short_repr, tidy_frame
 
 OUTCOMES: tuple[str, ...] = ("net_income_pc", "wage_pc", "net_operating_pc", "property_pc", "transfer_pc")
-#: Region levels standard errors may be clustered by, coarsest first (``cluster="auto"``).
-CLUSTER_LEVELS: tuple[str, ...] = ("county", "township", "village")
-#: A level with fewer clusters than this among the estimated households is too coarse to cluster by.
-MIN_CLUSTERS = 10
-#: Pre-trend p-values below this put a caveat beside the estimate.
-PRETEST_ALERT = 0.05
-BASELINE_COVARIATES: tuple[str, ...] = (
-    "log_income0",
-    "labour",
-    "doudi",
-    "relocated",
-    "household_size",
-    "has_operating",
-)
 
 
 @dataclass
@@ -189,65 +196,6 @@ class _EventStudyMethod:
         return f"<bound method MeasureEffects.event_study of {self._owner!r}>"
 
 
-def resolve_measure(measure: str) -> pd.Series:
-    """Catalogue row of ``measure`` given as code, Chinese label or alias (data/measures.csv)."""
-    catalogue = measures_catalogue()
-    for column in ("code", "label_zh"):
-        hit = catalogue[catalogue[column] == measure]
-        if len(hit):
-            return hit.iloc[0]
-    aliases = catalogue["aliases"].str.split("|")
-    hit = catalogue[aliases.apply(lambda names: measure in names)]
-    if len(hit):
-        return hit.iloc[0]
-    close = difflib.get_close_matches(measure, catalogue["code"].tolist() + catalogue["label_zh"].tolist(), n=3)
-    raise EvalkitError(f"未知的帮扶措施 {measure!r} / unknown measure {measure!r}; 可能是 / did you mean: {close}")
-
-
-def cohorts(panel: Panel, code: str) -> pd.Series:
-    """First year each household received measure ``code`` (index household_id)."""
-    rows = panel.measures[panel.measures["measure"] == code]
-    return rows.groupby("household_id")["year"].min().rename("cohort")
-
-
-def per_capita_outcomes(households: pd.DataFrame) -> pd.DataFrame:
-    """``<component>_pc`` = household total / household_size for the four components."""
-    size = households["household_size"].to_numpy(dtype=float)
-    return pd.DataFrame(
-        {f"{c}_pc": households[c].to_numpy(dtype=float) / size for c in COMPONENTS}, index=households.index
-    )
-
-
-def baseline(households: pd.DataFrame) -> pd.DataFrame:
-    """One row per household with its first-year characteristics and the baseline covariates."""
-    first = households.sort_values("year", kind="stable").drop_duplicates("household_id")
-    out = pd.DataFrame({"household_id": first["household_id"].to_numpy()})
-    out["log_income0"] = np.log(np.maximum(first["net_income_pc"].to_numpy(dtype=float), 1000.0) / 10000.0)
-    # an absent optional column gives a constant covariate, which the estimation drops (data/column_uses.csv)
-    full = first["labour_full"].fillna(0).to_numpy(dtype=float) if "labour_full" in first else 0.0
-    weak = first["labour_weak"].fillna(0).to_numpy(dtype=float) if "labour_weak" in first else 0.0
-    out["labour"] = full + weak / 2 if "labour_full" in first or "labour_weak" in first else 0.0
-    for column in ("doudi", "relocated"):
-        out[column] = first[column].fillna(False).astype(float).to_numpy() if column in first else 0.0
-    out["household_size"] = first["household_size"].to_numpy(dtype=float)
-    out["has_operating"] = (first["operating_income"].to_numpy(dtype=float) > 0).astype(float)
-    provinces = pd.get_dummies(first["province"].astype(str), prefix="province", drop_first=True, dtype=float)
-    for column in provinces.columns:
-        out[column] = provinces[column].to_numpy()
-    has_labour = {"labour_full", "labour_weak"} <= set(first.columns) and first[
-        ["labour_full", "labour_weak"]
-    ].notna().all().all()
-    out["labour_group"] = labour_group(first, "detail", "code").to_numpy() if has_labour else ""
-    for column in ("household_type", "county", "province", "prefecture", "township", "village"):
-        if column in first:
-            out[column] = first[column].astype(str).to_numpy()
-    return out
-
-
-def _design_row(item: str, value, note_zh: str, note_en: str) -> dict:
-    return {"item": item, "value": value, "note_zh": note_zh, "note_en": note_en}
-
-
 def measure_effects(
     panel: Panel,
     measure: str,
@@ -277,7 +225,7 @@ def measure_effects(
         )
     base = baseline(hh)
     base["cohort"] = base["household_id"].map(first_cohort).fillna(0).astype(int).to_numpy()
-    design = [_design_row("households", len(base), "面板户数", "households in the panel")]
+    design = [design_row("households", len(base), "面板户数", "households in the panel")]
 
     if eligible is not None:
         mask = (
@@ -289,7 +237,7 @@ def measure_effects(
         )
         keep = base["household_id"].map(mask.astype(bool)).fillna(False).to_numpy(dtype=bool)
         design.append(
-            _design_row(
+            design_row(
                 "not_eligible",
                 int((~keep).sum()),
                 "不属于分析人群的户(已排除)",
@@ -302,7 +250,7 @@ def measure_effects(
     small = sizes[sizes < min_cohort_size]
     if len(small):
         design.append(
-            _design_row(
+            design_row(
                 "small_cohorts_excluded",
                 int(small.sum()),
                 f"队列户数少于 {min_cohort_size} 的户已排除: {sorted(small.index.tolist())}",
@@ -311,11 +259,9 @@ def measure_effects(
         )
         base = base[~base["cohort"].isin(small.index)]
     for g, n in base.loc[base["cohort"] > 0, "cohort"].value_counts().sort_index().items():
-        design.append(
-            _design_row(f"cohort_{g}", int(n), f"{g} 年首次接受的户", f"households first receiving it in {g}")
-        )
+        design.append(design_row(f"cohort_{g}", int(n), f"{g} 年首次接受的户", f"households first receiving it in {g}"))
     design.append(
-        _design_row(
+        design_row(
             "never_treated",
             int((base["cohort"] == 0).sum()),
             "观测期内从未接受的户",
@@ -323,9 +269,9 @@ def measure_effects(
         )
     )
     design.append(
-        _design_row(
+        design_row(
             "stopped_share",
-            _stopped_share(panel, code, first_cohort),
+            stopped_share(panel, code, first_cohort),
             "首次接受后未再记录该措施的户年占比(仍按已处理计)",
             "share of household-years after the first receipt without the measure (still counted as treated)",
         )
@@ -335,15 +281,15 @@ def measure_effects(
             f"{row['label_zh']}({code}): 排除后没有接受该措施的户 / no treated household left after exclusions"
         )
 
-    covariate_list = _covariates(base, covariates)
+    covariate_list = covariate_columns(base, covariates)
     data = hh[["household_id", "year"]].join(per_capita_outcomes(hh))
     data["net_income_pc"] = hh["net_income_pc"].to_numpy(dtype=float)
     if cluster == "auto":
         cluster = default_cluster(hh, base["household_id"])
     if cluster:
-        data[cluster] = _cluster_key(hh, cluster)
+        data[cluster] = cluster_key(hh, cluster)
     design.append(
-        _design_row(
+        design_row(
             "cluster",
             cluster or "household",
             f"标准误按{LEVEL_ZH.get(cluster or 'household_id', cluster)}聚类",
@@ -362,9 +308,9 @@ def measure_effects(
         how="inner",
         validate="many_to_one",
     )
-    design.append(_design_row("weight", weight, UNITS[weight][0], UNITS[weight][1]))
+    design.append(design_row("weight", weight, UNITS[weight][0], UNITS[weight][1]))
     if by is not None:
-        data["_subgroup"] = data["household_id"].map(_subgroups(hh, base, by)).to_numpy()
+        data["_subgroup"] = data["household_id"].map(subgroups(hh, base, by)).to_numpy()
 
     groups: list[tuple[Any, pd.DataFrame]] = (
         [(None, data)] if by is None else list(data.groupby("_subgroup", sort=True))
@@ -379,7 +325,7 @@ def measure_effects(
             tiny = sizes[(sizes.index > 0) & (sizes < min_cohort_size)]
             if len(tiny):
                 design.append(
-                    _design_row(
+                    design_row(
                         f"small_cohorts_excluded[{by}={value}]",
                         int(tiny.sum()),
                         f"{by}={value}: 队列户数少于 {min_cohort_size} 的户已排除: {sorted(tiny.index.tolist())}",
@@ -401,7 +347,7 @@ def measure_effects(
                 continue
             results[(value, outcome)] = res
             unit = {"weight": weight, "unit_zh": UNITS[weight][0], "unit_en": UNITS[weight][1]}
-            rows.append({**({by: value} if by else {}), **_effect_row(res, outcome), **unit})
+            rows.append({**({by: value} if by else {}), **effect_row(res, outcome), **unit})
             dyn = res.event_study().table.assign(outcome=outcome)  # with the 95 % simultaneous band
             if by:
                 dyn.insert(0, by, value)
@@ -414,40 +360,11 @@ def measure_effects(
         kind=row["kind"],
         effects=effects,
         event_studies=pd.concat(events, ignore_index=True) if events else pd.DataFrame(),
-        decomposition=_decomposition(effects, by),
+        decomposition=component_decomposition(effects, by),
         design=pd.DataFrame(design),
         skipped=pd.DataFrame(skipped, columns=[by or "subgroup", "outcome", "reason"]),
         results=results,
     )
-
-
-#: weight → (zh, en) statement of the unit of the effects.
-UNITS = {
-    "household": (
-        "元/人/年, 受益户人均收入效果的户均值 (每户权重相同, 不按人口加权)",
-        "yuan per person per year, mean over treated households (each household counts once, not person-weighted)",
-    ),
-    "persons": (
-        "元/人/年, 按人口加权 (与收入表一致: 总效果 / 总人口)",
-        "yuan per person per year, person-weighted (as the income tables: total effect / total persons)",
-    ),
-}
-
-LEVEL_ZH = {"county": "县", "township": "乡镇", "village": "村", "household_id": "户"}
-
-
-def default_cluster(households: pd.DataFrame, household_ids=None) -> str | None:
-    """The cluster level of ``cluster="auto"``: the coarsest of :data:`CLUSTER_LEVELS` present with
-    at least :data:`MIN_CLUSTERS` clusters among ``household_ids`` (all households when None), else
-    the finest level present, else None (households)."""
-    first = households.sort_values("year", kind="stable").drop_duplicates("household_id")
-    if household_ids is not None:
-        first = first[first["household_id"].isin(household_ids)]
-    present = [level for level in CLUSTER_LEVELS if level in first.columns and first[level].notna().all()]
-    for level in present:
-        if pd.unique(_cluster_key(first, level)).size >= MIN_CLUSTERS:
-            return level
-    return present[-1] if present else None
 
 
 def _usable_covariates(part: pd.DataFrame, covariates: list[str], design: list, by, value) -> list[str]:
@@ -461,7 +378,7 @@ def _usable_covariates(part: pd.DataFrame, covariates: list[str], design: list, 
     if collinear:
         where = f"[{by}={value}]" if by else ""
         design.append(
-            _design_row(
+            design_row(
                 f"covariates_dropped{where}",
                 ", ".join(collinear),
                 f"与其他协变量共线, 已删除: {collinear}",
@@ -486,7 +403,7 @@ def _estimate(
             raise
         where = f"[{by}={value}]" if by else ""
         design.append(
-            _design_row(
+            design_row(
                 f"covariates_dropped[{outcome}]{where}",
                 ", ".join(drop),
                 f"部分单元内为常数(单元 {error.cells}), 已删除后重新估计: {drop}",
@@ -497,168 +414,19 @@ def _estimate(
         return staggered_did(part, outcome, "household_id", "year", "cohort", covariates=kept, **kwargs)
 
 
-def format_pvalue(p: float, draws: int = 9999) -> str:
-    """A p-value for the reader: 3 decimals, "< 0.001" when smaller (a bootstrap p of 0 means below 1/draws)."""
-    if not np.isfinite(p):
-        return "—"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def _effect_row(res: StaggeredDiDResult, outcome: str) -> dict:
-    """One row of ``MeasureEffects.effects``: the simple aggregation, the design and the caveats."""
-    simple = res.aggregate("simple")
-    lo, hi = simple.ci
-    summary = res.design_summary()
-    few = res.n_clusters < FEW_CLUSTERS
-    wild = res.wild_pvalue()["pvalue"] if few and res.cluster else np.nan
-    caveats_zh, caveats_en = [], []
-    p = res.pretest["pvalue"]
-    if np.isfinite(p) and p < PRETEST_ALERT:
-        caveats_zh.append(
-            f"处理前趋势检验 p = {p:.3f} < 0.05: 受益户与对照户在受益前的收入变化已有差异, 估计值可能有偏。"
-        )
-        caveats_en.append(
-            f"pre-trend test p = {p:.3f} < 0.05: treated and control households already diverged before "
-            "treatment, so the estimate may be biased."
-        )
-    if summary["control_cohorts"]:
-        caveats_zh.append(summary["note_zh"])
-        caveats_en.append(summary["note_en"])
-    other_zh, other_en = " ".join(caveats_zh), " ".join(caveats_en)  # all but the few-clusters caveat
-    if few and res.cluster:
-        shown = format_pvalue(wild)
-        caveats_zh.append(
-            f"只有 {res.n_clusters} 个聚类 (少于 {FEW_CLUSTERS}): 置信区间不够可靠, 请参考野聚类自助法 p 值 {shown}。"
-        )
-        caveats_en.append(
-            f"only {res.n_clusters} clusters (fewer than {FEW_CLUSTERS}): the interval is less reliable; "
-            f"see the wild cluster bootstrap p-value {shown}."
-        )
-    return {
-        "outcome": outcome,
-        "label_zh": outcome_label(outcome, "zh"),
-        "label_en": outcome_label(outcome, "en"),
-        "att": simple.att,
-        "se": simple.se,
-        "ci_low": lo,
-        "ci_high": hi,
-        "pvalue": simple.pvalue,
-        "wild_pvalue": wild,
-        "n_treated": summary["n_treated"],
-        "n_control": summary["n_control"],
-        "cluster": res.cluster or "household",
-        "n_clusters": res.n_clusters,
-        "pretest_W": res.pretest["W"],
-        "pretest_pvalue": p,
-        "caveat_zh": " ".join(caveats_zh),
-        "caveat_en": " ".join(caveats_en),
-        "caveat_design_zh": other_zh,
-        "caveat_design_en": other_en,
-        "design_zh": summary["note_zh"],
-        "design_en": summary["note_en"],
-    }
-
-
-def naive_difference(panel: Panel, measure: str, outcome: str = "net_income_pc") -> float:
-    """The naive comparison: mean outcome of treated household-years minus never-treated
-    households of the same year, averaged over years with the treated counts as weights.
-
-    Shown beside the CS estimate to make selection visible; it is not an effect estimate.
-    """
-    code = resolve_measure(measure)["code"]
-    hh = panel.households
-    y = hh[outcome] if outcome in hh else per_capita_outcomes(hh)[outcome]
-    g = hh["household_id"].map(cohorts(panel, code)).fillna(0).to_numpy()
-    treated = (g > 0) & (hh["year"].to_numpy() >= g)
-    years = hh["year"].to_numpy()
-    t_mean = y[treated].groupby(years[treated]).agg(["mean", "size"])
-    c_mean = y[g == 0].groupby(years[g == 0]).mean().reindex(t_mean.index)
-    return float(((t_mean["mean"] - c_mean) * t_mean["size"]).sum() / t_mean["size"].sum())
-
-
-def _subgroups(households: pd.DataFrame, base: pd.DataFrame, by: str) -> pd.Series:
-    """Subgroup of each household (index household_id): its ``by`` value in its first panel year."""
-    if by == "labour_group":
-        if (base["labour_group"] == "").any():
-            raise EvalkitError(
-                "劳动力人数缺失, 无法按劳动力分组 / labour counts missing, cannot estimate by labour group "
-                "(labour_full, labour_weak)"
-            )
-        return base.set_index("household_id")["labour_group"]
-    if by not in households.columns:
-        raise EvalkitError(
-            f"by={by!r}: 面板没有该列 / the panel has no such column; use labour_group or a household column"
-        )
-    first = households.sort_values("year", kind="stable").drop_duplicates("household_id")
-    return first.set_index("household_id")[by]
-
-
-def _cluster_key(households: pd.DataFrame, cluster: str) -> np.ndarray:
-    """Cluster labels; a region level is made unique by its ancestors (village names repeat
-    across townships: 合成村01 of two townships are two clusters)."""
-    if cluster not in households.columns:
-        raise EvalkitError(f"cluster={cluster!r}: 面板没有该列 / the panel has no such column")
-    if cluster not in REGION_LEVELS:
-        return households[cluster].to_numpy()
-    levels = [c for c in REGION_LEVELS[: REGION_LEVELS.index(cluster) + 1] if c in households.columns]
-    return households.groupby(levels, sort=False, observed=True, dropna=False).ngroup().to_numpy()
-
-
-def _covariates(base: pd.DataFrame, covariates) -> list[str]:
-    if covariates is None:
-        return []
-    if isinstance(covariates, str):
-        if covariates != "baseline":
-            raise EvalkitError(
-                f"covariates={covariates!r}: use 'baseline', a list of columns, or None / 协变量参数无效"
-            )
-        return list(BASELINE_COVARIATES) + [c for c in base.columns if c.startswith("province_")]
-    missing = [c for c in covariates if c not in base.columns]
-    if missing:
-        raise EvalkitError(f"协变量不存在 / unknown covariates: {missing}; available: {sorted(base.columns)}")
-    return list(covariates)
-
-
-def _stopped_share(panel: Panel, code: str, first_cohort: pd.Series) -> float:
-    """Share of household-years after (not at) the first receipt with no row for the measure."""
-    years = panel.households[["household_id", "year"]]
-    after = years.merge(first_cohort.reset_index(), on="household_id")
-    after = after[after["year"] > after["cohort"]]
-    if after.empty:
-        return 0.0
-    rows = panel.measures.loc[panel.measures["measure"] == code, ["household_id", "year"]].drop_duplicates()
-    received = after.merge(rows.assign(received=True), on=["household_id", "year"], how="left")["received"].notna()
-    return float(1 - received.mean())
-
-
-def _decomposition(effects: pd.DataFrame, by: str | None) -> pd.DataFrame:
-    """Component ATTs beside the net-income ATT: their sum and the difference (exactly 0 up to rounding)."""
-    components = [f"{c}_pc" for c in COMPONENTS]
-    if effects.empty or not set(components + ["net_income_pc"]) <= set(effects["outcome"]):
-        return pd.DataFrame()
-    keys = [by] if by else []
-    wide = (
-        effects.pivot_table(index=keys or None, columns="outcome", values="att")
-        if keys
-        else effects.set_index("outcome")["att"].to_frame().T
-    )
-    wide = wide.dropna(subset=components + ["net_income_pc"])
-    out = wide[["net_income_pc"] + components].copy()
-    out["sum_of_components"] = wide[components].sum(axis=1)
-    out["difference"] = out["net_income_pc"] - out["sum_of_components"]
-    return out.reset_index(drop=not keys)
-
-
 __all__ = [
-    "OUTCOMES",
-    "OUTCOME_LABELS",
+    "BASELINE_COVARIATES",
     "CLUSTER_LEVELS",
     "MIN_CLUSTERS",
+    "OUTCOMES",
+    "OUTCOME_LABELS",
+    "PRETEST_ALERT",
+    "UNITS",
     "MeasureEffects",
     "baseline",
+    "cohorts",
     "default_cluster",
     "format_pvalue",
-    "cohorts",
     "measure_effects",
     "naive_difference",
     "per_capita_outcomes",

@@ -31,7 +31,7 @@ from drdid._estimators import drdid_panel, std_ipw_did_panel
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
 from evalkit.core.errors import DesignError, EvalkitError
-from evalkit.effects.did import check_full_rank
+from evalkit.effects.did_design import check_full_rank
 from evalkit.effects.results import WeightingResult
 
 KERNELS = {"aipw": drdid_panel, "ipw": std_ipw_did_panel}
