@@ -16,8 +16,8 @@ Environment variables (read when needed, never cached at import, so tests and no
                                ID-card and phone numbers at ingest.
 ``EVALKIT_PSEUDONYM_KEY_FILE`` a file holding that key (used when ``EVALKIT_PSEUDONYM_KEY`` is unset);
                                without either, the built-in demo key is used and a warning says so.
-``EVALKIT_MEMORY_BUDGET``      memory the indicator backend may use before it switches from pandas to
-                               DuckDB (e.g. ``4GB``, ``512MB``); default :data:`DEFAULT_MEMORY_BUDGET`.
+``EVALKIT_MEMORY_BUDGET``      memory the DuckDB indicator backend may use before it spills to disk
+                               (e.g. ``4GB``, ``512MB``); default :data:`DEFAULT_MEMORY_BUDGET`.
 ``EVALKIT_CHROMIUM``           the Chromium/Chrome executable that prints PDF reports (default: found
                                on ``PATH``).
 ============================== =========================================================================
@@ -42,7 +42,7 @@ MIN_HOUSEHOLDS = 10
 #: the reports' "below 10,000 yuan" tables and the integrity bunching check use the same line.
 LINE_10000 = 10_000
 
-#: Memory the indicator backend may use before it reads with DuckDB instead of pandas.
+#: Memory the DuckDB indicator backend may use (its memory limit; it spills to disk beyond it).
 DEFAULT_MEMORY_BUDGET = "4GB"
 
 ENV_DATA_DIR = "EVALKIT_DATA_DIR"
