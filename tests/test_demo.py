@@ -77,10 +77,12 @@ def test_chunks_concatenate_to_the_panel(small):
 
 
 def test_chunk_size_must_be_a_multiple_of_the_block():
-    with pytest.raises(EvalkitError, match="chunk_size"):
+    with pytest.raises(EvalkitError) as info:
         next(iter_panel_chunks(6_000, seed=1, chunk_size=BLOCK_SIZE + 1))
-    with pytest.raises(EvalkitError, match="households"):
+    assert info.value.code == "E-DEMO-CHUNK-SIZE"
+    with pytest.raises(EvalkitError) as info:
         generate_panel(0)
+    assert info.value.code == "E-DEMO-HOUSEHOLDS"
 
 
 def test_meta_labels_the_panel_synthetic(small):
@@ -337,8 +339,9 @@ def test_true_effects_by_group_differ_by_labour(small):
 
 
 def test_true_effects_refuses_real_panels(small):
-    with pytest.raises(EvalkitError):
+    with pytest.raises(EvalkitError) as info:
         true_effects(type(small)(households=small.households, measures=small.measures, meta={"synthetic": False}))
+    assert info.value.code == "E-DEMO-NOT-SYNTHETIC"
 
 
 # --- files ------------------------------------------------------------------------------------

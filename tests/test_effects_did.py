@@ -171,8 +171,9 @@ def test_summary_lists_all_aggregations(fit):
 
 def test_no_never_treated_with_never_treated_control(mpdta):
     data = mpdta[mpdta["first.treat"] > 0]
-    with pytest.raises(DesignError, match="never-treated"):
+    with pytest.raises(DesignError) as info:
         staggered_did(data, "lemp", "countyreal", "year", "first.treat")
+    assert info.value.code == "E-DESIGN-NO-NEVER-TREATED"
     # with not-yet-treated controls the earlier cohorts are identified
     res = staggered_did(data, "lemp", "countyreal", "year", "first.treat", control="not_yet_treated")
     assert set(res.att_gt["group"]) == {2004, 2006}
@@ -181,33 +182,57 @@ def test_no_never_treated_with_never_treated_control(mpdta):
 def test_cohort_with_one_unit(mpdta):
     data = mpdta.copy()
     data.loc[data["countyreal"] == 8001, "first.treat"] = 2005
-    with pytest.raises(DesignError, match="single unit.*2005"):
+    with pytest.raises(DesignError) as info:
         staggered_did(data, "lemp", "countyreal", "year", "first.treat")
+    assert info.value.code == "E-DESIGN-COHORT-SINGLE" and "[2005]" in str(info.value)
 
 
 def test_nobody_treated(mpdta):
-    with pytest.raises(DesignError, match="no unit starts treatment"):
+    with pytest.raises(DesignError) as info:
         staggered_did(mpdta.assign(g=0), "lemp", "countyreal", "year", "g")
+    assert info.value.code == "E-DESIGN-NO-TREATED"
 
 
 def test_collinear_covariates(mpdta):
     data = mpdta.assign(lpop2=2 * mpdta["lpop"], const=1.0)
-    with pytest.raises(DesignError, match="lpop2"):
+    with pytest.raises(DesignError) as info:
         staggered_did(data, "lemp", "countyreal", "year", "first.treat", covariates=["lpop", "lpop2"])
-    with pytest.raises(DesignError, match="const"):
+    assert info.value.code == "E-DESIGN-COLLINEAR" and "['lpop2']" in str(info.value)
+    with pytest.raises(DesignError) as info:
         staggered_did(data, "lemp", "countyreal", "year", "first.treat", covariates=["const"])
+    assert info.value.code == "E-DESIGN-COLLINEAR" and "['const']" in str(info.value)
 
 
 def test_bad_arguments(mpdta):
-    with pytest.raises(EvalkitError, match="nope"):
+    with pytest.raises(EvalkitError) as info:
         staggered_did(mpdta, "nope", "countyreal", "year", "first.treat")
-    with pytest.raises(EvalkitError, match="control"):
+    assert info.value.code == "E-DATA-COLUMNS" and "['nope']" in str(info.value)
+    with pytest.raises(EvalkitError) as info:
         staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", control="all")
+    assert info.value.code == "E-DID-CONTROL"
+    with pytest.raises(EvalkitError) as info:
+        staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", method="ols")
+    assert info.value.code == "E-ESTIMATOR-METHOD"
+    with pytest.raises(EvalkitError) as info:
+        staggered_did(pd.concat([mpdta, mpdta.iloc[:2]]), "lemp", "countyreal", "year", "first.treat")
+    assert info.value.code == "E-DATA-DUPLICATE-UNIT-TIME"
     varying = mpdta.assign(v=np.arange(len(mpdta)) % 3)
-    with pytest.raises(EvalkitError, match="cluster"):
+    with pytest.raises(EvalkitError) as info:
         staggered_did(varying, "lemp", "countyreal", "year", "first.treat", cluster="v")
-    with pytest.raises(EvalkitError, match="first-treatment"):
+    assert info.value.code == "E-CLUSTER-VARIES"
+    with pytest.raises(EvalkitError) as info:
         staggered_did(varying, "lemp", "countyreal", "year", "v")
+    assert info.value.code == "E-DID-COHORT-VARIES"
+    res = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat")
+    with pytest.raises(EvalkitError) as info:
+        res.aggregate("yearly")
+    assert info.value.code == "E-DID-AGGREGATION-KIND"
+    with pytest.raises(EvalkitError) as info:
+        res.aggregate("dynamic", bootstrap=True, band="bonferroni")
+    assert info.value.code == "E-DID-BAND"
+    with pytest.raises(EvalkitError) as info:
+        res.reclustered(pd.Series({8001: "a"}), "state")
+    assert info.value.code == "E-CLUSTER-LABELS-MISSING"
 
 
 def test_cohorts_after_the_window_are_never_treated_with_a_note(mpdta):
@@ -284,5 +309,6 @@ def test_weights_give_person_weighted_effects_on_a_hand_case():
     weighted = staggered_did(data, "y", "id", "year", "g", method="reg", weights="size")
     assert plain.aggregate("simple").att == pytest.approx(600.0, abs=1e-9)
     assert weighted.aggregate("simple").att == pytest.approx(360.0, abs=1e-9)
-    with pytest.raises(EvalkitError):
+    with pytest.raises(EvalkitError) as info:
         staggered_did(data.assign(size=data["size"] - 1), "y", "id", "year", "g", weights="size")  # a zero weight
+    assert info.value.code == "E-WEIGHTS-INVALID"

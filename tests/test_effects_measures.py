@@ -129,14 +129,28 @@ def test_bad_designs(panel):
     nobody = Panel(
         households=panel.households, measures=panel.measures[panel.measures["measure"] != "tekun"], meta=panel.meta
     )
-    with pytest.raises(DesignError, match="nobody"):
+    with pytest.raises(DesignError) as info:
         measure_effects(nobody, "tekun")
-    with pytest.raises(EvalkitError, match="dibao"):
+    assert info.value.code == "E-DESIGN-NO-TREATED"
+    with pytest.raises(EvalkitError) as info:
         measure_effects(panel, "dibaoo")
+    assert info.value.code == "E-MEASURE-UNKNOWN" and "'dibao'" in str(info.value)  # the close match
+    for kwargs, code in (
+        ({"weight": "people"}, "E-WEIGHT-KIND"),
+        ({"covariates": "all"}, "E-COVARIATES-KIND"),
+        ({"covariates": ["no_such_covariate"]}, "E-COVARIATES-UNKNOWN"),
+        ({"cluster": "no_such_column"}, "E-CLUSTER-COLUMN"),
+        ({"by": "no_such_column"}, "E-GROUP-COLUMNS"),
+        ({"outcomes": ("no_such_outcome",)}, "E-DATA-COLUMNS"),
+    ):
+        with pytest.raises(EvalkitError) as info:
+            measure_effects(panel, "dibao", **kwargs)
+        assert info.value.code == code, kwargs
     everyone = panel.households[["household_id"]].drop_duplicates().assign(year=2022, measure="dibao", amount=np.nan)
     all_treated = Panel(households=panel.households, measures=everyone, meta=panel.meta)
-    with pytest.raises(DesignError, match="never-treated"):
+    with pytest.raises(DesignError) as info:
         measure_effects(all_treated, "dibao", outcomes=("transfer_pc",), covariates=None)
+    assert info.value.code == "E-DESIGN-NO-NEVER-TREATED"
 
 
 def test_plots(fits):

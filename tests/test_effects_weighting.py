@@ -63,8 +63,19 @@ def test_trimming_counts_controls_with_extreme_scores():
 
 def test_bad_designs():
     data = confounded(n=500)
-    with pytest.raises(DesignError, match="collinear"):
+    with pytest.raises(DesignError) as info:
         propensity_weighting(data.assign(l2=data["labour"] * 2), "y", "d", ["labour", "l2"])
+    assert info.value.code == "E-DESIGN-COLLINEAR"
+    for args, code in (
+        (("y", "d", ["labour"], "ols"), "E-ESTIMATOR-METHOD"),
+        (("y", "d", ["no_such_column"]), "E-DATA-COLUMNS"),
+    ):
+        with pytest.raises(EvalkitError) as info:
+            propensity_weighting(data, *args)
+        assert info.value.code == code
+    with pytest.raises(EvalkitError) as info:
+        propensity_weighting(data.assign(d=data["d"] * 2), "y", "d", ["labour"])
+    assert info.value.code == "E-TREATMENT-NOT-BINARY"
     with pytest.raises(DesignError) as info:
         propensity_weighting(data.assign(x=data["d"]), "y", "d", ["x"])
     assert info.value.code == "E-DESIGN-SEPARATION"

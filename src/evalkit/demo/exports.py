@@ -63,7 +63,10 @@ def write_export(panel: Panel, path: str | Path, encoding: str = "gbk") -> list[
     """
     path = Path(path)
     if path.suffix.lower() not in (".csv", ".xlsx"):
-        raise EvalkitError(f"导出文件须为 .csv 或 .xlsx: {path} / export file must be .csv or .xlsx: {path}")
+        raise EvalkitError(
+            f"导出文件须为 .csv 或 .xlsx: {path} / export file must be .csv or .xlsx: {path}",
+            code="E-DEMO-EXPORT-FORMAT",
+        )
     columns = household_columns()
     hh = panel.households.copy()
     hh["reported_net_income"] = hh["net_income"]

@@ -212,12 +212,14 @@ def _effects_table(effect_sums: pd.DataFrame) -> pd.DataFrame:
 def _check_size(households: int, chunk_size: int) -> None:
     if households < 1:
         raise EvalkitError(
-            f"户数必须为正整数, 收到 {households} / households must be a positive integer, got {households}"
+            f"户数必须为正整数, 收到 {households} / households must be a positive integer, got {households}",
+            code="E-DEMO-HOUSEHOLDS",
         )
     if chunk_size < BLOCK_SIZE or chunk_size % BLOCK_SIZE:
         raise EvalkitError(
             f"chunk_size 必须是 {BLOCK_SIZE} 的正整数倍, 收到 {chunk_size} / "
-            f"chunk_size must be a positive multiple of {BLOCK_SIZE}, got {chunk_size}"
+            f"chunk_size must be a positive multiple of {BLOCK_SIZE}, got {chunk_size}",
+            code="E-DEMO-CHUNK-SIZE",
         )
 
 
@@ -291,12 +293,13 @@ def true_effects(panel: Panel, by: list[str] | tuple[str, ...] = ()) -> pd.DataF
     """
     if not panel.synthetic or "true_effects" not in panel.meta:
         raise EvalkitError(
-            "该面板不是带真实效应的合成演示面板 / this panel is not a synthetic demo panel with true effects"
+            "该面板不是带真实效应的合成演示面板 / this panel is not a synthetic demo panel with true effects",
+            code="E-DEMO-NOT-SYNTHETIC",
         )
     if not by:
         return pd.DataFrame(panel.meta["true_effects"])[TRUE_EFFECT_COLUMNS]
     if not panel.meta.get("effects_applied", True):
-        raise EvalkitError("该面板未施加效应 / effects were switched off for this panel")
+        raise EvalkitError("该面板未施加效应 / effects were switched off for this panel", code="E-DEMO-NO-EFFECTS")
     detail = applied_effects(panel.meta["households"], panel.meta["seed"])
     attrs = panel.households[["household_id", "year", "household_size", *by]]
     detail = detail.merge(attrs, on=["household_id", "year"], how="left", validate="many_to_one")

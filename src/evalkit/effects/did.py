@@ -137,9 +137,12 @@ class StaggeredDiDResult(EstimateResult):
         band then uses the bootstrap SE ``se_boot``).
         """
         if kind not in KINDS:
-            raise EvalkitError(f"aggregation kind {kind!r} unknown; use one of {sorted(KINDS)} / 未知的汇总方式")
+            raise EvalkitError(
+                f"aggregation kind {kind!r} unknown; use one of {sorted(KINDS)} / 未知的汇总方式",
+                code="E-DID-AGGREGATION-KIND",
+            )
         if band not in ("sup_t", "multiplier"):
-            raise EvalkitError(f"band={band!r}: use 'sup_t' or 'multiplier' / 同时置信带方法无效")
+            raise EvalkitError(f"band={band!r}: use 'sup_t' or 'multiplier' / 同时置信带方法无效", code="E-DID-BAND")
         key = (kind, bootstrap, biters, seed, band)
         if key in self._cache:
             return self._cache[key]
@@ -202,7 +205,7 @@ class StaggeredDiDResult(EstimateResult):
         if key not in self._cache:
             model, cohorts = self._model, self._unit_cohort
             if model is None or cohorts is None:
-                raise EvalkitError("result without its fitted model / 结果缺少拟合模型")
+                raise EvalkitError("result without its fitted model / 结果缺少拟合模型", code="E-DID-NO-MODEL")
             raw = np.asarray(model.MP["inffunc"]["inffunc"])
             cells = cell_loadings(raw != 0, cohorts, self.att_gt["group"].to_numpy())
             overall, table = (
@@ -245,7 +248,10 @@ class StaggeredDiDResult(EstimateResult):
         ``clusters`` (a Series: the user's unit id → cluster label; ``level`` names it). No re-estimation."""
         codes = pd.factorize(clusters.reindex(self._unit_labels).to_numpy())[0]
         if (codes < 0).any():
-            raise EvalkitError(f"{int((codes < 0).sum())} 个单位没有聚类标签 / units without a cluster label")
+            raise EvalkitError(
+                f"{int((codes < 0).sum())} 个单位没有聚类标签 / units without a cluster label",
+                code="E-CLUSTER-LABELS-MISSING",
+            )
         clustering = Clustering(level=level, codes=codes, small_sample=small_sample)
         att_gt, test = cell_inference(
             self.att_gt, self._model, clustering, self.alpha, self._unit_cohort, self._unit_weight
@@ -357,7 +363,8 @@ def staggered_did(
         if bad_w.any() or (frame.groupby(unit, sort=False)[weights].nunique() > 1).any():
             raise EvalkitError(
                 f"权重列 {weights} 必须为正数且每个单位不变 / weights column {weights!r} must be positive and "
-                f"constant within unit ({int(bad_w.sum())} rows not positive)"
+                f"constant within unit ({int(bad_w.sum())} rows not positive)",
+                code="E-WEIGHTS-INVALID",
             )
         work["w"] = w
     xformla = "y ~ " + (" + ".join(names) if names else "1")
@@ -380,7 +387,9 @@ def staggered_did(
             )
             model.fit(est_method=method, base_period=base_period, bstrap=False)
         except (ValueError, np.linalg.LinAlgError) as error:
-            raise DesignError(f"{outcome}: 估计失败 / estimation failed: {error}") from error
+            raise DesignError(
+                f"{outcome}: 估计失败 / estimation failed: {error}", code="E-DESIGN-ESTIMATION-FAILED"
+            ) from error
     notes += sorted({str(w.message) for w in caught if not issubclass(w.category, (FutureWarning, DeprecationWarning))})
 
     res = model.results

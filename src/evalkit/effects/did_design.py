@@ -57,9 +57,11 @@ def prepare_design(
     its exclusions (see its docstring); raises :class:`EvalkitError` for unusable input and
     :class:`DesignError` for a design that cannot identify ATT(g,t)."""
     if control not in CONTROLS:
-        raise EvalkitError(f"control={control!r}: use 'never_treated' or 'not_yet_treated' / 对照组参数无效")
+        raise EvalkitError(
+            f"control={control!r}: use 'never_treated' or 'not_yet_treated' / 对照组参数无效", code="E-DID-CONTROL"
+        )
     if method not in METHODS:
-        raise EvalkitError(f"method={method!r}: use one of {METHODS} / 估计方法无效")
+        raise EvalkitError(f"method={method!r}: use one of {METHODS} / 估计方法无效", code="E-ESTIMATOR-METHOD")
     covariates = tuple(covariates or ())
     columns = (
         [unit, time, cohort, outcome, *covariates]
@@ -68,13 +70,16 @@ def prepare_design(
     )
     missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
     if missing:
-        raise EvalkitError(f"数据缺少列 / data lacks columns: {missing}")
+        raise EvalkitError(f"数据缺少列 / data lacks columns: {missing}", code="E-DATA-COLUMNS")
     frame = data[list(dict.fromkeys(columns))].copy()
     exclusions: list[dict] = []
 
     duplicated = frame.duplicated([unit, time])
     if duplicated.any():
-        raise EvalkitError(f"{int(duplicated.sum())} 行的 ({unit}, {time}) 重复 / rows repeat a ({unit}, {time}) pair")
+        raise EvalkitError(
+            f"{int(duplicated.sum())} 行的 ({unit}, {time}) 重复 / rows repeat a ({unit}, {time}) pair",
+            code="E-DATA-DUPLICATE-UNIT-TIME",
+        )
     numeric = [outcome, *covariates]
     for column in numeric:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
@@ -82,7 +87,7 @@ def prepare_design(
     if bad.any():
         frame = excluded(frame, bad, unit, "结果或协变量缺失", "missing outcome or covariate", exclusions)
     if frame.empty:
-        raise DesignError(f"{outcome}: 没有可用观测 / no usable observations")
+        raise DesignError(f"{outcome}: 没有可用观测 / no usable observations", code="E-DATA-EMPTY")
 
     frame[cohort] = pd.to_numeric(frame[cohort], errors="coerce").fillna(0).astype(int)
     frame[time] = pd.to_numeric(frame[time], errors="raise").astype(int)
@@ -90,14 +95,16 @@ def prepare_design(
     if (varying > 1).any():
         raise EvalkitError(
             f"{int((varying > 1).sum())} 个单位的处理年份({cohort})前后不一 / "
-            f"units whose first-treatment period ({cohort}) varies over time"
+            f"units whose first-treatment period ({cohort}) varies over time",
+            code="E-DID-COHORT-VARIES",
         )
     if cluster and cluster != unit:
         cvary = frame.groupby(unit, sort=False)[cluster].nunique()
         if (cvary > 1).any():
             raise EvalkitError(
                 f"{int((cvary > 1).sum())} 个单位的聚类变量({cluster})随时间变化 / "
-                f"units whose cluster ({cluster}) changes over time; cluster must be fixed per unit"
+                f"units whose cluster ({cluster}) changes over time; cluster must be fixed per unit",
+                code="E-CLUSTER-VARIES",
             )
 
     first, last = frame[time].min(), frame[time].max()
@@ -133,18 +140,21 @@ def prepare_design(
     treated = cohorts[cohorts["group"] > 0]
     if treated.empty:
         raise DesignError(
-            f"{outcome}: 没有在观测期内开始受处理的单位 / no unit starts treatment inside the observed periods"
+            f"{outcome}: 没有在观测期内开始受处理的单位 / no unit starts treatment inside the observed periods",
+            code="E-DESIGN-NO-TREATED",
         )
     if control == "never_treated" and not (cohorts["group"] == 0).any():
         raise DesignError(
             "没有从未受处理的单位,不能用 control='never_treated';请改用 'not_yet_treated' / "
-            "no never-treated units: control='never_treated' is impossible; use control='not_yet_treated'"
+            "no never-treated units: control='never_treated' is impossible; use control='not_yet_treated'",
+            code="E-DESIGN-NO-NEVER-TREATED",
         )
     small = treated[treated["n_units"] < 2]
     if not small.empty:
         raise DesignError(
             f"队列只有一个单位 / cohorts with a single unit: {small['group'].tolist()}; "
-            "合并或删除这些队列 / merge or drop these cohorts"
+            "合并或删除这些队列 / merge or drop these cohorts",
+            code="E-DESIGN-COHORT-SINGLE",
         )
     if covariates:
         base = frame.sort_values(time).drop_duplicates(unit)
@@ -184,7 +194,8 @@ def check_full_rank(design: pd.DataFrame, what: str) -> None:
     if redundant:
         raise DesignError(
             f"{what}: 协变量共线(或为常数): {redundant}; 请删除其中之一 / "
-            f"collinear (or constant) covariates: {redundant}; drop one of them"
+            f"collinear (or constant) covariates: {redundant}; drop one of them",
+            code="E-DESIGN-COLLINEAR",
         )
 
 

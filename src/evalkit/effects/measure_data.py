@@ -48,7 +48,10 @@ def resolve_measure(measure: str) -> pd.Series:
     if len(hit):
         return hit.iloc[0]
     close = difflib.get_close_matches(measure, catalogue["code"].tolist() + catalogue["label_zh"].tolist(), n=3)
-    raise EvalkitError(f"未知的帮扶措施 {measure!r} / unknown measure {measure!r}; 可能是 / did you mean: {close}")
+    raise EvalkitError(
+        f"未知的帮扶措施 {measure!r} / unknown measure {measure!r}; 可能是 / did you mean: {close}",
+        code="E-MEASURE-UNKNOWN",
+    )
 
 
 def cohorts(panel: Panel, code: str) -> pd.Series:
@@ -128,12 +131,14 @@ def subgroups(households: pd.DataFrame, base: pd.DataFrame, by: str) -> pd.Serie
         if (base["labour_group"] == "").any():
             raise EvalkitError(
                 "劳动力人数缺失, 无法按劳动力分组 / labour counts missing, cannot estimate by labour group "
-                "(labour_full, labour_weak)"
+                "(labour_full, labour_weak)",
+                code="E-LABOUR-COUNTS-MISSING",
             )
         return base.set_index("household_id")["labour_group"]
     if by not in households.columns:
         raise EvalkitError(
-            f"by={by!r}: 面板没有该列 / the panel has no such column; use labour_group or a household column"
+            f"by={by!r}: 面板没有该列 / the panel has no such column; use labour_group or a household column",
+            code="E-GROUP-COLUMNS",
         )
     first = households.sort_values("year", kind="stable").drop_duplicates("household_id")
     return first.set_index("household_id")[by]
@@ -143,7 +148,7 @@ def cluster_key(households: pd.DataFrame, cluster: str) -> np.ndarray:
     """Cluster labels; a region level is made unique by its ancestors (village names repeat
     across townships: 合成村01 of two townships are two clusters)."""
     if cluster not in households.columns:
-        raise EvalkitError(f"cluster={cluster!r}: 面板没有该列 / the panel has no such column")
+        raise EvalkitError(f"cluster={cluster!r}: 面板没有该列 / the panel has no such column", code="E-CLUSTER-COLUMN")
     if cluster not in REGION_LEVELS:
         return households[cluster].to_numpy()
     levels = [c for c in REGION_LEVELS[: REGION_LEVELS.index(cluster) + 1] if c in households.columns]
@@ -156,12 +161,16 @@ def covariate_columns(base: pd.DataFrame, covariates) -> list[str]:
     if isinstance(covariates, str):
         if covariates != "baseline":
             raise EvalkitError(
-                f"covariates={covariates!r}: use 'baseline', a list of columns, or None / 协变量参数无效"
+                f"covariates={covariates!r}: use 'baseline', a list of columns, or None / 协变量参数无效",
+                code="E-COVARIATES-KIND",
             )
         return list(BASELINE_COVARIATES) + [c for c in base.columns if c.startswith("province_")]
     missing = [c for c in covariates if c not in base.columns]
     if missing:
-        raise EvalkitError(f"协变量不存在 / unknown covariates: {missing}; available: {sorted(base.columns)}")
+        raise EvalkitError(
+            f"协变量不存在 / unknown covariates: {missing}; available: {sorted(base.columns)}",
+            code="E-COVARIATES-UNKNOWN",
+        )
     return list(covariates)
 
 

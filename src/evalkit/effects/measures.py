@@ -214,14 +214,15 @@ def measure_effects(
     """Effect of ``measure`` on each outcome (see module doc); ``by`` gives heterogeneity;
     ``weight`` "household" (each household once) or "persons" (person-weighted)."""
     if weight not in UNITS:
-        raise EvalkitError(f"weight={weight!r}: use one of {sorted(UNITS)} / 权重参数无效")
+        raise EvalkitError(f"weight={weight!r}: use one of {sorted(UNITS)} / 权重参数无效", code="E-WEIGHT-KIND")
     row = resolve_measure(measure)
     code = row["code"]
     hh = panel.households
     first_cohort = cohorts(panel, code)
     if first_cohort.empty:
         raise DesignError(
-            f"{row['label_zh']}({code}): 面板中没有任何户接受该措施 / nobody in the panel received this measure"
+            f"{row['label_zh']}({code}): 面板中没有任何户接受该措施 / nobody in the panel received this measure",
+            code="E-DESIGN-NO-TREATED",
         )
     base = baseline(hh)
     base["cohort"] = base["household_id"].map(first_cohort).fillna(0).astype(int).to_numpy()
@@ -278,7 +279,8 @@ def measure_effects(
     )
     if (base["cohort"] > 0).sum() == 0:
         raise DesignError(
-            f"{row['label_zh']}({code}): 排除后没有接受该措施的户 / no treated household left after exclusions"
+            f"{row['label_zh']}({code}): 排除后没有接受该措施的户 / no treated household left after exclusions",
+            code="E-DESIGN-NO-TREATED",
         )
 
     covariate_list = covariate_columns(base, covariates)
@@ -299,7 +301,7 @@ def measure_effects(
     extra = [c for c in outcomes if c not in data.columns]
     for column in extra:
         if column not in hh.columns:
-            raise EvalkitError(f"面板缺少结果变量 / panel lacks outcome column: {column}")
+            raise EvalkitError(f"面板缺少结果变量 / panel lacks outcome column: {column}", code="E-DATA-COLUMNS")
         data[column] = hh[column].to_numpy()
     base = base.assign(_persons=base["household_size"])
     data = data.merge(

@@ -103,7 +103,10 @@ def combine_strata(strata: pd.DataFrame, weight: str = "n_treated", alpha: float
     for outcome, part in strata.groupby("outcome", sort=False):
         w = np.ones(len(part)) if weight == "equal" else part[weight].to_numpy(dtype=float)
         if (w < 0).any() or w.sum() <= 0:
-            raise EvalkitError(f"权重须非负且不全为零 / weights must be non-negative and not all zero ({outcome})")
+            raise EvalkitError(
+                f"权重须非负且不全为零 / weights must be non-negative and not all zero ({outcome})",
+                code="E-WEIGHTS-INVALID",
+            )
         w = w / w.sum()
         att = float(np.dot(w, part["att"].to_numpy(dtype=float)))
         se = float(np.sqrt(np.dot(w**2, part["se"].to_numpy(dtype=float) ** 2)))
@@ -127,7 +130,9 @@ def split_strata(panel: Panel, stratum: str = "province") -> dict[str, Panel]:
     of first appearance after sorting), each with its own measures rows."""
     households = panel.households
     if stratum not in households.columns:
-        raise EvalkitError(f"面板中没有分层列 {stratum!r} / the panel has no stratum column {stratum!r}")
+        raise EvalkitError(
+            f"面板中没有分层列 {stratum!r} / the panel has no stratum column {stratum!r}", code="E-GROUP-COLUMNS"
+        )
     pieces = {}
     for value, part in households.groupby(stratum, sort=True, observed=True):
         ids = part["household_id"].unique()
@@ -195,7 +200,8 @@ def stratified_effects(
     if not rows:
         raise DesignError(
             f"{measure}: 没有可估计的分层 / no stratum could be estimated: "
-            + "; ".join(f"{k}: {v}" for k, v in skipped.items())
+            + "; ".join(f"{k}: {v}" for k, v in skipped.items()),
+            code="E-DESIGN-NO-STRATUM",
         )
     table = pd.DataFrame(rows, columns=STRATUM_TABLE_COLUMNS)
     combined = combine_strata(table, weight=weight, alpha=alpha)

@@ -68,7 +68,7 @@ def _prepare(data, outcome, unit, time, extra, cluster, county):
     columns = [c for c in dict.fromkeys([outcome, unit, time, *extra, cluster, county]) if c]
     missing = [c for c in columns if c not in data.columns]
     if missing:
-        raise EvalkitError(f"数据缺少列 / data lacks columns: {missing}")
+        raise EvalkitError(f"数据缺少列 / data lacks columns: {missing}", code="E-DATA-COLUMNS")
     frame = data[columns].copy()
     frame[outcome] = pd.to_numeric(frame[outcome], errors="coerce")
     frame = frame.loc[np.isfinite(frame[outcome].to_numpy(dtype=float))]
@@ -160,7 +160,8 @@ def twfe(
     tidy = fit.tidy()
     if "d" not in tidy.index:
         raise DesignError(
-            f"{treatment}: 处理变量在固定效应内无变化 / treatment has no variation within the fixed effects"
+            f"{treatment}: 处理变量在固定效应内无变化 / treatment has no variation within the fixed effects",
+            code="E-TWFE-COLLINEAR",
         )
     row = tidy.loc["d"]
     n_clusters = int(work["cl"].nunique())
@@ -243,7 +244,7 @@ def twfe_weights(data: pd.DataFrame, unit: str, time: str, cohort: str) -> pd.Da
     t = pd.to_numeric(frame[time]).to_numpy()
     d = ((g > 0) & (t >= g)).astype(float)
     if d.sum() == 0:
-        raise DesignError("没有受处理的观测 / no treated observations")
+        raise DesignError("没有受处理的观测 / no treated observations", code="E-DESIGN-NO-TREATED")
     flist = np.column_stack([pd.factorize(frame[unit])[0], pd.factorize(frame[time])[0]]).astype(np.uint64)
     resid, converged = demean(d.reshape(-1, 1), flist, np.ones(len(d)), tol=DEMEAN_TOL, maxiter=DEMEAN_MAXITER)
     if not converged:

@@ -91,11 +91,11 @@ def propensity_weighting(
     the overlap data (``propensity``: treated, pscore, trimmed) and the balance table.
     """
     if method not in KERNELS:
-        raise EvalkitError(f"method={method!r}: use 'aipw' or 'ipw' / 方法无效")
+        raise EvalkitError(f"method={method!r}: use 'aipw' or 'ipw' / 方法无效", code="E-ESTIMATOR-METHOD")
     covariates = list(covariates)
     missing = [c for c in [outcome, treatment, *covariates] if c not in data.columns]
     if missing:
-        raise EvalkitError(f"数据缺少列 / data lacks columns: {missing}")
+        raise EvalkitError(f"数据缺少列 / data lacks columns: {missing}", code="E-DATA-COLUMNS")
     frame = data[[outcome, treatment, *covariates]].apply(pd.to_numeric, errors="coerce")
     bad = frame.isna().sum()
     if bad.any():
@@ -105,7 +105,7 @@ def propensity_weighting(
         )
     d = frame[treatment].to_numpy(dtype=float)
     if not np.isin(d, (0, 1)).all():
-        raise EvalkitError(f"{treatment}: 只能取 0/1 / must be 0 or 1")
+        raise EvalkitError(f"{treatment}: 只能取 0/1 / must be 0 or 1", code="E-TREATMENT-NOT-BINARY")
     if d.sum() < 2 or (1 - d).sum() < 2:
         raise DesignError(
             f"{treatment}: 处理组或对照组少于 2 户 / fewer than 2 treated or control households",
@@ -121,7 +121,9 @@ def propensity_weighting(
             y, np.zeros_like(y), d, X.to_numpy(dtype=float) if covariates else None, trim_level=trim
         )
     except ValueError as error:
-        raise DesignError(f"{outcome}: 加权估计失败 / weighting estimator failed: {error}") from error
+        raise DesignError(
+            f"{outcome}: 加权估计失败 / weighting estimator failed: {error}", code="E-DESIGN-ESTIMATION-FAILED"
+        ) from error
     weights = np.where(d == 1, 1.0, np.where(trimmed, 0.0, pscore / (1 - pscore)))
     return WeightingResult(
         method=method,
