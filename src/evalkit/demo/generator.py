@@ -255,6 +255,31 @@ def generate_panel(
     ``effects=False`` generates the same households with every measure effect switched off
     (same assignment, same measures table): the difference of the two panels is the applied
     effect. ``meta["true_effects"]`` holds :func:`true_effects`' table.
+
+    Parameters
+    ----------
+    households : int, default :data:`DEFAULT_HOUSEHOLDS`
+        Number of synthetic households (a positive integer).
+    seed : int, default :data:`evalkit.core.config.DEFAULT_SEED`
+        Random seed; the panel is a deterministic function of ``households`` and ``seed``.
+    effects : bool, default True
+        Apply the measures' effects on income (False: the same households without them).
+    chunk_size : int, default 100000
+        Households generated at a time (a positive multiple of :data:`BLOCK_SIZE`); the panel
+        does not depend on it, only the peak memory does.
+
+    Returns
+    -------
+    Panel
+        ``households`` (one row per household × year, the canonical columns), ``measures``
+        (household_id, year, measure, amount) and ``meta`` (``synthetic: True``, seed, household
+        count, generator version, true effects).
+
+    Raises
+    ------
+    EvalkitError
+        ``E-DEMO-HOUSEHOLDS`` when ``households`` < 1, ``E-DEMO-CHUNK-SIZE`` when ``chunk_size``
+        is not a positive multiple of :data:`BLOCK_SIZE`.
     """
     hh_parts, m_parts, sums = [], [], []
     for hh, measures, s in _iter_blocks(households, seed, chunk_size, effects):
@@ -377,6 +402,22 @@ def load_demo(
     ``folder`` defaults to ``demo/`` inside the project's data folder (``data/demo``), whatever
     the working directory (notebooks run with their own folder as working directory). A saved
     panel is reused only when its meta has the same seed, household count and generator version.
+
+    Parameters
+    ----------
+    folder : str or Path, optional
+        The demo folder (default :func:`evalkit.core.config.demo_dir`, i.e. ``EVALKIT_DEMO_DIR``
+        or ``data/demo`` of the project).
+    households : int, default :data:`DEFAULT_HOUSEHOLDS`
+        Number of synthetic households.
+    seed : int, default :data:`evalkit.core.config.DEFAULT_SEED`
+        Random seed.
+
+    Returns
+    -------
+    Panel
+        The SYNTHETIC demo panel of :func:`generate_panel` (``panel.synthetic`` is True), read
+        from ``folder`` or generated and saved there.
     """
     folder = Path(folder) if folder is not None else demo_dir()
     meta_path = folder / "meta.json"

@@ -336,9 +336,56 @@ def staggered_did(
     last period are never treated within the window. With ``allow_unbalanced`` the unbalanced
     panel estimator of R ``did`` is used, else units missing a period are dropped (counted).
 
-    Raises :class:`DesignError` when the design cannot identify ATT(g,t): no treated cohort,
-    no never-treated units with ``control="never_treated"``, a cohort of one unit, collinear
-    covariates, or a failing cell estimator.
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel, one row per ``unit`` × ``time``.
+    outcome : str
+        Column of the outcome (numeric; missing rows are dropped and counted).
+    unit : str
+        Column identifying the unit (e.g. ``household_id``).
+    time : str
+        Column of the period (integer years).
+    cohort : str
+        Column of the first treated period; 0 or missing for never treated; constant within unit.
+    covariates : list of str, optional
+        Covariates, taken in the base period of each cell.
+    control : {"never_treated", "not_yet_treated"}, default "never_treated"
+        The comparison group.
+    method : {"dr", "ipw", "reg"}, default "dr"
+        Doubly robust, inverse-probability weighting or outcome regression.
+    cluster : str, optional
+        Column to cluster by, constant within unit (default: the unit).
+    alpha : float, default 0.05
+        1 − confidence level of the intervals.
+    allow_unbalanced : bool, default True
+        Use R ``did``'s unbalanced-panel estimator (False: drop units missing a period, counted).
+    base_period : {"varying", "universal"}, default "varying"
+        Base period of the pre-treatment cells (as R ``did``).
+    small_sample : bool, default True
+        CR1 factor, t intervals at the effective degrees of freedom and the small-sample
+        pre-trend test (False: R ``did``'s analytic conventions).
+    weights : str, optional
+        Column of positive unit weights, constant within unit.
+
+    Returns
+    -------
+    StaggeredDiDResult
+        ``att_gt`` (one row per cell: att, se, ci_low, ci_high, df), ``pretest``, ``cohorts``,
+        ``exclusions``, ``clustering``, ``notes``; ``aggregate(kind)``, ``event_study()``,
+        ``tidy()``, ``summary()``, ``design_summary()``.
+
+    Raises
+    ------
+    DesignError
+        When the design cannot identify ATT(g,t): no treated cohort (``E-DESIGN-NO-TREATED``),
+        no never-treated units with ``control="never_treated"`` (``E-DESIGN-NO-NEVER-TREATED``),
+        a cohort of one unit (``E-DESIGN-COHORT-SINGLE``), collinear covariates
+        (``E-DESIGN-COLLINEAR``), cells that cannot be estimated (:class:`CellsNotEstimable`,
+        ``E-DESIGN-CELLS``) or a failing estimator (``E-DESIGN-ESTIMATION-FAILED``).
+    EvalkitError
+        For unusable arguments or data (codes in docs/errors.md: ``E-DATA-COLUMNS``,
+        ``E-DID-CONTROL``, ``E-ESTIMATOR-METHOD``, ``E-DATA-DUPLICATE-UNIT-TIME``, ...).
     """
     frame, cohorts, covariates, exclusions, notes, balanced = prepare_design(
         data, outcome, unit, time, cohort, covariates, control, method, cluster, weights, allow_unbalanced

@@ -212,7 +212,54 @@ def measure_effects(
     weight: str = "household",
 ) -> MeasureEffects:
     """Effect of ``measure`` on each outcome (see module doc); ``by`` gives heterogeneity;
-    ``weight`` "household" (each household once) or "persons" (person-weighted)."""
+    ``weight`` "household" (each household once) or "persons" (person-weighted).
+
+    Parameters
+    ----------
+    panel : Panel
+        The canonical panel (households and the measures they received).
+    measure : str
+        Measure code, Chinese label or alias (``data/measures.csv``).
+    outcomes : sequence of str, default :data:`OUTCOMES`
+        Net income per capita and its four per-capita components, or other household columns.
+    control : {"never_treated", "not_yet_treated"}, default "never_treated"
+        The comparison households.
+    method : {"dr", "ipw", "reg"}, default "dr"
+        The Callaway–Sant'Anna cell estimator.
+    covariates : "baseline", list of str or None, default "baseline"
+        First-year characteristics parallel trends are conditional on (:data:`BASELINE_COVARIATES`
+        and province indicators), a list of baseline columns, or none.
+    cluster : "auto", str or None, default "auto"
+        The coarsest of :data:`CLUSTER_LEVELS` with at least :data:`MIN_CLUSTERS` clusters, a
+        column, or None (households).
+    by : str, optional
+        Heterogeneity: ``labour_group`` or a household column, taken in the first panel year.
+    eligible : str or pandas.Series, optional
+        A boolean column or household-level mask restricting treated and controls.
+    min_cohort_size : int, default 10
+        Cohorts with fewer households are left out, counted in ``design``.
+    alpha : float, default 0.05
+        1 − confidence level of the intervals.
+    weight : {"household", "persons"}, default "household"
+        Each household once, or households weighted by their size (person-weighted effects).
+
+    Returns
+    -------
+    MeasureEffects
+        ``effects`` (one row per outcome and subgroup: att, se, ci_low, ci_high, pvalue, counts,
+        clustering, pre-trend test, caveats, unit), ``event_studies``, ``decomposition``,
+        ``design``, ``skipped``; ``result(outcome)`` is the :class:`StaggeredDiDResult` behind a row.
+
+    Raises
+    ------
+    DesignError
+        When the design cannot identify the effect (``E-DESIGN-NO-TREATED``,
+        ``E-DESIGN-NO-NEVER-TREATED``, ...; with ``by``, a failing subgroup is listed in
+        ``skipped`` instead).
+    EvalkitError
+        For unusable arguments (``E-MEASURE-UNKNOWN``, ``E-WEIGHT-KIND``, ``E-COVARIATES-KIND``,
+        ``E-COVARIATES-UNKNOWN``, ``E-CLUSTER-COLUMN``, ``E-GROUP-COLUMNS``, ``E-DATA-COLUMNS``).
+    """
     if weight not in UNITS:
         raise EvalkitError(f"weight={weight!r}: use one of {sorted(UNITS)} / 权重参数无效", code="E-WEIGHT-KIND")
     row = resolve_measure(measure)
