@@ -20,6 +20,8 @@ ONE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_N
 #: item → (script, evalkit implementation, peers, extra arguments, extra environment)
 PAIRS: dict[str, tuple[str, str, list[str], list[str], dict]] = {
     "indicators": ("bench_indicators.py", "default", ["polars", "pandas-groupby"], [], {}),
+    # the default backend choice (evalkit.indicators.duckdb_backend.choose_backend): DuckDB / pandas path
+    "backend": ("bench_indicators.py", "duckdb", ["pandas"], [], {}),
     "inequality": ("bench_inequality.py", "evalkit", ["numpy", "polars"], [], {}),
     "twfe": ("bench_twfe.py", "evalkit", ["pyfixest", "linearmodels"], [], {}),
     "did": ("bench_did.py", "evalkit", ["direct", "differences"], ["--households", "50000"], ONE_THREAD),
