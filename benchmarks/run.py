@@ -105,6 +105,7 @@ def bench_ingest(size: str) -> None:
                     str(export_path(size).with_name(f"{export_path(size).stem}_measures.csv")),
                     "--chunk-rows",
                     rows,
+                    "--force-demo-key",  # the benchmark exports are synthetic
                 ],
                 timeout=3600,
             ),

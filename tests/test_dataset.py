@@ -192,11 +192,11 @@ def test_ingest_command_writes_the_dataset_with_accounting_and_no_raw_ids(tmp_pa
     export = panel.households[cols].assign(province="河南省", prefecture="信阳市", county="光山县")
     export.loc[export.index[4], "wage"] = -5.0  # one bad row: rejected, counted, named
     export.to_csv(tmp_path / "导出.csv", index=False, encoding="gbk")
-    rc = main(["ingest", str(tmp_path / "导出.csv"), "--out", str(tmp_path / "ds")])
+    rc = main(["ingest", str(tmp_path / "导出.csv"), "--out", str(tmp_path / "ds"), "--force-demo-key"])
     assert rc == 1  # a row was rejected; the accepted rows are still written
     # warnings only (an unknown column, not carried into the panel): the dataset is written, exit 0
     export.drop(index=export.index[4]).assign(备注="x").to_csv(tmp_path / "warn.csv", index=False, encoding="gbk")
-    assert main(["ingest", str(tmp_path / "warn.csv"), "--out", str(tmp_path / "warn")]) == 0
+    assert main(["ingest", str(tmp_path / "warn.csv"), "--out", str(tmp_path / "warn"), "--force-demo-key"]) == 0
     assert read_dataset_meta(tmp_path / "warn")["rows"]["households"] == 119
     problems = pd.read_csv(tmp_path / "warn" / "validation" / "problems.csv")
     assert set(problems["severity"]) == {"warning"} and "unknown_column" in set(problems["kind"])

@@ -6,12 +6,20 @@ from pathlib import Path
 import pytest
 
 from evalkit.core import errors
-from evalkit.core.errors import DataValidationError, DesignError, EvalkitError
+from evalkit.core.errors import DataValidationError, DesignError, EvalkitError, OutputError
 from evalkit.effects.did import CellsNotEstimable
 from evalkit.evaluation.targets import TargetError
 from evalkit.indicators.inequality import InequalityInputError, gini
 
-CLASSES = [EvalkitError, DataValidationError, DesignError, CellsNotEstimable, TargetError, InequalityInputError]
+CLASSES = [
+    EvalkitError,
+    DataValidationError,
+    DesignError,
+    OutputError,
+    CellsNotEstimable,
+    TargetError,
+    InequalityInputError,
+]
 
 
 def test_every_error_class_has_a_distinct_documented_code():

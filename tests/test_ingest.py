@@ -118,9 +118,12 @@ def test_csv_lines_with_surplus_fields_do_not_shift_columns(tmp_path):
         ROW_OK.format(hid=2, year=2023, size=2, wage=8) + ",,extra",
     ]
     result = run([write(tmp_path, lines)])
-    assert result.ok
-    assert sorted(result.panel.households["wage"]) == [7, 8]
-    warn = result.problems
+    # trailing empty fields are harmless; a surplus non-empty field may mean shifted values (issue 18
+    # item 14): that line is rejected, named by its physical line number, in both ingest paths
+    assert sorted(result.panel.households["wage"]) == [7]
+    errors = result.errors
+    assert errors["kind"].tolist() == ["field_count"] and errors["row"].tolist() == [4]
+    warn = result.problems[result.problems["severity"] == "warning"]
     assert warn["kind"].tolist() == ["unknown_column"] and warn["column"].tolist() == ["(第16列 / column 16)"]
 
 
@@ -164,7 +167,7 @@ def test_ids_that_lost_leading_zeros_match_across_files():
     dups = result.errors
     assert set(dups["kind"]) == {"duplicate_key"}
     assert len(dups) == 10
-    assert dups[dups["file"] == "good.xlsx"]["row"].tolist() == [4, 5, 8, 9, 10]
+    assert dups[dups["file"] == "good.xlsx [台账]"]["row"].tolist() == [4, 5, 8, 9, 10]
 
 
 # --- header aliases ------------------------------------------------------------------------------
@@ -274,7 +277,8 @@ def test_each_error_kind_names_file_row_and_column(case):
     errors = result.errors
     assert not result.ok
     assert set(errors["kind"]) == {case["kind"]}
-    assert set(errors["file"]) == {case["file"]}
+    sheet = " [台账]" if case["file"].endswith(".xlsx") else ""  # a workbook's rows are named by their sheet
+    assert set(errors["file"]) == {case["file"] + sheet}
     if case["row"]:
         assert int(case["row"]) in errors["row"].tolist()
         hit = errors[errors["row"] == int(case["row"])].iloc[0]

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from evalkit.core.errors import DataValidationError, EvalkitError
-from evalkit.io.dataset import ingest_command, read_dataset_meta, verify_dataset, write_dataset
+from evalkit.io.dataset import read_dataset_meta, verify_dataset, write_dataset
+from evalkit.io.dataset_ingest import ingest_command
 from evalkit.io.ingest import ChunkedIngest, ingest, iter_csv_blocks, read_export
 from evalkit.io.pseudonymise import DemoKeyWarning
 
@@ -194,9 +195,15 @@ def test_large_generated_export_small_blocks(tmp_path):
 def test_ingest_command_chunk_rows_and_threshold(tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DemoKeyWarning)
-        code_mem = ingest_command([str(EXPORTS / "bad_duplicate_key.csv")], str(tmp_path / "a"), chunk_rows=0)
-        code_chunk = ingest_command([str(EXPORTS / "bad_duplicate_key.csv")], str(tmp_path / "b"), chunk_rows=2)
-        code_auto = ingest_command([str(EXPORTS / "bad_duplicate_key.csv")], str(tmp_path / "c"), chunk_threshold_mb=0)
+        code_mem = ingest_command(
+            [str(EXPORTS / "bad_duplicate_key.csv")], str(tmp_path / "a"), chunk_rows=0, force_demo_key=True
+        )
+        code_chunk = ingest_command(
+            [str(EXPORTS / "bad_duplicate_key.csv")], str(tmp_path / "b"), chunk_rows=2, force_demo_key=True
+        )
+        code_auto = ingest_command(
+            [str(EXPORTS / "bad_duplicate_key.csv")], str(tmp_path / "c"), chunk_threshold_mb=0, force_demo_key=True
+        )
     assert code_mem == code_chunk == code_auto == 1
     records = [read_dataset_meta(tmp_path / d) for d in "abc"]
     assert records[0]["fingerprint"] == records[1]["fingerprint"] == records[2]["fingerprint"]
@@ -212,13 +219,15 @@ def test_ingest_command_chunked_no_rows_and_non_dataset(tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DemoKeyWarning)
         with pytest.raises(EvalkitError, match="no household rows accepted"):
-            ingest_command([str(EXPORTS / "bad_missing_column.csv")], str(tmp_path / "x"), chunk_rows=2)
+            ingest_command(
+                [str(EXPORTS / "bad_missing_column.csv")], str(tmp_path / "x"), chunk_rows=2, force_demo_key=True
+            )
         assert not (tmp_path / "x").exists()
         other = tmp_path / "other"
         other.mkdir()
         (other / "keep.txt").write_text("not a dataset")
         with pytest.raises(EvalkitError, match="not an evalkit dataset"):
-            ingest_command([str(EXPORTS / "good_utf8.csv")], str(other), chunk_rows=2)
+            ingest_command([str(EXPORTS / "good_utf8.csv")], str(other), chunk_rows=2, force_demo_key=True)
         assert (other / "keep.txt").exists()
 
 

@@ -59,7 +59,8 @@ def test_each_bad_fixture_exits_nonzero_naming_file_row_and_column(capsys, case)
     assert "NOT usable" in out and "Traceback" not in out + err
     error_lines = [ln for ln in out.splitlines() if "[错误/error]" in ln]
     assert error_lines
-    expected = f"{case['file']} 第 {case['row']} 行" if case["row"] else case["file"]
+    label = case["file"] + (" [台账]" if case["file"].endswith(".xlsx") else "")  # a workbook names its sheet
+    expected = f"{label} 第 {case['row']} 行" if case["row"] else label
     hit = [ln for ln in error_lines if expected in ln]
     assert hit, error_lines
     column = case["column"] or "家庭人口数"
@@ -99,8 +100,8 @@ def test_rejections_file_accounts_for_every_rejected_row(capsys, tmp_path):
     rejections = pd.read_csv(tmp_path / "rejections.csv", encoding="utf-8-sig")
     # the duplicated household (0010002) loses both rows, so its two measure rows (lines 4, 5) go too
     assert sorted(zip(rejections["file"], rejections["row"], strict=False)) == [
-        ("bad_duplicate_key.xlsx", 7),
-        ("bad_duplicate_key.xlsx", 11),
+        ("bad_duplicate_key.xlsx [台账]", 7),
+        ("bad_duplicate_key.xlsx [台账]", 11),
         ("bad_unknown_measure.csv", 4),
         ("bad_unknown_measure.csv", 5),
         ("bad_unknown_measure.csv", 8),
@@ -193,7 +194,7 @@ def test_installed_command_runs_without_traceback(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 1
-    assert "bad_unknown_region.xlsx 第 10 行" in proc.stdout and "「县(市、区)」" in proc.stdout
+    assert "bad_unknown_region.xlsx [台账] 第 10 行" in proc.stdout and "「县(市、区)」" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
 
 

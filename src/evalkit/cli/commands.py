@@ -35,10 +35,16 @@ def scorecard_command(
     the full table with raw values), anything else as CSV (UTF-8 with BOM).
     ``data``: a panel folder, a dataset (only ``region``'s partitions are read) or the demo.
     ``cost``: estimate every measure's effect as the report does and add the cost checks (slow).
-    ``programme`` / ``series``: the region's own programme indicators and comparison series."""
+    ``programme`` / ``series``: the region's own programme indicators and comparison series.
+    Written atomically and formula-safe (:mod:`evalkit.io.spreadsheet`); the output is checked
+    before the work (a read-only folder is a message, not an OSError at the end)."""
     from evalkit.core.comparison import load_series, use_series
+    from evalkit.core.outputs import check_output_file
     from evalkit.evaluation.target_values import load_programme
+    from evalkit.io.spreadsheet import write_csv, write_workbook
 
+    if out:
+        check_output_file(out)
     if series:
         use_series(load_series(series))
     own = load_programme(programme) if programme else None
@@ -55,11 +61,9 @@ def scorecard_command(
     if out:
         path = Path(out)
         if path.suffix.lower() == ".xlsx":
-            with pd.ExcelWriter(path, engine="openpyxl") as writer:
-                shown.to_excel(writer, sheet_name="scorecard", index=False)
-                table.to_excel(writer, sheet_name="values", index=False)
+            write_workbook({"scorecard": shown, "values": table}, path)
         else:
-            table.to_csv(path, index=False, encoding="utf-8-sig")
+            write_csv(table, path)
         print(f"已写出 / written: {path}")
     return 0
 
@@ -78,7 +82,12 @@ def region_cost(panel, region: str, year: int, lang: str = "zh") -> pd.DataFrame
 
 
 def watchlist_command(region: str, year: int, data: str | None = None, out: str | None = None) -> int:
-    """``evalkit watchlist``: print the counts by county (small cells suppressed); export the list to ``out``."""
+    """``evalkit watchlist``: print the counts by county (small cells suppressed); export the list to ``out``
+    (checked before the work)."""
+    from evalkit.core.outputs import check_output_file
+
+    if out:
+        check_output_file(out, (".csv", ".xlsx"))
     panel = load_report_panel(data, region)
     watch = watchlist(panel, region, year)
     if panel.synthetic:
@@ -103,15 +112,17 @@ def watchlist_command(region: str, year: int, data: str | None = None, out: str 
 def lists_command(region: str, year: int, data: str | None = None, out: str = "lists") -> int:
     """``evalkit lists``: write the caseworker lists of ``region`` and ``year`` as CSV (UTF-8 with
     BOM, for Excel) into ``out``: ``<region>_<year>_<list>.csv``; print how many rows each has."""
+    from evalkit.core.outputs import check_output_folder
+    from evalkit.io.spreadsheet import write_csv
+
+    folder = check_output_folder(out)
     panel = load_report_panel(data, region)
     region_info = get_region(region)
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     if panel.synthetic:
         print("合成数据 / SYNTHETIC DATA")
     for name, table in caseworker_lists(panel, region_info, year).items():
         path = folder / f"{region_info.code}_{year}_{name}.csv"
-        table.to_csv(path, index=False, encoding="utf-8-sig")
+        write_csv(table, path)  # atomic, formula-safe
         print(f"{name}: {len(table)} 行 / rows -> {path}")
     return 0
 
@@ -127,6 +138,7 @@ def report_command(
     suppress_zeros: bool = False,
     series: str | None = None,
     programme: str | None = None,
+    wait: bool = False,
 ) -> int:
     """``evalkit report``: one region's report; exit code 0 when written, 1 when the notebook failed
     or the region is too small to be published on its own.
@@ -135,7 +147,8 @@ def report_command(
     than the threshold is not published by itself (its figures would be its parent's totals minus
     its siblings'): the command refuses and names the sibling whose report includes it; the
     report of that sibling includes the small one. ``series`` / ``programme``: the region's own
-    comparison series and programme indicators."""
+    comparison series and programme indicators. ``wait``: wait for another run writing the same
+    reports folder instead of refusing."""
     from evalkit.core.config import MIN_HOUSEHOLDS
     from evalkit.reporting import disclosure
     from evalkit.reporting.batch import standalone_merge
@@ -175,6 +188,7 @@ def report_command(
         extra_parameters=parameters,
         series=series,
         programme=programme,
+        wait=wait,
     )
     verb = "regenerated / 已重新生成" if outcome.replaced else "written / 已生成"
     if outcome.ok:

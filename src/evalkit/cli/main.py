@@ -44,7 +44,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from evalkit.io.dataset import ingest_command
+    from evalkit.io.dataset_ingest import ingest_command
 
     def run(client=None) -> int:
         return ingest_command(
@@ -56,6 +56,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             chunk_threshold_mb=args.chunk_threshold_mb,
             client=client,
             column_map=args.columns,
+            wait=args.wait,
+            force_demo_key=args.force_demo_key,
+            new_key=args.new_key,
         )
 
     if not args.scheduler:
@@ -113,6 +116,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         suppress_zeros=args.suppress_zeros,
         series=args.series,
         programme=args.programme,
+        wait=args.wait,
     )
 
 
@@ -132,6 +136,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         suppress_zeros=args.suppress_zeros,
         series=args.series,
         programme=args.programme,
+        wait=args.wait,
     )
 
 
@@ -214,6 +219,13 @@ def shared_options() -> dict[str, argparse.ArgumentParser]:
         help="并行工作进程数(batch 的进程池; --scheduler local 的工作进程) / parallel worker processes (the "
         "process pool of batch; the workers of --scheduler local)",
     )
+    options["wait"] = parent()
+    options["wait"].add_argument(
+        "--wait",
+        action="store_true",
+        help="输出目录或数据集正被另一个 evalkit 进程写入时等待, 而不是退出 / wait while another evalkit run "
+        "writes the same reports folder or dataset instead of refusing",
+    )
     return options
 
 
@@ -262,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "ingest",
-        parents=[o["measures"], o["strict"], o["columns"], o["cluster"]],
+        parents=[o["measures"], o["strict"], o["columns"], o["cluster"], o["wait"]],
         help="把导出文件转换为分区 Parquet 数据集 / convert exports to a partitioned Parquet dataset",
         description="校验、假名化并写出按年度和地市分区的 Parquet 数据集 / "
         "validate, pseudonymise and write a Parquet dataset",
@@ -285,6 +297,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="自动分块读取的 CSV 总大小阈值(MB, 默认 200) / total CSV size above which blocks are used "
         "automatically (MB, default 200)",
+    )
+    p.add_argument(
+        "--force-demo-key",
+        action="store_true",
+        help="允许用公开演示密钥假名化非合成数据(仅供测试) / allow the public demo key on data not labelled "
+        "synthetic (tests only)",
+    )
+    p.add_argument(
+        "--new-key",
+        action="store_true",
+        help="用另一个假名化密钥替换现有数据集 / replace an existing dataset built with another pseudonym key",
     )
     p.set_defaults(func=_cmd_ingest)
 
@@ -336,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "report",
-        parents=[*one_region_year, o["lang"], o["formats"], o["disclosure"], o["statistics"]],
+        parents=[*one_region_year, o["lang"], o["formats"], o["disclosure"], o["statistics"], o["wait"]],
         help="生成一个地区的年度评估报告 / generate one region's yearly report",
         description="用 papermill 执行参数化报告笔记本并导出 HTML / "
         "run the parameterised report notebook and export HTML",
@@ -346,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "batch",
-        parents=[o["data"], o["lang"], o["formats"], o["disclosure"], o["cluster"], o["statistics"]],
+        parents=[o["data"], o["lang"], o["formats"], o["disclosure"], o["cluster"], o["statistics"], o["wait"]],
         help="批量生成所有地区的年度报告 / generate every region's yearly report",
         description="每个报告一个进程, 失败不影响其他地区 / one process per report; a failure does not stop the others",
     )
@@ -362,6 +385,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def mask_text(text: object) -> str:
+    """The message with identifiers masked by content (:func:`evalkit.io.masking.mask_text`)."""
+    from evalkit.io.masking import mask_text as mask
+
+    return mask(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -371,10 +401,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except EvalkitError as exc:
-        print(str(exc), file=sys.stderr)
+        print(mask_text(exc), file=sys.stderr)  # identifiers masked by content in every message
         return 2
     except FileNotFoundError as exc:
-        print(f"错误 / error: {exc}", file=sys.stderr)
+        print(f"错误 / error: {mask_text(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a full disk, a read-only folder: a message, not a traceback
+        print(f"错误 / error: {mask_text(exc)}", file=sys.stderr)
         return 2
 
 

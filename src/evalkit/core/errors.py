@@ -10,6 +10,7 @@ code                       class                                 raised when
 ``E-INPUT``                :class:`EvalkitError`                 a parameter or input evalkit cannot use
 ``E-INGEST-VALIDATION``    :class:`DataValidationError`          an export file failed validation (strict)
 ``E-DESIGN``               :class:`DesignError`                  an estimation design cannot identify it
+``E-OUTPUT``               :class:`OutputError`                  an output file could not be written
 ``E-DESIGN-CELLS``         ``did_design.CellsNotEstimable``      ATT(g,t) cells cannot be estimated
 ``E-TARGET``               ``evaluation.targets.TargetError``    a policy-target file is malformed
 ``E-INEQUALITY-INPUT``     ``indicators.inequality.Inequality…`` income or weights no measure can use
@@ -71,4 +72,11 @@ class DesignError(EvalkitError):
     code = "E-DESIGN"
 
 
-__all__ = ["CODE_PATTERN", "DataValidationError", "DesignError", "EvalkitError"]
+class OutputError(EvalkitError, OSError):
+    """A file evalkit writes could not be written (full disk, read-only folder, symbolic link);
+    the bilingual message names the file and says that the previous file was kept."""
+
+    code = "E-OUTPUT"
+
+
+__all__ = ["CODE_PATTERN", "DataValidationError", "DesignError", "EvalkitError", "OutputError"]

@@ -391,10 +391,13 @@ def export_watchlist(watch: pd.DataFrame, path: str | Path) -> Path:
     to ``path`` (.csv in UTF-8 with BOM for Excel, or .xlsx). The list is household-level by
     design, so it is labelled confidential in its first rows (:data:`CONFIDENTIAL_BANNER`; the
     header follows) and, in XLSX, in its sheet name; text cells that begin like a formula
-    (``=``, ``+``, ``-``, ``@``, TAB, CR) are written as text (:mod:`evalkit.io.spreadsheet`)."""
+    (``=``, ``+``, ``-``, ``@``, TAB, CR) are written as text, atomically
+    (:mod:`evalkit.io.spreadsheet`)."""
     from evalkit.io.spreadsheet import write_csv, write_xlsx
 
     path = Path(path)
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise EvalkitError(f"{path}: 只支持 .csv 或 .xlsx / only .csv or .xlsx are supported")
     flag_cols = [c for c in watch.columns if c in set(watchlist_rules()["flag"])]
     table = watch[[c for c in ["year", *EXPORT_COLUMNS, *flag_cols] if c in watch.columns]]
     if path.suffix.lower() == ".xlsx":

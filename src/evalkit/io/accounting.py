@@ -15,7 +15,7 @@ import pandas as pd
 
 from evalkit.core.panel import MEASURE_COLUMNS, Panel
 from evalkit.io.checks import KINDS, empty_problems
-from evalkit.io.file_checks import FileState, alias_problems
+from evalkit.io.file_checks import FileState, alias_problems, masked_rejection_text
 from evalkit.io.readers import EXCLUSIONS, ROW
 
 #: Columns of :attr:`IngestResult.reasons`.
@@ -112,7 +112,7 @@ def file_summary(s: FileState) -> tuple[dict, list[dict], pd.DataFrame | None]:
     if "household_id" in s.data.columns:
         rej["household_id"] = s.data["household_id"].to_numpy()[~keep]
     if s.rejection_text is not None:
-        rej = pd.concat([rej, s.rejection_text[~keep].reset_index(drop=True)], axis=1)
+        rej = pd.concat([rej, masked_rejection_text(s, ~keep)], axis=1)
     return row, reasons, rej
 
 
@@ -181,12 +181,16 @@ class FileTotals:
 
 
 def write_rejections(result: IngestResult, folder: str | Path) -> list[Path]:
-    """Write ``rejections.csv`` and ``problems.csv`` (UTF-8 with BOM, opens in Excel) to ``folder``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write ``rejections.csv`` and ``problems.csv`` (UTF-8 with BOM, opens in Excel) to ``folder``:
+    atomically, never through a symbolic link, formula-safe (a cell such as ``=HYPERLINK(…)`` from
+    the export is prefixed with ``'``: :func:`evalkit.io.spreadsheet.write_table`)."""
+    from evalkit.core.outputs import check_output_folder
+    from evalkit.io.spreadsheet import write_table
+
+    folder = check_output_folder(folder)
     out = [folder / "rejections.csv", folder / "problems.csv"]
-    result.rejections.to_csv(out[0], index=False, encoding="utf-8-sig")
-    result.problems.to_csv(out[1], index=False, encoding="utf-8-sig")
+    write_table(result.rejections, out[0])
+    write_table(result.problems, out[1])
     return out
 
 

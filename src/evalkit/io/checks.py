@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.io.headers import normalise_header
+from evalkit.io.masking import mask_series
 from evalkit.io.pseudonymise import mask
 from evalkit.io.vocabulary import yes_no_words
 
@@ -50,6 +51,19 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
         "一行包含已知列名(如 户编号、年度)",
         "a row with known column names (e.g. 户编号, 年度)",
     ),
+    "sheet_note": ("工作表说明", "sheet note", "", ""),
+    "per_capita_column": (
+        "金额列的单位与面板不同, 已按家庭人口数换算",
+        "an amount column in another unit than the panel's, converted with the household size",
+        "户合计金额 (元/户); 人均纯收入为人均 (元/人)",
+        "household totals (yuan per household); net income per capita per member",
+    ),
+    "no_rows": (
+        "文件只有表头, 没有数据行",
+        "the file has a header but no data rows",
+        "至少一行数据",
+        "at least one data row",
+    ),
     "missing_column": ("缺少必需列", "required column missing", "列名之一", "a column named one of"),
     "ambiguous_column": (
         "多列对应同一字段",
@@ -75,6 +89,9 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
         "≥ 0 (net operating income may be negative)",
     ),
     "below_minimum": ("小于允许的最小值", "below the allowed minimum", "≥ ", "≥ "),
+    "implausible_value": ("数值超出合理范围", "value outside the plausible range", "", ""),
+    "unusual_value": ("数值异常, 请核对", "unusual value, please check", "", ""),
+    "flag_mark": ("标记符号按 0 读取", "flag mark read as 0", "-", "-"),
     "not_boolean": (
         "不是是/否值",
         "not a yes/no value",
@@ -128,6 +145,26 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
         "每户每年一行",
         "one row per household and year",
     ),
+    "identifier_in_text": (
+        "文本列中含有身份证号或电话号码形状的内容(可能是错位或未闭合引号吞并了其他行)",
+        "an ID-number- or phone-shaped string in a text column (a shifted row, or an unclosed quote that "
+        "swallowed other lines)",
+        "地名等文本, 不含证件号或电话",
+        "a place name or other text without ID or phone numbers",
+    ),
+    "line_break_in_text": (
+        "文本列中含有换行符(可能是未闭合的引号吞并了后面的行)",
+        "a line break inside a text cell (an unclosed quote may have swallowed the following lines)",
+        "单行文本",
+        "text on one line",
+    ),
+    "multiline_record": (
+        "一条记录跨越多个物理行(可能有未闭合的引号)",
+        "one record spans several physical lines (an unclosed quote?)",
+        "每条记录一行; 单元格中的引号须成对",
+        "one line per record; quotes in cells in pairs",
+    ),
+    "field_count": ("字段数与表头不一致(列可能错位)", "field count differs from the header (columns shifted?)", "", ""),
     "total_mismatch": ("收入分项之和与填报合计不一致", "income components do not add up to the reported total", "", ""),
     "unknown_measure": (
         "未知的帮扶措施",
@@ -176,11 +213,14 @@ def problems(
     expected: tuple[str, str] | None = None,
     identifier: bool = False,
     detail: tuple[pd.Series | str, pd.Series | str] | None = None,
+    known: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """Problem table for ``rows`` (NA/None: file-level) of one column (vectorised message building).
 
-    ``values`` are the cells as in the file (masked when ``identifier``); ``expected`` overrides
-    the kind's default (zh, en); ``detail`` adds a (zh, en) remark per row.
+    ``values`` are the cells as in the file, masked wholly when ``identifier`` and otherwise by
+    content (:func:`evalkit.io.masking.mask_series`: ID-card- and phone-shaped substrings, and
+    any of the ``known`` identifier values of the file, e.g. a name shifted into another column);
+    ``expected`` overrides the kind's default (zh, en); ``detail`` adds a (zh, en) remark per row.
     """
     reason_zh, reason_en, exp_zh, exp_en = KINDS[kind]
     if expected is not None:
@@ -192,8 +232,7 @@ def problems(
     if isinstance(values, str):
         values = pd.Series([values] * n, dtype="string")
     values = pd.Series(values).reset_index(drop=True).astype("string").fillna("")
-    if identifier:
-        values = mask(values)
+    values = mask(values) if identifier else mask_series(values, known).fillna("")
     where_zh = pd.Series([f"{file}"] * n, dtype="string")
     where_en = where_zh.copy()
     has_row = rows.notna()
@@ -264,9 +303,11 @@ EXCEL_ERRORS = (
     "#SPILL!",
     "#CALC!",
 )
-#: A number as exports write it, after width folding: sign, digits with well-formed thousands
-#: separators (groups of three) or none, decimals, an optional 元 / 万元 unit.
-_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^[+-]?\.\d+$")
+#: A number as exports write it, after width folding: sign, digits with thousands separators in
+#: the right places (``1,234``, ``12,345,678.5``) or none, decimals, an exponent, an optional 元
+#: unit. Any other comma (``2,1000``) or a space between digits (``21 500``) is ambiguous — two
+#: values run together, or a decimal comma — and is not read as a number.
+_NUMBER = re.compile(r"^[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _UNIT = re.compile(r"(?:元|元/人|元/年|人民币)$")
 
 
@@ -280,25 +321,28 @@ def _clean_number_text(text: pd.Series) -> pd.Series:
     if wide.any():  # full-width digits, 元, ，: folded cell by cell, only where there are any
         text = text.copy()
         text[wide] = text[wide].map(lambda v: unicodedata.normalize("NFKC", v).replace("，", ","))
-        text[wide] = text[wide].str.replace("[\u3000\xa0]", "", regex=True).str.replace(_UNIT, "", regex=True)
-    return text.str.replace("[\t ]", "", regex=True)
+        text[wide] = text[wide].str.strip("\u3000\xa0 \t").str.replace(_UNIT, "", regex=True)
+    return text.str.strip()  # spaces at the ends only: one between digits is ambiguous
 
 
 def parse_number(values: pd.Series, text: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Numbers (float, NaN for blank) and the mask of non-blank cells that are not numbers.
 
-    Accepted as exports write them: numbers stored as text, full-width digits (１２３４５), a 元
-    suffix, spaces, thousands separators in groups of three (``12,345``; ``2,1000`` is not a
-    number: an ambiguous separator is an error, never read as 21000). ``text`` is
+    Accepted as exports write them: numbers stored as text, full-width digits, signs and points
+    (１２３４５), a 元 suffix, spaces around the number, thousands separators in groups of three
+    (``12,345``). Ambiguous separators (``2,1000`` is never read as 21000, ``21 500`` never as
+    21500) and non-finite values (``inf``, ``nan``, ``1e400``) are not numbers. ``text`` is
     ``as_text(values)`` if known. Excel error values (#N/A) are among the bad cells
     (:func:`excel_errors` tells them apart).
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.astype("float64"), pd.Series(False, index=values.index)
+        number = values.astype("float64")
+        return number, (number.notna() & ~np.isfinite(number)).astype(bool)
     text = _clean_number_text(as_text(values) if text is None else text)
     well_formed = text.str.match(_NUMBER).fillna(False).astype(bool)
     plain = text.str.replace(",", "", regex=False)
     number = pd.to_numeric(plain.where(well_formed, None), errors="coerce").astype("float64")
+    number = number.where(np.isfinite(number.fillna(0)))  # 1e400 (inf) is not a number
     bad = (text.ne("") & number.isna()).astype(bool)
     return number, bad
 

@@ -19,19 +19,20 @@ from evalkit.io.file_checks import (
     map_columns,
     pseudonymise_identifiers,
     reject_duplicates,
-    typed_column,
 )
 from evalkit.io.keys import KeyLog, KeySet
 from evalkit.io.plan import (
     DEFAULT_MIN_YEAR,
     MEASURE_DTYPES,
     IngestPlan,
+    Job,
     combined_warning,
     empty_measures,
     households_table,
     unreadable,
 )
-from evalkit.io.readers import ROW, read_blocks
+from evalkit.io.readers import ROW
+from evalkit.io.value_checks import typed_column
 
 #: Lines per block of :class:`ChunkedIngest` (``evalkit ingest --chunk-rows``).
 DEFAULT_CHUNK_ROWS = 500_000
@@ -84,20 +85,20 @@ class ChunkedIngest:
         self._result: IngestResult | None = None
 
     @property
-    def jobs(self) -> list[tuple[Path, str]]:
+    def jobs(self) -> list[Job]:
         return self.plan.jobs
 
     @property
     def strict(self) -> bool:
         return self.plan.strict
 
-    def _scan(self, i: int, path: Path, log: KeyLog) -> tuple[dict[str, bool], set[str] | None]:
+    def _scan(self, i: int, job: Job, log: KeyLog) -> tuple[dict[str, bool], set[str] | None]:
         """First pass over a household file: its keys (into ``log``), its wide 1/0 flag columns, its columns."""
         flags: dict[str, bool] = {}
         columns: set[str] | None = None
         catalogue = household_columns()
-        for raw in read_blocks(path, self.chunk_rows):
-            headers, wide, checks = map_columns(raw, "households", path.name, False)
+        for raw in job.blocks(self.chunk_rows):
+            headers, wide, checks = map_columns(raw, "households", job.label, False)
             for header in wide:
                 flags[header] = flags.get(header, True) and is_flag_column(parse_number(raw[header])[0])
             if checks.file_errors:
@@ -124,21 +125,21 @@ class ChunkedIngest:
         totals: dict[int, FileTotals] = {}
         unreadable_rows, unreadable_found = [], []
         scans, log, columns = {}, KeyLog(), set()
-        for i, (path, table) in enumerate(self.jobs):
-            if table != "households":
+        for i, job in enumerate(self.jobs):
+            if job.table != "households":
                 continue
             try:
-                flags, cols = self._scan(i, path, log)
+                flags, cols = self._scan(i, job, log)
             except EvalkitError as exc:
                 if self.strict:
                     raise
-                row, problem = unreadable(path, table, exc)
+                row, problem = unreadable(job, exc)
                 unreadable_rows.append(row)
                 unreadable_found.append(problem)
                 continue
             scans[i] = flags
             columns |= cols or set()
-        dup = log.duplicates([p.name for p, _ in self.jobs])
+        dup = log.duplicates([j.label for j in self.jobs])
         listed = log.key_set()
         del log
         order = [c for c in household_columns() if c in columns]
@@ -155,12 +156,13 @@ class ChunkedIngest:
                 part.to_parquet(staging / f"part-{staged}.parquet", index=False)
                 staged += 1
 
-        for i, (path, table) in enumerate(self.jobs):
+        for i, job in enumerate(self.jobs):
+            table = job.table
             if table == "households" and i not in scans:
                 continue
             files = totals[i] = FileTotals()
             try:
-                for raw in read_blocks(path, self.chunk_rows):
+                for raw in job.blocks(self.chunk_rows):
                     s = check_file(raw, table, self.plan.secret, self.strict, self.plan.years, scans.get(i))
                     keyed = {"household_id", "year"} <= set(s.data.columns)
                     if table == "households" and keyed:
@@ -193,10 +195,10 @@ class ChunkedIngest:
                 if self.strict or isinstance(exc, DataValidationError):
                     raise
                 del totals[i]
-                row, problem = unreadable(path, table, exc)
+                row, problem = unreadable(job, exc)
                 unreadable_rows.append(row)
                 unreadable_found.append(problem)
-        found = unreadable_found + [totals[i].problem_table(self.jobs[i][0].name) for i in totals]
+        found = unreadable_found + [totals[i].problem_table(self.jobs[i].label) for i in totals]
         repeated = 0
         if staged:
             import duckdb
@@ -225,7 +227,7 @@ class ChunkedIngest:
                     yield Panel(households=empty_hh, measures=frame[MEASURE_COLUMNS], meta=meta)
             con.close()
         if repeated:
-            found.append(combined_warning(repeated, [(self.jobs[i][0].name, self.jobs[i][1]) for i in totals]))
+            found.append(combined_warning(repeated, [(self.jobs[i].label, self.jobs[i].table) for i in totals]))
         shutil.rmtree(staging, ignore_errors=True)
         rejections = [r for i in totals for r in totals[i].rejections]
         reasons = [r for i in totals for r in totals[i].reason_rows()]

@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +45,14 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from evalkit.core.errors import EvalkitError
+from evalkit.core.outputs import (
+    atomic_write_text,
+    output_error,
+    refuse_symlink,
+    swap_directory,
+)
 from evalkit.core.panel import MEASURE_COLUMNS, Panel
+from evalkit.io.pseudonymise import check_same_key
 
 HOUSEHOLDS_DIR = "households"
 MEASURES_DIR = "measures"
@@ -169,25 +176,52 @@ def write_dataset(
     rows_read, rows_accepted, rows_rejected) is recorded in ``dataset.json`` with the row counts,
     the pandas dtypes (restored on load), the partitions and the fingerprint.
     Returns the folder. Refuses to replace an existing non-empty folder unless ``overwrite``, and
-    even then only a folder that is an evalkit dataset.
+    even then only a folder that is an evalkit dataset; a replaced dataset is swapped
+    (:func:`evalkit.core.outputs.swap_directory`): the new one is written completely in a folder
+    beside it first, so a failure (a full disk, a bad chunk) leaves the old dataset as it was.
     """
-    path = Path(path)
+    path = refuse_symlink(Path(path))
+    check_replaceable(path, overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
+    try:
+        write_dataset_files(panels, work / "dataset", accounting)
+        swap_directory(work / "dataset", path)
+    except OSError as exc:
+        raise output_error(path, exc) from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return path
+
+
+def check_replaceable(path: Path, overwrite: bool) -> None:
+    """Raise unless ``path`` is missing, empty, or (with ``overwrite``) an evalkit dataset."""
+    if path.exists() and not path.is_dir():
+        raise EvalkitError(f"{path}: 不是目录 / is not a folder")
     if path.exists() and any(path.iterdir()):
         if not overwrite:
             raise EvalkitError(f"{path}: 目录已存在且非空 / folder exists and is not empty (use overwrite)")
-        if not is_dataset(path):  # never delete a folder that is not a dataset written here
+        if not is_dataset(path):  # never replace a folder that is not a dataset written here
             raise EvalkitError(
                 f"{path}: 目录非空且不是 evalkit 数据集, 不会覆盖 / "
                 "folder is not empty and not an evalkit dataset: not replaced"
             )
-        shutil.rmtree(path)
-    path.mkdir(parents=True, exist_ok=True)
+
+
+def write_dataset_files(panels: Panel | Iterable[Panel], path: Path, accounting: pd.DataFrame | None) -> Path:
+    """Write the dataset's files into the new folder ``path`` (see :func:`write_dataset`)."""
+    path.mkdir(parents=True)
     whole = panels if isinstance(panels, Panel) else None
     households = _TableWriter(path / HOUSEHOLDS_DIR, HOUSEHOLD_PARTITIONS)
     measures = _TableWriter(path / MEASURES_DIR, MEASURE_PARTITIONS)
     meta: dict | None = None
     for panel in [whole] if whole is not None else cast(Iterable[Panel], panels):
         _check_partition_columns(panel.households)
+        if meta is not None:  # chunks pseudonymised with different keys never combine
+            check_same_key(
+                [("第一块 / first chunk", meta.get("pseudonym_key_check"))]
+                + [("后续块 / a later chunk", panel.meta.get("pseudonym_key_check"))]
+            )
         meta = dict(panel.meta) if meta is None else _common_meta(meta, panel.meta)
         households.write(panel.households)
         frame = (
@@ -210,10 +244,12 @@ def write_dataset(
     }
     if whole is not None:
         record["panel_fingerprint"] = whole.fingerprint()
-    (path / DATASET_META).write_text(
-        json.dumps(record, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
-    )
+    write_record(path, record)
     return path
+
+
+def write_record(path: Path, record: dict) -> None:
+    atomic_write_text(path / DATASET_META, json.dumps(record, ensure_ascii=False, indent=2, default=_json_default))
 
 
 def _common_meta(meta: dict, other: dict) -> dict:
@@ -380,145 +416,6 @@ def in_memory_bytes(path: str | Path, columns: Sequence[str] | None = None) -> i
                 if wanted is None or col.path_in_schema in wanted:
                     total += col.total_uncompressed_size
     return total
-
-
-#: Above this total size of the CSV sources (MB), ``evalkit ingest`` reads them in blocks
-#: (:class:`evalkit.ingest.ChunkedIngest`); ``--chunk-rows`` decides explicitly.
-CHUNKED_INGEST_MB = 200.0
-
-
-def ingest_command(
-    sources: Sequence[str],
-    out: str,
-    measures: Sequence[str] = (),
-    strict: bool = False,
-    chunk_rows: int | None = None,
-    chunk_threshold_mb: float | None = None,
-    client=None,
-    column_map: str | None = None,
-) -> int:
-    """``evalkit ingest SRC... --out DATASET``: validate and pseudonymise the exports
-    (:func:`evalkit.ingest.ingest`), write the accepted rows as a dataset, print the row accounting.
-
-    The accounting (rows read = accepted + rejected + excluded, per file) and the counts by reason
-    are recorded in ``dataset.json``; the rejected rows (without raw identifiers) and the problem
-    list go to ``DATASET/validation/``. Exit code 0 when the files had no error, 1 when rows
-    were rejected (the dataset of accepted rows is still written), as ``evalkit validate``.
-
-    Large exports are ingested in blocks (:class:`evalkit.ingest.ChunkedIngest`: same checks,
-    accounting, rejections and pseudonyms; memory bounded by the block): with ``chunk_rows`` lines
-    per block, or automatically (:data:`evalkit.ingest.DEFAULT_CHUNK_ROWS`) when the CSV sources
-    together exceed ``chunk_threshold_mb`` (default :data:`CHUNKED_INGEST_MB`); ``chunk_rows=0``
-    always reads whole files. With a Dask ``client`` (``--scheduler``), the files are read and
-    checked as cluster tasks, one per file (:func:`evalkit.io.parallel.ingest_parallel`: the same
-    accounting as serial ingest; each file whole, no blocks).
-    """
-    import warnings
-
-    from evalkit.io.accounting import format_skipped
-    from evalkit.io.headers import read_column_map, use_column_map
-
-    if column_map and client is not None:  # the map is this process's state: cluster workers would not see it
-        raise EvalkitError(
-            "--columns 暂不能与 --scheduler 同用 / --columns cannot be combined with --scheduler yet: "
-            "ingest mapped files without a cluster",
-            code="E-COLUMNS-CLUSTER",
-        )
-    use_column_map(read_column_map(column_map) if column_map else None)
-    from evalkit.io.ingest import DEFAULT_CHUNK_ROWS, format_accounting, ingest, write_rejections
-    from evalkit.io.pseudonymise import DemoKeyWarning
-
-    if client is not None:
-        chunk_rows = 0
-    if chunk_rows is None:
-        csv_bytes = sum(
-            Path(p).stat().st_size
-            for p in [*sources, *measures]
-            if Path(p).suffix.lower() in (".csv", ".txt") and Path(p).exists()
-        )
-        threshold = CHUNKED_INGEST_MB if chunk_threshold_mb is None else chunk_threshold_mb
-        chunk_rows = DEFAULT_CHUNK_ROWS if csv_bytes > threshold * 2**20 else 0
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DemoKeyWarning)
-        if chunk_rows:
-            result = _ingest_chunked(sources, Path(out), measures, strict, chunk_rows)
-        elif client is not None:
-            from evalkit.io.parallel import ingest_parallel
-            from evalkit.io.plan import IngestPlan
-
-            result = ingest_parallel(client, IngestPlan.build(list(sources), tuple(measures), strict))
-        else:
-            result = ingest(list(sources), measures=tuple(measures), strict=strict)
-    for w in caught:
-        if issubclass(w.category, DemoKeyWarning):
-            print(str(w.message), file=sys.stderr)
-    if not chunk_rows and not len(result.panel.households):
-        print(format_accounting(result))
-        raise EvalkitError("没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written")
-    if not chunk_rows:
-        write_dataset(result.panel, out, accounting=result.accounting, overwrite=True)
-    record = read_dataset_meta(out)
-    record["reasons"] = result.reasons.to_dict(orient="records")
-    record["accounting"] = result.accounting.to_dict(orient="records")
-    record["meta"]["accounting"] = record["accounting"]
-    (Path(out) / DATASET_META).write_text(
-        json.dumps(record, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
-    )
-    written = write_rejections(result, Path(out) / VALIDATION_DIR) if len(result.problems) else []
-    print(format_accounting(result))
-    skipped = format_skipped(result) if not chunk_rows else _skipped_in_dataset(out)
-    if skipped:
-        print(skipped)
-    for path in written:
-        print(f"已写出 / written: {path}")
-    print(
-        f"已写出数据集 / dataset written: {out} — {record['rows']['households']} 户年 / household-years, "
-        f"{len(record['partitions'])} 个分区 / partitions, 指纹 / fingerprint {record['fingerprint']}"
-    )
-    return 0 if result.ok else 1
-
-
-def _skipped_in_dataset(path: str | Path) -> str:
-    """:func:`evalkit.io.accounting.format_skipped` for a dataset written in blocks (its columns:
-    a column blank in every row is not detected here)."""
-    from evalkit.core.column_uses import skipped_lines
-
-    lines = skipped_lines(open_dataset(path).schema.names)
-    head = "缺少可选列, 以下分析将跳过 / optional columns absent, these analyses will be skipped:"
-    return "\n".join([head, *(f"  {line}" for line in lines)]) if lines else ""
-
-
-def _ingest_chunked(sources: Sequence[str], out: Path, measures: Sequence[str], strict: bool, chunk_rows: int):
-    """Ingest in blocks into a new folder beside ``out`` that replaces ``out`` only when complete."""
-    import tempfile
-
-    from evalkit.io.accounting import format_accounting
-    from evalkit.io.chunked import ChunkedIngest
-
-    if out.exists() and any(out.iterdir()) and not is_dataset(out):
-        raise EvalkitError(
-            f"{out}: 目录非空且不是 evalkit 数据集, 不会覆盖 / "
-            "folder is not empty and not an evalkit dataset: not replaced"
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        run = ChunkedIngest(list(sources), measures=tuple(measures), chunk_rows=chunk_rows, workdir=work, strict=strict)
-        try:
-            write_dataset(run.panels(), work / "dataset")
-        except EvalkitError:
-            if not run.finished or run.result().accounting.query("table == 'households'")["rows_accepted"].sum():
-                raise
-            print(format_accounting(run.result()))
-            raise EvalkitError(
-                "没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written"
-            ) from None
-        if out.exists():
-            shutil.rmtree(out)
-        (work / "dataset").rename(out)
-        return run.result()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def duckdb_connection(path: str | Path, memory_limit: str | None = None, threads: int | None = None):

@@ -25,18 +25,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evalkit.core.errors import DataValidationError
 from evalkit.core.panel import MEASURE_COLUMNS
 from evalkit.core.schema import (
-    INCOME_COLUMNS,
     Column,
     household_columns,
     measure_columns,
     measures_catalogue,
-    net_income,
 )
-from evalkit.io.checks import as_text, blank, empty_problems, excel_errors, parse_bool, parse_number, problems
+from evalkit.io.checks import as_text, blank, parse_bool, parse_number, problems
+from evalkit.io.file_problems import HIDDEN_VALUE, FileChecks
 from evalkit.io.headers import alias_index, ignored_headers, lookup, measure_aliases, normalise_header
+from evalkit.io.masking import contains_identifier, mask_series
 from evalkit.io.persons import DISAGREE, SIZE_REPORTED, households_from_persons
 from evalkit.io.pseudonymise import (
     HOUSEHOLD_PREFIX,
@@ -47,76 +46,11 @@ from evalkit.io.pseudonymise import (
     valid_id_card,
 )
 from evalkit.io.readers import ROW
+from evalkit.io.value_checks import amount_units, total_checks, typed_column
 from evalkit.io.vocabulary import combine_household_type, household_type_values, monitoring_category_values
 
 DERIVED_COLUMNS = ("net_operating", "net_income", "net_income_pc", "is_tuopin", "is_monitored")
 DROPPED_IDENTIFIERS = ("head_name", "phone")
-
-
-class FileChecks:
-    """Collects the problems of one file and which rows they reject."""
-
-    def __init__(self, file: str, frame: pd.DataFrame, headers: dict[str, str], strict: bool):
-        self.file, self.frame, self.headers, self.strict = file, frame, headers, strict
-        self.rejected = np.zeros(len(frame), bool)
-        self.file_errors = 0
-        self.reasons: dict[str, np.ndarray] = {}
-        self.normalised: dict[str, np.ndarray] = {}  # kind -> rows changed but accepted (warnings)
-        self.found: list[pd.DataFrame] = []
-        self.alias_groups: list[pd.DataFrame] = []  # region aliases: level, alias, name, first row, rows
-
-    def add(
-        self,
-        mask,
-        canonical: str,
-        kind: str,
-        values: pd.Series | str = "",
-        *,
-        severity: str = "error",
-        column: str | None = None,
-        detail=None,
-        **kwargs,
-    ) -> None:
-        """Record ``kind`` for the rows in ``mask`` (``None``: one file-level problem)."""
-        rows = None
-        if mask is not None:
-            mask = np.asarray(mask, dtype=bool)
-            if not mask.any():
-                return
-            rows = self.frame[ROW].to_numpy()[mask]
-            if not isinstance(values, str):
-                values = values[mask]
-            if detail is not None:
-                detail = tuple(d[mask] if isinstance(d, pd.Series) else d for d in detail)
-        elif severity == "error":
-            self.file_errors += 1
-        column = self.headers.get(canonical, "") if column is None else column
-        found = problems(
-            self.file,
-            pd.Series(rows) if rows is not None else None,
-            column,
-            canonical,
-            values,
-            kind,
-            severity=severity,
-            detail=detail,
-            **kwargs,
-        )
-        self.found.append(found)
-        if severity == "error":
-            affected = mask if mask is not None else np.ones(len(self.frame), bool)
-            self.rejected |= affected
-            self.reasons[kind] = self.reasons.get(kind, np.zeros(len(self.frame), bool)) | affected
-            if self.strict:
-                raise DataValidationError(
-                    "严格模式: 发现第一个问题即停止 / strict mode: stopped at the first problem\n"
-                    f"{found['message_zh'].iloc[0]}\n{found['message_en'].iloc[0]}",
-                    problems=found.to_dict("records"),
-                )
-
-    def table(self) -> pd.DataFrame:
-        """Every problem recorded so far, as one table (:data:`evalkit.io.checks.PROBLEM_COLUMNS`)."""
-        return pd.concat(self.found, ignore_index=True) if self.found else empty_problems()
 
 
 @dataclass
@@ -202,41 +136,6 @@ def pseudonymise_identifiers(data: pd.DataFrame, text: dict[str, pd.Series], che
         hid = normalise_household_id(cells)
         checks.add(hid.isna().to_numpy(), "household_id", "missing_value", cells, identifier=True)
         data["household_id"] = keyed_hash(hid, key, HOUSEHOLD_PREFIX)
-
-
-def typed_column(col: Column, cells: pd.Series, text: pd.Series, checks: FileChecks) -> pd.Series:
-    """Parse one non-identifier column by its canonical type (``text``: its cells as text), recording problems."""
-    empty = text.eq("").to_numpy()
-    if col.required:
-        checks.add(empty, col.name, "missing_value", text)
-    failed = excel_errors(text)
-    checks.add(failed, col.name, "excel_error", text)
-    if failed.any():
-        text = text.mask(failed, "")
-        cells = text
-    if col.dtype in ("int", "float"):
-        number, bad = parse_number(cells, text)
-        checks.add(bad.to_numpy(), col.name, "not_numeric", text)
-        ok = number.notna().to_numpy()
-        if col.name == "household_size":
-            checks.add(ok & ((number % 1 != 0) | (number <= 0)).to_numpy(), col.name, "household_size", text)
-            return number
-        if col.dtype == "int":
-            checks.add(ok & (number % 1 != 0).to_numpy(), col.name, "not_integer", text)
-        if col.min_value is not None and col.name != "year":
-            below = ok & (number < col.min_value).to_numpy()
-            if col.min_value == 0:
-                checks.add(below, col.name, "negative", text)
-            else:
-                checks.add(
-                    below, col.name, "below_minimum", text, expected=(f"≥ {col.min_value:g}", f"≥ {col.min_value:g}")
-                )
-        return number
-    if col.dtype == "bool":
-        flag, bad = parse_bool(cells, text, field=col.name)
-        checks.add(bad.to_numpy(), col.name, "not_boolean", text)
-        return flag
-    return text.mask(text.eq(""), pd.NA)
 
 
 def map_unique(values: pd.Series, fn) -> pd.Series:
@@ -393,32 +292,6 @@ def alias_problems(file: str, groups: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _totals(data: pd.DataFrame, checks: FileChecks) -> None:
-    """Reported totals must equal the components: |Σ − reported| ≤ 1 yuan (per capita ≤ 0.5 yuan)."""
-    needed = set(INCOME_COLUMNS)
-    if not needed <= set(data.columns):
-        return
-    # rows whose components (or size) are themselves invalid are already rejected for that reason
-    valid = np.logical_and.reduce([(data[c] >= 0).to_numpy() for c in sorted(needed)])
-    total = net_income(data).where(valid)
-    size = data["household_size"] if "household_size" in data.columns else pd.Series(np.nan, index=data.index)
-    size = size.where((size >= 1) & (size % 1 == 0))
-    for name, computed, tol in (("reported_net_income", total, 1.0), ("reported_net_income_pc", total / size, 0.5)):
-        if name not in data.columns:
-            continue
-        gap = (computed - data[name]).abs()
-        bad = (gap > tol + 1e-9).fillna(False).to_numpy()
-        shown = computed.round(2).astype("string")
-        checks.add(
-            bad,
-            name,
-            "total_mismatch",
-            as_text(data[name]),
-            expected=(f"分项计算值(差额 ≤ {tol:g} 元)", f"the sum of the components (within {tol:g} yuan)"),
-            detail=("分项计算值 " + shown, "components give " + shown),
-        )
-
-
 def _wide_measures(
     raw: pd.DataFrame,
     wide: dict[str, str],
@@ -485,8 +358,14 @@ def check_file(
     if checks.file_errors:
         return state  # a file-level error: every row is rejected, row checks would only repeat it
     columns = household_columns() if table == "households" else measure_columns()
+    checks.know_identifiers(raw, headers, columns)
+    structure_checks(raw, info.get("structure"), checks)
+    for zh, en in info.get("notes") or ():
+        checks.add(None, "", "sheet_note", "", column="", severity="warning", expected=("-", "-"), detail=(zh, en))
     text = {name: as_text(raw[header]) for name, header in headers.items() if name not in DROPPED_IDENTIFIERS}
+    _keep_neutralising_tabs(raw, headers, columns, text)
     pseudonymise_identifiers(data, text, checks, key)
+    free_text_checks(text, columns, checks)
     for name, col in columns.items():
         if name not in headers or col.kind == "identifier" or name == "household_id":
             continue
@@ -509,7 +388,8 @@ def check_file(
             )
             data = state.data = data.drop(columns="monitoring_category", errors="ignore")
         _regions(data, checks)
-        _totals(data, checks)
+        amount_units(data, headers, checks)
+        total_checks(data, checks)
         if DISAGREE in raw.columns:
             detail = raw[DISAGREE]
             checks.add(detail.ne("").to_numpy(), "household_id", "members_disagree", detail, identifier=False)
@@ -523,10 +403,102 @@ def check_file(
                 severity="warning",
             )
         state.wide = _wide_measures(raw, wide, checks, data, flags_only)
+    # masked (identifier shapes, known identifier values, shifted rows) only for the rows that are
+    # rejected, when the rejections table is built (evalkit.io.accounting.file_summary)
     state.rejection_text = pd.DataFrame(
         {name: cells for name, cells in text.items() if columns[name].kind != "identifier" and name != "household_id"}
     )
     return state
+
+
+def masked_rejection_text(s: FileState, rows: np.ndarray) -> pd.DataFrame:
+    """The cells of the rejected ``rows`` (a boolean mask) for the rejections file: identifier-shaped
+    text and the file's identifier values masked, a shifted row's values hidden."""
+    assert s.rejection_text is not None, "rejection_text is set when the file is read"
+    table = s.rejection_text[rows].reset_index(drop=True)
+    hidden = s.checks.hidden[rows]
+    return pd.DataFrame(
+        {
+            name: mask_series(cells, s.checks.known).astype(object).where(~hidden, HIDDEN_VALUE)
+            for name, cells in table.items()
+        }
+    )
+
+
+def _keep_neutralising_tabs(raw, headers, columns, text) -> None:
+    """Put back the leading TAB of a text cell such as ``\\t=2+2`` that stripping removed: the
+    TAB is what keeps a spreadsheet from running the rest as a formula (OWASP)."""
+    for name, cells in text.items():
+        if columns.get(name) is None or columns[name].kind not in FREE_TEXT_KINDS:
+            continue
+        original = raw[headers[name]].astype(str)
+        tab = original.str.match("^[ ]*\t+[=+\\-@]").fillna(False).to_numpy(dtype=bool)
+        if tab.any():
+            text[name] = cells.mask(tab, "\t" + cells)
+
+
+def structure_checks(raw: pd.DataFrame, structure: dict | None, checks: FileChecks) -> None:
+    """Reject CSV records that span several physical lines (an unclosed quote swallowed the lines
+    after it: their content must not be read as one household) or whose field count differs from
+    the header's (a shifted row, a bare CR that split a record), naming the physical lines
+    (:meth:`evalkit.io.readers.CsvLayout.structure`)."""
+    if not structure:
+        return
+    rows = raw[ROW].to_numpy()
+    spans = dict((int(a), int(b)) for a, b in structure["spans"])
+    if spans:
+        mask = np.isin(rows, list(spans))
+        last = pd.Series(rows[mask]).map(spans).astype("string").to_numpy()
+        first = pd.Series(rows[mask]).astype("string").to_numpy()
+        lines_zh = pd.Series("", index=raw.index, dtype="string")
+        lines_en = lines_zh.copy()
+        lines_zh[mask] = "第 " + first + "–" + last + " 行为一条记录, 其中的行未作为农户读取"
+        lines_en[mask] = "lines " + first + "–" + last + " form one record; none of them is read as a household"
+        shown = pd.Series("", index=raw.index, dtype="string")
+        shown[mask] = first + "–" + last
+        checks.add(mask, "", "multiline_record", shown, column="", detail=(lines_zh, lines_en))
+        checks.hidden |= mask
+    fields = dict((int(a), int(b)) for a, b in structure["fields"])
+    if fields:
+        mask = np.isin(rows, list(fields))
+        n = pd.Series(rows[mask]).map(fields).astype("string").to_numpy()
+        width = str(structure["header_fields"])
+        found = pd.Series("", index=raw.index, dtype="string")
+        found[mask] = n
+        checks.add(
+            mask,
+            "",
+            "field_count",
+            found,
+            column="",
+            expected=(f"{width} 个字段(与表头相同)", f"{width} fields, as the header"),
+        )
+        checks.hidden |= mask
+
+
+#: Text columns that hold place names: never a line break, an ID number or a phone number.
+FREE_TEXT_KINDS = ("region",)
+
+
+def free_text_checks(text: dict[str, pd.Series], columns: dict[str, Column], checks: FileChecks) -> None:
+    """Reject rows whose place-name cells (省/市/县/乡镇/村) hold a line break (an unclosed quote
+    swallowed the following lines) or an ID-number- or phone-shaped string (a shifted row). The
+    text after a line break is dropped from the cell (messages and the rejections file never show it)."""
+    for name, cells in text.items():
+        if name not in columns or columns[name].kind not in FREE_TEXT_KINDS:
+            continue
+        # place names repeat: test each distinct value once
+        codes, uniques = pd.factorize(cells)
+        breaks = np.array([("\r" in v or "\n" in v) for v in uniques] + [False], bool)[codes]
+        if breaks.any():
+            # what follows the opening quote is other fields' and lines' content (names, ID numbers):
+            # only the text before the first comma or line break is shown
+            first = cells.str.split(r"[,，\r\n]", n=1, regex=True).str[0]
+            cells = text[name] = cells.mask(breaks, first + " …(换行后内容已隐去 / text after the line break hidden)")
+        checks.add(breaks, name, "line_break_in_text", cells)
+        codes, uniques = pd.factorize(cells)
+        shaped = np.array([contains_identifier(v) for v in uniques] + [False], bool)[codes]
+        checks.add(shaped & ~breaks, name, "identifier_in_text", cells)
 
 
 def reject_duplicates(s: FileState, dup: pd.DataFrame) -> None:

@@ -2,13 +2,15 @@
 
 Headers are mapped to canonical columns through the alias tables ``data/columns.csv`` and
 ``data/measure_columns.csv`` after normalising width (NFKC: （）→ ()), brackets and whitespace;
-a trailing unit such as ``(元)``, ``(单位：元)`` is ignored. Measure names (wide measure columns)
-come from the aliases of ``data/measures.csv``. The header row of a file is the first row with at
-least two cells that are known column names; a second header row below it (a two-row header with
-merged group cells such as 收入情况 over 工资性收入 … 转移性收入) is merged into it
-(:func:`merge_header_rows`). Headers the alias tables do not know can be mapped by the user
-(``--columns MAP.csv``: :func:`use_column_map`); headers that carry nothing (序号) are listed in
-``data/vocabularies.csv`` (field ``ignored_header``).
+a trailing unit such as ``(元)``, ``(单位：元)`` is ignored, and so are the per-capita and
+per-household units of ``data/header_units.csv`` (``工资性收入（元/人）``, ``人均工资性收入``), which
+:func:`header_per` reports so that a per-capita amount is never read as a household total. Measure
+names (wide measure columns) come from the aliases of ``data/measures.csv``. The header row of a
+file is the first row with at least two cells that are known column names; a second header row
+below it (a two-row header with merged group cells such as 收入情况 over 工资性收入 … 转移性收入) is
+merged into it (:func:`merge_header_rows`). Headers the alias tables do not know can be mapped by
+the user (``--columns MAP.csv``: :func:`use_column_map`); headers that carry nothing (序号) are
+listed in ``data/vocabularies.csv`` (field ``ignored_header``).
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from evalkit.core.errors import EvalkitError
+from evalkit.core.resources import read_reference_csv
 from evalkit.core.schema import household_columns, measure_columns, measures_catalogue
 
 #: Rows searched for the header row.
 HEADER_SCAN_ROWS = 50
-_UNIT_SUFFIX = re.compile(r"\((?:单位[:：]?)?(?:元|元/人|元/年|元/户|人|个|户|月|年)\)$")
+# per-capita and per-household units (元/人, 元/户): data/header_units.csv
+_UNIT_SUFFIX = re.compile(r"\((?:单位[:：]?)?(?:元|元/年|人|个|户|月|年)\)$")
 #: The user's header → field map in use (:func:`use_column_map`), normalised.
 _user_map: dict[str, str] = {}
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"})
@@ -93,12 +97,45 @@ def measure_aliases() -> dict[str, str]:
     return index
 
 
+@lru_cache(maxsize=1)
+def header_units() -> list[tuple[str, str, str]]:
+    """``data/header_units.csv`` as (position, normalised text, per) — longest text first."""
+    table = read_reference_csv("header_units.csv")
+    rows = [(r["position"], normalise_header(r["text"]), r["per"]) for r in table.to_dict("records")]
+    return sorted(rows, key=lambda r: -len(r[1]))
+
+
+def _strip_unit(key: str) -> tuple[str, str | None]:
+    """``key`` without one unit of :func:`header_units` and that unit's ``per`` (person | household)."""
+    for position, text, per in header_units():
+        if position == "suffix" and key.endswith(text) and len(key) > len(text):
+            return key[: -len(text)], per
+        if position == "prefix" and key.startswith(text) and len(key) > len(text):
+            return key[len(text) :], per
+    return key, None
+
+
+def header_per(header: object, index: dict[str, str]) -> str | None:
+    """``person`` when ``header`` maps to a column of ``index`` only through a per-capita unit
+    (``工资性收入（元/人）``, ``人均工资性收入``), ``household`` through a per-household one, else None
+    (the header is itself an alias, e.g. 人均纯收入, or names no unit)."""
+    key = normalise_header(header)
+    if key in index or _UNIT_SUFFIX.sub("", key) in index:
+        return None
+    stripped, per = _strip_unit(key)
+    return per if per is not None and (stripped in index or _UNIT_SUFFIX.sub("", stripped) in index) else None
+
+
 def lookup(header: object, index: dict[str, str]) -> str | None:
-    """The entry of ``index`` for ``header`` (normalised; a trailing unit such as (元) ignored), None if none."""
+    """The entry of ``index`` for ``header`` (normalised; a trailing unit such as (元), (元/人) or a
+    人均 prefix ignored — :func:`header_per` says which), None if none."""
     key = normalise_header(header)
     if key in index:
         return index[key]
-    return index.get(_UNIT_SUFFIX.sub("", key))
+    if (found := index.get(_UNIT_SUFFIX.sub("", key))) is not None:
+        return found
+    stripped, _ = _strip_unit(key)
+    return index.get(stripped, index.get(_UNIT_SUFFIX.sub("", stripped)))
 
 
 def map_header(header: object, table: str = "households") -> str | None:
@@ -114,8 +151,6 @@ def _is_header(cells: list[str]) -> bool:
 @lru_cache(maxsize=1)
 def ignored_headers() -> frozenset[str]:
     """Normalised headers that carry nothing for evalkit (序号): not reported as unknown."""
-    from evalkit.core.resources import read_reference_csv
-
     table = read_reference_csv("vocabularies.csv")
     return frozenset(normalise_header(v) for v in table.loc[table["field"] == "ignored_header", "value"])
 
@@ -136,11 +171,27 @@ def merge_header_rows(first: list[str], second: list[str]) -> list[str] | None:
     return [second[i] if i in below else first[i] for i in range(width)]
 
 
+#: Separators of CSV-like files that are not comma-separated (found to say so, not read).
+SEPARATORS = {
+    ";": ("分号 ;", "semicolons"),
+    "\t": ("制表符", "tabs"),
+    "|": ("竖线 |", "bars"),
+    "；": ("全角分号 ；", "semicolons"),
+}
+
+
 def find_header(rows: list[list[str]], file: str) -> int:
     """Index of the header row among ``rows`` (the first with two known column names); raises if none."""
     for i, cells in enumerate(rows):
         if _is_header(cells):
             return i
+    for cells in rows:  # one field holding the headers joined by another separator
+        for sep, (zh, en) in SEPARATORS.items():
+            if len(cells) == 1 and _is_header(cells[0].split(sep)):
+                raise EvalkitError(
+                    f"{file}: 字段以{zh}分隔, 不是逗号; 请在 Excel 中另存为 CSV(逗号分隔)或 XLSX / fields are "
+                    f"separated by {en}, not commas: save the file as CSV (comma-delimited) or XLSX"
+                )
     raise EvalkitError(
         f"{file}: 前 {HEADER_SCAN_ROWS} 行中找不到表头行(至少两个已知列名, 如 户编号、年度) / "
         f"no header row in the first {HEADER_SCAN_ROWS} rows (needs two known column names, e.g. 户编号, 年度)"

@@ -54,6 +54,7 @@ from evalkit.io.keys import KeyLog
 from evalkit.io.plan import (
     DEFAULT_MIN_YEAR,
     IngestPlan,
+    Job,
     combined_warning,
     empty_measures,
     households_table,
@@ -102,7 +103,7 @@ def ingest(
     then ``key_file``; else the demo key with a :class:`DemoKeyWarning`).
     """
     plan = IngestPlan.build(paths, measures, strict, key, key_file, min_year, max_year)
-    return assemble(plan, [check_job(plan, path, table) for path, table in plan.jobs])
+    return assemble(plan, [check_job(plan, job) for job in plan.jobs])
 
 
 #: What :func:`check_job` gives for one file: its checked state, or (accounting row, problem) of a
@@ -110,16 +111,17 @@ def ingest(
 JobOutcome = FileState | tuple[dict, pd.DataFrame]
 
 
-def check_job(plan: IngestPlan, path: Path, table: str) -> JobOutcome:
-    """Read and check one file of ``plan`` (the per-file part of :func:`ingest`, independent of the
-    other files: it runs anywhere, e.g. as a cluster task, :mod:`evalkit.io.parallel`)."""
+def check_job(plan: IngestPlan, job: Job) -> JobOutcome:
+    """Read and check one source of ``plan`` (a file, or one sheet of a workbook: the per-source
+    part of :func:`ingest`, independent of the others: it runs anywhere, e.g. as a cluster task,
+    :mod:`evalkit.io.parallel`)."""
     try:
-        raw = read_export(path)
+        raw = job.read()
     except EvalkitError as exc:
         if plan.strict:
             raise
-        return unreadable(path, table, exc)
-    return check_file(raw, table, plan.secret, plan.strict, plan.years)
+        return unreadable(job, exc)
+    return check_file(raw, job.table, plan.secret, plan.strict, plan.years)
 
 
 def assemble(plan: IngestPlan, outcomes: list[JobOutcome]) -> IngestResult:
@@ -286,6 +288,10 @@ def validate_command(
     ``min_year`` / ``max_year`` bound the accepted years (defaults as in :func:`ingest`);
     ``column_map``: the user's mapping file (export header → evalkit field, :func:`read_column_map`).
     """
+    from evalkit.core.outputs import check_output_folder
+
+    if rejections_dir is not None:
+        check_output_folder(rejections_dir)  # before the work: a read-only folder is a message now
     use_column_map(read_column_map(column_map) if column_map else None)
     for path in [*paths, *(measures or ())]:
         print(format_column_mapping(path, "measures" if path in (measures or ()) else "households"))

@@ -25,6 +25,9 @@ import pandas as pd
 
 from evalkit.io.pseudonymise import pseudonym_number
 
+#: Copies of a duplicated key listed in each duplicate's message (the count of all is added).
+LISTING_ROWS = 5
+
 
 def _present(household_id: pd.Series, year) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Numbers and years of the rows with both a pseudonym and a year, and which rows those are."""
@@ -131,7 +134,17 @@ class KeyLog:
         file = pd.Series(np.asarray(files, dtype=object)[dup["state"].to_numpy()], dtype="string")
         row = dup["row"].astype("string")
         where = {"zh": file + " 第 " + row + " 行", "en": file + " row " + row}
-        groups = dup.groupby(["key", "year"], sort=False).ngroup()
+        groups = dup.groupby(["key", "year"], sort=False).ngroup().to_numpy()
+        # each copy lists the first LISTING_ROWS copies of its key and how many there are: linear in
+        # the rows (a listing of every copy on every copy grows with the square of the copies, e.g. when
+        # Excel turned every 户编号 into 4.11522E+13)
+        size = np.bincount(groups)
+        first = pd.Series(groups).groupby(groups).cumcount().to_numpy() < LISTING_ROWS
+        more = {"zh": "等, 共 {} 行", "en": ", … {} rows in all"}
         for lang, text in where.items():
-            dup[f"listing_{lang}"] = text.groupby(groups.to_numpy()).transform(", ".join)
+            joined = text[first].groupby(groups[first]).agg(", ".join)
+            listing = joined.reindex(np.arange(len(size))).to_numpy(dtype=object)
+            long = size > LISTING_ROWS
+            listing[long] = [f"{t}{more[lang].format(n)}" for t, n in zip(listing[long], size[long], strict=True)]
+            dup[f"listing_{lang}"] = pd.array(listing[groups], dtype="string")
         return dup.drop(columns="key")

@@ -26,8 +26,8 @@ def ingest_parallel(client, plan: IngestPlan) -> IngestResult:
     the arguments of ``ingest``) with one task per file on ``client``'s cluster. With
     ``plan.strict``, the first error raised by a task is raised here."""
     futures = [
-        client.submit(check_job, plan, path.resolve(), table, key=f"ingest-{i}-{path.name}", pure=False)
-        for i, (path, table) in enumerate(plan.jobs)
+        client.submit(check_job, plan, job._replace(path=job.path.resolve()), key=f"ingest-{i}-{job.label}", pure=False)
+        for i, job in enumerate(plan.jobs)
     ]
     outcomes: list[JobOutcome] = client.gather(futures)
     return assemble(plan, outcomes)

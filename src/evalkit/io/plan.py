@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -21,7 +22,8 @@ from evalkit.core.panel import MEASURE_COLUMNS, Panel
 from evalkit.core.schema import INCOME_INPUTS, derive_income, household_columns
 from evalkit.io.accounting import REASON_COLUMNS, REJECTION_COLUMNS, IngestResult
 from evalkit.io.checks import PROBLEM_COLUMNS, default_max_year, empty_problems, problems
-from evalkit.io.pseudonymise import resolve_key
+from evalkit.io.pseudonymise import check_same_key, key_check, resolve_key
+from evalkit.io.readers import read_blocks, read_export, source_label, xlsx_sheets
 
 DEFAULT_MIN_YEAR = 2013
 #: dtypes of the canonical measures table.
@@ -32,16 +34,55 @@ def _as_list(files) -> list:
     return [files] if isinstance(files, (str, Path)) else list(files)
 
 
+class Job(NamedTuple):
+    """One source to read: a file, or one sheet of a workbook read sheet by sheet.
+
+    ``sheet``: the sheet (``None``: the file's only table; for an XLSX its first visible sheet
+    with a header row); ``sheet_notes``: this source reports the workbook's hidden sheets."""
+
+    path: Path
+    table: str
+    sheet: str | None = None
+    sheet_notes: bool = True
+
+    @property
+    def label(self) -> str:
+        """The source's name in messages and the accounting (:func:`evalkit.io.readers.source_label`)."""
+        return source_label(self.path, self.sheet)
+
+    def read(self):
+        """The whole source (:func:`evalkit.io.readers.read_export`)."""
+        return read_export(self.path, self.sheet, self.sheet_notes)
+
+    def blocks(self, chunk_rows: int):
+        """The source in blocks (:func:`evalkit.io.readers.read_blocks`)."""
+        return read_blocks(self.path, chunk_rows, self.sheet, self.sheet_notes)
+
+
+def file_jobs(path: Path, table: str) -> list[Job]:
+    """The jobs of one file: for a workbook every visible sheet with a header row (a sheet per
+    township is read whole; each sheet is named in the accounting and in every message), else the file."""
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+        try:
+            sheets, _ = xlsx_sheets(path)
+        except EvalkitError:  # the reader reports it
+            sheets = []
+        if sheets:
+            return [Job(path, table, sheet, i == 0) for i, sheet in enumerate(sheets)]
+    return [Job(path, table)]
+
+
 @dataclass
 class IngestPlan:
     """The files to ingest and the settings every file is checked with.
 
-    ``jobs``: ``(path, table)`` in reading order, household files first, then the long measure
-    files; ``secret``/``demo_key``: the pseudonym key (:func:`evalkit.io.pseudonymise.resolve_key`);
+    ``jobs``: :class:`Job` (path, table, sheet) in reading order, household files first, then the
+    long measure files (a workbook with several sheets of data: one job per sheet);
+    ``secret``/``demo_key``: the pseudonym key (:func:`evalkit.io.pseudonymise.resolve_key`);
     ``years``: the accepted year range (an invalid range raises :class:`EvalkitError`).
     """
 
-    jobs: list[tuple[Path, str]]
+    jobs: list[Job]
     secret: bytes
     demo_key: bool
     years: tuple[int, int]
@@ -66,17 +107,19 @@ class IngestPlan:
                 f"年度范围无效: 最早 {years[0]} 晚于最晚 {years[1]} / invalid year range: min year {years[0]} "
                 f"is after max year {years[1]}"
             )
-        jobs = [(Path(p), "households") for p in _as_list(paths)]
-        jobs += [(Path(p), "measures") for p in _as_list(measures)]
+        jobs = [job for p in _as_list(paths) for job in file_jobs(Path(p), "households")]
+        jobs += [job for p in _as_list(measures) for job in file_jobs(Path(p), "measures")]
+        _check_source_keys([j.path for j in jobs], secret)
         return cls(jobs, secret, demo_key, years, strict)
 
     def meta(self) -> dict:
         """The panel's provenance: synthetic flag, household and measure files, which key."""
         return {
-            "synthetic": _synthetic([p for p, _ in self.jobs]),
-            "source_files": [p.name for p, t in self.jobs if t == "households"],
-            "measure_files": [p.name for p, t in self.jobs if t == "measures"],
+            "synthetic": _synthetic([j.path for j in self.jobs]),
+            "source_files": list(dict.fromkeys(j.path.name for j in self.jobs if j.table == "households")),
+            "measure_files": list(dict.fromkeys(j.path.name for j in self.jobs if j.table == "measures")),
             "pseudonym_key": "demo" if self.demo_key else "user",
+            "pseudonym_key_check": key_check(self.secret),
         }
 
     def result(
@@ -90,7 +133,7 @@ class IngestPlan:
     ) -> IngestResult:
         """The :class:`IngestResult` of the accepted tables and the per-file accounting, problems, rejections."""
         accounting_table = pd.DataFrame(accounting)
-        found = [f for f in found if len(f)]
+        found = [f for f in found if len(f)] + _empty_file_problems(accounting, found)
         return IngestResult(
             panel=Panel(
                 households=households,
@@ -158,16 +201,16 @@ def combined_warning(n: int, files: list[tuple[str, str]]) -> pd.DataFrame:
     )
 
 
-def unreadable(path: Path, table: str, exc: EvalkitError) -> tuple[dict, pd.DataFrame]:
-    """The accounting row (nothing read) and the file-level problem of a file that cannot be read."""
+def unreadable(job: Job, exc: EvalkitError) -> tuple[dict, pd.DataFrame]:
+    """The accounting row (nothing read) and the file-level problem of a source that cannot be read."""
     kind = "no_header" if "header" in str(exc) else "unreadable_file"
-    found = problems(path.name, None, "", "", "", kind, detail=(str(exc), str(exc)))
+    found = problems(job.label, None, "", "", "", kind, detail=(str(exc), str(exc)))
     row = {
-        "file": path.name,
-        "table": table,
-        "format": path.suffix.lstrip(".").lower(),
+        "file": job.label,
+        "table": job.table,
+        "format": job.path.suffix.lstrip(".").lower(),
         "encoding": "",
-        "sheet": "",
+        "sheet": job.sheet or "",
         "header_row": 0,
         "rows_read": 0,
         "rows_accepted": 0,
@@ -175,6 +218,32 @@ def unreadable(path: Path, table: str, exc: EvalkitError) -> tuple[dict, pd.Data
         "rows_excluded": 0,
     }
     return row, found
+
+
+def _empty_file_problems(accounting: list[dict], found: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """A household file with a header but no data row is an error (a file is not "usable" when
+    it holds nothing), unless the file already has a file-level error."""
+    failed = {f["file"].iloc[0] for f in found if len(f) and f["row"].isna().any() and (f["severity"] == "error").any()}
+    return [
+        problems(row["file"], None, "", "", "", "no_rows")
+        for row in accounting
+        if row["table"] == "households" and not row["rows_read"] and row["file"] not in failed
+    ]
+
+
+def _check_source_keys(paths: list[Path], secret: bytes) -> None:
+    """Refuse sources inside evalkit panel folders (their ``meta.json``) pseudonymised with
+    another key than ``secret``: their ids would never match the new ones."""
+    records: list[tuple[str, str | None]] = [("当前密钥 / the key in use", key_check(secret))]
+    for path in dict.fromkeys(paths):
+        meta = path.parent / "meta.json"
+        if meta.exists():
+            try:
+                recorded = json.loads(meta.read_text(encoding="utf-8")).get("pseudonym_key_check")
+            except (ValueError, OSError):
+                continue
+            records.append((path.name, recorded))
+    check_same_key(records)
 
 
 def _synthetic(paths: list[Path]) -> bool:

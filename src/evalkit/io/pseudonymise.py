@@ -51,6 +51,32 @@ ID_CARD_PATTERN = r"^(?:[0-9]{17}[0-9X]|[0-9]{15})$"
 WHITESPACE = "[ \t\r\n\u3000\xa0]+"
 
 
+#: Message whose HMAC with the key is the key's check value (recorded in every dataset).
+KEY_CHECK_LABEL = b"evalkit pseudonym key check v1"
+
+
+def key_check(key: bytes) -> str:
+    """The check value of a pseudonymisation key: the first 16 hex digits of
+    HMAC-SHA256(key, :data:`KEY_CHECK_LABEL`). Recorded in ``dataset.json`` and the panel's
+    meta so that data pseudonymised with different keys (whose household ids never match) are
+    never combined; it reveals nothing about the key."""
+    return hmac.digest(key, KEY_CHECK_LABEL, hashlib.sha256).hex()[:DIGEST_CHARS]
+
+
+def check_same_key(records: list[tuple[str, str | None]]) -> str | None:
+    """The common key check value of ``(name, key_check)`` pairs (``None`` values are not
+    compared); raises :class:`EvalkitError` naming the sources when they differ."""
+    known = [(name, check) for name, check in records if check]
+    if len({check for _, check in known}) > 1:
+        listing = "; ".join(f"{name}: {check}" for name, check in known)
+        raise EvalkitError(
+            "这些数据使用不同的假名化密钥生成, 户编号无法对应, 不能合并 (请用同一密钥重新导入) / these data were "
+            "pseudonymised with different keys: their household ids never match and they cannot be combined "
+            f"(re-ingest them with one key) — 密钥校验值 / key check values: {listing}"
+        )
+    return known[0][1] if known else None
+
+
 class DemoKeyWarning(UserWarning):
     """The built-in demo key is being used to pseudonymise identifiers."""
 

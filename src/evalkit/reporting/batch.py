@@ -16,9 +16,7 @@ starts. Re-running states which reports it regenerated (replaced) and which are 
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
 
@@ -27,19 +25,22 @@ import pandas as pd
 from evalkit import __version__
 from evalkit.core.comparison import load_series
 from evalkit.core.errors import EvalkitError
+from evalkit.core.outputs import atomic_write_text, folder_lock, refuse_symlink
 from evalkit.evaluation.target_values import load_programme
+from evalkit.io.spreadsheet import neutralise_frame
 from evalkit.reporting import disclosure
 from evalkit.reporting.parameters import disclosure_parameters
+from evalkit.reporting.pool import run_pool
 from evalkit.reporting.report import (
     LANGS,
     LOGS,
     ReportOutcome,
-    atomic_write_text,
     declared_parameters,
     ensure_data,
     merged_name,
     panel_years,
     parse_formats,
+    prepare_year_dir,
     report_stem,
     run_report,
 )
@@ -101,27 +102,12 @@ def plan_year(region, years: list[int]) -> int:
 
 
 def _run_one(kwargs: dict) -> dict:
-    """Worker: one report in its own process; bad parameters become a failed outcome."""
+    """Worker: one report in its own process; bad parameters become a failed outcome. The batch
+    holds the reports folder's lock (the report does not take it again)."""
     try:
-        return asdict(run_report(**kwargs))
+        return asdict(run_report(**kwargs, lock=False))
     except Exception as exc:  # validation errors of one region must not stop the batch
         return _failed(kwargs, f"{type(exc).__name__}: {exc}")
-
-
-def _run_pool(tasks: list[dict], jobs: int, progress: bool, desc: str) -> dict[str, dict]:
-    """Run the tasks in a local process pool of ``jobs`` spawned workers."""
-    from tqdm import tqdm
-
-    results: dict[str, dict] = {}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-        futures = {pool.submit(_run_one, task): task["region"] for task in tasks}
-        with tqdm(total=len(tasks), desc=desc, unit="report", disable=not progress, file=sys.stderr) as bar:
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                bar.set_postfix_str(f"{futures[future]}: {results[futures[future]]['status']}")
-                bar.update()
-    return results
 
 
 def run_batch(
@@ -139,11 +125,19 @@ def run_batch(
     suppress_zeros: bool = False,
     series: str | None = None,
     programme: str | None = None,
+    wait: bool = False,
 ) -> list[ReportOutcome]:
     """Run every report in ``formats`` (default html, pdf, docx, xlsx) — in a process pool of
     ``jobs`` spawned workers, or as tasks on the Dask cluster at ``scheduler`` (``"local"``
     starts a LocalCluster of ``jobs`` workers, :mod:`evalkit.reporting.cluster`) — then write
-    ``index.html`` and ``comparison.csv``; returns the outcomes in registry order."""
+    ``index.html`` and ``comparison.csv``; returns the outcomes in registry order.
+
+    One batch at a time per reports folder: the batch holds ``OUT/Y/.evalkit.lock`` (a second
+    batch or report refuses, or waits with ``wait``). The output folder is checked (writable, no
+    symbolic link where the batch writes) before any report starts. The index and the
+    comparison table are rebuilt from the reports on disk after every finished report (local
+    pool), so an interrupted batch leaves them describing exactly the files present (reports not
+    yet redone are marked as from an earlier run, with their own data fingerprint)."""
     report_formats = parse_formats(formats)
     if lang not in LANGS:
         raise EvalkitError(f"参数 lang={lang!r} 无效, 应为 zh 或 en / lang must be zh or en")
@@ -157,6 +151,9 @@ def run_batch(
             f"数据中没有 {year} 年 / year {year} is not in the data; 数据年度 / years in the data: {years}"
         )
     declared_parameters(notebook)  # the notebook is readable and has a parameters cell
+    year_dir = prepare_year_dir(out, int(year))
+    for name in (index_name(lang), COMPARISON):
+        refuse_symlink(year_dir / name)
     rule = disclosure.Rule(
         threshold=disclosure.Rule().threshold if min_households is None else int(min_households),
         suppress_zeros=bool(suppress_zeros),
@@ -188,21 +185,67 @@ def run_batch(
         for r in chosen
         if r.code not in merged_away
     ]
-    if scheduler:
-        from evalkit.reporting.cluster import run_on_cluster
 
-        raw = run_on_cluster(tasks, _run_one, _failed, scheduler, jobs, progress, desc=f"reports {year}")
-    else:
-        raw = _run_pool(tasks, jobs, progress, desc=f"reports {year}")
-    results = {region: ReportOutcome(**outcome) for region, outcome in raw.items()}
-    for code, host in merged_away.items():
-        results[code] = merged_outcome(code, host, int(year), lang, rule)
-    outcomes = [results[r.code] for r in chosen]
-    year_dir = Path(out).resolve() / str(year)
-    with disclosure.use_rule(rule):
-        write_comparison(outcomes, chosen, year_dir / COMPARISON)
-        write_index(outcomes, chosen, year_dir / index_name(lang), int(year), lang)
-    return outcomes
+    def outcomes_of(raw: dict[str, dict]) -> dict[str, ReportOutcome]:
+        done = {region: ReportOutcome(**outcome) for region, outcome in raw.items()}
+        for code, host in merged_away.items():
+            done[code] = merged_outcome(code, host, int(year), lang, rule)
+        return done
+
+    def summary(raw: dict[str, dict]) -> None:
+        with disclosure.use_rule(rule):
+            write_batch_summary(outcomes_of(raw), chosen, year_dir, int(year), lang)
+
+    with folder_lock(year_dir, wait=wait):
+        if scheduler:
+            from evalkit.reporting.cluster import run_on_cluster
+
+            raw = run_on_cluster(tasks, _run_one, _failed, scheduler, jobs, progress, desc=f"reports {year}")
+        else:
+            raw = run_pool(tasks, _run_one, jobs, progress, desc=f"reports {year}", on_done=summary)
+        summary(raw)
+    results = outcomes_of(raw)
+    return [results[r.code] for r in chosen]
+
+
+def _disk_results(year_dir: Path, stem: str) -> dict:
+    """The results of the report ``stem`` on disk (``{}`` when there is none or it is unreadable)."""
+    import json
+
+    try:
+        return json.loads((year_dir / f"{stem}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def batch_entries(
+    results: dict[str, ReportOutcome], chosen: list, year_dir: Path, year: int, lang: str = "zh"
+) -> list[ReportOutcome]:
+    """One entry per chosen region describing what is on disk: this run's outcome when the
+    region is done or merged into a neighbour (a failed one keeps the results of the previous
+    report still on disk), else ``previous`` (a report of an earlier run, with its own data
+    fingerprint) or ``pending``."""
+    entries = []
+    for region in chosen:
+        outcome = results.get(region.code)
+        if outcome is not None and (outcome.ok or outcome.status == "merged"):
+            entries.append(outcome)
+            continue
+        stem = report_stem(region.code, lang)
+        disk = _disk_results(year_dir, stem) if (year_dir / f"{stem}.json").exists() else {}
+        if outcome is not None:
+            entries.append(ReportOutcome(**{**asdict(outcome), "results": disk}))
+        else:
+            status = "previous" if disk else "pending"
+            entries.append(ReportOutcome(region=region.code, year=year, status=status, results=disk, lang=lang))
+    return entries
+
+
+def write_batch_summary(results: dict[str, ReportOutcome], chosen: list, year_dir: Path, year: int, lang: str) -> None:
+    """Rewrite ``comparison.csv`` and ``index.html`` from the reports on disk (:func:`batch_entries`)."""
+    entries = batch_entries(results, chosen, year_dir, year, lang)
+    write_comparison(entries, chosen, year_dir / COMPARISON)
+    write_index(entries, chosen, year_dir / index_name(lang), year, lang)
 
 
 def merge_hosts(data: Path, chosen: list, year: int) -> dict[str, list[str]]:
@@ -289,12 +332,11 @@ def _hidden_marks(results: dict) -> dict[str, str]:
 def _rows(outcomes: list[ReportOutcome], chosen: list) -> list[dict]:
     rows = []
     for outcome, region in zip(outcomes, chosen, strict=False):
-        numbers = outcome.results.get("key_numbers", {})
-        hidden = _hidden_marks(outcome.results)
-        merged_in = [
-            c for c in str((outcome.results.get("parameters") or {}).get("merge_regions") or "").split(",") if c
-        ]
-        counts = outcome.results.get("scorecard_counts", {})
+        shown = outcome.results if outcome.ok or outcome.status == "previous" else {}
+        numbers = shown.get("key_numbers", {})
+        hidden = _hidden_marks(shown)
+        merged_in = [c for c in str((shown.get("parameters") or {}).get("merge_regions") or "").split(",") if c]
+        counts = shown.get("scorecard_counts", {})
         rows.append(
             {
                 "region": region.code,
@@ -304,13 +346,13 @@ def _rows(outcomes: list[ReportOutcome], chosen: list) -> list[dict]:
                 "status": outcome.status,
                 "error": outcome.error,
                 **{k: hidden.get(k, numbers.get(k)) for k in INDEX_NUMBERS},
-                **{k: counts.get(k, 0) if outcome.ok else None for k in STATUS_CODES},
-                "data_fingerprint": outcome.results.get("data_fingerprint", ""),
-                "synthetic": outcome.results.get("synthetic"),
+                **{k: counts.get(k, 0) if shown else None for k in STATUS_CODES},
+                "data_fingerprint": shown.get("data_fingerprint", ""),
+                "synthetic": shown.get("synthetic"),
                 # an empty number is not suppressed ("<10") and not zero: why it could not be computed
                 "not_available": "; ".join(
                     f"{k}: {why['zh']} / {why['en']}"
-                    for k, why in outcome.results.get("unavailable", {}).items()
+                    for k, why in shown.get("unavailable", {}).items()
                     if k in INDEX_NUMBERS
                 ),
             }
@@ -322,7 +364,7 @@ def write_comparison(outcomes: list[ReportOutcome], chosen: list, path: Path) ->
     """``comparison.csv``: one row per region (registry order), key numbers and status counts
     (hidden numbers with the report's marks, numbers that could not be computed empty with the
     reason in ``not_available``, failed regions with their error)."""
-    table = pd.DataFrame(_rows(outcomes, chosen))
+    table = neutralise_frame(pd.DataFrame(_rows(outcomes, chosen)))
     return atomic_write_text(path, table.to_csv(index=False, lineterminator="\n"))
 
 
@@ -378,29 +420,36 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
         autoescape=select_autoescape(["html", "j2"]),
         keep_trailing_newline=True,
     )
+    folder = path.parent
+
+    def link(name: str) -> str | None:
+        return name if (folder / name).exists() else None  # never a link to a missing file
+
     rows: list[dict] = []
     for row, outcome in zip(_rows(outcomes, chosen), outcomes, strict=False):
         name = row["name_zh"] if lang == "zh" else row["name_en"]
         stem = report_stem(row["region"], lang)
+        is_merged = outcome.status == "merged"
+        # a region published inside its host's report links only to the host (no stale files of its own)
+        own = (lambda _name: None) if is_merged else link
         rows.append(
             {
                 "name": name,
+                "status": outcome.status,
                 "failed": outcome.status == "failed",
-                "merged": outcome.status == "merged",
-                "host_html": f"{report_stem(str(outcome.results.get('merged_into')), lang)}.html"
-                if outcome.status == "merged"
+                "merged": is_merged,
+                "shown": outcome.ok or outcome.status == "previous",
+                "host_html": link(f"{report_stem(str(outcome.results.get('merged_into')), lang)}.html")
+                if is_merged
                 else None,
                 "error": outcome.error,
-                "html": f"{stem}.html" if outcome.ok and outcome.html else None,
-                "documents": [
-                    (f.upper(), f"{stem}.{f}") for f in ("pdf", "docx", "xlsx") if outcome.ok and getattr(outcome, f)
-                ],
-                "notebook": f"{stem}.ipynb",
-                "json": f"{stem}.json",
-                "log": f"{LOGS}/{stem}.log",
-                "failed_notebook": f"{LOGS}/{stem}.failed.ipynb"
-                if (path.parent / LOGS / f"{stem}.failed.ipynb").exists()
-                else None,
+                "html": own(f"{stem}.html"),
+                "documents": [(f.upper(), f"{stem}.{f}") for f in ("pdf", "docx", "xlsx") if own(f"{stem}.{f}")],
+                "notebook": own(f"{stem}.ipynb"),
+                "json": own(f"{stem}.json"),
+                "log": own(f"{LOGS}/{stem}.log"),
+                "failed_notebook": own(f"{LOGS}/{stem}.failed.ipynb"),
+                "fingerprint": row["data_fingerprint"],
                 "numbers": [
                     row[k] if isinstance(row[k], str) else format_value(row[k], kind, lang)
                     for k, kind in INDEX_NUMBERS.items()
@@ -420,7 +469,8 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
     failed = [r["name"] for r in rows if r.get("failed")]
     merged = [r["name"] for r in rows if r.get("merged")]
     n_regions = sum(not r["heading"] for r in rows)
-    ok = n_regions - len(failed) - len(merged)
+    ok = sum(o.ok for o in outcomes)
+    unfinished = [r["name"] for r in rows if r.get("status") in ("previous", "pending")]
     if lang == "zh":
         summary = (
             f"共 {n_regions} 个地区: {ok} 个报告已生成"
@@ -432,6 +482,13 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
             f"{n_regions} regions: {ok} reports written"
             + (f", {len(merged)} published within a neighbour's report: {', '.join(merged)}" if merged else "")
             + (f", {len(failed)} failed: {', '.join(failed)}" if failed else "")
+        )
+    if unfinished:
+        summary += (
+            f"; 本次运行尚未完成 {len(unfinished)} 个 (显示的是上次的报告或暂无): {'、'.join(unfinished)}"
+            if lang == "zh"
+            else f"; {len(unfinished)} not (yet) redone by this run (an earlier report, or none): "
+            f"{', '.join(unfinished)}"
         )
     label_keys = [
         "region",
@@ -449,10 +506,15 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
         "ok_status",
         "status_merged",
         "index_no_report",
+        "previous_status",
+        "pending_status",
+        "kept_previous_report",
     ]
     labels = {k: t(k, lang) for k in label_keys}
     labels["ok"] = labels.pop("ok_status")
-    fingerprints = sorted({str(o.results["data_fingerprint"]) for o in outcomes if o.results.get("data_fingerprint")})
+    labels["previous"] = labels.pop("previous_status")
+    labels["pending"] = labels.pop("pending_status")
+    fingerprints = sorted({r["fingerprint"] for r in rows if r.get("fingerprint")})
     html_text = env.get_template("index.html.j2").render(
         lang=lang,
         title=f"{year} {t('report_title', lang)}",
@@ -483,6 +545,7 @@ def batch_command(
     suppress_zeros: bool = False,
     series: str | None = None,
     programme: str | None = None,
+    wait: bool = False,
 ) -> int:
     """``evalkit batch``: exit 0 when every report was written, 1 when any failed (summary on
     stderr). Without ``year``, the latest year in the data; ``year="plan"``: each region for the
@@ -520,6 +583,7 @@ def batch_command(
             suppress_zeros=suppress_zeros,
             series=series,
             programme=programme,
+            wait=wait,
         )
         code = max(code, _summary(outcomes, Path(out) / str(group_year), lang))
     return code

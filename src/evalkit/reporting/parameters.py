@@ -89,6 +89,12 @@ def validate_parameters(parameters: dict, notebook: str | Path | None = None, ye
     if "region" not in params or not params["region"]:
         raise EvalkitError("缺少参数 region / parameter region is required")
     region = get_region(str(params["region"]))
+    if region.level == "country":
+        raise EvalkitError(
+            f"{region.name_zh}: 不生成全国报告, 请为省、地市或县生成报告 (evalkit batch 生成所有报告地区) / "
+            f"{region.name_en}: there is no national report; report on a province, prefecture or county "
+            "(evalkit batch writes every report region)"
+        )
     params["region"] = region.code
     lang = params.get("lang", "zh")
     if lang not in LANGS:

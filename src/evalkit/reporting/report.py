@@ -72,12 +72,16 @@ from evalkit.reporting.runner import (
     ReportOutcome,
     clean_notebook,
     export_html,
+    prepare_year_dir,
+    report_files,
     run_report,
     write_deliverables,
 )
 from evalkit.reporting.sections import per_capita_components  # noqa: F401  (notebook API)
 
 __all__ = [
+    "prepare_year_dir",
+    "report_files",
     "DEFAULT_SEED",
     "EFFECTS_MAX_HOUSEHOLDS",
     "FORMATS",
@@ -337,6 +341,7 @@ def results_payload(
         "title": f"{region.name_zh if lang == 'zh' else region.name_en} {year} {t('report_title', lang)}",
         "synthetic": panel.synthetic,
         "data_fingerprint": fingerprint or data_fingerprint(panel),
+        "pseudonym_key": key_class(panel),
         "evalkit_version": __version__,
         "parameters": {k: v for k, v in parameters.items() if k not in ("output_dir", "data")},
         "key_numbers": values,
@@ -524,6 +529,16 @@ def child_watch_states(
         grid = watch_grid(watchlist_counts(own, by=by, lang=lang), by, lang)
         out[name] = list(grid.states[-1])
     return out
+
+
+def key_class(panel) -> str:
+    """Which pseudonymisation key built the panel: ``demo`` (the public demo key: pseudonyms can
+    be reversed), ``user`` (the user's own key) or ``unknown`` (a panel from before evalkit
+    recorded it); stated in the report's methods and its results file."""
+    recorded = panel.meta.get("pseudonym_key")
+    if recorded in ("demo", "user"):
+        return recorded
+    return "demo" if panel.synthetic else "unknown"
 
 
 def parameter_table(**values) -> pd.DataFrame:

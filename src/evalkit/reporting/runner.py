@@ -5,6 +5,7 @@ See :mod:`evalkit.reporting.report` for the files written and the guarantees (st
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -19,9 +20,12 @@ import nbformat
 from evalkit import __version__
 from evalkit.core.config import default_data
 from evalkit.core.errors import EvalkitError
-from evalkit.reporting.files import atomic_write_text, results_path
+from evalkit.core.outputs import atomic_write_text, check_output_folder, folder_lock, open_log, refuse_symlink
+from evalkit.io.masking import mask_text
+from evalkit.reporting.files import results_path
 from evalkit.reporting.parameters import (
     DEFAULT_SEED,
+    FORMATS,
     KERNEL_ARGUMENTS,
     KERNEL_NAME,
     LOGS,
@@ -104,7 +108,7 @@ def _error_summary(exc: BaseException) -> str:
     """One line naming the error (papermill's ename: evalue, or the exception)."""
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
     text = f"{ename}: {evalue}" if ename else f"{type(exc).__name__}: {exc}"
-    return " ".join(text.split())[:500]
+    return mask_text(" ".join(text.split())[:500])  # identifiers masked by content
 
 
 @dataclass
@@ -144,15 +148,54 @@ def _kernel_env() -> None:
         os.environ["PATH"] = bindir + os.pathsep + path
 
 
+class _ClosingStreamHandler(logging.StreamHandler):
+    """A stream handler that closes its file (a log opened by :func:`evalkit.core.outputs.open_log`)."""
+
+    def close(self) -> None:
+        try:
+            self.flush()
+            self.stream.close()
+        finally:
+            super().close()
+
+
 def _logger(log_path: Path) -> logging.Logger:
+    """The report's log (``logs/R.log``, rewritten per run; never through a symbolic link)."""
     logger = logging.getLogger(f"evalkit.report.{log_path.stem}")
     logger.handlers.clear()
     logger.propagate = False
     logger.setLevel(logging.INFO)
-    handler = logging.FileHandler(log_path, mode="w", encoding="utf-8")
+    handler = _ClosingStreamHandler(open_log(log_path))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
     return logger
+
+
+def _readable_notebook(path: Path) -> bool:
+    """True when ``path`` holds a whole notebook (a write cut short by a full disk does not parse)."""
+    try:
+        nbformat.read(str(path), as_version=4)
+    except Exception:  # truncated JSON, unreadable file: not a notebook to keep
+        return False
+    return True
+
+
+def report_files(year_dir: Path, stem: str, formats=FORMATS) -> dict[str, Path]:
+    """The files a report with file stem ``stem`` (:func:`report_stem`) puts in ``year_dir``:
+    one per format, the notebook and the results file."""
+    return {f: year_dir / f"{stem}.{f}" for f in formats} | {
+        "notebook": year_dir / f"{stem}.ipynb",
+        "results_file": year_dir / f"{stem}.json",
+    }
+
+
+def prepare_year_dir(out: str | Path, year: int) -> Path:
+    """``OUT/Y`` and its ``logs/`` created and checked before any work: writable, no symbolic link
+    where evalkit writes (the folder, logs/, .staging/)."""
+    year_dir = check_output_folder(Path(out).resolve() / str(year))
+    check_output_folder(year_dir / LOGS)
+    refuse_symlink(year_dir / STAGING)
+    return year_dir
 
 
 def run_report(
@@ -169,10 +212,14 @@ def run_report(
     formats: str | list[str] | tuple[str, ...] | None = None,
     series: str | Path | None = None,
     programme: str | Path | None = None,
+    lock: bool = True,
+    wait: bool = False,
 ) -> ReportOutcome:
     """Validate, execute and export one report in ``formats`` (:func:`parse_formats`; default
     all); never raises for a failing notebook (the outcome says ``failed`` with the error),
-    raises :class:`EvalkitError` for bad parameters.
+    raises :class:`EvalkitError` for bad parameters, an output folder that is not writable or
+    holds a symbolic link where the report writes, and when another run holds the folder's lock
+    (``wait=True`` waits for it; ``lock=False`` when the caller — a batch — holds it).
 
     Parameters
     ----------
@@ -199,6 +246,10 @@ def run_report(
     series, programme : str or Path, optional
         The region's own comparison series and programme indicators (CSV/XLSX, ``evalkit template``),
         validated before papermill runs; the report shows each number's source.
+    lock : bool, default True
+        Hold the reports folder's lock (``OUT/Y/.evalkit.lock``) for the run.
+    wait : bool, default False
+        Wait for another run holding the lock instead of refusing (``E-OUTPUT-LOCKED``).
 
     Returns
     -------
@@ -209,10 +260,17 @@ def run_report(
     ------
     EvalkitError
         Bad parameters (``E-REGION-UNKNOWN``, ``E-YEAR-NOT-IN-DATA``, ``E-YEAR-BASE``, ``E-LANG``,
-        ``E-NOTEBOOK-PARAMETER``, ``E-FORMAT-UNKNOWN``), before papermill runs.
-    """
-    import papermill
+        ``E-NOTEBOOK-PARAMETER``, ``E-FORMAT-UNKNOWN``), before papermill runs; an output folder
+        that cannot be written or holds a symbolic link (``E-OUTPUT-FOLDER``, ``E-OUTPUT-SYMLINK``),
+        another run holding the folder (``E-OUTPUT-LOCKED``).
 
+    Notes
+    -----
+    Nothing previously good is removed: the new files are written in a staging folder and moved
+    over the old ones only when all are complete; a failed run keeps the previous report (the log
+    says so) and keeps the executed notebook up to the failing cell only when it is a whole
+    notebook.
+    """
     formats = parse_formats(formats)
     notebook = Path(notebook or notebook_path())
     params = validate_parameters(
@@ -232,30 +290,37 @@ def run_report(
         notebook,
         years=years,
     )
+    year_dir = prepare_year_dir(out, params["year"])
+    with folder_lock(year_dir, wait=wait) if lock else contextlib.nullcontext():
+        return _run_report(params, notebook, year_dir, formats)
+
+
+def _run_report(params: dict, notebook: Path, year_dir: Path, formats: tuple[str, ...]) -> ReportOutcome:
+    import papermill
+
     code, year = params["region"], params["year"]
     stem = report_stem(code, params["lang"])
-    year_dir = Path(out).resolve() / str(year)
-    staging = year_dir / STAGING / stem
     logs = year_dir / LOGS
-    logs.mkdir(parents=True, exist_ok=True)
+    final = report_files(year_dir, stem, formats)
+    for target in [*final.values(), logs / f"{stem}.log", logs / f"{stem}.failed.ipynb"]:
+        refuse_symlink(target)
+    # a fixed staging path (the notebook records output_dir: same parameters, same bytes); the
+    # folder's lock keeps other runs out of it, and neither it nor .staging may be a symbolic link
+    refuse_symlink(year_dir / STAGING).mkdir(exist_ok=True)
+    staging = refuse_symlink(year_dir / STAGING / stem)
     if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+        shutil.rmtree(staging)  # left by a killed run
+    staging.mkdir()
     params["output_dir"] = str(staging)
-    final = {f: year_dir / f"{stem}.{f}" for f in formats} | {
-        "notebook": year_dir / f"{stem}.ipynb",
-        "results_file": year_dir / f"{stem}.json",
-    }
-    log_path = logs / f"{stem}.log"
     outcome = ReportOutcome(
         region=code,
         year=year,
         status="failed",
-        log=log_path,
+        log=logs / f"{stem}.log",
         replaced=any(p.exists() for p in final.values()),
         lang=params["lang"],
     )
-    log = _logger(log_path)
+    log = _logger(logs / f"{stem}.log")
     log.info(
         "evalkit %s report %s %s, parameters %s",
         __version__,
@@ -295,26 +360,34 @@ def run_report(
             os.replace(staging / target.name, target)
             setattr(outcome, key, target)
         outcome.status = "ok"
+        stale = logs / f"{stem}.failed.ipynb"
+        if stale.exists():
+            stale.unlink()  # the notebook of an earlier failure no longer describes this report
         log.info("wrote %s", ", ".join(p.name for p in final.values()))
     except Exception as exc:  # a failing report must not stop a batch: record it
         outcome.error = _error_summary(exc)
         log.error("report failed / 报告生成失败: %s", outcome.error)
-        if staged_nb.exists():
-            os.replace(staged_nb, logs / f"{stem}.failed.ipynb")
-            log.error("executed notebook up to the failing cell: %s", logs / f"{stem}.failed.ipynb")
-        for stale in final.values():
-            if stale.exists():
-                stale.unlink()
-                log.error("removed the previous %s (it no longer matches the data)", stale.name)
+        if staged_nb.exists() and _readable_notebook(staged_nb):
+            try:
+                os.replace(staged_nb, logs / f"{stem}.failed.ipynb")
+                log.error("executed notebook up to the failing cell: %s", logs / f"{stem}.failed.ipynb")
+            except OSError as move_error:
+                log.error("could not keep the failed notebook: %s", move_error)
+        kept = [p.name for p in final.values() if p.exists()]
+        if kept:
+            log.error(
+                "the previous report is kept (built from the data of an earlier run) / 保留上次生成的报告: %s",
+                ", ".join(kept),
+            )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        try:
+        with contextlib.suppress(OSError):
             (year_dir / STAGING).rmdir()
-        except OSError:
-            pass
         outcome.seconds = time.perf_counter() - started
-        log.info("finished in %.1f s: %s", outcome.seconds, outcome.status)
+        with contextlib.suppress(Exception):
+            log.info("finished in %.1f s: %s", outcome.seconds, outcome.status)
         for handler in log.handlers:
-            handler.close()
+            with contextlib.suppress(Exception):
+                handler.close()
         log.handlers.clear()
     return outcome
