@@ -36,6 +36,7 @@ import pandas as pd
 from evalkit.core.config import DEFAULT_MEMORY_BUDGET, ENV_MEMORY_BUDGET, LINE_10000, env
 from evalkit.core.errors import EvalkitError
 from evalkit.core.schema import COMPONENTS, INCOME_COLUMNS, TRANSFER_DETAIL, income_signs, income_sql
+from evalkit.indicators.weighted import group_keys
 
 GROWTH_COMPONENTS: tuple[str, ...] = INCOME_COLUMNS
 _UNITS = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
@@ -44,11 +45,6 @@ _UNITS = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**
 def _q(name: str) -> str:
     """A quoted SQL identifier."""
     return '"' + str(name).replace('"', '""') + '"'
-
-
-def _keys(by) -> list[str]:
-    by = [by] if isinstance(by, str) else list(by)
-    return by if "year" in by else [*by, "year"]
 
 
 class _Source:
@@ -161,7 +157,7 @@ def income_indicators(
             code="E-WEIGHT-KIND",
         )
     src = source if isinstance(source, _Source) else _Source(source, filters)
-    keys = _keys(by)
+    keys = group_keys(by)
     absent = [k for k in keys if k not in src.columns]
     if absent:
         raise EvalkitError(f"缺少分组列 / missing grouping columns: {', '.join(absent)}", code="E-GROUP-COLUMNS")
@@ -214,7 +210,7 @@ def growth_contributions(source, by=(), weight: str = "person", base_year=None, 
 
 
 def _growth_from(src: _Source, ind: pd.DataFrame, by, base_year) -> pd.DataFrame:
-    keys = _keys(by)
+    keys = group_keys(by)
     others = [k for k in keys if k != "year"]
     years = sorted(ind["year"].unique())
     if base_year is not None and base_year not in years:
@@ -284,7 +280,7 @@ def _indicators_and_below(src: _Source, by, weight: str, line) -> tuple[pd.DataF
     """:func:`income_indicators` and :func:`below_threshold` for a fixed ``line`` from one
     aggregate query (the Parquet files are scanned once for both; same tables as the two calls)."""
     z = _line_table(line, None, False)
-    keys = _keys(by)
+    keys = group_keys(by)
     src.check([*keys, "household_size"])
     pc = _pc_sql(src)
     below = f"(({pc}) < {z!r}::DOUBLE)"
@@ -350,7 +346,7 @@ def below_threshold(
     province-year has no monitoring line gets ``nan`` figures and status "missing monitoring line".
     Shares: n_below / n (households), Σ size·[below] / Σ size (persons)."""
     src = source if isinstance(source, _Source) else _Source(source, filters)
-    keys = _keys(by)
+    keys = group_keys(by)
     src.check([*keys, "household_size"])
     pc = _pc_sql(src)
     z = _line_table(line, lines, include_synthetic)

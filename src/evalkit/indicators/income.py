@@ -46,17 +46,12 @@ from evalkit.indicators.thresholds import (  # noqa: F401  (re-exported: agreed 
     share_above_since,
     transitions,
 )
+from evalkit.indicators.weighted import group_keys
 
 #: Components whose change makes up the change of net income (expenses enter with a minus sign).
 GROWTH_COMPONENTS: tuple[str, ...] = INCOME_COLUMNS
 WEIGHTINGS = ("person", "household")
 MISSING_COMPARISON = "missing comparison series"
-
-
-def group_keys(by) -> list[str]:
-    """Grouping keys: ``by`` (a column name or a list) plus ``year`` (always included, last)."""
-    by = [by] if isinstance(by, str) else list(by)
-    return by if "year" in by else [*by, "year"]
 
 
 def check_households(households: pd.DataFrame, columns, what: str = "households") -> None:
@@ -114,7 +109,8 @@ def income_indicators(households: pd.DataFrame, by=(), weight: str = "person") -
     Returns
     -------
     pandas.DataFrame
-        One row per group × year, the columns above.
+        One row per group × year: the per-capita income levels, the structure shares and the
+        counts (columns above).
 
     Raises
     ------
@@ -123,10 +119,7 @@ def income_indicators(households: pd.DataFrame, by=(), weight: str = "person") -
         ``E-WEIGHT-KIND``.
     """
     _check_weight(weight)
-    keys = group_keys(by)
-    absent = [k for k in keys if k not in households.columns]
-    if absent:
-        raise EvalkitError(f"缺少分组列 / missing grouping columns: {', '.join(absent)}", code="E-GROUP-COLUMNS")
+    keys = group_keys(by, households)
     check_households(households, ["year", "household_size", *INCOME_COLUMNS])  # missing group keys: own group
     detail = [c for c in TRANSFER_DETAIL if c in households.columns]
     size = households["household_size"].astype(float)

@@ -45,6 +45,7 @@ from evalkit.indicators.weighted import (
     check_line,
     group_codes,
     group_index,
+    group_keys,
     weighted_midrank,
 )
 
@@ -94,6 +95,7 @@ def gini(income, weights=None, ties: str = "mid") -> float:
     Returns
     -------
     float
+        The Gini coefficient (nan when the mean income is not positive).
 
     Raises
     ------
@@ -306,6 +308,7 @@ def fgt(income, line: float, alpha: float, weights=None) -> float:
     Returns
     -------
     float
+        P_α: the headcount ratio (α = 0), the poverty gap index (α = 1), the severity (α = 2).
 
     Raises
     ------
@@ -458,7 +461,7 @@ def inequality_table(
     """
     if weight not in ("person", "household"):
         raise InequalityInputError(f"weight must be 'person' or 'household', got {weight!r}")
-    keys = _keys(by)
+    keys = group_keys(by)
     missing = [c for c in (*keys, income, "household_size") if c not in households.columns]
     if missing:
         raise InequalityInputError(f"缺少列 / missing columns: {', '.join(missing)}")
@@ -499,8 +502,3 @@ def inequality_table(
         out["watts"] = np.where(bad, np.nan, np.bincount(codes, weights=w * term, minlength=ng) / wsum)
     out["weighting"] = weight
     return out
-
-
-def _keys(by) -> list[str]:
-    by = [by] if isinstance(by, str) else list(by)
-    return [*by, "year"] if "year" not in by else by

@@ -20,16 +20,11 @@ import pandas as pd
 
 from evalkit.core.errors import EvalkitError
 from evalkit.core.schema import INCOME_INPUTS, net_income_pc
-from evalkit.indicators.weighted import weighted_midrank
+from evalkit.indicators.weighted import group_keys, weighted_midrank
 
 MONITORING_LINE = "monitoring_line"
 MISSING_LINE = "missing monitoring line"
 TRANSITIONS = ("rose_above", "fell_below", "stayed_below", "stayed_above", "only_year0", "only_year1")
-
-
-def _keys(by) -> list[str]:
-    by = [by] if isinstance(by, str) else list(by)
-    return by if "year" in by else [*by, "year"]
 
 
 def per_capita_income(households: pd.DataFrame) -> pd.Series:
@@ -123,14 +118,16 @@ def below_threshold(
     Returns
     -------
     pandas.DataFrame
-        One row per group × year, the columns above.
+        One row per group × year: households and persons below the line, their shares and the
+        households without a line (columns above).
 
     Raises
     ------
     EvalkitError
-        ``E-LINE-KIND``, ``E-LINE-NOT-POSITIVE``, ``E-DATA-EMPTY``, ``E-DATA-MISSING-VALUES``.
+        ``E-LINE-KIND``, ``E-LINE-NOT-POSITIVE``, ``E-DATA-EMPTY``, ``E-DATA-MISSING-VALUES``,
+        ``E-GROUP-COLUMNS``.
     """
-    keys = _keys(by)
+    keys = group_keys(by, households)
     pc = per_capita_income(households)
     z = line_per_row(households, line, lines, include_synthetic)
     size = households["household_size"].astype(float)

@@ -33,6 +33,7 @@ __all__ = [
     "check_line",
     "group_codes",
     "group_index",
+    "group_keys",
     "weighted_midrank",
 ]
 
@@ -192,6 +193,19 @@ class Blocks:
     def ranks(self) -> np.ndarray:
         """The mid-rank of every observation, in sorted order."""
         return np.repeat(self.rank, np.diff(np.append(self.start, self.n)))
+
+
+def group_keys(by, frame: pd.DataFrame | None = None) -> list[str]:
+    """Grouping keys of the indicator tables: ``by`` (a column name or a list) plus ``year``
+    (always included, last unless ``by`` places it). With ``frame``, raise :class:`EvalkitError`
+    (``E-GROUP-COLUMNS``) naming the keys that are not its columns."""
+    by = [by] if isinstance(by, str) else list(by)
+    keys = by if "year" in by else [*by, "year"]
+    if frame is not None:
+        absent = [k for k in keys if k not in frame.columns]
+        if absent:
+            raise EvalkitError(f"缺少分组列 / missing grouping columns: {', '.join(absent)}", code="E-GROUP-COLUMNS")
+    return keys
 
 
 def group_codes(groups, n: int) -> tuple[np.ndarray, np.ndarray]:

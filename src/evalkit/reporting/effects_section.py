@@ -219,22 +219,16 @@ def overview_table(estimates: pd.DataFrame, few: bool, lang: str = "zh") -> pd.D
     )
 
 
-def measures_overview(
-    panel,
-    lang: str = "zh",
-    reuse: dict | None = None,
-    estimate=None,
-    min_treated: int = MIN_TREATED,
-    estimates: OverviewEstimates | None = None,
-) -> tuple[pd.DataFrame, list[str]]:
+def measures_overview(panel, lang: str = "zh", **options) -> tuple[pd.DataFrame, list[str]]:
     """Every catalogue measure's effect on per-capita net income (module doc).
 
     Returns (display table, notes): the table has measure, effect, CI, treated households,
     pre-trend p, clusters and caveat; the notes name the measures with too few treated households
-    and those whose design could not be estimated (with the reason). ``reuse`` maps a measure code
-    to a :class:`MeasureEffects` that already holds net_income_pc; ``estimate`` defaults to
-    :func:`evalkit.effects.measures.measure_effects`; ``estimates``: :func:`overview_estimates`
-    already computed.
+    and those whose design could not be estimated (with the reason). ``options`` are those of
+    :func:`measures_estimates`: ``reuse`` maps a measure code to a :class:`MeasureEffects` that
+    already holds net_income_pc; ``estimate`` defaults to
+    :func:`evalkit.effects.measures.measure_effects`; ``min_treated``; ``estimates``:
+    :func:`overview_estimates` already computed.
     """
-    table, notes, few = measures_estimates(panel, lang, reuse, estimate, min_treated, estimates)
+    table, notes, few = measures_estimates(panel, lang, **options)
     return overview_table(table, few, lang), notes

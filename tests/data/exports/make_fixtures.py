@@ -24,25 +24,21 @@ Files written next to this script:
 from __future__ import annotations
 
 import csv
+import importlib.util
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+_SHARED = importlib.util.spec_from_file_location("fake_people", HERE.parent / "fake_people.py")
+people = importlib.util.module_from_spec(_SHARED)
+_SHARED.loader.exec_module(people)  # type: ignore[union-attr]
 
 HEADER = [
-    "户编号",
-    "户主姓名",
-    "身份证号码",
+    *people.IDENTITY_HEADER,
     "联系电话",
-    "年度",
-    "省",
-    "市（州）",
-    "县(市、区)",
-    "乡镇",
-    "家庭人口数",
-    "户类型",
+    *people.PLACE_HEADER,
     "工资性收入（元）",
     "生产经营性收入",
     "生产经营性支出",
@@ -60,7 +56,7 @@ ROWS = [
     [
         "0010001",
         "王小明",
-        "41152219800101999x",
+        people.fake_id_number("411522", "19800101", "x"),
         "13800138001",
         "2023",
         "河南省",
@@ -82,7 +78,7 @@ ROWS = [
     [
         "0010002",
         "李春花",
-        "411522198502029991",
+        people.fake_id_number("411522", "19850202", "1"),
         "13800138002",
         "2023",
         "河南省",
@@ -104,7 +100,7 @@ ROWS = [
     [
         "0010003",
         "赵大勇",
-        "532526197703039996",
+        people.fake_id_number("532526", "19770303", "6"),
         "13900139003",
         "2023",
         "云南省",
@@ -126,7 +122,7 @@ ROWS = [
     [
         "0010004",
         "陈美玲",
-        "360724199004049998",
+        people.fake_id_number("360724", "19900404", "8"),
         "13700137004",
         "2023",
         "江西省",
@@ -148,7 +144,7 @@ ROWS = [
     [
         "0010005",
         "刘建国",
-        "450102196505059999",
+        people.fake_id_number("450102", "19650505", "9"),
         "13600136005",
         "2023",
         "广西壮族自治区",
