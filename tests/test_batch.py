@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from evalkit.cli import commands
 from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import Panel, save_panel
 from evalkit.demo import generate_panel
@@ -22,7 +23,7 @@ def panel_without_yangshan(tmp_path_factory):
 
 
 def test_batch_finishes_others_marks_failure_and_exits_non_zero(panel_without_yangshan, tmp_path, capsys):
-    code = batch.batch_command(
+    code = commands.batch_command(
         2025,
         regions="guangxi-beihai,xinyang-yangshan,shangyou",
         jobs=2,
@@ -84,8 +85,26 @@ def test_plan_year_is_the_latest_year_a_plan_and_the_data_cover():
 
 
 def test_batch_year_must_be_a_year_or_plan(panel_without_yangshan, tmp_path):
-    with pytest.raises(EvalkitError, match="must be a year or plan"):
-        batch.batch_command("latest", regions="shangyou", data=str(panel_without_yangshan), out=str(tmp_path))
+    with pytest.raises(EvalkitError) as caught:
+        commands.batch_command("latest", regions="shangyou", data=str(panel_without_yangshan), out=str(tmp_path))
+    assert caught.value.code == "E-YEAR-INVALID"
+
+
+def test_batch_parameters_are_refused_by_code_before_any_report(panel_without_yangshan, tmp_path):
+    data = str(panel_without_yangshan)
+    for kwargs, code in (
+        ({"lang": "fr"}, "E-LANG"),
+        ({"jobs": 0}, "E-JOBS"),
+        ({"regions": []}, "E-REGION-NONE"),
+        ({"regions": "atlantis"}, "E-REGION-UNKNOWN"),
+    ):
+        with pytest.raises(EvalkitError) as caught:
+            batch.run_batch(2024, **{"regions": "shangyou", "data": data, "out": str(tmp_path), **kwargs})
+        assert caught.value.code == code, kwargs
+    with pytest.raises(EvalkitError) as caught:
+        batch.run_batch(1999, regions="shangyou", data=data, out=str(tmp_path))
+    assert caught.value.code == "E-YEAR-NOT-IN-DATA"
+    assert not any(tmp_path.iterdir())  # nothing written
 
 
 def test_index_groups_counties_under_their_prefecture_in_administrative_order(tmp_path):

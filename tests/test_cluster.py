@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.cli import commands
 from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import save_panel
 from evalkit.demo import generate_panel
@@ -90,8 +91,8 @@ def test_batch_on_a_local_cluster_matches_the_process_pool(panel, tmp_path):
     regions = "shangyou,mile"
     pool = tmp_path / "pool"
     dask = tmp_path / "dask"
-    assert batch.batch_command(2023, regions="shangyou", jobs=1, data=str(data), out=str(pool)) == 0
-    assert batch.batch_command(2023, regions=regions, jobs=2, data=str(data), out=str(dask), scheduler="local") == 0
+    assert commands.batch_command(2023, regions="shangyou", jobs=1, data=str(data), out=str(pool)) == 0
+    assert commands.batch_command(2023, regions=regions, jobs=2, data=str(data), out=str(dask), scheduler="local") == 0
     for region in ("shangyou", "mile"):
         assert json.loads((dask / "2023" / f"{region}.json").read_text(encoding="utf-8"))["region"] == region
         assert (dask / "2023" / "logs" / f"{region}.log").exists()

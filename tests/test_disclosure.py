@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
+from evalkit.cli import commands
 from evalkit.core import registry
 from evalkit.demo import load_demo
 from evalkit.evaluation import watchlist
@@ -523,7 +524,7 @@ def test_full_batch_of_a_prefecture_and_its_counties_through_papermill(tmp_path)
     parent = registry.get_region("信阳市")
     counties = registry.children(parent)
     codes = ",".join([parent.code, *(c.code for c in counties)])
-    assert batch.batch_command(2025, regions=codes, jobs=2, data=str(folder), out=str(tmp_path), formats="html") == 0
+    assert commands.batch_command(2025, regions=codes, jobs=2, data=str(folder), out=str(tmp_path), formats="html") == 0
     year = tmp_path / "2025"
     rows = {r["region"]: r for r in csv.DictReader((year / "comparison.csv").open(encoding="utf-8"))}
     assert rows["xinyang-yangshan"]["status"] == "merged" and not rows["xinyang-yangshan"]["n_households"]

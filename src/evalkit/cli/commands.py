@@ -15,7 +15,9 @@ from evalkit.evaluation.scorecard import scorecard
 from evalkit.evaluation.watchlist import export_watchlist, watchlist, watchlist_counts
 from evalkit.evaluation.watchlist_flows import caseworker_lists
 from evalkit.io.load import load_report_panel
-from evalkit.reporting.parameters import FORMATS, disclosure_parameters
+from evalkit.reporting.batch import COMPARISON, index_name, report_year_groups, resolve_regions, run_batch
+from evalkit.reporting.parameters import FORMATS, LOGS, disclosure_parameters
+from evalkit.reporting.report import ensure_data, panel_years
 from evalkit.reporting.runner import run_report
 from evalkit.reporting.scorecard_view import scorecard_display, status_counts
 
@@ -203,3 +205,75 @@ def report_command(
 
 
 __all__ = ["lists_command", "report_command", "scorecard_command", "watchlist_command"]
+
+
+def batch_command(
+    year: int | str | None,
+    regions: str = "all",
+    jobs: int = 2,
+    data: str | None = None,
+    lang: str = "zh",
+    out: str = "reports",
+    formats: str | None = None,
+    scheduler: str | None = None,
+    min_households: int | None = None,
+    suppress_zeros: bool = False,
+    series: str | None = None,
+    programme: str | None = None,
+    wait: bool = False,
+) -> int:
+    """``evalkit batch``: exit 0 when every report was written, 1 when any failed (summary on
+    stderr). Without ``year``, the latest year in the data; ``year="plan"``: each region for the
+    latest year its plans and the data cover (:func:`evalkit.reporting.batch.plan_year`), one
+    folder and index per year (:func:`evalkit.reporting.batch.report_year_groups`).
+    ``series`` / ``programme``: the regions' own comparison series and programme indicators (one
+    file each for the batch, validated before any worker starts)."""
+    years = panel_years(ensure_data(data))
+    groups = report_year_groups(year, resolve_regions(regions), years)
+    if year is None:
+        print(f"报告年度 / report year: {years[-1]} (数据中最近的年度 / the latest year in the data)")
+    elif str(year).strip().lower() == "plan":
+        made = ", ".join(f"{y}: {len(g)}" for y, g in sorted(groups.items()))
+        print(f"报告年度 / report years (规划期与数据覆盖 / plan period and data) {made}")
+    code = 0
+    for group_year, group in sorted(groups.items()):
+        outcomes = run_batch(
+            group_year,
+            regions=[r.code for r in group],
+            jobs=jobs,
+            data=data,
+            lang=lang,
+            out=out,
+            formats=formats,
+            scheduler=scheduler,
+            min_households=min_households,
+            suppress_zeros=suppress_zeros,
+            series=series,
+            programme=programme,
+            wait=wait,
+        )
+        code = max(code, _batch_summary(outcomes, Path(out) / str(group_year), lang))
+    return code
+
+
+def _batch_summary(outcomes: list, year_dir: Path, lang: str) -> int:
+    """Print what one year's batch regenerated, wrote and failed; its exit code."""
+    regenerated = [o.region for o in outcomes if o.ok and o.replaced]
+    new = [o.region for o in outcomes if o.ok and not o.replaced]
+    failed = [o for o in outcomes if o.status == "failed"]
+    if regenerated:
+        print(f"重新生成 / regenerated (previous files replaced) {len(regenerated)}: {', '.join(regenerated)}")
+    if new:
+        print(f"新生成 / written for the first time {len(new)}: {', '.join(new)}")
+    slowest = max(outcomes, key=lambda o: o.seconds)
+    print(
+        f"索引 / index: {year_dir / index_name(lang)}; 对比表 / comparison: {year_dir / COMPARISON}; "
+        f"slowest report {slowest.region} {slowest.seconds:.1f} s"
+    )
+    if failed:
+        print(f"失败 / FAILED {len(failed)} of {len(outcomes)}:", file=sys.stderr)
+        for o in failed:
+            print(f"  {o.region}: {o.error} (log: {year_dir / LOGS / (o.stem + '.log')})", file=sys.stderr)
+        return 1
+    print(f"全部完成 / all {len(outcomes)} reports written")
+    return 0

@@ -121,7 +121,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from evalkit.reporting.batch import batch_command
+    from evalkit.cli.commands import batch_command
 
     return batch_command(
         year=args.year,

@@ -97,10 +97,42 @@ def ingest(
 ) -> IngestResult:
     """Read, validate and pseudonymise household exports ``paths`` and long measure files ``measures``.
 
-    ``strict`` raises :class:`DataValidationError` at the first error; otherwise every problem is
-    collected. Years outside ``min_year``..``max_year`` (default: the current year) are errors.
-    The key is resolved by :func:`evalkit.pseudonymise.resolve_key` (``key``, then the environment,
-    then ``key_file``; else the demo key with a :class:`DemoKeyWarning`).
+    Every source is read in full (CSV in UTF-8 or GB18030, XLSX sheet by sheet — every visible
+    sheet with a header row, named ``file.xlsx [sheet]`` —, Parquet), its headers mapped to
+    evalkit's columns, its values checked, its identifiers replaced by keyed pseudonyms; the row
+    accounting holds for every source (rows read = accepted + rejected + excluded).
+
+    Parameters
+    ----------
+    paths : str, Path or sequence of them
+        Household exports (household- or person-level; CSV, XLSX or Parquet).
+    measures : sequence of str or Path, default ()
+        Long measure files (household, year, measure); wide measure columns in ``paths`` are
+        read from the household files themselves.
+    strict : bool, default False
+        Raise :class:`DataValidationError` (``E-INGEST-VALIDATION``) at the first error;
+        otherwise every problem is collected.
+    key, key_file : str, bytes or Path, optional
+        The pseudonymisation key, resolved by :func:`evalkit.io.pseudonymise.resolve_key`
+        (``key``, then the environment, then ``key_file``; else the public demo key with a
+        :class:`DemoKeyWarning`).
+    min_year, max_year : int, optional
+        Accepted years (default :data:`DEFAULT_MIN_YEAR` to the current year); others are errors.
+
+    Returns
+    -------
+    IngestResult
+        The panel of accepted rows, the accounting per source, the problems (errors and
+        warnings with file, physical row, the user's header and the masked value), the rejected
+        rows without raw identifiers and the counts by reason.
+
+    Raises
+    ------
+    DataValidationError
+        With ``strict``, at the first problem.
+    EvalkitError
+        A source that is not a file evalkit reads (``E-INPUT``), or with ``strict`` a file that
+        cannot be read.
     """
     plan = IngestPlan.build(paths, measures, strict, key, key_file, min_year, max_year)
     return assemble(plan, [check_job(plan, job) for job in plan.jobs])

@@ -16,7 +16,6 @@ starts. Re-running states which reports it regenerated (replaced) and which are 
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -77,7 +76,7 @@ def resolve_regions(regions: str | list[str] = "all") -> list:
         regions = [r for r in regions.split(",") if r.strip()]
     chosen = [get_region(r.strip()) for r in regions]
     if not chosen:
-        raise EvalkitError("没有要生成报告的地区 / no region to report on")
+        raise EvalkitError("没有要生成报告的地区 / no region to report on", code="E-REGION-NONE")
     return list(dict.fromkeys(chosen))
 
 
@@ -137,18 +136,66 @@ def run_batch(
     symbolic link where the batch writes) before any report starts. The index and the
     comparison table are rebuilt from the reports on disk after every finished report (local
     pool), so an interrupted batch leaves them describing exactly the files present (reports not
-    yet redone are marked as from an earlier run, with their own data fingerprint)."""
+    yet redone are marked as from an earlier run, with their own data fingerprint).
+
+    Parameters
+    ----------
+    year : int
+        Report year (must be in the data).
+    regions : str or list of str, default "all"
+        Registry codes or names, or ``"all"`` (:func:`resolve_regions`).
+    jobs : int, default 2
+        Worker processes (or Dask workers of a local cluster).
+    data : str, optional
+        Panel folder or dataset (default the demo panel, generated once before any worker starts).
+    lang : {"zh", "en"}, default "zh"
+    out : str, default "reports"
+        Output folder; files go to ``out/<year>/``.
+    progress : bool, default True
+        Show a tqdm progress bar.
+    notebook : str, optional
+        Report notebook (default the packaged report.ipynb).
+    formats : str or list of str, optional
+        Among html, pdf, docx, xlsx (default all).
+    scheduler : str, optional
+        Dask scheduler address, or ``"local"``; without it a local process pool.
+    min_households : int, optional
+        The small-cell threshold of the disclosure rule (default
+        :data:`evalkit.core.config.MIN_HOUSEHOLDS`); small siblings are merged into a neighbour's report.
+    suppress_zeros : bool, default False
+        Also hide zero counts.
+    series, programme : str, optional
+        The regions' own comparison series and programme indicators (one file each for the
+        batch, validated before any worker starts).
+    wait : bool, default False
+        Wait for another run holding the folder's lock instead of refusing (``E-OUTPUT-LOCKED``).
+
+    Returns
+    -------
+    list of ReportOutcome
+        One per chosen region in registry order: ok, failed (with its error) or merged into
+        its host's report.
+
+    Raises
+    ------
+    EvalkitError
+        Before any report starts: ``E-LANG``, ``E-JOBS``, ``E-REGION-UNKNOWN``, ``E-REGION-NONE``,
+        ``E-YEAR-NOT-IN-DATA``, ``E-FORMAT-UNKNOWN``, an output folder that cannot be written or
+        holds a symbolic link (``E-OUTPUT-FOLDER``, ``E-OUTPUT-SYMLINK``), another run holding
+        it (``E-OUTPUT-LOCKED``).
+    """
     report_formats = parse_formats(formats)
     if lang not in LANGS:
-        raise EvalkitError(f"参数 lang={lang!r} 无效, 应为 zh 或 en / lang must be zh or en")
+        raise EvalkitError(f"参数 lang={lang!r} 无效, 应为 zh 或 en / lang must be zh or en", code="E-LANG")
     if jobs < 1:
-        raise EvalkitError(f"--jobs 必须 ≥ 1 / --jobs must be at least 1, got {jobs}")
+        raise EvalkitError(f"--jobs 必须 ≥ 1 / --jobs must be at least 1, got {jobs}", code="E-JOBS")
     chosen = resolve_regions(regions)
     data_path = ensure_data(data)  # generate the demo once, before any worker starts
     years = panel_years(data_path)
     if int(year) not in years:
         raise EvalkitError(
-            f"数据中没有 {year} 年 / year {year} is not in the data; 数据年度 / years in the data: {years}"
+            f"数据中没有 {year} 年 / year {year} is not in the data; 数据年度 / years in the data: {years}",
+            code="E-YEAR-NOT-IN-DATA",
         )
     declared_parameters(notebook)  # the notebook is readable and has a parameters cell
     year_dir = prepare_year_dir(out, int(year))
@@ -532,81 +579,20 @@ def write_index(outcomes: list[ReportOutcome], chosen: list, path: Path, year: i
     return atomic_write_text(path, html_text)
 
 
-def batch_command(
-    year: int | str | None,
-    regions: str = "all",
-    jobs: int = 2,
-    data: str | None = None,
-    lang: str = "zh",
-    out: str = "reports",
-    formats: str | None = None,
-    scheduler: str | None = None,
-    min_households: int | None = None,
-    suppress_zeros: bool = False,
-    series: str | None = None,
-    programme: str | None = None,
-    wait: bool = False,
-) -> int:
-    """``evalkit batch``: exit 0 when every report was written, 1 when any failed (summary on
-    stderr). Without ``year``, the latest year in the data; ``year="plan"``: each region for the
-    latest year its plans and the data cover (:func:`plan_year`), one folder and index per year.
-    ``series`` / ``programme``: the regions' own comparison series and programme indicators (one
-    file each for the batch, validated before any worker starts)."""
-    years = panel_years(ensure_data(data))
-    chosen = resolve_regions(regions)
+def report_year_groups(year: int | str | None, chosen: list, years: list[int]) -> dict[int, list]:
+    """Report year → the chosen regions reported for it: ``None`` the latest year in the data;
+    ``"plan"`` each region for the latest year its plans and the data cover (:func:`plan_year`);
+    else that year (``E-YEAR-INVALID`` when it is not a year)."""
     if year is None:
-        groups = {years[-1]: chosen}
-        print(f"报告年度 / report year: {years[-1]} (数据中最近的年度 / the latest year in the data)")
-    elif str(year).strip().lower() == "plan":
-        groups = {}
+        return {years[-1]: chosen}
+    if str(year).strip().lower() == "plan":
+        groups: dict[int, list] = {}
         for region in chosen:
             groups.setdefault(plan_year(region, years), []).append(region)
-        made = ", ".join(f"{y}: {len(g)}" for y, g in sorted(groups.items()))
-        print(f"报告年度 / report years (规划期与数据覆盖 / plan period and data) {made}")
-    else:
-        try:
-            groups = {int(year): chosen}
-        except ValueError:
-            raise EvalkitError(f"--year 应为年份或 plan / --year must be a year or plan, got {year!r}") from None
-    code = 0
-    for group_year, group in sorted(groups.items()):
-        outcomes = run_batch(
-            group_year,
-            regions=[r.code for r in group],
-            jobs=jobs,
-            data=data,
-            lang=lang,
-            out=out,
-            formats=formats,
-            scheduler=scheduler,
-            min_households=min_households,
-            suppress_zeros=suppress_zeros,
-            series=series,
-            programme=programme,
-            wait=wait,
-        )
-        code = max(code, _summary(outcomes, Path(out) / str(group_year), lang))
-    return code
-
-
-def _summary(outcomes: list[ReportOutcome], year_dir: Path, lang: str) -> int:
-    """Print what one year's batch regenerated, wrote and failed; its exit code."""
-    regenerated = [o.region for o in outcomes if o.ok and o.replaced]
-    new = [o.region for o in outcomes if o.ok and not o.replaced]
-    failed = [o for o in outcomes if o.status == "failed"]
-    if regenerated:
-        print(f"重新生成 / regenerated (previous files replaced) {len(regenerated)}: {', '.join(regenerated)}")
-    if new:
-        print(f"新生成 / written for the first time {len(new)}: {', '.join(new)}")
-    slowest = max(outcomes, key=lambda o: o.seconds)
-    print(
-        f"索引 / index: {year_dir / index_name(lang)}; 对比表 / comparison: {year_dir / COMPARISON}; "
-        f"slowest report {slowest.region} {slowest.seconds:.1f} s"
-    )
-    if failed:
-        print(f"失败 / FAILED {len(failed)} of {len(outcomes)}:", file=sys.stderr)
-        for o in failed:
-            print(f"  {o.region}: {o.error} (log: {year_dir / LOGS / (o.stem + '.log')})", file=sys.stderr)
-        return 1
-    print(f"全部完成 / all {len(outcomes)} reports written")
-    return 0
+        return groups
+    try:
+        return {int(year): chosen}
+    except ValueError:
+        raise EvalkitError(
+            f"--year 应为年份或 plan / --year must be a year or plan, got {year!r}", code="E-YEAR-INVALID"
+        ) from None
