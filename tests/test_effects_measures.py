@@ -293,3 +293,20 @@ def test_person_weighted_effects_are_total_effect_over_total_persons(small_panel
     assert out["persons"] == pytest.approx(1200.0 * len(cells) / cells["household_size"].sum(), rel=1e-9)
     assert out["household"] == pytest.approx((1200.0 / cells["household_size"]).mean(), rel=1e-9)
     assert out["household"] > out["persons"] * 1.1  # small households have the larger per-capita effect
+
+
+def test_a_p_value_that_could_not_be_computed_shows_the_no_data_mark_with_the_reason():
+    from evalkit.effects.measure_table import few_clusters_caveat, format_pvalue
+    from evalkit.reporting.present import missing_mark
+
+    assert format_pvalue(0.04321) == "0.043" and format_pvalue(0.0) == "< 0.001" and format_pvalue(1.0) == "1.000"
+    # the mark of the report tables (data/labels.csv no_data_mark), never a dash
+    assert format_pvalue(np.nan, lang="zh") == missing_mark("zh") == "无数据"
+    assert format_pvalue(float("inf"), lang="en") == missing_mark("en") == "n/a"
+    assert format_pvalue(np.nan) == "无数据 / n/a"
+    zh, en = few_clusters_caveat(12, 0.0312)
+    assert zh.endswith("请参考野聚类自助法 p 值 0.031。")
+    assert en.endswith("see the wild cluster bootstrap p-value 0.031.")
+    zh, en = few_clusters_caveat(1, np.nan)
+    assert "无数据" in zh and "1 个聚类上无法计算" in zh
+    assert "p-value is n/a (it cannot be computed on 1 cluster)" in en and "—" not in zh + en

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalkit.core.resources import read_reference_csv
 from evalkit.core.schema import COMPONENTS
 from evalkit.effects.did import StaggeredDiDResult
 from evalkit.effects.inference import FEW_CLUSTERS
@@ -37,11 +38,36 @@ def design_row(item: str, value, note_zh: str, note_en: str) -> dict:
     return {"item": item, "value": value, "note_zh": note_zh, "note_en": note_en}
 
 
-def format_pvalue(p: float, draws: int = 9999) -> str:
-    """A p-value for the reader: 3 decimals, "< 0.001" when smaller (a bootstrap p of 0 means below 1/draws)."""
-    if not np.isfinite(p):
-        return "—"
+def no_data_mark(lang: str | None = None) -> str:
+    """What a value that could not be computed shows, as in the report tables (``data/labels.csv``
+    key ``no_data_mark``): 无数据 (zh), n/a (en), both ``无数据 / n/a`` when ``lang`` is None."""
+    row = read_reference_csv("labels.csv").set_index("key").loc["no_data_mark"]
+    zh, en = str(row["label_zh"]), str(row["label_en"])
+    return {"zh": zh, "en": en}.get(lang or "", f"{zh} / {en}")
+
+
+def format_pvalue(p: float, draws: int = 9999, lang: str | None = None) -> str:
+    """A p-value for the reader: 3 decimals, "< 0.001" when smaller (a bootstrap p of 0 means
+    below 1/draws); a p-value that could not be computed shows :func:`no_data_mark` in ``lang``
+    (never a dash: the caller states the reason beside it)."""
+    if p is None or not np.isfinite(p):
+        return no_data_mark(lang)
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def few_clusters_caveat(n_clusters: int, wild: float) -> tuple[str, str]:
+    """The (zh, en) caveat of an estimate on fewer than :data:`FEW_CLUSTERS` clusters, with its wild
+    cluster bootstrap p-value ``wild``, or, when that could not be computed, the mark and the reason."""
+    zh = f"只有 {n_clusters} 个聚类 (少于 {FEW_CLUSTERS}): 置信区间不够可靠, "
+    en = f"only {n_clusters} clusters (fewer than {FEW_CLUSTERS}): the interval is less reliable; "
+    if wild is not None and np.isfinite(wild):
+        shown = format_pvalue(wild)
+        return zh + f"请参考野聚类自助法 p 值 {shown}。", en + f"see the wild cluster bootstrap p-value {shown}."
+    return (
+        zh + f"野聚类自助法 p 值{no_data_mark('zh')} (在 {n_clusters} 个聚类上无法计算)。",
+        en + f"the wild cluster bootstrap p-value is {no_data_mark('en')} (it cannot be computed on "
+        f"{n_clusters} cluster{'' if n_clusters == 1 else 's'}).",
+    )
 
 
 def effect_row(res: StaggeredDiDResult, outcome: str) -> dict:
@@ -66,14 +92,9 @@ def effect_row(res: StaggeredDiDResult, outcome: str) -> dict:
         caveats_en.append(summary["note_en"])
     other_zh, other_en = " ".join(caveats_zh), " ".join(caveats_en)  # all but the few-clusters caveat
     if few and res.cluster:
-        shown = format_pvalue(wild)
-        caveats_zh.append(
-            f"只有 {res.n_clusters} 个聚类 (少于 {FEW_CLUSTERS}): 置信区间不够可靠, 请参考野聚类自助法 p 值 {shown}。"
-        )
-        caveats_en.append(
-            f"only {res.n_clusters} clusters (fewer than {FEW_CLUSTERS}): the interval is less reliable; "
-            f"see the wild cluster bootstrap p-value {shown}."
-        )
+        zh, en = few_clusters_caveat(res.n_clusters, wild)
+        caveats_zh.append(zh)
+        caveats_en.append(en)
     return {
         "outcome": outcome,
         "label_zh": outcome_label(outcome, "zh"),

@@ -85,7 +85,7 @@ def _caveat_reasons(row, lang: str) -> list[str]:
     reasons = []
     p = row["pretest_pvalue"]
     if not _missing(p) and p < PRETEST_ALERT:
-        reasons.append(say("caveat_pretrend", lang, p=format_pvalue(p)))
+        reasons.append(say("caveat_pretrend", lang, p=format_pvalue(p, lang=lang)))
     if not _missing(row["wild_pvalue"]):
         reasons.append(say("caveat_few_clusters", lang, n=int(row["n_clusters"])))
     if not reasons and row["caveat"]:
