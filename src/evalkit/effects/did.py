@@ -62,6 +62,7 @@ from evalkit.effects.did_design import (
     design_summary,
     prepare_design,
     redundant_covariates,
+    units_varying,
 )
 from evalkit.effects.inference import (
     PRETEST_DRAWS,
@@ -397,7 +398,7 @@ def staggered_did(
     if weights:
         w = pd.to_numeric(frame[weights], errors="coerce").to_numpy(dtype=float)
         bad_w = ~np.isfinite(w) | (w <= 0)
-        if bad_w.any() or (frame.groupby(unit, sort=False)[weights].nunique() > 1).any():
+        if bad_w.any() or units_varying(frame, unit, weights):
             raise EvalkitError(
                 f"权重列 {weights} 必须为正数且每个单位不变 / weights column {weights!r} must be positive and "
                 f"constant within unit ({int(bad_w.sum())} rows not positive)",

@@ -91,18 +91,18 @@ def prepare_design(
 
     frame[cohort] = pd.to_numeric(frame[cohort], errors="coerce").fillna(0).astype(int)
     frame[time] = pd.to_numeric(frame[time], errors="raise").astype(int)
-    varying = frame.groupby(unit, sort=False)[cohort].nunique()
-    if (varying > 1).any():
+    varying = units_varying(frame, unit, cohort)
+    if varying:
         raise EvalkitError(
-            f"{int((varying > 1).sum())} 个单位的处理年份({cohort})前后不一 / "
+            f"{varying} 个单位的处理年份({cohort})前后不一 / "
             f"units whose first-treatment period ({cohort}) varies over time",
             code="E-DID-COHORT-VARIES",
         )
     if cluster and cluster != unit:
-        cvary = frame.groupby(unit, sort=False)[cluster].nunique()
-        if (cvary > 1).any():
+        varying = units_varying(frame, unit, cluster)
+        if varying:
             raise EvalkitError(
-                f"{int((cvary > 1).sum())} 个单位的聚类变量({cluster})随时间变化 / "
+                f"{varying} 个单位的聚类变量({cluster})随时间变化 / "
                 f"units whose cluster ({cluster}) changes over time; cluster must be fixed per unit",
                 code="E-CLUSTER-VARIES",
             )
@@ -160,6 +160,12 @@ def prepare_design(
         base = frame.sort_values(time).drop_duplicates(unit)
         check_full_rank(base[list(covariates)], outcome)
     return Design(frame, cohorts, covariates, exclusions, notes, balanced)
+
+
+def units_varying(frame: pd.DataFrame, unit: str, column: str) -> int:
+    """How many units of ``frame`` have more than one value of ``column`` (one that must be
+    constant within unit: the cohort, the cluster, the weight)."""
+    return int((frame.groupby(unit, sort=False)[column].nunique() > 1).sum())
 
 
 def excluded(frame: pd.DataFrame, drop, unit: str, reason_zh: str, reason_en: str, exclusions: list) -> pd.DataFrame:
