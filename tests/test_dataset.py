@@ -123,8 +123,9 @@ def test_loads_only_requested_columns_and_partitions(tmp_path):
     )
     assert len(fragments) == len(YEARS) and all("%E5%8D%97%E9%98%B3" in f.path for f in fragments)
     assert in_memory_bytes(tmp_path / "ds", ["net_income_pc"]) < in_memory_bytes(tmp_path / "ds")
-    with pytest.raises(EvalkitError, match="no columns"):
+    with pytest.raises(EvalkitError) as info:
         load_panel_from_dataset(tmp_path / "ds", columns=["nonexistent"])
+    assert info.value.code == "E-DATA-COLUMNS"
     # an aggregate reads just its columns: no household_id unless asked for
     only = read_households(tmp_path / "ds", ["county", "household_size"], filters=[("year", "==", 2023)])
     assert list(only.columns) == ["county", "household_size"]
@@ -144,30 +145,36 @@ def test_verify_detects_changed_files(tmp_path):
     frame = table.to_pandas()
     frame.loc[0, "wage"] = frame.loc[0, "wage"] + 10
     pq.write_table(table.from_pandas(frame, schema=table.schema, preserve_index=False), file)
-    with pytest.raises(EvalkitError, match="fingerprint mismatch"):
+    with pytest.raises(EvalkitError) as info:
         verify_dataset(tmp_path / "ds")
+    assert info.value.code == "E-DATASET-DAMAGED"
 
 
 def test_bad_input_is_refused_with_a_clear_error(tmp_path):
     panel = _panel()
     write_dataset(panel, tmp_path / "ds")
-    with pytest.raises(EvalkitError, match="not empty"):
+    with pytest.raises(EvalkitError) as info:
         write_dataset(panel, tmp_path / "ds")
+    assert info.value.code == "E-DATASET-EXISTS"
     write_dataset(panel, tmp_path / "ds", overwrite=True)
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "keep.txt").write_text("x")
-    with pytest.raises(EvalkitError, match="not an evalkit dataset: not replaced"):
+    with pytest.raises(EvalkitError) as info:
         write_dataset(panel, tmp_path / "notes", overwrite=True)
+    assert info.value.code == "E-DATASET-NOT-DATASET"
     assert (tmp_path / "notes" / "keep.txt").exists()
     missing = panel.households.copy()
     missing.loc[missing.index[0], "prefecture"] = None
-    with pytest.raises(EvalkitError, match="prefecture has 1 missing"):
+    with pytest.raises(EvalkitError) as info:
         write_dataset(Panel(missing, panel.measures), tmp_path / "bad")
+    assert info.value.code == "E-DATASET-PARTITION"
     other = panel.households.astype({"wage": "str"})
-    with pytest.raises(EvalkitError, match="types differ"):
+    with pytest.raises(EvalkitError) as info:
         write_dataset(iter([panel, Panel(other, panel.measures)]), tmp_path / "mixed")
-    with pytest.raises(EvalkitError, match="not an evalkit dataset"):
+    assert info.value.code == "E-DATASET-CHUNKS"
+    with pytest.raises(EvalkitError) as info:
         load_panel_from_dataset(tmp_path / "nowhere")
+    assert info.value.code == "E-DATASET-NOT-DATASET"
     json.loads((tmp_path / "ds" / "dataset.json").read_text(encoding="utf-8"))
 
 

@@ -157,12 +157,14 @@ def test_read_only_output_folder_is_a_message_before_any_work(tiny, tmp_path, mo
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr(outputs.tempfile, "mkstemp", read_only)
-    with pytest.raises(EvalkitError, match="cannot write to the output folder"):
+    with pytest.raises(EvalkitError) as info:
         _run(tiny, tmp_path)
-    with pytest.raises(EvalkitError, match="cannot write to the output folder"):
+    assert info.value.code == "E-OUTPUT-FOLDER"
+    with pytest.raises(EvalkitError) as info:
         batch.run_batch(
             2025, regions=REGIONS, data=str(tiny[0]), out=str(tmp_path), notebook=str(tiny[1]), formats="html"
         )
+    assert info.value.code == "E-OUTPUT-FOLDER"
 
 
 def test_a_symlinked_log_file_is_refused_and_its_target_untouched(tiny, tmp_path, no_papermill):
@@ -171,8 +173,9 @@ def test_a_symlinked_log_file_is_refused_and_its_target_untouched(tiny, tmp_path
     logs = tmp_path / "out" / "2025" / "logs"
     logs.mkdir(parents=True)
     (logs / "shangyou.log").symlink_to(victim)
-    with pytest.raises(EvalkitError, match="symbolic link"):
+    with pytest.raises(EvalkitError) as info:
         _run(tiny, tmp_path / "out")
+    assert info.value.code == "E-OUTPUT-SYMLINK"
     assert victim.read_text() == "precious"
 
 
@@ -183,12 +186,14 @@ def test_a_symlinked_staging_folder_is_refused_and_its_target_kept(tiny, tmp_pat
     year = tmp_path / "out" / "2025"
     year.mkdir(parents=True)
     (year / ".staging").symlink_to(elsewhere)
-    with pytest.raises(EvalkitError, match="symbolic link"):
+    with pytest.raises(EvalkitError) as info:
         _run(tiny, tmp_path / "out")
-    with pytest.raises(EvalkitError, match="symbolic link"):
+    assert info.value.code == "E-OUTPUT-SYMLINK"
+    with pytest.raises(EvalkitError) as info:
         batch.run_batch(
             2025, regions=REGIONS, data=str(tiny[0]), out=str(tmp_path / "out"), notebook=str(tiny[1]), formats="html"
         )
+    assert info.value.code == "E-OUTPUT-SYMLINK"
     assert (elsewhere / "shangyou" / "keep.txt").read_text() == "keep"
 
 
@@ -198,14 +203,16 @@ def test_symlinked_report_or_index_file_is_refused(tiny, tmp_path, no_papermill)
     year = tmp_path / "out" / "2025"
     year.mkdir(parents=True)
     (year / "index.html").symlink_to(victim)
-    with pytest.raises(EvalkitError, match="symbolic link"):
+    with pytest.raises(EvalkitError) as info:
         batch.run_batch(
             2025, regions=REGIONS, data=str(tiny[0]), out=str(tmp_path / "out"), notebook=str(tiny[1]), formats="html"
         )
+    assert info.value.code == "E-OUTPUT-SYMLINK"
     (year / "index.html").unlink()
     (year / "shangyou.html").symlink_to(victim)
-    with pytest.raises(EvalkitError, match="symbolic link"):
+    with pytest.raises(EvalkitError) as info:
         _run(tiny, tmp_path / "out")
+    assert info.value.code == "E-OUTPUT-SYMLINK"
     assert victim.read_text() == "precious"
 
 
@@ -253,12 +260,14 @@ def test_second_batch_refuses_while_the_first_writes_then_waits_for_it(tiny, tmp
     first = _batch_process(tiny, tmp_path, {"EVALKIT_TEST_DELAY": "2"}, regions="shangyou")
     try:
         _wait_locked(year)
-        with pytest.raises(EvalkitError, match="another evalkit run"):
+        with pytest.raises(EvalkitError) as info:
             batch.run_batch(
                 2025, regions=REGIONS, data=str(tiny[0]), out=str(tmp_path), notebook=str(tiny[1]), formats="html"
             )
-        with pytest.raises(EvalkitError, match="another evalkit run"):
+        assert info.value.code == "E-OUTPUT-LOCKED"
+        with pytest.raises(EvalkitError) as info:
             _run(tiny, tmp_path)
+        assert info.value.code == "E-OUTPUT-LOCKED"
         second = batch.run_batch(
             2025,
             regions="mile",

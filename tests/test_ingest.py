@@ -409,8 +409,9 @@ def test_measure_rows_of_rejected_household_rows_are_rejected():
 
 
 def test_inverted_year_range_is_a_clear_error():
-    with pytest.raises(EvalkitError, match="invalid year range"):
+    with pytest.raises(EvalkitError) as info:
         run(["good_utf8.csv"], min_year=2024, max_year=2020)
+    assert info.value.code == "E-YEAR-RANGE"
 
 
 def test_blank_required_values_and_household_id_from_id_card(tmp_path):
@@ -507,3 +508,34 @@ def test_validation_is_vectorised_on_a_large_file(tmp_path):
     assert result.errors["row"].tolist() == [125]
     assert result.accounting["rows_accepted"].item() == n - 1
     assert elapsed < 20, elapsed
+
+
+def test_unreadable_files_are_refused_with_stable_codes(tmp_path):
+    """Each kind of unreadable file has its own code (docs/errors.md), whatever the message says."""
+    header = "户编号,年度,省,市,县,家庭人口数\n"
+    cases = {
+        "missing.csv": None,
+        "old.xls": b"\xd0\xcf\x11\xe0",
+        "notes.txt.doc": b"x",
+        "semicolons.csv": header.replace(",", ";").encode() + "1;2024;河南省;信阳市;光山县;3\n".encode(),
+        "no_header.csv": "甲,乙\n1,2\n".encode(),
+        "renamed.xlsx": b"not a zip file",
+        "latin1.csv": header.encode() + b"1,2024,\xff\xfe\xfa,x,y,3\n",
+    }
+    codes = {}
+    for name, content in cases.items():
+        path = tmp_path / name
+        if content is not None:
+            path.write_bytes(content)
+        with pytest.raises(EvalkitError) as info:
+            read_export(path)
+        codes[name] = info.value.code
+    assert codes == {
+        "missing.csv": "E-FILE-NOT-FOUND",
+        "old.xls": "E-FILE-TYPE",
+        "notes.txt.doc": "E-FILE-TYPE",
+        "semicolons.csv": "E-FILE-SEPARATOR",
+        "no_header.csv": "E-FILE-NO-HEADER",
+        "renamed.xlsx": "E-FILE-XLSX",
+        "latin1.csv": "E-FILE-ENCODING",
+    }

@@ -218,16 +218,18 @@ def test_ingest_command_chunk_rows_and_threshold(tmp_path, capsys):
 def test_ingest_command_chunked_no_rows_and_non_dataset(tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DemoKeyWarning)
-        with pytest.raises(EvalkitError, match="no household rows accepted"):
+        with pytest.raises(EvalkitError) as info:
             ingest_command(
                 [str(EXPORTS / "bad_missing_column.csv")], str(tmp_path / "x"), chunk_rows=2, force_demo_key=True
             )
+        assert info.value.code == "E-INGEST-NO-ROWS"
         assert not (tmp_path / "x").exists()
         other = tmp_path / "other"
         other.mkdir()
         (other / "keep.txt").write_text("not a dataset")
-        with pytest.raises(EvalkitError, match="not an evalkit dataset"):
+        with pytest.raises(EvalkitError) as info:
             ingest_command([str(EXPORTS / "good_utf8.csv")], str(other), chunk_rows=2, force_demo_key=True)
+        assert info.value.code == "E-DATASET-NOT-DATASET"
         assert (other / "keep.txt").exists()
 
 

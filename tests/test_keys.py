@@ -26,8 +26,9 @@ def test_pseudonym_number_is_the_hex_digits_exactly():
     "bad", ["h_123", "p_0123456789abcdef", "h_0123456789abcdeg", "h_0123456789ABCDEF", "h_0123456789abcdé", None]
 )
 def test_pseudonym_number_refuses_what_is_not_a_pseudonym(bad):
-    with pytest.raises(EvalkitError, match="not pseudonyms"):
+    with pytest.raises(EvalkitError) as info:
         pseudonym_number(pd.Series(["h_0123456789abcdef", bad], dtype="string"))
+    assert info.value.code == "E-PSEUDONYM-FORM"
 
 
 @pytest.fixture(scope="module")

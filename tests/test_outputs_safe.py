@@ -154,12 +154,15 @@ def test_watchlist_and_scorecard_check_the_output_before_the_work(tmp_path, monk
 
     monkeypatch.setattr(outputs.tempfile, "mkstemp", read_only)
     monkeypatch.setattr(commands, "load_report_panel", no_work)
-    with pytest.raises(EvalkitError, match="cannot write to the output folder"):
+    with pytest.raises(EvalkitError) as info:
         commands.watchlist_command("广西壮族自治区", 2023, out=str(tmp_path / "w.xlsx"))
-    with pytest.raises(EvalkitError, match="cannot write to the output folder"):
+    assert info.value.code == "E-OUTPUT-FOLDER"
+    with pytest.raises(EvalkitError) as info:
         commands.scorecard_command("信阳市", 2024, out=str(tmp_path / "s.csv"))
-    with pytest.raises(EvalkitError, match="only .csv or .xlsx"):
+    assert info.value.code == "E-OUTPUT-FOLDER"
+    with pytest.raises(EvalkitError) as info:
         commands.watchlist_command("广西壮族自治区", 2023, out=str(tmp_path / "w.txt"))
+    assert info.value.code == "E-OUTPUT-SUFFIX"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,8 +182,9 @@ def test_a_failed_rewrite_keeps_the_previous_dataset(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(dataset._TableWriter, "write", full_disk)
-    with pytest.raises(EvalkitError, match="disk is full"):
+    with pytest.raises(EvalkitError) as info:
         dataset.write_dataset(panel, path, overwrite=True)
+    assert info.value.code == "E-OUTPUT"
     monkeypatch.undo()
     assert dataset.read_dataset_meta(path)["fingerprint"] == before
     assert dataset.verify_dataset(path)
@@ -193,12 +197,14 @@ def test_ingest_refuses_a_locked_dataset_and_a_symlinked_one(tmp_path):
     src = tmp_path / "x.csv"
     src.write_text("户编号,年度\n", encoding="utf-8")
     with dataset_lock(tmp_path / "ds"):
-        with pytest.raises(EvalkitError, match="another evalkit run"):
+        with pytest.raises(EvalkitError) as info:
             ingest_command([str(src)], out=str(tmp_path / "ds"), force_demo_key=True)
+        assert info.value.code == "E-OUTPUT-LOCKED"
     (tmp_path / "real").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "real")
-    with pytest.raises(EvalkitError, match="symbolic link"):
+    with pytest.raises(EvalkitError) as info:
         ingest_command([str(src)], out=str(tmp_path / "link"), force_demo_key=True)
+    assert info.value.code == "E-OUTPUT-SYMLINK"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,8 +235,9 @@ def test_key_check_value_is_recorded_and_a_changed_key_is_refused(tmp_path, monk
     assert record["meta"]["pseudonym_key_check"] == key_check(b"first-key") != key_check(b"other-key")
     assert "first-key" not in (tmp_path / "ds" / "dataset.json").read_text(encoding="utf-8")
     monkeypatch.setenv("EVALKIT_PSEUDONYM_KEY", "other-key")
-    with pytest.raises(EvalkitError, match="pseudonymised with another key"):
+    with pytest.raises(EvalkitError) as info:
         ingest_command([_export(tmp_path, 2024), _export(tmp_path, 2025)], out=str(tmp_path / "ds"))
+    assert info.value.code == "E-KEY-MISMATCH"
     assert read_dataset_meta(tmp_path / "ds")["meta"]["pseudonym_key_check"] == key_check(b"first-key")
     assert ingest_command([_export(tmp_path, 2025)], out=str(tmp_path / "ds"), new_key=True) == 0
     assert read_dataset_meta(tmp_path / "ds")["meta"]["pseudonym_key_check"] == key_check(b"other-key")
@@ -246,12 +253,14 @@ def test_chunks_or_panel_sources_with_different_keys_are_not_combined(tmp_path, 
     monkeypatch.setenv("EVALKIT_PSEUDONYM_KEY", "other-key")
     second = ingest([_export(tmp_path, 2025)]).panel
     assert set(first.households["household_id"]).isdisjoint(second.households["household_id"])  # why it matters
-    with pytest.raises(EvalkitError, match="different keys"):
+    with pytest.raises(EvalkitError) as info:
         write_dataset(iter([first, second]), tmp_path / "mixed")
+    assert info.value.code == "E-KEY-MISMATCH"
     assert not (tmp_path / "mixed").exists()
     save_panel(first, tmp_path / "panel2024")
-    with pytest.raises(EvalkitError, match="different keys"):
+    with pytest.raises(EvalkitError) as info:
         ingest([str(tmp_path / "panel2024" / "households.parquet"), _export(tmp_path, 2025)])
+    assert info.value.code == "E-KEY-MISMATCH"
 
 
 def test_the_demo_key_is_refused_on_data_not_labelled_synthetic(tmp_path, monkeypatch, capsys):

@@ -79,7 +79,7 @@ class ChunkedIngest:
         max_year: int | None = None,
     ):
         if chunk_rows < 1:
-            raise EvalkitError(f"块行数必须为正 / chunk_rows must be positive, got {chunk_rows}")
+            raise EvalkitError(f"块行数必须为正 / chunk_rows must be positive, got {chunk_rows}", code="E-CHUNK-ROWS")
         self.plan = IngestPlan.build(paths, measures, strict, key, key_file, min_year, max_year)
         self.chunk_rows, self.workdir = chunk_rows, Path(workdir)
         self._result: IngestResult | None = None
@@ -243,5 +243,7 @@ class ChunkedIngest:
     def result(self) -> IngestResult:
         """The accounting, problems and rejections, once :meth:`panels` has been consumed."""
         if self._result is None:
-            raise EvalkitError("ChunkedIngest.panels() 尚未读完 / ChunkedIngest.panels() has not been consumed")
+            raise EvalkitError(
+                "ChunkedIngest.panels() 尚未读完 / ChunkedIngest.panels() has not been consumed", code="E-CHUNK-UNREAD"
+            )
         return self._result

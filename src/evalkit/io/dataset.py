@@ -79,7 +79,10 @@ class ContentHash:
         if self.columns is None:
             self.columns = cols
         elif cols != self.columns:
-            raise EvalkitError(f"数据块的列不一致 / chunk columns differ: {sorted(set(cols) ^ set(self.columns))}")
+            raise EvalkitError(
+                f"数据块的列不一致 / chunk columns differ: {sorted(set(cols) ^ set(self.columns))}",
+                code="E-DATASET-CHUNKS",
+            )
         if len(frame):
             hashes = pd.util.hash_pandas_object(frame[list(cols)], index=False).to_numpy(np.uint64)
             # Sum modulo 2^64: numpy's uint64 addition wraps, which is exactly the modulus we want.
@@ -106,11 +109,14 @@ def _partitioning(keys: Sequence[str], schema: pa.Schema) -> ds.Partitioning:
 def _check_partition_columns(frame: pd.DataFrame) -> None:
     missing = [c for c in HOUSEHOLD_PARTITIONS if c not in frame.columns]
     if missing:
-        raise EvalkitError(f"面板缺少分区列 / panel lacks partition columns: {missing}")
+        raise EvalkitError(f"面板缺少分区列 / panel lacks partition columns: {missing}", code="E-DATASET-PARTITION")
     for col in HOUSEHOLD_PARTITIONS:
         n = int(frame[col].isna().sum())
         if n:
-            raise EvalkitError(f"分区列 {col} 有 {n} 个空值 / partition column {col} has {n} missing values")
+            raise EvalkitError(
+                f"分区列 {col} 有 {n} 个空值 / partition column {col} has {n} missing values",
+                code="E-DATASET-PARTITION",
+            )
 
 
 class _TableWriter:
@@ -144,7 +150,8 @@ class _TableWriter:
             ]
             if differ:
                 raise EvalkitError(
-                    f"数据块的列或类型与第一块不一致 / chunk columns or types differ from the first chunk: {differ}"
+                    f"数据块的列或类型与第一块不一致 / chunk columns or types differ from the first chunk: {differ}",
+                    code="E-DATASET-CHUNKS",
                 )
             table = table.select(self.schema.names).cast(self.schema)
         self.partitions.update(map(tuple, frame[list(self.keys)].drop_duplicates().to_numpy().tolist()))
@@ -197,14 +204,17 @@ def write_dataset(
 def check_replaceable(path: Path, overwrite: bool) -> None:
     """Raise unless ``path`` is missing, empty, or (with ``overwrite``) an evalkit dataset."""
     if path.exists() and not path.is_dir():
-        raise EvalkitError(f"{path}: 不是目录 / is not a folder")
+        raise EvalkitError(f"{path}: 不是目录 / is not a folder", code="E-OUTPUT-FOLDER")
     if path.exists() and any(path.iterdir()):
         if not overwrite:
-            raise EvalkitError(f"{path}: 目录已存在且非空 / folder exists and is not empty (use overwrite)")
+            raise EvalkitError(
+                f"{path}: 目录已存在且非空 / folder exists and is not empty (use overwrite)", code="E-DATASET-EXISTS"
+            )
         if not is_dataset(path):  # never replace a folder that is not a dataset written here
             raise EvalkitError(
                 f"{path}: 目录非空且不是 evalkit 数据集, 不会覆盖 / "
-                "folder is not empty and not an evalkit dataset: not replaced"
+                "folder is not empty and not an evalkit dataset: not replaced",
+                code="E-DATASET-NOT-DATASET",
             )
 
 
@@ -231,7 +241,7 @@ def write_dataset_files(panels: Panel | Iterable[Panel], path: Path, accounting:
         )
         measures.write(frame)
     if meta is None or not households.hash.rows:
-        raise EvalkitError("没有数据可写 / no household rows to write")
+        raise EvalkitError("没有数据可写 / no household rows to write", code="E-DATA-EMPTY")
     record = {
         "format": "evalkit-dataset",
         "format_version": FORMAT_VERSION,
@@ -280,7 +290,8 @@ def read_dataset_meta(path: str | Path) -> dict:
     file = Path(path) / DATASET_META
     if not file.exists():
         raise EvalkitError(
-            f"{path}: 没有 {DATASET_META}, 不是 evalkit 数据集 / not an evalkit dataset (no {DATASET_META})"
+            f"{path}: 没有 {DATASET_META}, 不是 evalkit 数据集 / not an evalkit dataset (no {DATASET_META})",
+            code="E-DATASET-NOT-DATASET",
         )
     return json.loads(file.read_text(encoding="utf-8"))
 
@@ -301,7 +312,10 @@ def open_dataset(path: str | Path, table: str = "households") -> ds.Dataset:
     folder = Path(path) / (HOUSEHOLDS_DIR if table == "households" else MEASURES_DIR)
     files = sorted(str(p) for p in folder.rglob("*.parquet")) if folder.exists() else []
     if not files:
-        raise EvalkitError(f"{path}: 数据集的 {folder.name}/ 没有文件 / dataset has no files in {folder.name}/")
+        raise EvalkitError(
+            f"{path}: 数据集的 {folder.name}/ 没有文件 / dataset has no files in {folder.name}/",
+            code="E-DATASET-DAMAGED",
+        )
     schema = pq.read_schema(files[0])
     key_types = {"year": pa.int64(), "prefecture": pa.string()}
     partitioning = ds.partitioning(pa.schema([(k, key_types[k]) for k in keys]), flavor="hive")
@@ -337,7 +351,7 @@ def read_households(path: str | Path, columns: Sequence[str] | None = None, filt
     hh_ds = open_dataset(path, "households")
     unknown = [c for c in wanted or () if c not in hh_ds.schema.names]
     if unknown:
-        raise EvalkitError(f"{path}: 数据集没有这些列 / dataset has no columns {unknown}")
+        raise EvalkitError(f"{path}: 数据集没有这些列 / dataset has no columns {unknown}", code="E-DATA-COLUMNS")
     frame = hh_ds.to_table(columns=wanted, filter=_filter_expression(filters)).to_pandas()
     return _restore_dtypes(frame, read_dataset_meta(path)["dtypes"]["households"])
 
@@ -396,7 +410,8 @@ def verify_dataset(path: str | Path, batch_rows: int = 1_000_000) -> bool:
     if found != record["fingerprint"]:
         raise EvalkitError(
             f"{path}: 数据指纹不符 (记录 {record['fingerprint']}, 实际 {found}) / "
-            f"fingerprint mismatch (recorded {record['fingerprint']}, found {found}): files changed after writing"
+            f"fingerprint mismatch (recorded {record['fingerprint']}, found {found}): files changed after writing",
+            code="E-DATASET-DAMAGED",
         )
     return True
 

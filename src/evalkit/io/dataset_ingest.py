@@ -128,7 +128,10 @@ def ingest_command(
                     print(str(w.message), file=sys.stderr)
             if not chunk_rows and not len(result.panel.households):
                 print(format_accounting(result))
-                raise EvalkitError("没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written")
+                raise EvalkitError(
+                    "没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written",
+                    code="E-INGEST-NO-ROWS",
+                )
             if not chunk_rows:
                 write_dataset_files(result.panel, staged, result.accounting)
             record = read_dataset_meta(staged)
@@ -182,7 +185,8 @@ def _check_key(sources, measures, out: Path, force_demo_key: bool, new_key: bool
             "这些数据未标记为合成数据, 不能用公开的演示密钥假名化 (假名可被任何人还原): 请设置 "
             f"{KEY_ENV} 或 {KEY_FILE_ENV}; 仅用于测试时可加 --force-demo-key / these data are not labelled "
             "synthetic and would be pseudonymised with the public demo key (anyone can reverse its pseudonyms): set "
-            f"{KEY_ENV} or {KEY_FILE_ENV}; for a test only, pass --force-demo-key"
+            f"{KEY_ENV} or {KEY_FILE_ENV}; for a test only, pass --force-demo-key",
+            code="E-KEY-DEMO",
         )
     if is_dataset(out) and not new_key:
         old = (read_dataset_meta(out).get("meta") or {}).get("pseudonym_key_check")
@@ -192,7 +196,8 @@ def _check_key(sources, measures, out: Path, force_demo_key: bool, new_key: bool
                 f"{out}: 现有数据集使用另一个假名化密钥生成 (校验值 {old}, 当前 {now}), 两者的户编号无法对应; "
                 "请使用原密钥, 或确认后加 --new-key 替换 / the existing dataset was pseudonymised with another key "
                 f"(check value {old}, now {now}): household ids would not match; use the original key, or pass "
-                "--new-key to replace it deliberately"
+                "--new-key to replace it deliberately",
+                code="E-KEY-MISMATCH",
             )
 
 
@@ -211,6 +216,7 @@ def _ingest_chunked(
             raise
         print(format_accounting(run.result()))
         raise EvalkitError(
-            "没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written"
+            "没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written",
+            code="E-INGEST-NO-ROWS",
         ) from None
     return run.result()

@@ -48,7 +48,10 @@ def read_column_map(path: str | Path) -> dict[str, str]:
     table, name = read_user_table(path, "column map")
     missing = [c for c in ("header", "field") if c not in table.columns]
     if missing:
-        raise EvalkitError(f"{name}: 缺少列 {missing}, 应有 header, field / missing columns {missing}: header, field")
+        raise EvalkitError(
+            f"{name}: 缺少列 {missing}, 应有 header, field / missing columns {missing}: header, field",
+            code="E-COLUMNS-MAP",
+        )
     fields = set(household_columns()) | set(measure_columns())
     problems = [
         f"{name} 第{r}行 列「field」值 '{v}': 不是 evalkit 字段 (data/columns.csv) / {name} row {r} column 'field' "
@@ -62,7 +65,7 @@ def read_column_map(path: str | Path) -> dict[str, str]:
         if not v
     ]
     if problems:
-        raise EvalkitError("\n".join(problems))
+        raise EvalkitError("\n".join(problems), code="E-COLUMNS-MAP")
     return dict(zip(table["header"], table["field"], strict=True))
 
 
@@ -190,9 +193,11 @@ def find_header(rows: list[list[str]], file: str) -> int:
             if len(cells) == 1 and _is_header(cells[0].split(sep)):
                 raise EvalkitError(
                     f"{file}: 字段以{zh}分隔, 不是逗号; 请在 Excel 中另存为 CSV(逗号分隔)或 XLSX / fields are "
-                    f"separated by {en}, not commas: save the file as CSV (comma-delimited) or XLSX"
+                    f"separated by {en}, not commas: save the file as CSV (comma-delimited) or XLSX",
+                    code="E-FILE-SEPARATOR",
                 )
     raise EvalkitError(
         f"{file}: 前 {HEADER_SCAN_ROWS} 行中找不到表头行(至少两个已知列名, 如 户编号、年度) / "
-        f"no header row in the first {HEADER_SCAN_ROWS} rows (needs two known column names, e.g. 户编号, 年度)"
+        f"no header row in the first {HEADER_SCAN_ROWS} rows (needs two known column names, e.g. 户编号, 年度)",
+        code="E-FILE-NO-HEADER",
     )

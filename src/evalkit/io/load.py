@@ -32,7 +32,9 @@ def panel_years(data: str | Path) -> list[int]:
     elif (data / HOUSEHOLDS_FILE).exists():
         years = pd.read_parquet(data / HOUSEHOLDS_FILE, columns=["year"])["year"].unique().tolist()
     else:
-        raise EvalkitError(f"{data}: 不是 evalkit 面板目录或数据集 / not an evalkit panel folder or dataset")
+        raise EvalkitError(
+            f"{data}: 不是 evalkit 面板目录或数据集 / not an evalkit panel folder or dataset", code="E-DATA-FOLDER"
+        )
     return sorted(int(y) for y in years)
 
 
@@ -51,7 +53,7 @@ def ensure_data(data: str | Path | None = None) -> Path:
 
         load_demo(str(path))
     if not path.exists():
-        raise EvalkitError(f"{path}: 数据目录不存在 / data folder does not exist")
+        raise EvalkitError(f"{path}: 数据目录不存在 / data folder does not exist", code="E-DATA-FOLDER")
     return path
 
 

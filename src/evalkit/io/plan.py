@@ -105,7 +105,8 @@ class IngestPlan:
         if years[0] > years[1]:
             raise EvalkitError(
                 f"年度范围无效: 最早 {years[0]} 晚于最晚 {years[1]} / invalid year range: min year {years[0]} "
-                f"is after max year {years[1]}"
+                f"is after max year {years[1]}",
+                code="E-YEAR-RANGE",
             )
         jobs = [job for p in _as_list(paths) for job in file_jobs(Path(p), "households")]
         jobs += [job for p in _as_list(measures) for job in file_jobs(Path(p), "measures")]

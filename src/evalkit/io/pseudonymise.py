@@ -72,7 +72,8 @@ def check_same_key(records: list[tuple[str, str | None]]) -> str | None:
         raise EvalkitError(
             "这些数据使用不同的假名化密钥生成, 户编号无法对应, 不能合并 (请用同一密钥重新导入) / these data were "
             "pseudonymised with different keys: their household ids never match and they cannot be combined "
-            f"(re-ingest them with one key) — 密钥校验值 / key check values: {listing}"
+            f"(re-ingest them with one key) — 密钥校验值 / key check values: {listing}",
+            code="E-KEY-MISMATCH",
         )
     return known[0][1] if known else None
 
@@ -90,7 +91,9 @@ def resolve_key(key: str | bytes | None = None, key_file: str | Path | None = No
         if key_file is not None:
             path = Path(key_file)
             if not path.exists():
-                raise EvalkitError(f"假名化密钥文件不存在 / pseudonymisation key file not found: {path}")
+                raise EvalkitError(
+                    f"假名化密钥文件不存在 / pseudonymisation key file not found: {path}", code="E-KEY-FILE"
+                )
             key = path.read_bytes().strip()
     if key is None or key == "" or key == b"":
         warnings.warn(DEMO_KEY_MESSAGE, DemoKeyWarning, stacklevel=2)
@@ -151,7 +154,9 @@ def pseudonym_number(values: pd.Series, prefix: str = HOUSEHOLD_PREFIX) -> np.nd
     ``prefix`` + 16 hex digits; anything else raises :class:`EvalkitError`.
     """
     text = values.astype("string")
-    error = EvalkitError(f"不是假名 / not pseudonyms of the form {prefix} + {DIGEST_CHARS} hex digits")
+    error = EvalkitError(
+        f"不是假名 / not pseudonyms of the form {prefix} + {DIGEST_CHARS} hex digits", code="E-PSEUDONYM-FORM"
+    )
     if not (text.str.len().eq(len(prefix) + DIGEST_CHARS) & text.str.startswith(prefix)).fillna(False).all():
         raise error
     try:

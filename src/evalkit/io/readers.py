@@ -137,7 +137,8 @@ def csv_layout(path: Path) -> CsvLayout:
         raise EvalkitError(
             f"{path.name}: 文件大小 {stat.st_size / 2**20:,.0f} MB, 超过上限 {limit_mb:,.0f} MB (data/input_limits.csv "
             f"csv_max_mb), 未读取; 请按地区拆分文件 / the file is {stat.st_size / 2**20:,.0f} MB, above the limit of "
-            f"{limit_mb:,.0f} MB (data/input_limits.csv, csv_max_mb): not read; split it by region"
+            f"{limit_mb:,.0f} MB (data/input_limits.csv, csv_max_mb): not read; split it by region",
+            code="E-FILE-LIMIT",
         )
     return _csv_layout_of(str(path.absolute()), stat.st_size, stat.st_mtime_ns, int(input_limit("csv_max_rows")))
 
@@ -146,7 +147,8 @@ def _too_many_rows(path: Path, limit: int, line: int) -> EvalkitError:
     return EvalkitError(
         f"{path.name}: 数据行超过上限 {limit:,} 行 (到第 {line:,} 行为止, data/input_limits.csv csv_max_rows), 未读取; "
         f"请按地区拆分文件 / more than {limit:,} data rows (by physical line {line:,}; data/input_limits.csv, "
-        "csv_max_rows): not read; split the file by region"
+        "csv_max_rows): not read; split the file by region",
+        code="E-FILE-LIMIT",
     )
 
 
@@ -197,11 +199,13 @@ def _csv_layout_of(path_text: str, size: int, mtime_ns: int, max_rows: int) -> C
                 raise EvalkitError(
                     f"{path.name}: 第 {line} 行附近有超过 {limit} 个字符的单元格, 文件已损坏或引号未闭合, 未读取 / "
                     f"a cell near physical line {line} is longer than {limit} characters (the CSV field limit): "
-                    "the file is damaged or a quote is unclosed; it is not read"
+                    "the file is damaged or a quote is unclosed; it is not read",
+                    code="E-FILE-CSV",
                 ) from None
             raise EvalkitError(
                 f"{path.name}: 第 {line} 行附近 CSV 格式错误 / malformed CSV near physical line {line}: "
-                f"{mask_text(exc)}"
+                f"{mask_text(exc)}",
+                code="E-FILE-CSV",
             ) from None
         header = tuple(h.strip() for h in head[header_idx])
         width = len(header) if widest_body <= len(header) else widest_all
@@ -213,7 +217,8 @@ def _csv_layout_of(path_text: str, size: int, mtime_ns: int, max_rows: int) -> C
             encoding, header_idx, header, width, tuple(info.items()), ends[header_idx], tuple(spans), tuple(fields)
         )
     raise EvalkitError(
-        f"{path.name}: 无法识别编码(UTF-8、GB18030 均失败) / cannot decode as UTF-8 or GB18030: {'; '.join(failures)}"
+        f"{path.name}: 无法识别编码(UTF-8、GB18030 均失败) / cannot decode as UTF-8 or GB18030: {'; '.join(failures)}",
+        code="E-FILE-ENCODING",
     )
 
 
@@ -254,9 +259,10 @@ def _csv_frames(path: Path, layout: CsvLayout, chunk_rows: int | None):
             raise EvalkitError(
                 f"{path.name}: 第 {first} 行的引号未闭合, 第 {first}–{last} 行无法按记录读取, 整个文件未读取; "
                 f'请删除或补全该引号 / an unclosed quote (") on physical line {first} swallows lines {first}–{last}: '
-                "the file is not read; remove or close that quote"
+                "the file is not read; remove or close that quote",
+                code="E-FILE-CSV",
             ) from None
-        raise EvalkitError(f"{path.name}: CSV 格式错误 / malformed CSV: {mask_text(exc)}") from None
+        raise EvalkitError(f"{path.name}: CSV 格式错误 / malformed CSV: {mask_text(exc)}", code="E-FILE-CSV") from None
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, dict]:
@@ -282,13 +288,14 @@ def _check_xlsx_size(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             expanded = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise EvalkitError(f"{path.name}: 无法读取 XLSX / cannot read XLSX: {exc}") from None
+        raise EvalkitError(f"{path.name}: 无法读取 XLSX / cannot read XLSX: {exc}", code="E-FILE-XLSX") from None
     limit = input_limit("xlsx_uncompressed_mb")
     if expanded > limit * 2**20:
         raise EvalkitError(
             f"{path.name}: 解压后 {expanded / 2**20:,.0f} MB, 超过上限 {limit:,.0f} MB (data/input_limits.csv), 未读取 "
             f"(可能是压缩炸弹) / expands to {expanded / 2**20:,.0f} MB, above the limit of {limit:,.0f} MB "
-            "(data/input_limits.csv): not read (a zip bomb?)"
+            "(data/input_limits.csv): not read (a zip bomb?)",
+            code="E-FILE-LIMIT",
         )
 
 
@@ -299,7 +306,7 @@ def _open_xlsx(path: Path, data_only: bool = True):
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise EvalkitError(f"{path.name}: 无法读取 XLSX / cannot read XLSX: {exc}") from None
+        raise EvalkitError(f"{path.name}: 无法读取 XLSX / cannot read XLSX: {exc}", code="E-FILE-XLSX") from None
 
 
 def xlsx_sheets(path: str | Path) -> tuple[list[str], list[str]]:
@@ -350,7 +357,8 @@ def _read_xlsx(path: Path, only: str | None = None, notes_here: bool = True) -> 
                 raise EvalkitError(
                     f"{path.name} [{sheet.title}]: 工作表声明了 {cells:,} 个单元格 (范围 {extent}), 超过上限 "
                     f"{limit:,.0f} (data/input_limits.csv), 未读取 / the sheet declares {cells:,} cells ({extent}), "
-                    f"above the limit of {limit:,.0f} (data/input_limits.csv): not read"
+                    f"above the limit of {limit:,.0f} (data/input_limits.csv): not read",
+                    code="E-FILE-LIMIT",
                 )
             rows = sheet.iter_rows(min_row=1, min_col=1, values_only=True)
             head = [[_cell_text(v) for v in r] for r in itertools.islice(rows, HEADER_SCAN_ROWS)]
@@ -381,7 +389,7 @@ def _read_xlsx(path: Path, only: str | None = None, notes_here: bool = True) -> 
     finally:
         book.close()
     if only is not None:
-        raise EvalkitError(f"{path.name}: 找不到工作表「{only}」/ sheet '{only}' not found")
+        raise EvalkitError(f"{path.name}: 找不到工作表「{only}」/ sheet '{only}' not found", code="E-FILE-SHEET")
     find_header([], path.name)  # no sheet has a header row: raises
     raise AssertionError("unreachable")
 
@@ -428,7 +436,9 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
-        raise EvalkitError(f"{path.name}: 无法读取 Parquet / cannot read Parquet: {exc}") from None
+        raise EvalkitError(
+            f"{path.name}: 无法读取 Parquet / cannot read Parquet: {exc}", code="E-FILE-PARQUET"
+        ) from None
     frame = frame.reset_index(drop=True)
     frame.columns = unique_headers([str(c) for c in frame.columns])
     frame.insert(0, ROW, np.arange(len(frame)) + 1)
@@ -481,7 +491,7 @@ def read_export(path: str | Path, sheet: str | None = None, sheet_notes: bool = 
     """
     path = Path(path)
     if not path.exists():
-        raise EvalkitError(f"文件不存在 / file not found: {path}")
+        raise EvalkitError(f"文件不存在 / file not found: {path}", code="E-FILE-NOT-FOUND")
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         frame, info = _read_csv(path)
@@ -491,10 +501,13 @@ def read_export(path: str | Path, sheet: str | None = None, sheet_notes: bool = 
         frame, info = _read_parquet(path)
     elif suffix == ".xls":
         raise EvalkitError(
-            f"{path.name}: 旧版 .xls 格式不支持, 请另存为 .xlsx / legacy .xls is not supported, save as .xlsx"
+            f"{path.name}: 旧版 .xls 格式不支持, 请另存为 .xlsx / legacy .xls is not supported, save as .xlsx",
+            code="E-FILE-TYPE",
         )
     else:
-        raise EvalkitError(f"{path.name}: 不支持的文件类型 / unsupported file type '{suffix}' (CSV, XLSX, Parquet)")
+        raise EvalkitError(
+            f"{path.name}: 不支持的文件类型 / unsupported file type '{suffix}' (CSV, XLSX, Parquet)", code="E-FILE-TYPE"
+        )
     label = str(path) if sheet is None else str(path.parent / source_label(path, sheet))
     return _block(frame, dict(info, file=label), final=True)
 
