@@ -27,7 +27,7 @@ RESULTS = HERE / "results"
 PYTHON = sys.executable
 SEED = 20240101
 #: Panel sizes (households; six years each) by label.
-SIZES = {"20k": 20_000, "200k": 200_000, "500k": 500_000, "2M": 2_000_000, "20M": 20_000_000}
+SIZES = {"20k": 20_000, "200k": 200_000, "1M": 1_000_000, "500k": 500_000, "2M": 2_000_000, "20M": 20_000_000}
 
 
 def dataset_path(size: str) -> Path:

@@ -76,7 +76,7 @@ def ensure_data(size: str, export: bool) -> None:
     has_export = export_path(size).exists() or not export
     if has_data and has_export:
         return
-    chunk = {"20k": 20_000, "200k": 100_000, "500k": 250_000, "2M": 500_000, "20M": 500_000}[size]
+    chunk = {"20k": 20_000, "200k": 100_000, "1M": 500_000, "500k": 250_000, "2M": 500_000, "20M": 500_000}[size]
     args = ["benchmarks/make_data.py", "--size", size, "--chunk", str(chunk)] + (["--export"] if export else [])
     record("generate", size, "demo", "export" if export else "dataset", measure(args))
 
