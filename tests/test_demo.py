@@ -196,8 +196,9 @@ def test_low_incomes_fall_below_recover_and_bottom_quintile_catches_up(demo):
     growth = (pc[2022] / pc[2021]).groupby(quintile).median()
     assert growth[0] > growth[4]  # mean reversion: bottom grows faster
     # the bottom quintile is not a fixed set: a real share moves up the next year (25.1 % with
-    # generator 1.2, 24.9 % with 1.3, whose persistent local shocks move places, not households)
-    assert (pd.qcut(pc[2022], 5, labels=False)[quintile == 0] > 0).mean() > 0.2
+    # generator 1.2, 24.9 % with 1.3, whose persistent local shocks move places, not households;
+    # 19.8 % with 1.4, whose smaller transitory noise makes ranks more persistent, issue 16)
+    assert (pd.qcut(pc[2022], 5, labels=False)[quintile == 0] > 0).mean() > 0.15
 
 
 # --- measures: staggered, selection on observables -------------------------------------------
@@ -457,6 +458,13 @@ def test_parallel_trends_hold_conditional_on_the_documented_covariates():
         }
     ).join(pd.get_dummies(base["province"], drop_first=True, dtype=float))
     first = first_year(panel).pivot(index="household_id", columns="measure", values="cohort").reindex(pc.index)
+    # minimum |naive| / SE of the selection bias. Generator 1.4 (issue 16) cut the transitory income
+    # noise to a monitoring system's (σ 0.067 → 0.03), so the bias from mean reversion of 2020's
+    # transitory deviation is about half of 1.3's (3.6 / 4.3 / 5.7 / 3.3 SE then, 2.2 / 2.4 / 4.1 /
+    # −0.9 SE now): selection on the household's industry (has_operating) still biases strongly,
+    # the employment measures' selection on low income moderately, and 公益性岗位's selection on
+    # low income and labour now about cancels (no naive bias to show; IPW still checked).
+    min_bias = {"skills_training": 1.5, "transport_subsidy": 1.5, "industry_award": 3.0, "public_welfare_post": 0.0}
     for code, g in (
         ("skills_training", 2021),
         ("transport_subsidy", 2021),
@@ -477,5 +485,5 @@ def test_parallel_trends_hold_conditional_on_the_documented_covariates():
         weighted = np.average(control, weights=odds)
         ipw = treated.mean() - weighted
         ipw_se = np.sqrt(treated.var() / len(treated) + np.sum(odds**2 * (control - weighted) ** 2) / odds.sum() ** 2)
-        assert abs(naive) > 3 * naive_se, (code, naive, naive_se)  # selection biases the naive comparison
+        assert abs(naive) >= min_bias[code] * naive_se, (code, naive, naive_se)  # selection biases the naive comparison
         assert abs(ipw) < 3 * ipw_se, (code, ipw, ipw_se)  # conditional parallel trends hold

@@ -23,6 +23,17 @@ from evalkit.demo import generator
 #: its true effects), of the same with effects=False, of generate_panel(households=6000, seed=7)
 #: (two blocks) and of applied_effects(households=2000, seed=20240101).
 PINNED = {
+    # 1.4 (issue 16): smaller transitory household noise (σ 0.067 → 0.03, permanent sd 0.17 →
+    # 0.184), months sd 1.0 → 0.5, work persistence 0.8 → 0.9, large shocks 4% → 2.5% a year:
+    # per-capita income falls in 11–13% of 广西 households a year, not 20–22%
+    "1.4": {
+        "rows": (12_000, 14_312),
+        "panel": "c2a28ddfde5f7ec1",
+        "true_effects": "dd0601d581154a74",
+        "no_effects": "ea67782b41f7a490",
+        "two_blocks": "ff6cedfe321139eb",
+        "applied": "6cc5da5f09b75c05",
+    },
     # 1.3 (issue 13): county / township income shocks (AR(1), sd 0.05) and measures allocated
     # unevenly across places (logit shift and rollout tilt per place); household noise 0.08 → 0.067
     "1.3": {
