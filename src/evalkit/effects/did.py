@@ -28,9 +28,12 @@ read with fewer than 30 clusters.
 Library: ``csdid`` 0.4.3 (pinned in pyproject.toml). It reproduces R ``did`` 2.5 on ``mpdta``
 — every ATT(g,t), all four aggregations with analytic SEs, and W — to 1e-12
 (tests/test_effects_did.py), including the pre-test and analytic clustered SEs, so the
-``differences`` package is not used. Memory: csdid holds the
-influence functions as a dense ``n_units × n_cells`` float64 matrix (2,000,000 households ×
-40 cells ≈ 640 MB) plus a copy of the data; estimate per region or subgroup on larger panels.
+``differences`` package is not used. Memory: a balanced panel with never-treated units (the
+monitoring panels) is estimated cell by cell from the minimal columns
+(:mod:`evalkit.effects.did_cells`: csdid's own 2 × 2 estimators, equal to csdid to 1e-8) into
+one dense ``n_units × n_cells`` float64 influence matrix (2,000,000 households × 25 cells =
+400 MB); other designs go to csdid's ``ATTgt``, which holds several copies of the data and
+needs about 6.5 KB per household (benchmarks/README.md).
 """
 
 from __future__ import annotations

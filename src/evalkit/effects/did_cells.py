@@ -127,59 +127,13 @@ def fit_cells(
             cells.append((int(g), int(tn), int(g <= tn)))
     inffunc = np.zeros((n, len(cells)))
     att = np.empty(len(cells))
-    intercept = np.ones((n, 1))
-    for j, (g, t_i, pret, action) in enumerate(plans):
-        tn = tlist[t_i + tfac]
-        pret_year = tlist[pret]
-        if action == BASE_ZERO:
-            att[j] = 0.0
-            continue
-        treated = g_unit == g
-        if never:
-            comparison = g_unit == 0
-        else:
-            comparison = (g_unit == 0) | ((g_unit > tlist[max(t_i, pret) + tfac]) & (g_unit != g))
-        keep = treated | comparison
-        early, late = (t_i + tfac, pret) if tn < pret_year else (pret, t_i + tfac)
-        y0, y1 = Y[keep, early], Y[keep, late]
-        ypre = y0 if tn > pret_year else y1
-        ypost = y0 if tn < pret_year else y1
-        G = treated[keep].astype(np.int64)
-        wc = w[keep]
-        cov = intercept[: len(G)] if X is None else np.column_stack([intercept[: len(G)], X[keep, early, :]])
-        i_w = wc if weights is not None else None
-        failed = None
-        if method in ("dr", "ipw") and overlap_check_fail(cov, G, i_weights=i_w):
-            failed = f"overlap condition violated for group {g} in time period {tn}"
-        elif (method in ("dr", "reg") and rcond_check_fail(cov, G, i_weights=i_w)) or drdid_design_singular(
-            cov, wc, G, method, post=None
-        ):
-            failed = (
-                f"Covariate matrix for control units is singular or numerically ill-conditioned for group {g} in "
-                f"time period {tn}; consider centering/rescaling covariates or removing collinear terms"
-            )
-        if failed is None:
-            try:
-                att_gt, att_inf = est_panel(ypost, ypre, G, i_weights=wc, covariates=cov)
-            except Exception as error:  # csdid: a failing cell is NA with a warning
-                failed = (
-                    f"Estimation failed for group {g} in time period {tn}: {error}. Setting ATT to NA for this cell."
-                )
-        if failed is None and np.isnan(att_gt):
-            failed = f"ATT for (g,t) = ({g},{tn}) is NaN; setting it to NA"
-        if failed is not None:
-            warnings.warn(failed, stacklevel=2)
-            att[j] = np.nan
-            inffunc[:, j] = np.nan
-            continue
-        att[j] = att_gt
-        inffunc[keep, j] = n / len(G) * np.asarray(att_inf)
-        # statsmodels' fitted models are reference cycles (model ↔ results) holding several
-        # cell-length arrays; the garbage collector counts objects, not bytes, and would let
-        # them pile up cell after cell (~5 KB per unit at 25 cells): collected after each large cell
-        del att_inf
-        if len(G) >= GC_CELL_UNITS:
-            gc.collect()
+    gc.freeze()  # the collections below then only scan what the cells create
+    try:
+        _estimate_cells(
+            plans, tlist, tfac, Y, X, w, g_unit, weights is not None, never, method, est_panel, att, inffunc
+        )
+    finally:
+        gc.unfreeze()
     group = np.array([c[0] for c in cells])
     year = np.array([c[1] for c in cells])
     post = np.array([c[2] for c in cells])
@@ -225,6 +179,64 @@ def fit_cells(
         "Wpval": None,
     }
     return CellModel(results, mp, dp)
+
+
+def _estimate_cells(plans, tlist, tfac, Y, X, w, g_unit, weighted, never, method, est_panel, att, inffunc) -> None:
+    """Each planned cell's ATT and influence function into ``att`` and ``inffunc`` (as csdid)."""
+    n = len(g_unit)
+    intercept = np.ones((n, 1))
+    for j, (g, t_i, pret, action) in enumerate(plans):
+        tn = tlist[t_i + tfac]
+        pret_year = tlist[pret]
+        if action == BASE_ZERO:
+            att[j] = 0.0
+            continue
+        treated = g_unit == g
+        if never:
+            comparison = g_unit == 0
+        else:
+            comparison = (g_unit == 0) | ((g_unit > tlist[max(t_i, pret) + tfac]) & (g_unit != g))
+        keep = treated | comparison
+        early, late = (t_i + tfac, pret) if tn < pret_year else (pret, t_i + tfac)
+        y0, y1 = Y[keep, early], Y[keep, late]
+        ypre = y0 if tn > pret_year else y1
+        ypost = y0 if tn < pret_year else y1
+        G = treated[keep].astype(np.int64)
+        wc = w[keep]
+        cov = intercept[: len(G)] if X is None else np.column_stack([intercept[: len(G)], X[keep, early, :]])
+        i_w = wc if weighted else None
+        failed = None
+        if method in ("dr", "ipw") and overlap_check_fail(cov, G, i_weights=i_w):
+            failed = f"overlap condition violated for group {g} in time period {tn}"
+        elif (method in ("dr", "reg") and rcond_check_fail(cov, G, i_weights=i_w)) or drdid_design_singular(
+            cov, wc, G, method, post=None
+        ):
+            failed = (
+                f"Covariate matrix for control units is singular or numerically ill-conditioned for group {g} in "
+                f"time period {tn}; consider centering/rescaling covariates or removing collinear terms"
+            )
+        if failed is None:
+            try:
+                att_gt, att_inf = est_panel(ypost, ypre, G, i_weights=wc, covariates=cov)
+            except Exception as error:  # csdid: a failing cell is NA with a warning
+                failed = (
+                    f"Estimation failed for group {g} in time period {tn}: {error}. Setting ATT to NA for this cell."
+                )
+        if failed is None and np.isnan(att_gt):
+            failed = f"ATT for (g,t) = ({g},{tn}) is NaN; setting it to NA"
+        if failed is not None:
+            warnings.warn(failed, stacklevel=2)
+            att[j] = np.nan
+            inffunc[:, j] = np.nan
+            continue
+        att[j] = att_gt
+        inffunc[keep, j] = n / len(G) * np.asarray(att_inf)
+        # statsmodels' fitted models are reference cycles (model ↔ results) holding several
+        # cell-length arrays; the garbage collector counts objects, not bytes, and would let
+        # them pile up cell after cell (~5 KB per unit at 25 cells): collected after each large cell
+        del att_inf
+        if len(G) >= GC_CELL_UNITS:
+            gc.collect()
 
 
 __all__ = ["CellModel", "fit_cells"]
