@@ -149,3 +149,18 @@ def test_no_module_above_about_600_lines():
     assert {m for m, n in sizes.items() if n > MAX_MODULE_LINES} == OVERSIZED_PENDING, {
         m: n for m, n in sizes.items() if n > MAX_MODULE_LINES or m in OVERSIZED_PENDING
     }
+
+
+def test_the_io_batch_and_demo_modules_return_data_and_never_print():
+    """``evalkit validate / ingest / demo-data / batch`` print from cli/commands.py; the modules
+    they call return data (issue 11)."""
+    root = PACKAGE
+    modules = [*(root / "io").glob("*.py"), *(root / "demo").glob("*.py"), root / "reporting" / "batch.py"]
+    printing = []
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+                printing.append(f"{path.relative_to(root)}:{node.lineno}")
+            if isinstance(node, ast.FunctionDef) and node.name.endswith("_command"):
+                printing.append(f"{path.relative_to(root)}:{node.lineno} def {node.name}")
+    assert printing == []

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.cli.commands import demo_data_command
 from evalkit.core import comparison
 from evalkit.core.errors import EvalkitError
 from evalkit.core.schema import household_columns, labour_group, measures_catalogue
@@ -15,7 +16,6 @@ from evalkit.demo import (
     MEASURE_PARAMS,
     YEARS,
     applied_effects,
-    demo_data_command,
     generate_panel,
     iter_panel_chunks,
     load_demo,

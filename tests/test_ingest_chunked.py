@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.cli.commands import ingest_command
 from evalkit.core.errors import DataValidationError, EvalkitError
 from evalkit.io.dataset import read_dataset_meta, verify_dataset, write_dataset
-from evalkit.io.dataset_ingest import ingest_command
 from evalkit.io.ingest import ChunkedIngest, ingest, iter_csv_blocks, read_export
 from evalkit.io.pseudonymise import DemoKeyWarning
 

@@ -65,8 +65,8 @@ def test_parallel_ingest_of_good_files_and_strict_errors(client):
 
 
 def test_ingest_command_on_the_cluster_writes_the_serial_dataset(client, tmp_path, monkeypatch):
+    from evalkit.cli.commands import ingest_command
     from evalkit.io.dataset import read_dataset_meta
-    from evalkit.io.dataset_ingest import ingest_command
 
     monkeypatch.setenv("EVALKIT_PSEUDONYM_KEY", KEY)
     sources = [str(EXPORTS / "good_utf8.csv")]

@@ -192,7 +192,7 @@ def test_a_failed_rewrite_keeps_the_previous_dataset(tmp_path, monkeypatch):
 
 
 def test_ingest_refuses_a_locked_dataset_and_a_symlinked_one(tmp_path):
-    from evalkit.io.dataset_ingest import ingest_command
+    from evalkit.cli.commands import ingest_command
 
     src = tmp_path / "x.csv"
     src.write_text("户编号,年度\n", encoding="utf-8")
@@ -225,7 +225,8 @@ def _export(folder, year):
 
 
 def test_key_check_value_is_recorded_and_a_changed_key_is_refused(tmp_path, monkeypatch):
-    from evalkit.io.dataset_ingest import ingest_command, read_dataset_meta
+    from evalkit.cli.commands import ingest_command
+    from evalkit.io.dataset import read_dataset_meta
     from evalkit.io.pseudonymise import key_check
 
     monkeypatch.setenv("EVALKIT_PSEUDONYM_KEY", "first-key")

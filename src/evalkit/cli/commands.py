@@ -5,16 +5,27 @@ prints and returns the exit code. Domain modules never print.
 from __future__ import annotations
 
 import sys
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from evalkit.core.config import DEFAULT_SEED
 from evalkit.core.errors import EvalkitError
+from evalkit.core.outputs import check_output_folder
 from evalkit.core.registry import get_region
+from evalkit.demo import DEFAULT_HOUSEHOLDS, LABEL, YEARS, write_demo
 from evalkit.evaluation.scorecard import scorecard
 from evalkit.evaluation.watchlist import export_watchlist, watchlist, watchlist_counts
 from evalkit.evaluation.watchlist_flows import caseworker_lists
+from evalkit.io.accounting import format_accounting, format_skipped, write_rejections
+from evalkit.io.dataset_ingest import ingest_dataset
+from evalkit.io.headers import read_column_map, use_column_map
+from evalkit.io.ingest import ROWS_PER_KIND, format_column_mapping, ingest, problem_lines
 from evalkit.io.load import load_report_panel
+from evalkit.io.plan import DEFAULT_MIN_YEAR
+from evalkit.io.pseudonymise import DemoKeyWarning
 from evalkit.reporting.batch import COMPARISON, index_name, report_year_groups, resolve_regions, run_batch
 from evalkit.reporting.parameters import FORMATS, LOGS, disclosure_parameters
 from evalkit.reporting.report import ensure_data, panel_years
@@ -276,4 +287,96 @@ def _batch_summary(outcomes: list, year_dir: Path, lang: str) -> int:
             print(f"  {o.region}: {o.error} (log: {year_dir / LOGS / (o.stem + '.log')})", file=sys.stderr)
         return 1
     print(f"全部完成 / all {len(outcomes)} reports written")
+    return 0
+
+
+def validate_command(
+    paths,
+    strict: bool = False,
+    measures=(),
+    rejections_dir: str | Path | None = None,
+    min_year: int | None = None,
+    max_year: int | None = None,
+    show_all: bool = False,
+    column_map: str | Path | None = None,
+) -> int:
+    """``evalkit validate``: print the header mapping, the accounting and the problems, grouped by
+    kind with the first :data:`ROWS_PER_KIND` rows of each (``show_all``: every row); 0 when
+    usable, 1 when not.
+
+    ``min_year`` / ``max_year`` bound the accepted years (defaults as in :func:`ingest`);
+    ``column_map``: the user's mapping file (export header → evalkit field, :func:`read_column_map`).
+    """
+    if rejections_dir is not None:
+        check_output_folder(rejections_dir)  # before the work: a read-only folder is a message now
+    use_column_map(read_column_map(column_map) if column_map else None)
+    for path in [*paths, *(measures or ())]:
+        print(format_column_mapping(path, "measures" if path in (measures or ()) else "households"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DemoKeyWarning)
+        result = ingest(
+            paths,
+            measures=measures or (),
+            strict=strict,
+            min_year=DEFAULT_MIN_YEAR if min_year is None else min_year,
+            max_year=max_year,
+        )
+    for w in caught:
+        if issubclass(w.category, DemoKeyWarning):
+            print(str(w.message), file=sys.stderr)
+    print(format_accounting(result))
+    skipped = format_skipped(result)
+    if skipped:
+        print(skipped)
+    errors, warns = result.errors, result.problems[result.problems["severity"] == "warning"]
+    if len(result.problems):
+        print(f"问题 / problems: {len(errors)} 个错误 / errors, {len(warns)} 个警告 / warnings")
+        for line in problem_lines(pd.concat([errors, warns]), None if show_all else ROWS_PER_KIND):
+            print(line)
+    if rejections_dir is not None:
+        for path in write_rejections(result, rejections_dir):
+            print(f"已写出 / written: {path}")
+    if result.ok:
+        print("结果: 文件可用 / result: the files are usable")
+        return 0
+    print("结果: 文件不可用, 请修正上述错误 / result: NOT usable, fix the errors above")
+    return 1
+
+
+def ingest_command(sources: Sequence[str], out: str, measures: Sequence[str] = (), **options) -> int:
+    """``evalkit ingest SRC... --out DATASET``: :func:`evalkit.io.dataset_ingest.ingest_dataset`
+    (``options``: its keyword arguments — strict, chunk_rows, chunk_threshold_mb, wait,
+    force_demo_key, new_key, client, column_map), then print the row accounting, the analyses
+    absent optional columns will skip and the files written. Exit code 0 when the files had no
+    error, 1 when rows were rejected (the dataset of accepted rows is still written), as
+    ``evalkit validate``."""
+    done = ingest_dataset(sources, out, measures, **options)
+    for note in done.notes:
+        print(note, file=sys.stderr)
+    print(format_accounting(done.result))
+    if done.skipped:
+        print(done.skipped)
+    for path in done.written:
+        print(f"已写出 / written: {path}")
+    record = done.record
+    print(
+        f"已写出数据集 / dataset written: {out} — {record['rows']['households']} 户年 / household-years, "
+        f"{len(record['partitions'])} 个分区 / partitions, 指纹 / fingerprint {record['fingerprint']}"
+    )
+    return 0 if done.result.ok else 1
+
+
+def demo_data_command(
+    out: str | Path | None = None, households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED
+) -> int:
+    """``evalkit demo-data``: generate and save the demo panel (:func:`evalkit.demo.write_demo`),
+    print what was written with the SYNTHETIC label."""
+    folder, rows = write_demo(out, households, seed)
+    print(LABEL)
+    print(
+        f"写出 / wrote {folder}: {households:,} 户 households × {len(YEARS)} 年 years "
+        f"= {rows['households']:,} 行 rows; {rows['measures']:,} 条帮扶措施 measure rows; seed {seed}"
+    )
+    for name in sorted(p.name for p in folder.iterdir()):
+        print(f"  {folder / name}")
     return 0

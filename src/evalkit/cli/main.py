@@ -23,7 +23,7 @@ DATA_HELP = (
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from evalkit.io.ingest import validate_command
+    from evalkit.cli.commands import validate_command
 
     return validate_command(
         args.paths,
@@ -38,13 +38,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from evalkit.demo import demo_data_command
+    from evalkit.cli.commands import demo_data_command
 
     return demo_data_command(out=args.out, households=args.households, seed=args.seed)
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from evalkit.io.dataset_ingest import ingest_command
+    from evalkit.cli.commands import ingest_command
 
     def run(client=None) -> int:
         return ingest_command(

@@ -174,7 +174,7 @@ __all__ = [
     "WAGE_MONTHLY",
     "XINYANG_WEIGHTS",
     "applied_effects",
-    "demo_data_command",
+    "write_demo",
     "generate_panel",
     "iter_panel_chunks",
     "load_demo",
@@ -453,23 +453,30 @@ def load_demo(
 STREAM_THRESHOLD = 250_000
 
 
-def demo_data_command(
+def write_demo(
     out: str | Path | None = None, households: int = DEFAULT_HOUSEHOLDS, seed: int = DEFAULT_SEED
-) -> int:
-    """``evalkit demo-data``: generate, save (default :func:`evalkit.core.config.demo_dir`), and print
-    what was written with the SYNTHETIC label."""
+) -> tuple[Path, dict[str, int]]:
+    """Generate and save the demo panel (``evalkit demo-data``; default folder
+    :func:`evalkit.core.config.demo_dir`; above :data:`STREAM_THRESHOLD` households streamed in
+    blocks, :func:`stream_demo`).
+
+    Parameters
+    ----------
+    out : str or Path, optional
+        The folder (default :func:`evalkit.core.config.demo_dir`).
+    households : int, default :data:`DEFAULT_HOUSEHOLDS`
+    seed : int, default :data:`evalkit.core.config.DEFAULT_SEED`
+
+    Returns
+    -------
+    folder : Path
+        The folder written.
+    rows : dict
+        Rows written: ``households`` (household-years) and ``measures``.
+    """
     out = demo_dir() if out is None else out
     if households > STREAM_THRESHOLD:
-        folder, rows = stream_demo(out, households, seed)
-    else:
-        panel = generate_panel(households=households, seed=seed)
-        folder = save_demo(panel, out)
-        rows = {"households": len(panel.households), "measures": len(panel.measures)}
-    print(LABEL)
-    print(
-        f"写出 / wrote {folder}: {households:,} 户 households × {len(YEARS)} 年 years "
-        f"= {rows['households']:,} 行 rows; {rows['measures']:,} 条帮扶措施 measure rows; seed {seed}"
-    )
-    for name in sorted(p.name for p in folder.iterdir()):
-        print(f"  {folder / name}")
-    return 0
+        return stream_demo(out, households, seed)
+    panel = generate_panel(households=households, seed=seed)
+    folder = save_demo(panel, out)
+    return folder, {"households": len(panel.households), "measures": len(panel.measures)}

@@ -8,11 +8,13 @@ dataset is written beside the old one and swapped in, so a failure leaves the pr
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
+import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from evalkit.core.column_uses import skipped_lines
 from evalkit.core.errors import EvalkitError
 from evalkit.core.outputs import (
     check_output_folder,
@@ -21,6 +23,8 @@ from evalkit.core.outputs import (
     refuse_symlink,
     swap_directory,
 )
+from evalkit.io.accounting import IngestResult, format_accounting, format_skipped, write_rejections
+from evalkit.io.chunked import DEFAULT_CHUNK_ROWS, ChunkedIngest
 from evalkit.io.dataset import (
     VALIDATION_DIR,
     check_replaceable,
@@ -30,13 +34,17 @@ from evalkit.io.dataset import (
     write_dataset_files,
     write_record,
 )
+from evalkit.io.headers import read_column_map, use_column_map
+from evalkit.io.ingest import ingest
+from evalkit.io.plan import IngestPlan
+from evalkit.io.pseudonymise import KEY_ENV, KEY_FILE_ENV, DemoKeyWarning
 
 #: Above this total size of the CSV sources (MB), ``evalkit ingest`` reads them in blocks
 #: (:class:`evalkit.ingest.ChunkedIngest`); ``--chunk-rows`` decides explicitly.
 CHUNKED_INGEST_MB = 200.0
 
 
-def ingest_command(
+def ingest_dataset(
     sources: Sequence[str],
     out: str,
     measures: Sequence[str] = (),
@@ -48,9 +56,10 @@ def ingest_command(
     new_key: bool = False,
     client=None,
     column_map: str | None = None,
-) -> int:
-    """``evalkit ingest SRC... --out DATASET``: validate and pseudonymise the exports
-    (:func:`evalkit.ingest.ingest`), write the accepted rows as a dataset, print the row accounting.
+) -> DatasetIngest:
+    """Validate and pseudonymise the exports (:func:`evalkit.io.ingest.ingest`) and write the
+    accepted rows as a dataset at ``out`` (``evalkit ingest SRC... --out DATASET``, which prints
+    what this returns: :func:`evalkit.cli.commands.ingest_command`).
 
     The accounting (rows read = accepted + rejected + excluded, per file) and the counts by reason
     are recorded in ``dataset.json``; the rejected rows (without raw identifiers) and the problem
@@ -79,11 +88,6 @@ def ingest_command(
     ``column_map``: the user's mapping file (export header → evalkit field,
     :func:`evalkit.io.headers.read_column_map`); not with a cluster ``client``.
     """
-    import warnings
-
-    from evalkit.io.accounting import format_skipped
-    from evalkit.io.headers import read_column_map, use_column_map
-
     if column_map and client is not None:  # the map is this process's state: cluster workers would not see it
         raise EvalkitError(
             "--columns 暂不能与 --scheduler 同用 / --columns cannot be combined with --scheduler yet: "
@@ -91,9 +95,6 @@ def ingest_command(
             code="E-COLUMNS-CLUSTER",
         )
     use_column_map(read_column_map(column_map) if column_map else None)
-    from evalkit.io.ingest import DEFAULT_CHUNK_ROWS, format_accounting, ingest, write_rejections
-    from evalkit.io.pseudonymise import DemoKeyWarning
-
     out_path = refuse_symlink(Path(out))
     check_replaceable(out_path, overwrite=True)
     check_output_folder(out_path.parent)
@@ -117,21 +118,14 @@ def ingest_command(
                 if chunk_rows:
                     result = _ingest_chunked(sources, staged, work, measures, strict, chunk_rows)
                 elif client is not None:
-                    from evalkit.io.parallel import ingest_parallel
-                    from evalkit.io.plan import IngestPlan
+                    from evalkit.io.parallel import ingest_parallel  # Dask only when asked for
 
                     result = ingest_parallel(client, IngestPlan.build(list(sources), tuple(measures), strict))
                 else:
                     result = ingest(list(sources), measures=tuple(measures), strict=strict)
-            for w in caught:
-                if issubclass(w.category, DemoKeyWarning):
-                    print(str(w.message), file=sys.stderr)
+            notes = [str(w.message) for w in caught if issubclass(w.category, DemoKeyWarning)]
             if not chunk_rows and not len(result.panel.households):
-                print(format_accounting(result))
-                raise EvalkitError(
-                    "没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written",
-                    code="E-INGEST-NO-ROWS",
-                )
+                raise _no_rows(result)
             if not chunk_rows:
                 write_dataset_files(result.panel, staged, result.accounting)
             record = read_dataset_meta(staged)
@@ -145,24 +139,53 @@ def ingest_command(
             raise output_error(out_path, exc) from exc
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    print(format_accounting(result))
-    skipped = format_skipped(result) if not chunk_rows else _skipped_in_dataset(out_path)
-    if skipped:
-        print(skipped)
-    for path in written:
-        print(f"已写出 / written: {out_path / path.relative_to(staged)}")
-    print(
-        f"已写出数据集 / dataset written: {out} — {record['rows']['households']} 户年 / household-years, "
-        f"{len(record['partitions'])} 个分区 / partitions, 指纹 / fingerprint {record['fingerprint']}"
+    return DatasetIngest(
+        result=result,
+        record=record,
+        written=[out_path / path.relative_to(staged) for path in written],
+        skipped=format_skipped(result) if not chunk_rows else _skipped_in_dataset(out_path),
+        notes=notes,
     )
-    return 0 if result.ok else 1
+
+
+@dataclass
+class DatasetIngest:
+    """What :func:`ingest_dataset` did.
+
+    Attributes
+    ----------
+    result : IngestResult
+        The accounting, problems, rejections and counts by reason (its panel: the accepted rows).
+    record : dict
+        The dataset's ``dataset.json`` (rows, partitions, fingerprint, meta with the key check value).
+    written : list of Path
+        The files of ``DATASET/validation/`` (rejected rows, problems).
+    skipped : str
+        The analyses that absent optional columns will skip ("" when none).
+    notes : list of str
+        Warnings to show the user (the demo key in use).
+    """
+
+    result: IngestResult
+    record: dict
+    written: list[Path]
+    skipped: str
+    notes: list[str]
+
+
+def _no_rows(result: IngestResult) -> EvalkitError:
+    """The error of an ingest that accepted no household row; its message holds the accounting
+    (which files were read, and why every row was rejected or excluded)."""
+    return EvalkitError(
+        f"{format_accounting(result)}\n"
+        "没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written",
+        code="E-INGEST-NO-ROWS",
+    )
 
 
 def _skipped_in_dataset(path: str | Path) -> str:
     """:func:`evalkit.io.accounting.format_skipped` for a dataset written in blocks (its columns:
     a column blank in every row is not detected here)."""
-    from evalkit.core.column_uses import skipped_lines
-
     lines = skipped_lines(open_dataset(path).schema.names)
     head = "缺少可选列, 以下分析将跳过 / optional columns absent, these analyses will be skipped:"
     return "\n".join([head, *(f"  {line}" for line in lines)]) if lines else ""
@@ -171,11 +194,6 @@ def _skipped_in_dataset(path: str | Path) -> str:
 def _check_key(sources, measures, out: Path, force_demo_key: bool, new_key: bool) -> None:
     """Before any work: the demo key only on synthetic data (or forced), and the same key as the
     dataset being replaced (or ``new_key``)."""
-    import warnings
-
-    from evalkit.io.plan import IngestPlan
-    from evalkit.io.pseudonymise import KEY_ENV, KEY_FILE_ENV, DemoKeyWarning
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DemoKeyWarning)
         plan = IngestPlan.build(list(sources), tuple(measures))
@@ -205,18 +223,11 @@ def _ingest_chunked(
     sources: Sequence[str], staged: Path, work: Path, measures: Sequence[str], strict: bool, chunk_rows: int
 ):
     """Ingest in blocks into the new folder ``staged`` (swapped in by the caller when complete)."""
-    from evalkit.io.accounting import format_accounting
-    from evalkit.io.chunked import ChunkedIngest
-
     run = ChunkedIngest(list(sources), measures=tuple(measures), chunk_rows=chunk_rows, workdir=work, strict=strict)
     try:
         write_dataset_files(run.panels(), staged, None)
     except EvalkitError:
         if not run.finished or run.result().accounting.query("table == 'households'")["rows_accepted"].sum():
             raise
-        print(format_accounting(run.result()))
-        raise EvalkitError(
-            "没有被接受的农户行, 未写出数据集 / no household rows accepted: no dataset written",
-            code="E-INGEST-NO-ROWS",
-        ) from None
+        raise _no_rows(run.result()) from None
     return run.result()

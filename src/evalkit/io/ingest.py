@@ -21,8 +21,6 @@ accepted household row (else rejected: ``measure_without_household`` /
 
 from __future__ import annotations
 
-import sys
-import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +33,6 @@ from evalkit.io.accounting import (
     accepted_rows,
     file_summary,
     format_accounting,
-    format_skipped,
     write_rejections,
 )
 from evalkit.io.checks import KINDS
@@ -47,8 +44,6 @@ from evalkit.io.headers import (
     map_header,
     measure_aliases,
     normalise_header,
-    read_column_map,
-    use_column_map,
 )
 from evalkit.io.keys import KeyLog
 from evalkit.io.plan import (
@@ -60,7 +55,6 @@ from evalkit.io.plan import (
     households_table,
     unreadable,
 )
-from evalkit.io.pseudonymise import DemoKeyWarning
 from evalkit.io.readers import ROW, iter_csv_blocks, read_export
 
 __all__ = [
@@ -81,7 +75,6 @@ __all__ = [
     "measure_aliases",
     "normalise_header",
     "read_export",
-    "validate_command",
     "write_rejections",
 ]
 
@@ -301,58 +294,3 @@ def format_column_mapping(path: str | Path, table: str = "households") -> str:
     lines = [f"列对应 / column mapping: {Path(path).name}"]
     lines += [f"  {h} → {f}" if f else f"  {h} → 未使用 / not used" for h, f in pairs]
     return "\n".join(lines)
-
-
-def validate_command(
-    paths,
-    strict: bool = False,
-    measures=(),
-    rejections_dir: str | Path | None = None,
-    min_year: int | None = None,
-    max_year: int | None = None,
-    show_all: bool = False,
-    column_map: str | Path | None = None,
-) -> int:
-    """``evalkit validate``: print the header mapping, the accounting and the problems, grouped by
-    kind with the first :data:`ROWS_PER_KIND` rows of each (``show_all``: every row); 0 when
-    usable, 1 when not.
-
-    ``min_year`` / ``max_year`` bound the accepted years (defaults as in :func:`ingest`);
-    ``column_map``: the user's mapping file (export header → evalkit field, :func:`read_column_map`).
-    """
-    from evalkit.core.outputs import check_output_folder
-
-    if rejections_dir is not None:
-        check_output_folder(rejections_dir)  # before the work: a read-only folder is a message now
-    use_column_map(read_column_map(column_map) if column_map else None)
-    for path in [*paths, *(measures or ())]:
-        print(format_column_mapping(path, "measures" if path in (measures or ()) else "households"))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DemoKeyWarning)
-        result = ingest(
-            paths,
-            measures=measures or (),
-            strict=strict,
-            min_year=DEFAULT_MIN_YEAR if min_year is None else min_year,
-            max_year=max_year,
-        )
-    for w in caught:
-        if issubclass(w.category, DemoKeyWarning):
-            print(str(w.message), file=sys.stderr)
-    print(format_accounting(result))
-    skipped = format_skipped(result)
-    if skipped:
-        print(skipped)
-    errors, warns = result.errors, result.problems[result.problems["severity"] == "warning"]
-    if len(result.problems):
-        print(f"问题 / problems: {len(errors)} 个错误 / errors, {len(warns)} 个警告 / warnings")
-        for line in problem_lines(pd.concat([errors, warns]), None if show_all else ROWS_PER_KIND):
-            print(line)
-    if rejections_dir is not None:
-        for path in write_rejections(result, rejections_dir):
-            print(f"已写出 / written: {path}")
-    if result.ok:
-        print("结果: 文件可用 / result: the files are usable")
-        return 0
-    print("结果: 文件不可用, 请修正上述错误 / result: NOT usable, fix the errors above")
-    return 1
