@@ -308,26 +308,27 @@ def _shapes(values: pd.DataFrame, cover: pd.DataFrame) -> tuple[dict, dict]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _nice_step(span: float, classes: int = 5) -> float:
-    raw = span / classes if span > 0 else 1.0
-    magnitude = 10 ** math.floor(math.log10(raw))
-    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+def _classes(low: float, high: float, step: float) -> int:
+    return max(1, math.floor((high - math.floor(low / step) * step) / step) + 1)
 
 
-def class_breaks(values, kind: str, classes: int = 5) -> list[float]:
+def class_breaks(values, kind: str, classes: int = 6) -> list[float]:
     """Equal-width class breaks with round numbers covering ``values`` (published values only):
-    ``[b0, b1, …, bk]``, a value v in class i when b_i <= v < b_{i+1}. Shares and rates (``pct``)
-    break on whole or half percentage points at least."""
+    ``[b0, b1, …, bk]``, a value v in class i when b_i <= v < b_{i+1}; the step is the finest of
+    1, 2, 2.5, 5 × 10^n giving at most ``classes`` classes. Shares and rates (``pct``) break on
+    half percentage points at least."""
     shown = np.array([v for v in values if not is_missing(v)], dtype=float)
     if len(shown) == 0:
         return []
     low, high = float(shown.min()), float(shown.max())
-    step = _nice_step(high - low, classes)
+    raw = (high - low) / classes if high > low else abs(high) or 1.0
+    magnitude = 10 ** math.floor(math.log10(raw))
+    steps = [m * magnitude * 10**k for k in (-1, 0, 1) for m in (1, 2, 2.5, 5)]
+    step = next(s for s in steps if _classes(low, high, s) <= classes)
     if kind == "pct":
         step = max(step, 0.005)
     start = math.floor(low / step) * step
-    count = max(1, math.floor((high - start) / step) + 1)
-    return [round(start + i * step, 10) for i in range(count + 1)]
+    return [round(start + i * step, 10) for i in range(_classes(low, high, step) + 1)]
 
 
 def _ramp(name: str, count: int) -> list[str]:
@@ -423,7 +424,7 @@ def choropleth(data: CountyMap, indicator: str, lang: str = "zh", region_name: s
         names = {u: data.shapes[u].representative_point() for u in drawn}
     for name, point in names.items():
         host = name.split(" (")[0]
-        ax.text(point.x, point.y, str(area_label(host, lang)), ha="center", va="center", fontsize=7, bbox=box)
+        ax.text(point.x, point.y, str(area_label(host, lang)), ha="center", va="center", fontsize=8, bbox=box)
     ax.set_xlim(x0 - 0.01 * (x1 - x0), x1 + 0.01 * (x1 - x0))
     ax.set_ylim(y0 - 0.01 * (y1 - y0), y1 + 0.01 * (y1 - y0))
     handles = [
