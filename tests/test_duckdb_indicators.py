@@ -93,7 +93,7 @@ def test_filters_select_the_same_rows(demo):
 
 
 def test_dispatcher_picks_duckdb_with_the_budget_as_its_limit_and_both_agree(demo, monkeypatch):
-    """The default is DuckDB at every size (measured: benchmarks/results/backend.csv); the memory
+    """The default is DuckDB at every size (measured: rows backend of benchmarks/results/peers.csv); the memory
     budget is DuckDB's memory limit."""
     panel, path = demo
     for budget in ("1KB", "8GB", None):
