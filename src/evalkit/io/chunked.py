@@ -80,7 +80,7 @@ class ChunkedIngest:
     ):
         if chunk_rows < 1:
             raise EvalkitError(f"块行数必须为正 / chunk_rows must be positive, got {chunk_rows}", code="E-CHUNK-ROWS")
-        self.plan = IngestPlan.build(paths, measures, strict, key, key_file, min_year, max_year)
+        self.plan = IngestPlan.build(paths, measures, strict, key, key_file, (min_year, max_year))
         self.chunk_rows, self.workdir = chunk_rows, Path(workdir)
         self._result: IngestResult | None = None
 

@@ -127,7 +127,7 @@ def ingest(
         A source that is not a file evalkit reads (``E-INPUT``), or with ``strict`` a file that
         cannot be read.
     """
-    plan = IngestPlan.build(paths, measures, strict, key, key_file, min_year, max_year)
+    plan = IngestPlan.build(paths, measures, strict, key, key_file, (min_year, max_year))
     return assemble(plan, [check_job(plan, job) for job in plan.jobs])
 
 

@@ -96,12 +96,12 @@ class IngestPlan:
         strict: bool = False,
         key: str | bytes | None = None,
         key_file: str | Path | None = None,
-        min_year: int = DEFAULT_MIN_YEAR,
-        max_year: int | None = None,
+        year_range: tuple[int, int | None] = (DEFAULT_MIN_YEAR, None),
     ) -> IngestPlan:
-        """The plan of :func:`evalkit.io.ingest.ingest` / :class:`evalkit.io.chunked.ChunkedIngest` arguments."""
+        """The plan of :func:`evalkit.io.ingest.ingest` / :class:`evalkit.io.chunked.ChunkedIngest`
+        arguments; ``year_range``: (min year, max year or None for the current year), checked here."""
         secret, demo_key = resolve_key(key, key_file)
-        years = (min_year, max_year if max_year is not None else default_max_year())
+        years = (year_range[0], year_range[1] if year_range[1] is not None else default_max_year())
         if years[0] > years[1]:
             raise EvalkitError(
                 f"年度范围无效: 最早 {years[0]} 晚于最晚 {years[1]} / invalid year range: min year {years[0]} "
