@@ -85,6 +85,7 @@ def _aggte(model, kind):
         (("x",), "size", "nevertreated", "dr", "varying"),
         (("x",), None, "notyettreated", "ipw", "varying"),
         ((), "size", "notyettreated", "reg", "universal"),
+        ((), "size", "notyettreated", "ipw", "varying"),  # the cached propensity score, changing controls
     ],
 )
 def test_cells_equal_csdid(demo, covariates, weights, control, method, base):

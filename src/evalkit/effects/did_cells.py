@@ -39,6 +39,7 @@ from csdid.attgt_fnc.compute_att_gt_shared import (
     rcond_check_fail,
     select_estimators,
 )
+from csdid.attgt_fnc.drdid_trim import _panel_pscore_cache_available
 from scipy.stats import norm
 
 #: cells of at least this many units free their estimators' memory at once (``gc.collect``, a few
@@ -185,6 +186,10 @@ def _estimate_cells(plans, tlist, tfac, Y, X, w, g_unit, weighted, never, method
     """Each planned cell's ATT and influence function into ``att`` and ``inffunc`` (as csdid)."""
     n = len(g_unit)
     intercept = np.ones((n, 1))
+    # an intercept-only propensity score depends only on the cell's units and weights: one fit per
+    # cohort and comparison set, reused (csdid's own cache of clean fits, used by csdid only with covariates)
+    cacheable = X is None and method in ("dr", "ipw") and _panel_pscore_cache_available()
+    pscore: dict = {"key": None, "cache": {}}
     for j, (g, t_i, pret, action) in enumerate(plans):
         tn = tlist[t_i + tfac]
         pret_year = tlist[pret]
@@ -216,8 +221,14 @@ def _estimate_cells(plans, tlist, tfac, Y, X, w, g_unit, weighted, never, method
                 f"time period {tn}; consider centering/rescaling covariates or removing collinear terms"
             )
         if failed is None:
+            extra = {}
+            if cacheable:
+                key = (int(g), keep.tobytes())
+                if key != pscore["key"]:
+                    pscore.update(key=key, cache={})
+                extra["_pscore_cache"] = pscore["cache"]
             try:
-                att_gt, att_inf = est_panel(ypost, ypre, G, i_weights=wc, covariates=cov)
+                att_gt, att_inf = est_panel(ypost, ypre, G, i_weights=wc, covariates=cov, **extra)
             except Exception as error:  # csdid: a failing cell is NA with a warning
                 failed = (
                     f"Estimation failed for group {g} in time period {tn}: {error}. Setting ATT to NA for this cell."
