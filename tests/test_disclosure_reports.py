@@ -39,6 +39,7 @@ COUNT = re.compile(r"^-?[\d,]+(\.\d+)?( ?万)?( ?(户|人|households|persons))?$
 
 
 _RENDERED: dict = {}
+_APPLY_MARKS = disclosure.apply_marks  # wrapped once per run, never a wrapper of a wrapper
 
 
 def render(region: str, year: int, data: Path, lang: str, monkeypatch, **parameters) -> str:
@@ -57,7 +58,7 @@ def _render(region: str, year: int, data: Path, lang: str, monkeypatch, **parame
     from evalkit.reporting import charts
 
     shown: list[str] = []
-    original = disclosure.apply_marks
+    original = _APPLY_MARKS
 
     def marks_with_truth(text, states, rule=None):
         marked = original(text, states, rule)
@@ -344,7 +345,12 @@ def small_panel(tmp_path_factory):
 
 
 def audit_region(region, folder, monkeypatch, lang) -> int:
-    markup = render(region.code, 2025, folder, lang, monkeypatch)
+    """Audit one report as ``evalkit report`` (or a batch) makes it: a host of small siblings
+    includes them (``batch.standalone_merge``)."""
+    from evalkit.reporting import batch
+
+    _, small = batch.standalone_merge(folder, region.code, 2025)
+    markup = render(region.code, 2025, folder, lang, monkeypatch, **merged(small))
     attacker = Attacker()
     _, key_numbers = tables(markup)[0]
     totals = (count(key_numbers[0][2]), count(key_numbers[1][2]))
@@ -361,11 +367,31 @@ def test_attacker_recovers_nothing_from_any_table_of_a_report(code, lang, small_
     assert audit_region(registry.get_region(code), small_panel, monkeypatch, lang) > 0
 
 
+def merged(small: list[str]) -> dict:
+    """The report parameters of a host of ``small`` siblings (as ``evalkit report`` sets them)."""
+    return {"merge_regions": ",".join(small)} if small else {}
+
+
+def audit_or_refused(region, folder, monkeypatch, lang) -> int:
+    """:func:`audit_region`, or for a region too small to publish by itself (refused by
+    ``batch.standalone_merge``) the check that its host's report includes it."""
+    from evalkit.reporting import batch
+
+    host, _ = batch.standalone_merge(folder, region.code, 2025)
+    if host is None:
+        return audit_region(region, folder, monkeypatch, lang)
+    assert batch.standalone_merge(folder, host, 2025) == (None, [region.code])
+    name = region.name_zh if lang == "zh" else region.name_en
+    markup = render(host, 2025, folder, lang, monkeypatch, **merged([region.code]))
+    assert name in markup, f"{host}'s report does not include {name}"
+    return 0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_attacker_recovers_nothing_from_any_table_of_any_demo_report(lang, small_panel, monkeypatch):
     for region in registry.report_regions():
-        audit_region(region, small_panel, monkeypatch, lang)
+        audit_or_refused(region, small_panel, monkeypatch, lang)
 
 
 def test_the_in_process_run_is_the_notebook_and_carries_the_truth(small_panel, monkeypatch):
@@ -520,3 +546,77 @@ def test_the_results_json_hides_the_scorecard_counts_the_report_hides():
     assert published_target({"unit": "households", "value": 4})["value"] is None  # under 10 by itself
     assert published_target({"unit": "households", "value": 40})["value"] == 40
     assert published_target({"unit": "percent", "value": 4.0})["value"] == 4.0
+
+
+# ---------------------------------------------------------------------------------------------
+# A report built from the real-shaped export fixtures (the issue's "Done when")
+# ---------------------------------------------------------------------------------------------
+
+
+def test_attacker_recovers_nothing_from_a_report_built_from_the_national_export_fixtures(tmp_path, monkeypatch):
+    """The exports of the national monitoring system (tests/data/exports_national, as the README
+    walkthrough ingests them) → dataset → 光山县 2024 with the county's own series filled in
+    (23 households: most counts are under the threshold), audited like the demo reports."""
+    from test_walkthrough import FX, NATIONAL, _by_hand, _fill
+
+    from evalkit.evaluation.statistics_template import write_template
+    from evalkit.io.dataset import ingest_command
+
+    monkeypatch.setenv("EVALKIT_PSEUDONYM_KEY", "disclosure-test-key")
+    files = [
+        NATIONAL / f
+        for f in ("家庭成员信息_2023.xlsx", "家庭成员信息_2024.xlsx", "户信息_2024_gbk.csv", "两行表头_2024.xlsx")
+    ]
+    assert ingest_command([str(f) for f in files], str(tmp_path / "dataset")) == 0
+    filled = _fill(write_template("光山县", 2024, tmp_path / "template.xlsx"), tmp_path / "filled.xlsx")
+    region = registry.get_region("光山县")
+    hidden = 0
+    for lang in ("zh", "en"):
+        markup = render(
+            region.code, 2024, tmp_path / "dataset", lang, monkeypatch, series=str(filled), programme=str(filled)
+        )
+        for raw in FX.RAW_IDENTIFIERS:
+            assert raw not in markup
+        attacker = Attacker()
+        _, key_numbers = tables(markup)[0]
+        totals = (count(key_numbers[0][2]), count(key_numbers[1][2]))
+        assert totals[0] == _by_hand()[0]
+        read_report(attacker, region.code, markup, totals, own=(region.name_zh, region.name_en))
+        hidden += attacker.audit(f"{region.name_zh} (exports) {lang}")
+    assert hidden > 0
+
+
+def test_the_scorecard_shows_unmatched_and_identification_counts_as_their_tables_do():
+    """信阳市: the matching table read `18 户 | <10 | × | §` while the scorecard's 帮扶措施未匹配 row
+    read `14 户`: 4 = 18 − 14. The scorecard's check rows take the states of the table they repeat."""
+    import pandas as pd
+
+    from evalkit.evaluation.identification import CHECKS
+    from evalkit.reporting import postassessment
+
+    summary = pd.DataFrame(
+        {"rule": ["a", "b"], "label": ["甲", "乙"], "n_households": [435, 18], "n_matched": [294, 4]}
+    ).assign(n_unmatched=lambda d: d["n_households"] - d["n_matched"])
+    summary["share_matched"] = summary["n_matched"] / summary["n_households"]
+    assert postassessment.matching_table(summary).iloc[1, 1:4].tolist() == ["18 户", "<10", disclosure.COMPLEMENTARY]
+    counts = pd.DataFrame(
+        [
+            {"county": u, "check": c, "label": c, "n_households": 50, "n_flagged": n, "share": n / 50}
+            for c, per in zip(CHECKS, ([3, 12, 15], [4, 4, 8], [0, 0, 0], [11, 20, 31], [5, 5, 10]), strict=False)
+            for u, n in zip(["甲县", "乙县", "合计"], per, strict=True)
+        ]
+    )
+    grid = postassessment.identification_grid(counts, "county")
+    ids = [f"check-match-{r}" for r in summary["rule"]] + [f"check-{c}" for c in grid.flags]
+    values = [141, 14, *grid.values[-1]]
+    card = pd.DataFrame({"target_id": ids, "value": values, "unit": "households"})
+    shown = postassessment.scorecard_states(card, match=summary, identification=grid)
+    states = dict(zip(ids, shown["disclosure_state"], strict=True))
+    assert states["check-match-a"] == disclosure.SHOWN and states["check-match-b"] == disclosure.SECONDARY
+    assert [states[f"check-{c}"] for c in grid.flags] == list(grid.states[-1])
+    assert grid.states[1, 0] == disclosure.SECONDARY and grid.states[-1, 1] == disclosure.PRIMARY  # 3 = 15 − 12; 8
+    # the results JSON hides them alike
+    from evalkit.reporting.report import published_target
+
+    published = [published_target(row) for row in shown.to_dict(orient="records")]
+    assert [p["value"] for p in published[:2]] == [141, None] and published[1]["disclosure"] == disclosure.SECONDARY

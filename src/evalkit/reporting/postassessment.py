@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.reporting import disclosure
-from evalkit.reporting.present import Unavailable, format_table, format_value, t, watch_table
+from evalkit.reporting.present import Unavailable, format_table, format_value, t, watch_grid, watch_table
 
 
 def _as_watch_counts(counts: pd.DataFrame, by: str, key: str, n: str) -> pd.DataFrame:
@@ -30,10 +30,17 @@ def _as_watch_counts(counts: pd.DataFrame, by: str, key: str, n: str) -> pd.Data
     )
 
 
-def identification_table(counts: pd.DataFrame, by: str, lang: str = "zh") -> pd.DataFrame:
+def identification_table(counts: pd.DataFrame, by: str, lang: str = "zh", fixed_rows=None) -> pd.DataFrame:
     """:func:`evalkit.evaluation.identification.identification_counts` as one row per unit (the
-    total last) and one column per check; small cells "<10"."""
-    return watch_table(_as_watch_counts(counts, by, "check", "n_flagged"), by, lang)
+    total last) and one column per check; small cells "<10". ``fixed_rows``: the states of rows a
+    child region's own report publishes (:func:`evalkit.reporting.present.watch_grid`)."""
+    return watch_table(_as_watch_counts(counts, by, "check", "n_flagged"), by, lang, fixed_rows=fixed_rows)
+
+
+def identification_grid(counts: pd.DataFrame, by: str, lang: str = "zh", fixed_rows=None):
+    """The protected grid behind :func:`identification_table` (its 合计 row is what the
+    scorecard's identification checks show: :func:`scorecard_states`)."""
+    return watch_grid(_as_watch_counts(counts, by, "check", "n_flagged"), by, lang, fixed_rows=fixed_rows)
 
 
 def identification_note(lang: str = "zh") -> str:
@@ -92,24 +99,46 @@ def matching_table(summary: pd.DataFrame, lang: str = "zh", grid=None) -> pd.Dat
         },
     )
     columns = list(table.columns)
-    states = {c: np.full(len(table), disclosure.SHOWN, dtype=object) for c in columns}
-    numbers = summary[["n_households", "n_matched", "n_unmatched"]].to_numpy(dtype=float)
-    linked = _flag_totals(summary, grid)
-    for r, (eligible, matched, unmatched) in enumerate(numbers):
-        total = table.attrs["disclosure"][columns[1]][r]  # a households column: marked already
-        if total == disclosure.SHOWN and linked[r] in disclosure.HIDDEN_STATES:
-            total = linked[r]
-            table.iloc[r, 1] = disclosure.apply_marks([str(table.iloc[r, 1])], [total])[0]
-        parts = disclosure.additive_states(
-            np.array([matched, unmatched]), total=float(eligible), total_hidden=total in disclosure.HIDDEN_STATES
-        )
-        states[columns[1]][r], states[columns[2]][r], states[columns[3]][r] = total, *parts
-        if np.isin([total, *parts], disclosure.HIDDEN_STATES).any():
-            states[columns[4]][r] = disclosure.DEPENDENT
+    found = matching_states(summary, grid)
+    states = {columns[0]: np.full(len(table), disclosure.SHOWN, dtype=object)}
+    states |= dict(zip(columns[1:], (found[k] for k in MATCHING_COLUMNS), strict=True))
+    marked = np.asarray(table.attrs["disclosure"][columns[1]], dtype=object)  # a households column: marked already
+    table[columns[1]] = disclosure.apply_marks(
+        table[columns[1]].to_numpy(), np.where(marked == disclosure.SHOWN, states[columns[1]], disclosure.SHOWN)
+    )
     for c in columns[2:]:
         table[c] = disclosure.apply_marks(table[c].to_numpy(), states[c])
     table.attrs["disclosure"] = {c: list(states[c]) for c in columns}
     return table
+
+
+#: the count columns of :func:`evalkit.evaluation.coverage.match_summary` and the share they give
+MATCHING_COLUMNS = ("n_households", "n_matched", "n_unmatched", "share_matched")
+
+
+def matching_states(summary: pd.DataFrame, grid=None) -> dict[str, np.ndarray]:
+    """Disclosure states of :func:`matching_table`'s cells (one array per column of
+    :data:`MATCHING_COLUMNS`): the households meeting the condition primary under the threshold,
+    or hidden where the watch-list's 合计 cell of the same flag is (``grid``); matched +
+    unmatched protected against it (:func:`evalkit.reporting.disclosure.additive_states`); the
+    share hidden ("§") wherever one of the three counts is. The scorecard's rows on unmatched
+    support show the same states (:func:`scorecard_states`)."""
+    n = len(summary)
+    states = {c: np.full(n, disclosure.SHOWN, dtype=object) for c in MATCHING_COLUMNS}
+    numbers = summary[list(MATCHING_COLUMNS[:3])].to_numpy(dtype=float)
+    linked = _flag_totals(summary, grid)
+    eligible_states = disclosure.primary_states(numbers[:, 0]) if n else np.array([], dtype=object)
+    for r, (eligible, matched, unmatched) in enumerate(numbers):
+        total = eligible_states[r]
+        if total == disclosure.SHOWN and linked[r] in disclosure.HIDDEN_STATES:
+            total = linked[r]
+        parts = disclosure.additive_states(
+            np.array([matched, unmatched]), total=float(eligible), total_hidden=total in disclosure.HIDDEN_STATES
+        )
+        states["n_households"][r], states["n_matched"][r], states["n_unmatched"][r] = total, *parts
+        if np.isin([total, *parts], disclosure.HIDDEN_STATES).any():
+            states["share_matched"][r] = disclosure.DEPENDENT
+    return states
 
 
 def coverage_pivot(coverage: pd.DataFrame, by: str, lang: str = "zh") -> pd.DataFrame | Unavailable:
@@ -212,12 +241,44 @@ def scorecard_flow_states(card: pd.DataFrame, flows: pd.DataFrame | None, grid=N
     """``card`` with the states of its watch-list-over-time rows (``check-flow-new/still/left``:
     the any-flag row of the flows table) in a ``disclosure_state`` column, so the scorecard shows
     them exactly as the flows table does."""
-    if flows is None or "any_flag" not in set(flows["flag"]) or "target_id" not in card.columns:
+    return scorecard_states(card, flows, grid)
+
+
+def scorecard_states(
+    card: pd.DataFrame,
+    flows: pd.DataFrame | None = None,
+    grid=None,
+    match: pd.DataFrame | None = None,
+    identification=None,
+) -> pd.DataFrame:
+    """``card`` with a ``disclosure_state`` column for the check rows that repeat a count of
+    another table of the report, so the scorecard (and the results JSON:
+    :func:`evalkit.reporting.report.published_target`) shows each exactly as that table does:
+
+    * ``check-flow-new/still/left``: the any-flag row of the flows table (:func:`flow_states`
+      with the watch-list ``grid``);
+    * ``check-match-<rule>``: the unmatched households of the matching table (``match``:
+      :func:`evalkit.evaluation.coverage.match_summary`, states :func:`matching_states`);
+    * ``check-<check>``: the 合计 row of the identification table (``identification``:
+      :func:`identification_grid`).
+
+    Rows none of them covers keep the scorecard's own rule (primary suppression)."""
+    if "target_id" not in card.columns:
         return card
-    states = flow_states(flows, grid)
-    row = list(flows["flag"]).index("any_flag")
-    by_id = {f"check-flow-{part}": states[f"n_{part}"][row] for part in ("new", "still", "left")}
-    return card.assign(disclosure_state=card["target_id"].map(by_id))
+    by_id: dict[str, str] = {}
+    if flows is not None and "any_flag" in set(flows["flag"]):
+        states = flow_states(flows, grid)
+        row = list(flows["flag"]).index("any_flag")
+        by_id |= {f"check-flow-{part}": states[f"n_{part}"][row] for part in ("new", "still", "left")}
+    if match is not None and len(match) and not match.attrs.get("not_computed"):
+        unmatched = matching_states(match, grid)["n_unmatched"]
+        by_id |= {f"check-match-{rule}": s for rule, s in zip(match["rule"], unmatched, strict=True)}
+    if identification is not None:
+        by_id |= {f"check-{check}": s for check, s in zip(identification.flags, identification.states[-1], strict=True)}
+    if not by_id:
+        return card
+    known = card["disclosure_state"] if "disclosure_state" in card.columns else pd.Series(None, index=card.index)
+    return card.assign(disclosure_state=card["target_id"].map(by_id).where(lambda s: s.notna(), known))
 
 
 def cost_table(cost: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

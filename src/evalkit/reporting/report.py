@@ -508,9 +508,35 @@ def child_watch_states(
     parent's watch-list shows each child's row with exactly these states
     (``watch_grid(fixed_rows=...)``), so subtracting a child's report from its parent's recovers
     nothing. ``watch`` is the parent's list (:func:`evalkit.evaluation.watchlist.watchlist`)."""
-    from evalkit.core.registry import children, region_mask
     from evalkit.evaluation.watchlist import watchlist_counts
     from evalkit.reporting.present import watch_grid
+
+    return _child_states(
+        watch, region, lambda own, by: watch_grid(watchlist_counts(own, by=by, lang=lang), by, lang), plan
+    )
+
+
+def child_identification_states(
+    flags: pd.DataFrame, region, lang: str = "zh", plan: dict[str, list[str]] | None = None
+) -> dict[str, list]:
+    """As :func:`child_watch_states` for the identification table: child name → states of the
+    child's own identification 合计 row (:func:`evalkit.reporting.postassessment.identification_grid`
+    over the child's areas), so the parent's row for a child repeats exactly what the child's
+    report publishes. ``flags``: the parent's :func:`evalkit.evaluation.identification.identification_flags`."""
+    from evalkit.evaluation.identification import identification_counts
+    from evalkit.reporting.postassessment import identification_grid
+
+    def grid(own, by):
+        return identification_grid(identification_counts(own, by=by, lang=lang), by, lang)
+
+    return _child_states(flags, region, grid, plan)
+
+
+def _child_states(frame: pd.DataFrame, region, grid, plan: dict[str, list[str]] | None) -> dict[str, list]:
+    """Child name (as the parent's tables show it) → states of the 合计 row of ``grid(own rows,
+    area column)`` for every child of ``region`` with a report of its own (a host with its small
+    siblings merged in, as its report is)."""
+    from evalkit.core.registry import children, region_mask
 
     plan = plan or {}
     merged_away = {code for small in plan.values() for code in small}
@@ -522,12 +548,11 @@ def child_watch_states(
         if child.code in plan:
             name = merged_name(child, plan[child.code], "zh")
             child = merged_region(child, plan[child.code])
-        own = watch[region_mask(watch, child)] if len(watch) else watch
+        own = frame[region_mask(frame, child)] if len(frame) else frame
         if len(own) == 0:
             continue
         by = area_column(child) or child.level
-        grid = watch_grid(watchlist_counts(own, by=by, lang=lang), by, lang)
-        out[name] = list(grid.states[-1])
+        out[name] = list(grid(own, by).states[-1])
     return out
 
 
