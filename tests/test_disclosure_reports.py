@@ -625,3 +625,33 @@ def test_the_scorecard_shows_unmatched_and_identification_counts_as_their_tables
 
     published = [published_target(row) for row in shown.to_dict(orient="records")]
     assert [p["value"] for p in published[:2]] == [141, None] and published[1]["disclosure"] == disclosure.SECONDARY
+
+
+def test_coverage_headers_are_protected_with_the_groups_that_received_nothing():
+    """淮滨县: 无劳动能力 1 household (received nothing, so not in the coverage table) and 有劳动能力
+    42 (×) in the group table, but the coverage header read `有劳动能力 (42)`: 1 = 43 − 42. The
+    group sizes of every group are protected together (``attrs["group_sizes"]``)."""
+    import pandas as pd
+
+    from evalkit.evaluation.coverage import coverage_table
+    from evalkit.reporting import postassessment
+
+    households = pd.DataFrame(
+        {
+            "household_id": [f"h{i}" for i in range(43)],
+            "year": 2025,
+            "is_tuopin": True,
+            "is_monitored": False,
+            "labour_full": [0] + [2] * 42,
+            "labour_weak": 0,
+            "household_size": 4,
+        }
+    )
+    measures = pd.DataFrame(
+        {"household_id": [f"h{i}" for i in range(1, 43)], "year": 2025, "measure": "public_welfare_post"}
+    )
+    measures["amount"] = 1000.0
+    coverage = coverage_table(households, measures, 2025, by="labour_capacity")
+    assert set(coverage["labour_capacity"]) == {"有劳动能力"} and sum(coverage.attrs["group_sizes"].values()) == 43
+    table = postassessment.coverage_pivot(coverage, "labour_capacity")
+    assert list(table.columns[1:]) == [f"有劳动能力 ({disclosure.COMPLEMENTARY})"]

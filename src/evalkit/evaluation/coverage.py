@@ -225,7 +225,11 @@ def coverage_table(
     order = {c: i for i, c in enumerate(catalogue.index)}
     counts["label"] = counts["measure"].map(catalogue["label_zh" if lang == "zh" else "label_en"])
     counts = counts.sort_values([by, "measure"], key=lambda s: s.map(order) if s.name == "measure" else s)
-    return counts[[by, "measure", "label", "n_households", "n_receiving", "share"]].reset_index(drop=True)
+    out = counts[[by, "measure", "label", "n_households", "n_receiving", "share"]].reset_index(drop=True)
+    # every group's households, also of groups that received nothing (their sizes add up to the
+    # region's: disclosure control protects them together, evalkit.reporting.postassessment)
+    out.attrs["group_sizes"] = {str(g): int(n) for g, n in size.items()}
+    return out
 
 
 def share_matched(households: pd.DataFrame, measures: pd.DataFrame, year: int, rule: str) -> tuple[float, int]:

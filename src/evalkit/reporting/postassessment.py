@@ -151,6 +151,8 @@ def coverage_pivot(coverage: pd.DataFrame, by: str, lang: str = "zh") -> pd.Data
     # counts in the same order: the same states), so a header never gives a hidden count away; a
     # share over a hidden group or a hidden number of receiving households is hidden ("§")
     groups = coverage.drop_duplicates(by).set_index(by)["n_households"].sort_index()
+    if coverage.attrs.get("group_sizes"):  # every group of the region, also those that received nothing
+        groups = pd.Series(coverage.attrs["group_sizes"], dtype=float).sort_index()
     group_states = dict(zip(groups.index, disclosure.additive_states(groups.to_numpy()), strict=True))
     sizes = {g: disclosure.apply_marks([format_value(n, "int", lang)], [group_states[g]])[0] for g, n in groups.items()}
     hidden = disclosure.primary_states(coverage["n_receiving"]) != disclosure.SHOWN
