@@ -568,7 +568,7 @@ def test_attacker_recovers_nothing_from_a_report_built_from_the_national_export_
     from test_walkthrough import FX, NATIONAL, _by_hand, _fill
 
     from evalkit.evaluation.statistics_template import write_template
-    from evalkit.io.dataset import ingest_command
+    from evalkit.io.dataset_ingest import ingest_command
 
     monkeypatch.setenv("EVALKIT_PSEUDONYM_KEY", "disclosure-test-key")
     files = [
