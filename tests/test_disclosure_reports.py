@@ -567,8 +567,8 @@ def test_attacker_recovers_nothing_from_a_report_built_from_the_national_export_
     ``-m slow``; the default run audits English reports of the demo above)."""
     from test_walkthrough import FX, NATIONAL, _by_hand, _fill
 
+    from evalkit.cli.commands import ingest_command
     from evalkit.evaluation.statistics_template import write_template
-    from evalkit.io.dataset_ingest import ingest_command
 
     monkeypatch.setenv("EVALKIT_PSEUDONYM_KEY", "disclosure-test-key")
     files = [
