@@ -33,12 +33,14 @@ reports: system-deps $(VENV)/.installed demo
 	$(BIN)/evalkit batch --year $(YEAR) --jobs $(JOBS) --data $(DEMO)
 
 ## Lint, format check and type check (config in pyproject.toml), then the whole test suite
-## (unit tests, notebooks with nbval)
+## (unit tests, notebooks with nbval) on TEST_JOBS pytest-xdist workers: `--dist loadfile` keeps
+## each notebook's cells on one worker (one kernel), see conftest.py. TEST_JOBS=0: one process.
+TEST_JOBS ?= 2
 test: system-deps $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests notebooks --nbval-lax \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile tests notebooks --nbval-lax \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
 
 ## JupyterLab on notebooks/ with the project kernel (the .venv's python3, evalkit from this checkout);

@@ -314,7 +314,7 @@ def test_papermill_report_without_labour_monitoring_and_village_columns(tmp_path
     panel = dataclasses.replace(panel, households=panel.households.drop(columns=drop))
     folder = tmp_path / "panel"
     save_panel(panel, folder)
-    outcome = report.run_report("shangyou", 2024, data=folder, out=tmp_path / "reports")
+    outcome = report.run_report("shangyou", 2024, data=folder, out=tmp_path / "reports", formats="html")
     assert outcome.ok, outcome.error
     html = outcome.html.read_text(encoding="utf-8")
     assert "数据中无「劳动力人数」、「弱劳动力或半劳动力人数」, 未计算: 按劳动能力分组的收入" in html

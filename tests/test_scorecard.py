@@ -8,6 +8,7 @@ import yaml
 
 from evalkit.cli.main import main
 from evalkit.core.comparison import rural_income
+from evalkit.core.config import demo_dir
 from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import Panel
 from evalkit.core.resources import data_path
@@ -389,7 +390,7 @@ def test_cli_scorecard_on_a_dataset_equals_the_panel_folder(tmp_path, demo):
     from evalkit.io.dataset import write_dataset
 
     write_dataset(demo, tmp_path / "dataset")
-    for data, out in (("data/demo", "folder.csv"), (str(tmp_path / "dataset"), "dataset.csv")):
+    for data, out in ((str(demo_dir()), "folder.csv"), (str(tmp_path / "dataset"), "dataset.csv")):
         assert (
             main(["scorecard", "--region", "guangxi", "--year", "2023", "--data", data, "--out", str(tmp_path / out)])
             == 0
