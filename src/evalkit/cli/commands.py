@@ -17,6 +17,7 @@ from evalkit.core.outputs import check_output_folder
 from evalkit.core.registry import get_region
 from evalkit.demo import DEFAULT_HOUSEHOLDS, LABEL, YEARS, write_demo
 from evalkit.evaluation.scorecard import scorecard
+from evalkit.evaluation.statistics_template import template_tables, write_template
 from evalkit.evaluation.watchlist import export_watchlist, watchlist, watchlist_counts
 from evalkit.evaluation.watchlist_flows import caseworker_lists
 from evalkit.io.accounting import format_accounting, format_skipped, write_rejections
@@ -379,4 +380,18 @@ def demo_data_command(
     )
     for name in sorted(p.name for p in folder.iterdir()):
         print(f"  {folder / name}")
+    return 0
+
+
+def template_command(region: str, year: int, out: str | None = None) -> int:
+    """``evalkit template``: write the fill-in workbook and say what it lists."""
+    reg = get_region(region)
+    path = Path(out or f"{reg.code}_{year}_统计数据模板.xlsx")
+    write_template(reg, year, path)
+    series, programme = template_tables(reg, year)
+    print(
+        f"已写出 / written: {path} — 对比序列 {len(series)} 行 / series rows, 项目指标 {len(programme)} 行 / "
+        f"programme rows; 填写 value 与 source 后用 --series {path} --programme {path} 传入 / fill in value and "
+        f"source, then pass it as --series {path} --programme {path}"
+    )
     return 0

@@ -141,7 +141,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from evalkit.evaluation.statistics_template import template_command
+    from evalkit.cli.commands import template_command
 
     return template_command(region=args.region, year=args.year, out=args.out)
 

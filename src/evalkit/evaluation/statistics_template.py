@@ -128,17 +128,3 @@ def write_template(region: str | Region, year: int, path: str | Path) -> Path:
         series.to_excel(writer, sheet_name=SERIES_SHEET, index=False)
         programme.to_excel(writer, sheet_name=PROGRAMME_SHEET, index=False)
     return path
-
-
-def template_command(region: str, year: int, out: str | None = None) -> int:
-    """``evalkit template``: write the fill-in workbook and say what it lists."""
-    reg = get_region(region)
-    path = Path(out or f"{reg.code}_{year}_统计数据模板.xlsx")
-    write_template(reg, year, path)
-    series, programme = template_tables(reg, year)
-    print(
-        f"已写出 / written: {path} — 对比序列 {len(series)} 行 / series rows, 项目指标 {len(programme)} 行 / "
-        f"programme rows; 填写 value 与 source 后用 --series {path} --programme {path} 传入 / fill in value and "
-        f"source, then pass it as --series {path} --programme {path}"
-    )
-    return 0
