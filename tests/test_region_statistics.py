@@ -148,6 +148,7 @@ def test_scorecard_with_series_and_programme_evaluates_the_targets_that_need_the
     )
     assert code == 0
     assert "未提供项目指标表" not in capsys.readouterr().out
+    assert comparison.user_series() is None  # the command's series end with it (no leak into the process)
 
 
 def test_template_rows_left_blank_are_skipped_and_sources_are_shown(tmp_path):

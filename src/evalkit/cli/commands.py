@@ -52,19 +52,18 @@ def scorecard_command(
     ``programme`` / ``series``: the region's own programme indicators and comparison series.
     Written atomically and formula-safe (:mod:`evalkit.io.spreadsheet`); the output is checked
     before the work (a read-only folder is a message, not an OSError at the end)."""
-    from evalkit.core.comparison import load_series, use_series
+    from evalkit.core.comparison import load_series, series_in_use, user_series
     from evalkit.core.outputs import check_output_file
     from evalkit.evaluation.target_values import load_programme
     from evalkit.io.spreadsheet import write_csv, write_workbook
 
     if out:
         check_output_file(out)
-    if series:
-        use_series(load_series(series))
     own = load_programme(programme) if programme else None
-    panel = load_report_panel(data, region)
-    support_cost = region_cost(panel, region, year, lang) if cost else None
-    table = scorecard(panel, region, year, programme=own, lang=lang, cost=support_cost)
+    with series_in_use(load_series(series) if series else user_series()):
+        panel = load_report_panel(data, region)
+        support_cost = region_cost(panel, region, year, lang) if cost else None
+        table = scorecard(panel, region, year, programme=own, lang=lang, cost=support_cost)
     if panel.synthetic:
         print("合成数据 / SYNTHETIC DATA")
     shown = scorecard_display(table, lang)

@@ -26,6 +26,8 @@ bureau's own figure, with its source), and both over the synthetic demo values.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache, lru_cache
 
 import numpy as np
@@ -111,6 +113,19 @@ def use_series(table: pd.DataFrame | None) -> None:
     _user = None if table is None else table.copy()
     _series.cache_clear()
     _lookup.cache_clear()
+
+
+@contextmanager
+def series_in_use(table: pd.DataFrame | None) -> Iterator[None]:
+    """Use ``table`` (:func:`load_series`) before the published series inside the ``with`` block
+    only; the series in use before it is restored afterwards, also on an error (a command run
+    in-process, e.g. ``evalkit scorecard --series``, leaves nothing behind for the next caller)."""
+    previous = _user
+    use_series(table)
+    try:
+        yield
+    finally:
+        use_series(previous)
 
 
 def user_series() -> pd.DataFrame | None:
