@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from test_disclosure import attack
 
-from evalkit.core import registry
+from evalkit.core import comparison, registry
 from evalkit.reporting import disclosure, present
 from evalkit.reporting.labels import t
 
@@ -79,6 +79,7 @@ def _render(region: str, year: int, data: Path, lang: str, monkeypatch, **parame
     monkeypatch.setattr(charts, "to_svg", lambda fig: "")
     nb = nbformat.read(NOTEBOOK, as_version=4)
     namespace: dict = {}
+    previous_series = comparison.user_series()  # the notebook's --series hold for its process: restore
     try:
         for cell in nb.cells:
             tags = cell.metadata.get("tags", [])
@@ -90,6 +91,7 @@ def _render(region: str, year: int, data: Path, lang: str, monkeypatch, **parame
             plt.close("all")
     finally:
         disclosure.set_rule()
+        comparison.use_series(previous_series)
     return "\n".join(map(str, shown)), namespace.get("results", {})
 
 
