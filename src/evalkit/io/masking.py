@@ -2,7 +2,7 @@
 
 Identifier columns are pseudonymised or dropped at ingest, but a raw identifier can still reach a
 message when an export is malformed: an unquoted comma shifts a row so that an ID-card number
-lands in 养老金 (``不是数字, 值为 45010919580203996X``), a phone number in 年度, a stray quote
+lands in 养老金 (``不是数字, 值为 45010919580203999X``, fake, sequence code 999), a phone number in 年度, a stray quote
 swallows lines with names into a village cell. So every message path masks by *content*, not
 by column:
 
