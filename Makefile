@@ -40,7 +40,7 @@ test: system-deps $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile tests notebooks --nbval-lax \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile --durations=25 tests notebooks --nbval-lax \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg
 
 ## JupyterLab on notebooks/ with the project kernel (the .venv's python3, evalkit from this checkout);
