@@ -58,6 +58,7 @@ def test_notebook_declares_the_agreed_parameters():
         "min_households",
         "suppress_zeros",
         "merge_regions",
+        "forced_hidden",
         "series",
         "programme",
     }

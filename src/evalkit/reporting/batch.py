@@ -243,16 +243,68 @@ def run_batch(
         with disclosure.use_rule(rule):
             write_batch_summary(outcomes_of(raw), chosen, year_dir, int(year), lang)
 
-    with folder_lock(year_dir, wait=wait):
+    def run(chosen_tasks: list[dict], desc: str, done: dict[str, dict]) -> dict[str, dict]:
+        """Run ``chosen_tasks``; the index describes them with the outcomes ``done`` before."""
         if scheduler:
             from evalkit.reporting.cluster import run_on_cluster
 
-            raw = run_on_cluster(tasks, _run_one, _failed, scheduler, jobs, progress, desc=f"reports {year}")
-        else:
-            raw = run_pool(tasks, _run_one, jobs, progress, desc=f"reports {year}", on_done=summary)
+            return run_on_cluster(chosen_tasks, _run_one, _failed, scheduler, jobs, progress, desc=desc)
+        return run_pool(chosen_tasks, _run_one, jobs, progress, desc=desc, on_done=lambda new: summary(done | new))
+
+    with folder_lock(year_dir, wait=wait):
+        raw = run(tasks, f"reports {year}", {})
+        raw = protect_families(tasks, raw, merged_away, run, year)
         summary(raw)
     results = outcomes_of(raw)
     return [results[r.code] for r in chosen]
+
+
+def protect_families(tasks: list[dict], raw: dict[str, dict], merged_away: dict[str, str], run, year) -> dict:
+    """The batch's disclosure rounds (:mod:`evalkit.reporting.disclosure_batch`): while a count a
+    parent publishes as the sum of its children's is hidden in exactly one report of the family,
+    re-run the reports that must hide it as well (``forced_hidden``), at most
+    :data:`~evalkit.reporting.disclosure_batch.ROUNDS` times. Returns the outcomes of the last
+    runs; a family still exposed is logged (and named in the failed outcome of its parent)."""
+    import json
+    import logging
+
+    from evalkit.reporting import disclosure_batch
+
+    by_code = {task["region"]: task for task in tasks}
+    family = disclosure_batch.families(list(by_code), merged_away)
+    if not family:
+        return raw
+    forced: dict[str, set[str]] = {code: set() for code in by_code}
+
+    def cells() -> dict[str, dict]:
+        return {code: (raw.get(code) or {}).get("results", {}).get("cells", {}) for code in by_code}
+
+    for round_ in range(1, disclosure_batch.ROUNDS + 1):
+        after = disclosure_batch.grow(family, cells(), forced)
+        redo = disclosure_batch.grown(forced, after)
+        if not redo:
+            return raw
+        forced = after
+        again = []
+        for code in redo:
+            extra = dict(by_code[code]["extra_parameters"])
+            extra["forced_hidden"] = json.dumps(sorted(forced[code]), ensure_ascii=False)
+            again.append(by_code[code] | {"extra_parameters": extra})
+        raw = raw | run(again, f"reports {year} (disclosure round {round_})", raw)
+    left = disclosure_batch.exposed(family, cells())
+    for parent in sorted({p for p, _, _ in left}):
+        keys = [key for p, key, _ in left if p == parent]
+        logging.getLogger("evalkit").warning("disclosure: %s still exposed after the batch's rounds: %s", parent, keys)
+        for name in ("html", "pdf", "docx", "xlsx", "notebook", "results_file"):  # withheld: not published
+            if (raw.get(parent) or {}).get(name):
+                Path(raw[parent][name]).unlink(missing_ok=True)
+        raw[parent] = _failed(
+            by_code[parent],
+            f"{disclosure_batch.EXPOSED}: 与下级报告合并后仍可推算被隐藏的数, 报告不予发布 / withheld: counts "
+            f"still recoverable from the children's reports after {disclosure_batch.ROUNDS} rounds: "
+            f"{', '.join(keys[:5])}",
+        )
+    return raw
 
 
 def _disk_results(year_dir: Path, stem: str) -> dict:

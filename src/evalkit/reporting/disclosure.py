@@ -309,21 +309,30 @@ def primary_states(counts: Iterable, rule: Rule | None = None) -> np.ndarray:
 
 
 def additive_states(
-    counts: ArrayLike, rule: Rule | None = None, total: float | None = None, total_hidden: bool | None = None
+    counts: ArrayLike,
+    rule: Rule | None = None,
+    total: float | None = None,
+    total_hidden: bool | None = None,
+    forced: ArrayLike | None = None,
 ) -> np.ndarray:
     """States of counts that add up to a total published elsewhere (``total``, default their sum:
     the region's households in the key numbers): primary, then complementary suppression until
     the audit of the parts against the total is safe. ``total_hidden`` (default: the total is
-    under the threshold) says the total is not published where it is shown."""
+    under the threshold) says the total is not published where it is shown. ``forced`` (a mask):
+    counts hidden because another report of the batch hides them (:func:`force`)."""
     rule = _rule(rule)
     counts = np.asarray([np.nan if _missing(v) else v for v in np.asarray(counts, dtype=object)], dtype=float)
     states = primary_states(counts, rule)
+    if forced is not None:
+        states[np.asarray(forced, dtype=bool) & (states == SHOWN)] = SECONDARY
     known = ~np.isnan(counts)
     if known.sum() < len(counts) or len(counts) < 2:
         return states
     total = float(counts.sum() if total is None else total)
     values = np.append(counts, total)
-    primary = np.append(states == PRIMARY, rule.is_primary(total) if total_hidden is None else total_hidden)
+    primary = np.append(
+        np.isin(states, HIDDEN_STATES), rule.is_primary(total) if total_hidden is None else total_hidden
+    )
     eq = np.append(-np.ones(len(counts)), 1.0)[None, :]
     fixed = np.append(np.zeros(len(counts), dtype=bool), True)
     hidden, _ = protect(values, primary, eq, rule=rule, fixed=fixed)
@@ -441,3 +450,80 @@ def parse_count(text: str) -> float | None:
         return float(number) * scale
     except ValueError:
         return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Linked reports of a batch: cells a report must hide because another report hides them
+# ---------------------------------------------------------------------------------------------
+#
+# A prefecture's region-level count (households below a line, moving across it, matched by a
+# rule, newly flagged, …) is the sum of the same count in its counties' reports. Each report's
+# suppression is chosen alone, so the batch (:mod:`evalkit.reporting.disclosure_batch`) tells a
+# report which of its counts it must hide as well (the report parameter ``forced_hidden``): the
+# tables start from these cells as hidden (complementary) and choose their own further cells
+# around them by the cost rule. Each count a table publishes is recorded under the same key
+# (:func:`published_cells`, written to the results JSON), so the batch can see which cells of the
+# family are hidden where.
+
+_FORCED: list[frozenset[str]] = [frozenset()]
+_CELLS: dict[str, float | None] = {}
+
+
+def cell_key(*parts) -> str:
+    """The key of a count cell shared by the reports of a batch (table, row, column)."""
+    return " | ".join(str(p) for p in parts)
+
+
+def set_forced(keys: Iterable[str] | str = ()) -> frozenset[str]:
+    """The cells this report must hide (keys of :func:`cell_key`; a JSON list as the notebook
+    parameter gives them), and a fresh record of the cells it publishes."""
+    if isinstance(keys, str):
+        import json
+
+        keys = json.loads(keys) if keys.strip() else []
+    _FORCED[0] = frozenset(map(str, keys))
+    _CELLS.clear()
+    return _FORCED[0]
+
+
+def forced_keys() -> frozenset[str]:
+    return _FORCED[-1]
+
+
+@contextlib.contextmanager
+def use_forced(keys: Iterable[str]):
+    """Force ``keys`` hidden inside a ``with`` block (tests, one-off tables)."""
+    _FORCED.append(frozenset(keys))
+    try:
+        yield _FORCED[-1]
+    finally:
+        _FORCED.pop()
+
+
+def forced_mask(keys: Iterable[str]) -> np.ndarray:
+    """True for each key the batch forces hidden."""
+    chosen = forced_keys()
+    return np.array([k in chosen for k in keys], dtype=bool)
+
+
+def force(states: ArrayLike, keys: Iterable[str]) -> np.ndarray:
+    """``states`` with every shown cell of a forced key hidden as complementary."""
+    states = np.asarray(states, dtype=object).copy()
+    mask = forced_mask(keys)
+    if len(mask):
+        states[mask & (states == SHOWN)] = SECONDARY
+    return states
+
+
+def record(keys: Iterable[str], values: Iterable, states: Iterable[str]) -> None:
+    """Note the published value (``None`` when hidden) of each keyed count cell."""
+    for key, value, state in zip(keys, values, states, strict=True):
+        hidden = state in HIDDEN_STATES or _missing(value)
+        if key in _CELLS and _CELLS[key] is None:
+            continue  # hidden in one place: hidden
+        _CELLS[key] = None if hidden else float(value)
+
+
+def published_cells() -> dict[str, float | None]:
+    """Every keyed count cell recorded since :func:`set_forced`: its value, ``None`` if hidden."""
+    return dict(_CELLS)

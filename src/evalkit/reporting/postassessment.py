@@ -127,17 +127,29 @@ def matching_states(summary: pd.DataFrame, grid=None) -> dict[str, np.ndarray]:
     states = {c: np.full(n, disclosure.SHOWN, dtype=object) for c in MATCHING_COLUMNS}
     numbers = summary[list(MATCHING_COLUMNS[:3])].to_numpy(dtype=float)
     linked = _flag_totals(summary, grid)
-    eligible_states = disclosure.primary_states(numbers[:, 0]) if n else np.array([], dtype=object)
+    # keyed as in the other reports of a batch (the batch may force a count hidden: disclosure.force)
+    rules = summary["rule"] if "rule" in summary.columns else summary.get("label", pd.Series(range(n)))
+    keys = {c: [disclosure.cell_key("matching", rule, c) for rule in rules] for c in MATCHING_COLUMNS[:3]}
+    eligible_states = (
+        disclosure.force(disclosure.primary_states(numbers[:, 0]), keys["n_households"])
+        if n
+        else np.array([], dtype=object)
+    )
     for r, (eligible, matched, unmatched) in enumerate(numbers):
         total = eligible_states[r]
         if total == disclosure.SHOWN and linked[r] in disclosure.HIDDEN_STATES:
             total = linked[r]
         parts = disclosure.additive_states(
-            np.array([matched, unmatched]), total=float(eligible), total_hidden=total in disclosure.HIDDEN_STATES
+            np.array([matched, unmatched]),
+            total=float(eligible),
+            total_hidden=total in disclosure.HIDDEN_STATES,
+            forced=disclosure.forced_mask([keys["n_matched"][r], keys["n_unmatched"][r]]),
         )
         states["n_households"][r], states["n_matched"][r], states["n_unmatched"][r] = total, *parts
         if np.isin([total, *parts], disclosure.HIDDEN_STATES).any():
             states["share_matched"][r] = disclosure.DEPENDENT
+    for c in MATCHING_COLUMNS[:3]:
+        disclosure.record(keys[c], summary[c], states[c])
     return states
 
 
@@ -181,7 +193,19 @@ def flow_states(flows: pd.DataFrame, grid=None) -> dict[str, np.ndarray]:
     that neither a hidden flow nor a hidden watch-list cell can be worked out from both tables
     (弥勒: 26 flagged, 19 still flagged gave 7 newly flagged). No longer flagged rests on last
     year's list: primary suppression only."""
-    states = {f"n_{p}": disclosure.primary_states(flows[f"n_{p}"].astype(float)) for p in ("new", "still", "left")}
+    # keyed as in the other reports of a batch (the batch may force a count hidden: disclosure.force)
+    keys = {f"n_{p}": [disclosure.cell_key("flows", flag, f"n_{p}") for flag in flows["flag"]] for p in FLOWS}
+    states = {part: disclosure.force(disclosure.primary_states(flows[part].astype(float)), keys[part]) for part in keys}
+    states = _flow_states(flows, grid, states)
+    for part in keys:
+        disclosure.record(keys[part], flows[part], states[part])
+    return states
+
+
+FLOWS = ("new", "still", "left")
+
+
+def _flow_states(flows: pd.DataFrame, grid, states: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     if grid is None or len(flows) == 0:
         return states
     values = np.asarray(grid.values, dtype=float)

@@ -198,13 +198,26 @@ def format_table(
     if missing:
         raise EvalkitError(f"format_table: missing columns / 缺少列 {sorted(set(missing))}")
     gate_states: dict[str, np.ndarray] = {}
+    # each household count has a key shared with the same table of the other reports of a batch
+    # (table: its columns; row: its first text cell and its year), so the batch can force it
+    # hidden (:func:`evalkit.reporting.disclosure.force`) where another report hides it
+    row_columns = [c for c, kind in columns.items() if kind == "text"][:1] + [c for c in ("year",) if c in columns]
+    table_key = ",".join(columns)
+    rows = [
+        "/".join(format_value(v, columns[c], lang) for c, v in zip(row_columns, values, strict=True))
+        for values in df[row_columns].itertuples(index=False)
+    ]
 
     def states_of(gate: str) -> np.ndarray:
         if gate not in gate_states:
             counts = df[gate].astype(float).to_numpy()
-            gate_states[gate] = (
-                disclosure.additive_states(counts, rule) if adds_up else disclosure.primary_states(counts, rule)
-            )
+            keys = [disclosure.cell_key(table_key, row, gate) for row in rows]
+            if adds_up:
+                gate_states[gate] = disclosure.additive_states(counts, rule, forced=disclosure.forced_mask(keys))
+            else:
+                gate_states[gate] = disclosure.force(disclosure.primary_states(counts, rule), keys)
+            if columns.get(gate) == "households":  # a count this table publishes
+                disclosure.record(keys, counts, gate_states[gate])
         return gate_states[gate]
 
     out, states = {}, {}

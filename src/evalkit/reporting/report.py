@@ -348,6 +348,10 @@ def results_payload(
         "suppressed_keys": suppressed,
         "suppression": hidden,
         "disclosure": {"threshold": rule.threshold, "suppress_zeros": rule.suppress_zeros},
+        # every household count of the tables, keyed as in the other reports of a batch (None:
+        # hidden), and the ones the batch forced hidden (evalkit.reporting.disclosure_batch)
+        "cells": disclosure.published_cells(),
+        "forced_hidden": sorted(disclosure.forced_keys()),
         # null is not suppressed: why each missing number could not be computed (issue 12, item 6)
         "unavailable": {
             row["key"]: {"zh": label_or(str(row["reason"]), "zh"), "en": label_or(str(row["reason"]), "en")}

@@ -63,16 +63,36 @@ def key_number_states(numbers: pd.DataFrame, rule: disclosure.Rule | None = None
     household count is ``primary`` under the threshold; every other number is ``derived`` when
     the household count it rests on cannot be published; a missing value is ``shown`` (as
     无数据 / null: nothing to hide). The report table, the results JSON,
-    ``comparison.csv`` and ``index.html`` all use these states."""
-    primary = disclosure.primary_states(numbers["n_households"], rule)
-    return [
+    ``comparison.csv`` and ``index.html`` all use these states.
+
+    The counts a parent region's report adds up from its children's (:data:`SUMMED_NUMBERS`) are
+    keyed for the batch, which may force one hidden (``×``) where another report of the family
+    hides it (:mod:`evalkit.reporting.disclosure_batch`); the region's households forced hidden
+    hide every number resting on them."""
+    keys = [disclosure.cell_key("key_numbers", key) for key in numbers["key"]]
+    primary = disclosure.force(disclosure.primary_states(numbers["n_households"], rule), keys)
+    own_forced = dict(zip(numbers["key"], primary, strict=True)).get("n_households") == disclosure.SECONDARY
+    states = [
         disclosure.SHOWN  # a value that could not be computed has nothing to hide: 无数据 / null, not a mark
         if is_missing(value)
         else state
-        if key == "n_households"
+        if key == "n_households" or (state == disclosure.SECONDARY and not own_forced)
+        else disclosure.DEPENDENT
+        if own_forced
         else disclosure.gated_states([state])[0]
         for key, value, state in zip(numbers["key"], numbers["value"], primary, strict=True)
     ]
+    summed = [k in SUMMED_NUMBERS for k in numbers["key"]]
+    disclosure.record(
+        [k for k, keep in zip(keys, summed, strict=True) if keep],
+        numbers["value"][summed],
+        [s for s, keep in zip(states, summed, strict=True) if keep],
+    )
+    return states
+
+
+#: Key numbers of a parent region that are the sums of its children's.
+SUMMED_NUMBERS = ("n_households", "n_persons", "n_persons_below_monitoring")
 
 
 def key_numbers_table(numbers: pd.DataFrame, lang: str = "zh", rule: disclosure.Rule | None = None) -> pd.DataFrame:

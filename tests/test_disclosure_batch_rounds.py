@@ -1,0 +1,148 @@
+"""The batch's disclosure rounds (:mod:`evalkit.reporting.disclosure_batch`): cells forced hidden in
+a report, the fixpoint over a family {parent, children}, and the batch re-running only the
+reports whose forced set grew (fast: no report is run; the attacker over rendered reports is in
+tests/test_disclosure_batch.py)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from test_disclosure import attack
+
+from evalkit.reporting import batch, disclosure, disclosure_batch
+from evalkit.reporting.present import format_table
+
+S, P, C = disclosure.SHOWN, disclosure.PRIMARY, disclosure.SECONDARY
+
+
+def _groups(counts, lang="zh"):
+    frame = pd.DataFrame({"group": [f"g{i}" for i in range(len(counts))], "n_households": counts})
+    return format_table(frame, {"group": "text", "n_households": "households"}, lang, adds_up=True)
+
+
+def test_a_forced_cell_is_hidden_and_its_table_protected_around_it():
+    counts = [40, 25, 30, 12]
+    table = _groups(counts)
+    assert table.attrs["disclosure"][table.columns[1]] == [S] * 4
+    cells = disclosure.published_cells()
+    key = next(k for k in cells if k.startswith("group,n_households | g1 |"))
+    assert cells[key] == 25.0
+    with disclosure.use_forced([key]):
+        table = _groups(counts)
+        states = table.attrs["disclosure"][table.columns[1]]
+    assert states[1] == C and table.iloc[1, 1] == disclosure.COMPLEMENTARY
+    # the total (all households, published) minus the others would give 25: one more is hidden,
+    # the smallest (12), and the attacker's interval of each hidden cell is at least 10 wide
+    assert states == [S, C, S, C]
+    known = {i: v for i, (v, s) in enumerate(zip(counts, states, strict=True)) if s == S} | {"total": sum(counts)}
+    hidden = [i for i, s in enumerate(states) if s != S]
+    intervals = attack(known, hidden, [{"total": 1, **dict.fromkeys(range(4), -1)}], [])
+    assert all(hi - lo >= 10 for lo, hi in intervals.values())
+    assert disclosure.published_cells()[key] is None  # recorded hidden
+
+
+def test_forced_hidden_reaches_additive_states_and_the_notebook_parameter():
+    states = disclosure.additive_states(np.array([30.0, 20.0, 50.0]), forced=[False, True, False])
+    assert list(states) == [C, C, S]  # 20 forced, then 30 (the smallest left) against the total
+    assert disclosure.set_forced(json.dumps(["a | b | c"])) == frozenset({"a | b | c"})
+    assert disclosure.published_cells() == {}  # a fresh record for the report
+    assert disclosure.set_forced("") == frozenset()
+
+
+def test_the_family_fixpoint_forces_a_second_member_and_converges():
+    family = {"p": ["a", "b"]}
+    # p = a + b for key k: a hides it (primary), b and p publish it → exposed; the parent hides it
+    cells = {"p": {"k": 95.0, "z": 60.0}, "a": {"k": None, "z": 30.0}, "b": {"k": 88.0, "z": 30.0}}
+    assert disclosure_batch.exposed(family, cells) == [("p", "k", "a")]
+    forced = disclosure_batch.grow(family, cells, {c: set() for c in cells})
+    assert forced == {"p": {"k"}, "a": set(), "b": set()}
+    assert disclosure_batch.grown({}, forced) == ["p"]
+    # the parent's complementary choice (z) is then Σ children: a child must hide it, the smallest
+    cells = {"p": {"k": None, "z": None}, "a": {"k": None, "z": 30.0}, "b": {"k": 88.0, "z": 29.0}}
+    forced = disclosure_batch.grow(family, cells, forced)
+    assert forced == {"p": {"k"}, "a": set(), "b": {"z"}}
+    cells["b"]["z"] = None
+    assert disclosure_batch.exposed(family, cells) == []
+    assert disclosure_batch.grown(forced, disclosure_batch.grow(family, cells, forced)) == []
+    # a zero tells nothing and is never chosen; a key only children publish is no relation
+    cells = {"p": {"k": 5.0}, "a": {"k": None, "y": None}, "b": {"k": 0.0, "y": 3.0}}
+    assert disclosure_batch.grow(family, cells, {}) == {"p": {"k"}}
+
+
+def test_families_follow_the_registry_and_merged_children_count_through_their_host():
+    codes = ["xinyang", "xinyang-shihe", "xinyang-luoshan"]
+    family = disclosure_batch.families(codes, {"xinyang-yangshan": "xinyang-shihe"})
+    assert family == {"xinyang": ["xinyang-shihe", "xinyang-luoshan"]}
+    assert disclosure_batch.families(["xinyang-shihe", "xinyang-luoshan"]) == {}
+
+
+def _outcome(code, cells, tmp_path):
+    html = tmp_path / f"{code}.html"
+    html.write_text("report", encoding="utf-8")
+    return {"region": code, "year": 2025, "status": "ok", "html": str(html), "results": {"cells": cells}}
+
+
+def test_the_batch_reruns_only_the_reports_whose_forced_set_grew(tmp_path):
+    tasks = [
+        {"region": c, "year": 2025, "extra_parameters": {}} for c in ("xinyang", "xinyang-shihe", "xinyang-luoshan")
+    ]
+    first = {
+        "xinyang": _outcome("xinyang", {"k": 95.0}, tmp_path),
+        "xinyang-shihe": _outcome("xinyang-shihe", {"k": None}, tmp_path),
+        "xinyang-luoshan": _outcome("xinyang-luoshan", {"k": 33.0}, tmp_path),
+    }
+    calls = []
+
+    def run(chosen, desc, done):
+        calls.append([(t["region"], t["extra_parameters"].get("forced_hidden")) for t in chosen])
+        return {t["region"]: _outcome(t["region"], {"k": None}, tmp_path) for t in chosen}
+
+    raw = batch.protect_families(tasks, first, {}, run, 2025)
+    assert calls == [[("xinyang", '["k"]')]]
+    assert raw["xinyang"]["results"]["cells"] == {"k": None} and raw["xinyang-luoshan"] is first["xinyang-luoshan"]
+
+
+def test_a_family_that_stays_exposed_is_withheld(tmp_path, monkeypatch):
+    monkeypatch.setattr(disclosure_batch, "ROUNDS", 1)
+    tasks = [
+        {"region": c, "year": 2025, "extra_parameters": {}} for c in ("xinyang", "xinyang-shihe", "xinyang-luoshan")
+    ]
+    first = {
+        "xinyang": _outcome("xinyang", {"k": 95.0, "z": 60.0}, tmp_path),
+        "xinyang-shihe": _outcome("xinyang-shihe", {"k": None, "z": 30.0}, tmp_path),
+        "xinyang-luoshan": _outcome("xinyang-luoshan", {"k": 33.0, "z": 30.0}, tmp_path),
+    }
+
+    def run(chosen, desc, done):  # the parent hides k and, as its complementary cell, z
+        return {t["region"]: _outcome(t["region"], {"k": None, "z": None}, tmp_path) for t in chosen}
+
+    raw = batch.protect_families(tasks, first, {}, run, 2025)
+    assert raw["xinyang"]["status"] == "failed" and "E-DISCLOSURE-BATCH" in raw["xinyang"]["error"]
+    assert "z" in raw["xinyang"]["error"] and not (tmp_path / "xinyang.html").exists()
+    assert raw["xinyang-shihe"]["status"] == "ok"
+
+
+def test_key_numbers_a_parent_sums_are_keyed_and_can_be_forced():
+    from evalkit.reporting.sections import key_number_states
+
+    numbers = pd.DataFrame(
+        {
+            "key": ["n_households", "n_persons", "net_income_pc", "n_persons_below_monitoring"],
+            "value": [120.0, 410.0, 15000.0, 30.0],
+            "n_households": [120.0, 120.0, 120.0, 12.0],
+        }
+    )
+    disclosure.set_forced()
+    assert key_number_states(numbers) == [S] * 4
+    assert disclosure.published_cells() == {
+        "key_numbers | n_households": 120.0,
+        "key_numbers | n_persons": 410.0,
+        "key_numbers | n_persons_below_monitoring": 30.0,
+    }
+    with disclosure.use_forced(["key_numbers | n_persons_below_monitoring"]):
+        assert key_number_states(numbers) == [S, S, S, C]
+    with disclosure.use_forced(["key_numbers | n_households"]):
+        assert key_number_states(numbers) == [C, *[disclosure.DEPENDENT] * 3]
+    disclosure.set_forced()
