@@ -342,8 +342,12 @@ def additive_states(
 def grid_relations(values: np.ndarray, any_column: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Relations of a units × flags grid whose last row is the total and (``any_column``) last
     column the any-flag count: every column adds up to its total; in every row each flag is at
-    most the any-flag count and the any-flag count at most the sum of the flags — an equality when
-    the flags are disjoint (any = their sum in every row, as the attacker may know from the rules)."""
+    most the any-flag count and the any-flag count at most the sum of the flags — an equality in
+    every row whose flags are disjoint (any = their sum there). That is decided row by row: an
+    attacker may know that a unit's flagged households carry one flag each (from the rules, or
+    because the unit is small), and protection against the attacker who knows more is protection
+    against every weaker one (来宾市: 忻城县 reads 1 + 2 = 3 while other counties overlap; with
+    that row an equality, 13 and 20 published in the 合计 row pinned its first flag to [0, 7])."""
     rows, cols = values.shape
     cell = np.arange(rows * cols).reshape(rows, cols)
     eq, ub = [], []
@@ -353,13 +357,12 @@ def grid_relations(values: np.ndarray, any_column: bool = True) -> tuple[np.ndar
         row[cell[:-1, c]] = -1.0
         eq.append(row)
     if any_column and cols >= 2:
-        flags = values[:, :-1]
-        disjoint = bool(np.allclose(flags.sum(axis=1), values[:, -1]))
+        disjoint = np.isclose(values[:, :-1].sum(axis=1), values[:, -1])
         for r in range(rows):
             total = np.zeros(rows * cols)
             total[cell[r, -1]] = 1.0
             total[cell[r, :-1]] = -1.0
-            if disjoint:
+            if disjoint[r]:
                 eq.append(total)
                 continue
             ub.append(total)
