@@ -11,7 +11,7 @@ from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import Panel
 from evalkit.indicators import duckdb_backend as ddb
 from evalkit.indicators import income
-from evalkit.io.dataset import write_dataset
+from evalkit.io.dataset import read_dataset_meta, read_households, write_dataset
 
 RTOL = 1e-9
 BYS = [(), ["county"], ["prefecture", "household_type"]]
@@ -74,9 +74,15 @@ def test_thresholds_and_quintiles_agree(demo, by):
     assert set(expected["status"]) == {"ok", "missing monitoring line"}
     _equal(expected, ddb.below_threshold(path, "monitoring_line", by, lines=lines))
     year = years[-1]
-    q = income.quintile_groups(hh, year, by).sort_index()
+    q = income.quintile_groups(hh, year, by)
     assert set(q.unique()) == {1, 2, 3, 4, 5}
-    _equal(q, ddb.quintile_groups(path, year, by))
+    stored = ddb.quintile_groups(path, year, by)
+    _equal(q.sort_index(), stored.sort_index())
+    # no sort by household_id: the rows in the order the dataset stores them, the same in every call
+    rows = read_households(path, ["household_id"], filters=[("year", "==", year - 1)])["household_id"]
+    assert list(stored.index) == list(rows) and not stored.index.is_monotonic_increasing
+    assert stored.index.equals(ddb.quintile_groups(path, year, by).index)
+    _equal(q, ddb.quintile_groups(hh, year, by))  # a DataFrame source: in its row order
 
 
 def test_filters_select_the_same_rows(demo):
@@ -128,6 +134,10 @@ def test_missing_group_keys_form_their_own_group(demo):
     _equal(expected, ddb.income_indicators(hh, ["county"]))
     _equal(income.growth_contributions(hh, ["county"]), ddb.growth_contributions(hh, ["county"]))
     _equal(income.below_threshold(hh, 9_000, ["county"]), ddb.below_threshold(hh, 9_000, ["county"]))
+    year = int(hh["year"].max())
+    _equal(income.quintile_groups(hh, year, ["county"]), ddb.quintile_groups(hh, year, ["county"]))
+    two = ["county", "household_type"]
+    _equal(income.quintile_groups(hh, year, two), ddb.quintile_groups(hh, year, two))
     with pytest.raises(EvalkitError) as info:
         ddb.income_indicators(hh, ["nowhere"])
     assert info.value.code == "E-GROUP-COLUMNS"
@@ -166,3 +176,30 @@ def test_dispatcher_single_tables_agree(demo):
     _equal(whole["below_threshold"], ddb.below_threshold(path, 7_500, ["county"]))
     _equal(whole["income_indicators"], ddb.income_indicators(path, ["county"]))
     assert whole["below_threshold"]["n_households_below"].sum() > 0
+
+
+def test_value_checks_recorded_when_written_are_not_repeated(demo, tmp_path):
+    """dataset.json records the missing values per column and household sizes below 1 of the
+    rows as written; the DuckDB path counts only what the record does not show clean, so a
+    dataset with a missing wage still raises the pandas path's error and a clean one skips the counts."""
+    panel, path = demo
+    checks = read_dataset_meta(path)["checks"]["households"]
+    assert checks["household_size_below_1"] == 0 and checks["missing"]["wage"] == 0
+    assert checks["missing"]["transfer_dibao"] == panel.households["transfer_dibao"].isna().sum() > 0
+    src = ddb._Source(path)
+    assert {"year", "household_size", "wage", "transfer"} <= src.clean and "transfer_dibao" not in src.clean
+    sqls = []
+    execute = src.con.execute
+    src.con = type("Spy", (), {"execute": lambda self, sql, *a: sqls.append(sql) or execute(sql, *a)})()
+    _equal(income.income_indicators(panel.households, ["county"]), ddb.income_indicators(src, ["county"]))
+    assert not any("_bad_" in s for s in sqls)  # no validity counts: the record says the values are there
+    hh = panel.households.copy()
+    hh.loc[hh.index[5], "wage"] = np.nan
+    hh.loc[hh.index[6], "household_size"] = 0
+    bad = write_dataset(Panel(hh, panel.measures, panel.meta), tmp_path / "bad")
+    recorded = read_dataset_meta(bad)["checks"]["households"]
+    assert recorded["missing"]["wage"] == 1 and recorded["household_size_below_1"] == 1
+    assert "wage" not in ddb._Source(bad).clean and "household_size" not in ddb._Source(bad).clean
+    with pytest.raises(EvalkitError, match="column household_size has 1 missing or invalid") as info:
+        ddb.income_indicators(bad, ["county"])
+    assert info.value.code == "E-DATA-MISSING-VALUES"

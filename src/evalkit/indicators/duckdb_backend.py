@@ -55,16 +55,20 @@ class _Source:
         import duckdb
 
         self.dtypes: dict[str, str] = {}
+        #: columns the dataset's record says have a value in every row (checked when written)
+        self.clean: frozenset[str] = frozenset()
         if isinstance(source, pd.DataFrame):
             self.con = duckdb.connect()
             self.con.register("_frame", source)
             self.con.execute("CREATE VIEW households AS SELECT * FROM _frame")
             self.dtypes = {str(c): str(t) for c, t in source.dtypes.items()}
         elif isinstance(source, (str, Path)):
-            from evalkit.io.dataset import duckdb_connection, read_dataset_meta
+            from evalkit.io.dataset import clean_columns, duckdb_connection, read_dataset_meta
 
             self.con = duckdb_connection(source, memory_limit=memory_limit)
-            self.dtypes = read_dataset_meta(source)["dtypes"]["households"]
+            record = read_dataset_meta(source)
+            self.dtypes = record["dtypes"]["households"]
+            self.clean = clean_columns(record)
         elif hasattr(source, "execute"):
             self.con = source
         else:
@@ -122,9 +126,11 @@ def _aggregate_sql(src: _Source, keys: list[str], weight: str, extra: Sequence[s
     """SQL of the per-group sums behind :func:`income_indicators` (one scan of the households)."""
     detail = [c for c in TRANSFER_DETAIL if c in src.columns]
     per = "" if weight == "person" else " / household_size::DOUBLE"
-    comp = {c: f"{_q(c)}::DOUBLE" for c in (*INCOME_COLUMNS, *detail)}
-    comp["net_operating"] = income_sql("net_operating", comp)
-    comp["net_income"] = income_sql("net_income", comp)
+    # the derived columns from the components' sums (a sum of differences is the difference of
+    # the sums): two fewer sums over the rows
+    sums = {c: f"SUM({_q(c)}::DOUBLE{per})" for c in (*INCOME_COLUMNS, *detail)}
+    sums["net_operating"] = income_sql("net_operating", sums)
+    sums["net_income"] = income_sql("net_income", sums)
     denom = "SUM(household_size::DOUBLE)" if weight == "person" else "COUNT(*)::DOUBLE"
     key_sql = ", ".join(_q(k) for k in keys)
     cols = ["net_income", *INCOME_COLUMNS[:3], "net_operating", *INCOME_COLUMNS[3:], *detail]
@@ -133,8 +139,8 @@ def _aggregate_sql(src: _Source, keys: list[str], weight: str, extra: Sequence[s
         "SUM(household_size::DOUBLE) AS n_persons",
     ]
     for c in cols:
-        value = f"SUM({comp[c]}{per}) / {denom}"
-        if c in detail:  # nan for a group where any household lacks the detail
+        value = f"{sums[c]} / {denom}"
+        if c in detail and c not in src.clean:  # nan for a group where any household lacks the detail
             value = f"CASE WHEN COUNT({_q(c)}) < COUNT(*) THEN NULL ELSE {value} END"
         select.append(f"{value} AS {_q(c + '_pc')}")
     select.extend(extra)
@@ -162,7 +168,9 @@ def income_indicators(
     if absent:
         raise EvalkitError(f"缺少分组列 / missing grouping columns: {', '.join(absent)}", code="E-GROUP-COLUMNS")
     src.check(["household_size", *INCOME_COLUMNS])
-    checked = ["year", "household_size", *INCOME_COLUMNS]  # missing group keys form their own group
+    # missing group keys form their own group; values the dataset's record says are present
+    # (checked when the rows were written) are not counted again
+    checked = [c for c in ("year", "household_size", *INCOME_COLUMNS) if c not in src.clean]
     sql, pc_cols = _aggregate_sql(src, keys, weight, [*_bad_counts(checked), *extra])
     out = _raise_bad(src.df(sql), checked)
     out = src.restore(out, keys)
@@ -287,7 +295,7 @@ def _indicators_and_below(src: _Source, by, weight: str, line) -> tuple[pd.DataF
     extra = [
         f"SUM(CASE WHEN {below} THEN 1 ELSE 0 END)::DOUBLE AS _n_below",
         f"SUM(CASE WHEN {below} THEN household_size::DOUBLE ELSE 0 END) AS _p_below",
-        f"COUNT_IF(({pc}) IS NULL) AS _pc_missing",
+        "0::BIGINT AS _pc_missing" if _pc_clean(src) else f"COUNT_IF(({pc}) IS NULL) AS _pc_missing",
     ]
     ind = income_indicators(src, by, weight, extra=extra)
     counts = ind[[*keys, "n_households", "n_persons", *_BELOW_SUMS]].rename(
@@ -295,6 +303,14 @@ def _indicators_and_below(src: _Source, by, weight: str, line) -> tuple[pd.DataF
     )
     counts["n_households_no_line"] = np.zeros(len(counts), dtype="int64")
     return ind.drop(columns=list(_BELOW_SUMS)), _below_table(counts, keys, line)
+
+
+def _pc_clean(src: _Source) -> bool:
+    """True when the dataset's record says every row has net_income_pc (stored, or derivable:
+    every component and a household size of at least 1)."""
+    if "net_income_pc" in src.columns:
+        return "net_income_pc" in src.clean
+    return src.clean.issuperset(["household_size", *INCOME_COLUMNS])
 
 
 def _pc_sql(src: _Source) -> str:
@@ -410,41 +426,48 @@ def _below_table(out: pd.DataFrame, keys: list[str], line) -> pd.DataFrame:
 
 
 def quintile_groups(source, year: int, by=(), filters=None) -> pd.Series:
-    """:func:`evalkit.income.quintile_groups` by DuckDB: q_i = min(5, ⌊5 F_i⌋ + 1) with F_i the
-    household-size-weighted mid-rank of year − 1 net_income_pc within each ``by`` group,
-    F = (W_{<v} + W_v / 2) / W for the tie block of value v (window sums in SQL; with integer
-    sizes every sum is exact, so the groups equal the pandas ones). Series indexed by
-    household_id (sorted), name ``quintile``."""
+    """:func:`evalkit.income.quintile_groups` with DuckDB reading the rows: q_i = min(5, ⌊5 F_i⌋ + 1)
+    with F_i the household-size-weighted mid-rank of year − 1 net_income_pc within each ``by``
+    group (:func:`evalkit.indicators.thresholds.weighted_quintiles`, the pandas path's own
+    function, so the groups are the pandas ones). DuckDB scans only household_id, the keys, the
+    size and the income of year − 1; no sort by household_id and no window: the ranks are one
+    numpy sort of the incomes. Series indexed by household_id in the order the dataset stores
+    the rows (its files in path order, then row order; a DataFrame source: its row order),
+    name ``quintile``."""
+    from evalkit.indicators.thresholds import weighted_quintiles
+
     src = source if isinstance(source, _Source) else _Source(source, filters)
     by = [by] if isinstance(by, str) else list(by)
     src.check(["household_id", "household_size", *by])
-    pc = _pc_sql(src)
-    part = f"PARTITION BY {', '.join(_q(k) for k in by)}" if by else ""
     cond = f"year = {int(year) - 1}"
     where = f"{src.where} AND {cond}" if src.where else f"WHERE {cond}"
-    # one window (partition and order) for the three sums: DuckDB sorts the households once;
-    # RANGE CURRENT ROW is the tie block of the row's value (its peers)
-    window = f"{part} ORDER BY pc RANGE BETWEEN"
-    sql = f"""
-        WITH prev AS (SELECT household_id, {", ".join([*(_q(k) for k in by), ""])}household_size::DOUBLE AS w,
-                             {pc} AS pc FROM households {where}),
-        ranked AS (
-            SELECT household_id,
-                   SUM(w) OVER ({window} CURRENT ROW AND CURRENT ROW) AS block_w,
-                   SUM(w) OVER ({window} UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
-                   SUM(w) OVER ({window} UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS total
-            FROM prev)
-        SELECT household_id,
-               LEAST(FLOOR(5 * ((upto - block_w + block_w / 2) / total))::BIGINT + 1, 5) AS quintile
-        FROM ranked ORDER BY household_id"""
-    out = src.df(sql)
-    if not len(out):
+    keys = "".join(f"{_q(k)}, " for k in by)
+    sql = f"SELECT household_id, {keys}household_size::DOUBLE AS _w, {_pc_sql(src)} AS _pc FROM households {where}"
+    preserve = src.con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    src.con.execute("SET preserve_insertion_order = true")  # the rows in stored order: a deterministic result
+    try:
+        rows = src.con.sql(sql, params=src.params or None).to_arrow_table()
+    finally:
+        src.con.execute(f"SET preserve_insertion_order = {bool(preserve and preserve[0])}")
+    if not len(rows):
         raise EvalkitError(
-            f"五等份需要上一年({year - 1})数据 / quintiles need the previous year ({year - 1}) in the data"
+            f"五等份需要上一年({year - 1})数据 / quintiles need the previous year ({year - 1}) in the data",
+            code="E-YEAR-PREVIOUS",
         )
-    return pd.Series(
-        out["quintile"].to_numpy(), index=pd.Index(out["household_id"].to_numpy(), name="household_id"), name="quintile"
-    )
+    q = weighted_quintiles(rows.column("_pc").to_numpy(), rows.column("_w").to_numpy(), _group_codes(rows, by))
+    ids = rows.column("household_id").to_pandas()  # Arrow-backed strings: no Python objects
+    return pd.Series(q, index=pd.Index(ids, name="household_id"), name="quintile")
+
+
+def _group_codes(rows, by: list[str]) -> np.ndarray | None:
+    """Integer group codes of the Arrow table's ``by`` columns (a missing key is its own group)."""
+    if not by:
+        return None
+    if len(by) == 1:  # the dictionary indices of the one key: no hashing of Python strings
+        encoded = rows.column(by[0]).combine_chunks().dictionary_encode(null_encoding="encode")
+        return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    keys = rows.select(by).to_pandas()
+    return keys.groupby(by, sort=True, observed=True, dropna=False).ngroup().to_numpy()
 
 
 # --------------------------------------------------------------------------- dispatcher
@@ -534,7 +557,7 @@ def _pandas_indicator_tables(households, by=(), line=LINE_10000, weight: str = "
         "income_indicators": ind,
         "growth_contributions": income.growth_contributions(households, by, weight),
         "below_threshold": income.below_threshold(households, line, by),
-        "quintile_groups": income.quintile_groups(households, year, by_list[:1]).sort_index(),
+        "quintile_groups": income.quintile_groups(households, year, by_list[:1]),
     }
 
 
@@ -542,9 +565,8 @@ def _pandas(name: str):
     def call(households, **kwargs):
         from evalkit.indicators import income
 
-        out = getattr(income, name)(households, **kwargs)
-        # a per-household Series (quintile groups) in household_id order, as the DuckDB path
-        return out.sort_index() if isinstance(out, pd.Series) else out
+        # a per-household Series (quintile groups) in the rows' order, as the DuckDB path
+        return getattr(income, name)(households, **kwargs)
 
     return call
 

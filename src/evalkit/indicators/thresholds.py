@@ -313,11 +313,17 @@ def quintile_groups(households: pd.DataFrame, year: int, by=()) -> pd.Series:
             f"五等份需要上一年({year - 1})数据 / quintiles need the previous year ({year - 1}) in the data",
             code="E-YEAR-PREVIOUS",
         )
-    pc = per_capita_income(prev)
     codes = prev.groupby(by, sort=True, observed=True, dropna=False).ngroup().to_numpy() if by else None
-    f = weighted_midrank(pc.to_numpy(), prev["household_size"].to_numpy(dtype=float), codes)
-    q = np.minimum(np.floor(5 * f).astype(int) + 1, 5)
+    q = weighted_quintiles(per_capita_income(prev), prev["household_size"], codes)
     return pd.Series(q, index=pd.Index(prev["household_id"].to_numpy(), name="household_id"), name="quintile")
+
+
+def weighted_quintiles(pc, weights, codes: np.ndarray | None = None) -> np.ndarray:
+    """The quintile group of :func:`quintile_groups` for each row: min(5, ⌊5 F⌋ + 1), F the
+    ``weights``-weighted mid-rank of ``pc`` within the rows' groups (integer ``codes``, any
+    labelling; ``None``: one group). Shared by the pandas and the DuckDB path."""
+    f = weighted_midrank(np.asarray(pc, dtype=float), np.asarray(weights, dtype=float), codes)
+    return np.minimum(np.floor(5 * f).astype(int) + 1, 5)
 
 
 __all__ = [
@@ -325,6 +331,7 @@ __all__ = [
     "share_above_since",
     "transitions",
     "quintile_groups",
+    "weighted_quintiles",
     "line_per_row",
     "per_capita_income",
 ]
