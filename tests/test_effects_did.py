@@ -215,7 +215,7 @@ def test_bad_arguments(mpdta):
     assert info.value.code == "E-ESTIMATOR-METHOD"
     with pytest.raises(EvalkitError) as info:
         staggered_did(pd.concat([mpdta, mpdta.iloc[:2]]), "lemp", "countyreal", "year", "first.treat")
-    assert info.value.code == "E-DATA-DUPLICATE-UNIT-TIME"
+    assert info.value.code == "E-DATA-DUPLICATE-UNIT-TIME" and str(info.value).startswith("2 行")
     varying = mpdta.assign(v=np.arange(len(mpdta)) % 3)
     with pytest.raises(EvalkitError) as info:
         staggered_did(varying, "lemp", "countyreal", "year", "first.treat", cluster="v")

@@ -71,27 +71,43 @@ def prepare_design(
     missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
     if missing:
         raise EvalkitError(f"数据缺少列 / data lacks columns: {missing}", code="E-DATA-COLUMNS")
-    frame = data[list(dict.fromkeys(columns))].copy()
+    # no copy: pandas' copy-on-write shares the columns with ``data`` until one is replaced
+    frame = data[list(dict.fromkeys(columns))]
     exclusions: list[dict] = []
 
-    duplicated = frame.duplicated([unit, time])
-    if duplicated.any():
+    # the unit codes (order of first appearance), kept in step with the rows through the
+    # exclusions: the checks below are bincounts over them, not groupbys of the whole frame
+    codes = pd.factorize(frame[unit], use_na_sentinel=False)[0]
+    times = pd.factorize(frame[time], use_na_sentinel=False)[0]
+    n_times = int(times.max(initial=0)) + 1
+    if (int(codes.max(initial=0)) + 1) * n_times <= 4 * len(codes) + 1024:  # a panel: one count per (unit, time)
+        pairs = np.bincount(codes * n_times + times)
+        repeated = int(pairs.sum() - np.count_nonzero(pairs))
+        del pairs
+    else:  # many periods per unit: pandas' hashing of the pairs
+        repeated = int(frame.duplicated([unit, time]).sum())
+    del times
+    if repeated:
         raise EvalkitError(
-            f"{int(duplicated.sum())} 行的 ({unit}, {time}) 重复 / rows repeat a ({unit}, {time}) pair",
+            f"{repeated} 行的 ({unit}, {time}) 重复 / rows repeat a ({unit}, {time}) pair",
             code="E-DATA-DUPLICATE-UNIT-TIME",
         )
     numeric = [outcome, *covariates]
-    for column in numeric:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    bad = ~np.isfinite(frame[numeric].to_numpy()).all(axis=1)
+    for column in numeric:  # a float column is kept as it is (no copy)
+        if frame[column].dtype != np.float64:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    bad = ~np.logical_and.reduce([np.isfinite(frame[c].to_numpy()) for c in numeric])
     if bad.any():
         frame = excluded(frame, bad, unit, "结果或协变量缺失", "missing outcome or covariate", exclusions)
+        codes = codes[~bad]
     if frame.empty:
         raise DesignError(f"{outcome}: 没有可用观测 / no usable observations", code="E-DATA-EMPTY")
 
-    frame[cohort] = pd.to_numeric(frame[cohort], errors="coerce").fillna(0).astype(int)
-    frame[time] = pd.to_numeric(frame[time], errors="raise").astype(int)
-    varying = units_varying(frame, unit, cohort)
+    if frame[cohort].dtype != np.int64:  # an int64 column (no missing values) is kept as it is
+        frame[cohort] = pd.to_numeric(frame[cohort], errors="coerce").fillna(0).astype(int)
+    if frame[time].dtype != np.int64:
+        frame[time] = pd.to_numeric(frame[time], errors="raise").astype(int)
+    varying = _codes_varying(codes, frame[cohort].to_numpy())
     if varying:
         raise EvalkitError(
             f"{varying} 个单位的处理年份({cohort})前后不一 / "
@@ -112,6 +128,7 @@ def prepare_design(
     if early.any():
         zh, en = "首期及之前已受处理(无处理前期)", "treated in or before the first period (no pre-period)"
         frame = excluded(frame, early, unit, zh, en, exclusions)
+        codes = codes[~early.to_numpy()]
     late = frame[cohort] > last
     notes = []
     if late.any():
@@ -122,15 +139,19 @@ def prepare_design(
         )
 
     n_periods = frame[time].nunique()
-    counts = frame.groupby(unit, sort=False)[time].transform("size")
-    balanced = bool((counts == n_periods).all())
+    per_unit = np.bincount(codes)
+    balanced = bool((per_unit[per_unit > 0] == n_periods).all())
     if not balanced and not allow_unbalanced:
-        partial = (counts < n_periods).to_numpy()
+        partial = per_unit[codes] < n_periods
         zh, en = "未在每个年度出现(平衡面板)", "not observed in every period (balanced panel)"
         frame = excluded(frame, partial, unit, zh, en, exclusions)
+        codes = codes[~partial]
+        per_unit = np.bincount(codes, minlength=len(per_unit))
 
+    unit_cohort = np.zeros(len(per_unit), dtype=np.int64)
+    unit_cohort[codes] = frame[cohort].to_numpy()  # constant within unit (checked above)
     cohorts = (
-        frame.drop_duplicates(unit)[cohort]
+        pd.Series(unit_cohort[per_unit > 0], name=cohort)
         .value_counts()
         .sort_index()
         .rename_axis("group")
@@ -160,6 +181,17 @@ def prepare_design(
         base = frame.sort_values(time).drop_duplicates(unit)
         check_full_rank(base[list(covariates)], outcome)
     return Design(frame, cohorts, covariates, exclusions, notes, balanced)
+
+
+def _codes_varying(codes: np.ndarray, values: np.ndarray) -> int:
+    """How many units (integer ``codes``) have more than one of the integer ``values``."""
+    n = int(codes.max(initial=-1)) + 1
+    low = np.full(n, np.iinfo(np.int64).max)
+    high = np.full(n, np.iinfo(np.int64).min)
+    values = np.asarray(values, dtype=np.int64)
+    np.minimum.at(low, codes, values)
+    np.maximum.at(high, codes, values)
+    return int(np.count_nonzero(low < high))
 
 
 def units_varying(frame: pd.DataFrame, unit: str, column: str) -> int:
