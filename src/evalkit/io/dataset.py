@@ -510,14 +510,28 @@ def estimation_sample(
     con = duckdb_connection(path)
     cols = ", ".join(f'h."{c}"' for c in covariates)
     where = f"WHERE {filters}" if filters else ""
+    # the unit codes and cohorts are made once per household (the distinct ids sorted: the same
+    # codes as a dense_rank of all rows, without sorting every household-year row's id), then
+    # joined to the household-year rows by hash
     sql = f"""
         WITH first AS (
             SELECT household_id, MIN(year) AS cohort FROM measures WHERE measure = ? GROUP BY household_id
+        ),
+        units AS (
+            SELECT d.household_id, row_number() OVER (ORDER BY d.household_id) AS unit,
+                   COALESCE(f.cohort, 0) AS cohort
+            FROM (SELECT DISTINCT household_id FROM households {where}) d LEFT JOIN first f USING (household_id)
         )
-        SELECT dense_rank() OVER (ORDER BY h.household_id) AS unit, h.year,
-               h."{outcome}" AS "{outcome}"{", " + cols if cols else ""},
-               COALESCE(f.cohort, 0) AS cohort,
-               CASE WHEN f.cohort IS NOT NULL AND h.year >= f.cohort THEN 1 ELSE 0 END AS treated
-        FROM households h LEFT JOIN first f USING (household_id) {where}
+        SELECT u.unit, h.year, h."{outcome}" AS "{outcome}"{", " + cols if cols else ""}, u.cohort,
+               CASE WHEN u.cohort > 0 AND h.year >= u.cohort THEN 1 ELSE 0 END AS treated
+        FROM households h JOIN units u USING (household_id) {where}
     """
-    return con.execute(sql, [measure]).df()
+    try:
+        table = con.sql(sql, params=[measure]).to_arrow_table()
+    finally:
+        con.close()
+    # column by column, each Arrow buffer freed once converted: one copy of the sample at a time
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    pa.default_memory_pool().release_unused()
+    return frame
