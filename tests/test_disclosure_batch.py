@@ -107,9 +107,12 @@ def _cells(markup: str, name: str) -> dict:
     return out
 
 
-def audit_batch(parent_code: str, folder, monkeypatch, lang: str, only=None, sums: bool = True) -> dict:
+def audit_batch(
+    parent_code: str, folder, monkeypatch, lang: str, only=None, sums: bool = True, rounds: bool = True
+) -> dict:
     """Render the prefecture and each county with a report (a host with its small siblings
-    merged in, as a batch does), link them and audit; returns counts of what was linked."""
+    merged in, as a batch does), with the batch's disclosure rounds (``rounds``), link them and
+    audit; returns counts of what was linked."""
     from evalkit.reporting import batch
 
     parent = registry.get_region(parent_code)
@@ -125,16 +128,16 @@ def audit_batch(parent_code: str, folder, monkeypatch, lang: str, only=None, sum
 
     # the batch's rounds (evalkit.reporting.disclosure_batch), the reports run in this process
     family = disclosure_batch.families(codes, away)
-    rounds = 0
+    done = 0
     while True:
         markups = {code: render(code, 2025, folder, lang, monkeypatch, **parameters(code)) for code in codes}
         results = {code: results_of(code, 2025, folder, lang, **parameters(code)) for code in codes}
         after = disclosure_batch.grow(family, {code: results[code]["cells"] for code in codes}, forced)
-        if not disclosure_batch.grown(forced, after) or rounds == disclosure_batch.ROUNDS:
+        if not rounds or not disclosure_batch.grown(forced, after) or done == disclosure_batch.ROUNDS:
             break
-        forced, rounds = after, rounds + 1
+        forced, done = after, done + 1
     stats = audit_markups(parent, markups, lang, sums)
-    stats["rounds"], stats["forced"] = rounds, sum(map(len, forced.values()))
+    stats["rounds"], stats["forced"] = done, sum(map(len, forced.values()))
     stats["comparison"] = audit_comparison(parent, kids, results, markups, hosts, lang)
     return stats
 

@@ -146,3 +146,31 @@ def test_key_numbers_a_parent_sums_are_keyed_and_can_be_forced():
     with disclosure.use_forced(["key_numbers | n_households"]):
         assert key_number_states(numbers) == [C, *[disclosure.DEPENDENT] * 3]
     disclosure.set_forced()
+
+
+def test_two_hidden_children_under_the_threshold_together_are_a_near_recovery():
+    family = {"p": ["a", "b", "c"]}
+    # p = 40 published, c = 33: a and b (hidden) lie in [0, 7], narrower than the threshold
+    cells = {"p": {"k": 40.0}, "a": {"k": None}, "b": {"k": None}, "c": {"k": 33.0}}
+    assert disclosure_batch.exposed(family, cells) == [("p", "k", "a"), ("p", "k", "b")]
+    assert disclosure_batch.exposed(family, cells, width=7) == []
+    assert disclosure_batch.grow(family, cells, {}) == {"p": {"k"}}
+    cells["p"]["k"] = 50.0  # [0, 17]: wide enough
+    assert disclosure_batch.exposed(family, cells) == []
+
+
+def test_a_family_no_member_can_protect_is_withheld_at_once(tmp_path):
+    tasks = [
+        {"region": c, "year": 2025, "extra_parameters": {}} for c in ("xinyang", "xinyang-shihe", "xinyang-luoshan")
+    ]
+    first = {  # the only shown member publishes a zero: nothing left to hide
+        "xinyang": _outcome("xinyang", {"k": None}, tmp_path),
+        "xinyang-shihe": _outcome("xinyang-shihe", {"k": 0.0}, tmp_path),
+        "xinyang-luoshan": _outcome("xinyang-luoshan", {"k": 0.0}, tmp_path),
+    }
+
+    def run(chosen, desc, done):
+        raise AssertionError("nothing to re-run")
+
+    raw = batch.protect_families(tasks, first, {}, run, 2025)
+    assert raw["xinyang"]["status"] == "failed" and disclosure_batch.EXPOSED in raw["xinyang"]["error"]

@@ -253,18 +253,23 @@ def run_batch(
 
     with folder_lock(year_dir, wait=wait):
         raw = run(tasks, f"reports {year}", {})
-        raw = protect_families(tasks, raw, merged_away, run, year)
+        raw = protect_families(tasks, raw, merged_away, run, year, rule.threshold)
         summary(raw)
     results = outcomes_of(raw)
     return [results[r.code] for r in chosen]
 
 
-def protect_families(tasks: list[dict], raw: dict[str, dict], merged_away: dict[str, str], run, year) -> dict:
+def protect_families(
+    tasks: list[dict], raw: dict[str, dict], merged_away: dict[str, str], run, year, width: float | None = None
+) -> dict:
     """The batch's disclosure rounds (:mod:`evalkit.reporting.disclosure_batch`): while a count a
-    parent publishes as the sum of its children's is hidden in exactly one report of the family,
-    re-run the reports that must hide it as well (``forced_hidden``), at most
+    parent publishes as the sum of its children's gives a hidden member away (hidden in exactly
+    one report of the family, or the hidden children's sum narrower than ``width``, the
+    threshold), re-run the reports that must hide it as well (``forced_hidden``), at most
     :data:`~evalkit.reporting.disclosure_batch.ROUNDS` times. Returns the outcomes of the last
-    runs; a family still exposed is logged (and named in the failed outcome of its parent)."""
+    runs. A parent still exposed after the last round (or where no member is left to hide) is
+    withheld: its files are removed and its outcome fails with ``E-DISCLOSURE-BATCH``, naming the
+    counts (keys, never values)."""
     import json
     import logging
 
@@ -280,10 +285,10 @@ def protect_families(tasks: list[dict], raw: dict[str, dict], merged_away: dict[
         return {code: (raw.get(code) or {}).get("results", {}).get("cells", {}) for code in by_code}
 
     for round_ in range(1, disclosure_batch.ROUNDS + 1):
-        after = disclosure_batch.grow(family, cells(), forced)
+        after = disclosure_batch.grow(family, cells(), forced, width)
         redo = disclosure_batch.grown(forced, after)
         if not redo:
-            return raw
+            break
         forced = after
         again = []
         for code in redo:
@@ -291,7 +296,7 @@ def protect_families(tasks: list[dict], raw: dict[str, dict], merged_away: dict[
             extra["forced_hidden"] = json.dumps(sorted(forced[code]), ensure_ascii=False)
             again.append(by_code[code] | {"extra_parameters": extra})
         raw = raw | run(again, f"reports {year} (disclosure round {round_})", raw)
-    left = disclosure_batch.exposed(family, cells())
+    left = disclosure_batch.exposed(family, cells(), width)
     for parent in sorted({p for p, _, _ in left}):
         keys = [key for p, key, _ in left if p == parent]
         logging.getLogger("evalkit").warning("disclosure: %s still exposed after the batch's rounds: %s", parent, keys)

@@ -8,14 +8,19 @@ the others (浉河区 持续在线上 25 = 95 − 37 − 33). Each report record
 under keys shared by the reports (:func:`evalkit.reporting.disclosure.published_cells`, in its
 results JSON as ``cells``); the batch then
 
-1. finds, per family ``{parent, children}`` and per key the parent publishes, the relations with
-   exactly one hidden member (:func:`exposed`);
+1. finds, per family ``{parent, children}`` and per key the parent publishes, the relations that
+   give a hidden member away: exactly one member hides it, or the hidden children of a published
+   parent add up to less than the threshold (:func:`exposed`);
 2. forces one more member hidden (:func:`grow`; cost rule: the parent when it shows the count,
    else the child with the smallest published count) — the report then starts its tables from
    that cell hidden and chooses its own complementary cells around it
    (:func:`evalkit.reporting.disclosure.force`);
 3. re-runs only the reports whose forced set grew, until no relation has a single hidden member
    (hidden sets only grow, so it converges; :data:`ROUNDS` at most).
+
+The relations are audited one at a time from the published values (what the results files
+hold); the relations inside each report are the report's own audit. The attacker of
+``tests/test_disclosure_batch.py`` links both and solves the LP for every hidden cell.
 
 A family still exposed after the last round is reported by :func:`exposed` (the batch names it).
 """
@@ -54,17 +59,30 @@ def _members(parent: str, kids: list[str], cells: Mapping[str, Mapping[str, floa
 
 
 def exposed(
-    family: Mapping[str, list[str]], cells: Mapping[str, Mapping[str, float | None]]
+    family: Mapping[str, list[str]], cells: Mapping[str, Mapping[str, float | None]], width: float | None = None
 ) -> list[tuple[str, str, str]]:
-    """``(parent, key, member)`` for every relation ``parent = Σ children`` in which ``member`` is
-    the only report hiding ``key`` (so the others give it away)."""
+    """``(parent, key, member)`` for every relation ``parent = Σ children`` that gives a hidden
+    ``member`` away: exactly (it is the only member hiding ``key``) or within an interval narrower
+    than ``width`` (default the rule's threshold: the parent shows ``key`` and the hidden children
+    add up to less than it, so each lies in ``[0, parent − Σ shown children]``)."""
+    from evalkit.reporting import disclosure
+
+    width = float(disclosure.current_rule().threshold if width is None else width)
     out = []
     for parent, kids in family.items():
         for key in sorted(cells.get(parent, {})):
             members = _members(parent, kids, cells, key)
             hidden = [m for m in members if cells[m][key] is None]
-            if len(hidden) == 1 and len(members) > 1:
+            if len(members) < 2 or not hidden:
+                continue
+            if len(hidden) == 1:
                 out.append((parent, key, hidden[0]))
+                continue
+            total = cells[parent][key]
+            if total is not None:
+                rest = total - sum(cells[m][key] or 0.0 for m in members[1:] if m not in hidden)
+                if rest < width - 1e-9:
+                    out.extend((parent, key, m) for m in hidden)
     return out
 
 
@@ -72,12 +90,13 @@ def grow(
     family: Mapping[str, list[str]],
     cells: Mapping[str, Mapping[str, float | None]],
     forced: Mapping[str, Iterable[str]],
+    width: float | None = None,
 ) -> dict[str, set[str]]:
     """The forced sets after one round: for each exposed relation one more member hides the key
     (the parent if it shows it, else the child with the smallest positive published count; a
     zero tells nothing and is never chosen). Returns every report's forced set (grown or not)."""
     out = {code: set(keys) for code, keys in forced.items()}
-    for parent, key, _ in exposed(family, cells):
+    for parent, key in dict.fromkeys((p, k) for p, k, _ in exposed(family, cells, width)):
         members = _members(parent, family[parent], cells, key)
         shown = [m for m in members if (cells[m][key] or 0) > 0]
         if not shown:
