@@ -20,7 +20,7 @@ from evalkit.core.config import default_data, demo_dir
 from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import HOUSEHOLDS_FILE, MEASURE_COLUMNS, MEASURES_FILE, META_FILE, Panel, load_panel
 from evalkit.core.registry import Region, get_region
-from evalkit.core.schema import derive_income
+from evalkit.core.schema import INCOME_ACCOUNT, INCOME_COLUMNS, derive_income
 from evalkit.io.dataset import is_dataset, load_panel_from_dataset, open_dataset
 
 
@@ -161,13 +161,42 @@ def load_report_panel(data: str | Path | None, region=None, year: int | None = N
     folder without a recorded fingerprint is read whole (its fingerprint needs every row)."""
     folder = ensure_data(data)
     if is_dataset(folder):
-        return load(folder, region, year)
+        return without_non_finite(load(folder, region, year))
     filters = _region_filters(region, year)
     meta_path = folder / META_FILE
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
     if not filters or not meta.get("fingerprint") or not (folder / HOUSEHOLDS_FILE).exists():
-        return load_panel(folder)
-    return read_panel_rows(folder, filters, meta)
+        return without_non_finite(load_panel(folder))
+    return without_non_finite(read_panel_rows(folder, filters, meta))
+
+
+#: The columns of the income account a report computes with (components, derived sums, 人均纯收入
+#: and household size): a household-year with a value in one of them that is not a finite number
+#: cannot enter any income figure.
+ACCOUNT_COLUMNS: tuple[str, ...] = (*INCOME_COLUMNS, *INCOME_ACCOUNT, "net_income_pc", "household_size")
+#: ``panel.meta`` key of the household-years :func:`without_non_finite` left out: {year: households}.
+NON_FINITE = "non_finite_income"
+
+
+def without_non_finite(panel: Panel) -> Panel:
+    """``panel`` without the household-years whose income account holds ``inf``, ``-inf`` or a
+    missing value (:data:`ACCOUNT_COLUMNS`). Ingest rejects such values, but a panel written by an
+    older version or edited by hand may hold them, and one ``inf`` wage would make every income
+    figure of its region ``inf``. The rows left out are counted by year in
+    ``panel.meta[NON_FINITE]`` (the report says so and does not publish the key numbers of those
+    years: :func:`evalkit.reporting.summary.unusable_key_numbers`); a clean panel is returned as it is."""
+    households = panel.households
+    columns = [c for c in ACCOUNT_COLUMNS if c in households.columns]
+    if not columns or households.empty:
+        return panel
+    values = households[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values).all(axis=1)
+    if not bad.any():
+        return panel
+    counts = households.loc[bad, "year"].value_counts().sort_index()
+    meta = dict(panel.meta)
+    meta[NON_FINITE] = {int(y): int(n) for y, n in counts.items()}
+    return Panel(households=households.loc[~bad].reset_index(drop=True), measures=panel.measures, meta=meta)
 
 
 def data_fingerprint(panel: Panel) -> str:
@@ -182,6 +211,8 @@ def data_fingerprint(panel: Panel) -> str:
 
 
 __all__ = [
+    "ACCOUNT_COLUMNS",
+    "NON_FINITE",
     "data_fingerprint",
     "ensure_data",
     "is_demo_path",
@@ -189,4 +220,5 @@ __all__ = [
     "load_report_panel",
     "panel_years",
     "read_panel_rows",
+    "without_non_finite",
 ]

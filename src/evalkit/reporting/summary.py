@@ -334,3 +334,59 @@ def show_problems(card, lang: str = "zh", integrity_findings=None) -> None:
         show_table(problems, text_columns=2)
     else:
         show_notice(say("no_problems", lang), "note")
+
+
+#: Key numbers that rest on the households of the report year (all but the official rural series)
+#: and those that also rest on an earlier year: growth on the previous year, growth since the base.
+_YEAR_KEYS = (
+    "n_households",
+    "n_persons",
+    "net_income_pc",
+    "growth_prev",
+    "growth_base",
+    "ratio_rural_to_tuopin",
+    "growth_differential_pp",
+    "share_persons_below_10000",
+    "n_persons_below_monitoring",
+)
+
+
+def unusable_key_numbers(numbers: pd.DataFrame, panel, year: int, base: int | None = None) -> pd.DataFrame:
+    """``numbers`` (:func:`evalkit.reporting.report.key_numbers`) with the numbers resting on a
+    year whose household-years with non-finite incomes were left out (``panel.meta``,
+    :func:`evalkit.io.load.without_non_finite`) set missing with the reason
+    ``income_not_finite``: every number of the report year; growth on the previous year and the
+    gap's growth differential when that year lost rows; growth since the base year when the base
+    year did. The official rural series is untouched."""
+    from evalkit.io.load import NON_FINITE
+
+    lost = {int(y) for y in (panel.meta.get(NON_FINITE) or {})}
+    if not lost:
+        return numbers
+    keys: set[str] = set()
+    if int(year) in lost:
+        keys |= set(_YEAR_KEYS)
+    if int(year) - 1 in lost:
+        keys |= {"growth_prev", "growth_differential_pp"}
+    if base is not None and int(base) in lost:
+        keys.add("growth_base")
+    out = numbers.copy()
+    hit = out["key"].isin(keys)
+    out["value"] = out["value"].astype(float).where(~hit)
+    out.loc[hit, "reason"] = "income_not_finite"
+    return out
+
+
+def non_finite_note(panel, lang: str = "zh") -> str | None:
+    """The notice of a report whose data held household-years with non-finite incomes (left out:
+    :func:`evalkit.io.load.without_non_finite`); ``None`` for clean data. The number of households
+    follows the disclosure rule (``<10`` under the threshold)."""
+    from evalkit.io.load import NON_FINITE
+
+    lost = panel.meta.get(NON_FINITE) or {}
+    if not lost:
+        return None
+    n = int(sum(lost.values()))
+    shown = disclosure.primary_mark() if disclosure.is_small(n) else str(n)
+    years = ("、" if lang == "zh" else ", ").join(str(y) for y in sorted(lost))
+    return t("non_finite_note", lang).format(n=shown, years=years)
