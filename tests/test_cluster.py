@@ -5,6 +5,7 @@ measure_effects call on the stratum's own panel) and combining by hand with the 
 evalkit.effects.strata (treated-household weights, independent strata)."""
 
 import json
+import time
 
 import numpy as np
 import pandas as pd
@@ -118,3 +119,41 @@ def test_unreachable_scheduler_is_a_message(panel, tmp_path, monkeypatch):
             2023, regions="shangyou", data=str(data), out=str(tmp_path / "o"), scheduler="tcp://127.0.0.1:1"
         )
     assert info.value.code == "E-DASK-UNREACHABLE"
+
+
+def test_a_report_that_never_comes_back_is_a_failed_outcome_not_a_hang():
+    """A task that hangs (or whose worker died) ends the wait after ``timeout`` seconds as a
+    failed report; the reports that came back are kept."""
+    from evalkit.reporting import cluster
+
+    def run_one(task):
+        import time
+
+        if task["region"] == "hangs":
+            time.sleep(180)
+        return {"status": "ok", "region": task["region"]}
+
+    def failed(task, message):
+        return {"status": "failed", "region": task["region"], "error": message}
+
+    tasks = [{"region": "quick", "year": 2025}, {"region": "hangs", "year": 2025}]
+    start = time.monotonic()
+    out = cluster.run_on_cluster(tasks, run_one, failed, "local", jobs=2, progress=False, timeout=20)
+    assert time.monotonic() - start < 150  # the hanging task sleeps 180 s: its worker is not waited for
+    assert out["quick"] == {"status": "ok", "region": "quick"}
+    assert out["hangs"]["status"] == "failed" and "20 s" in out["hangs"]["error"]
+
+
+def test_strata_that_never_come_back_are_an_error_not_a_hang(client):
+    from evalkit.effects import strata
+
+    def hangs():
+        import time
+
+        time.sleep(20)  # frees the worker soon after (the fixture's cluster closes at the end of the module)
+
+    futures = [client.submit(hangs, pure=False)]
+    start = time.monotonic()
+    with pytest.raises(EvalkitError) as info:
+        strata._gather(client, futures, timeout=2)
+    assert info.value.code == "E-DASK-TIMEOUT" and time.monotonic() - start < 15

@@ -396,6 +396,7 @@ def audit_or_refused(region, folder, monkeypatch, lang) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(7200)  # 29 reports, ~25 s each on an idle core
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_attacker_recovers_nothing_from_any_table_of_any_demo_report(lang, small_panel, monkeypatch):
     for region in registry.report_regions():

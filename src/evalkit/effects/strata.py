@@ -43,6 +43,8 @@ from evalkit.core.panel import Panel
 from evalkit.effects.measures import OUTCOMES, measure_effects
 
 STRATUM_TABLE_COLUMNS = ["stratum", "outcome", "att", "se", "n_treated", "n_control"]
+#: Longest wait (seconds) for the strata estimated on a Dask cluster (``client=``).
+STRATUM_TIMEOUT = 3600.0
 
 
 @dataclass
@@ -151,6 +153,24 @@ def _stratum_estimate(name: str, piece: Panel, measure: str, outcomes: tuple[str
     return {"stratum": name, "rows": table[STRATUM_TABLE_COLUMNS].to_dict("records")}
 
 
+def _gather(client, futures: list, timeout: float | None = None) -> list:
+    """The strata's answers, waiting at most ``timeout`` seconds (default :data:`STRATUM_TIMEOUT`)
+    for all of them: workers that died or a task that hangs end in an error, not a wait for ever."""
+    from distributed import wait
+
+    timeout = STRATUM_TIMEOUT if timeout is None else float(timeout)
+    try:
+        wait(futures, timeout=timeout)
+    except TimeoutError:
+        client.cancel(futures)
+        raise EvalkitError(
+            f"Dask: {timeout:g} 秒内未得到全部分层结果 / Dask: not every stratum came back within {timeout:g} s "
+            "(worker lost or task hung)",
+            code="E-DASK-TIMEOUT",
+        ) from None
+    return client.gather(futures)
+
+
 def stratified_effects(
     panel: Panel,
     measure: str,
@@ -194,7 +214,7 @@ def stratified_effects(
             client.submit(_stratum_estimate, n, p, measure, outcomes, options, pure=False, key=f"stratum-{measure}-{n}")
             for n, p in pieces.items()
         ]
-        answers = client.gather(futures)
+        answers = _gather(client, futures)
     skipped = {a["stratum"]: a["skipped"] for a in answers if "skipped" in a}
     rows = [row for a in answers for row in a.get("rows", [])]
     if not rows:

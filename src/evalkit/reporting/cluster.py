@@ -24,6 +24,10 @@ from evalkit.core.errors import EvalkitError
 
 #: How long to wait for a remote scheduler before giving up.
 CONNECT_TIMEOUT = "20s"
+#: Longest wait (seconds) for the next report to come back from the cluster. When none does
+#: within it (workers lost, a task hung), the reports still out become failed outcomes and the
+#: batch ends, instead of waiting for ever.
+TASK_TIMEOUT = 3600.0
 
 
 def dask_client(scheduler: str, jobs: int = 2):
@@ -58,15 +62,19 @@ def run_on_cluster(
     jobs: int = 2,
     progress: bool = True,
     desc: str = "reports",
+    timeout: float | None = None,
 ) -> dict[str, dict]:
     """Run ``run_one(task)`` for every task on the cluster; returns ``{task["region"]: outcome}``.
 
     ``run_one`` catches the report's own errors; a task that dies on the cluster (worker lost,
-    out of memory) becomes ``failed(task, message)``. The client (and a LocalCluster it started)
-    is closed before returning.
+    out of memory) becomes ``failed(task, message)``, and so does every task still out when none
+    has come back for ``timeout`` seconds (default :data:`TASK_TIMEOUT`). The client (and a
+    LocalCluster it started) is closed before returning.
     """
-    from distributed import as_completed
+    from distributed import wait
     from tqdm import tqdm
+
+    timeout = TASK_TIMEOUT if timeout is None else float(timeout)
 
     client = dask_client(scheduler, jobs)
     try:
@@ -78,14 +86,28 @@ def run_on_cluster(
         }
         results: dict[str, dict] = {}
         with tqdm(total=len(tasks), desc=desc, unit="report", disable=not progress, file=sys.stderr) as bar:
-            for future in as_completed(futures):
-                task = futures[future]
+            order = {future: i for i, future in enumerate(futures)}
+            pending = set(futures)
+            while pending:
                 try:
-                    results[task["region"]] = future.result()
-                except Exception as exc:  # the task itself died on the cluster: one failed report
-                    results[task["region"]] = failed(task, f"{type(exc).__name__}: {exc}")
-                bar.set_postfix_str(f"{task['region']}: {results[task['region']].get('status')}")
-                bar.update()
+                    done, pending = wait(pending, timeout=timeout, return_when="FIRST_COMPLETED")
+                except TimeoutError:  # nothing came back in time: the reports still out have failed
+                    done, pending = pending, set()
+                    client.cancel(list(done))
+                for future in sorted(done, key=order.__getitem__):
+                    task = futures[future]
+                    if future.status not in ("finished", "error"):
+                        message = (
+                            f"超过 {timeout:g} 秒无结果 / no result within {timeout:g} s (worker lost or task hung)"
+                        )
+                        results[task["region"]] = failed(task, message)
+                    else:
+                        try:
+                            results[task["region"]] = future.result()
+                        except Exception as exc:  # the task itself died on the cluster: one failed report
+                            results[task["region"]] = failed(task, f"{type(exc).__name__}: {exc}")
+                    bar.set_postfix_str(f"{task['region']}: {results[task['region']].get('status')}")
+                    bar.update()
         return results
     finally:
         cluster = client.cluster
