@@ -207,6 +207,14 @@ class Attacker:
         return len(unknown)
 
 
+def rounded_to(text: str, value: float) -> bool:
+    """True when a published count in 万 (``1.50 万户``) is ``value`` rounded to its last digit."""
+    if "万" not in text or count(text) is None:
+        return False
+    decimals = len(text.split("万")[0].strip().split(".")[1]) if "." in text.split("万")[0] else 0
+    return abs(count(text) - value) <= 0.5 * 10_000 * 10.0**-decimals + 1e-6
+
+
 def _labels(*keys) -> set[str]:
     return {t(k, lang) for k in keys for lang in ("zh", "en")}
 
@@ -303,8 +311,12 @@ def read_report(
             whole = links["households" if part is HOUSEHOLDS else "persons"]
             if head[0] in MOVES:  # the moves across a line: their total is given by the shares
                 attacker.sum_to(attacker.constant((tab, "total", j), total), parts)
-            elif totals is not None and total == totals[part is PERSONS]:  # groups of the region
-                attacker.sum_to(whole, parts)
+            elif totals is not None and (
+                total == totals[part is PERSONS] or rounded_to(attacker.shown[whole], total)
+            ):  # groups of the region (a key number in 万 rounds it: the attacker is given the exact sum)
+                attacker.sum_to(
+                    whole if total == totals[part is PERSONS] else attacker.constant((tab, "total", j), total), parts
+                )
                 for label, p in zip(labels, parts, strict=True):
                     attacker.population((label, "households" if part is HOUSEHOLDS else "persons"), p)
             else:
