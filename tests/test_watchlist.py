@@ -16,6 +16,7 @@ from evalkit.evaluation.watchlist import (
     CONFIDENTIAL_BANNER,
     CONFIDENTIAL_SHEET,
     export_watchlist,
+    slow_growth_parameter,
     watchlist,
     watchlist_counts,
     watchlist_rules,
@@ -109,13 +110,39 @@ def test_guangxi_flags_by_hand():
     assert "head_name" not in w.columns and "id_card" not in w.columns
 
 
-def test_slow_growth_default_is_local_rural_growth():
+def test_slow_growth_default_is_the_stated_share_of_local_rural_growth():
     from evalkit.core.comparison import rural_income
 
-    expected = 100 * (rural_income("兴宁区", 2023, True) / rural_income("兴宁区", 2022, True) - 1)
+    # data/watchlist_rules.csv states evalkit's reading (第33条 gives no threshold): 0.25 × local rural growth
+    row = watchlist_rules().set_index("flag").loc["gx_slow_growth"]
+    assert (row["threshold"], row["threshold_unit"]) == ("0.25", "share_of_local_rural_growth")
+    assert "evalkit's reading" in row["threshold_note"] and "published_stats" in row["threshold_note"]
+    assert row["threshold"] not in row["clause"]  # not attributed to the document
+    assert slow_growth_parameter() == (0.25, "share_of_local_rural_growth")
+    rural = 100 * (rural_income("兴宁区", 2023, True) / rural_income("兴宁区", 2022, True) - 1)
     w = watchlist(guangxi_panel(), "兴宁区", 2023).set_index("household_id")
-    assert w["slow_growth_threshold_pct"].iloc[0] == pytest.approx(expected)
-    assert w.loc["b", "gx_slow_growth"] == (3.0 < expected)
+    assert w["slow_growth_threshold_pct"].iloc[0] == pytest.approx(0.25 * rural)
+    assert 0.25 * rural < 3.0  # b grew 3%: slow under the old reading (whole rural growth), not now
+    assert "b" not in w.index
+    old = watchlist(guangxi_panel(), "兴宁区", 2023, slow_growth_pct=rural).set_index("household_id")
+    assert bool(old.loc["b", "gx_slow_growth"])
+
+
+def test_slow_growth_parameter_as_a_percentage(monkeypatch):
+    from evalkit.evaluation import watchlist as module
+
+    real = module.watchlist_rules()
+    rules = real.copy()
+    at = rules["flag"] == "gx_slow_growth"
+    rules.loc[at, "threshold"], rules.loc[at, "threshold_unit"] = "5", "percent"
+    monkeypatch.setattr(module, "watchlist_rules", lambda: rules)
+    w = watchlist(guangxi_panel(), "兴宁区", 2023).set_index("household_id")
+    assert (w["slow_growth_threshold_pct"] == 5.0).all()
+    assert bool(w.loc["b", "gx_slow_growth"])  # grew 3% < 5%
+    rules.loc[at, "threshold_unit"] = "per cent"
+    with pytest.raises(EvalkitError) as info:
+        watchlist(guangxi_panel(), "兴宁区", 2023)
+    assert info.value.code == "E-WATCHLIST-RULE" and "threshold_unit" in str(info.value)
 
 
 def jiangxi_panel():

@@ -27,10 +27,13 @@ from evalkit.demo.calibration import (
     LABOUR_GROUPS,
     LOCAL_SHOCK_RHO,
     LOCAL_SHOCK_SD,
+    LOCAL_WORK_MONTHS,
+    LOWER_TAIL_SCALE,
     MEASURE_PARAMS,
     MONTHS_RHO,
     MONTHS_SD,
     NETOP_PC,
+    OTHER_TRANSFER_DEPENDANTS,
     OTHER_TRANSFER_PC,
     PENSION,
     PERMANENT_SD,
@@ -99,6 +102,14 @@ def _local_shocks(seed: int) -> np.ndarray:
     for t in range(1, T):
         out[:, t] = LOCAL_SHOCK_RHO * out[:, t - 1] + innovation[:, t]
     return out
+
+
+def _narrow_lower_tail(draw: np.ndarray, sd: float) -> np.ndarray:
+    """A normal(0, ``sd``) draw with its negative side scaled by ``calibration.LOWER_TAIL_SCALE``
+    (GENERATOR_VERSION 1.5), re-centred to mean 0: the household level's lower tail is narrower
+    than its upper tail, fewer very low persistent incomes."""
+    scaled = np.where(draw < 0, LOWER_TAIL_SCALE * draw, draw)
+    return scaled - (1 - LOWER_TAIL_SCALE) * sd / np.sqrt(2 * np.pi)
 
 
 def _household_ids(index: np.ndarray, seed: int) -> np.ndarray:
@@ -203,7 +214,7 @@ def _draw_households(rng: np.random.Generator, n: int, leaves: pd.DataFrame) -> 
     poor_province = (province == "广西壮族自治区") | (province == "云南省")
     relocated = rng.random(n) < np.where(poor_province, 0.13, 0.08)
     region_level = leaves["level_factor"].to_numpy()[leaf]
-    a = rng.normal(0.0, 0.30, n)
+    a = _narrow_lower_tail(rng.normal(0.0, 0.30, n), 0.30)
     b = rng.normal(0.0, 0.45, n)
     has_op = rng.random(n) < np.select([doudi, relocated], [0.15, 0.30], 0.78)
     expense_share = rng.uniform(0.25, 0.50, n)
@@ -247,10 +258,13 @@ def _draw_households(rng: np.random.Generator, n: int, leaves: pd.DataFrame) -> 
 
 
 def _draw_monitoring(rng: np.random.Generator, h: _Households) -> _Monitoring:
-    """Phase 2: who is monitored (logit in the income level, 兜底, labour, province), type, start, elimination."""
+    """Phase 2: who is monitored (logit in the income level, 兜底, labour, province), type, start, elimination.
+
+    The intercept was −2.8 up to GENERATOR_VERSION 1.4; −2.7 from 1.5, whose narrower lower tail of
+    the income level a would otherwise leave under 5% of households monitored in 2020."""
     n = len(h.size)
     years = np.asarray(YEARS)
-    risk_index = -2.8 - 2.0 * h.a + 0.8 * h.doudi + 0.4 * (h.group == 1) + 0.3 * h.poor_province
+    risk_index = -2.7 - 2.0 * h.a + 0.8 * h.doudi + 0.4 * (h.group == 1) + 0.3 * h.poor_province
     monitored = rng.random(n) < 1.0 / (1.0 + np.exp(-risk_index))
     kind = rng.choice(3, size=n, p=[0.42, 0.33, 0.25])  # 0 不稳定, 1 边缘, 2 突发
     start = np.where(
@@ -273,7 +287,8 @@ def _draw_shocks(rng: np.random.Generator, m: _Monitoring) -> tuple[np.ndarray, 
     e[:, 0] = eta[:, 0] / np.sqrt(1 - RHO**2) - shock[:, 0]
     for t in range(1, T):  # loop over 6 years, vectorised over households
         e[:, t] = RHO * e[:, t - 1] + eta[:, t] - shock[:, t]
-    e += rng.normal(0.0, PERMANENT_SD, n)[:, None]  # permanent component (calibration.PERMANENT_SD)
+    # permanent component (calibration.PERMANENT_SD), its lower tail narrowed (LOWER_TAIL_SCALE)
+    e += _narrow_lower_tail(rng.normal(0.0, PERMANENT_SD, n), PERMANENT_SD)[:, None]
     return shock, e
 
 
@@ -281,7 +296,7 @@ def _draw_incomes(rng: np.random.Generator, h: _Households, shock: np.ndarray, e
     """Phase 4: untreated wage (migrant work), operating income and expenses, property and transfers."""
     n, T = len(h.size), len(YEARS)
     size = h.size
-    workers = np.empty((n, T), dtype=np.int64)
+    in_work = []
     for labour, p in ((h.labour_full, h.worker_p_full), (h.labour_weak, h.worker_p_weak)):
         # persistent work status (calibration.WORK_PERSISTENCE): stationary share p in every year
         now = rng.binomial(labour, p)
@@ -290,7 +305,10 @@ def _draw_incomes(rng: np.random.Generator, h: _Households, shock: np.ndarray, e
         for _ in range(1, T):
             now = rng.binomial(now, stay) + rng.binomial(labour - now, start)
             part.append(now)
-        workers = (workers if labour is h.labour_weak else 0) + np.stack(part, axis=1)
+        in_work.append(np.stack(part, axis=1))
+    workers = in_work[0] + in_work[1]
+    # labourers not in migrant work earn locally (calibration.LOCAL_WORK_MONTHS), a weak one half
+    local_labour = (h.labour_full[:, None] - in_work[0]) + 0.5 * (h.labour_weak[:, None] - in_work[1])
     deviation = rng.normal(0.0, MONTHS_SD, (n, T))
     for t in range(1, T):  # AR(1) months deviation with stationary sd MONTHS_SD
         deviation[:, t] = MONTHS_RHO * deviation[:, t - 1] + np.sqrt(1 - MONTHS_RHO**2) * deviation[:, t]
@@ -298,8 +316,7 @@ def _draw_incomes(rng: np.random.Generator, h: _Households, shock: np.ndarray, e
     months = np.round(months, 1)
     level = h.region_level[:, None]
     wage0 = (
-        workers
-        * months
+        (workers * months + local_labour * LOCAL_WORK_MONTHS)
         * WAGE_MONTHLY[None, :]
         * level
         * np.exp(h.a[:, None] + e)
@@ -320,6 +337,8 @@ def _draw_incomes(rng: np.random.Generator, h: _Households, shock: np.ndarray, e
     property0 = (
         h.has_prop[:, None] * size[:, None] * PROPERTY_PC * h.prop_level[:, None] * (1.04 ** np.arange(T))[None, :]
     )
+    # other transfers per dependant (calibration.OTHER_TRANSFER_DEPENDANTS, GENERATOR_VERSION 1.5)
+    other_base = OTHER_TRANSFER_DEPENDANTS * (size - h.labour_full - 0.5 * h.labour_weak)
     transfers0 = {
         "pension": h.elderly[:, None] * PENSION[None, :],
         "farm": h.has_land[:, None] * size[:, None] * FARM_ECO_PC * np.ones((1, T)),
@@ -327,7 +346,7 @@ def _draw_incomes(rng: np.random.Generator, h: _Households, shock: np.ndarray, e
         "dibao": (h.doudi & ~h.tekun_base)[:, None] * size[:, None] * DIBAO_PC[None, :],
         "tekun": h.tekun_base[:, None] * 5200.0 * (1.05 ** np.arange(T))[None, :],
         "relief": (shock > 0) * (rng.random((n, T)) < 0.4) * 800.0,
-        "other": h.other_level[:, None] * size[:, None] * OTHER_TRANSFER_PC * (1.07 ** np.arange(T))[None, :],
+        "other": h.other_level[:, None] * other_base[:, None] * OTHER_TRANSFER_PC * (1.07 ** np.arange(T))[None, :],
     }
     # untreated components in whole yuan; effects are whole yuan too, so each applied effect is exact
     return _Incomes(

@@ -3,9 +3,11 @@
 Rules (``data/watchlist_rules.csv``: flag, rule, region, labels, the clause quoted, strategy):
 
 * 广西 (桂乡村指办发〔2022〕30号 第26、29、33条) — quarterly flags: income fell (per-capita net
-  income below last year's), income growth slow (growth below ``slow_growth_pct``, default the
-  growth of rural disposable income of the household's county, else prefecture, else province,
-  from :mod:`evalkit.comparison`), per-capita income below 10,000 yuan; labourers wanting work
+  income below last year's), income growth slow (growth ≥ 0 but below ``slow_growth_pct``, default the
+  parameter of the rule in ``data/watchlist_rules.csv``: 0.25 × the growth of rural disposable
+  income of the household's county, else prefecture, else province, from
+  :mod:`evalkit.comparison`; **evalkit's reading**, the clause gives no threshold, the row's
+  ``threshold_note`` gives the source of the number), per-capita income below 10,000 yuan; labourers wanting work
   without work (``labour_seeking_work`` > 0), worked under 6 months (``migrant_workers`` ≥ 1 and
   ``migrant_work_months`` < 6); key households (below 10,000) with no full labourer or labourers
   under a quarter of members (第29条: enrol in 低保/特困 where eligible).
@@ -99,7 +101,37 @@ def rules_for(region: Region | str) -> tuple[list[str], str]:
     return _rules_for(get_region(region) if isinstance(region, str) else region)
 
 
+SHARE_OF_RURAL, PERCENT = "share_of_local_rural_growth", "percent"
+
+
+def slow_growth_parameter() -> tuple[float, str]:
+    """The 收入增速缓慢 threshold of ``data/watchlist_rules.csv`` (row gx_slow_growth): value and
+    unit, ``share_of_local_rural_growth`` (growth below value × the local rural growth) or
+    ``percent`` (growth below value %). evalkit's reading: 第33条 states no threshold."""
+    rules = watchlist_rules()
+    row = rules[rules["flag"] == "gx_slow_growth"].iloc[0]
+    value, unit = str(row["threshold"]), str(row["threshold_unit"])
+    if unit not in (SHARE_OF_RURAL, PERCENT):
+        raise EvalkitError(
+            f"data/watchlist_rules.csv 行 gx_slow_growth 列 threshold_unit 的值 {unit!r} 无效, 应为 "
+            f"{SHARE_OF_RURAL} 或 {PERCENT} / data/watchlist_rules.csv row gx_slow_growth, column "
+            f"threshold_unit: {unit!r} is not {SHARE_OF_RURAL} or {PERCENT}",
+            code="E-WATCHLIST-RULE",
+        )
+    return float(value), unit
+
+
 def _slow_growth_threshold(rows: pd.DataFrame, year: int, synthetic: bool) -> pd.Series:
+    """Growth (%) below which growth is slow, per row: the parameter of ``data/watchlist_rules.csv``
+    (:func:`slow_growth_parameter`), a share of the growth of rural disposable income of the row's
+    county, else prefecture, else province, or a fixed percentage."""
+    value, unit = slow_growth_parameter()
+    if unit == PERCENT:
+        return pd.Series(value, index=rows.index)
+    return value * _local_rural_growth(rows, year, synthetic)
+
+
+def _local_rural_growth(rows: pd.DataFrame, year: int, synthetic: bool) -> pd.Series:
     """Growth (%) of rural disposable income of each row's county, else prefecture, else province."""
     from evalkit.core.comparison import series
 
@@ -152,8 +184,9 @@ def watchlist(
     largest_fall_pc (the component that fell most and by how much, empty if none fell), measures
     (received this year), slow_growth_threshold_pct, rule_source.
 
-    ``slow_growth_pct``: growth (percent) below which growth is "slow"; default the local rural
-    growth (module docstring; households with no local series are not flagged slow).
+    ``slow_growth_pct``: growth (percent) below which growth is "slow"; default the parameter of
+    ``data/watchlist_rules.csv`` (:func:`slow_growth_parameter`: 0.25 × the local rural growth;
+    households with no local series are not flagged slow).
     ``rules``: subset of guangxi, jiangxi, mile (default: the rules of ``region``).
 
     Parameters

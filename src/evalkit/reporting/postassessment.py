@@ -338,13 +338,17 @@ def cost_table(cost: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 def rule_notes(region, match_source: str, lang: str = "zh") -> list[str]:
     """Notes the report must carry for ``region``: 广西 第33条's quarterly flags computed yearly,
-    and rules borrowed from another plan (广西's watch-list rules, 江西's matching rules)."""
-    from evalkit.evaluation.watchlist import rules_for
+    evalkit's reading of 收入增速缓慢 (the threshold of ``data/watchlist_rules.csv``), and rules
+    borrowed from another plan (广西's watch-list rules, 江西's matching rules)."""
+    from evalkit.evaluation.watchlist import PERCENT, rules_for, slow_growth_parameter
 
     rules, source = rules_for(region)
     notes = []
     if "guangxi" in rules:
         notes.append(t("note_quarterly_yearly", lang))
+        value, unit = slow_growth_parameter()
+        key = "note_slow_growth_percent" if unit == PERCENT else "note_slow_growth_share"
+        notes.append(t(key, lang).format(value=f"{value:g}"))
     if source.startswith("reference"):
         notes.append(t("note_watch_rules_borrowed", lang))
     if str(match_source).startswith("reference"):
