@@ -9,7 +9,7 @@ from evalkit.cli import commands
 from evalkit.core.errors import EvalkitError
 from evalkit.core.panel import Panel, save_panel
 from evalkit.demo import generate_panel
-from evalkit.reporting import batch
+from evalkit.reporting import batch, batch_index
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_batch_parameters_are_refused_by_code_before_any_report(panel_without_ya
 
 def test_index_groups_counties_under_their_prefecture_in_administrative_order(tmp_path):
     codes = ["shangyou", "guangxi-beihai", "mile", "guangxi", "xinyang-guangshan", "xinyang", "guangxi-nanning"]
-    assert batch.index_layout(codes) == [
+    assert batch_index.index_layout(codes) == [
         ("xinyang", 0, False),
         ("xinyang-guangshan", 1, False),
         ("honghe", 0, True),  # 弥勒市's prefecture has no report: a heading row above it
@@ -125,7 +125,7 @@ def test_index_groups_counties_under_their_prefecture_in_administrative_order(tm
 
     chosen = [get_region(c) for c in codes]
     outcomes = [ReportOutcome(region=c, year=2024, status="ok", html=tmp_path / f"{c}.html") for c in codes]
-    page = batch.write_index(outcomes, chosen, tmp_path / "index.html", 2024, "zh").read_text(encoding="utf-8")
+    page = batch_index.write_index(outcomes, chosen, tmp_path / "index.html", 2024, "zh").read_text(encoding="utf-8")
     names = re.findall(r'<td class="text depth(\d)">(?:<a href="[^"]+">)?([^<]+)', page)
     assert names == [
         ("0", "信阳市"),

@@ -152,7 +152,7 @@ def audit_comparison(parent, kids, results: dict, markups: dict, hosts: dict, la
 
     import pandas as pd
 
-    from evalkit.reporting import batch
+    from evalkit.reporting import batch, batch_index
     from evalkit.reporting.runner import ReportOutcome
 
     rule = disclosure.Rule()
@@ -167,8 +167,8 @@ def audit_comparison(parent, kids, results: dict, markups: dict, hosts: dict, la
                 ReportOutcome(region=region.code, year=2025, status="ok", results=results[region.code], lang=lang)
             )
     with tempfile.TemporaryDirectory() as tmp:
-        csv = batch.write_comparison(outcomes, chosen, Path(tmp) / "comparison.csv")
-        index = batch.write_index(outcomes, chosen, Path(tmp) / "index.html", 2025, lang)
+        csv = batch_index.write_comparison(outcomes, chosen, Path(tmp) / "comparison.csv")
+        index = batch_index.write_index(outcomes, chosen, Path(tmp) / "index.html", 2025, lang)
         table = pd.read_csv(csv, dtype=str, keep_default_na=False).set_index("region")
         assert index.read_text(encoding="utf-8").count("<tr") >= len(markups)
     compared = 0

@@ -330,7 +330,7 @@ def test_missing_key_numbers_carry_their_reason_to_the_report_json_and_compariso
     reason in ``unavailable``, empty in comparison.csv with the reason — never "<10" and never 0."""
     from types import SimpleNamespace
 
-    from evalkit.reporting import batch
+    from evalkit.reporting import batch_index
 
     first = min(demo_panel.years)
     real = dataclasses.replace(demo_panel, meta={**demo_panel.meta, "synthetic": False})
@@ -346,6 +346,6 @@ def test_missing_key_numbers_carry_their_reason_to_the_report_json_and_compariso
     assert "net_income_pc" not in payload["unavailable"]
     region = registry.get_region("北海市")
     outcome = SimpleNamespace(results=payload, status="ok", error="", ok=True)
-    row = batch._rows([outcome], [region])[0]
+    row = batch_index.comparison_rows([outcome], [region])[0]
     assert row["n_persons_below_monitoring"] is None and row["growth_prev"] is None
     assert "n_persons_below_monitoring: 缺少该省该年的防止返贫监测线" in row["not_available"]

@@ -27,7 +27,8 @@ from evalkit.io.ingest import ROWS_PER_KIND, format_column_mapping, ingest, prob
 from evalkit.io.load import load_report_panel
 from evalkit.io.plan import DEFAULT_MIN_YEAR
 from evalkit.io.pseudonymise import DemoKeyWarning
-from evalkit.reporting.batch import COMPARISON, index_name, report_year_groups, resolve_regions, run_batch
+from evalkit.reporting.batch import report_year_groups, resolve_regions, run_batch
+from evalkit.reporting.batch_index import COMPARISON, index_name
 from evalkit.reporting.parameters import FORMATS, LOGS, disclosure_parameters
 from evalkit.reporting.report import ensure_data, panel_years
 from evalkit.reporting.runner import run_report
