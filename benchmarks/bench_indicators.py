@@ -13,7 +13,7 @@ the last year by its previous-year income within its county.
 * ``baseline``: the straightforward pandas way: read every column of the dataset, then
   ``groupby(["county", "year"]).sum()``, ``shift`` for growth and ``groupby().rank`` for quintiles;
 * ``default``: what evalkit picks by itself (:func:`evalkit.indicators.duckdb_backend.choose_backend`
-  on the needed columns, then that path; the choice is printed as ``backend``);
+  called as ``indicators(backend="auto")`` calls it, then that path; the choice is printed as ``backend``);
 
 peers (issue 17), the tools a user would pick instead:
 
@@ -124,10 +124,10 @@ def main() -> None:
     phases = Phases()
     extra = {}
     if args.impl == "default":
-        from evalkit.indicators.duckdb_backend import choose_backend, needed_columns
+        from evalkit.indicators.duckdb_backend import choose_backend
 
-        with phases("choose"):
-            args.impl = extra["backend"] = choose_backend(path, needed_columns(path, BY))
+        with phases("choose"):  # as indicators(backend="auto") chooses: no schema read, no file listing
+            args.impl = extra["backend"] = choose_backend(path)
     if args.impl == "duckdb":
         from evalkit.indicators.duckdb_backend import indicator_tables
 

@@ -15,6 +15,7 @@ Results are printed and written to ``benchmarks/out/report_cost.csv`` (git-ignor
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -46,7 +47,10 @@ def one_report(region: str, year: int, data: str) -> pd.DataFrame:
     from evalkit.reporting import report
 
     params = report.validate_parameters({"region": region, "year": year, "data": data})
-    report._kernel_env()
+    # the kernel's ``python`` is this interpreter (kernelspecs name ``python``), as in evalkit's runner
+    bindir = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bindir:
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
     notebook = report.notebook_path()
     with tempfile.TemporaryDirectory() as tmp:
         params["output_dir"] = tmp

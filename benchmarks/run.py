@@ -30,13 +30,20 @@ TARGETS = {
     ("twfe", "2M"): (60, 12_000),
     ("did", "2M"): (300, 16_000),
 }
-ITEMS = {1: "ingest", 2: "indicators", 3: "inequality", 4: "twfe", 5: "did", 6: "batch", 7: "peers"}
+ITEMS = {1: "ingest", 2: "indicators", 3: "inequality", 4: "twfe", 5: "did", 6: "batch", 7: "peers", 8: "scale"}
+#: Items ``make bench`` runs (item 8, the county batch at scale, takes about an hour: ``--items 8``).
+DEFAULT_ITEMS = "1,2,3,4,5,6,7"
 KEY = ("item", "size", "impl", "variant")
 README = HERE / "README.md"
+#: Items that need no benchmark panel (item 8 makes its reports from a demo folder).
+NO_PANEL = ("scale",)
 #: Items measured on the national panel (the issue asks for the indicator set there).
 ITEMS_20M = ("indicators",)
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 PEERS_START, PEERS_END = "<!-- peers:start -->", "<!-- peers:end -->"
+#: Item 7: the pairs measured (``--peer-items``; None: all of ``peers.PAIRS``) and the alternated rounds.
+PEER_ITEMS: list[str] | None = None
+PEER_REPEATS = 2
 #: The panel folder of the report pair of item 7 (``--report-data``; a 30,000-household demo by default).
 REPORT_DATA = str(OUT / "report_panel")
 
@@ -236,6 +243,52 @@ def bench_batch(size: str) -> None:
         shutil.copy(split, RESULTS / "report_cost.csv")
 
 
+#: Item 8: numbers of county reports (``--county-reports``), the demo folder they are made from
+#: (``--scale-data``; written by ``evalkit demo-data`` when missing) and the ways of running them.
+COUNTY_REPORTS = "25,100"
+SCALE_DATA = str(OUT / "county_demo")
+SCALE_MODES = {
+    "evalkit --jobs 1": ["--jobs", "1"],
+    "evalkit --jobs 2": ["--jobs", "2"],
+    "evalkit --scheduler local (2 workers)": ["--scheduler", "local", "--jobs", "2"],
+}
+
+
+def county_codes(n: int) -> list[str]:
+    """The first ``n`` counties of the region registry (registry order: by province and prefecture)."""
+    from evalkit.core.registry import regions
+
+    table = regions()
+    codes = table.loc[table["level"] == "county", "code"].tolist()
+    if n > len(codes):
+        raise SystemExit(f"--county-reports {n}: the registry has {len(codes)} counties")
+    return codes[:n]
+
+
+def bench_scale(size: str) -> None:
+    """Item 8 (a national-shaped batch, measured once whatever ``size``): ``evalkit batch`` of N
+    county reports (HTML only, year 2025) with ``--jobs 1``, ``--jobs 2`` and a two-worker
+    LocalCluster; wall, CPU (the process and its children: kernels, workers), peak RSS of the
+    largest process, load average, and CPU seconds per report."""
+    import subprocess
+    import tempfile
+
+    if not (Path(SCALE_DATA) / "meta.json").exists():
+        subprocess.run([sys.executable, "-m", "evalkit.cli", "demo-data", "--out", SCALE_DATA], check=True)
+    for n in (int(x) for x in COUNTY_REPORTS.split(",") if x):
+        codes = county_codes(n)
+        for impl, options in SCALE_MODES.items():
+            with tempfile.TemporaryDirectory(prefix="evalkit-scale-") as out:
+                args = ["-m", "evalkit.cli", "batch", "--data", SCALE_DATA, "--formats", "html", "--year", "2025"]
+                result = measure([*args, *options, "--regions", ",".join(codes), "--out", out], timeout=4 * 3600)
+                written = len(list(Path(out, "2025").glob("*.html"))) - 1  # less index.html
+            result["reports_written"] = written
+            if result.get("cpu_s") and written > 0:
+                result["cpu_s_per_report"] = round(result["cpu_s"] / written, 1)
+                result["wall_s_per_report"] = round(result["wall_s"] / written, 1)
+            record("scale", "demo 30k", impl, f"{n} county reports", result)
+
+
 def bench_peers(size: str) -> None:
     """Item 7: the peer pairs (benchmarks/peers.py); the report pair on ``REPORT_DATA`` (generated
     by ``evalkit demo-data`` when missing), measured with the first size only."""
@@ -243,10 +296,11 @@ def bench_peers(size: str) -> None:
 
     from peers import run_pairs
 
-    if not (Path(REPORT_DATA) / "meta.json").exists():
+    wants_report = PEER_ITEMS is None or "report" in PEER_ITEMS
+    if wants_report and not (Path(REPORT_DATA) / "meta.json").exists():
         subprocess.run([sys.executable, "-m", "evalkit.cli", "demo-data", "--out", REPORT_DATA], check=True)
     first = not (RESULTS / "peers.csv").exists() or size == "200k"
-    run_pairs(size, report_data=REPORT_DATA if first else None)
+    run_pairs(size, items=PEER_ITEMS, repeats=PEER_REPEATS, report_data=REPORT_DATA if first else None)
 
 
 RUNNERS = {
@@ -257,6 +311,7 @@ RUNNERS = {
     "did": bench_did,
     "batch": bench_batch,
     "peers": bench_peers,
+    "scale": bench_scale,
 }
 
 
@@ -339,15 +394,37 @@ def write_readme_table() -> None:
 
 
 def main() -> None:
+    global BATCH_REGIONS, COUNTY_REPORTS, SCALE_DATA, PEER_ITEMS, PEER_REPEATS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="200k,2M,20M", help="comma-separated: 200k, 500k, 2M, 20M")
-    parser.add_argument("--items", default="1,2,3,4,5,6,7", help="comma-separated item numbers (1–7; 7: the peers)")
+    parser.add_argument(
+        "--items",
+        default=DEFAULT_ITEMS,
+        help="item numbers (1–8; 7: the peers; 8: the county batch)",
+    )
     parser.add_argument("--table", action="store_true", help="only re-render the README table")
     parser.add_argument("--batch-regions", default="all", help="item 6: all, or the first N report regions")
     parser.add_argument("--keep-data", action="store_true", help="keep the 20M panel in benchmarks/out")
+    parser.add_argument(
+        "--peer-items", default="all", help="item 7: all, or pairs of peers.PAIRS (indicators,backend,...)"
+    )
+    parser.add_argument("--peer-repeats", type=int, default=PEER_REPEATS, help="item 7: alternated rounds per pair")
+    parser.add_argument("--county-reports", default=COUNTY_REPORTS, help="item 8: numbers of county reports")
+    parser.add_argument("--scale-data", default=SCALE_DATA, help="item 8: the demo folder the reports are made from")
+    parser.add_argument(
+        "--scale-modes", default="all", help="item 8: all, or a comma-separated subset of jobs1, jobs2, local"
+    )
     args = parser.parse_args()
-    global BATCH_REGIONS
     BATCH_REGIONS = args.batch_regions
+    COUNTY_REPORTS, SCALE_DATA = args.county_reports, args.scale_data
+    PEER_ITEMS = None if args.peer_items == "all" else [i for i in args.peer_items.split(",") if i]
+    PEER_REPEATS = args.peer_repeats
+    if args.scale_modes != "all":
+        keys = dict(zip(("jobs1", "jobs2", "local"), list(SCALE_MODES), strict=True))
+        wanted = [keys[m] for m in args.scale_modes.split(",") if m]
+        for impl in list(SCALE_MODES):
+            if impl not in wanted:
+                del SCALE_MODES[impl]
     if not args.table:
         sizes = [s for s in args.sizes.split(",") if s]
         unknown = [s for s in sizes if s not in SIZES]
@@ -358,7 +435,8 @@ def main() -> None:
             chosen = [i for i in items if size != "20M" or i in ITEMS_20M]
             if not chosen:
                 continue
-            ensure_data(size, export="ingest" in chosen)
+            if any(i not in NO_PANEL for i in chosen):
+                ensure_data(size, export="ingest" in chosen)
             for item in chosen:
                 RUNNERS[item](size)
             if size == "20M" and not args.keep_data:  # ~8 GB: never left behind

@@ -36,13 +36,11 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from evalkit.core.errors import EvalkitError
 from evalkit.core.outputs import (
@@ -53,6 +51,9 @@ from evalkit.core.outputs import (
 )
 from evalkit.core.panel import MEASURE_COLUMNS, Panel
 from evalkit.io.pseudonymise import check_same_key
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
 
 HOUSEHOLDS_DIR = "households"
 MEASURES_DIR = "measures"
@@ -103,6 +104,8 @@ def _fingerprint(households: ContentHash, measures: ContentHash) -> str:
 
 
 def _partitioning(keys: Sequence[str], schema: pa.Schema) -> ds.Partitioning:
+    import pyarrow.dataset as ds
+
     return ds.partitioning(pa.schema([schema.field(k) for k in keys]), flavor="hive")
 
 
@@ -136,6 +139,8 @@ class _TableWriter:
         self.size_below_1 = 0
 
     def write(self, frame: pd.DataFrame) -> None:
+        import pyarrow.dataset as ds
+
         self.hash.update(frame)
         for column, n in frame.isna().sum().items():
             self.missing[str(column)] = self.missing.get(str(column), 0) + int(n)
@@ -333,6 +338,9 @@ def open_dataset(path: str | Path, table: str = "households") -> ds.Dataset:
     Nothing is read until it is scanned; partition keys (``year``, ``prefecture``) are columns
     with their original types, and filters on them skip whole folders.
     """
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
     read_dataset_meta(path)
     keys = HOUSEHOLD_PARTITIONS if table == "households" else MEASURE_PARTITIONS
     folder = Path(path) / (HOUSEHOLDS_DIR if table == "households" else MEASURES_DIR)
@@ -354,6 +362,9 @@ def open_dataset(path: str | Path, table: str = "households") -> ds.Dataset:
 def _filter_expression(filters) -> ds.Expression | None:
     """``filters`` as a pyarrow expression: an expression, or pyarrow.parquet-style tuples
     ``[("year", "in", [2023, 2024]), ("prefecture", "==", "信阳市")]`` (AND of the tuples)."""
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
     if filters is None or isinstance(filters, ds.Expression):
         return filters
     return pq.filters_to_expression(list(filters))
@@ -397,6 +408,8 @@ def load_panel_from_dataset(
     Column dtypes are those the panel had when written. ``meta`` is the panel's provenance plus
     ``dataset`` (the dataset.json record without the column dtypes).
     """
+    import pyarrow.dataset as ds
+
     record = read_dataset_meta(path)
     wanted = None if columns is None else ["household_id", "year", *columns]
     households = read_households(path, wanted, filters)
@@ -445,6 +458,8 @@ def verify_dataset(path: str | Path, batch_rows: int = 1_000_000) -> bool:
 def in_memory_bytes(path: str | Path, columns: Sequence[str] | None = None) -> int:
     """Estimated size in memory of the household table (``columns`` only): the uncompressed
     size of those column chunks from the Parquet footers (no data is read)."""
+    import pyarrow.parquet as pq
+
     folder = Path(path) / HOUSEHOLDS_DIR
     wanted = set(columns) if columns is not None else None
     total = 0
