@@ -108,11 +108,20 @@ def _cells(markup: str, name: str) -> dict:
 
 
 def audit_batch(
-    parent_code: str, folder, monkeypatch, lang: str, only=None, sums: bool = True, rounds: bool = True
+    parent_code: str,
+    folder,
+    monkeypatch,
+    lang: str,
+    only=None,
+    sums: bool = True,
+    rounds: bool = True,
+    joint: bool = True,
+    attack: bool = True,
 ) -> dict:
     """Render the prefecture and each county with a report (a host with its small siblings
-    merged in, as a batch does), with the batch's disclosure rounds (``rounds``), link them and
-    audit; returns counts of what was linked."""
+    merged in, as a batch does), with the batch's disclosure rounds (``rounds``; ``joint``: with
+    the reports' own relations, as ``evalkit batch``), link them and audit (``attack``); returns
+    counts of what was linked."""
     from evalkit.reporting import batch
 
     parent = registry.get_region(parent_code)
@@ -132,12 +141,15 @@ def audit_batch(
     while True:
         markups = {code: render(code, 2025, folder, lang, monkeypatch, **parameters(code)) for code in codes}
         results = {code: results_of(code, 2025, folder, lang, **parameters(code)) for code in codes}
-        after = disclosure_batch.grow(family, {code: results[code]["cells"] for code in codes}, forced)
+        cells = {code: results[code]["cells"] for code in codes}
+        relations = {code: results[code]["relations"] for code in codes} if joint else None
+        after = disclosure_batch.grow(family, cells, forced, relations=relations)
         if not rounds or not disclosure_batch.grown(forced, after) or done == disclosure_batch.ROUNDS:
             break
         forced, done = after, done + 1
-    stats = audit_markups(parent, markups, lang, sums)
+    stats = audit_markups(parent, markups, lang, sums) if attack else {}
     stats["rounds"], stats["forced"] = done, sum(map(len, forced.values()))
+    stats["results"], stats["family"] = results, family
     stats["comparison"] = audit_comparison(parent, kids, results, markups, hosts, lang)
     return stats
 

@@ -258,11 +258,13 @@ def protect_families(
         return raw
     forced: dict[str, set[str]] = {code: set() for code in by_code}
 
-    def cells() -> dict[str, dict]:
-        return {code: (raw.get(code) or {}).get("results", {}).get("cells", {}) for code in by_code}
+    def cells(part: str = "cells") -> dict:
+        return {
+            code: (raw.get(code) or {}).get("results", {}).get(part, {} if part == "cells" else []) for code in by_code
+        }
 
     for round_ in range(1, disclosure_batch.ROUNDS + 1):
-        after = disclosure_batch.grow(family, cells(), forced, width)
+        after = disclosure_batch.grow(family, cells(), forced, width, cells("relations"))
         redo = disclosure_batch.grown(forced, after)
         if not redo:
             break
@@ -273,7 +275,7 @@ def protect_families(
             extra["forced_hidden"] = json.dumps(sorted(forced[code]), ensure_ascii=False)
             again.append(by_code[code] | {"extra_parameters": extra})
         raw = raw | run(again, f"reports {year} (disclosure round {round_})", raw)
-    left = disclosure_batch.exposed(family, cells(), width)
+    left = disclosure_batch.exposed(family, cells(), width, cells("relations"))
     for parent in sorted({p for p, _, _ in left}):
         keys = [key for p, key, _ in left if p == parent]
         logging.getLogger("evalkit").warning("disclosure: %s still exposed after the batch's rounds: %s", parent, keys)

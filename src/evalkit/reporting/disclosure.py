@@ -158,8 +158,9 @@ def methods_text(lang: str = "zh", rule: Rule | None = None) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _system(values, hidden, eq, ub):
-    """The LP of an attacker: hidden cells as variables, published ones substituted."""
+def lp_system(values, hidden, eq, ub):
+    """The LP of an attacker: hidden cells as variables, published ones substituted (the indices
+    of the hidden cells, ``(A_eq, b_eq)`` and ``(A_ub, b_ub)`` over them)."""
     n = len(values)
     idx = np.flatnonzero(hidden)
     known = np.where(hidden, 0.0, values)
@@ -201,7 +202,7 @@ def audit(
     ``inf`` when nothing bounds the cell."""
     values = np.asarray(values, dtype=float)
     hidden = np.asarray(hidden, dtype=bool)
-    idx, eq_part, ub_part = _system(values, hidden, eq, ub)
+    idx, eq_part, ub_part = lp_system(values, hidden, eq, ub)
     return np.array([_interval(k, len(idx), eq_part, ub_part) for k in range(len(idx))]).reshape(-1, 2)
 
 
@@ -244,7 +245,7 @@ def _singleton(eq: np.ndarray | None, hidden: np.ndarray) -> tuple[int, np.ndarr
 def _first_unsafe(values, hidden, verified, eq, ub, width: float) -> int | None:
     """The first hidden cell (not yet verified) whose interval is narrower than ``width``; marks
     the safe ones it passes as verified."""
-    idx, eq_part, ub_part = _system(values, hidden, eq, ub)
+    idx, eq_part, ub_part = lp_system(values, hidden, eq, ub)
     for k, cell in enumerate(idx):
         if verified[cell]:
             continue
@@ -470,6 +471,9 @@ def parse_count(text: str) -> float | None:
 
 _FORCED: list[frozenset[str]] = [frozenset()]
 _CELLS: dict[str, float | None] = {}
+_RELATIONS: list[dict] = []
+#: The row of a key that stands for the total an additive table is protected against.
+TOTAL = "Σ"
 
 
 def cell_key(*parts) -> str:
@@ -486,6 +490,7 @@ def set_forced(keys: Iterable[str] | str = ()) -> frozenset[str]:
         keys = json.loads(keys) if keys.strip() else []
     _FORCED[0] = frozenset(map(str, keys))
     _CELLS.clear()
+    _RELATIONS.clear()
     return _FORCED[0]
 
 
@@ -530,3 +535,35 @@ def record(keys: Iterable[str], values: Iterable, states: Iterable[str]) -> None
 def published_cells() -> dict[str, float | None]:
     """Every keyed count cell recorded since :func:`set_forced`: its value, ``None`` if hidden."""
     return dict(_CELLS)
+
+
+def relate(terms: Iterable[tuple[str, float]], kind: str = "eq") -> None:
+    """Note a relation this report's tables impose among keyed cells: ``Σ coef · cell == 0``
+    (``kind="eq"``: parts and their total) or ``<= 0`` (``"ub"``). Keys and coefficients only —
+    never a value — so the relations can go into the results JSON (``relations``) and the batch
+    can audit a family's reports jointly (:func:`evalkit.reporting.disclosure_batch.joint_intervals`)."""
+    coefs: dict[str, float] = {}
+    for key, coef in terms:
+        coefs[str(key)] = coefs.get(str(key), 0.0) + float(coef)
+    relation = {"kind": kind, "terms": {k: c for k, c in coefs.items() if c}}
+    if len(relation["terms"]) >= 2 and relation not in _RELATIONS:
+        _RELATIONS.append(relation)
+
+
+def record_sum(total_key: str, keys: list[str], counts: np.ndarray, total_hidden: bool) -> None:
+    """Record the total an additive table is protected against (:func:`additive_states`, which
+    takes it as published unless ``total_hidden``) and the relation ``total = Σ parts``."""
+    if len(keys) < 2 or np.isnan(counts).any():
+        return
+    record([total_key], [float(counts.sum())], [PRIMARY if total_hidden else SHOWN])
+    relate([(total_key, 1.0), *((k, -1.0) for k in keys)])
+
+
+def published_relations() -> list[dict]:
+    """Every relation noted (:func:`relate`) since :func:`set_forced`."""
+    return [dict(r) for r in _RELATIONS]
+
+
+def is_total(key: str) -> bool:
+    """True for the key of an additive table's total (:func:`record_sum`; never forced)."""
+    return f" | {TOTAL} | " in key

@@ -6,28 +6,36 @@ newly flagged, …) is the sum of the same count over its children's reports: ``
 report chooses its suppression alone, so one hidden member of such a relation is recovered from
 the others (浉河区 持续在线上 25 = 95 − 37 − 33). Each report records the counts it publishes
 under keys shared by the reports (:func:`evalkit.reporting.disclosure.published_cells`, in its
-results JSON as ``cells``); the batch then
+results JSON as ``cells``) and the linear relations its tables impose among them, keys and
+coefficients only (``relations``: an additive table's rows add up to its total, matched +
+unmatched = eligible, …; :func:`evalkit.reporting.disclosure.relate`). The batch then
 
-1. finds, per family ``{parent, children}`` and per key the parent publishes, the relations that
-   give a hidden member away: exactly one member hides it, or the hidden children of a published
-   parent add up to less than the threshold (:func:`exposed`);
-2. forces one more member hidden (:func:`grow`; cost rule: the parent when it shows the count,
-   else the child with the smallest published count) — the report then starts its tables from
-   that cell hidden and chooses its own complementary cells around it
-   (:func:`evalkit.reporting.disclosure.force`);
-3. re-runs only the reports whose forced set grew, until no relation has a single hidden member
-   (hidden sets only grow, so it converges; :data:`ROUNDS` at most).
+1. fast pass, each relation ``parent = Σ children`` alone (:func:`exposed_alone`): exactly one
+   member hides a key, or the hidden children of a published parent add up to less than the
+   threshold — one more member is forced hidden (:func:`grow`; cost rule: the parent when it
+   shows the count, else the child with the smallest published count);
+2. once that is clean, the joint LP of the family (Hundepool et al., *Statistical Disclosure
+   Control*, 2012, ch. 4 linked tables; de Wolf, τ-ARGUS manual):
+   :func:`evalkit.reporting.disclosure_joint.joint_intervals` minimises and maximises every
+   hidden cell subject to every member's published values, its own relations and ``parent = Σ
+   children``; while a cell is pinned to an interval narrower than the threshold, one more cell
+   sharing a relation with it (smallest published count first; never a table's total) is hidden
+   in a trial copy and the LP re-run (:func:`evalkit.reporting.disclosure_joint.grow_joint`);
+3. the reports whose forced set grew re-run with it (the report parameter ``forced_hidden``:
+   their tables start from these cells hidden and choose their own complementary cells around
+   them, :func:`evalkit.reporting.disclosure.force`), at most :data:`ROUNDS` times (hidden sets
+   only grow, so it converges).
 
-The relations are audited one at a time from the published values (what the results files
-hold); the relations inside each report are the report's own audit. The attacker of
-``tests/test_disclosure_batch.py`` links both and solves the LP for every hidden cell.
-
-A family still exposed after the last round is reported by :func:`exposed` (the batch names it).
+The batch keeps no hidden value, in memory or on disk: the audit needs only what the results
+files publish. A family still exposed after the last round (:func:`exposed`) is withheld
+(:data:`EXPOSED`). ``tests/test_disclosure_batch.py`` is the attacker over the rendered reports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+
+from evalkit.reporting.disclosure_joint import grow_joint, joint_intervals
 
 #: Re-runs of the reports of a batch at most.
 ROUNDS = 6
@@ -58,16 +66,44 @@ def _members(parent: str, kids: list[str], cells: Mapping[str, Mapping[str, floa
     return [m for m in (parent, *kids) if key in cells.get(m, {})]
 
 
+def _width(width: float | None) -> float:
+    from evalkit.reporting import disclosure
+
+    return float(disclosure.current_rule().threshold if width is None else width)
+
+
 def exposed(
+    family: Mapping[str, list[str]],
+    cells: Mapping[str, Mapping[str, float | None]],
+    width: float | None = None,
+    relations: Mapping[str, list[dict]] | None = None,
+) -> list[tuple[str, str, str]]:
+    """``(parent, key, member)`` for every hidden cell of a family an attacker can pin to an
+    interval narrower than ``width`` (default the rule's threshold). First, fast, each relation
+    ``parent = Σ children`` alone (:func:`exposed_alone`); then, with the reports' own
+    ``relations``, the joint LP of the family
+    (:func:`evalkit.reporting.disclosure_joint.joint_intervals`): ``key`` is then the pinned
+    cell's key in ``member``'s report."""
+    width = _width(width)
+    out = exposed_alone(family, cells, width)
+    if relations is None:
+        return out
+    found = {(m, k) for _, k, m in out}
+    for parent in family:
+        intervals = joint_intervals(parent, family, cells, relations, width)
+        pinned = [c for c, (lo, hi) in intervals.items() if hi - lo < width - 1e-6]
+        out.extend((parent, key, member) for member, key in sorted(pinned) if (member, key) not in found)
+    return out
+
+
+def exposed_alone(
     family: Mapping[str, list[str]], cells: Mapping[str, Mapping[str, float | None]], width: float | None = None
 ) -> list[tuple[str, str, str]]:
     """``(parent, key, member)`` for every relation ``parent = Σ children`` that gives a hidden
     ``member`` away: exactly (it is the only member hiding ``key``) or within an interval narrower
     than ``width`` (default the rule's threshold: the parent shows ``key`` and the hidden children
     add up to less than it, so each lies in ``[0, parent − Σ shown children]``)."""
-    from evalkit.reporting import disclosure
-
-    width = float(disclosure.current_rule().threshold if width is None else width)
+    width = _width(width)
     out = []
     for parent, kids in family.items():
         for key in sorted(cells.get(parent, {})):
@@ -91,12 +127,19 @@ def grow(
     cells: Mapping[str, Mapping[str, float | None]],
     forced: Mapping[str, Iterable[str]],
     width: float | None = None,
+    relations: Mapping[str, list[dict]] | None = None,
 ) -> dict[str, set[str]]:
-    """The forced sets after one round: for each exposed relation one more member hides the key
-    (the parent if it shows it, else the child with the smallest positive published count; a
-    zero tells nothing and is never chosen). Returns every report's forced set (grown or not)."""
+    """The forced sets after one round: for each relation ``parent = Σ children`` exposed alone
+    one more member hides the key (the parent if it shows it, else the child with the smallest
+    positive published count; a zero tells nothing and is never chosen); then, with the reports'
+    ``relations``, for each cell the joint LP still pins, one more cell sharing a relation with
+    it (:func:`evalkit.reporting.disclosure_joint.grow_joint`). Returns every report's forced set (grown or not)."""
     out = {code: set(keys) for code, keys in forced.items()}
-    for parent, key in dict.fromkeys((p, k) for p, k, _ in exposed(family, cells, width)):
+    alone = exposed_alone(family, cells, width)
+    if relations is not None and not alone:  # the joint LP once the fast pass is clean
+        for parent in family:
+            grow_joint(parent, family, cells, relations, out, _width(width))
+    for parent, key in dict.fromkeys((p, k) for p, k, _ in alone):
         members = _members(parent, family[parent], cells, key)
         shown = [m for m in members if (cells[m][key] or 0) > 0]
         if not shown:

@@ -150,6 +150,10 @@ def matching_states(summary: pd.DataFrame, grid=None) -> dict[str, np.ndarray]:
             states["share_matched"][r] = disclosure.DEPENDENT
     for c in MATCHING_COLUMNS[:3]:
         disclosure.record(keys[c], summary[c], states[c])
+    for r in range(n):  # matched + unmatched = the households meeting the condition
+        disclosure.relate(
+            [(keys["n_households"][r], 1.0), (keys["n_matched"][r], -1.0), (keys["n_unmatched"][r], -1.0)]
+        )
     return states
 
 

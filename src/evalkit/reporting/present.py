@@ -218,6 +218,10 @@ def format_table(
                 gate_states[gate] = disclosure.force(disclosure.primary_states(counts, rule), keys)
             if columns.get(gate) == "households":  # a count this table publishes
                 disclosure.record(keys, counts, gate_states[gate])
+                if adds_up:  # its rows add up to the total it is protected against
+                    total = disclosure.cell_key(table_key, disclosure.TOTAL, gate)
+                    hidden = disclosure.is_small(np.nansum(counts), rule)
+                    disclosure.record_sum(total, keys, counts, hidden)
         return gate_states[gate]
 
     out, states = {}, {}

@@ -352,6 +352,9 @@ def results_payload(
         # hidden), and the ones the batch forced hidden (evalkit.reporting.disclosure_batch)
         "cells": disclosure.published_cells(),
         "forced_hidden": sorted(disclosure.forced_keys()),
+        # the relations the tables impose among those cells (keys and coefficients, no values):
+        # the batch audits a family's reports jointly with them (disclosure_batch.joint_intervals)
+        "relations": disclosure.published_relations(),
         # null is not suppressed: why each missing number could not be computed (issue 12, item 6)
         "unavailable": {
             row["key"]: {"zh": label_or(str(row["reason"]), "zh"), "en": label_or(str(row["reason"]), "en")}

@@ -88,6 +88,9 @@ def key_number_states(numbers: pd.DataFrame, rule: disclosure.Rule | None = None
         numbers["value"][summed],
         [s for s, keep in zip(states, summed, strict=True) if keep],
     )
+    persons = disclosure.cell_key("key_numbers", "n_persons")  # a household has a person at least
+    for key in ("n_households", "n_persons_below_monitoring"):
+        disclosure.relate([(disclosure.cell_key("key_numbers", key), 1.0), (persons, -1.0)], kind="ub")
     return states
 
 
