@@ -217,3 +217,20 @@ def test_an_additive_table_records_its_total_and_relation_without_hidden_values(
     assert 4.0 not in [c for r in relations for c in r["terms"].values()]  # keys and ±1 only
     disclosure.set_forced()
     assert disclosure.published_relations() == []
+
+
+def test_a_table_notes_which_of_its_counts_are_subsets_of_others():
+    disclosure.set_forced()
+    frame = pd.DataFrame({"year": [2023, 2024], "n_cohort": [40, 40], "n_observed": [38, 36], "n_above": [30, 4]})
+    columns = {"year": "int", "n_cohort": "households", "n_observed": "households", "n_above": "households"}
+    format_table(frame, columns, "zh", at_most=[("n_above", "n_observed"), ("n_observed", "n_cohort")])
+    relations = disclosure.published_relations()
+    assert len(relations) == 4 and {r["kind"] for r in relations} == {"ub"}
+    table_key = ",".join(columns)
+    above = disclosure.cell_key(table_key, "2024", "n_above")
+    assert {
+        "kind": "ub",
+        "terms": {above: 1.0, disclosure.cell_key(table_key, "2024", "n_observed"): -1.0},
+    } in relations
+    assert disclosure.published_cells()[above] is None  # 4 households: hidden, and no value in the relations
+    disclosure.set_forced()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -174,6 +174,7 @@ def format_table(
     headers: Mapping[str, str] | None = None,
     adds_up: bool = False,
     rule: disclosure.Rule | None = None,
+    at_most: Sequence[tuple[str, str]] = (),
 ) -> pd.DataFrame:
     """A display table of strings: formatted, suppressed, with translated headers.
 
@@ -187,7 +188,9 @@ def format_table(
     value). ``adds_up=True`` marks rows that add up to a total published elsewhere (groups of a
     region): complementary suppression (``×``) is then chosen for each gate by the LP audit
     (:func:`evalkit.reporting.disclosure.additive_states`). Headers come from ``data/labels.csv``
-    unless given in ``headers``. The cell states are kept in ``table.attrs["disclosure"]`` (a
+    unless given in ``headers``. ``at_most``: pairs of household columns ``(a, b)`` with ``a <= b``
+    in every row (a subset of the households of ``b``), noted for the batch's joint audit
+    (:func:`evalkit.reporting.disclosure.relate`). The cell states are kept in ``table.attrs["disclosure"]`` (a
     frame of the same shape: shown / primary / complementary / derived) for results files and audits.
     """
     gates = dict(gates or {})
@@ -224,6 +227,11 @@ def format_table(
                     disclosure.record_sum(total, keys, counts, hidden)
         return gate_states[gate]
 
+    for a, b in at_most:  # keys and coefficients only: what the batch's joint audit may assume
+        for row in rows:
+            disclosure.relate(
+                [(disclosure.cell_key(table_key, row, a), 1.0), (disclosure.cell_key(table_key, row, b), -1.0)], "ub"
+            )
     out, states = {}, {}
     for column, kind in columns.items():
         text = df[column].map(lambda v, k=kind: format_value(v, k, lang)).to_numpy()

@@ -324,6 +324,7 @@ def share_above_table(
         },
         lang,
         gates={"share_above": "n_above", "share_above_persons": "n_above"},
+        at_most=[("n_above", "n_observed"), ("n_observed", "n_cohort")],
     )
 
 
