@@ -133,6 +133,23 @@ def _matrices(rows, chosen: list[int], columns: list[int], equal: bool):
     return (np.array(eq) if eq else None), (np.array(ub) if ub else None)
 
 
+_AUDITED: dict[tuple, np.ndarray | None] = {}
+
+
+def _audit_component(values, hidden, rows, chosen, columns, width) -> np.ndarray | None:
+    """The intervals of one component's hidden cells (``None``: its published counts contradict
+    even the relaxed system)."""
+    for equal in (True, False):
+        eq, ub = _matrices(rows, chosen, columns, equal)
+        if feasible(values, hidden, eq, ub):
+            break
+    else:
+        return None
+    if width is None:
+        return disclosure.audit(values, hidden, eq, ub)
+    return screen(values, hidden, eq, ub, width)
+
+
 def joint_intervals(
     parent: str,
     family: Mapping[str, list[str]],
@@ -161,19 +178,23 @@ def joint_intervals(
     out: dict[Cell, tuple[float, float]] = {}
     for chosen in _components(hidden, rows):
         columns = sorted({c for r in chosen for c in rows[r][1]})
-        for equal in (True, False):
-            eq, ub = _matrices(rows, chosen, columns, equal)
-            if feasible(values[columns], hidden[columns], eq, ub):
-                break
-        else:
+        key = (
+            width,
+            tuple((cell_of[c], None if hidden[c] else values[c]) for c in columns),
+            tuple(
+                (rows[r][0], rows[r][2], tuple(sorted((cell_of[c], k) for c, k in rows[r][1].items()))) for r in chosen
+            ),
+        )
+        if key not in _AUDITED:  # a component the batch's last rounds left as it was: not solved again
+            if len(_AUDITED) > 512:
+                _AUDITED.clear()
+            _AUDITED[key] = _audit_component(values[columns], hidden[columns], rows, chosen, columns, width)
+        intervals = _AUDITED[key]
+        if intervals is None:
             logging.getLogger("evalkit").warning(
                 "disclosure: %s: inconsistent published counts, joint audit skipped", parent
             )
             continue
-        if width is None:
-            intervals = disclosure.audit(values[columns], hidden[columns], eq, ub)
-        else:
-            intervals = screen(values[columns], hidden[columns], eq, ub, width)
         for c, (lo, hi) in zip([c for c in columns if hidden[c]], intervals, strict=True):
             if recorded[c]:
                 out[cell_of[c]] = (float(lo), float(hi))
