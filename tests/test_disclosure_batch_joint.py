@@ -234,3 +234,31 @@ def test_a_table_notes_which_of_its_counts_are_subsets_of_others():
     } in relations
     assert disclosure.published_cells()[above] is None  # 4 households: hidden, and no value in the relations
     disclosure.set_forced()
+
+
+def test_the_flows_note_newly_plus_still_flagged_equals_the_watch_lists_total():
+    from evalkit.reporting import postassessment, present
+
+    values = np.array([[3, 4, 7], [5, 14, 19], [8, 18, 26]], dtype=float)  # 2 units, 合计; flags a, b, any
+    counts = pd.DataFrame(
+        [
+            {"unit": u, "flag": f, "label": f, "n_households": values[i, j], "suppressed": False}
+            for j, f in enumerate(["a", "b", "any_flag"])
+            for i, u in enumerate(["甲", "乙", "合计"])
+        ]
+    )
+    grid = present.watch_grid(counts, "unit")
+    flows = pd.DataFrame(
+        {"flag": ["a", "b", "any_flag"], "n_new": [3.0, 4.0, 7.0], "n_still": [5.0, 14.0, 19.0], "n_left": [2.0] * 3}
+    )
+    disclosure.set_forced()
+    states = postassessment.flow_states(flows, grid)
+    cells, relations = disclosure.published_cells(), disclosure.published_relations()
+    flagged = disclosure.cell_key("watchlist", disclosure.TOTAL, "any_flag")
+    new, still = (disclosure.cell_key("flows", "any_flag", f"n_{p}") for p in ("new", "still"))
+    assert {"kind": "eq", "terms": {flagged: 1.0, new: -1.0, still: -1.0}} in relations and len(relations) == 3
+    assert cells[flagged] == 26.0 and cells[new] is None and list(states["n_new"]) == [disclosure.PRIMARY] * 3
+    # what the batch's audit of this one report finds: 7 newly flagged is not 26 − 19
+    intervals = disclosure_batch.joint_intervals("p", {"p": []}, {"p": cells}, {"p": relations})
+    assert min(hi - lo for lo, hi in intervals.values()) >= T
+    disclosure.set_forced()

@@ -203,6 +203,13 @@ def flow_states(flows: pd.DataFrame, grid=None) -> dict[str, np.ndarray]:
     states = _flow_states(flows, grid, states)
     for part in keys:
         disclosure.record(keys[part], flows[part], states[part])
+    if grid is not None:  # newly + still flagged = flagged now (the watch-list's 合计 row), for the batch
+        flagged = [disclosure.cell_key("watchlist", disclosure.TOTAL, flag) for flag in grid.flags]
+        disclosure.record(flagged, grid.values[-1], grid.states[-1])
+        for r, flag in enumerate(flows["flag"]):
+            if flag in grid.flags:
+                parts = [(keys["n_new"][r], -1.0), (keys["n_still"][r], -1.0)]
+                disclosure.relate([(flagged[list(grid.flags).index(flag)], 1.0), *parts])
     return states
 
 
