@@ -237,17 +237,11 @@ def test_a_table_notes_which_of_its_counts_are_subsets_of_others():
 
 
 def test_the_flows_note_newly_plus_still_flagged_equals_the_watch_lists_total():
-    from evalkit.reporting import postassessment, present
+    from test_disclosure_reports import miles_watch_grid
 
-    values = np.array([[3, 4, 7], [5, 14, 19], [8, 18, 26]], dtype=float)  # 2 units, 合计; flags a, b, any
-    counts = pd.DataFrame(
-        [
-            {"unit": u, "flag": f, "label": f, "n_households": values[i, j], "suppressed": False}
-            for j, f in enumerate(["a", "b", "any_flag"])
-            for i, u in enumerate(["甲", "乙", "合计"])
-        ]
-    )
-    grid = present.watch_grid(counts, "unit")
+    from evalkit.reporting import postassessment
+
+    _, grid = miles_watch_grid()
     flows = pd.DataFrame(
         {"flag": ["a", "b", "any_flag"], "n_new": [3.0, 4.0, 7.0], "n_still": [5.0, 14.0, 19.0], "n_left": [2.0] * 3}
     )

@@ -503,14 +503,11 @@ def test_a_single_report_of_a_county_under_the_threshold_is_refused_and_its_host
     assert batch.standalone_merge(small_panel, small.code, 2025, disclosure.Rule(threshold=2)) == (None, [])
 
 
-def test_flows_are_protected_jointly_with_the_watch_list_table():
-    """弥勒: the watch-list's 合计 read 26 flagged, the flows 19 still flagged and "<10" newly
-    flagged: 7 = 26 − 19. Newly + still flagged = flagged now, protected over both tables."""
+def miles_watch_grid():
+    """弥勒's watch-list counts by hand (2 units and 合计; flags a, b, any) and their protected grid."""
     import pandas as pd
 
-    from evalkit.reporting import postassessment
-
-    values = np.array([[3, 4, 7], [5, 14, 19], [8, 18, 26]], dtype=float)  # 2 units, 合计; flags a, b, any
+    values = np.array([[3, 4, 7], [5, 14, 19], [8, 18, 26]], dtype=float)
     counts = pd.DataFrame(
         [
             {"unit": u, "flag": f, "label": f, "n_households": values[i, j], "suppressed": False}
@@ -518,7 +515,17 @@ def test_flows_are_protected_jointly_with_the_watch_list_table():
             for i, u in enumerate(["甲", "乙", "合计"])
         ]
     )
-    grid = present.watch_grid(counts, "unit")
+    return values, present.watch_grid(counts, "unit")
+
+
+def test_flows_are_protected_jointly_with_the_watch_list_table():
+    """弥勒: the watch-list's 合计 read 26 flagged, the flows 19 still flagged and "<10" newly
+    flagged: 7 = 26 − 19. Newly + still flagged = flagged now, protected over both tables."""
+    import pandas as pd
+
+    from evalkit.reporting import postassessment
+
+    values, grid = miles_watch_grid()
     flows = pd.DataFrame(
         {
             "flag": ["a", "b", "any_flag"],
