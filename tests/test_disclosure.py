@@ -29,15 +29,21 @@ HIDDEN = {disclosure.primary_mark(), disclosure.COMPLEMENTARY, disclosure.DERIVE
 # ---------------------------------------------------------------------------------------------
 
 
-def attack(known: dict, unknown: list, eqs: list[dict], ubs: list[dict] = ()) -> dict:
+def attack(known: dict, unknown: list, eqs: list[dict], ubs: list[dict] = (), bounds: dict | None = None) -> dict:
     """Interval of every ``unknown`` cell given the ``known`` values, ``sum(coef * x) == 0`` for
-    each of ``eqs`` and ``<= 0`` for each of ``ubs``, x >= 0 (integrality relaxed)."""
-    index = {cell: i for i, cell in enumerate(unknown)}
+    each of ``eqs`` and ``<= 0`` for each of ``ubs``, x >= 0 (integrality relaxed). ``bounds``:
+    published cells known only to an interval ``(lo, hi)`` (a count shown rounded, ``1.30 万``):
+    further variables of the LP, not audited themselves."""
+    used = {cell for rel in (*eqs, *ubs) for cell in rel}
+    bounds = {c: b for c, b in (bounds or {}).items() if c in used and c not in known and c not in unknown}
+    variables = [*unknown, *bounds]
+    index = {cell: i for i, cell in enumerate(variables)}
+    limits = [(0, None)] * len(unknown) + [(max(lo, 0.0), hi) for lo, hi in bounds.values()]
 
     def rows(relations):
         a, b = [], []
         for rel in relations:
-            row = np.zeros(len(unknown))
+            row = np.zeros(len(variables))
             rhs = 0.0
             for cell, coef in rel.items():
                 if cell in index:
@@ -52,11 +58,11 @@ def attack(known: dict, unknown: list, eqs: list[dict], ubs: list[dict] = ()) ->
     a_eq, b_eq = rows(eqs)
     a_ub, b_ub = rows(list(ubs))
     out = {}
-    for cell, i in index.items():
-        c = np.zeros(len(unknown))
-        c[i] = 1
-        lo = linprog(c, A_eq=a_eq, b_eq=b_eq, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
-        hi = linprog(-c, A_eq=a_eq, b_eq=b_eq, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    for cell in unknown:
+        c = np.zeros(len(variables))
+        c[index[cell]] = 1
+        lo = linprog(c, A_eq=a_eq, b_eq=b_eq, A_ub=a_ub, b_ub=b_ub, bounds=limits, method="highs")
+        hi = linprog(-c, A_eq=a_eq, b_eq=b_eq, A_ub=a_ub, b_ub=b_ub, bounds=limits, method="highs")
         assert lo.status in (0, 3) and hi.status in (0, 3), "the published figures are inconsistent"
         out[cell] = (lo.fun if lo.status == 0 else 0.0, -hi.fun if hi.status == 0 else np.inf)
     return out

@@ -130,6 +130,29 @@ def count(text: str) -> float | None:
     return disclosure.parse_count(text)
 
 
+NUMBER = re.compile(r"^([+-]?)([\d,]+)(?:\.(\d+))?\s*(万)?")
+
+
+def interval(text: str, integer: bool = False, slack: float = 0.5) -> tuple[float, float] | None:
+    """The interval a published number's rounding allows (``None`` for a mark or text): the value
+    printed ± ``slack`` units of its last digit, in the unit printed — ``1.30 万户`` → [12950, 13050],
+    ``79.5%`` → [79.45, 79.55] (percent), ``19,298 元`` → [19297.5, 19298.5], ``+1.2 个百分点`` →
+    [1.15, 1.25]. ``integer``: a count, so only whole numbers in it (``9,639 户`` is exactly 9639).
+    ``slack=1``: parts rounded to add up to their total (largest remainder, ``present.rounded_parts``)."""
+    match = NUMBER.match(str(text).strip())
+    if not match:
+        return None
+    sign, whole, decimals, wan = match.groups()
+    value = float(whole.replace(",", "") + (f".{decimals}" if decimals else ""))
+    scale = 10_000.0 if wan else 1.0
+    step = 10.0 ** -len(decimals or "") * scale
+    value = (-value if sign == "-" else value) * scale
+    lo, hi = value - slack * step, value + slack * step
+    if integer:
+        lo, hi = float(np.ceil(lo - 1e-9)), float(np.floor(hi + 1e-9))
+    return lo, hi
+
+
 def is_count_cell(text: str) -> bool:
     shown, _ = split(text)
     return shown in HIDDEN or count(shown) is not None
@@ -144,6 +167,9 @@ class Attacker:
         self.eqs: list[dict] = []
         self.ubs: list[dict] = []
         self.populations: dict = {}
+        self.bounds: dict = {}  # published cells shown rounded (1.30 万): the interval of each
+        self.exact: dict = {}  # cells another file publishes exactly (:meth:`publish`)
+        self.fuzzy: dict = {}  # hidden cells whose carried truth is itself rounded (× over 1.30 万)
 
     def population(self, key, cell):
         """``cell`` counts the households (or persons) of population ``key``: every cell of the
@@ -163,7 +189,47 @@ class Attacker:
         if shown == disclosure.primary_mark():
             assert truth is not None, f"{key}: '<{T}' with no true value behind it"
             assert value is not None and 0 < value < T, f"{key}: '<{T}' on a true value of {truth}"
+        if truth is not None and value is not None:
+            lo, hi = interval(truth, integer=True) or (value, value)
+            if hi > lo:  # a hidden count of 1.30 万: its truth known to the rounding only
+                self.fuzzy[key] = (lo, hi)
+        if truth is None and count(shown) is not None:
+            lo, hi = interval(shown, integer=True) or (value, value)
+            if key in self.exact:  # published exactly elsewhere
+                assert lo <= self.exact[key] <= hi, (key, shown, self.exact[key])
+                value = self.exact[key]
+                self.shown[key] = f"{value:.0f}"
+            elif hi > lo:  # shown rounded: the attacker knows an interval, not the value
+                self.bounds[key], value = (lo, hi), None
         self.truth[key] = value
+        return key
+
+    def publish(self, key, value: float):
+        """Another file publishes cell ``key`` exactly (comparison.csv gives the households a
+        report rounds to 万): read as that value wherever the report shows it."""
+        self.exact[key] = value
+
+    def range(self, key) -> tuple[float, float] | None:
+        """What is known of a cell's true value: ``(v, v)``, the interval of a rounded one, or ``None``."""
+        if key in self.fuzzy:
+            return self.fuzzy[key]
+        if self.truth.get(key) is not None:
+            return self.truth[key], self.truth[key]
+        return self.bounds.get(key)
+
+    def adds_up(self, total, parts) -> bool | None:
+        """Whether ``total = Σ parts`` can hold given what is known of each (``None``: unknown)."""
+        ranges = [self.range(c) for c in (total, *parts)]
+        if None in ranges:
+            return None
+        lo, hi = sum(r[0] for r in ranges[1:]), sum(r[1] for r in ranges[1:])
+        return ranges[0][0] <= hi + 1e-6 and lo <= ranges[0][1] + 1e-6
+
+    def given(self, key, lo: float, hi: float):
+        """A figure the attacker knows to ``[lo, hi]`` (exactly when ``lo == hi``)."""
+        if lo == hi:
+            return self.constant(key, lo)
+        self.shown[key], self.truth[key], self.bounds[key] = f"{lo:.0f}", None, (lo, hi)
         return key
 
     def constant(self, key, value: float):
@@ -173,9 +239,7 @@ class Attacker:
         return key
 
     def sum_to(self, total, parts):
-        truth = [self.truth[c] for c in (total, *parts)]
-        if None not in truth:
-            assert abs(truth[0] - sum(truth[1:])) < 1e-6, (total, parts, truth)
+        assert self.adds_up(total, parts) is not False, (total, parts, [self.range(c) for c in (total, *parts)])
         self.eqs.append({total: 1.0} | {p: -1.0 for p in parts})
 
     def population_cell(self, key):
@@ -190,29 +254,25 @@ class Attacker:
         self.ubs.append({small: 1.0, large: -1.0})
 
     def same(self, a, b):
-        if self.truth[a] is not None and self.truth[b] is not None:
-            assert self.truth[a] == self.truth[b], (a, b, self.truth[a], self.truth[b])
+        assert self.adds_up(a, [b]) is not False, (a, b, self.range(a), self.range(b))
         self.eqs.append({a: 1.0, b: -1.0})
 
     def audit(self, where: str) -> int:
+        known, unknown = self.published(where)
+        for key, (lo, hi) in attack(known, unknown, self.eqs, self.ubs, self.bounds).items():
+            assert hi - lo >= T - 1e-6, f"{where} {key}: recovered in [{lo:g}, {hi:g}] (true {self.truth[key]})"
+        return len(unknown)
+
+    def published(self, where: str) -> tuple[dict, list]:
+        """(cells published exactly → value, hidden cells); rounded ones are in :attr:`bounds`."""
         known = {}
         for key, text in self.shown.items():
             if text not in HIDDEN:
                 value = count(text)
                 assert value is not None, f"{where} {key}: unreadable cell {text!r}"
-                known[key] = value
-        unknown = [k for k in self.shown if k not in known]
-        for key, (lo, hi) in attack(known, unknown, self.eqs, self.ubs).items():
-            assert hi - lo >= T - 1e-6, f"{where} {key}: recovered in [{lo:g}, {hi:g}] (true {self.truth[key]})"
-        return len(unknown)
-
-
-def rounded_to(text: str, value: float) -> bool:
-    """True when a published count in 万 (``1.50 万户``) is ``value`` rounded to its last digit."""
-    if "万" not in text or count(text) is None:
-        return False
-    decimals = len(text.split("万")[0].strip().split(".")[1]) if "." in text.split("万")[0] else 0
-    return abs(count(text) - value) <= 0.5 * 10_000 * 10.0**-decimals + 1e-6
+                if key not in self.bounds:
+                    known[key] = value
+        return known, [k for k in self.shown if k not in known and k not in self.bounds]
 
 
 def _labels(*keys) -> set[str]:
@@ -306,21 +366,21 @@ def read_report(
             if j is None or not (set(head[1:3]) & HOUSEHOLDS and set(head[1:3]) & PERSONS):
                 continue
             parts = [cells[(r, j)] for r in range(len(rows))]
-            truth = [attacker.truth[p] for p in parts]
-            total = sum(truth)
+            ranges = [attacker.range(p) for p in parts]
+            assert None not in ranges, f"{name}: table {head}: a count neither published nor carried"
+            lo, hi = sum(r[0] for r in ranges), sum(r[1] for r in ranges)
             whole = links["households" if part is HOUSEHOLDS else "persons"]
             if head[0] in MOVES:  # the moves across a line: their total is given by the shares
-                attacker.sum_to(attacker.constant((tab, "total", j), total), parts)
-            elif totals is not None and (
-                total == totals[part is PERSONS] or rounded_to(attacker.shown[whole], total)
-            ):  # groups of the region (a key number in 万 rounds it: the attacker is given the exact sum)
-                attacker.sum_to(
-                    whole if total == totals[part is PERSONS] else attacker.constant((tab, "total", j), total), parts
-                )
+                attacker.sum_to(attacker.given((tab, "total", j), lo, hi), parts)
+            elif totals is not None and attacker.adds_up(whole, parts):
+                # groups of the region (a key number or a group shown in 万 is an interval)
+                attacker.sum_to(whole, parts)
                 for label, p in zip(labels, parts, strict=True):
                     attacker.population((label, "households" if part is HOUSEHOLDS else "persons"), p)
             else:
-                raise AssertionError(f"{name}: table {head} does not add up to the region ({total})")
+                raise AssertionError(
+                    f"{name}: table {head} ({lo:g}..{hi:g}) does not add up to the region {attacker.range(whole)}"
+                )
         if len(head) > 3 and set(head[1:4]) <= ELIGIBLE | MATCHED | UNMATCHED and {1, 2, 3} <= set(counts):
             for r in range(len(rows)):
                 attacker.sum_to(cells[(r, 1)], [cells[(r, 2)], cells[(r, 3)]])
@@ -364,13 +424,13 @@ def small_panel(tmp_path_factory):
     return folder
 
 
-def audit_region(region, folder, monkeypatch, lang) -> int:
+def audit_region(region, folder, monkeypatch, lang, year: int = 2025) -> int:
     """Audit one report as ``evalkit report`` (or a batch) makes it: a host of small siblings
     includes them (``batch.standalone_merge``)."""
     from evalkit.reporting import batch
 
-    _, small = batch.standalone_merge(folder, region.code, 2025)
-    markup = render(region.code, 2025, folder, lang, monkeypatch, **merged(small))
+    _, small = batch.standalone_merge(folder, region.code, year)
+    markup = render(region.code, year, folder, lang, monkeypatch, **merged(small))
     attacker = Attacker()
     _, key_numbers = tables(markup)[0]
     totals = (count(key_numbers[0][2]), count(key_numbers[1][2]))
@@ -427,6 +487,45 @@ def test_the_in_process_run_is_the_notebook_and_carries_the_truth(small_panel, m
 # ---------------------------------------------------------------------------------------------
 # The tables the attacker broke, as hand cases
 # ---------------------------------------------------------------------------------------------
+
+
+def test_rounded_numbers_are_read_as_the_intervals_their_rounding_allows():
+    """On the full demo 13,035 households print "1.30 万户" (zh): the attacker reads every rounded
+    number as an interval (lo ≤ x ≤ hi), never as the point it prints."""
+    assert interval("1.30 万户", integer=True) == (12950.0, 13050.0)
+    assert interval("3.40 万人") == (33950.0, 34050.0)
+    assert interval("13,035 households", integer=True) == (13035.0, 13035.0)
+    assert interval("9,639 户", integer=True) == (9639.0, 9639.0)
+    assert interval("79.5%") == pytest.approx((79.45, 79.55))
+    assert interval("19,298 元") == (19297.5, 19298.5)
+    assert interval("-3,174 元") == (-3174.5, -3173.5)
+    assert interval("+1.2 个百分点") == pytest.approx((1.15, 1.25))
+    assert interval("16.3%", slack=1) == pytest.approx((16.2, 16.4))  # largest-remainder parts
+    for mark in (*HIDDEN, "无数据", "n/a", ""):
+        assert interval(mark) is None
+    # 广西's 易地搬迁户 table: other households 1.30 万 (13,035), movers 12 (hidden: "<10" would be
+    # false, so ×), the region 1.31 万 (13,047). Read as points the table is 35 short; as intervals
+    # it adds up and the hidden cell lies in [0, 100]
+    attacker = Attacker()
+    region = attacker.cell("region", "1.31 万户")
+    parts = [attacker.cell("other", "1.30 万户"), attacker.cell("movers", f"{disclosure.COMPLEMENTARY}{SEP}12")]
+    assert attacker.adds_up(region, parts) and attacker.bounds[region] == (13050.0, 13150.0)
+    attacker.sum_to(region, parts)
+    assert attacker.audit("rounded") == 1
+    assert attack({}, ["movers"], attacker.eqs, bounds=attacker.bounds)["movers"] == (0.0, 200.0)
+    # the English report prints the region exactly: the hidden cell lies in [0, 97], still safe
+    attacker = Attacker()
+    region = attacker.cell("region", "13,047 households")
+    parts = [attacker.cell("other", "1.30 万户"), attacker.cell("movers", f"{disclosure.COMPLEMENTARY}{SEP}12")]
+    attacker.sum_to(region, parts)
+    assert attack({region: 13047.0}, ["movers"], attacker.eqs, bounds=attacker.bounds)["movers"] == (0.0, 97.0)
+    # a rounded figure narrow enough gives a hidden cell away: the attacker still sees it
+    attacker = Attacker()
+    region = attacker.cell("region", "13,047")
+    parts = [attacker.cell("other", "13,040"), attacker.cell("movers", f"{disclosure.COMPLEMENTARY}{SEP}7")]
+    attacker.sum_to(region, parts)
+    with pytest.raises(AssertionError, match="recovered"):
+        attacker.audit("exact")
 
 
 def test_matching_rows_are_protected_against_their_published_total():
