@@ -66,14 +66,16 @@ def _failed(kwargs: dict, error: str) -> dict:
     )
 
 
-def plan_year(region, years: list[int]) -> int:
+def plan_year(region, years: list[int], targets: list | None = None) -> int:
     """The year a region's report is made for by ``--year plan``: the latest year of the data
     inside the period of a plan that applies to the region (广西 2022–2024 → 2024, 弥勒 2022–2023
-    → 2023), else the latest year of the data (信阳 2023–2025 and 江西 2024– → the latest)."""
+    → 2023), else the latest year of the data (信阳 2023–2025 and 江西 2024– → the latest).
+    ``targets``: the plans' targets when already loaded (default :func:`load_targets`)."""
     from evalkit.evaluation.scorecard import applicable_units
     from evalkit.evaluation.targets import load_targets
 
-    covered = {y for t in load_targets() if applicable_units(t, region) for y in years if t.in_force(y)}
+    targets = load_targets() if targets is None else targets
+    covered = {y for t in targets if applicable_units(t, region) for y in years if t.in_force(y)}
     return max(covered) if covered else max(years)
 
 
@@ -407,9 +409,12 @@ def report_year_groups(year: int | str | None, chosen: list, years: list[int]) -
     if year is None:
         return {years[-1]: chosen}
     if str(year).strip().lower() == "plan":
+        from evalkit.evaluation.targets import load_targets
+
+        targets = load_targets()  # once for all regions (parsing the plans takes seconds)
         groups: dict[int, list] = {}
         for region in chosen:
-            groups.setdefault(plan_year(region, years), []).append(region)
+            groups.setdefault(plan_year(region, years, targets), []).append(region)
         return groups
     try:
         return {int(year): chosen}
