@@ -376,7 +376,11 @@ def grid_relations(values: np.ndarray, any_column: bool = True) -> tuple[np.ndar
 
 
 def grid_states(
-    values: np.ndarray, rule: Rule | None = None, any_column: bool = True, preset: np.ndarray | None = None
+    values: np.ndarray,
+    rule: Rule | None = None,
+    any_column: bool = True,
+    preset: np.ndarray | None = None,
+    forced: np.ndarray | None = None,
 ) -> tuple[np.ndarray, bool]:
     """States of a units × flags count grid (last row the total, last column any flag; see
     :func:`grid_relations`) and whether it could be made safe.
@@ -386,10 +390,14 @@ def grid_states(
     合计 row. Such cells are never chosen as complementary cells, and a total-row cell is
     published only when every preset cell of its column is: the parent's total row then adds
     nothing to what the children's reports publish (each published total is a sum of published
-    cells), so the reports of a batch cannot be combined to recover a child's hidden cell."""
+    cells), so the reports of a batch cannot be combined to recover a child's hidden cell.
+    ``forced`` (same shape, a mask): cells the batch forces hidden (:func:`force`; never a
+    preset cell)."""
     rule = _rule(rule)
     values = np.asarray(values, dtype=float)
     states = primary_states(values.ravel(), rule).reshape(values.shape)
+    if forced is not None:
+        states[np.asarray(forced, dtype=bool) & (states == SHOWN)] = SECONDARY
     fixed = np.zeros(values.shape, dtype=bool)
     if preset is not None:
         fixed = np.array([[s is not None for s in row] for row in preset], dtype=bool)
@@ -567,3 +575,42 @@ def published_relations() -> list[dict]:
 def is_total(key: str) -> bool:
     """True for the key of an additive table's total (:func:`record_sum`; never forced)."""
     return f" | {TOTAL} | " in key
+
+
+def grid_keys(table: str, units: list, flags: list, fixed_units: Iterable = ()) -> np.ndarray:
+    """The keys of a units × flags grid's cells (:func:`grid_states`; the last unit is the 合计
+    row, keyed :data:`TOTAL`). A unit in ``fixed_units`` is a child region whose own report
+    publishes this row as its 合计 row: keyed as a total (``table | unit | Σ | flag``), so the
+    batch never forces it (:func:`is_total`) — the row is kept as the child publishes it."""
+    fixed = set(map(str, fixed_units))
+
+    def key(i: int, unit, flag) -> str:
+        if i == len(units) - 1:
+            return cell_key(table, TOTAL, flag)
+        return cell_key(table, unit, TOTAL, flag) if str(unit) in fixed else cell_key(table, unit, flag)
+
+    rows = [[key(i, u, f) for f in flags] for i, u in enumerate(units)]
+    return np.array(rows, dtype=object).reshape(len(units), len(flags))
+
+
+def record_grid(keys: np.ndarray, values: np.ndarray, states: np.ndarray, any_column: bool = True) -> None:
+    """Record a protected grid's cells (:func:`record`) and its relations (:func:`relate`) for the
+    batch's joint audit: every column adds up to its 合计 cell, and in every row the any-flag count
+    (``any_column``) is at least each flag and at most their sum.
+
+    Only those inequalities, never the row-by-row equality ``any = Σ flags`` that
+    :func:`grid_relations` assumes where it holds on the true values: recorded in the results
+    JSON, that equality would publish a fact about hidden cells (that a unit's flags do not
+    overlap, hence the sum of its hidden flags). The report's own audit assumes the stronger
+    attacker; the batch's joint audit sees the grid through the weaker relations."""
+    keys = np.asarray(keys, dtype=object)
+    rows, cols = keys.shape
+    record(keys.ravel(), np.asarray(values, dtype=float).ravel(), np.asarray(states, dtype=object).ravel())
+    if rows >= 2:
+        for c in range(cols):
+            relate([(keys[-1, c], 1.0), *((k, -1.0) for k in keys[:-1, c])])
+    if any_column and cols >= 2:
+        for r in range(rows):
+            relate([(keys[r, -1], 1.0), *((k, -1.0) for k in keys[r, :-1])], "ub")
+            for c in range(cols - 1):
+                relate([(keys[r, c], 1.0), (keys[r, -1], -1.0)], "ub")

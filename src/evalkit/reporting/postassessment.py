@@ -34,13 +34,16 @@ def identification_table(counts: pd.DataFrame, by: str, lang: str = "zh", fixed_
     """:func:`evalkit.evaluation.identification.identification_counts` as one row per unit (the
     total last) and one column per check; small cells "<10". ``fixed_rows``: the states of rows a
     child region's own report publishes (:func:`evalkit.reporting.present.watch_grid`)."""
-    return watch_table(_as_watch_counts(counts, by, "check", "n_flagged"), by, lang, fixed_rows=fixed_rows)
+    return watch_table(
+        _as_watch_counts(counts, by, "check", "n_flagged"), by, lang, fixed_rows=fixed_rows, table="identification"
+    )
 
 
-def identification_grid(counts: pd.DataFrame, by: str, lang: str = "zh", fixed_rows=None):
+def identification_grid(counts: pd.DataFrame, by: str, lang: str = "zh", fixed_rows=None, table="identification"):
     """The protected grid behind :func:`identification_table` (its 合计 row is what the
-    scorecard's identification checks show: :func:`scorecard_states`)."""
-    return watch_grid(_as_watch_counts(counts, by, "check", "n_flagged"), by, lang, fixed_rows=fixed_rows)
+    scorecard's identification checks show: :func:`scorecard_states`); ``table=None`` for a
+    child's grid computed only for its states (nothing recorded for the batch)."""
+    return watch_grid(_as_watch_counts(counts, by, "check", "n_flagged"), by, lang, fixed_rows=fixed_rows, table=table)
 
 
 def identification_note(lang: str = "zh") -> str:

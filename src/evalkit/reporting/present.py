@@ -386,6 +386,7 @@ def watch_grid(
     lang: str = "zh",
     rule: disclosure.Rule | None = None,
     fixed_rows: Mapping[str, list] | None = None,
+    table: str | None = "watchlist",
 ) -> WatchGrid:
     """Watch-list counts (:func:`evalkit.evaluation.watchlist.watchlist_counts`, long, true counts)
     protected as one table: primary suppression, then complementary suppression audited by LP
@@ -395,7 +396,12 @@ def watch_grid(
     (:func:`evalkit.reporting.report.child_watch_states`) — kept as they are there
     (:func:`evalkit.reporting.disclosure.grid_states`). When no choice of cells makes the table
     safe, the units with a primary cell are merged into one "other" row (said in the note) and,
-    if that is not enough either, only the total row is published."""
+    if that is not enough either, only the total row is published.
+
+    ``table`` (``watchlist``, ``identification``; ``None`` for a child's grid computed only for
+    its states) keys the cells for the batch: the batch may force one hidden
+    (:func:`evalkit.reporting.disclosure.force`), and the published grid's cells and relations
+    are recorded (:func:`evalkit.reporting.disclosure.record_grid`)."""
     if "evaluable" in counts.columns:  # flags the data cannot evaluate are not counts: not in the audited grid
         off = counts[~counts["evaluable"].astype(bool)]
         unevaluable = {f: (lab, r) for f, lab, r in zip(off["flag"], off["label"], off["reason"], strict=True)}
@@ -414,8 +420,11 @@ def watch_grid(
         preset = np.array([list(fixed_rows.get(u, [None] * len(flags))) for u in units], dtype=object)
     merged: list = []
     other = t("other_units", lang)
+    any_column = bool(flags) and flags[-1] == "any_flag"
     for _ in range(3):
-        states, safe = disclosure.grid_states(values, rule, any_column=flags[-1] == "any_flag", preset=preset)
+        keys = disclosure.grid_keys(table or "", units, flags, fixed_rows)
+        forced = disclosure.forced_mask(keys.ravel()).reshape(keys.shape) if table else None
+        states, safe = disclosure.grid_states(values, rule, any_column=any_column, preset=preset, forced=forced)
         if safe or len(units) <= 2:
             break
         small = [i for i in range(len(units) - 1) if (states[i] == disclosure.PRIMARY).any()]
@@ -427,6 +436,8 @@ def watch_grid(
         else:  # publish the total row only
             merged += units[:-1]
             values, units, preset = values[-1:], units[-1:], None
+    if table:
+        disclosure.record_grid(disclosure.grid_keys(table, units, flags, fixed_rows), values, states, any_column)
     return WatchGrid(by, units, flag_labels, flags, values, states, merged, safe, unevaluable)
 
 
@@ -436,19 +447,20 @@ def watch_table(
     lang: str = "zh",
     rule: disclosure.Rule | None = None,
     fixed_rows: Mapping[str, list] | None = None,
+    table: str | None = "watchlist",
 ) -> pd.DataFrame:
     """Watch-list counts as a display table (:func:`watch_grid`): one row per ``by`` unit (the total
     last), one column per flag; hidden cells carry their mark (``<10`` under the threshold, ``×``
     complementary), the legend follows the table; a flag the data cannot evaluate shows
     无数据 / n/a in every row (its reason: :func:`evalkit.reporting.sections.watch_notes`)."""
-    grid = watch_grid(counts, by, lang, rule, fixed_rows)
-    table = pd.DataFrame(grid.shown(lang, rule), columns=grid.labels)
-    table.insert(0, label_or(by, lang), [value_label(u, lang) for u in grid.units])
-    table.attrs["disclosure"] = {label: list(grid.states[:, j]) for j, label in enumerate(grid.labels)}
-    at = len(table.columns) - 1 if grid.flags and grid.flags[-1] == "any_flag" else len(table.columns)
+    grid = watch_grid(counts, by, lang, rule, fixed_rows, table)
+    out = pd.DataFrame(grid.shown(lang, rule), columns=grid.labels)
+    out.insert(0, label_or(by, lang), [value_label(u, lang) for u in grid.units])
+    out.attrs["disclosure"] = {label: list(grid.states[:, j]) for j, label in enumerate(grid.labels)}
+    at = len(out.columns) - 1 if grid.flags and grid.flags[-1] == "any_flag" else len(out.columns)
     for label, _reason in grid.unevaluable.values():  # before the any-flag column; reason: sections.watch_notes
-        table.insert(at, label, missing_mark(lang))
+        out.insert(at, label, missing_mark(lang))
         at += 1
-    table.attrs["lang"] = lang
-    table.attrs["merged"] = list(grid.merged)
-    return table
+    out.attrs["lang"] = lang
+    out.attrs["merged"] = list(grid.merged)
+    return out

@@ -519,7 +519,7 @@ def child_watch_states(
     from evalkit.reporting.present import watch_grid
 
     return _child_states(
-        watch, region, lambda own, by: watch_grid(watchlist_counts(own, by=by, lang=lang), by, lang), plan
+        watch, region, lambda own, by: watch_grid(watchlist_counts(own, by=by, lang=lang), by, lang, table=None), plan
     )
 
 
@@ -534,7 +534,7 @@ def child_identification_states(
     from evalkit.reporting.postassessment import identification_grid
 
     def grid(own, by):
-        return identification_grid(identification_counts(own, by=by, lang=lang), by, lang)
+        return identification_grid(identification_counts(own, by=by, lang=lang), by, lang, table=None)
 
     return _child_states(flags, region, grid, plan)
 

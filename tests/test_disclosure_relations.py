@@ -1,0 +1,118 @@
+"""The relations a report records for the batch's joint audit (results JSON ``relations``) hold
+on the true values of its tables, and neither they nor ``cells`` carry a hidden value: the
+watch-list and identification grids (columns add up to the 合计 row; any flag ≥ each flag and
+≤ their sum, never the value-dependent equality), their forcing by the batch (fast: hand-built
+tables, no report is run)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from evalkit.reporting import disclosure, disclosure_batch, postassessment, present
+
+FLAGS = ["a", "b", "any_flag"]
+#: 3 townships and 合计; 乙's flags overlap (4 + 6 > 8), the others are disjoint
+VALUES = np.array([[3, 14, 17], [4, 6, 8], [12, 20, 32], [19, 40, 57]], dtype=float)
+UNITS = ["甲镇", "乙乡", "丙镇", "合计"]
+
+
+def counts(values=VALUES, units=UNITS) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"unit": u, "flag": f, "label": f, "n_households": values[i, j], "suppressed": False}
+            for j, f in enumerate(FLAGS)
+            for i, u in enumerate(units)
+        ]
+    )
+
+
+def truth_of(keys: np.ndarray, values: np.ndarray) -> dict[str, float]:
+    return {str(k): float(v) for k, v in zip(keys.ravel(), values.ravel(), strict=True)}
+
+
+def holds(relation: dict, truth: dict[str, float]) -> bool:
+    total = sum(c * truth[k] for k, c in relation["terms"].items())
+    return abs(total) < 1e-9 if relation["kind"] == "eq" else total <= 1e-9
+
+
+def no_hidden_value(cells: dict, relations: list[dict], hidden_values: list[float]) -> None:
+    """The payload's ``cells`` and ``relations`` as the results JSON writes them: no hidden value."""
+    text = json.dumps({"cells": cells, "relations": relations}, ensure_ascii=False)
+    assert {abs(c) for r in relations for c in r["terms"].values()} == {1.0}
+    published = {v for v in cells.values() if v is not None}
+    for value in hidden_values:
+        if value not in published:
+            assert f": {value}" not in text and f": {int(value)}," not in text, value
+
+
+def test_the_watch_list_grid_records_its_cells_and_relations_true_on_its_values():
+    disclosure.set_forced()
+    grid = present.watch_grid(counts(), "unit")
+    cells, relations = disclosure.published_cells(), disclosure.published_relations()
+    keys = disclosure.grid_keys("watchlist", grid.units, grid.flags)
+    truth = truth_of(keys, grid.values)
+    assert set(cells) == set(truth) and len(cells) == 12
+    hidden = [truth[k] for k in truth if cells[k] is None]
+    assert 3.0 in hidden and 4.0 in hidden  # the primary cells, and complementary ones around them
+    for key, value in cells.items():
+        assert value is None or value == truth[key]
+    assert all(holds(r, truth) for r in relations)
+    eq = [r for r in relations if r["kind"] == "eq"]
+    ub = [r for r in relations if r["kind"] == "ub"]
+    assert len(eq) == 3 and len(ub) == 4 * 3  # column sums; per row any ≤ Σ flags, each flag ≤ any
+    total_a = disclosure.cell_key("watchlist", disclosure.TOTAL, "a")
+    column_a = {total_a: 1.0, **{disclosure.cell_key("watchlist", u, "a"): -1.0 for u in UNITS[:3]}}
+    assert {"kind": "eq", "terms": column_a} in eq
+    # 甲镇's flags are disjoint (3 + 14 = 17), yet only the inequalities tie its row together
+    row = [disclosure.cell_key("watchlist", "甲镇", f) for f in FLAGS]
+    assert {"kind": "ub", "terms": {row[2]: 1.0, row[0]: -1.0, row[1]: -1.0}} in ub
+    assert {"kind": "ub", "terms": {row[0]: 1.0, row[2]: -1.0}} in ub
+    assert not [r for r in eq if sum(k in r["terms"] for k in row) >= 2]
+    no_hidden_value(cells, relations, hidden)
+    # the batch's audit of this one report from what it publishes: sound (the truth inside each interval)
+    intervals = disclosure_batch.joint_intervals("p", {"p": []}, {"p": cells}, {"p": relations})
+    assert {k for _, k in intervals} == {k for k in cells if cells[k] is None}
+    for (_, key), (lo, hi) in intervals.items():
+        assert lo - 1e-6 <= truth[key] <= hi + 1e-6
+    disclosure.set_forced()
+
+
+def test_the_batch_can_force_a_grid_cell_and_a_childs_row_is_never_forceable():
+    disclosure.set_forced()
+    plain = present.watch_grid(counts(), "unit")
+    shown = [(i, j) for i in range(3) for j in range(3) if plain.states[i, j] == disclosure.SHOWN]
+    i, j = max(shown, key=lambda c: plain.values[c])  # the largest published count (丙镇's any flag, 32)
+    key = disclosure.cell_key("watchlist", UNITS[i], FLAGS[j])
+    disclosure.set_forced([key])
+    forced = present.watch_grid(counts(), "unit")
+    assert forced.states[i, j] == disclosure.SECONDARY and disclosure.published_cells()[key] is None
+    keys = disclosure.grid_keys("watchlist", forced.units, forced.flags)
+    assert all(holds(r, truth_of(keys, forced.values)) for r in disclosure.published_relations())
+    # a child region's row (published by the child's own report as its 合计 row) is keyed as a total
+    fixed = disclosure.grid_keys("watchlist", UNITS, FLAGS, fixed_units=["乙乡"])
+    assert all(disclosure.is_total(k) for k in fixed[1]) and not any(disclosure.is_total(k) for k in fixed[0])
+    disclosure.set_forced()
+
+
+def test_the_identification_grid_is_keyed_apart_and_a_childs_grid_records_nothing():
+    ident = pd.DataFrame(
+        [
+            {"unit": u, "check": f, "label": f, "n_flagged": VALUES[i, j]}
+            for j, f in enumerate(FLAGS)
+            for i, u in enumerate(UNITS)
+        ]
+    )
+    disclosure.set_forced()
+    postassessment.identification_grid(ident, "unit", table=None)  # a child's states only
+    present.watch_grid(counts(), "unit", table=None)
+    assert disclosure.published_cells() == {} and disclosure.published_relations() == []
+    grid = postassessment.identification_grid(ident, "unit")
+    cells, relations = disclosure.published_cells(), disclosure.published_relations()
+    assert len(cells) == 12 and all(k.startswith("identification | ") for k in cells)
+    truth = truth_of(disclosure.grid_keys("identification", grid.units, grid.flags), grid.values)
+    assert all(holds(r, truth) for r in relations) and len(relations) == 15
+    no_hidden_value(cells, relations, [truth[k] for k in cells if cells[k] is None])
+    disclosure.set_forced()
