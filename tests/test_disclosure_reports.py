@@ -484,6 +484,43 @@ def test_the_in_process_run_is_the_notebook_and_carries_the_truth(small_panel, m
     assert present.MISSING not in {mark for mark, _ in hidden}
 
 
+def test_the_xlsx_annex_carries_exactly_the_html_tables_and_their_marks(small_panel, monkeypatch, tmp_path):
+    """The Excel annex is built from the report's HTML blocks: every table of 弥勒's report is in
+    a sheet row for row, each hidden cell with the HTML's mark and never its value (the run of
+    the attacker test above, so no extra report run)."""
+    import openpyxl
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from evalkit.reporting.document import notebook_blocks
+    from evalkit.reporting.export_xlsx import blocks_to_xlsx
+
+    markup = render("mile", 2025, small_panel, "zh", monkeypatch)
+    published = re.sub(f"{SEP}[^<]*", "", markup)  # what the report file holds: marks only
+    cell = new_code_cell(outputs=[new_output("display_data", data={"text/html": published})])
+    path = blocks_to_xlsx(notebook_blocks(new_notebook(cells=[cell])), tmp_path / "annex.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    def trimmed(values) -> list[str]:
+        values = ["" if v is None else str(v) for v in values]
+        while values and values[-1] == "":
+            values.pop()
+        return values
+
+    rows = [trimmed(row) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)]
+    found, hidden = tables(markup), 0
+    for (head, body), (seen, shown) in zip(found, tables(published), strict=True):
+        block = [trimmed(r) for r in (seen, *shown)]
+        at = next((i for i in range(len(rows)) if rows[i : i + len(block)] == block), None)
+        assert at is not None, f"table {head} not in the annex as the report shows it"
+        for r, row in enumerate(body):
+            for j, text in enumerate(row):
+                mark, truth = split(text)
+                if truth is not None:
+                    hidden += 1
+                    assert rows[at + 1 + r][j] == mark and mark in HIDDEN, (head, r, j, rows[at + 1 + r][j])
+    sheet_marks = sum(v in HIDDEN for row in rows for v in row)
+    assert hidden > 10 and sheet_marks == sum(split(c)[0] in HIDDEN for _, body in found for r in body for c in r)
+
+
 # ---------------------------------------------------------------------------------------------
 # The tables the attacker broke, as hand cases
 # ---------------------------------------------------------------------------------------------
