@@ -499,6 +499,7 @@ def test_the_xlsx_annex_carries_exactly_the_html_tables_and_their_marks(small_pa
     cell = new_code_cell(outputs=[new_output("display_data", data={"text/html": published})])
     path = blocks_to_xlsx(notebook_blocks(new_notebook(cells=[cell])), tmp_path / "annex.xlsx")
     workbook = openpyxl.load_workbook(path)
+
     def trimmed(values) -> list[str]:
         values = ["" if v is None else str(v) for v in values]
         while values and values[-1] == "":
