@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 from test_disclosure import attack
 
 from evalkit.reporting import batch, disclosure, disclosure_batch
@@ -174,3 +175,32 @@ def test_a_family_no_member_can_protect_is_withheld_at_once(tmp_path):
 
     raw = batch.protect_families(tasks, first, {}, run, 2025)
     assert raw["xinyang"]["status"] == "failed" and disclosure_batch.EXPOSED in raw["xinyang"]["error"]
+
+
+@pytest.mark.xfail(strict=True, reason="open (issue 14): a forced group count is hidden in its table only")
+def test_a_group_count_forced_hidden_is_hidden_in_the_coverage_headers_too():
+    """The full demo batch of 2025 (信阳市 and its 11 counties): the batch forced 信阳市's labour
+    groups hidden (弱劳动力或半劳动力 401, 无劳动能力 739: ×), but the coverage table's headers
+    still read `弱劳动力或半劳动力 (401)` — the same households under another key — so the
+    attacker read 401 and 739 there and 羊山新区's hidden 6 and 13 as 401 − Σ the other counties.
+    A count forced hidden must be hidden wherever the report publishes the same population
+    (the coverage headers; the matching table's eligible households of a rule on that group)."""
+    from evalkit.reporting import postassessment
+
+    groups = {"弱劳动力或半劳动力": 401, "无劳动能力": 739, "有劳动能力": 8499}
+    frame = pd.DataFrame({"labour_capacity": list(groups), "n_households": list(groups.values())})
+    columns = {"labour_capacity": "text", "n_households": "households"}
+    format_table(frame, columns, "zh", adds_up=True)
+    key = next(k for k in disclosure.published_cells() if "弱劳动力或半劳动力" in k and k.endswith("n_households"))
+    coverage = pd.DataFrame(
+        [
+            {"labour_capacity": g, "measure": "低保", "label": "低保", "n_households": n, "n_receiving": 40}
+            for g, n in groups.items()
+        ]
+    ).assign(share=lambda d: d["n_receiving"] / d["n_households"])
+    coverage.attrs["group_sizes"] = groups
+    with disclosure.use_forced([key]):
+        table = format_table(frame, columns, "zh", adds_up=True)
+        assert table.iloc[0, 1] == disclosure.COMPLEMENTARY  # the group table hides it
+        headers = list(postassessment.coverage_pivot(coverage, "labour_capacity").columns[1:])
+    assert "弱劳动力或半劳动力 (401)" not in headers
