@@ -116,3 +116,87 @@ def test_the_identification_grid_is_keyed_apart_and_a_childs_grid_records_nothin
     assert all(holds(r, truth) for r in relations) and len(relations) == 15
     no_hidden_value(cells, relations, [truth[k] for k in cells if cells[k] is None])
     disclosure.set_forced()
+
+
+KN_H, KN_P = (disclosure.cell_key("key_numbers", c) for c in ("n_households", "n_persons"))
+GROUP_COLUMNS = {"group": "text", "n_households": "households", "n_persons": "persons", "income": "yuan"}
+
+
+def group_table(households=(40, 4, 30), persons=(100, 9, 70), totals=(74.0, 179.0)):
+    frame = pd.DataFrame({"group": ["g0", "g1", "g2"], "n_households": households, "n_persons": persons, "income": 1.0})
+    total_of = {"n_households": (KN_H, totals[0]), "n_persons": (KN_P, totals[1])}
+    present.format_table(frame, GROUP_COLUMNS, "zh", adds_up=True, total_of=total_of)
+    table_key, rows = present.table_keys(frame, GROUP_COLUMNS)
+    truth = {
+        disclosure.cell_key(table_key, row, c): float(frame[c].iloc[i])
+        for i, row in enumerate(rows)
+        for c in ("n_households", "n_persons")
+    }
+    return table_key, truth | {
+        disclosure.cell_key(table_key, disclosure.TOTAL, "n_households"): float(sum(households)),
+        KN_H: totals[0],
+        KN_P: totals[1],
+    }
+
+
+def test_a_group_tables_total_is_tied_to_the_key_numbers_and_its_persons_are_recorded():
+    disclosure.set_forced()
+    table_key, truth = group_table()
+    cells, relations = disclosure.published_cells(), disclosure.published_relations()
+    total = disclosure.cell_key(table_key, disclosure.TOTAL, "n_households")
+    assert {"kind": "eq", "terms": {total: 1.0, KN_H: -1.0}} in relations  # both published, equal: 74 = 74
+    persons = [k for k in cells if k.endswith("| n_persons")]
+    assert len(persons) == 3 and {"kind": "ub", "terms": {**dict.fromkeys(persons, 1.0), KN_P: -1.0}} in relations
+    g1 = disclosure.cell_key(table_key, "g1", "n_households")
+    assert {"kind": "ub", "terms": {g1: 1.0, disclosure.cell_key(table_key, "g1", "n_persons"): -1.0}} in relations
+    # 4 households: hidden, its 9 persons with it, and the complementary row's persons too
+    assert cells[g1] is None and cells[disclosure.cell_key(table_key, "g1", "n_persons")] is None
+    assert sum(v is None for k, v in cells.items() if k in persons) == 2
+    assert all(holds(r, truth) for r in relations)
+    no_hidden_value(cells, relations, [truth[k] for k in cells if cells[k] is None])
+    disclosure.set_forced()
+
+
+def test_the_tie_is_an_inequality_where_a_total_is_hidden_or_differs():
+    disclosure.set_forced()
+    table_key, truth = group_table(totals=(80.0, 190.0))  # 6 households of the region have no group
+    total = disclosure.cell_key(table_key, disclosure.TOTAL, "n_households")
+    relations = disclosure.published_relations()
+    assert {"kind": "ub", "terms": {total: 1.0, KN_H: -1.0}} in relations
+    assert all(holds(r, truth) for r in relations)
+    disclosure.set_forced([KN_H])  # the batch hides the region's households: the table's total with it
+    table_key, truth = group_table()
+    cells, relations = disclosure.published_cells(), disclosure.published_relations()
+    assert cells[total] is None and {"kind": "ub", "terms": {total: 1.0, KN_H: -1.0}} in relations
+    assert not [r for r in relations if r["kind"] == "eq" and KN_H in r["terms"]]
+    assert all(holds(r, truth) for r in relations)
+    disclosure.set_forced()
+
+
+def test_the_below_line_table_is_tied_to_the_key_numbers():
+    from evalkit.reporting import sections
+
+    line = pd.DataFrame(
+        {
+            "year": [2024, 2025],
+            "n_households_below": [12.0, 5.0],
+            "n_persons_below": [30.0, 11.0],
+            "share_households_below": [12.0, 5.0],
+            "share_persons_below": [10.0, 4.0],
+        }
+    )
+    disclosure.set_forced()
+    sections.below_tables({"line_monitoring": line}, "zh", year=2025)
+    cells, relations = disclosure.published_cells(), disclosure.published_relations()
+    below = {k: v for k, v in cells.items() if "| 2025 |" in k or "/2025 |" in k}
+    persons = next(k for k in below if k.endswith("n_persons_below"))
+    households = next(k for k in below if k.endswith("n_households_below"))
+    key_persons = disclosure.cell_key("key_numbers", "n_persons_below_monitoring")
+    assert {"kind": "eq", "terms": {persons: 1.0, key_persons: -1.0}} in relations
+    assert {"kind": "ub", "terms": {households: 1.0, KN_H: -1.0}} in relations
+    assert cells[persons] is None and cells[households] is None  # 5 households below: hidden, 11 persons with it
+    truth = {k: v for k, v in cells.items() if v is not None}
+    truth |= {persons: 11.0, households: 5.0, key_persons: 11.0, KN_H: 60.0}
+    assert all(holds(r, truth) for r in relations)
+    no_hidden_value(cells, relations, [11.0, 5.0])
+    disclosure.set_forced()

@@ -567,6 +567,20 @@ def record_sum(total_key: str, keys: list[str], counts: np.ndarray, total_hidden
     relate([(total_key, 1.0), *((k, -1.0) for k in keys)])
 
 
+def relate_total(
+    total_key: str, total: float, hidden: bool, other_key: str, other: float, rule: Rule | None = None
+) -> None:
+    """Tie a table's total (:func:`record_sum`) to the same population's total published elsewhere
+    in the report (``other_key``: the key numbers' households): ``total = other`` where both are
+    published (neither hidden nor under the threshold) and equal on the true values — a fact the
+    published figures show anyway —, else only ``total <= other`` (the table's rows are some of
+    the region's households), which holds whatever the values, so the relation recorded in the
+    results JSON tells nothing about a hidden count."""
+    both = not hidden and not _rule(rule).is_primary(other) and other_key not in forced_keys()
+    kind = "eq" if both and math.isclose(float(total), float(other)) else "ub"
+    relate([(total_key, 1.0), (other_key, -1.0)], kind)
+
+
 def published_relations() -> list[dict]:
     """Every relation noted (:func:`relate`) since :func:`set_forced`."""
     return [dict(r) for r in _RELATIONS]

@@ -165,6 +165,17 @@ def format_value(x, kind: str, lang: str = "zh") -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def table_keys(df: pd.DataFrame, columns: Mapping[str, str], lang: str = "zh") -> tuple[str, list[str]]:
+    """The key of a :func:`format_table` table (its columns) and of each of its rows (its first
+    text cell and its year, as formatted): a count's key is ``cell_key(table, row, column)``."""
+    row_columns = [c for c, kind in columns.items() if kind == "text"][:1] + [c for c in ("year",) if c in columns]
+    rows = [
+        "/".join(format_value(v, columns[c], lang) for c, v in zip(row_columns, values, strict=True))
+        for values in df[row_columns].itertuples(index=False)
+    ]
+    return ",".join(columns), rows
+
+
 def format_table(
     df: pd.DataFrame,
     columns: Mapping[str, str],
@@ -175,6 +186,7 @@ def format_table(
     adds_up: bool = False,
     rule: disclosure.Rule | None = None,
     at_most: Sequence[tuple[str, str]] = (),
+    total_of: Mapping[str, tuple[str, float]] | None = None,
 ) -> pd.DataFrame:
     """A display table of strings: formatted, suppressed, with translated headers.
 
@@ -190,7 +202,13 @@ def format_table(
     (:func:`evalkit.reporting.disclosure.additive_states`). Headers come from ``data/labels.csv``
     unless given in ``headers``. ``at_most``: pairs of household columns ``(a, b)`` with ``a <= b``
     in every row (a subset of the households of ``b``), noted for the batch's joint audit
-    (:func:`evalkit.reporting.disclosure.relate`). The cell states are kept in ``table.attrs["disclosure"]`` (a
+    (:func:`evalkit.reporting.disclosure.relate`). ``total_of`` (with ``adds_up``): count column →
+    ``(key, true value)`` of the same population's total published elsewhere in the report (the
+    key numbers' households and persons): the rows' sum is tied to it for the batch's joint audit
+    (:func:`evalkit.reporting.disclosure.relate_total`), and when that total is forced hidden the
+    table's total counts as hidden too. A ``persons`` column gated by a household column is
+    recorded as well (hidden where its gate is, or where the batch forces it), with ``households
+    <= persons`` in every row. The cell states are kept in ``table.attrs["disclosure"]`` (a
     frame of the same shape: shown / primary / complementary / derived) for results files and audits.
     """
     gates = dict(gates or {})
@@ -204,28 +222,44 @@ def format_table(
     # each household count has a key shared with the same table of the other reports of a batch
     # (table: its columns; row: its first text cell and its year), so the batch can force it
     # hidden (:func:`evalkit.reporting.disclosure.force`) where another report hides it
-    row_columns = [c for c, kind in columns.items() if kind == "text"][:1] + [c for c in ("year",) if c in columns]
-    table_key = ",".join(columns)
-    rows = [
-        "/".join(format_value(v, columns[c], lang) for c, v in zip(row_columns, values, strict=True))
-        for values in df[row_columns].itertuples(index=False)
-    ]
+    table_key, rows = table_keys(df, columns, lang)
 
     def states_of(gate: str) -> np.ndarray:
         if gate not in gate_states:
             counts = df[gate].astype(float).to_numpy()
             keys = [disclosure.cell_key(table_key, row, gate) for row in rows]
+            total = disclosure.cell_key(table_key, disclosure.TOTAL, gate)
+            elsewhere = (total_of or {}).get(gate)
+            hidden = disclosure.is_small(np.nansum(counts), rule) or (
+                elsewhere is not None and elsewhere[0] in disclosure.forced_keys()
+            )
             if adds_up:
-                gate_states[gate] = disclosure.additive_states(counts, rule, forced=disclosure.forced_mask(keys))
+                gate_states[gate] = disclosure.additive_states(
+                    counts, rule, total_hidden=hidden, forced=disclosure.forced_mask(keys)
+                )
             else:
                 gate_states[gate] = disclosure.force(disclosure.primary_states(counts, rule), keys)
             if columns.get(gate) == "households":  # a count this table publishes
                 disclosure.record(keys, counts, gate_states[gate])
                 if adds_up:  # its rows add up to the total it is protected against
-                    total = disclosure.cell_key(table_key, disclosure.TOTAL, gate)
-                    hidden = disclosure.is_small(np.nansum(counts), rule)
                     disclosure.record_sum(total, keys, counts, hidden)
+                    if elsewhere is not None:  # the same population's total elsewhere in the report
+                        disclosure.relate_total(total, float(np.nansum(counts)), hidden, *elsewhere, rule)
         return gate_states[gate]
+
+    def persons_states(column: str, gate: str) -> np.ndarray:
+        keys = [disclosure.cell_key(table_key, row, column) for row in rows]
+        state = disclosure.force(disclosure.gated_states(states_of(gate)), keys)
+        disclosure.record(keys, df[column].astype(float), state)
+        for row in rows:  # a household has a person at least
+            disclosure.relate(
+                [(disclosure.cell_key(table_key, row, gate), 1.0), (disclosure.cell_key(table_key, row, column), -1.0)],
+                "ub",
+            )
+        elsewhere = (total_of or {}).get(column)
+        if adds_up and elsewhere is not None:  # the rows' persons are some of the region's
+            disclosure.relate([*((k, 1.0) for k in keys), (elsewhere[0], -1.0)], "ub")
+        return state
 
     for a, b in at_most:  # keys and coefficients only: what the batch's joint audit may assume
         for row in rows:
@@ -236,7 +270,9 @@ def format_table(
     for column, kind in columns.items():
         text = df[column].map(lambda v, k=kind: format_value(v, k, lang)).to_numpy()
         gate = column if kind == "households" else (None if kind == "text" else gates.get(column, count_column))
-        if gate is not None and gate in df.columns:
+        if gate is not None and gate in df.columns and kind == "persons" and columns.get(gate) == "households":
+            state = persons_states(column, gate)
+        elif gate is not None and gate in df.columns:
             state = states_of(gate) if gate == column else disclosure.gated_states(states_of(gate))
         else:
             state = np.full(len(df), disclosure.SHOWN, dtype=object)

@@ -29,6 +29,7 @@ from evalkit.reporting.present import (
     missing_mark,
     rounded_parts,
     t,
+    table_keys,
 )
 from evalkit.reporting.sources import not_computed_notes, sources_table, watch_notes  # noqa: F401  (notebook API)
 
@@ -243,9 +244,12 @@ def below_chart_data(tables: dict[str, pd.DataFrame], rule: disclosure.Rule | No
     }
 
 
-def below_tables(tables: dict[str, pd.DataFrame], lang: str = "zh") -> list[pd.DataFrame]:
+def below_tables(tables: dict[str, pd.DataFrame], lang: str = "zh", year: int | None = None) -> list[pd.DataFrame]:
     """One display table per line (key of ``data/labels.csv`` → below_threshold table); persons
-    and shares are gated by the number of households below the line."""
+    and shares are gated by the number of households below the line. With the report ``year``,
+    the monitoring line's persons below it that year are the key number
+    ``n_persons_below_monitoring`` (an equality: the same cell) and each line's households below
+    it are some of the key numbers' households — relations noted for the batch's joint audit."""
     columns = {
         "line": "text",
         "year": "int",
@@ -255,7 +259,24 @@ def below_tables(tables: dict[str, pd.DataFrame], lang: str = "zh") -> list[pd.D
         "share_persons_below": "pct",
     }
     gates = {c: "n_households_below" for c in ("n_persons_below", "share_households_below", "share_persons_below")}
-    return [format_table(table.assign(line=t(key, lang)), columns, lang, gates=gates) for key, table in tables.items()]
+    out = []
+    for key, table in tables.items():
+        table = table.assign(line=t(key, lang))
+        out.append(format_table(table, columns, lang, gates=gates))
+        if year is None:
+            continue
+        table_key, rows = table_keys(table, columns, lang)
+        for row, row_year in zip(rows, table["year"], strict=True):
+            if row_year != year:
+                continue
+            households = disclosure.cell_key("key_numbers", "n_households")
+            disclosure.relate(
+                [(disclosure.cell_key(table_key, row, "n_households_below"), 1.0), (households, -1.0)], "ub"
+            )
+            if key == "line_monitoring":
+                persons = disclosure.cell_key("key_numbers", "n_persons_below_monitoring")
+                disclosure.relate([(disclosure.cell_key(table_key, row, "n_persons_below"), 1.0), (persons, -1.0)])
+    return out
 
 
 def transition_tables(
@@ -358,6 +379,16 @@ def bottom_quintile_table(households: pd.DataFrame, year: int, region_names, lan
 # ---------------------------------------------------------------------------------------------
 
 
+def region_totals(current: pd.DataFrame) -> dict[str, tuple[str, float]]:
+    """The key numbers' households and persons of the region in the year of ``current`` (keys of
+    the results JSON's ``cells`` and their true values): the total an area or group table's rows
+    are tied to for the batch's joint audit (``format_table(total_of=...)``)."""
+    whole = income.income_indicators(current)
+    if len(whole) == 0:
+        return {}
+    return {c: (disclosure.cell_key("key_numbers", c), float(whole[c].iloc[0])) for c in ("n_households", "n_persons")}
+
+
 def area_tables(
     households: pd.DataFrame, year: int, area: str, lang: str = "zh"
 ) -> tuple[pd.DataFrame, pd.DataFrame | Unavailable]:
@@ -368,8 +399,16 @@ def area_tables(
     :class:`~evalkit.reporting.present.Unavailable` with the reason."""
     if area not in households.columns:
         return pd.DataFrame(), Unavailable(not_computed(f"area_{area}", [area], lang))
-    by_area = in_admin_order(income.income_indicators(households[households["year"] == year], by=[area]), area)
-    table = format_table(by_area, {area: "text"} | GROUP_COLUMNS, lang, adds_up=True, headers=_share_headers(lang))
+    current = households[households["year"] == year]
+    by_area = in_admin_order(income.income_indicators(current, by=[area]), area)
+    table = format_table(
+        by_area,
+        {area: "text"} | GROUP_COLUMNS,
+        lang,
+        adds_up=True,
+        headers=_share_headers(lang),
+        total_of=region_totals(current),
+    )
     shown = [s == disclosure.SHOWN for s in table.attrs["disclosure"][table.columns[1]]]
     return by_area[shown], table
 
@@ -396,6 +435,7 @@ def group_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> list[
         ("sub_by_type", None, "household_type", lambda f: f),
     )
     out: list[tuple[str, pd.DataFrame | Unavailable]] = []
+    totals = region_totals(current)
     for heading, analysis, column, prepare in groupings:
         missing = absent_for(analysis, current.columns) if analysis else []
         if analysis and missing:
@@ -411,7 +451,14 @@ def group_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> list[
         out.append(
             (
                 heading,
-                format_table(table, {column: "text"} | GROUP_COLUMNS, lang, adds_up=True, headers=_share_headers(lang)),
+                format_table(
+                    table,
+                    {column: "text"} | GROUP_COLUMNS,
+                    lang,
+                    adds_up=True,
+                    headers=_share_headers(lang),
+                    total_of=totals,
+                ),
             )
         )
     return out
