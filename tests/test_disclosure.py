@@ -68,11 +68,30 @@ def attack(known: dict, unknown: list, eqs: list[dict], ubs: list[dict] = (), bo
     return out
 
 
+def parse_count(text: str) -> float | None:
+    """The number in a formatted count cell (``1,234 户``, ``1.23 万户``, ``18``); ``None`` for a mark
+    or a missing value (for audits that read published tables back)."""
+    text = str(text).strip()
+    if not text or text in (disclosure.COMPLEMENTARY, disclosure.DERIVED) or text.startswith("<"):
+        return None
+    scale = 1.0
+    number = ""
+    for ch in text:
+        if ch.isdigit() or ch in ".-":
+            number += ch
+        elif ch == "万":
+            scale = 10_000.0
+    try:
+        return float(number) * scale
+    except ValueError:
+        return None
+
+
 def number(text: str) -> float | None:
     """A published count read back (``1,234 户``, ``1.23 万人``, ``18``); ``None`` for a mark."""
     if text in HIDDEN:
         return None
-    value = disclosure.parse_count(text)
+    value = parse_count(text)
     assert value is not None, f"unreadable cell {text!r}"
     return value
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from test_disclosure import attack
+from test_disclosure import attack, parse_count
 
 from evalkit.core import comparison, registry
 from evalkit.reporting import disclosure, present
@@ -127,7 +127,7 @@ def count(text: str) -> float | None:
     text = text.strip()
     if not COUNT.match(text):
         return None
-    return disclosure.parse_count(text)
+    return parse_count(text)
 
 
 NUMBER = re.compile(r"^([+-]?)([\d,]+)(?:\.(\d+))?\s*(万)?")

@@ -445,25 +445,6 @@ def apply_marks(text: pd.Series | np.ndarray | list[str], states: ArrayLike, rul
     )
 
 
-def parse_count(text: str) -> float | None:
-    """The number in a formatted count cell (``1,234 户``, ``1.23 万户``, ``18``); ``None`` for a mark
-    or a missing value (for audits that read published tables back)."""
-    text = str(text).strip()
-    if not text or text in (COMPLEMENTARY, DERIVED) or text.startswith("<"):
-        return None
-    scale = 1.0
-    number = ""
-    for ch in text:
-        if ch.isdigit() or ch in ".-":
-            number += ch
-        elif ch == "万":
-            scale = 10_000.0
-    try:
-        return float(number) * scale
-    except ValueError:
-        return None
-
-
 # ---------------------------------------------------------------------------------------------
 # Linked reports of a batch: cells a report must hide because another report hides them
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from evalkit.core.config import LINE_10000
 from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.indicators import income
 from evalkit.reporting import disclosure
+from evalkit.reporting.integrity_section import integrity_summary, integrity_tables  # noqa: F401  (notebook API)
 from evalkit.reporting.labels import in_admin_order
 from evalkit.reporting.present import (
     Unavailable,
@@ -599,61 +600,6 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
             )
         )
     return sections
-
-
-# ---------------------------------------------------------------------------------------------
-# Integrity
-# ---------------------------------------------------------------------------------------------
-
-
-def integrity_summary(findings: pd.DataFrame) -> pd.DataFrame:
-    """Per check (:func:`evalkit.integrity.integrity_checks` rows): units checked, units flagged,
-    units where the check could not be measured (status other than ``ok``), in the checks' order."""
-    return (
-        findings.assign(flagged=findings["flagged"].astype(bool), not_measurable=findings["status"] != "ok")
-        .groupby("check_label", sort=False)
-        .agg(units=("unit", "size"), flagged=("flagged", "sum"), not_measurable=("not_measurable", "sum"))
-        .astype(int)
-        .reset_index()
-    )
-
-
-def integrity_tables(findings: pd.DataFrame, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The integrity section: the per-check summary and the flagged findings (``None`` when
-    nothing is flagged)."""
-    summary = format_table(
-        integrity_summary(findings),
-        {"check_label": "text", "units": "int", "flagged": "int", "not_measurable": "int"},
-        lang,
-        headers={
-            "check_label": t("check", lang),
-            "units": t("units_checked", lang),
-            "flagged": t("flagged", lang),
-            "not_measurable": t("status_not_measurable", lang),
-        },
-    )
-    flagged = findings[findings["flagged"].astype(bool)]
-    if len(flagged) == 0:
-        return summary, None
-    return summary, format_table(
-        flagged,
-        {
-            "check_label": "text",
-            "unit": "text",
-            "n_households": "households",
-            "statistic": "number",
-            "p_value": "number",
-            "detail": "text",
-        },
-        lang,
-        headers={
-            "check_label": t("check", lang),
-            "unit": t("region", lang),
-            "p_value": t("p_value", lang),
-            "statistic": t("statistic", lang),
-            "detail": t("finding", lang),
-        },
-    )
 
 
 def per_capita_components(households: pd.DataFrame) -> pd.DataFrame:
