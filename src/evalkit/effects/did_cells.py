@@ -186,10 +186,12 @@ def _estimate_cells(plans, tlist, tfac, Y, X, w, g_unit, weighted, never, method
     """Each planned cell's ATT and influence function into ``att`` and ``inffunc`` (as csdid)."""
     n = len(g_unit)
     intercept = np.ones((n, 1))
-    # an intercept-only propensity score depends only on the cell's units and weights: one fit per
-    # cohort and comparison set, reused (csdid's own cache of clean fits, used by csdid only with covariates)
-    cacheable = X is None and method in ("dr", "ipw") and _panel_pscore_cache_available()
-    pscore: dict = {"key": None, "cache": {}}
+    # a cell's propensity score (and its overlap check) depends only on its cohort, its units, their
+    # weights and the covariates of its early period: cells of one cohort with the same comparison set
+    # and the same covariate values (the baseline covariates are the same in every period) share one
+    # fit, reused (csdid's own cache of clean fits) and one overlap decision (a pure function of them)
+    cacheable = method in ("dr", "ipw") and _panel_pscore_cache_available()
+    pscore: dict = {"g": None, "keep": None, "cov": None, "cache": {}, "overlap": None}
     for j, (g, t_i, pret, action) in enumerate(plans):
         tn = tlist[t_i + tfac]
         pret_year = tlist[pret]
@@ -211,7 +213,16 @@ def _estimate_cells(plans, tlist, tfac, Y, X, w, g_unit, weighted, never, method
         cov = intercept[: len(G)] if X is None else np.column_stack([intercept[: len(G)], X[keep, early, :]])
         i_w = wc if weighted else None
         failed = None
-        if method in ("dr", "ipw") and overlap_check_fail(cov, G, i_weights=i_w):
+        if cacheable and not (
+            pscore["g"] == g and np.array_equal(pscore["keep"], keep) and np.array_equal(pscore["cov"], cov)
+        ):
+            pscore.update(g=g, keep=keep, cov=cov, cache={}, overlap=None)
+        overlap_failed = False
+        if method in ("dr", "ipw"):
+            if pscore["overlap"] is None or not cacheable:
+                pscore["overlap"] = overlap_check_fail(cov, G, i_weights=i_w)
+            overlap_failed = pscore["overlap"]
+        if overlap_failed:
             failed = f"overlap condition violated for group {g} in time period {tn}"
         elif (method in ("dr", "reg") and rcond_check_fail(cov, G, i_weights=i_w)) or drdid_design_singular(
             cov, wc, G, method, post=None
@@ -223,9 +234,6 @@ def _estimate_cells(plans, tlist, tfac, Y, X, w, g_unit, weighted, never, method
         if failed is None:
             extra = {}
             if cacheable:
-                key = (int(g), keep.tobytes())
-                if key != pscore["key"]:
-                    pscore.update(key=key, cache={})
                 extra["_pscore_cache"] = pscore["cache"]
             try:
                 att_gt, att_inf = est_panel(ypost, ypre, G, i_weights=wc, covariates=cov, **extra)
