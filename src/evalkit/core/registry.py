@@ -70,7 +70,19 @@ def region_aliases() -> pd.DataFrame:
     return aliases.merge(units, on="code", how="left", validate="many_to_one")
 
 
-def _region(row: pd.Series) -> Region:
+@lru_cache(maxsize=1)
+def _rows_by_key() -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+    """The registry's rows (dicts) by code and by Chinese name: :func:`get_region`'s lookups without
+    a scan of the table (called hundreds of times per report: every target names its region)."""
+    by_code: dict[str, list[dict]] = {}
+    by_name: dict[str, list[dict]] = {}
+    for row in _table().to_dict("records"):
+        by_code.setdefault(row["code"], []).append(row)
+        by_name.setdefault(row["name_zh"], []).append(row)
+    return by_code, by_name
+
+
+def _region(row: pd.Series | dict) -> Region:
     names = {col: row[col] for col in NAME_COLUMNS if row[col] != ""}
     return Region(
         code=row["code"],
@@ -107,8 +119,14 @@ def get_region(name_or_code: str) -> Region:
     EvalkitError
         ``E-REGION-UNKNOWN`` (close matches suggested) or ``E-REGION-AMBIGUOUS`` (codes listed).
     """
-    table = _table()
     key = str(name_or_code).strip()
+    for index in _rows_by_key():  # by code, then by Chinese name: one match is the region
+        rows = index.get(key, [])
+        if len(rows) == 1:
+            return _region(rows[0])
+        if rows:
+            break  # ambiguous: the message below
+    table = _table()
     for column in ("code", "name_zh"):
         hits = table[table[column] == key]
         if len(hits) == 1:
