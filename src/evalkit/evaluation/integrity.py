@@ -138,14 +138,36 @@ def _excess_of_counts(counts: np.ndarray, degree: int = 2, below: int = 5, above
     return counts[:, bunch].sum(axis=1) - fitted.sum(axis=0)
 
 
+def _rddensity_function():
+    """``rddensity.rddensity`` (the density test) without the package's ``__init__``, which also
+    imports its plotting module (``rdplotdensity``: plotnine and lpdensity, ~3 CPU-s per report
+    process for a function the test never calls). The package's own modules, loaded under a
+    private package name so that an ``import rddensity`` elsewhere still gets the whole package."""
+    import importlib.util
+    import sys
+
+    name = "_evalkit_rddensity"
+    if name not in sys.modules:
+        spec = importlib.util.find_spec("rddensity")
+        if spec is None or not spec.submodule_search_locations:  # not a package: the usual import
+            from rddensity import rddensity
+
+            return rddensity
+        package = importlib.util.module_from_spec(
+            importlib.util.spec_from_loader(name, loader=None, is_package=True)  # type: ignore[arg-type]
+        )
+        package.__path__ = list(spec.submodule_search_locations)
+        sys.modules[name] = package
+    return importlib.import_module(f"{name}.rddensity").rddensity
+
+
 def bunching_test(income, line: float, bin_width: float | None = None, n_boot: int = 200, seed: int = 0) -> dict:
     """Density discontinuity at ``line`` (Cattaneo–Jansson–Ma via ``rddensity``) and the excess count.
 
     Returns statistic (T, jackknife), p_value (one-sided, excess above), excess_count, ci_low,
     ci_high (bootstrap percentile 95%), status ("ok" or why not measurable).
     """
-    from rddensity import rddensity
-
+    rddensity = _rddensity_function()
     x = np.asarray(income, dtype=float)
     x = x[np.isfinite(x)]
     bin_width = bin_width or line * 0.02
