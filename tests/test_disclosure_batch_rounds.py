@@ -9,7 +9,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 from test_disclosure import attack
 
 from evalkit.reporting import batch, disclosure, disclosure_batch
@@ -177,30 +176,83 @@ def test_a_family_no_member_can_protect_is_withheld_at_once(tmp_path):
     assert raw["xinyang"]["status"] == "failed" and disclosure_batch.EXPOSED in raw["xinyang"]["error"]
 
 
-@pytest.mark.xfail(strict=True, reason="open (issue 14): a forced group count is hidden in its table only")
+GROUPS = {"弱劳动力或半劳动力": 401, "无劳动能力": 739, "有劳动能力": 8499}
+COLUMNS = {"labour_group": "text", "n_households": "households"}
+
+
+def labour_tables(groups=GROUPS, all_tuopin=True):
+    """The group table by labour capacity, the coverage headers and the matching table's eligible
+    households of one report, built as the report builds them (group table first)."""
+    from evalkit.reporting import population_cells, postassessment
+
+    frame = pd.DataFrame({"labour_group": list(groups), "n_households": list(groups.values())})
+    year = pd.DataFrame({"is_tuopin": [all_tuopin, True], "is_monitored": [False, False]})
+    keys = population_cells.group_keys(year, frame, "labour_group", COLUMNS, "zh")
+    table = format_table(frame, COLUMNS, "zh", adds_up=True, keys=keys)
+    coverage = pd.DataFrame(
+        [
+            {"labour_capacity": g, "measure": "dibao", "label": "低保", "n_households": n, "n_receiving": 40}
+            for g, n in groups.items()
+        ]
+    ).assign(share=lambda d: d["n_receiving"] / d["n_households"])
+    coverage.attrs["group_sizes"] = dict(groups)
+    headers = list(postassessment.coverage_pivot(coverage, "labour_capacity").columns[1:])
+    codes = population_cells.labour_codes("zh")
+    rules = {"full": "jx_full_developmental", "weak": "jx_weak_menu", "none": "jx_none_menu"}
+    summary = pd.DataFrame(
+        [{"rule": rules[codes[g]], "label": g, "n_households": n, "n_matched": n // 2} for g, n in groups.items()]
+    ).assign(n_unmatched=lambda d: d["n_households"] - d["n_matched"], share_matched=lambda d: 0.5)
+    eligible = postassessment.matching_states(summary)["n_households"]
+    return table, headers, list(eligible)
+
+
 def test_a_group_count_forced_hidden_is_hidden_in_the_coverage_headers_too():
     """The full demo batch of 2025 (信阳市 and its 11 counties): the batch forced 信阳市's labour
     groups hidden (弱劳动力或半劳动力 401, 无劳动能力 739: ×), but the coverage table's headers
     still read `弱劳动力或半劳动力 (401)` — the same households under another key — so the
     attacker read 401 and 739 there and 羊山新区's hidden 6 and 13 as 401 − Σ the other counties.
-    A count forced hidden must be hidden wherever the report publishes the same population
-    (the coverage headers; the matching table's eligible households of a rule on that group)."""
-    from evalkit.reporting import postassessment
+    One population, one key (:mod:`evalkit.reporting.population_cells`): forced hidden, it is
+    hidden in the group table, the coverage headers and the matching table's eligible households
+    of the rule on that group (jx_weak_menu: capacity:weak)."""
+    from evalkit.reporting import population_cells
 
-    groups = {"弱劳动力或半劳动力": 401, "无劳动能力": 739, "有劳动能力": 8499}
-    frame = pd.DataFrame({"labour_capacity": list(groups), "n_households": list(groups.values())})
-    columns = {"labour_capacity": "text", "n_households": "households"}
-    format_table(frame, columns, "zh", adds_up=True)
-    key = next(k for k in disclosure.published_cells() if "弱劳动力或半劳动力" in k and k.endswith("n_households"))
-    coverage = pd.DataFrame(
-        [
-            {"labour_capacity": g, "measure": "低保", "label": "低保", "n_households": n, "n_receiving": 40}
-            for g, n in groups.items()
-        ]
-    ).assign(share=lambda d: d["n_receiving"] / d["n_households"])
-    coverage.attrs["group_sizes"] = groups
-    with disclosure.use_forced([key]):
-        table = format_table(frame, columns, "zh", adds_up=True)
-        assert table.iloc[0, 1] == disclosure.COMPLEMENTARY  # the group table hides it
-        headers = list(postassessment.coverage_pivot(coverage, "labour_capacity").columns[1:])
-    assert "弱劳动力或半劳动力 (401)" not in headers
+    key = population_cells.labour_key("weak")
+    disclosure.set_forced()
+    table, headers, eligible = labour_tables()
+    assert disclosure.published_cells()[key] == 401.0 and "弱劳动力或半劳动力 (401)" in headers
+    assert eligible == [S, S, S]
+    disclosure.set_forced([key])  # the batch's re-run of this report
+    table, headers, eligible = labour_tables()
+    assert table.iloc[0, 1] == disclosure.COMPLEMENTARY  # the group table hides it
+    assert "弱劳动力或半劳动力 (401)" not in headers and "弱劳动力或半劳动力 (×)" in headers
+    assert eligible[0] == C  # the matching rule on the weak-labour households hides it too
+    # and each protects it: one more group hidden (the smallest, 739), alike in the three tables
+    assert table.iloc[1, 1] == disclosure.COMPLEMENTARY and "无劳动能力 (×)" in headers and eligible[1] == C
+    assert disclosure.published_cells()[key] is None
+    disclosure.set_forced()
+
+
+def test_tables_after_the_group_table_show_the_population_as_it_does():
+    """A group the group table publishes is never chosen as another table's complementary cell,
+    and one it hides is hidden there (:func:`evalkit.reporting.disclosure.prior_states`): with the
+    key numbers' households forced hidden the group table hides only its small group (its total is
+    not published), while the coverage headers alone would also hide the next smallest."""
+    from evalkit.reporting import population_cells
+
+    groups = {"弱劳动力或半劳动力": 6, "无劳动能力": 13, "有劳动能力": 300}
+    disclosure.set_forced([disclosure.cell_key("key_numbers", "n_households")])
+    frame = pd.DataFrame({"labour_group": list(groups), "n_households": list(groups.values())})
+    table = format_table(
+        frame,
+        COLUMNS,
+        "zh",
+        adds_up=True,
+        keys={"n_households": population_cells.labour_keys(groups, "zh")},
+        total_of={"n_households": (disclosure.cell_key("key_numbers", "n_households"), 319.0)},
+    )
+    assert table.attrs["disclosure"][table.columns[1]] == [P, S, S]
+    _, headers, eligible = labour_tables(groups)
+    assert headers == ["弱劳动力或半劳动力 (<10)", "无劳动能力 (13)", "有劳动能力 (300)"] and eligible == [P, S, S]
+    disclosure.set_forced()
+    _, headers, _ = labour_tables(groups)  # a fresh report: the total published, 13 hidden as well
+    assert headers == ["弱劳动力或半劳动力 (<10)", "无劳动能力 (×)", "有劳动能力 (300)"]

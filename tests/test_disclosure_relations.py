@@ -200,3 +200,68 @@ def test_the_below_line_table_is_tied_to_the_key_numbers():
     assert all(holds(r, truth) for r in relations)
     no_hidden_value(cells, relations, [11.0, 5.0])
     disclosure.set_forced()
+
+
+def test_a_labour_groups_households_are_one_cell_in_the_group_coverage_and_matching_tables():
+    """The households of a labour group (among the year's 脱贫/监测, as every household of the
+    report is) are one population under one key wherever the report publishes them: the group
+    table's row, the coverage header and the eligible households of the matching rule on that
+    group (:mod:`evalkit.reporting.population_cells`); the relations recorded hold on the true
+    values and neither they nor the cells carry a hidden value."""
+    from test_disclosure_batch_rounds import labour_tables
+
+    from evalkit.reporting import population_cells
+
+    groups = {"弱劳动力或半劳动力": 6, "无劳动能力": 23, "有劳动能力": 300}
+    disclosure.set_forced()
+    table, headers, eligible = labour_tables(groups)
+    cells, relations = disclosure.published_cells(), disclosure.published_relations()
+    codes = population_cells.labour_codes("zh")
+    truth = {population_cells.labour_key(codes[g]): float(n) for g, n in groups.items()}
+    total = population_cells.labour_key(disclosure.TOTAL)
+    truth[total] = truth[KN_H] = float(sum(groups.values()))
+    rules = {"full": "jx_full_developmental", "weak": "jx_weak_menu", "none": "jx_none_menu"}
+    for g, n in groups.items():
+        rule = rules[codes[g]]
+        truth[disclosure.cell_key("matching", rule, "n_matched")] = float(n // 2)
+        truth[disclosure.cell_key("matching", rule, "n_unmatched")] = float(n - n // 2)
+    # one key per group: no table of its own keys a labour group's households
+    assert not [k for k in cells if k.endswith("n_households") and "弱劳动力" in k]
+    assert {k for k in truth if k in cells} == set(truth) - {KN_H}
+    assert {"kind": "eq", "terms": {total: 1.0, **{population_cells.labour_key(c): -1.0 for c in codes.values()}}} in (
+        relations
+    )
+    # 6 primary, 23 its complementary cell: hidden alike in the three tables
+    assert cells[population_cells.labour_key("weak")] is None and cells[population_cells.labour_key("none")] is None
+    assert headers == ["弱劳动力或半劳动力 (<10)", "无劳动能力 (×)", "有劳动能力 (300)"]
+    assert list(eligible) == [disclosure.PRIMARY, disclosure.SECONDARY, disclosure.SHOWN]
+    assert table.iloc[:, 1].tolist() == ["<10", "×", "300 户"]
+    assert all(holds(r, truth) for r in relations), [r for r in relations if not holds(r, truth)]
+    no_hidden_value(cells, relations, [6.0, 23.0])
+    disclosure.set_forced()
+
+
+def test_a_group_table_that_counts_other_households_is_at_least_the_population():
+    """Where the year's households include some that are neither 脱贫 nor 监测 (an unknown
+    household type), the group table's rows are another population: keyed by the table, each
+    recorded as at least the labour group's cell, which holds whatever the values."""
+    from test_disclosure_batch_rounds import COLUMNS, labour_tables
+
+    from evalkit.reporting import population_cells
+
+    groups = {"弱劳动力或半劳动力": 16, "无劳动能力": 23, "有劳动能力": 300}
+    disclosure.set_forced()
+    labour_tables(groups, all_tuopin=False)
+    cells, relations = disclosure.published_cells(), disclosure.published_relations()
+    frame = pd.DataFrame({"labour_group": list(groups), "n_households": list(groups.values())})
+    table_key, rows = present.table_keys(frame, COLUMNS)
+    own = [disclosure.cell_key(table_key, row, "n_households") for row in rows]
+    codes = population_cells.labour_codes("zh")
+    population = [population_cells.labour_key(codes[g]) for g in groups]
+    assert set(own) <= set(cells) and set(population) <= set(cells)
+    for mine, theirs in zip(own, population, strict=True):
+        assert {"kind": "ub", "terms": {theirs: 1.0, mine: -1.0}} in relations
+    truth = dict(zip(own, map(float, groups.values()), strict=True))
+    truth |= {k: v + 1.0 for k, v in zip(population, map(float, groups.values()), strict=True)}  # one more: broken
+    assert not all(holds(r, truth) for r in relations if set(r["terms"]) <= set(truth))
+    disclosure.set_forced()

@@ -308,6 +308,26 @@ def _rule_flags() -> dict[str, str]:
 
 
 RULE_FLAGS = _rule_flags()
+
+
+def _rule_groups() -> dict[str, str]:
+    """Matching rule label → the label of the labour group whose households it covers (a rule
+    whose condition is that group alone, ``capacity:weak``; data/matching_rules.csv,
+    data/labour_groups.csv are public): its eligible households are the group's."""
+    from evalkit.core.schema import labour_groups
+    from evalkit.evaluation.coverage import matching_rules
+
+    groups = labour_groups("capacity").set_index("code")
+    out = {}
+    for rule in matching_rules().itertuples(index=False):
+        key, _, code = str(rule.condition).partition(":")
+        if key == "capacity" and code in groups.index:
+            for lang in ("zh", "en"):
+                out[getattr(rule, f"label_{lang}")] = groups.loc[code, f"label_{lang}"]
+    return out
+
+
+RULE_GROUPS = _rule_groups()
 #: link the watch-list, identification, matching, flows and scorecard tables of a report
 JOINT = True
 GROUP_HEADER = re.compile(r"^(.+) \(([^()]+)\)$")
@@ -389,6 +409,8 @@ def read_report(
                 attacker.population(("unmatched", labels[r]), cells[(r, 3)])
                 if labels[r] in RULE_FLAGS:  # a rule on the households of a watch-list flag
                     attacker.population(("flagged", RULE_FLAGS[labels[r]]), cells[(r, 1)])
+                if labels[r] in RULE_GROUPS:  # a rule on the households of a labour group
+                    attacker.population((RULE_GROUPS[labels[r]], "households"), cells[(r, 1)])
         if joint and head[0] in WATCH_RULE and {1, 3, 5} <= set(counts):  # flows: flagged now = new + still
             for r, label in enumerate(labels):
                 attacker.sum_to(attacker.population_cell(("flagged", label)), [cells[(r, 1)], cells[(r, 3)]])

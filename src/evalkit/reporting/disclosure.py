@@ -39,6 +39,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from evalkit.core.config import MIN_HOUSEHOLDS
+from evalkit.reporting import disclosure_lp
+from evalkit.reporting.disclosure_lp import audit, lp_system  # noqa: F401  (re-exported: the LP audit)
 
 #: What a complementary (secondary) suppressed count shows.
 COMPLEMENTARY = "×"
@@ -154,56 +156,8 @@ def methods_text(lang: str = "zh", rule: Rule | None = None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# The audit: what can an attacker who knows every published figure infer about a hidden cell?
+# The audit (:mod:`evalkit.reporting.disclosure_lp`) with the rule's threshold
 # ---------------------------------------------------------------------------------------------
-
-
-def lp_system(values, hidden, eq, ub):
-    """The LP of an attacker: hidden cells as variables, published ones substituted (the indices
-    of the hidden cells, ``(A_eq, b_eq)`` and ``(A_ub, b_ub)`` over them)."""
-    n = len(values)
-    idx = np.flatnonzero(hidden)
-    known = np.where(hidden, 0.0, values)
-
-    def split(matrix):
-        if matrix is None or len(matrix) == 0:
-            return None, None
-        matrix = np.asarray(matrix, dtype=float).reshape(-1, n)
-        rows = np.abs(matrix[:, idx]).sum(axis=1) > 0
-        if not rows.any():
-            return None, None
-        return matrix[rows][:, idx], -(matrix[rows] @ known)
-
-    return idx, split(eq), split(ub)
-
-
-def _interval(k: int, size: int, eq_part, ub_part) -> tuple[float, float]:
-    from scipy.optimize import linprog
-
-    c = np.zeros(size)
-    c[k] = 1.0
-    (a_eq, b_eq), (a_ub, b_ub) = eq_part, ub_part
-    low = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-    high = linprog(-c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-    return (low.fun if low.status == 0 else 0.0), (-high.fun if high.status == 0 else math.inf)  # 3: unbounded
-
-
-def audit(
-    values: ArrayLike,
-    hidden: ArrayLike,
-    eq: np.ndarray | None = None,
-    ub: np.ndarray | None = None,
-) -> np.ndarray:
-    """Feasible interval ``[min, max]`` of every hidden cell (rows in the order of the hidden cells).
-
-    The cells ``x`` satisfy the homogeneous relations ``eq @ x == 0`` and ``ub @ x <= 0`` (a total
-    minus its parts is zero; a flag is at most the any-flag count); published cells are fixed at
-    their ``values``, hidden cells are free and non-negative (integrality relaxed). ``max`` is
-    ``inf`` when nothing bounds the cell."""
-    values = np.asarray(values, dtype=float)
-    hidden = np.asarray(hidden, dtype=bool)
-    idx, eq_part, ub_part = lp_system(values, hidden, eq, ub)
-    return np.array([_interval(k, len(idx), eq_part, ub_part) for k in range(len(idx))]).reshape(-1, 2)
 
 
 def unsafe_cells(
@@ -221,81 +175,10 @@ def unsafe_cells(
     ]
 
 
-def _related(matrices, cell: int) -> np.ndarray:
-    """Cells that share a relation with ``cell``."""
-    related = np.zeros(matrices[0].shape[1], dtype=bool) if matrices else np.zeros(0, dtype=bool)
-    for matrix in matrices:
-        rows = matrix[:, cell] != 0
-        related |= (matrix[rows] != 0).any(axis=0)
-    return related
-
-
-def _singleton(eq: np.ndarray | None, hidden: np.ndarray) -> tuple[int, np.ndarray] | None:
-    """A relation with exactly one hidden cell (that cell is recovered exactly, no LP needed)."""
-    if eq is None or len(eq) == 0:
-        return None
-    involved = eq != 0
-    counts = (involved & hidden).sum(axis=1)
-    for row in np.flatnonzero(counts == 1):
-        cell = int(np.flatnonzero(involved[row] & hidden)[0])
-        return cell, involved[row]
-    return None
-
-
-def _first_unsafe(values, hidden, verified, eq, ub, width: float) -> int | None:
-    """The first hidden cell (not yet verified) whose interval is narrower than ``width``; marks
-    the safe ones it passes as verified."""
-    idx, eq_part, ub_part = lp_system(values, hidden, eq, ub)
-    for k, cell in enumerate(idx):
-        if verified[cell]:
-            continue
-        low, high = _interval(k, len(idx), eq_part, ub_part)
-        if high - low < width - 1e-6:
-            return int(cell)
-        verified[cell] = True
-    return None
-
-
-def protect(
-    values: ArrayLike,
-    primary: ArrayLike,
-    eq: np.ndarray | None = None,
-    ub: np.ndarray | None = None,
-    rule: Rule | None = None,
-    fixed: ArrayLike | None = None,
-) -> tuple[np.ndarray, bool]:
-    """Secondary suppression: starting from the ``primary`` cells, hide further cells (cost rule:
-    the smallest value first among the cells that share a relation with an unsafe cell; zeros and
-    ``fixed`` cells — published elsewhere — are never chosen) and re-audit until every hidden
-    cell's interval is at least the threshold wide. Returns the hidden mask and whether it is safe
-    (``False`` when no cell is left to hide: the caller publishes at a coarser level)."""
-    rule = _rule(rule)
-    values = np.asarray(values, dtype=float)
-    n = len(values)
-    hidden = np.asarray(primary, dtype=bool).copy()
-    fixed = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
-    eq = None if eq is None or len(eq) == 0 else np.asarray(eq, dtype=float).reshape(-1, n)
-    ub = None if ub is None or len(ub) == 0 else np.asarray(ub, dtype=float).reshape(-1, n)
-    matrices = [m for m in (eq, ub) if m is not None]
-    order = np.lexsort((np.arange(n), values))  # cost rule: smallest first, then table order
-    # hiding more cells only widens every interval: a cell found safe stays safe
-    verified = np.zeros(n, dtype=bool)
-    while hidden.any():
-        candidates = ~hidden & ~fixed & (values > 0)
-        single = _singleton(eq, hidden)
-        if single is not None:
-            pool = candidates & single[1]
-        else:
-            unsafe = _first_unsafe(values, hidden, verified, eq, ub, rule.threshold)
-            if unsafe is None:
-                return hidden, True
-            pool = candidates & _related(matrices, unsafe)
-        if not pool.any():
-            pool = candidates
-        if not pool.any():
-            return hidden, False
-        hidden[next(i for i in order if pool[i])] = True
-    return hidden, True
+def protect(values, primary, eq=None, ub=None, rule: Rule | None = None, fixed=None) -> tuple[np.ndarray, bool]:
+    """Secondary suppression with the threshold of ``rule`` (:func:`evalkit.reporting.disclosure_lp.protect`):
+    the hidden mask and whether it is safe (``False``: the caller publishes at a coarser level)."""
+    return disclosure_lp.protect(values, primary, eq, ub, _rule(rule).threshold, fixed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,12 +198,15 @@ def additive_states(
     total: float | None = None,
     total_hidden: bool | None = None,
     forced: ArrayLike | None = None,
+    fixed: ArrayLike | None = None,
 ) -> np.ndarray:
     """States of counts that add up to a total published elsewhere (``total``, default their sum:
     the region's households in the key numbers): primary, then complementary suppression until
     the audit of the parts against the total is safe. ``total_hidden`` (default: the total is
     under the threshold) says the total is not published where it is shown. ``forced`` (a mask):
-    counts hidden because another report of the batch hides them (:func:`force`)."""
+    counts hidden because another report of the batch hides them (:func:`force`) or another table
+    of the report does (:func:`prior_states`); ``fixed`` (a mask): counts another table of the
+    report publishes, never chosen as complementary cells."""
     rule = _rule(rule)
     counts = np.asarray([np.nan if _missing(v) else v for v in np.asarray(counts, dtype=object)], dtype=float)
     states = primary_states(counts, rule)
@@ -335,7 +221,7 @@ def additive_states(
         np.isin(states, HIDDEN_STATES), rule.is_primary(total) if total_hidden is None else total_hidden
     )
     eq = np.append(-np.ones(len(counts)), 1.0)[None, :]
-    fixed = np.append(np.zeros(len(counts), dtype=bool), True)
+    fixed = np.append(np.zeros(len(counts), dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool), True)
     hidden, _ = protect(values, primary, eq, rule=rule, fixed=fixed)
     return np.where(hidden[:-1] & (states != PRIMARY), SECONDARY, states)
 
@@ -460,14 +346,40 @@ def apply_marks(text: pd.Series | np.ndarray | list[str], states: ArrayLike, rul
 
 _FORCED: list[frozenset[str]] = [frozenset()]
 _CELLS: dict[str, float | None] = {}
+_SEEN: dict[str, tuple[float, bool]] = {}  # population key → (true count, hidden): this process only
 _RELATIONS: list[dict] = []
 #: The row of a key that stands for the total an additive table is protected against.
 TOTAL = "Σ"
+#: The first part of the key of a population several tables publish (:func:`population_key`).
+POPULATION = "population"
 
 
 def cell_key(*parts) -> str:
     """The key of a count cell shared by the reports of a batch (table, row, column)."""
     return " | ".join(str(p) for p in parts)
+
+
+def population_key(population: str, group, count: str = "n_households") -> str:
+    """The one key of a population's count wherever a report publishes it (one concept, one key):
+    e.g. the households of labour group ``weak`` among the year's 脱贫/监测 households are a row of
+    the group table, a header of the coverage table and the eligible households of the matching
+    rule on that group (:mod:`evalkit.reporting.population_cells`). The batch forces the key, so
+    every table hides it; each table records it (:func:`record`), so the batch's joint LP sees one
+    cell; and a table that publishes it after another follows that one (:func:`prior_states`)."""
+    return cell_key(POPULATION, population, group, count)
+
+
+def prior_states(keys: Iterable[str], counts: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """``(hidden, shown)`` masks of the population cells (:func:`population_key`) another table of
+    this report has already recorded with the same count: hidden there — hidden here (as
+    complementary, unless primary); shown there — published, so never a complementary cell here.
+    The tables of one report then show a population alike whichever comes first (the report
+    computes the group tables first: :func:`evalkit.reporting.sections.group_tables`)."""
+    keys, counts = list(map(str, keys)), np.asarray(counts, dtype=float)
+    seen = [_SEEN.get(k, (math.nan, False)) if k.startswith(f"{POPULATION} | ") else (math.nan, False) for k in keys]
+    same = np.array([math.isclose(s[0], c) for s, c in zip(seen, counts, strict=True)], dtype=bool)
+    hidden = same & np.array([s[1] for s in seen], dtype=bool)
+    return hidden, same & ~hidden
 
 
 def set_forced(keys: Iterable[str] | str = ()) -> frozenset[str]:
@@ -479,6 +391,7 @@ def set_forced(keys: Iterable[str] | str = ()) -> frozenset[str]:
         keys = json.loads(keys) if keys.strip() else []
     _FORCED[0] = frozenset(map(str, keys))
     _CELLS.clear()
+    _SEEN.clear()
     _RELATIONS.clear()
     return _FORCED[0]
 
@@ -516,6 +429,8 @@ def record(keys: Iterable[str], values: Iterable, states: Iterable[str]) -> None
     """Note the published value (``None`` when hidden) of each keyed count cell."""
     for key, value, state in zip(keys, values, states, strict=True):
         hidden = state in HIDDEN_STATES or _missing(value)
+        if key.startswith(f"{POPULATION} | ") and not _missing(value):
+            _SEEN[key] = (float(value), hidden or _SEEN.get(key, (0.0, False))[1])
         if key in _CELLS and _CELLS[key] is None:
             continue  # hidden in one place: hidden
         _CELLS[key] = None if hidden else float(value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.reporting import disclosure
+from evalkit.reporting import disclosure, population_cells
 from evalkit.reporting.present import Unavailable, format_table, format_value, t, watch_grid, watch_table
 
 
@@ -115,6 +115,14 @@ def matching_table(summary: pd.DataFrame, lang: str = "zh", grid=None) -> pd.Dat
     return table
 
 
+def _conditions(rules) -> list[tuple[str, str]]:
+    """(rule, its condition in ``data/matching_rules.csv``; "" for a rule not there)."""
+    from evalkit.evaluation.coverage import matching_rules
+
+    condition = matching_rules().set_index("rule")["condition"].astype(str)
+    return [(str(rule), condition.get(rule, "")) for rule in rules]
+
+
 #: the count columns of :func:`evalkit.evaluation.coverage.match_summary` and the share they give
 MATCHING_COLUMNS = ("n_households", "n_matched", "n_unmatched", "share_matched")
 
@@ -130,14 +138,14 @@ def matching_states(summary: pd.DataFrame, grid=None) -> dict[str, np.ndarray]:
     states = {c: np.full(n, disclosure.SHOWN, dtype=object) for c in MATCHING_COLUMNS}
     numbers = summary[list(MATCHING_COLUMNS[:3])].to_numpy(dtype=float)
     linked = _flag_totals(summary, grid)
-    # keyed as in the other reports of a batch (the batch may force a count hidden: disclosure.force)
+    # keyed as in the other reports of a batch (the batch may force a count hidden: disclosure.force);
+    # a rule on one labour group meets that group's households: the population's key (population_cells)
     rules = summary["rule"] if "rule" in summary.columns else summary.get("label", pd.Series(range(n)))
     keys = {c: [disclosure.cell_key("matching", rule, c) for rule in rules] for c in MATCHING_COLUMNS[:3]}
-    eligible_states = (
-        disclosure.force(disclosure.primary_states(numbers[:, 0]), keys["n_households"])
-        if n
-        else np.array([], dtype=object)
-    )
+    keys["n_households"] = [population_cells.rule_key(rule, condition) for rule, condition in _conditions(rules)]
+    eligible_states = disclosure.force(disclosure.primary_states(numbers[:, 0]), keys["n_households"])
+    before, _ = disclosure.prior_states(keys["n_households"], numbers[:, 0])  # hidden in the group table
+    eligible_states[before & (eligible_states == disclosure.SHOWN)] = disclosure.SECONDARY
     for r, (eligible, matched, unmatched) in enumerate(numbers):
         total = eligible_states[r]
         if total == disclosure.SHOWN and linked[r] in disclosure.HIDDEN_STATES:
@@ -166,13 +174,20 @@ def coverage_pivot(coverage: pd.DataFrame, by: str, lang: str = "zh") -> pd.Data
     where nobody of a published group received it); the reason when it could not be computed."""
     if coverage.attrs.get("not_computed"):
         return Unavailable(coverage.attrs["not_computed"][lang])
-    # the groups' households, protected as the group table of the report protects them (the same
-    # counts in the same order: the same states), so a header never gives a hidden count away; a
-    # share over a hidden group or a hidden number of receiving households is hidden ("§")
+    # the groups' households are a population the group table publishes too, under the same keys
+    # (population_cells): shown as the report's first table shows them, the batch's forcing
+    # honoured, so a header never gives a hidden count away; a share over a hidden group or a
+    # hidden number of receiving households is hidden ("§")
     groups = coverage.drop_duplicates(by).set_index(by)["n_households"].sort_index()
     if coverage.attrs.get("group_sizes"):  # every group of the region, also those that received nothing
         groups = pd.Series(coverage.attrs["group_sizes"], dtype=float).sort_index()
-    group_states = dict(zip(groups.index, disclosure.additive_states(groups.to_numpy()), strict=True))
+    if by == population_cells.LABOUR:
+        keys, total = population_cells.labour_keys(groups.index, lang)
+    else:
+        keys = [disclosure.cell_key("coverage", by, g, "n_households") for g in groups.index]
+        total = disclosure.cell_key("coverage", by, disclosure.TOTAL, "n_households")
+    states = population_cells.group_states(keys, groups.to_numpy(), total)
+    group_states = dict(zip(groups.index, states, strict=True))
     sizes = {g: disclosure.apply_marks([format_value(n, "int", lang)], [group_states[g]])[0] for g, n in groups.items()}
     hidden = disclosure.primary_states(coverage["n_receiving"]) != disclosure.SHOWN
     hidden |= coverage[by].map(group_states).isin(disclosure.HIDDEN_STATES).to_numpy()

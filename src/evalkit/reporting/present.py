@@ -187,6 +187,7 @@ def format_table(
     rule: disclosure.Rule | None = None,
     at_most: Sequence[tuple[str, str]] = (),
     total_of: Mapping[str, tuple[str, float]] | None = None,
+    keys: Mapping[str, tuple[Sequence[str], str]] | None = None,
 ) -> pd.DataFrame:
     """A display table of strings: formatted, suppressed, with translated headers.
 
@@ -208,8 +209,12 @@ def format_table(
     (:func:`evalkit.reporting.disclosure.relate_total`), and when that total is forced hidden the
     table's total counts as hidden too. A ``persons`` column gated by a household column is
     recorded as well (hidden where its gate is, or where the batch forces it), with ``households
-    <= persons`` in every row. The cell states are kept in ``table.attrs["disclosure"]`` (a
-    frame of the same shape: shown / primary / complementary / derived) for results files and audits.
+    <= persons`` in every row. ``keys``: household column → (its rows' keys, its total's key) where
+    the column counts a population other tables publish too (:func:`evalkit.reporting.disclosure.population_key`;
+    default ``cell_key(table, row, column)``): the batch's forcing of those keys, and the states
+    another table of the report gave them (:func:`evalkit.reporting.disclosure.prior_states`),
+    apply. The cell states are kept in ``table.attrs["disclosure"]`` (a frame of the same shape:
+    shown / primary / complementary / derived) for results files and audits.
     """
     gates = dict(gates or {})
     headers = dict(headers or {})
@@ -224,48 +229,52 @@ def format_table(
     # hidden (:func:`evalkit.reporting.disclosure.force`) where another report hides it
     table_key, rows = table_keys(df, columns, lang)
 
+    def keys_of(column: str) -> tuple[list[str], str]:
+        if keys and column in keys:
+            return list(keys[column][0]), keys[column][1]
+        return [disclosure.cell_key(table_key, row, column) for row in rows], disclosure.cell_key(
+            table_key, disclosure.TOTAL, column
+        )
+
     def states_of(gate: str) -> np.ndarray:
         if gate not in gate_states:
             counts = df[gate].astype(float).to_numpy()
-            keys = [disclosure.cell_key(table_key, row, gate) for row in rows]
-            total = disclosure.cell_key(table_key, disclosure.TOTAL, gate)
+            cells, total = keys_of(gate)
             elsewhere = (total_of or {}).get(gate)
             hidden = disclosure.is_small(np.nansum(counts), rule) or (
                 elsewhere is not None and elsewhere[0] in disclosure.forced_keys()
             )
+            before, published = disclosure.prior_states(cells, counts)  # another table of the report
+            forced = disclosure.forced_mask(cells) | before
             if adds_up:
                 gate_states[gate] = disclosure.additive_states(
-                    counts, rule, total_hidden=hidden, forced=disclosure.forced_mask(keys)
+                    counts, rule, total_hidden=hidden, forced=forced, fixed=published
                 )
             else:
-                gate_states[gate] = disclosure.force(disclosure.primary_states(counts, rule), keys)
+                states = disclosure.primary_states(counts, rule)
+                gate_states[gate] = np.where(forced & (states == disclosure.SHOWN), disclosure.SECONDARY, states)
             if columns.get(gate) == "households":  # a count this table publishes
-                disclosure.record(keys, counts, gate_states[gate])
+                disclosure.record(cells, counts, gate_states[gate])
                 if adds_up:  # its rows add up to the total it is protected against
-                    disclosure.record_sum(total, keys, counts, hidden)
+                    disclosure.record_sum(total, cells, counts, hidden)
                     if elsewhere is not None:  # the same population's total elsewhere in the report
                         disclosure.relate_total(total, float(np.nansum(counts)), hidden, *elsewhere, rule)
         return gate_states[gate]
 
     def persons_states(column: str, gate: str) -> np.ndarray:
-        keys = [disclosure.cell_key(table_key, row, column) for row in rows]
-        state = disclosure.force(disclosure.gated_states(states_of(gate)), keys)
-        disclosure.record(keys, df[column].astype(float), state)
-        for row in rows:  # a household has a person at least
-            disclosure.relate(
-                [(disclosure.cell_key(table_key, row, gate), 1.0), (disclosure.cell_key(table_key, row, column), -1.0)],
-                "ub",
-            )
+        cells = keys_of(column)[0]
+        state = disclosure.force(disclosure.gated_states(states_of(gate)), cells)
+        disclosure.record(cells, df[column].astype(float), state)
+        for household, person in zip(keys_of(gate)[0], cells, strict=True):  # a household has a person at least
+            disclosure.relate([(household, 1.0), (person, -1.0)], "ub")
         elsewhere = (total_of or {}).get(column)
         if adds_up and elsewhere is not None:  # the rows' persons are some of the region's
-            disclosure.relate([*((k, 1.0) for k in keys), (elsewhere[0], -1.0)], "ub")
+            disclosure.relate([*((k, 1.0) for k in cells), (elsewhere[0], -1.0)], "ub")
         return state
 
     for a, b in at_most:  # keys and coefficients only: what the batch's joint audit may assume
-        for row in rows:
-            disclosure.relate(
-                [(disclosure.cell_key(table_key, row, a), 1.0), (disclosure.cell_key(table_key, row, b), -1.0)], "ub"
-            )
+        for small, large in zip(keys_of(a)[0], keys_of(b)[0], strict=True):
+            disclosure.relate([(small, 1.0), (large, -1.0)], "ub")
     out, states = {}, {}
     for column, kind in columns.items():
         text = df[column].map(lambda v, k=kind: format_value(v, k, lang)).to_numpy()

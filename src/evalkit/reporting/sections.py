@@ -18,7 +18,7 @@ from evalkit.core.column_uses import absent_for, not_computed
 from evalkit.core.config import LINE_10000
 from evalkit.core.errors import DesignError, EvalkitError
 from evalkit.indicators import income
-from evalkit.reporting import disclosure
+from evalkit.reporting import disclosure, population_cells
 from evalkit.reporting.integrity_section import integrity_summary, integrity_tables  # noqa: F401  (notebook API)
 from evalkit.reporting.labels import in_admin_order
 from evalkit.reporting.present import (
@@ -418,7 +418,10 @@ def group_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> list[
     """Income by labour capacity (:func:`evalkit.income.labour_group`, capacity scheme), relocation
     and household type in ``year``: ``[(heading key, display table)]``; group names in ``lang``,
     small groups ``<10`` with complementary suppression. A grouping whose columns the data lacks
-    (``data/column_uses.csv``) gives :class:`~evalkit.reporting.present.Unavailable` with the reason."""
+    (``data/column_uses.csv``) gives :class:`~evalkit.reporting.present.Unavailable` with the reason.
+    The labour groups' households are keyed as the population (:mod:`evalkit.reporting.population_cells`)
+    that the coverage and matching tables publish too; a report computes these tables first, so
+    that those follow the states chosen here."""
     current = households[households["year"] == year]
     groupings = (
         (
@@ -449,19 +452,13 @@ def group_tables(households: pd.DataFrame, year: int, lang: str = "zh") -> list[
             continue
         table = income.income_indicators(frame, by=[column])
         table[column] = [label_or(str(v), lang) for v in table[column]]
-        out.append(
-            (
-                heading,
-                format_table(
-                    table,
-                    {column: "text"} | GROUP_COLUMNS,
-                    lang,
-                    adds_up=True,
-                    headers=_share_headers(lang),
-                    total_of=totals,
-                ),
-            )
+        columns = {column: "text"} | GROUP_COLUMNS
+        # the labour groups' households are a population the coverage and matching tables publish too
+        keys = population_cells.group_keys(frame, table, column, columns, lang) if column == "labour_group" else None
+        shown = format_table(
+            table, columns, lang, adds_up=True, headers=_share_headers(lang), total_of=totals, keys=keys
         )
+        out.append((heading, shown))
     return out
 
 
