@@ -18,8 +18,14 @@ the last year by its previous-year income within its county.
 peers (issue 17), the tools a user would pick instead:
 
 * ``pandas-groupby``: a plain pandas groupby (as ``baseline``) on the needed columns only;
-* ``polars``: a polars lazy query over the Parquet files (same sums, shares, growth, below-line
-  counts and quintiles), collected once.
+* ``polars``: a polars lazy query over the Parquet files (the sums of the five components, shares,
+  growth, below-line counts and unweighted quintile ranks; no household ids), collected once;
+* ``polars-full``: a polars lazy query computing what evalkit's set computes (the same tables:
+  also the six transfer-detail columns per capita, households and persons, the below-line counts
+  on the stored ``net_income_pc``, growth contributions against year − 1, and every year − 1
+  household's quintile by the person-weighted mid-rank within its county, indexed by
+  ``household_id``), collected once (:func:`run_polars_full`; its numbers equal evalkit's:
+  ``benchmarks/check_polars_full.py``).
 """
 
 from __future__ import annotations
@@ -113,11 +119,92 @@ def run_polars(path: Path) -> dict:
     return dict(zip(["levels", "growth", "below", "quintiles"], out, strict=True))
 
 
+def run_polars_full(path: Path) -> dict:
+    """The indicator set evalkit computes, as one polars query (module docstring)."""
+    import polars as pl
+
+    from evalkit.core.schema import TRANSFER_DETAIL  # the column names only
+
+    detail = list(TRANSFER_DETAIL)
+    scan = pl.scan_parquet(str(path / "households" / "**" / "*.parquet"), hive_partitioning=True)
+    frame = scan.select([*NEEDED, *detail, "net_income_pc"])
+    below = pl.col("net_income_pc") < LINE
+    sums = frame.group_by(["county", "year"]).agg(
+        pl.len().alias("n_households"),
+        pl.col("household_size").cast(pl.Float64).sum().alias("n_persons"),
+        *[pl.col(c).sum() for c in [*COMPONENTS, *detail]],
+        below.sum().cast(pl.Float64).alias("n_households_below"),
+        pl.col("household_size").cast(pl.Float64).filter(below).sum().alias("n_persons_below"),
+    )
+    pc = {c: pl.col(c) / pl.col("n_persons") for c in [*COMPONENTS, *detail]}
+    pc["net_operating"] = pc["operating_income"] - pc["operating_expenses"]
+    pc["net_income"] = pc["wage"] + pc["net_operating"] + pc["property"] + pc["transfer"]
+    levels = sums.select(
+        "county", "year", "n_households", "n_persons", *[v.alias(f"{c}_pc") for c, v in pc.items()]
+    ).with_columns(
+        [
+            (pl.col(f"{c}_pc") / pl.col("net_income_pc")).alias(f"share_{c}")
+            for c in ("wage", "net_operating", "property", "transfer")
+        ]
+    )
+    levels = levels.sort(["county", "year"])
+    base = levels.select(
+        "county", (pl.col("year") + 1).alias("year"), *[pl.col(f"{c}_pc").alias(f"{c}_base") for c in pc]
+    )
+    n0 = pl.col("net_income_base")
+    growth = (
+        levels.join(base, on=["county", "year"], how="inner")
+        .select(
+            "county",
+            "year",
+            ((pl.col("net_income_pc") - n0) / n0).alias("growth_rate"),
+            *[
+                ((pl.col(f"{c}_pc") - pl.col(f"{c}_base")) * (-1 if c == "operating_expenses" else 1)).alias(
+                    f"contrib_{c}_yuan"
+                )
+                for c in ("wage", "operating_income", "operating_expenses", "property", "transfer")
+            ],
+        )
+        .sort(["county", "year"])
+    )
+    below_table = sums.select(
+        "county",
+        "year",
+        "n_households_below",
+        "n_persons_below",
+        share_households_below=pl.col("n_households_below") / pl.col("n_households"),
+        share_persons_below=pl.col("n_persons_below") / pl.col("n_persons"),
+    ).sort(["county", "year"])
+    last = scan.select(pl.col("year").max()).collect().item()
+    prev = scan.filter(pl.col("year") == last - 1).select(
+        "household_id", "county", pl.col("household_size").cast(pl.Float64).alias("w"), pc="net_income_pc"
+    )
+    # person-weighted mid-rank within the county: tie blocks (county, income), their cumulative weight
+    blocks = (
+        prev.group_by(["county", "pc"])
+        .agg(pl.col("w").sum().alias("wb"))
+        .sort(["county", "pc"])
+        .with_columns(cum=pl.col("wb").cum_sum().over("county"), total=pl.col("wb").sum().over("county"))
+        .select(
+            "county",
+            "pc",
+            quintile=pl.min_horizontal(
+                (5 * (pl.col("cum") - pl.col("wb") / 2) / pl.col("total")).floor().cast(pl.Int64) + 1, 5
+            ),
+        )
+    )
+    quint = prev.join(blocks, on=["county", "pc"], how="left", maintain_order="left").select("household_id", "quintile")
+    out = pl.collect_all([levels, growth, below_table, quint])
+    return dict(zip(["levels", "growth", "below", "quintiles"], out, strict=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", choices=SIZES, required=True)
     parser.add_argument(
-        "--impl", choices=["duckdb", "pandas", "baseline", "default", "pandas-groupby", "polars"], required=True
+        "--impl",
+        choices=["duckdb", "pandas", "baseline", "default", "pandas-groupby", "polars", "polars-full"],
+        required=True,
     )
     args = parser.parse_args()
     path = dataset_path(args.size)
@@ -141,9 +228,9 @@ def main() -> None:
             households = load_panel_from_dataset(path, columns=needed_columns(path, BY), measures=False).households
         with phases("compute"):
             tables = _pandas_indicator_tables(households, by=BY, line=LINE)
-    elif args.impl == "polars":
+    elif args.impl in ("polars", "polars-full"):
         with phases("compute"):
-            tables = run_polars(path)
+            tables = (run_polars if args.impl == "polars" else run_polars_full)(path)
     else:
         with phases("load"):
             # baseline: every column; pandas-groupby: the needed ones only

@@ -19,7 +19,7 @@ from common import RESULTS, dataset_path, measure
 ONE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 #: item → (script, evalkit implementation, peers, extra arguments, extra environment)
 PAIRS: dict[str, tuple[str, str, list[str], list[str], dict]] = {
-    "indicators": ("bench_indicators.py", "default", ["polars", "pandas-groupby"], [], {}),
+    "indicators": ("bench_indicators.py", "default", ["polars", "polars-full", "pandas-groupby"], [], {}),
     # the default backend choice (evalkit.indicators.duckdb_backend.choose_backend): DuckDB / pandas path
     "backend": ("bench_indicators.py", "duckdb", ["pandas"], [], {}),
     "inequality": ("bench_inequality.py", "evalkit", ["numpy", "polars"], [], {}),

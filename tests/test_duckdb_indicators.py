@@ -203,3 +203,38 @@ def test_value_checks_recorded_when_written_are_not_repeated(demo, tmp_path):
     with pytest.raises(EvalkitError, match="column household_size has 1 missing or invalid") as info:
         ddb.income_indicators(bad, ["county"])
     assert info.value.code == "E-DATA-MISSING-VALUES"
+
+
+def test_polars_full_peer_computes_the_same_tables(tmp_path):
+    """The `polars-full` peer of benchmarks/bench_indicators.py does evalkit's work (so the peer
+    pair compares the same tables): levels, transfer details, below-line counts and growth to
+    1e-9, every household's quintile equal; a changed number is caught."""
+    pytest.importorskip("polars")
+    import sys
+    from pathlib import Path
+
+    from evalkit.demo import generate_panel
+
+    bench = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, bench)
+    try:
+        import bench_indicators
+        import check_polars_full
+    finally:
+        sys.path.remove(bench)
+    path = write_dataset(generate_panel(households=2_000, seed=11), tmp_path / "ds")
+    assert check_polars_full.check(path).startswith("polars-full equals evalkit")
+    real = bench_indicators.run_polars_full
+
+    def shifted(p):  # one household's quintile moved: the check must fail
+        out = real(p)
+        q = out["quintiles"]
+        out["quintiles"] = q.with_columns(q["quintile"].scatter(0, q["quintile"][0] % 5 + 1))
+        return out
+
+    check_polars_full.run_polars_full = shifted
+    try:
+        with pytest.raises(AssertionError, match="quintile"):
+            check_polars_full.check(path)
+    finally:
+        check_polars_full.run_polars_full = real
