@@ -71,6 +71,24 @@ def test_the_family_fixpoint_forces_a_second_member_and_converges():
     assert disclosure_batch.grow(family, cells, {}) == {"p": {"k"}}
 
 
+def test_a_childs_total_row_is_never_forced_as_the_parent_repeats_it():
+    """A parent hiding its watch-list 合计 cell alone among the members of the batch (a child not in
+    the batch hides its row) once made the smallest child hide its own 合计 cell — which the
+    parent's row for that child still printed (computed without the child's forced set). A
+    total is never forced (:func:`evalkit.reporting.disclosure.is_total`): the exposure stays and
+    the family is withheld rather than published with the cell in the parent's report."""
+    family = {"p": ["a", "b"]}
+    total = disclosure.cell_key("watchlist", disclosure.TOTAL, "any_flag")
+    row = disclosure.cell_key("watchlist", "g", "any_flag")
+    cells = {"p": {total: None, row: None}, "a": {total: 30.0, row: 12.0}, "b": {total: 25.0, row: 20.0}}
+    assert ("p", total, "p") in disclosure_batch.exposed(family, cells)
+    forced = disclosure_batch.grow(family, cells, {c: set() for c in cells})
+    assert forced == {"p": set(), "a": {row}, "b": set()}  # the row's smallest shown member, never a total
+    cells["a"][row] = None
+    assert disclosure_batch.grow(family, cells, forced) == forced  # nothing left to force: withheld
+    assert [e for e in disclosure_batch.exposed(family, cells) if e[1] == total]
+
+
 def test_families_follow_the_registry_and_merged_children_count_through_their_host():
     codes = ["xinyang", "xinyang-shihe", "xinyang-luoshan"]
     family = disclosure_batch.families(codes, {"xinyang-yangshan": "xinyang-shihe"})

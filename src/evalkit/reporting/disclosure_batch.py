@@ -133,13 +133,25 @@ def grow(
     one more member hides the key (the parent if it shows it, else the child with the smallest
     positive published count; a zero tells nothing and is never chosen); then, with the reports'
     ``relations``, for each cell the joint LP still pins, one more cell sharing a relation with
-    it (:func:`evalkit.reporting.disclosure_joint.grow_joint`). Returns every report's forced set (grown or not)."""
+    it (:func:`evalkit.reporting.disclosure_joint.grow_joint`). Returns every report's forced set (grown or not).
+
+    A table's total (:func:`evalkit.reporting.disclosure.is_total`: a grid's 合计 row, an additive
+    table's sum) is never forced, here as in the joint pass: a region's watch-list and
+    identification 合计 row is printed again in its parent's report, as the parent computes it
+    without the region's forced set (:func:`evalkit.reporting.report.child_watch_states`), so a
+    forced 合计 cell would stay published there (a parent hiding its 合计 cell alone among the
+    members — a child outside the batch hides its row — made the smallest child hide its own).
+    An exposure only a total could end stays exposed: the family is withheld (:data:`EXPOSED`)."""
+    from evalkit.reporting import disclosure
+
     out = {code: set(keys) for code, keys in forced.items()}
     alone = exposed_alone(family, cells, width)
     if relations is not None and not alone:  # the joint LP once the fast pass is clean
         for parent in family:
             grow_joint(parent, family, cells, relations, out, _width(width))
     for parent, key in dict.fromkeys((p, k) for p, k, _ in alone):
+        if disclosure.is_total(key):  # a 合计 cell another report repeats as it computes it: never forced
+            continue
         members = _members(parent, family[parent], cells, key)
         shown = [m for m in members if (cells[m][key] or 0) > 0]
         if not shown:
