@@ -265,3 +265,36 @@ def test_a_group_table_that_counts_other_households_is_at_least_the_population()
     truth |= {k: v + 1.0 for k, v in zip(population, map(float, groups.values()), strict=True)}  # one more: broken
     assert not all(holds(r, truth) for r in relations if set(r["terms"]) <= set(truth))
     disclosure.set_forced()
+
+
+def test_a_countys_households_are_one_cell_in_the_area_and_map_tables():
+    """The households of a county in the report year are a row of the table by area and of the
+    table under the county maps: one key (:func:`evalkit.reporting.population_cells.area_keys`),
+    so the batch's forcing hides the county in both, and the map table (after the area table)
+    shows each county as the area table does."""
+    from evalkit.reporting import population_cells
+
+    frame = pd.DataFrame({"county": ["浉河区", "罗山县", "光山县"], "n_households": [400, 6, 300], "income": 1.0})
+    area_columns = {"county": "text", "n_households": "households"}
+    map_columns = {"county": "text", "n_households": "households", "income": "yuan"}
+    map_total = disclosure.cell_key(disclosure.POPULATION, "county", "信阳市", disclosure.TOTAL, "n_households")
+    shihe = disclosure.population_key("county", "浉河区")
+    for forced, expected in (([shihe], ["×", "<10", "300 户"]), ([KN_H], None)):
+        disclosure.set_forced(forced)
+        area = present.format_table(
+            frame,
+            area_columns,
+            "zh",
+            adds_up=True,
+            keys=population_cells.area_keys(frame, "county"),
+            total_of={"n_households": (KN_H, 706.0)},
+        )
+        shown = present.format_table(
+            frame, map_columns, "zh", adds_up=True, keys=population_cells.area_keys(frame, "county", "zh", map_total)
+        )
+        assert shown.iloc[:, 1].tolist() == area.iloc[:, 1].tolist()
+        if expected:
+            assert area.iloc[:, 1].tolist() == expected and disclosure.published_cells()[shihe] is None
+        else:  # the region's total hidden: the area table hides 6 alone; the map table, alone, would hide 300 too
+            assert area.iloc[:, 1].tolist() == ["400 户", "<10", "300 户"]
+    disclosure.set_forced()

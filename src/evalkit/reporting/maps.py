@@ -236,12 +236,17 @@ def _unit_values(households: pd.DataFrame, region: Region, year: int) -> pd.Data
 def _group_table(values: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The display table of one prefecture's units (complementary suppression against the
     prefecture's total, as its by-area table) and the units with the state of each indicator."""
+    from evalkit.reporting import population_cells
+
+    prefecture = values["prefecture"].iloc[0] if len(values) else ""
+    total = disclosure.cell_key(disclosure.POPULATION, "county", prefecture, disclosure.TOTAL, "n_households")
     table = format_table(
         values,
         TABLE_COLUMNS,
         lang,
         gates={"share_persons_below": "n_households_below"},
         adds_up=True,
+        keys=population_cells.area_keys(values, "county", lang, total),  # the by-area table's rows too
         headers={"growth_rate": t("growth_prev", lang), "share_persons_below": t("share_persons_below_10000", lang)},
     )
     headers = list(table.columns)

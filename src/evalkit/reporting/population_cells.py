@@ -13,6 +13,10 @@ languages): the batch's forcing of it hides it in every table, the batch's joint
 (:func:`evalkit.reporting.disclosure.prior_states`). Where the group table also counts households
 that are neither (an unknown household type), its rows are another population: each is then
 recorded as at least the population's cell (``relate(..., "ub")``), which holds whatever the values.
+
+Likewise the households of a county (of a prefecture, …) in the report year are a row of the
+table by area (:func:`evalkit.reporting.sections.area_tables`) and of the table under the county
+maps (:mod:`evalkit.reporting.maps`): one key, :func:`area_keys`.
 """
 
 from __future__ import annotations
@@ -53,6 +57,16 @@ def rule_key(rule: str, condition: str) -> str:
     if key == "capacity" and value and ";" not in value:
         return labour_key(value.strip())
     return disclosure.cell_key("matching", rule, "n_households")
+
+
+def area_keys(frame: pd.DataFrame, column: str, lang: str = "zh", total: str | None = None) -> dict:
+    """``format_table(keys=...)`` of a table whose rows are the areas of ``column`` (county,
+    township, …; labels as the table formats them): the households of each area in the year under
+    one key, and ``total`` (default the areas' total key) for their sum."""
+    from evalkit.reporting.present import format_value
+
+    rows = [disclosure.population_key(column, format_value(v, "text", lang)) for v in frame[column]]
+    return {"n_households": (rows, total or disclosure.population_key(column, disclosure.TOTAL))}
 
 
 def covers(households: pd.DataFrame) -> bool:

@@ -409,6 +409,7 @@ def area_tables(
         adds_up=True,
         headers=_share_headers(lang),
         total_of=region_totals(current),
+        keys=population_cells.area_keys(by_area, area, lang),  # the county maps' table publishes them too
     )
     shown = [s == disclosure.SHOWN for s in table.attrs["disclosure"][table.columns[1]]]
     return by_area[shown], table
