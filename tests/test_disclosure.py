@@ -263,6 +263,7 @@ def test_random_additive_tables_are_safe():
     rng = np.random.default_rng(14)
     columns = {"g": "text", "n_households": "households"}
     for trial in range(60):
+        disclosure.set_forced()  # each table its own report
         counts = _small_heavy(rng, int(rng.integers(2, 12)))
         df = pd.DataFrame({"g": [f"g{i}" for i in range(len(counts))], "n_households": counts})
         table = present.format_table(df, columns, adds_up=True)
@@ -274,6 +275,7 @@ def test_random_additive_tables_are_safe():
 def test_random_watch_grids_with_disjoint_flags_are_safe():
     rng = np.random.default_rng(1414)
     for trial in range(25):
+        disclosure.set_forced()
         units, flags = int(rng.integers(2, 9)), int(rng.integers(2, 5))
         parts = _small_heavy(rng, (units, flags))
         values = np.column_stack([parts, parts.sum(axis=1)])
@@ -288,6 +290,7 @@ def test_random_watch_grids_with_disjoint_flags_are_safe():
 def test_random_watch_grids_with_overlapping_flags_are_safe():
     rng = np.random.default_rng(4141)
     for trial in range(25):
+        disclosure.set_forced()
         units, flags = int(rng.integers(2, 8)), int(rng.integers(2, 5))
         rows = []
         for _ in range(units):
@@ -315,6 +318,7 @@ def test_linked_tables_sharing_a_margin_are_safe_together():
         group = rng.choice(4, n, p=rng.dirichlet(np.ones(4) * 0.6))
         shown, truth, eqs = {("N",): f"{n}"}, {("N",): float(n)}, []
         for name, codes, k in (("a", area, 6), ("b", group, 4)):
+            disclosure.set_forced()  # two tables keyed alike (rows 0, 1, …): recorded apart
             counts = np.bincount(codes, minlength=k).astype(float)
             table = present.format_table(pd.DataFrame({"g": range(k), "n_households": counts}), columns, adds_up=True)
             shown |= {(name, i): v for i, v in enumerate(table["户数"])}
@@ -371,6 +375,7 @@ def test_attacker_recovers_nothing_from_any_demo_report_table(demo):
     year = 2025
     audited = 0
     for region, lang in ((r, lang) for r in registry.report_regions() for lang in ("zh", "en")):
+        disclosure.set_forced()  # each region's tables are its own report
         tables, (n_text, n, p_text, p), households, area = _region_tables(demo, region, year, lang)
         for name, table, truth in tables:
             where = f"{region.name_zh} {name} {lang}"
@@ -471,6 +476,7 @@ def test_parent_watch_list_minus_a_child_report_recovers_nothing(demo, parent):
         if not child.report:
             continue
         _, child_counts, child_by = _watch_counts(demo, child, year)
+        disclosure.set_forced()  # the child's own report
         g = present.watch_grid(child_counts, child_by)
         assert list(g.values[-1]) == list(top.values[i]), unit  # the same households, the same flags
         assert list(g.shown()[-1]) == list(top.shown()[i]), unit  # shown exactly as the child shows them

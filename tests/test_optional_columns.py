@@ -15,7 +15,7 @@ from evalkit.core.column_uses import column_uses, optional_columns, skipped_line
 from evalkit.core.schema import household_columns
 from evalkit.evaluation import coverage, integrity, scorecard, watchlist
 from evalkit.indicators import income
-from evalkit.reporting import postassessment, present, report, sections
+from evalkit.reporting import disclosure, postassessment, present, report, sections
 
 #: A county of each watch-list rule set (江西: 上犹县, 弥勒: 弥勒市, 广西: 北海市) and a 信阳 county
 #: (reference rules); the report year has a previous year in the data.
@@ -247,6 +247,7 @@ def test_report_content_in_english_without_labour_counts(demo_panel):
 def test_format_table_shows_missing_values_as_no_data_not_as_suppressed():
     table = pd.DataFrame({"n_households": [float("nan"), 5, 40], "net_income_pc": [float("nan"), 9000.0, 12000.0]})
     zh = present.format_table(table, {"n_households": "households", "net_income_pc": "yuan"}, "zh")
+    disclosure.set_forced()  # the English report
     en = present.format_table(table, {"n_households": "households", "net_income_pc": "yuan"}, "en")
     # the mean over 5 households is hidden as derived (§, the disclosure rule), the missing one is 无数据
     assert list(zh.iloc[:, 0]) == ["无数据", "<10", "40 户"]

@@ -94,14 +94,17 @@ def test_complementary_suppression_protects_a_lone_small_cell():
     columns = {"county": "text", "n_households": "households", "net_income_pc": "yuan"}
     plain = present.format_table(df, columns)
     assert list(plain["户数"]) == ["250 户", "<10", "40 户", "31 户"]
+    disclosure.set_forced()  # each table below is its own report (one count per key in a report)
     table = present.format_table(df, columns, adds_up=True)
     # 31 is hidden to protect 7: it is marked as complementary, not as "<10" (it is not under 10)
     assert list(table["户数"]) == ["250 户", "<10", "40 户", "×"]
     assert list(table["人均纯收入"]) == ["15,000 元", "§", "12,000 元", "§"]
     # two small rows whose sum reaches the threshold already protect each other
+    disclosure.set_forced()
     two = present.format_table(df.assign(n_households=[250, 7, 40, 3]), columns, adds_up=True)
     assert list(two["户数"]) == ["250 户", "<10", "40 户", "<10"]
     # ... but 7 + 1 would pin each to [0, 8], narrower than 10: the smallest other row goes too
+    disclosure.set_forced()
     narrow = present.format_table(df.assign(n_households=[250, 7, 40, 1]), columns, adds_up=True)
     assert list(narrow["户数"]) == ["250 户", "<10", "×", "<10"]
 

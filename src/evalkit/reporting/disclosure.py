@@ -41,6 +41,7 @@ from numpy.typing import ArrayLike
 from evalkit.core.config import MIN_HOUSEHOLDS
 from evalkit.reporting import disclosure_lp
 from evalkit.reporting.disclosure_lp import audit, lp_system  # noqa: F401  (re-exported: the LP audit)
+from evalkit.core.errors import EvalkitError
 
 #: What a complementary (secondary) suppressed count shows.
 COMPLEMENTARY = "×"
@@ -347,6 +348,7 @@ def apply_marks(text: pd.Series | np.ndarray | list[str], states: ArrayLike, rul
 _FORCED: list[frozenset[str]] = [frozenset()]
 _CELLS: dict[str, float | None] = {}
 _SEEN: dict[str, tuple[float, bool]] = {}  # population key → (true count, hidden): this process only
+_TRUE: list[dict[str, float]] = []  # in a report's run (set_forced): its counts, one per key, never published
 _RELATIONS: list[dict] = []
 #: The row of a key that stands for the total an additive table is protected against.
 TOTAL = "Σ"
@@ -357,6 +359,9 @@ POPULATION = "population"
 def cell_key(*parts) -> str:
     """The key of a count cell shared by the reports of a batch (table, row, column)."""
     return " | ".join(str(p) for p in parts)
+
+
+LOCAL = "local:"  #: prefix of a table of a cohort each region defines for itself (no ``P = Σ c``)
 
 
 def population_key(population: str, group, count: str = "n_households") -> str:
@@ -384,7 +389,8 @@ def prior_states(keys: Iterable[str], counts: ArrayLike) -> tuple[np.ndarray, np
 
 def set_forced(keys: Iterable[str] | str = ()) -> frozenset[str]:
     """The cells this report must hide (keys of :func:`cell_key`; a JSON list as the notebook
-    parameter gives them), and a fresh record of the cells it publishes."""
+    parameter gives them), and a fresh record of the cells it publishes (from then on, two
+    different counts under one key are an error: :func:`record`)."""
     if isinstance(keys, str):
         import json
 
@@ -392,6 +398,7 @@ def set_forced(keys: Iterable[str] | str = ()) -> frozenset[str]:
     _FORCED[0] = frozenset(map(str, keys))
     _CELLS.clear()
     _SEEN.clear()
+    _TRUE[:] = [{}]
     _RELATIONS.clear()
     return _FORCED[0]
 
@@ -431,6 +438,8 @@ def record(keys: Iterable[str], values: Iterable, states: Iterable[str]) -> None
         hidden = state in HIDDEN_STATES or _missing(value)
         if key.startswith(f"{POPULATION} | ") and not _missing(value):
             _SEEN[key] = (float(value), hidden or _SEEN.get(key, (0.0, False))[1])
+        if _TRUE and not _missing(value) and _TRUE[0].setdefault(key, float(value)) != float(value):
+            raise EvalkitError(f"evalkit 内部错误, 请报告: 同一键下两个不同的数 / evalkit bug: 2 counts keyed {key!r}")
         if key in _CELLS and _CELLS[key] is None:
             continue  # hidden in one place: hidden
         _CELLS[key] = None if hidden else float(value)
@@ -445,7 +454,7 @@ def relate(terms: Iterable[tuple[str, float]], kind: str = "eq") -> None:
     """Note a relation this report's tables impose among keyed cells: ``Σ coef · cell == 0``
     (``kind="eq"``: parts and their total) or ``<= 0`` (``"ub"``). Keys and coefficients only —
     never a value — so the relations can go into the results JSON (``relations``) and the batch
-    can audit a family's reports jointly (:func:`evalkit.reporting.disclosure_batch.joint_intervals`)."""
+    can audit a family's reports jointly (:func:`evalkit.reporting.disclosure_joint.joint_intervals`)."""
     coefs: dict[str, float] = {}
     for key, coef in terms:
         coefs[str(key)] = coefs.get(str(key), 0.0) + float(coef)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from evalkit.reporting import disclosure
 from evalkit.reporting.disclosure_joint import grow_joint, joint_intervals
 
 #: Re-runs of the reports of a batch at most.
@@ -67,8 +68,6 @@ def _members(parent: str, kids: list[str], cells: Mapping[str, Mapping[str, floa
 
 
 def _width(width: float | None) -> float:
-    from evalkit.reporting import disclosure
-
     return float(disclosure.current_rule().threshold if width is None else width)
 
 
@@ -106,7 +105,7 @@ def exposed_alone(
     width = _width(width)
     out = []
     for parent, kids in family.items():
-        for key in sorted(cells.get(parent, {})):
+        for key in sorted(k for k in cells.get(parent, {}) if not k.startswith(disclosure.LOCAL)):
             members = _members(parent, kids, cells, key)
             hidden = [m for m in members if cells[m][key] is None]
             if len(members) < 2 or not hidden:
@@ -131,7 +130,8 @@ def grow(
 ) -> dict[str, set[str]]:
     """The forced sets after one round: for each relation ``parent = Σ children`` exposed alone
     one more member hides the key (the parent if it shows it, else the child with the smallest
-    positive published count; a zero tells nothing and is never chosen); then, with the reports'
+    positive published count; a zero tells nothing and is never chosen; a table's total is left to
+    the joint LP, which hides a cell related to it); then, with the reports'
     ``relations``, for each cell the joint LP still pins, one more cell sharing a relation with
     it (:func:`evalkit.reporting.disclosure_joint.grow_joint`). Returns every report's forced set (grown or not).
 
@@ -145,7 +145,8 @@ def grow(
     from evalkit.reporting import disclosure
 
     out = {code: set(keys) for code, keys in forced.items()}
-    alone = exposed_alone(family, cells, width)
+    # a table's total is never forced (the report would re-run alike): the joint LP's complement
+    alone = [found for found in exposed_alone(family, cells, width) if not disclosure.is_total(found[1])]
     if relations is not None and not alone:  # the joint LP once the fast pass is clean
         for parent in family:
             grow_joint(parent, family, cells, relations, out, _width(width))

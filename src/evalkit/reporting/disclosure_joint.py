@@ -79,7 +79,7 @@ def _family_rows(parent, kids, cells, relations) -> tuple[dict[Cell, int], list[
     ``parent − Σ children = 0`` per key the parent publishes (``across``), and each member's own."""
     index: dict[Cell, int] = {}
     rows: list[tuple[str, dict, bool]] = []
-    for key in sorted(cells.get(parent, {})):
+    for key in sorted(k for k in cells.get(parent, {}) if not k.startswith(disclosure.LOCAL)):
         members = [m for m in (parent, *kids) if key in cells.get(m, {})]
         if len(members) >= 2:
             row = {index.setdefault((parent, key), len(index)): 1.0}
@@ -163,10 +163,10 @@ def joint_intervals(
     unknowns ≥ 0, each member's own relations (results JSON ``relations``) and ``parent = Σ
     children`` for every key the parent publishes. Where the published values contradict
     ``parent = Σ children`` (the parent covers regions outside the batch) it is relaxed to
-    ``Σ children ≤ parent``; a system still inconsistent is skipped with a warning (the fast pass
-    :func:`exposed_alone` still applies). With ``width``, a cell seen ``width`` apart in other
-    cells' solutions gets that inner bound instead of its exact interval
-    (:func:`screen`)."""
+    ``Σ children ≤ parent``; the hidden cells of a system still inconsistent count as pinned
+    (``(0, 0)``, with a warning): what cannot be audited is not published. With ``width``, a cell
+    seen ``width`` apart in other cells' solutions gets that inner bound instead of its exact
+    interval (:func:`screen`)."""
     import logging
 
     index, rows = _family_rows(parent, family[parent], cells, relations)
@@ -190,11 +190,13 @@ def joint_intervals(
                 _AUDITED.clear()
             _AUDITED[key] = _audit_component(values[columns], hidden[columns], rows, chosen, columns, width)
         intervals = _AUDITED[key]
-        if intervals is None:
+        if intervals is None:  # fail closed: what cannot be audited counts as exposed
             logging.getLogger("evalkit").warning(
-                "disclosure: %s: inconsistent published counts, joint audit skipped", parent
+                "disclosure: %s: 已发布的数相互矛盾, 按可推算处理 / inconsistent published counts, "
+                "hidden cells treated as exposed",
+                parent,
             )
-            continue
+            intervals = np.zeros((int(hidden[columns].sum()), 2))
         for c, (lo, hi) in zip([c for c in columns if hidden[c]], intervals, strict=True):
             if recorded[c]:
                 out[cell_of[c]] = (float(lo), float(hi))

@@ -233,12 +233,12 @@ def _unit_values(households: pd.DataFrame, region: Region, year: int) -> pd.Data
     return in_admin_order(in_admin_order(values, "county"), "prefecture")
 
 
-def _group_table(values: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _group_table(values: pd.DataFrame, lang: str, prefecture: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The display table of one prefecture's units (complementary suppression against the
-    prefecture's total, as its by-area table) and the units with the state of each indicator."""
+    prefecture's total, as its by-area table; keyed by the prefecture) and the units with the
+    state of each indicator."""
     from evalkit.reporting import population_cells
 
-    prefecture = values["prefecture"].iloc[0] if len(values) else ""
     total = disclosure.cell_key(disclosure.POPULATION, "county", prefecture, disclosure.TOTAL, "n_households")
     table = format_table(
         values,
@@ -248,6 +248,7 @@ def _group_table(values: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.Data
         adds_up=True,
         keys=population_cells.area_keys(values, "county", lang, total),  # the by-area table's rows too
         headers={"growth_rate": t("growth_prev", lang), "share_persons_below": t("share_persons_below_10000", lang)},
+        table=f"county_map_{prefecture}",
     )
     headers = list(table.columns)
     states = table.attrs["disclosure"]
@@ -267,8 +268,8 @@ def county_map(households: pd.DataFrame, region: Region, year: int, lang: str = 
     (``households``: the region's, as the report selects them)."""
     values = _unit_values(households, region, year)
     parts, tables = [], []
-    for _, group in values.groupby("prefecture", sort=False):
-        table, units = _group_table(group, lang)
+    for prefecture, group in values.groupby("prefecture", sort=False):
+        table, units = _group_table(group, lang, str(prefecture))
         tables.append(table)
         parts.append(units)
     if tables:

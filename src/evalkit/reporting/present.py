@@ -165,15 +165,21 @@ def format_value(x, kind: str, lang: str = "zh") -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def table_keys(df: pd.DataFrame, columns: Mapping[str, str], lang: str = "zh") -> tuple[str, list[str]]:
-    """The key of a :func:`format_table` table (its columns) and of each of its rows (its first
-    text cell and its year, as formatted): a count's key is ``cell_key(table, row, column)``."""
-    row_columns = [c for c, kind in columns.items() if kind == "text"][:1] + [c for c in ("year",) if c in columns]
+def table_keys(
+    df: pd.DataFrame, columns: Mapping[str, str], lang: str = "zh", table: str | None = None, across: bool = True
+) -> tuple[str, list[str]]:
+    """The key of a :func:`format_table` table (``table``, else its columns; prefixed
+    :data:`evalkit.reporting.disclosure.LOCAL` unless its counts add up ``across`` regions) and of
+    each of its rows (its text cells and its year, as formatted; else its position): a count's key is
+    ``cell_key(table, row, column)``, one count per key."""
+    row_columns = [c for c, kind in columns.items() if kind == "text"] + [c for c in ("year",) if c in columns]
     rows = [
         "/".join(format_value(v, columns[c], lang) for c, v in zip(row_columns, values, strict=True))
         for values in df[row_columns].itertuples(index=False)
     ]
-    return ",".join(columns), rows
+    if not row_columns:  # no label: the row's position
+        rows = [f"#{i + 1}" for i in range(len(df))]
+    return ("" if across else disclosure.LOCAL) + (table or ",".join(columns)), rows
 
 
 def format_table(
@@ -188,6 +194,8 @@ def format_table(
     at_most: Sequence[tuple[str, str]] = (),
     total_of: Mapping[str, tuple[str, float]] | None = None,
     keys: Mapping[str, tuple[Sequence[str], str]] | None = None,
+    table: str | None = None,
+    across: bool = True,
 ) -> pd.DataFrame:
     """A display table of strings: formatted, suppressed, with translated headers.
 
@@ -213,8 +221,11 @@ def format_table(
     the column counts a population other tables publish too (:func:`evalkit.reporting.disclosure.population_key`;
     default ``cell_key(table, row, column)``): the batch's forcing of those keys, and the states
     another table of the report gave them (:func:`evalkit.reporting.disclosure.prior_states`),
-    apply. The cell states are kept in ``table.attrs["disclosure"]`` (a frame of the same shape:
-    shown / primary / complementary / derived) for results files and audits.
+    apply. ``table`` names the table's keys where two tables of a report have the same columns and
+    rows (:func:`table_keys`); ``across=False`` for counts of a cohort each region defines for
+    itself (never summed across a batch's reports). The cell states are kept in
+    ``table.attrs["disclosure"]`` (a frame of the same shape: shown / primary / complementary /
+    derived) for results files and audits.
     """
     gates = dict(gates or {})
     headers = dict(headers or {})
@@ -227,7 +238,7 @@ def format_table(
     # each household count has a key shared with the same table of the other reports of a batch
     # (table: its columns; row: its first text cell and its year), so the batch can force it
     # hidden (:func:`evalkit.reporting.disclosure.force`) where another report hides it
-    table_key, rows = table_keys(df, columns, lang)
+    table_key, rows = table_keys(df, columns, lang, table, across)
 
     def keys_of(column: str) -> tuple[list[str], str]:
         if keys and column in keys:
@@ -290,10 +301,10 @@ def format_table(
         absent = np.array([is_missing(v) for v in df[column]], dtype=bool)
         out[header] = disclosure.apply_marks(text, np.where(absent, disclosure.SHOWN, state), rule)
         states[header] = state
-    table = pd.DataFrame(out)
-    table.attrs["disclosure"] = {k: list(v) for k, v in states.items()}
-    table.attrs["lang"] = lang
-    return table
+    shown = pd.DataFrame(out)
+    shown.attrs["disclosure"] = {k: list(v) for k, v in states.items()}
+    shown.attrs["lang"] = lang
+    return shown
 
 
 # ---------------------------------------------------------------------------------------------

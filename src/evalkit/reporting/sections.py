@@ -298,6 +298,7 @@ def transition_tables(
             lang,
             gates={"n_persons": "n_households", "share_households": "n_households"},
             adds_up=True,
+            table=f"transitions_{key}",
         )
         out.append((f": {t(key, lang)} ({year - 1}→{year})", table))
     return out
@@ -347,6 +348,7 @@ def share_above_table(
         lang,
         gates={"share_above": "n_above", "share_above_persons": "n_above"},
         at_most=[("n_above", "n_observed"), ("n_observed", "n_cohort")],
+        across=not cohort.code,  # a plan's tracked cohort is its region's own
     )
 
 
@@ -371,6 +373,7 @@ def bottom_quintile_table(households: pd.DataFrame, year: int, region_names, lan
         {"comparison": "text", "period": "text", "n_households": "households", "rtm_growth": "pct", "excess_pp": "pp"},
         lang,
         gates={"rtm_growth": "n_households", "excess_pp": "n_households"},
+        across=False,  # quintiles of each region's own distribution
     )
     return table, t("rtm_note", lang).format(before=f"{plan_start - 2}→{plan_start - 1}")
 
@@ -576,6 +579,7 @@ def effect_sections(region_data, measures: pd.DataFrame, lang: str = "zh", estim
             lang,
             count_column="n_treated",
             headers=effect_headers(lang),
+            table=f"effects_{spec.measure}",
         )
         dynamics = [
             (
