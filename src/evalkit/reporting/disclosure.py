@@ -39,9 +39,9 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from evalkit.core.config import MIN_HOUSEHOLDS
+from evalkit.core.errors import EvalkitError
 from evalkit.reporting import disclosure_lp
 from evalkit.reporting.disclosure_lp import audit, lp_system  # noqa: F401  (re-exported: the LP audit)
-from evalkit.core.errors import EvalkitError
 
 #: What a complementary (secondary) suppressed count shows.
 COMPLEMENTARY = "×"

@@ -130,8 +130,7 @@ def grow(
 ) -> dict[str, set[str]]:
     """The forced sets after one round: for each relation ``parent = Σ children`` exposed alone
     one more member hides the key (the parent if it shows it, else the child with the smallest
-    positive published count; a zero tells nothing and is never chosen; a table's total is left to
-    the joint LP, which hides a cell related to it); then, with the reports'
+    positive published count; a zero tells nothing and is never chosen); then, with the reports'
     ``relations``, for each cell the joint LP still pins, one more cell sharing a relation with
     it (:func:`evalkit.reporting.disclosure_joint.grow_joint`). Returns every report's forced set (grown or not).
 
@@ -141,18 +140,14 @@ def grow(
     without the region's forced set (:func:`evalkit.reporting.report.child_watch_states`), so a
     forced 合计 cell would stay published there (a parent hiding its 合计 cell alone among the
     members — a child outside the batch hides its row — made the smallest child hide its own).
-    An exposure only a total could end stays exposed: the family is withheld (:data:`EXPOSED`)."""
-    from evalkit.reporting import disclosure
-
+    A total's exposure is left to the joint pass, which hides a cell related to it (never a
+    total); one that only a total could end stays exposed: the family is withheld (:data:`EXPOSED`)."""
     out = {code: set(keys) for code, keys in forced.items()}
-    # a table's total is never forced (the report would re-run alike): the joint LP's complement
     alone = [found for found in exposed_alone(family, cells, width) if not disclosure.is_total(found[1])]
     if relations is not None and not alone:  # the joint LP once the fast pass is clean
         for parent in family:
             grow_joint(parent, family, cells, relations, out, _width(width))
     for parent, key in dict.fromkeys((p, k) for p, k, _ in alone):
-        if disclosure.is_total(key):  # a 合计 cell another report repeats as it computes it: never forced
-            continue
         members = _members(parent, family[parent], cells, key)
         shown = [m for m in members if (cells[m][key] or 0) > 0]
         if not shown:
