@@ -100,3 +100,22 @@ def test_the_batch_never_forces_a_tables_total():
     grown = disclosure_batch.grow(family, cells, {}, T, {m: own for m in cells})
     assert not any(disclosure.is_total(k) for keys in grown.values() for k in keys)
     assert {g1, g2} & set().union(*grown.values())
+
+
+def test_the_matching_table_records_a_count_only_as_it_prints_it():
+    """The matching table decides its counts' states itself (a rule on a hidden population is
+    hidden there too): the results JSON must not carry the eligible households the table hides."""
+    from evalkit.reporting import postassessment
+
+    summary = pd.DataFrame(
+        {"rule": ["a", "b"], "label": ["甲", "乙"], "n_households": [435, 18], "n_matched": [294, 4]}
+    )
+    summary = summary.assign(n_unmatched=lambda d: d["n_households"] - d["n_matched"])
+    summary["share_matched"] = summary["n_matched"] / summary["n_households"]
+    postassessment.matching_table(summary)
+    (eligible,) = [k for k, v in disclosure.published_cells().items() if v == 18]
+    disclosure.set_forced([eligible])  # the batch hides 乙's eligible households
+    table = postassessment.matching_table(summary)
+    assert table.iloc[1, 1] == disclosure.COMPLEMENTARY
+    assert 18.0 not in disclosure.published_cells().values()
+    assert disclosure.published_cells()[eligible] is None

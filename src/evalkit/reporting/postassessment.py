@@ -100,6 +100,7 @@ def matching_table(summary: pd.DataFrame, lang: str = "zh", grid=None) -> pd.Dat
             "n_unmatched": t("n_unmatched", lang),
             "share_matched": t("share_matched", lang),
         },
+        record=False,  # matching_states decides and records the counts' states
     )
     columns = list(table.columns)
     found = matching_states(summary, grid)

@@ -196,6 +196,7 @@ def format_table(
     keys: Mapping[str, tuple[Sequence[str], str]] | None = None,
     table: str | None = None,
     across: bool = True,
+    record: bool = True,
 ) -> pd.DataFrame:
     """A display table of strings: formatted, suppressed, with translated headers.
 
@@ -223,7 +224,8 @@ def format_table(
     another table of the report gave them (:func:`evalkit.reporting.disclosure.prior_states`),
     apply. ``table`` names the table's keys where two tables of a report have the same columns and
     rows (:func:`table_keys`); ``across=False`` for counts of a cohort each region defines for
-    itself (never summed across a batch's reports). The cell states are kept in
+    itself (never summed across a batch's reports); ``record=False`` where the caller decides the
+    counts' states and records them itself. The cell states are kept in
     ``table.attrs["disclosure"]`` (a frame of the same shape: shown / primary / complementary /
     derived) for results files and audits.
     """
@@ -264,7 +266,7 @@ def format_table(
             else:
                 states = disclosure.primary_states(counts, rule)
                 gate_states[gate] = np.where(forced & (states == disclosure.SHOWN), disclosure.SECONDARY, states)
-            if columns.get(gate) == "households":  # a count this table publishes
+            if record and columns.get(gate) == "households":  # a count this table publishes
                 disclosure.record(cells, counts, gate_states[gate])
                 if adds_up:  # its rows add up to the total it is protected against
                     disclosure.record_sum(total, cells, counts, hidden)
