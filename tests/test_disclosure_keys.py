@@ -49,11 +49,23 @@ def test_the_two_transition_tables_of_a_report_record_every_count_under_its_own_
     disclosure.set_forced()
 
 
-def test_rows_are_keyed_by_every_text_cell():
-    """The integrity findings list several units of one check: one key per unit."""
+def test_a_row_is_keyed_by_its_label_never_by_a_note():
+    """A row's key is the same in every report of a batch (the batch relates a parent's cost-table
+    row to its children's): a note column (受益户少于 50 户 in a county, none in the prefecture)
+    must not enter it — the full demo batch of 2025 recovered 羊山新区's 以工代赈 and 低保
+    beneficiaries (5) when it did. The integrity findings name their rows by check and unit."""
+    columns = {"measure": "text", "n_households": "households", "caveat": "text"}
+    keys = []
+    for caveat in ("受益户少于 50 户, 未估计效果", ""):
+        disclosure.set_forced()  # two reports
+        format_table(pd.DataFrame({"measure": ["低保"], "n_households": [40], "caveat": [caveat]}), columns)
+        keys.append(set(disclosure.published_cells()))
+    assert keys[0] == keys[1]
     disclosure.set_forced()
     findings = pd.DataFrame({"check": ["重复", "重复"], "unit": ["甲镇", "乙镇"], "n_households": [40, 25]})
-    format_table(findings, {"check": "text", "unit": "text", "n_households": "households"})
+    format_table(
+        findings, {"check": "text", "unit": "text", "n_households": "households"}, row_labels=("check", "unit")
+    )
     values = sorted(v for k, v in disclosure.published_cells().items() if k.endswith("n_households"))
     assert values == [25.0, 40.0]
     disclosure.set_forced()

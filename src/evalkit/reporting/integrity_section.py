@@ -57,4 +57,5 @@ def integrity_tables(findings: pd.DataFrame, lang: str = "zh") -> tuple[pd.DataF
             "statistic": t("statistic", lang),
             "detail": t("finding", lang),
         },
+        row_labels=("check_label", "unit"),  # one row per flagged unit of a check
     )

@@ -166,13 +166,20 @@ def format_value(x, kind: str, lang: str = "zh") -> str:
 
 
 def table_keys(
-    df: pd.DataFrame, columns: Mapping[str, str], lang: str = "zh", table: str | None = None, across: bool = True
+    df: pd.DataFrame,
+    columns: Mapping[str, str],
+    lang: str = "zh",
+    table: str | None = None,
+    across: bool = True,
+    row_labels: Sequence[str] = (),
 ) -> tuple[str, list[str]]:
     """The key of a :func:`format_table` table (``table``, else its columns; prefixed
     :data:`evalkit.reporting.disclosure.LOCAL` unless its counts add up ``across`` regions) and of
-    each of its rows (its text cells and its year, as formatted; else its position): a count's key is
-    ``cell_key(table, row, column)``, one count per key."""
-    row_columns = [c for c, kind in columns.items() if kind == "text"] + [c for c in ("year",) if c in columns]
+    each of its rows (its ``row_labels`` columns, default its first text cell, and its year, as
+    formatted; else its position): a count's key is ``cell_key(table, row, column)``, one count
+    per key. Never a note column: a row's key must be the same in every report of a batch."""
+    first = list(row_labels) or [c for c, kind in columns.items() if kind == "text"][:1]
+    row_columns = first + [c for c in ("year",) if c in columns and c not in first]
     rows = [
         "/".join(format_value(v, columns[c], lang) for c, v in zip(row_columns, values, strict=True))
         for values in df[row_columns].itertuples(index=False)
@@ -197,6 +204,7 @@ def format_table(
     table: str | None = None,
     across: bool = True,
     record: bool = True,
+    row_labels: Sequence[str] = (),
 ) -> pd.DataFrame:
     """A display table of strings: formatted, suppressed, with translated headers.
 
@@ -223,7 +231,8 @@ def format_table(
     default ``cell_key(table, row, column)``): the batch's forcing of those keys, and the states
     another table of the report gave them (:func:`evalkit.reporting.disclosure.prior_states`),
     apply. ``table`` names the table's keys where two tables of a report have the same columns and
-    rows (:func:`table_keys`); ``across=False`` for counts of a cohort each region defines for
+    rows (:func:`table_keys`; ``row_labels``: the columns that name a row, where the first text
+    column alone does not); ``across=False`` for counts of a cohort each region defines for
     itself (never summed across a batch's reports); ``record=False`` where the caller decides the
     counts' states and records them itself. The cell states are kept in
     ``table.attrs["disclosure"]`` (a frame of the same shape: shown / primary / complementary /
@@ -240,7 +249,7 @@ def format_table(
     # each household count has a key shared with the same table of the other reports of a batch
     # (table: its columns; row: its first text cell and its year), so the batch can force it
     # hidden (:func:`evalkit.reporting.disclosure.force`) where another report hides it
-    table_key, rows = table_keys(df, columns, lang, table, across)
+    table_key, rows = table_keys(df, columns, lang, table, across, row_labels)
 
     def keys_of(column: str) -> tuple[list[str], str]:
         if keys and column in keys:
